@@ -1,0 +1,282 @@
+// The default crypto provider: every primitive is node:crypto (OpenSSL, native and synchronous).
+import * as crypto from 'node:crypto';
+import { TlsError, illegalParameter } from '../../errors.js';
+import { Secret } from '../secret.js';
+import type {
+  Aead, AeadName, CryptoProvider, CurveName, GroupName, HashContext, HashName, KeyShare, KeyType,
+  PrivateKey, PublicKey, SignatureAlgorithm,
+} from '../provider.js';
+import { hashLength } from '../provider.js';
+
+class NodeHash implements HashContext {
+  constructor(private readonly h: crypto.Hash) {}
+  update(data: Uint8Array): void {
+    this.h.update(data);
+  }
+  peek(): Uint8Array {
+    return this.h.copy().digest();
+  }
+  clone(): HashContext {
+    return new NodeHash(this.h.copy());
+  }
+}
+
+const TAG_LENGTH = 16;
+
+class NodeAead implements Aead {
+  private readonly key: crypto.KeyObject;
+  constructor(readonly name: AeadName, key: Secret) {
+    this.key = crypto.createSecretKey(key.expose());
+  }
+
+  seal(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
+    const cipher = crypto.createCipheriv(this.name, this.key, nonce, { authTagLength: TAG_LENGTH } as crypto.CipherGCMOptions) as crypto.CipherGCM;
+    cipher.setAAD(aad);
+    for (const p of parts) {
+      if (p.length > 0) out.push(cipher.update(p));
+    }
+    cipher.final(); // a stream mode: nothing is held back
+    out.push(cipher.getAuthTag());
+  }
+
+  open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array | null {
+    const decipher = crypto.createDecipheriv(this.name, this.key, nonce, { authTagLength: TAG_LENGTH } as crypto.CipherGCMOptions) as crypto.DecipherGCM;
+    decipher.setAAD(aad);
+    decipher.setAuthTag(tag);
+    const plaintext = decipher.update(ciphertext);
+    try {
+      decipher.final();
+    } catch {
+      return null;
+    }
+    return plaintext;
+  }
+}
+
+// DER prefixes of the fixed-size SubjectPublicKeyInfo / PKCS#8 encodings of X25519 keys (RFC 8410).
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+class X25519Share implements KeyShare {
+  readonly group = 'x25519' as const;
+  readonly publicKey: Uint8Array;
+  constructor(private readonly privateKey: crypto.KeyObject) {
+    const spki = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+    this.publicKey = spki.subarray(X25519_SPKI_PREFIX.length);
+  }
+  agree(peer: Uint8Array): Secret {
+    // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
+    if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
+    const publicKey = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+    const shared = crypto.diffieHellman({ privateKey: this.privateKey, publicKey });
+    // RFC 8446 §7.4.2: an all-zero X25519 output means the peer sent a low-order point.
+    let acc = 0;
+    for (const b of shared) acc |= b;
+    if (acc === 0) throw illegalParameter('x25519 key share is a low-order point');
+    return new Secret(shared);
+  }
+}
+
+const ecdhCurve: Record<string, { node: string; pointLength: number }> = {
+  secp256r1: { node: 'prime256v1', pointLength: 65 },
+  secp384r1: { node: 'secp384r1', pointLength: 97 },
+  secp521r1: { node: 'secp521r1', pointLength: 133 },
+};
+
+class EcdhShare implements KeyShare {
+  readonly publicKey: Uint8Array;
+  constructor(readonly group: GroupName, private readonly ecdh: crypto.ECDH, private readonly pointLength: number) {
+    this.publicKey = ecdh.getPublicKey();
+  }
+  agree(peer: Uint8Array): Secret {
+    // RFC 8446 §4.2.8.2: UncompressedPointRepresentation only (legacy_form = 4).
+    if (peer.length !== this.pointLength || peer[0] !== 0x04) {
+      throw illegalParameter(`${this.group} key share is not an uncompressed point of ${this.pointLength} bytes`);
+    }
+    try {
+      return new Secret(this.ecdh.computeSecret(peer)); // OpenSSL checks the point is on the curve
+    } catch {
+      throw illegalParameter(`${this.group} key share is not a point on the curve`);
+    }
+  }
+}
+
+const curveByNodeName: Record<string, CurveName> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+
+class NodePublicKey implements PublicKey {
+  readonly type: KeyType;
+  readonly curve?: CurveName;
+  readonly bits?: number;
+  constructor(readonly keyObject: crypto.KeyObject, readonly spki: Uint8Array) {
+    this.type = keyObject.asymmetricKeyType as KeyType;
+    const details = keyObject.asymmetricKeyDetails ?? {};
+    if (details.namedCurve) this.curve = curveByNodeName[details.namedCurve];
+    if (details.modulusLength) this.bits = details.modulusLength;
+  }
+}
+
+class NodePrivateKey implements PrivateKey {
+  readonly type: KeyType;
+  readonly curve?: CurveName;
+  readonly bits?: number;
+  readonly publicKey: NodePublicKey;
+  constructor(readonly keyObject: crypto.KeyObject) {
+    const pub = crypto.createPublicKey(keyObject);
+    this.publicKey = new NodePublicKey(pub, pub.export({ format: 'der', type: 'spki' }));
+    this.type = this.publicKey.type;
+    if (this.publicKey.curve) this.curve = this.publicKey.curve;
+    if (this.publicKey.bits) this.bits = this.publicKey.bits;
+  }
+  toString(): string {
+    return `[PrivateKey ${this.type}]`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
+
+function signOptions(key: crypto.KeyObject, algorithm: SignatureAlgorithm): { hash: string | null; opts: crypto.SignKeyObjectInput } {
+  switch (algorithm.kind) {
+    case 'ecdsa':
+      return { hash: algorithm.hash, opts: { key, dsaEncoding: 'der' } };
+    case 'rsa-pkcs1':
+      return { hash: algorithm.hash, opts: { key, padding: crypto.constants.RSA_PKCS1_PADDING } };
+    case 'rsa-pss':
+      return { hash: algorithm.hash, opts: { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength } };
+    case 'ed25519':
+    case 'ed448':
+      return { hash: null, opts: { key } };
+  }
+}
+
+export class NodeCryptoProvider implements CryptoProvider {
+  readonly name = 'node';
+
+  randomBytes(length: number): Uint8Array {
+    return crypto.randomBytes(length);
+  }
+
+  hash(name: HashName, data: Uint8Array): Uint8Array {
+    return crypto.createHash(name).update(data).digest();
+  }
+
+  createHash(name: HashName): HashContext {
+    return new NodeHash(crypto.createHash(name));
+  }
+
+  hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+    return crypto.createHmac(name, key).update(data).digest();
+  }
+
+  hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Secret {
+    // RFC 5869 §2.2: an absent salt is HashLen zeros, which HMAC treats like an empty key.
+    return new Secret(this.hmac(name, salt, ikm));
+  }
+
+  hkdfExpand(name: HashName, prk: Secret, info: Uint8Array, length: number): Secret {
+    // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) | info | i), output the first `length` bytes.
+    const hashLen = hashLength[name];
+    if (length > 255 * hashLen) throw new RangeError('HKDF-Expand output too long');
+    const key = prk.expose();
+    const out = new Uint8Array(length);
+    let previous: Uint8Array = new Uint8Array(0);
+    const counter = new Uint8Array(1);
+    for (let i = 1, at = 0; at < length; i++) {
+      counter[0] = i;
+      previous = crypto.createHmac(name, key).update(previous).update(info).update(counter).digest();
+      out.set(previous.subarray(0, Math.min(hashLen, length - at)), at);
+      at += hashLen;
+    }
+    return new Secret(out);
+  }
+
+  createAead(name: AeadName, key: Secret): Aead {
+    return new NodeAead(name, key);
+  }
+
+  supportsGroup(group: GroupName): boolean {
+    return group === 'x25519' || group in ecdhCurve;
+  }
+
+  generateKeyShare(group: GroupName): KeyShare {
+    if (group === 'x25519') return new X25519Share(crypto.generateKeyPairSync('x25519').privateKey);
+    const curve = ecdhCurve[group];
+    if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
+    const ecdh = crypto.createECDH(curve.node);
+    ecdh.generateKeys();
+    return new EcdhShare(group, ecdh, curve.pointLength);
+  }
+
+  keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
+    if (group === 'x25519') {
+      const key = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+      return new X25519Share(key);
+    }
+    const curve = ecdhCurve[group];
+    if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
+    const ecdh = crypto.createECDH(curve.node);
+    ecdh.setPrivateKey(privateKey);
+    return new EcdhShare(group, ecdh, curve.pointLength);
+  }
+
+  importPublicKey(spki: Uint8Array): PublicKey {
+    let key: crypto.KeyObject;
+    try {
+      key = crypto.createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
+    } catch (err) {
+      throw new TlsError('bad_certificate', 'certificate public key could not be parsed', { cause: err });
+    }
+    if (!supportedKeyTypes.has(key.asymmetricKeyType ?? '')) {
+      throw new TlsError('unsupported_certificate', `certificate public key type ${key.asymmetricKeyType} is not supported`);
+    }
+    return new NodePublicKey(key, spki);
+  }
+
+  importPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
+    let keyObject: crypto.KeyObject | undefined;
+    if (typeof key === 'string' || (key.length > 0 && key[0] === 0x2d /* '-' of PEM */)) {
+      keyObject = crypto.createPrivateKey(passphrase === undefined ? { key: Buffer.from(key) } : { key: Buffer.from(key), passphrase });
+    } else {
+      const der = Buffer.from(key);
+      for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+        try {
+          keyObject = crypto.createPrivateKey({ key: der, format: 'der', type });
+          break;
+        } catch {
+          // try the next encoding
+        }
+      }
+      if (!keyObject) throw new TypeError('private key is not PKCS#8, PKCS#1 or SEC1 DER');
+    }
+    if (!supportedKeyTypes.has(keyObject.asymmetricKeyType ?? '')) {
+      throw new TypeError(`private key type ${keyObject.asymmetricKeyType} is not supported`);
+    }
+    return new NodePrivateKey(keyObject);
+  }
+
+  sign(key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Uint8Array {
+    const { hash, opts } = signOptions((key as NodePrivateKey).keyObject, algorithm);
+    return crypto.sign(hash, message, opts as crypto.SignKeyObjectInput);
+  }
+
+  verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
+    const { hash, opts } = signOptions((key as NodePublicKey).keyObject, algorithm);
+    try {
+      return crypto.verify(hash, message, opts as crypto.VerifyKeyObjectInput, signature);
+    } catch {
+      return false; // malformed signature encodings verify as false, never throw
+    }
+  }
+
+  rsaEncryptPkcs1(key: PublicKey, message: Uint8Array): Uint8Array {
+    return crypto.publicEncrypt({ key: (key as NodePublicKey).keyObject, padding: crypto.constants.RSA_PKCS1_PADDING }, message);
+  }
+
+  rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array {
+    return crypto.privateDecrypt({ key: (key as NodePrivateKey).keyObject, padding: crypto.constants.RSA_NO_PADDING }, ciphertext);
+  }
+}
+
+export const nodeCryptoProvider: CryptoProvider = new NodeCryptoProvider();
