@@ -1,0 +1,78 @@
+// Resolved configuration of a connection: everything the handshake needs, already parsed and
+// checked. Built from user options by ./options.ts; the engine never sees raw option strings.
+import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import type { TlsError } from '../errors.js';
+import type { CipherSuite } from '../protocol/cipher-suites.js';
+import type { NamedGroup } from '../protocol/groups.js';
+import type { SignatureScheme } from '../protocol/signature-schemes.js';
+
+/** A certificate chain and the private key of its leaf. */
+export interface CertifiedKey {
+  /** DER certificates, leaf first, as sent. */
+  readonly chain: readonly Uint8Array[];
+  readonly key: PrivateKey;
+}
+
+export interface VerificationContext {
+  readonly usage: 'server' | 'client';
+  /** The name the peer must hold (client side: servername or host). */
+  readonly serverName?: string;
+  readonly now: Date;
+}
+
+export type VerificationOutcome =
+  | { readonly ok: true; readonly detail: string }
+  | { readonly ok: false; readonly error: TlsError };
+
+/** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
+export interface PeerVerifier {
+  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome;
+}
+
+export interface Limits {
+  readonly maxHandshakeMessage: number;
+  readonly maxChainLength: number;
+  readonly maxEmptyRecords: number;
+}
+
+export interface CommonConfig {
+  readonly provider: CryptoProvider;
+  readonly minVersion: 0x0303 | 0x0304;
+  readonly maxVersion: 0x0303 | 0x0304;
+  /** Enabled suites, our preference first. */
+  readonly cipherSuites: readonly CipherSuite[];
+  readonly groups: readonly NamedGroup[];
+  /** Schemes we accept from the peer and may use ourselves, preference first. */
+  readonly signatureSchemes: readonly SignatureScheme[];
+  readonly alpnProtocols: readonly Uint8Array[];
+  readonly limits: Limits;
+  /** The clock for certificate validity and ticket ages. */
+  readonly now: () => Date;
+  readonly verifier: PeerVerifier;
+  readonly rejectUnauthorized: boolean;
+  /** Bytes of padding added to each protected TLS 1.3 record (RFC 8446 §5.4), 0 by default. */
+  readonly recordPadding: number;
+}
+
+export interface ClientConfig extends CommonConfig {
+  readonly side: 'client';
+  /** Sent as SNI when it is a DNS name; checked against the certificate either way. */
+  readonly serverName?: string;
+  /** Groups for which the first ClientHello carries a key share. */
+  readonly keyShareGroups: readonly NamedGroup[];
+  /** RFC 8446 Appendix D.4: send a session id and ChangeCipherSpec for middleboxes. */
+  readonly middleboxCompatibility: boolean;
+  /** Offered when the server asks for a certificate. */
+  readonly certificates: readonly CertifiedKey[];
+}
+
+export interface ServerConfig extends CommonConfig {
+  readonly side: 'server';
+  readonly certificates: readonly CertifiedKey[];
+  /** Ask the client for a certificate. */
+  readonly requestCert: boolean;
+  /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
+  readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[];
+}
+
+export type ConnectionConfig = ClientConfig | ServerConfig;

@@ -1,0 +1,409 @@
+// The sans-I/O connection (STYLE.md principle 2): bytes in through receive(), bytes out through
+// takeOutput(), application data and events through handlers. No sockets, timers or promises.
+import { TlsError, asTlsError } from '../errors.js';
+import type { Secret } from '../crypto/secret.js';
+import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
+import { ContentType } from '../protocol/constants.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
+import { RecordReader, type RawRecord } from '../record/record-reader.js';
+import { HandshakeReader } from '../record/handshake-reader.js';
+import { PlaintextProtection, type RecordProtection } from '../record/protection.js';
+import { Transcript } from '../handshake/transcript.js';
+import type { ConnectionInfo, HandshakeIO, HandshakeState, KeyEpoch } from '../handshake/state.js';
+import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
+import type { ConnectionConfig } from './config.js';
+import { toHex } from '../wire/bytes.js';
+
+/** The post-handshake state: what a connected state can do besides handling messages. */
+export interface ConnectedState extends HandshakeState {
+  readonly connected: true;
+  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3); TLS 1.2 has none and returns itself. */
+  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): HandshakeState;
+}
+
+function isConnected(s: HandshakeState): s is ConnectedState {
+  return (s as Partial<ConnectedState>).connected === true;
+}
+
+type Phase = 'handshaking' | 'connected' | 'failed';
+
+const NO_OUTPUT: readonly Uint8Array[] = Object.freeze([]);
+const CHANGE_CIPHER_SPEC_RECORD = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
+
+export class Connection implements HandshakeIO {
+  readonly info: ConnectionInfo = { peerCertificates: [], authorized: false, resumed: false };
+  readonly transcript: Transcript;
+  private state: HandshakeState;
+  private phase: Phase = 'handshaking';
+  private readProtection: RecordProtection = new PlaintextProtection();
+  private writeProtection: RecordProtection;
+  private readonly records = new RecordReader();
+  private readonly handshakeReader: HandshakeReader;
+  private output: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+  private pendingHandshakeLength = 0;
+  private sendLimit = MAX_PLAINTEXT;
+  /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
+  private emptyRecords = 0;
+  /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
+  private postHandshakeMessages = 0;
+  private receivedCloseNotify = false;
+  private sentCloseNotify = false;
+  private failure: TlsError | undefined;
+
+  constructor(
+    readonly config: ConnectionConfig,
+    initial: HandshakeState,
+    private readonly handlers: ConnectionHandlers = {},
+    /** RFC 8446 §5.1: a client's first records may carry 0x0301 for old middleboxes. */
+    initialRecordVersion: number = 0x0303,
+  ) {
+    this.state = initial;
+    this.transcript = new Transcript(config.provider);
+    this.handshakeReader = new HandshakeReader(config.limits.maxHandshakeMessage);
+    this.writeProtection = new PlaintextProtection(initialRecordVersion);
+  }
+
+  get provider() {
+    return this.config.provider;
+  }
+
+  get isHandshaking(): boolean {
+    return this.phase === 'handshaking';
+  }
+
+  get isConnected(): boolean {
+    return this.phase === 'connected';
+  }
+
+  get error(): TlsError | undefined {
+    return this.failure;
+  }
+
+  get stateKind(): string {
+    return this.state.kind;
+  }
+
+  /** The peer sent close_notify. */
+  get peerClosed(): boolean {
+    return this.receivedCloseNotify;
+  }
+
+  /** We sent close_notify: no more writes. */
+  get closed(): boolean {
+    return this.sentCloseNotify || this.phase === 'failed';
+  }
+
+  /** Runs a step that may throw; a TlsError (or a bug, as internal_error) ends the connection. */
+  protected guard(step: () => void): void {
+    if (this.phase === 'failed') return;
+    try {
+      step();
+      this.flushHandshake();
+    } catch (err) {
+      this.fail(asTlsError(err));
+    }
+  }
+
+  /** Starts the handshake (the client's first flight). */
+  start(begin: (io: HandshakeIO) => HandshakeState): void {
+    this.guard(() => {
+      this.state = begin(this);
+    });
+  }
+
+  // ---- incoming ----
+
+  /** Feeds bytes received from the peer. */
+  receive(data: Uint8Array): void {
+    if (this.phase === 'failed' || this.receivedCloseNotify) return; // RFC 8446 §6.1: ignore data after close
+    this.records.push(data);
+    this.guard(() => {
+      let record: RawRecord | undefined;
+      while (!this.receivedCloseNotify && this.phase !== 'failed' && (record = this.records.next(this.readProtection.maxFragment))) {
+        this.receiveRecord(record);
+      }
+    });
+  }
+
+  private receiveRecord(record: RawRecord): void {
+    // RFC 8446 §5.1: handshake fragments MUST NOT be interleaved with other record types.
+    if (record.type !== ContentType.handshake && this.handshakeReader.hasPartialMessage && record.type !== ContentType.application_data) {
+      throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
+    }
+    if (record.type === ContentType.change_cipher_spec) {
+      this.receiveChangeCipherSpec(record.fragment);
+      return;
+    }
+    if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
+      // RFC 8446 §5.2: once protected, every record's outer type is application_data.
+      throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
+    }
+    const { type, data } = this.readProtection.open(record);
+    if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
+      throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
+    }
+    switch (type) {
+      case ContentType.handshake:
+        // RFC 8446 §5.1: zero-length handshake fragments MUST NOT be sent.
+        if (data.length === 0) throw new TlsError('unexpected_message', 'peer sent an empty handshake record');
+        this.emptyRecords = 0;
+        this.handshakeReader.push(data);
+        this.drainHandshake();
+        return;
+      case ContentType.alert:
+        this.receiveAlert(data);
+        return;
+      case ContentType.application_data:
+        this.receiveApplicationData(data);
+        return;
+      default:
+        // RFC 8446 §5.4: a protected record of another inner type is unexpected_message.
+        throw new TlsError('unexpected_message', `peer sent a protected record of content type ${type}`);
+    }
+  }
+
+  private drainHandshake(): void {
+    let msg: HandshakeMessage | undefined;
+    while (this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
+      this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
+      if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
+        throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
+      }
+      this.state = this.state.handle(msg, this);
+      if (this.phase === 'connected' && !isConnected(this.state)) {
+        throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
+      }
+    }
+  }
+
+  private receiveChangeCipherSpec(payload: Uint8Array): void {
+    if (payload.length !== 1 || payload[0] !== 1) throw new TlsError('unexpected_message', 'peer sent a malformed change_cipher_spec record');
+    this.countEmptyRecord('change_cipher_spec');
+    if (this.info.version !== 'TLSv1.2') {
+      // RFC 8446 §5: during the handshake, an unprotected CCS of value 1 is dropped; after it, unexpected.
+      if (this.phase === 'handshaking') return;
+      throw new TlsError('unexpected_message', 'peer sent change_cipher_spec after the handshake');
+    }
+    if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
+    if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');
+    this.state = this.state.changeCipherSpec(this);
+  }
+
+  private receiveAlert(data: Uint8Array): void {
+    // RFC 8446 §6: an alert is two bytes, level and description.
+    if (data.length !== 2) throw new TlsError('decode_error', `peer sent an alert of ${data.length} bytes`);
+    const level = data[0]!;
+    const description = data[1]!;
+    this.emit({ kind: 'alert', direction: 'received', level, description });
+    if (description === AlertDescription.close_notify) {
+      this.receivedCloseNotify = true;
+      if (this.phase === 'handshaking') {
+        this.failure = new TlsError('close_notify', 'peer closed the connection before the handshake completed', { origin: 'peer' });
+        this.phase = 'failed';
+        this.handlers.error?.(this.failure);
+        return;
+      }
+      this.handlers.peerClosed?.();
+      return;
+    }
+    // RFC 8446 §6: user_canceled is a warning followed by close_notify. In TLS 1.3 every other alert is
+    // fatal whatever its level; TLS 1.2 warning alerts are ignored (RFC 5246 §7.2.2), within limits.
+    const tls13 = this.info.version !== 'TLSv1.2';
+    if (description === AlertDescription.user_canceled || (!tls13 && level === AlertLevel.warning)) {
+      this.countEmptyRecord('warning alert');
+      return;
+    }
+    const err = TlsError.fromPeer(description);
+    this.failure = err;
+    this.phase = 'failed';
+    this.records.clear();
+    this.handlers.error?.(err);
+  }
+
+  private receiveApplicationData(data: Uint8Array): void {
+    if (this.phase !== 'connected') {
+      // RFC 8446 §2: application data before the handshake completes (no early data accepted).
+      throw new TlsError('unexpected_message', 'peer sent application data before the handshake completed');
+    }
+    if (data.length === 0) {
+      this.countEmptyRecord('empty application data');
+      return;
+    }
+    this.emptyRecords = 0;
+    this.postHandshakeMessages = 0;
+    this.handlers.data?.(data);
+  }
+
+  private countEmptyRecord(what: string): void {
+    if (++this.emptyRecords > this.config.limits.maxEmptyRecords) {
+      throw new TlsError('unexpected_message', `peer sent more than ${this.config.limits.maxEmptyRecords} ${what} records in a row`);
+    }
+  }
+
+  // ---- outgoing ----
+
+  /** Protects application data for sending. Only once connected; the adapter buffers before that. */
+  write(data: Uint8Array): void {
+    if (this.phase === 'failed') throw this.failure!;
+    if (this.sentCloseNotify) throw new TlsError('internal_error', 'write after close');
+    if (this.phase !== 'connected') throw new TlsError('internal_error', 'write before the handshake completed');
+    this.guard(() => {
+      const limit = this.sendLimit;
+      const out = this.output;
+      for (let at = 0; at < data.length; at += limit) {
+        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS) this.updateKeys(false);
+        const end = Math.min(at + limit, data.length);
+        this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.config.recordPadding);
+      }
+    });
+  }
+
+  /** Sends close_notify: our half of the connection is closed; reading goes on (RFC 8446 §6.1). */
+  close(): void {
+    if (this.sentCloseNotify || this.phase === 'failed') return;
+    this.guard(() => {
+      this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+      this.sentCloseNotify = true;
+    });
+  }
+
+  /** TLS 1.3: update our sending keys, and ask the peer to update theirs if requested. */
+  updateKeys(requestPeerUpdate: boolean): void {
+    if (!isConnected(this.state)) throw new TlsError('internal_error', 'key update before the handshake completed');
+    const state = this.state;
+    this.guard(() => {
+      this.state = state.updateKeys(this, requestPeerUpdate);
+    });
+  }
+
+  /** Everything queued for the peer since the last call, in order. */
+  takeOutput(): readonly Uint8Array[] {
+    this.flushHandshake();
+    const out = this.output;
+    if (out.length === 0) return NO_OUTPUT;
+    this.output = [];
+    return out;
+  }
+
+  get hasOutput(): boolean {
+    return this.output.length > 0 || this.pendingHandshake.length > 0;
+  }
+
+  private sendAlert(level: number, description: number): void {
+    this.flushHandshake();
+    this.emit({ kind: 'alert', direction: 'sent', level, description });
+    this.writeProtection.seal(ContentType.alert, Uint8Array.of(level, description), this.output);
+  }
+
+  private fail(err: TlsError): void {
+    if (this.phase === 'failed') return;
+    this.phase = 'failed';
+    this.failure = err;
+    this.records.clear();
+    this.pendingHandshake = [];
+    this.pendingHandshakeLength = 0;
+    if (err.origin === 'local' && !this.sentCloseNotify) {
+      try {
+        this.sendAlert(AlertLevel.fatal, err.alertCode);
+      } catch {
+        // the alert cannot be protected (keys gone): the error still stands
+      }
+    }
+    this.handlers.error?.(err);
+  }
+
+  /** Aborts from the outside (e.g. the transport failed): no alert, the error is reported. */
+  abort(err: TlsError): void {
+    if (this.phase === 'failed') return;
+    this.sentCloseNotify = true; // nothing more goes out
+    this.fail(err);
+  }
+
+  // ---- HandshakeIO ----
+
+  send(msg: HandshakeMessage): void {
+    // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
+    if (this.phase === 'handshaking') this.transcript.add(msg.raw);
+    this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
+    this.pendingHandshake.push(msg.raw);
+    this.pendingHandshakeLength += msg.raw.length;
+  }
+
+  /** Packs queued handshake messages into as few records as the limit allows. */
+  private flushHandshake(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const parts = this.pendingHandshake;
+    const total = this.pendingHandshakeLength;
+    this.pendingHandshake = [];
+    this.pendingHandshakeLength = 0;
+    const joined = parts.length === 1 ? parts[0]! : joinAll(parts, total);
+    const limit = this.sendLimit;
+    for (let at = 0; at < joined.length; at += limit) {
+      this.writeProtection.seal(ContentType.handshake, joined.subarray(at, Math.min(at + limit, joined.length)), this.output, this.config.recordPadding);
+    }
+  }
+
+  sendChangeCipherSpec(): void {
+    this.flushHandshake();
+    // Always unprotected: TLS 1.3 compatibility CCS (Appendix D.4) and the TLS 1.2 initial handshake,
+    // where it goes out under the null cipher (we refuse renegotiation, RFC 5746).
+    this.output.push(CHANGE_CIPHER_SPEC_RECORD);
+  }
+
+  setReadKeys(protection: RecordProtection, epoch: KeyEpoch): void {
+    // RFC 8446 §5.1: a key change must fall on a record boundary.
+    if (this.handshakeReader.hasPartialMessage) {
+      throw new TlsError('unexpected_message', 'peer sent more handshake data in the record that ended its flight before a key change');
+    }
+    this.readProtection = protection;
+    this.stepKeys('read', epoch);
+  }
+
+  setWriteKeys(protection: RecordProtection, epoch: KeyEpoch): void {
+    this.flushHandshake();
+    this.writeProtection = protection;
+    this.stepKeys('write', epoch);
+  }
+
+  private stepKeys(direction: 'read' | 'write', epoch: KeyEpoch): void {
+    const aead = this.info.cipherSuite?.aead ?? 'none';
+    this.step({ step: 'keys', direction, epoch, aead });
+  }
+
+  setSendLimit(limit: number): void {
+    this.sendLimit = Math.min(limit, MAX_PLAINTEXT);
+  }
+
+  step(step: HandshakeStep): void {
+    this.emit({ kind: 'step', ...step });
+  }
+
+  keylog(label: string, secret: Secret): void {
+    if (!this.handlers.keylog || !this.info.clientRandom) return;
+    this.handlers.keylog(`${label} ${toHex(this.info.clientRandom)} ${toHex(secret.expose())}\n`);
+  }
+
+  complete(): void {
+    this.phase = 'connected';
+    const suite = this.info.cipherSuite;
+    this.step({ step: 'complete', version: this.info.version ?? '?', cipherSuite: suite?.name ?? '?' });
+    this.handlers.handshakeComplete?.();
+  }
+
+  private emit(event: TlsEvent): void {
+    this.handlers.event?.(event);
+  }
+
+}
+
+function joinAll(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

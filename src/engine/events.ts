@@ -1,0 +1,37 @@
+// What the engine tells its adapter and observers. Events carry public facts only (STYLE.md
+// "Diagnostics"): no key material, except through the opt-in keylog hook.
+import type { TlsError } from '../errors.js';
+
+/** One step of the handshake worth showing a person (the demo and `--trace` print these). */
+export type HandshakeStep =
+  | { readonly step: 'client-hello'; readonly versions: readonly string[]; readonly cipherSuites: readonly string[]; readonly groups: readonly string[]; readonly keyShares: readonly string[]; readonly signatureSchemes: readonly string[]; readonly serverName?: string; readonly alpn: readonly string[] }
+  | { readonly step: 'server-hello'; readonly version: string; readonly cipherSuite: string; readonly group?: string; readonly resumed: boolean }
+  | { readonly step: 'hello-retry-request'; readonly group?: string; readonly cookie: boolean }
+  | { readonly step: 'key-exchange'; readonly group: string; readonly ourShareBytes: number; readonly peerShareBytes: number }
+  | { readonly step: 'encrypted-extensions'; readonly alpn?: string; readonly serverNameAcknowledged: boolean }
+  | { readonly step: 'certificate'; readonly side: 'server' | 'client'; readonly subjects: readonly string[]; readonly count: number }
+  | { readonly step: 'certificate-validation'; readonly side: 'server' | 'client'; readonly ok: boolean; readonly detail: string }
+  | { readonly step: 'certificate-verify'; readonly side: 'server' | 'client'; readonly scheme: string }
+  | { readonly step: 'finished'; readonly side: 'server' | 'client'; readonly verified: boolean }
+  | { readonly step: 'keys'; readonly direction: 'read' | 'write'; readonly epoch: 'handshake' | 'application' | 'early'; readonly aead: string }
+  | { readonly step: 'complete'; readonly version: string; readonly cipherSuite: string };
+
+export type TlsEvent =
+  | { readonly kind: 'handshake-message'; readonly direction: 'sent' | 'received'; readonly type: number; readonly length: number; readonly raw: Uint8Array }
+  | ({ readonly kind: 'step' } & HandshakeStep)
+  | { readonly kind: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number };
+
+export interface ConnectionHandlers {
+  /** Decrypted application data, in order. The chunk is the caller's to keep. */
+  data?(chunk: Uint8Array): void;
+  /** The handshake finished: getInfo() now has the full picture. */
+  handshakeComplete?(): void;
+  /** The peer sent close_notify: no more data will arrive. */
+  peerClosed?(): void;
+  /** The connection failed for good; an alert was sent (origin 'local') or received (origin 'peer'). */
+  error?(err: TlsError): void;
+  /** Diagnostics for traces. */
+  event?(event: TlsEvent): void;
+  /** A line in the NSS key log format (opt-in: only called when set). */
+  keylog?(line: string): void;
+}

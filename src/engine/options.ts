@@ -1,0 +1,246 @@
+// User options, shaped like node:tls's, resolved into a checked configuration. Option strings
+// accept both OpenSSL's names (what node:tls users write) and IANA's.
+import { TlsError } from '../errors.js';
+import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
+import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
+import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
+import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE } from '../protocol/limits.js';
+import { readPem } from '../x509/pem.js';
+import { leafPublicKeyInfo } from '../x509/leaf-key.js';
+import { equalBytes, utf8 } from '../wire/bytes.js';
+import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
+
+export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
+export type PemOrDer = string | Uint8Array;
+export type KeyInput = PemOrDer | { readonly pem: PemOrDer; readonly passphrase?: string };
+
+export interface CommonOptions {
+  /** The crypto provider; node:crypto by default. */
+  provider?: CryptoProvider;
+  minVersion?: VersionName;
+  maxVersion?: VersionName;
+  /** OpenSSL or IANA suite names separated by ':' (RSA key transport suites only when named). */
+  ciphers?: string;
+  /** Groups separated by ':' (X25519, P-256, P-384, ...), or 'auto'. The first gets the initial key share. */
+  ecdhCurve?: string;
+  /** Signature schemes separated by ':' (IANA names, or OpenSSL's ECDSA+SHA256 / RSA-PSS+SHA256 forms). */
+  sigalgs?: string;
+  ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
+  /** Trust anchors (PEM or DER). */
+  ca?: PemOrDer | readonly PemOrDer[];
+  /** Our certificate chains (PEM, leaf first), one per key. */
+  cert?: PemOrDer | readonly PemOrDer[];
+  key?: KeyInput | readonly KeyInput[];
+  passphrase?: string;
+  /** Fail the handshake when the peer's chain does not validate (default true). */
+  rejectUnauthorized?: boolean;
+  /** Replaces the default X.509 verification. */
+  verifier?: PeerVerifier;
+  /** The clock for certificate validation. */
+  now?: () => Date;
+  maxHandshakeMessageSize?: number;
+  maxCertificateChainLength?: number;
+  maxEmptyRecords?: number;
+  /** Padding bytes per protected TLS 1.3 record (RFC 8446 §5.4). */
+  recordPadding?: number;
+}
+
+export interface ClientOptions extends CommonOptions {
+  /** Server name for SNI and certificate checks. */
+  servername?: string;
+  host?: string;
+  /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
+  middleboxCompatibility?: boolean;
+}
+
+export interface ServerOptions extends CommonOptions {
+  requestCert?: boolean;
+}
+
+/** Builds the default verifier from the options (set by the X.509 layer at startup). */
+export type VerifierFactory = (options: CommonOptions, provider: CryptoProvider) => PeerVerifier;
+
+let defaultVerifierFactory: VerifierFactory = () => ({
+  verify: () => ({ ok: false, error: new TlsError('certificate_unknown', 'no certificate verifier is configured') }),
+});
+
+export function setDefaultVerifierFactory(factory: VerifierFactory): void {
+  defaultVerifierFactory = factory;
+}
+
+const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
+  'TLSv1.3': 0x0304,
+  'TLSv1.2': 0x0303,
+  // RFC 8996: TLS 1.0 and 1.1 are never negotiated; as a lower bound they mean "from TLS 1.2".
+  'TLSv1.1': 0x0303,
+  TLSv1: 0x0303,
+};
+
+function versionCode(name: VersionName | undefined, fallback: 0x0303 | 0x0304, option: string): 0x0303 | 0x0304 {
+  if (name === undefined) return fallback;
+  const code = versionCodes[name];
+  if (code === undefined) throw new TypeError(`${option}: unknown protocol version "${name}"`);
+  return code;
+}
+
+function splitList(s: string): string[] {
+  return s.split(/[:,\s]+/).map((t) => t.trim()).filter((t) => t.length > 0);
+}
+
+/**
+ * `ciphers`: each version keeps its defaults unless the string names suites of that version.
+ * OpenSSL keywords (HIGH, DEFAULT, !aNULL, @SECLEVEL=...) and suites we lack are skipped.
+ */
+export function parseCiphers(ciphers: string | undefined): CipherSuite[] {
+  if (ciphers === undefined) return [...DEFAULT_CIPHER_SUITES];
+  const named: CipherSuite[] = [];
+  for (const token of splitList(ciphers)) {
+    const upper = token.toUpperCase();
+    const suite = ALL_CIPHER_SUITES.find((s) => s.name === upper || s.opensslName === upper);
+    if (suite && !named.includes(suite)) named.push(suite);
+  }
+  const result: CipherSuite[] = [];
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    const mine = named.filter((s) => s.version === version);
+    result.push(...(mine.length > 0 ? mine : DEFAULT_CIPHER_SUITES.filter((s) => s.version === version)));
+  }
+  return result;
+}
+
+export function parseGroups(ecdhCurve: string | undefined): NamedGroup[] {
+  if (ecdhCurve === undefined || ecdhCurve.toLowerCase() === 'auto') return [...DEFAULT_GROUPS];
+  const groups: NamedGroup[] = [];
+  for (const token of splitList(ecdhCurve)) {
+    const g = groupByName(token);
+    if (!g) throw new TypeError(`ecdhCurve: unsupported group "${token}"`);
+    if (!groups.includes(g)) groups.push(g);
+  }
+  if (groups.length === 0) throw new TypeError('ecdhCurve names no group');
+  return groups;
+}
+
+const sigalgAliases: Record<string, string> = {
+  'ECDSA+SHA256': 'ecdsa_secp256r1_sha256',
+  'ECDSA+SHA384': 'ecdsa_secp384r1_sha384',
+  'ECDSA+SHA512': 'ecdsa_secp521r1_sha512',
+  'RSA-PSS+SHA256': 'rsa_pss_rsae_sha256',
+  'RSA-PSS+SHA384': 'rsa_pss_rsae_sha384',
+  'RSA-PSS+SHA512': 'rsa_pss_rsae_sha512',
+  'RSA+SHA256': 'rsa_pkcs1_sha256',
+  'RSA+SHA384': 'rsa_pkcs1_sha384',
+  'RSA+SHA512': 'rsa_pkcs1_sha512',
+  ED25519: 'ed25519',
+};
+
+export function parseSigalgs(sigalgs: string | undefined): SignatureScheme[] {
+  if (sigalgs === undefined) return [...DEFAULT_SIGNATURE_SCHEMES];
+  const schemes: SignatureScheme[] = [];
+  for (const token of splitList(sigalgs)) {
+    const name = sigalgAliases[token.toUpperCase()] ?? token.toLowerCase();
+    const s = DEFAULT_SIGNATURE_SCHEMES.find((x) => x.name === name);
+    if (!s) throw new TypeError(`sigalgs: unsupported signature scheme "${token}"`);
+    if (!schemes.includes(s)) schemes.push(s);
+  }
+  return schemes;
+}
+
+export function parseAlpn(protocols: CommonOptions['ALPNProtocols']): Uint8Array[] {
+  if (protocols === undefined) return [];
+  let list: Uint8Array[];
+  if (protocols instanceof Uint8Array) {
+    // node:tls also accepts the wire format: length-prefixed names back to back.
+    list = [];
+    for (let at = 0; at < protocols.length; ) {
+      const len = protocols[at]!;
+      if (len === 0 || at + 1 + len > protocols.length) throw new TypeError('ALPNProtocols: malformed wire-format buffer');
+      list.push(protocols.subarray(at + 1, at + 1 + len));
+      at += 1 + len;
+    }
+  } else {
+    list = protocols.map((p) => (typeof p === 'string' ? utf8(p) : p));
+  }
+  for (const p of list) if (p.length === 0 || p.length > 255) throw new TypeError('ALPNProtocols: each protocol name is 1 to 255 bytes');
+  return list;
+}
+
+function asList<T>(v: T | readonly T[] | undefined): T[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? [...(v as readonly T[])] : [v as T];
+}
+
+/** DER certificates from PEM text (any number of blocks) or one DER certificate. */
+export function certificatesFrom(input: PemOrDer): Uint8Array[] {
+  const text = typeof input === 'string' ? input : input[0] === 0x2d ? new TextDecoder().decode(input) : undefined;
+  if (text === undefined) return [input as Uint8Array];
+  const blocks = readPem(text).filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE');
+  if (blocks.length === 0) throw new TypeError('no PEM certificate found');
+  return blocks.map((b) => b.der);
+}
+
+/** Pairs each private key with the chain whose leaf holds its public key (node:tls's key/cert arrays). */
+export function certifiedKeys(options: CommonOptions, provider: CryptoProvider): CertifiedKey[] {
+  const chains = asList(options.cert).map(certificatesFrom);
+  const keys: PrivateKey[] = asList(options.key).map((k) => {
+    const pem = typeof k === 'object' && !(k instanceof Uint8Array) ? k.pem : k;
+    const passphrase = typeof k === 'object' && !(k instanceof Uint8Array) ? k.passphrase ?? options.passphrase : options.passphrase;
+    return provider.importPrivateKey(pem, passphrase);
+  });
+  if (chains.length === 0 && keys.length === 0) return [];
+  if (chains.length === 0) throw new TypeError('a key was given without a certificate (cert option)');
+  if (keys.length === 0) throw new TypeError('a certificate was given without its private key (key option)');
+  return keys.map((key) => {
+    const chain = chains.find((c) => equalBytes(leafPublicKeyInfo(c[0]!), key.publicKey.spki));
+    if (!chain) throw new TypeError(`no certificate in cert matches the ${key.type} private key`);
+    return { chain, key };
+  });
+}
+
+function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x0303 | 0x0304): CommonConfig {
+  const minVersion = versionCode(options.minVersion, defaultMin, 'minVersion');
+  const maxVersion = versionCode(options.maxVersion, 0x0304, 'maxVersion');
+  if (minVersion > maxVersion) throw new TypeError(`minVersion ${options.minVersion} is above maxVersion ${options.maxVersion}`);
+  const groups = parseGroups(options.ecdhCurve).filter((g) => provider.supportsGroup(g.name));
+  if (groups.length === 0) throw new TypeError('none of the groups in ecdhCurve is supported by the crypto provider');
+  return {
+    provider,
+    minVersion,
+    maxVersion,
+    cipherSuites: parseCiphers(options.ciphers),
+    groups,
+    signatureSchemes: parseSigalgs(options.sigalgs),
+    alpnProtocols: parseAlpn(options.ALPNProtocols),
+    limits: {
+      maxHandshakeMessage: options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
+      maxChainLength: options.maxCertificateChainLength ?? DEFAULT_MAX_CHAIN_LENGTH,
+      maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
+    },
+    now: options.now ?? (() => new Date()),
+    verifier: options.verifier ?? defaultVerifierFactory(options, provider),
+    rejectUnauthorized: options.rejectUnauthorized !== false,
+    recordPadding: options.recordPadding ?? 0,
+  };
+}
+
+export function resolveClientOptions(options: ClientOptions, provider: CryptoProvider): ClientConfig {
+  const base = common(options, provider, 0x0303);
+  const serverName = options.servername ?? options.host;
+  return {
+    ...base,
+    side: 'client',
+    ...(serverName !== undefined && serverName !== '' ? { serverName } : {}),
+    keyShareGroups: base.groups.slice(0, 1),
+    middleboxCompatibility: options.middleboxCompatibility !== false,
+    certificates: certifiedKeys(options, provider),
+  };
+}
+
+export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider): ServerConfig {
+  const base = common(options, provider, 0x0303);
+  return {
+    ...base,
+    side: 'server',
+    certificates: certifiedKeys(options, provider),
+    requestCert: options.requestCert === true,
+  };
+}

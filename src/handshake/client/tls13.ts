@@ -1,0 +1,154 @@
+// The TLS 1.3 client after ServerHello (RFC 8446 §2, §4.3-4.4): EncryptedExtensions, the
+// server's Certificate and CertificateVerify, Finished; then our own Finished.
+import { TlsError, decodeError, decryptError } from '../../errors.js';
+import type { PublicKey } from '../../crypto/provider.js';
+import type { Secret } from '../../crypto/secret.js';
+import type { ClientConfig } from '../../engine/config.js';
+import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
+import { readCertificateVerify } from '../../messages/certificate-verify.js';
+import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { buildFinished, readFinished } from '../../messages/finished.js';
+import type { HandshakeMessage } from '../../messages/handshake.js';
+import type { CipherSuite } from '../../protocol/cipher-suites.js';
+import { ExtensionType, HandshakeType, extensionName } from '../../protocol/constants.js';
+import { hashLength } from '../../crypto/provider.js';
+import { ascii } from '../../wire/bytes.js';
+import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { computeFinished, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
+import { chooseSignatureScheme } from '../negotiation.js';
+import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { Connected13 } from '../tls13/connected.js';
+import { installTrafficSecret } from '../tls13/traffic.js';
+import type { ClientOffer } from './client-hello.js';
+
+/** What the client knows once ServerHello is processed. */
+export interface Client13Context {
+  readonly config: ClientConfig;
+  readonly offer: ClientOffer;
+  readonly suite: CipherSuite;
+  readonly handshakeSecret: HandshakeSecret;
+  readonly clientHandshakeSecret: Secret;
+  readonly serverHandshakeSecret: Secret;
+  /** Whether we still owe the middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4). */
+  readonly compatibilityCcsPending: boolean;
+}
+
+export class ExpectEncryptedExtensions implements HandshakeState {
+  readonly kind = 'client-expect-encrypted-extensions';
+  constructor(private readonly ctx: Client13Context) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+    expect(msg, 'encrypted_extensions');
+    const ee = readEncryptedExtensions(msg);
+    // RFC 8446 §4.2: an extension the client did not offer is unsupported_extension.
+    for (const { type } of ee.extensions) {
+      if (type === ExtensionType.supported_groups) continue; // RFC 8446 §4.2.7: informational, always allowed
+      if (!this.ctx.offer.extensionTypes.has(type)) {
+        throw new TlsError('unsupported_extension', `server sent ${extensionName(type)} in encrypted_extensions, which we did not offer`);
+      }
+    }
+    if (ee.alpn) {
+      const chosen = ee.alpn;
+      // RFC 7301 §3.2: the server's choice must be one the client offered.
+      if (!this.ctx.config.alpnProtocols.some((p) => ascii(p) === ascii(chosen))) {
+        throw new TlsError('illegal_parameter', `server chose application protocol "${ascii(chosen)}", which we did not offer`);
+      }
+      io.info.alpnProtocol = ascii(chosen);
+    }
+    if (ee.recordSizeLimit !== undefined) io.setSendLimit(ee.recordSizeLimit - 1); // RFC 8449 §4: limit includes the content type
+    io.transcript.add(msg.raw);
+    io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
+    return new ExpectCertificateOrRequest(this.ctx);
+  }
+}
+
+class ExpectCertificateOrRequest implements HandshakeState {
+  readonly kind = 'client-expect-certificate';
+  constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+    if (msg.type === HandshakeType.certificate_request && !this.request) {
+      const request = readCertificateRequest13(msg);
+      // RFC 8446 §4.3.2: in the main handshake the context is empty.
+      if (request.requestContext.length !== 0) throw new TlsError('illegal_parameter', 'certificate_request has a non-empty context during the handshake');
+      io.transcript.add(msg.raw);
+      return new ExpectCertificateOrRequest(this.ctx, request);
+    }
+    expect(msg, 'certificate');
+    const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
+    if (cert.requestContext.length !== 0) throw new TlsError('illegal_parameter', 'server certificate has a non-empty request context');
+    // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
+    if (cert.entries.length === 0) throw decodeError('server sent an empty certificate list');
+    const chain = cert.entries.map((e) => e.certData);
+    io.step({ step: 'certificate', side: 'server', subjects: [], count: chain.length });
+    const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
+    io.transcript.add(msg.raw);
+    return new ExpectCertificateVerify(this.ctx, key, this.request);
+  }
+}
+
+class ExpectCertificateVerify implements HandshakeState {
+  readonly kind = 'client-expect-certificate-verify';
+  constructor(private readonly ctx: Client13Context, private readonly key: PublicKey, private readonly request?: CertificateRequest13) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+    expect(msg, 'certificate_verify');
+    const signed = readCertificateVerify(msg);
+    io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, signed, this.key, 'server');
+    io.transcript.add(msg.raw);
+    return new ExpectFinished(this.ctx, this.request);
+  }
+}
+
+class ExpectFinished implements HandshakeState {
+  readonly kind = 'client-expect-finished';
+  constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+    expect(msg, 'finished');
+    const { suite } = this.ctx;
+    const p = io.provider;
+    const verifyData = readFinished(msg, hashLength[suite.hash]);
+    // RFC 8446 §4.4.4: the server's Finished MACs the transcript up to its CertificateVerify.
+    if (!verifyFinished(p, suite.hash, this.ctx.serverHandshakeSecret, io.transcript.current(), verifyData)) {
+      throw decryptError('server Finished does not match the handshake (tampered with, or a different key exchange)');
+    }
+    io.step({ step: 'finished', side: 'server', verified: true });
+    io.transcript.add(msg.raw);
+
+    // RFC 8446 §7.1: application secrets over ClientHello..server Finished.
+    const serverFinishedHash = io.transcript.current();
+    const master: MasterSecret = this.ctx.handshakeSecret.toMasterSecret();
+    const clientApp = master.clientTrafficSecret(serverFinishedHash);
+    const serverApp = master.serverTrafficSecret(serverFinishedHash);
+    io.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
+    installTrafficSecret(io, suite, serverApp, 'server', 'client', 'application');
+
+    if (this.ctx.compatibilityCcsPending) io.sendChangeCipherSpec();
+    if (this.request) this.sendClientCertificate(io, this.request);
+    io.send(buildFinished(computeFinished(p, suite.hash, this.ctx.clientHandshakeSecret, io.transcript.current())));
+    io.step({ step: 'finished', side: 'client', verified: true });
+    this.ctx.clientHandshakeSecret.wipe();
+    this.ctx.serverHandshakeSecret.wipe();
+    installTrafficSecret(io, suite, clientApp, 'client', 'client', 'application');
+
+    const resumption = master.resumptionMasterSecret(io.transcript.current());
+    master.wipe();
+    io.complete();
+    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption });
+  }
+
+  /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
+  private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13): void {
+    const config = this.ctx.config;
+    for (const certificate of config.certificates) {
+      const scheme = chooseSignatureScheme(config.signatureSchemes, request.signatureAlgorithms, certificate.key, true);
+      if (!scheme) continue;
+      io.send(buildCertificate13(request.requestContext, certificate.chain));
+      io.send(signCertificateVerify13(io, certificate, scheme, 'client'));
+      return;
+    }
+    io.send(buildCertificate13(request.requestContext, []));
+  }
+}

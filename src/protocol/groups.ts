@@ -1,0 +1,34 @@
+// Named groups (IANA "TLS Supported Groups"), RFC 8446 §4.2.7.
+import type { GroupName } from '../crypto/provider.js';
+
+export interface NamedGroup {
+  readonly id: number;
+  readonly name: GroupName;
+  /** The name OpenSSL and node:tls's `ecdhCurve` use. */
+  readonly opensslName: string;
+}
+
+export const x25519: NamedGroup = { id: 0x001d, name: 'x25519', opensslName: 'X25519' };
+export const secp256r1: NamedGroup = { id: 0x0017, name: 'secp256r1', opensslName: 'P-256' };
+export const secp384r1: NamedGroup = { id: 0x0018, name: 'secp384r1', opensslName: 'P-384' };
+export const secp521r1: NamedGroup = { id: 0x0019, name: 'secp521r1', opensslName: 'P-521' };
+
+export const ALL_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1, secp521r1];
+/** Offered and accepted by default, in preference order. */
+export const DEFAULT_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1];
+
+const byId = new Map(ALL_GROUPS.map((g) => [g.id, g]));
+export function groupById(id: number): NamedGroup | undefined {
+  return byId.get(id);
+}
+export function groupName(id: number): string {
+  return byId.get(id)?.name ?? `0x${id.toString(16).padStart(4, '0')}`;
+}
+
+/** Looks a group up by any of its names: IANA (secp256r1), OpenSSL (P-256, prime256v1, X25519). */
+export function groupByName(name: string): NamedGroup | undefined {
+  const n = name.trim().toLowerCase();
+  const aliases: Record<string, string> = { prime256v1: 'secp256r1', 'p-256': 'secp256r1', 'p-384': 'secp384r1', 'p-521': 'secp521r1' };
+  const canonical = aliases[n] ?? n;
+  return ALL_GROUPS.find((g) => g.name.toLowerCase() === canonical);
+}

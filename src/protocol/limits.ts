@@ -1,0 +1,36 @@
+// Every size and work limit the engine enforces, with why. Defaults are safe; most are options.
+
+// RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14.
+export const MAX_PLAINTEXT = 16384;
+// RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256.
+export const MAX_CIPHERTEXT_13 = 16384 + 256;
+// RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048.
+export const MAX_CIPHERTEXT_12 = 16384 + 2048;
+export const RECORD_HEADER_LENGTH = 5;
+
+/**
+ * Largest handshake message we accept. RFC 8446 allows 2^24-1; nothing legitimate comes close.
+ * A certificate chain is the biggest message in practice (tens of KiB at most).
+ */
+export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
+
+/** Consecutive records carrying no progress (empty fragments, CCS, warning alerts) before we give up. */
+export const DEFAULT_MAX_EMPTY_RECORDS = 32;
+
+/** Certificates in a chain the peer may send (leaf included). */
+export const DEFAULT_MAX_CHAIN_LENGTH = 10;
+
+/** Plaintext the engine buffers for application writes issued before the handshake completes. */
+export const DEFAULT_MAX_EARLY_WRITE_BUFFER = 1024 * 1024;
+
+/**
+ * Post-handshake messages (KeyUpdate, NewSessionTicket) accepted between two application data
+ * records: a peer that sends them endlessly is making us spend CPU for nothing.
+ */
+export const MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA = 64;
+
+/**
+ * RFC 8446 §5.5: records protected under one key. AES-GCM's limit is 2^24.5 full records; we rotate
+ * well before it (and for ChaCha20-Poly1305, whose limit is above 2^64, at the same point for simplicity).
+ */
+export const KEY_UPDATE_AFTER_RECORDS = 2 ** 23;

@@ -1,0 +1,57 @@
+// An in-memory client/server pair: bytes move between two engines until both are idle.
+import type { Connection } from '../../src/engine/connection.js';
+import type { TlsError } from '../../src/errors.js';
+import type { ConnectionHandlers, TlsEvent } from '../../src/engine/events.js';
+
+export interface Endpoint {
+  connection: Connection;
+  received: Uint8Array[];
+  errors: TlsError[];
+  events: TlsEvent[];
+  completed: boolean;
+  peerClosed: boolean;
+}
+
+export function endpointHandlers(e: Omit<Endpoint, 'connection'>): ConnectionHandlers {
+  return {
+    data: (chunk) => e.received.push(chunk),
+    error: (err) => e.errors.push(err),
+    event: (ev) => e.events.push(ev),
+    handshakeComplete: () => {
+      e.completed = true;
+    },
+    peerClosed: () => {
+      e.peerClosed = true;
+    },
+  };
+}
+
+export function newEndpointState(): Omit<Endpoint, 'connection'> {
+  return { received: [], errors: [], events: [], completed: false, peerClosed: false };
+}
+
+/** Moves bytes both ways until nothing is left to move (bounded). `tamper` may rewrite any flight. */
+export function pump(
+  client: Connection, server: Connection,
+  tamper?: (from: 'client' | 'server', bytes: Uint8Array) => Uint8Array,
+): void {
+  for (let round = 0; round < 100; round++) {
+    const c = client.takeOutput();
+    const s = server.takeOutput();
+    if (c.length === 0 && s.length === 0) return;
+    for (const chunk of c) server.receive(tamper ? tamper('client', chunk) : chunk);
+    for (const chunk of s) client.receive(tamper ? tamper('server', chunk) : chunk);
+  }
+  throw new Error('pump did not settle in 100 rounds');
+}
+
+export function joined(chunks: readonly Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
