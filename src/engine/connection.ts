@@ -381,7 +381,7 @@ export class Connection implements HandshakeIO {
   }
 
   keylog(label: string, secret: Secret): void {
-    if (!this.handlers.keylog || !this.info.clientRandom) return;
+    if (!this.handlers.keylog || !this.info.clientRandom || this.handlers.keylogEnabled?.() === false) return;
     this.handlers.keylog(`${label} ${toHex(this.info.clientRandom)} ${toHex(secret.expose())}\n`);
   }
 

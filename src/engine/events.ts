@@ -32,6 +32,8 @@ export interface ConnectionHandlers {
   error?(err: TlsError): void;
   /** Diagnostics for traces. */
   event?(event: TlsEvent): void;
-  /** A line in the NSS key log format (opt-in: only called when set). */
+  /** A line in the NSS key log format (opt-in: only called when set, and keylogEnabled() says so). */
   keylog?(line: string): void;
+  /** Checked before each key log line is formatted; absent means yes whenever keylog is set. */
+  keylogEnabled?(): boolean;
 }

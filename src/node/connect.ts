@@ -1,0 +1,58 @@
+// tls.connect(), shaped like node:tls's.
+import * as net from 'node:net';
+import { rootCertificates } from 'node:tls';
+import type { Duplex } from 'node:stream';
+import { nodeCryptoProvider } from '../crypto/node/provider.js';
+import { createClientConnection } from '../engine/endpoints.js';
+import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
+import { TLSSocket } from './tls-socket.js';
+
+export interface ConnectOptions extends ClientOptions {
+  port?: number;
+  host?: string;
+  /** Run TLS over this existing stream instead of opening a TCP connection. */
+  socket?: Duplex;
+  /** Milliseconds to complete the handshake (default: no limit beyond the transport's). */
+  handshakeTimeout?: number;
+  timeout?: number;
+}
+
+/** Options with node's defaults filled in: the trust store is Node's bundled roots when `ca` is absent. */
+export function withNodeDefaults<T extends ClientOptions>(options: T): T {
+  return { ...options, ca: options.ca ?? rootCertificates, provider: options.provider ?? nodeCryptoProvider };
+}
+
+export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, host?: string, options?: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(port: number, options?: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(...args: unknown[]): TLSSocket {
+  const { options, listener } = normalizeArgs(args);
+  const host = options.host ?? 'localhost';
+  // node:tls sends the host as SNI unless it is an IP address or servername says otherwise.
+  const servername = options.servername ?? (net.isIP(host) ? undefined : host);
+  const resolved = withNodeDefaults({ ...options, host, ...(servername !== undefined ? { servername } : {}) });
+  // The name checked against the certificate: servername, else the host (IP addresses included).
+  const config = resolveClientOptions({ ...resolved, servername: servername ?? host }, resolved.provider!);
+  const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
+  const socket = new TLSSocket(transport, {
+    isServer: false,
+    createConnection: (handlers) => createClientConnection(config, handlers),
+    ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
+  });
+  if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  if (listener) socket.once('secureConnect', listener);
+  return socket;
+}
+
+function normalizeArgs(args: unknown[]): { options: ConnectOptions; listener?: () => void } {
+  let options: ConnectOptions = {};
+  let listener: (() => void) | undefined;
+  const rest = [...args];
+  if (typeof rest[0] === 'number') {
+    options.port = rest.shift() as number;
+    if (typeof rest[0] === 'string') options.host = rest.shift() as string;
+  }
+  if (typeof rest[0] === 'object' && rest[0] !== null) options = { ...(rest.shift() as ConnectOptions), ...options };
+  if (typeof rest[0] === 'function') listener = rest.shift() as () => void;
+  return listener ? { options, listener } : { options };
+}

@@ -1,0 +1,337 @@
+// A node:tls-shaped socket: a Duplex of plaintext over any Duplex transport (a net.Socket by
+// default), driving the sans-I/O engine. Backpressure holds both ways: we stop reading the
+// transport while our reader is full, and a write completes when the transport accepted its bytes.
+import { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import { TlsError } from '../errors.js';
+import type { Connection } from '../engine/connection.js';
+import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
+import type { ConnectionInfo } from '../handshake/state.js';
+
+export interface PeerCertificate {
+  subject: Record<string, string>;
+  issuer: Record<string, string>;
+  subjectaltname?: string;
+  valid_from: string;
+  valid_to: string;
+  serialNumber: string;
+  fingerprint256: string;
+  fingerprint: string;
+  raw: Buffer;
+  issuerCertificate?: PeerCertificate;
+}
+
+export interface CipherInfo {
+  /** OpenSSL's name, like node:tls. */
+  name: string;
+  standardName: string;
+  version: string;
+}
+
+/** Internal: how a TLSSocket is created by connect() and the server. */
+export interface TlsSocketInit {
+  readonly isServer: boolean;
+  /** Builds the engine with the socket's handlers. */
+  readonly createConnection: (handlers: ConnectionHandlers) => Connection;
+  /** Milliseconds to complete the handshake before giving up (0: no limit). */
+  readonly handshakeTimeout?: number;
+}
+
+function parseDistinguishedName(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+function describeCertificate(der: Uint8Array): PeerCertificate {
+  const x = new X509Certificate(der);
+  return {
+    subject: parseDistinguishedName(x.subject),
+    issuer: parseDistinguishedName(x.issuer),
+    ...(x.subjectAltName ? { subjectaltname: x.subjectAltName } : {}),
+    valid_from: x.validFrom,
+    valid_to: x.validTo,
+    serialNumber: x.serialNumber,
+    fingerprint256: x.fingerprint256,
+    fingerprint: x.fingerprint,
+    raw: x.raw,
+  };
+}
+
+export class TLSSocket extends Duplex {
+  readonly encrypted = true;
+  /** Set once the handshake completes. */
+  authorized = false;
+  authorizationError: TlsError | undefined;
+  alpnProtocol: string | false = false;
+  servername: string | false = false;
+  private connection: Connection;
+  private secure = false;
+  /** Writes issued before the handshake completed: released when it does. */
+  private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
+  private pendingFinal: ((err?: Error | null) => void) | undefined;
+  private transportWritable = true;
+  private drainWaiters: (() => void)[] = [];
+  private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly isServer: boolean;
+
+  constructor(readonly transport: Duplex, init: TlsSocketInit) {
+    super({ allowHalfOpen: false });
+    this.isServer = init.isServer;
+    this.connection = init.createConnection(this.handlers());
+    transport.on('data', (data: Buffer) => this.receive(data));
+    transport.on('end', () => this.transportEnded());
+    transport.on('error', (err: Error) => this.destroy(err));
+    transport.on('close', () => {
+      if (!this.destroyed) this.destroy(this.secure ? undefined : this.handshakeAborted());
+    });
+    transport.on('drain', () => this.drained());
+    if (init.handshakeTimeout) {
+      this.handshakeTimer = setTimeout(() => {
+        this.destroy(new TlsError('user_canceled', `TLS handshake did not complete within ${init.handshakeTimeout} ms`));
+      }, init.handshakeTimeout);
+      this.handshakeTimer.unref?.();
+    }
+    this.flush();
+  }
+
+  private handlers(): ConnectionHandlers {
+    return {
+      data: (chunk) => {
+        if (!this.push(chunk)) this.transport.pause();
+      },
+      handshakeComplete: () => this.handshakeComplete(),
+      peerClosed: () => this.push(null),
+      error: (err) => this.failed(err),
+      event: (event: TlsEvent) => this.emit('tlsEvent', event),
+      keylogEnabled: () => this.listenerCount('keylog') > 0,
+      keylog: (line: string) => this.emit('keylog', Buffer.from(line, 'latin1')),
+    };
+  }
+
+  // ---- engine <-> transport ----
+
+  private receive(data: Buffer): void {
+    this.connection.receive(data);
+    this.flush();
+  }
+
+  /** Sends whatever the engine has queued; false when the transport asks us to wait. */
+  private flush(): boolean {
+    const out = this.connection.takeOutput();
+    if (out.length === 0 || this.transport.destroyed) return this.transportWritable;
+    const socket = this.transport as Partial<Socket>;
+    socket.cork?.();
+    let ok = true;
+    for (const chunk of out) ok = this.transport.write(chunk);
+    socket.uncork?.();
+    if (!ok) this.transportWritable = false;
+    return ok;
+  }
+
+  private drained(): void {
+    this.transportWritable = true;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private handshakeComplete(): void {
+    this.secure = true;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    const info = this.connection.info;
+    this.authorized = info.authorized;
+    this.authorizationError = info.authorizationError;
+    this.alpnProtocol = info.alpnProtocol ?? false;
+    this.servername = info.serverName ?? false;
+    // Emit after the current receive() finished its bookkeeping.
+    queueMicrotask(() => {
+      if (this.destroyed) return;
+      this.emit(this.isServer ? 'secure' : 'secureConnect');
+      const pending = this.pendingWrites;
+      this.pendingWrites = [];
+      for (const { chunk, callback } of pending) this.writeNow(chunk, callback);
+      if (this.pendingFinal) {
+        const cb = this.pendingFinal;
+        this.pendingFinal = undefined;
+        this._final(cb);
+      }
+    });
+  }
+
+  private failed(err: TlsError): void {
+    this.flush(); // the alert we sent, if any
+    if (err.alert === 'close_notify' && err.origin === 'peer') {
+      this.destroy(this.handshakeAborted());
+      return;
+    }
+    this.destroy(err);
+  }
+
+  private handshakeAborted(): Error {
+    const err = new Error(`${this.isServer ? 'Client' : 'Server'} network socket disconnected before secure TLS connection was established`) as NodeJS.ErrnoException;
+    err.code = 'ECONNRESET';
+    return err;
+  }
+
+  private transportEnded(): void {
+    if (!this.secure) {
+      this.destroy(this.handshakeAborted());
+      return;
+    }
+    // The peer closed TCP without close_notify: treated as end of stream, like node:tls.
+    if (!this.connection.peerClosed) this.push(null);
+  }
+
+  // ---- Duplex ----
+
+  override _read(): void {
+    if (this.transport.isPaused()) this.transport.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (!this.secure) {
+      this.pendingWrites.push({ chunk, callback });
+      return;
+    }
+    this.writeNow(chunk, callback);
+  }
+
+  private writeNow(chunk: Uint8Array, callback: (err?: Error | null) => void): void {
+    try {
+      this.connection.write(chunk);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (this.flush()) callback();
+    else this.drainWaiters.push(() => callback());
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    if (!this.secure) {
+      this.pendingFinal = callback;
+      return;
+    }
+    this.connection.close();
+    this.flush();
+    this.transport.end();
+    callback();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (!this.connection.closed && err) {
+      this.connection.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
+    }
+    const pending = this.pendingWrites;
+    this.pendingWrites = [];
+    for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));
+    this.transport.destroy();
+    callback(err);
+  }
+
+  // ---- node:tls API ----
+
+  /** The engine, for diagnostics and advanced use (key updates, events). */
+  get engine(): Connection {
+    return this.connection;
+  }
+
+  get info(): ConnectionInfo {
+    return this.connection.info;
+  }
+
+  getProtocol(): string | null {
+    return this.connection.info.version ?? null;
+  }
+
+  getCipher(): CipherInfo | undefined {
+    const suite = this.connection.info.cipherSuite;
+    if (!suite) return undefined;
+    return { name: suite.opensslName, standardName: suite.name, version: suite.version };
+  }
+
+  getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
+    const chain = this.connection.info.peerCertificates;
+    if (chain.length === 0) return {};
+    const described = chain.map(describeCertificate);
+    if (detailed) for (let i = 0; i + 1 < described.length; i++) described[i]!.issuerCertificate = described[i + 1]!;
+    return described[0]!;
+  }
+
+  getEphemeralKeyInfo(): { type: string; name: string } | Record<string, never> {
+    const group = this.connection.info.group;
+    return group ? { type: 'ECDH', name: group.opensslName } : {};
+  }
+
+  /** TLS 1.3: update our sending keys (and ask the peer to update theirs). */
+  updateKeys(requestPeerUpdate = true): void {
+    this.connection.updateKeys(requestPeerUpdate);
+    this.flush();
+  }
+
+  isSessionReused(): boolean {
+    return this.connection.info.resumed;
+  }
+
+  // net.Socket pass-throughs that http and friends use.
+  setNoDelay(noDelay?: boolean): this {
+    (this.transport as Partial<Socket>).setNoDelay?.(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable?: boolean, initialDelay?: number): this {
+    (this.transport as Partial<Socket>).setKeepAlive?.(enable, initialDelay);
+    return this;
+  }
+
+  setTimeout(timeout: number, callback?: () => void): this {
+    const socket = this.transport as Partial<Socket>;
+    if (socket.setTimeout) {
+      socket.setTimeout(timeout);
+      socket.removeAllListeners?.('timeout');
+      if (timeout > 0) socket.on?.('timeout', () => this.emit('timeout'));
+    }
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
+  address(): ReturnType<Socket['address']> | {} {
+    return (this.transport as Partial<Socket>).address?.() ?? {};
+  }
+
+  get remoteAddress(): string | undefined {
+    return (this.transport as Partial<Socket>).remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return (this.transport as Partial<Socket>).remotePort;
+  }
+
+  get remoteFamily(): string | undefined {
+    return (this.transport as Partial<Socket>).remoteFamily;
+  }
+
+  get localAddress(): string | undefined {
+    return (this.transport as Partial<Socket>).localAddress;
+  }
+
+  get localPort(): number | undefined {
+    return (this.transport as Partial<Socket>).localPort;
+  }
+
+  ref(): this {
+    (this.transport as Partial<Socket>).ref?.();
+    return this;
+  }
+
+  unref(): this {
+    (this.transport as Partial<Socket>).unref?.();
+    return this;
+  }
+}
