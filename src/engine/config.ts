@@ -5,6 +5,8 @@ import type { TlsError } from '../errors.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
+import type { SessionState, SessionStore } from '../handshake/session.js';
+import type { TicketKeyring } from '../handshake/tickets.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
@@ -64,6 +66,8 @@ export interface ClientConfig extends CommonConfig {
   readonly middleboxCompatibility: boolean;
   /** Offered when the server asks for a certificate. */
   readonly certificates: readonly CertifiedKey[];
+  /** A session to resume (from an earlier connection's 'session' event). */
+  readonly session?: SessionState;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -73,6 +77,12 @@ export interface ServerConfig extends CommonConfig {
   readonly requestCert: boolean;
   /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
   readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[];
+  /** TLS 1.2 sessions by id; undefined disables session-id resumption. */
+  readonly sessionStore?: SessionStore;
+  /** Seals and opens session tickets; undefined disables tickets. */
+  readonly ticketKeyring?: TicketKeyring;
+  /** Seconds a session may be resumed for. */
+  readonly sessionTimeout: number;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

@@ -14,6 +14,7 @@ import type { ConnectionInfo, HandshakeIO, HandshakeState, KeyEpoch } from '../h
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { toHex } from '../wire/bytes.js';
+import { encodeSession, type SessionState } from '../handshake/session.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
 export interface ConnectedState extends HandshakeState {
@@ -253,7 +254,7 @@ export class Connection implements HandshakeIO {
       const limit = this.sendLimit;
       const out = this.output;
       for (let at = 0; at < data.length; at += limit) {
-        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS) this.updateKeys(false);
+        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3') this.updateKeys(false);
         const end = Math.min(at + limit, data.length);
         this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.config.recordPadding);
       }
@@ -372,6 +373,14 @@ export class Connection implements HandshakeIO {
     this.step({ step: 'keys', direction, epoch, aead });
   }
 
+  sendWarningAlert(description: number): void {
+    this.sendAlert(AlertLevel.warning, description);
+  }
+
+  newSession(session: SessionState): void {
+    this.handlers.session?.(encodeSession(session));
+  }
+
   setSendLimit(limit: number): void {
     this.sendLimit = Math.min(limit, MAX_PLAINTEXT);
   }
@@ -387,6 +396,7 @@ export class Connection implements HandshakeIO {
 
   complete(): void {
     this.phase = 'connected';
+    this.transcript.releaseMessages();
     const suite = this.info.cipherSuite;
     this.step({ step: 'complete', version: this.info.version ?? '?', cipherSuite: suite?.name ?? '?' });
     this.handlers.handshakeComplete?.();

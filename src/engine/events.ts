@@ -30,6 +30,8 @@ export interface ConnectionHandlers {
   peerClosed?(): void;
   /** The connection failed for good; an alert was sent (origin 'local') or received (origin 'peer'). */
   error?(err: TlsError): void;
+  /** A session the client may resume later (serialised, holds secrets: store it like a key). */
+  session?(session: Uint8Array): void;
   /** Diagnostics for traces. */
   event?(event: TlsEvent): void;
   /** A line in the NSS key log format (opt-in: only called when set, and keylogEnabled() says so). */

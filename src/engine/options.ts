@@ -10,6 +10,8 @@ import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
+import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
+import { TicketKeyring } from '../handshake/tickets.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -50,12 +52,22 @@ export interface ClientOptions extends CommonOptions {
   /** Server name for SNI and certificate checks. */
   servername?: string;
   host?: string;
+  /** A session to resume: the bytes of an earlier connection's 'session' event. */
+  session?: Uint8Array;
   /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
   middleboxCompatibility?: boolean;
 }
 
 export interface ServerOptions extends CommonOptions {
   requestCert?: boolean;
+  /** Session ticket keys, 48 bytes each as node:tls's ticketKeys (or several, newest first). Random and rotating when absent. */
+  ticketKeys?: Uint8Array | readonly Uint8Array[];
+  /** Seconds a session may be resumed for (node:tls default: 300). */
+  sessionTimeout?: number;
+  /** TLS 1.2 session-id cache; in memory by default, `false` disables it. */
+  sessionStore?: SessionStore | false;
+  /** Issue session tickets (default true). */
+  tickets?: boolean;
 }
 
 /** Builds the default verifier from the options (set by the X.509 layer at startup). */
@@ -232,6 +244,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     keyShareGroups: base.groups.slice(0, 1),
     middleboxCompatibility: options.middleboxCompatibility !== false,
     certificates: certifiedKeys(options, provider),
+    ...(options.session ? { session: decodeSession(options.session) } : {}),
   };
 }
 
@@ -242,5 +255,10 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     side: 'server',
     certificates: certifiedKeys(options, provider),
     requestCert: options.requestCert === true,
+    sessionTimeout: options.sessionTimeout ?? 300,
+    ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
+    ...(options.tickets !== false
+      ? { ticketKeyring: new TicketKeyring(provider, options.ticketKeys ? { keys: asList(options.ticketKeys) } : {}) }
+      : {}),
   };
 }

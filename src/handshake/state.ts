@@ -12,6 +12,7 @@ import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import type { TlsError } from '../errors.js';
 import type { RecordProtection } from '../record/protection.js';
 import type { Transcript } from './transcript.js';
+import type { SessionState } from './session.js';
 
 export type KeyEpoch = 'early' | 'handshake' | 'application';
 
@@ -54,6 +55,10 @@ export interface HandshakeIO {
   complete(): void;
   /** Largest plaintext per record we may send (peer's record_size_limit). */
   setSendLimit(limit: number): void;
+  /** A warning alert (TLS 1.2 no_renegotiation); fatal alerts come only from throwing a TlsError. */
+  sendWarningAlert(description: number): void;
+  /** Client: a session that can be resumed later. */
+  newSession(session: SessionState): void;
 }
 
 export interface HandshakeState {
@@ -66,5 +71,10 @@ export interface HandshakeState {
 /** The one source of unexpected_message for handshake messages (STYLE.md "Handshake"). */
 export function expect(msg: HandshakeMessage, ...types: HandshakeTypeName[]): void {
   for (const t of types) if (msg.type === HandshakeType[t]) return;
-  throw unexpectedMessage(`expected ${types.join(' or ')}, peer sent ${handshakeTypeName(msg.type)}`);
+  unexpected(msg, types.join(' or '));
+}
+
+/** A handshake message arrived where `expected` (a message or record type) should have. */
+export function unexpected(msg: HandshakeMessage, expected: string): never {
+  throw unexpectedMessage(`expected ${expected}, peer sent ${handshakeTypeName(msg.type)}`);
 }

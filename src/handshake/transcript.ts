@@ -6,8 +6,11 @@ import { HandshakeType } from '../protocol/constants.js';
 export class Transcript {
   private context: HashContext | undefined;
   private held: Uint8Array[] | undefined = [];
-  /** TLS 1.2 CertificateVerify signs the messages themselves (RFC 5246 §7.4.8): keep them when asked. */
-  private kept: Uint8Array[] | undefined;
+  /**
+   * TLS 1.2 CertificateVerify signs the messages themselves (RFC 5246 §7.4.8), with a hash that
+   * may differ from the PRF's: the messages are kept (as references) until released.
+   */
+  private kept: Uint8Array[] | undefined = [];
   private hashName: HashName | undefined;
 
   constructor(private readonly provider: CryptoProvider) {}
@@ -25,17 +28,13 @@ export class Transcript {
     this.held = undefined;
   }
 
-  /** Keep every message from now on (and those held) for a TLS 1.2 CertificateVerify. */
-  keepMessages(): void {
-    this.kept ??= [...(this.held ?? [])];
-  }
-
   get messages(): readonly Uint8Array[] {
     if (!this.kept) throw new Error('transcript messages were not kept');
     return this.kept;
   }
 
-  stopKeepingMessages(): void {
+  /** No CertificateVerify over the raw messages is coming: stop keeping them. */
+  releaseMessages(): void {
     this.kept = undefined;
   }
 

@@ -78,6 +78,7 @@ export class TLSSocket extends Duplex {
   private drainWaiters: (() => void)[] = [];
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
+  private lastSession: Buffer | undefined;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -108,6 +109,10 @@ export class TLSSocket extends Duplex {
       peerClosed: () => this.push(null),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => this.emit('tlsEvent', event),
+      session: (session: Uint8Array) => {
+        this.lastSession = Buffer.from(session);
+        this.emit('session', this.lastSession);
+      },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
       keylog: (line: string) => this.emit('keylog', Buffer.from(line, 'latin1')),
     };
@@ -273,6 +278,11 @@ export class TLSSocket extends Duplex {
   updateKeys(requestPeerUpdate = true): void {
     this.connection.updateKeys(requestPeerUpdate);
     this.flush();
+  }
+
+  /** The latest resumable session (also delivered by the 'session' event); pass it as `session` to resume. */
+  getSession(): Buffer | undefined {
+    return this.lastSession;
   }
 
   isSessionReused(): boolean {

@@ -32,6 +32,8 @@ export interface ClientOffer {
   readonly serverName?: string;
   readonly extensionTypes: ReadonlySet<number>;
   readonly cookie?: Uint8Array;
+  /** TLS 1.2 resumption: the ticket offered in session_ticket (empty: tickets welcome, none held). */
+  readonly ticket12?: Uint8Array;
 }
 
 export function offeredVersions(config: ClientConfig): number[] {
@@ -57,6 +59,8 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     // RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
     add(E.renegotiation_info, encode((w) => writeRenegotiationInfo(w, new Uint8Array(0))));
     add(E.ec_point_formats, encode((w) => writeEcPointFormats(w)));
+    // RFC 5077 §3.2: an empty session_ticket asks for a ticket; a full one offers it.
+    add(E.session_ticket, offer.ticket12 ?? new Uint8Array(0));
   }
   add(E.supported_groups, encode((w) => writeSupportedGroups(w, offer.groups.map((g) => g.id))));
   add(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, config.signatureSchemes.map((s) => s.id))));
@@ -106,7 +110,7 @@ export function offeredExtensionTypes(config: ClientConfig, versions: readonly n
   if (serverName !== undefined) types.add(E.server_name);
   if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
   if (versions.includes(ProtocolVersion.TLSv1_2)) {
-    types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats);
+    types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats).add(E.session_ticket);
   }
   if (versions.includes(ProtocolVersion.TLSv1_3)) types.add(E.supported_versions).add(E.key_share).add(E.cookie);
   return types;

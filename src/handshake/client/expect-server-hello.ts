@@ -14,6 +14,17 @@ import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type ClientOffer } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
+import { serverHello12 } from './tls12.js';
+import { sessionIsFresh, type SessionState } from '../session.js';
+
+/** The configured session, if it is a TLS 1.2 one we may offer now. */
+function resumableTls12(config: ClientConfig, versions: readonly number[]): SessionState | undefined {
+  const s = config.session;
+  if (!s || s.version !== ProtocolVersion.TLSv1_2 || !versions.includes(ProtocolVersion.TLSv1_2)) return undefined;
+  if (!sessionIsFresh(s, config.now().getTime()) || !s.extendedMasterSecret) return undefined;
+  if (s.serverName !== undefined && config.serverName !== undefined && s.serverName !== config.serverName) return undefined;
+  return s.ticket || s.sessionId ? s : undefined;
+}
 
 /** Starts a client handshake: sends the ClientHello. */
 export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeState {
@@ -23,10 +34,16 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
+  const resume12 = resumableTls12(config, versions);
+  const random = p.randomBytes(32);
   const offer: ClientOffer = {
-    random: p.randomBytes(32),
+    random,
+    // RFC 5077 §3.4: with a ticket, a fresh session id tells us whether the server resumed.
     // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
-    sessionId: tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
+    sessionId: resume12?.ticket ? p.randomBytes(32)
+      : resume12?.sessionId ? resume12.sessionId
+      : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
+    ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
     groups: config.groups,
@@ -34,7 +51,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
     ...(serverName !== undefined ? { serverName } : {}),
     extensionTypes: offeredExtensionTypes(config, versions, serverName),
   };
-  io.info.clientRandom = offer.random;
+  io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
   sendClientHello(io, config, offer);
   return new ExpectServerHello(config, offer, false);
@@ -55,8 +72,10 @@ export class ExpectServerHello implements HandshakeState {
     expect(msg, 'server_hello');
     const sh = readServerHello(msg);
     const version = this.negotiatedVersion(sh);
-    if (version !== ProtocolVersion.TLSv1_3) {
-      throw new TlsError('protocol_version', `server chose ${versionName(version)}, which this client does not speak`);
+    this.checkExtensions(sh);
+    if (version === ProtocolVersion.TLSv1_2) {
+      if (this.retried) throw illegalParameter('server chose TLS 1.2 after a TLS 1.3 hello_retry_request');
+      return serverHello12(this.config, this.offer, sh, io, resumableTls12(this.config, this.offer.versions));
     }
     this.checkCommon(sh);
     if (sh.isRetryRequest) return this.retry(sh, io);
@@ -85,18 +104,22 @@ export class ExpectServerHello implements HandshakeState {
     return version;
   }
 
+  private checkExtensions(sh: ServerHelloMessage): void {
+    for (const { type } of sh.extensions) {
+      // RFC 8446 §4.1.4, RFC 5246 §7.4.1.4: an extension we did not offer is unsupported_extension
+      // (cookie excepted in HRR).
+      if (!this.offer.extensionTypes.has(type) && !(sh.isRetryRequest && type === ExtensionType.cookie)) {
+        throw new TlsError('unsupported_extension', `server sent ${extensionName(type)}, which we did not offer`);
+      }
+    }
+  }
+
   private checkCommon(sh: ServerHelloMessage): void {
     // RFC 8446 §4.1.3: legacy_session_id_echo must equal what we sent.
     if (!equalBytes(sh.sessionId, this.offer.sessionId)) throw illegalParameter('server_hello does not echo our session id');
     const suite = cipherSuiteById(sh.cipherSuite);
     if (!suite || suite.version !== 'TLSv1.3' || !this.offer.cipherSuites.includes(suite)) {
       throw illegalParameter(`server chose cipher suite ${cipherSuiteName(sh.cipherSuite)}, which we did not offer`);
-    }
-    for (const { type } of sh.extensions) {
-      // RFC 8446 §4.1.4: an extension we did not offer is unsupported_extension (cookie excepted in HRR).
-      if (!this.offer.extensionTypes.has(type) && !(sh.isRetryRequest && type === ExtensionType.cookie)) {
-        throw new TlsError('unsupported_extension', `server sent ${extensionName(type)}, which we did not offer`);
-      }
     }
     // RFC 8446 §4.1.4: after a retry, the ServerHello must keep the suite the retry named.
     if (this.retryRequest && this.retryRequest.cipherSuite !== sh.cipherSuite) {

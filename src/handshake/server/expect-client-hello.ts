@@ -7,6 +7,7 @@ import { readClientHello, type ClientHelloMessage } from '../../messages/client-
 import { ProtocolVersion, versionName } from '../../protocol/constants.js';
 import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { checkRetriedClientHello, respond13, type RetryContext } from './tls13.js';
+import { respond12 } from './tls12.js';
 
 export class ExpectClientHello implements HandshakeState {
   readonly kind = 'server-expect-client-hello';
@@ -23,8 +24,7 @@ export class ExpectClientHello implements HandshakeState {
     io.info.clientRandom = hello.random;
     if (hello.serverName !== undefined) io.info.serverName = hello.serverName;
     const version = chooseVersion(this.config, hello);
-    if (version === ProtocolVersion.TLSv1_3) return respond13(this.config, hello, io);
-    throw new TlsError('protocol_version', 'TLS 1.2 is not enabled on this server');
+    return version === ProtocolVersion.TLSv1_3 ? respond13(this.config, hello, io) : respond12(this.config, hello, io);
   }
 }
 
