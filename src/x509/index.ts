@@ -6,7 +6,7 @@ export type { GeneralName } from './general-name.js';
 export type { CertificateExtensions, Extension, BasicConstraints, KeyUsage, KeyUsageName, NameConstraints, AuthorityKeyIdentifier } from './extensions.js';
 export type { PublicKeyInfo, SignatureAlgorithmIdentifier } from './algorithms.js';
 export { parseCrl, readCrls, CrlReason, type Crl, type RevokedCertificate } from './crl.js';
-export { TrustStore, readCertificates, type CertificateInput } from './trust-store.js';
+export { TrustStore, readCertificates, type CertificateInput, type TrustStoreOptions } from './trust-store.js';
 export { verifyCertificateChain, type VerifyOptions, type VerifiedChain } from './verifier.js';
 export { verifyHostname, verifyEmailAddress } from './hostname.js';
 export type { Usage } from './profile.js';

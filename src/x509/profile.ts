@@ -33,7 +33,7 @@ export function checkValidity(cert: Certificate, now: Date, role: CertificateRol
 }
 
 /** Rules for every certificate, whatever its role. */
-function checkCommon(cert: Certificate, who: string): Violation | undefined {
+function checkCommon(cert: Certificate, role: CertificateRole, curated: boolean, who: string): Violation | undefined {
   const bad = (message: string): Violation => ({ alert: 'bad_certificate', message: `${who} ${message}` });
   const ext = cert.extensions;
   // RFC 5280 §4.2: a critical extension we do not process makes the certificate unusable.
@@ -53,9 +53,12 @@ function checkCommon(cert: Certificate, who: string): Violation | undefined {
   const aki = ext.authorityKeyIdentifier;
   if (aki) {
     if (isCritical(ext, ExtensionOid.authorityKeyIdentifier)) return bad('has a critical authorityKeyIdentifier');
-    if (!aki.keyIdentifier) return bad('has an authorityKeyIdentifier without keyIdentifier');
-    if (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber) return bad('has an authorityKeyIdentifier naming the issuer by name and serial');
-  } else if (!cert.selfIssued) {
+    // (Encoding rules below are not applied to anchors of a curated root program.)
+    if (!curated && !aki.keyIdentifier) return bad('has an authorityKeyIdentifier without keyIdentifier');
+    if (!curated && (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber)) return bad('has an authorityKeyIdentifier naming the issuer by name and serial');
+  } else if (!cert.selfIssued && role !== 'anchor') {
+    // Not for anchors: RFC 5280 §6.1.1(d) takes an anchor's name and key as configured, and how
+    // the anchor certificate was itself issued (by a root outside the path) is not judged.
     return bad('has no authorityKeyIdentifier');
   }
   // RFC 5280 §4.2.1.2: the subject key identifier is non-critical.
@@ -85,7 +88,7 @@ function checkCommon(cert: Certificate, who: string): Violation | undefined {
 }
 
 /** Rules for certificates issued to a CA whose key signs the next certificate down. */
-function checkIssuer(cert: Certificate, role: CertificateRole, usage: Usage, who: string): Violation | undefined {
+function checkIssuer(cert: Certificate, role: CertificateRole, usage: Usage, curated: boolean, who: string): Violation | undefined {
   const ext = cert.extensions;
   const bc = ext.basicConstraints;
   if (!bc) {
@@ -97,11 +100,11 @@ function checkIssuer(cert: Certificate, role: CertificateRole, usage: Usage, who
   // RFC 5280 §6.1.4(k): the issuer must be a CA.
   if (!bc.ca) return { alert: 'certificate_unknown', message: `${who} is not a CA (basicConstraints cA is false)` };
   // RFC 5280 §4.2.1.9: CAs mark basicConstraints critical.
-  if (!isCritical(ext, ExtensionOid.basicConstraints)) return { alert: 'bad_certificate', message: `${who} is a CA with a non-critical basicConstraints` };
+  if (!curated && !isCritical(ext, ExtensionOid.basicConstraints)) return { alert: 'bad_certificate', message: `${who} is a CA with a non-critical basicConstraints` };
   // RFC 5280 §6.1.4(n): when keyUsage is present, keyCertSign must be set.
   if (ext.keyUsage && !hasKeyUsage(ext.keyUsage, 'keyCertSign')) return { alert: 'certificate_unknown', message: `${who} is not allowed to sign certificates (keyUsage lacks keyCertSign)` };
   // RFC 5280 §4.2.1.2: CA certificates carry a subject key identifier.
-  if (!ext.subjectKeyIdentifier) return { alert: 'bad_certificate', message: `${who} is a CA without a subjectKeyIdentifier` };
+  if (!curated && !ext.subjectKeyIdentifier) return { alert: 'bad_certificate', message: `${who} is a CA without a subjectKeyIdentifier` };
   // WebPKI practice (Mozilla, Chrome): a CA's extendedKeyUsage, when present, limits what it may issue.
   const eku = ext.extendedKeyUsage;
   if (eku && !eku.includes(usageOid[usage]) && !eku.includes(ExtendedKeyUsageOid.anyExtendedKeyUsage)) {
@@ -109,7 +112,7 @@ function checkIssuer(cert: Certificate, role: CertificateRole, usage: Usage, who
   }
   // CABF BR §7.1.2.1.3: a self-signed root's authorityKeyIdentifier names its own key.
   const aki = ext.authorityKeyIdentifier?.keyIdentifier;
-  if (role === 'anchor' && cert.selfIssued && aki && !equalBytes(aki, ext.subjectKeyIdentifier)) {
+  if (!curated && role === 'anchor' && cert.selfIssued && aki && ext.subjectKeyIdentifier && !equalBytes(aki, ext.subjectKeyIdentifier)) {
     return { alert: 'bad_certificate', message: `${who} is self-issued but its authorityKeyIdentifier differs from its subjectKeyIdentifier` };
   }
   return undefined;
@@ -167,12 +170,26 @@ function checkSerial(cert: Certificate, who: string): Violation | undefined {
   return undefined;
 }
 
+export interface CheckContext {
+  /** The leaf is itself in the trust store (a pinned, typically self-signed, certificate). */
+  readonly pinned?: boolean;
+  /**
+   * The anchor comes from a curated root program (TrustStore option `curated`): the CABF rules on
+   * how a root certificate is encoded (authorityKeyIdentifier form, subjectKeyIdentifier presence,
+   * basicConstraints criticality) are not applied. A few long-standing roots (QuoVadis Root CA 2
+   * and 3, Certigna, Chunghwa ePKI, TWCA Global Root) predate them; the program vetted them instead.
+   */
+  readonly curated?: boolean;
+}
+
 /**
  * All single-certificate rules for `cert` in `role`, except validity (checkValidity) and
  * signatures (the path builder). Trust anchors skip the version and serial rules: leniency for
  * long-lived roots the caller configured, whose encoding we cannot change.
  */
-export function checkCertificate(cert: Certificate, role: CertificateRole, usage: Usage, pinned = false): Violation | undefined {
+export function checkCertificate(cert: Certificate, role: CertificateRole, usage: Usage, context: CheckContext = {}): Violation | undefined {
+  const pinned = context.pinned === true;
+  const curated = role === 'anchor' && context.curated === true;
   const who = role === 'leaf' ? 'certificate' : `${role === 'anchor' ? 'trust anchor' : 'issuer certificate'} ${describeCertificate(cert)}`;
   if (role !== 'anchor') {
     // CABF BR §7.1.1: certificates are X.509 v3.
@@ -180,5 +197,5 @@ export function checkCertificate(cert: Certificate, role: CertificateRole, usage
     const serial = pinned ? undefined : checkSerial(cert, who);
     if (serial) return serial;
   }
-  return checkCommon(cert, who) ?? (role === 'leaf' ? checkLeaf(cert, usage, pinned, who) : checkIssuer(cert, role, usage, who));
+  return checkCommon(cert, role, curated, who) ?? (role === 'leaf' ? checkLeaf(cert, usage, pinned, who) : checkIssuer(cert, role, usage, curated, who));
 }

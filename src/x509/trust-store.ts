@@ -64,18 +64,32 @@ export function readCertificates(input: CertificateInput | readonly CertificateI
  * The certificates a verifier trusts. Build it once (from the `ca` option, or the platform's root
  * list passed in by the Node adapter) and share it across connections: parsing happens here only.
  */
+export interface TrustStoreOptions {
+  /**
+   * The anchors are a curated root program's list (the Node adapter's default,
+   * tls.rootCertificates): CABF encoding rules for root certificates are not applied to them,
+   * because a few long-standing, vetted roots predate those rules. Validity, CA-ness, key
+   * strength and critical extensions are still checked. Default false (a caller's own `ca`).
+   */
+  readonly curated?: boolean;
+}
+
 export class TrustStore {
-  private constructor(private readonly index: CertificateIndex) {}
+  private constructor(
+    private readonly index: CertificateIndex,
+    /** See TrustStoreOptions.curated. */
+    readonly curated: boolean,
+  ) {}
 
   /** Trust anchors from PEM (one or many blocks) or DER, one or many. Throws TlsError on malformed input. */
-  static from(ca: CertificateInput | readonly CertificateInput[]): TrustStore {
-    return TrustStore.fromCertificates(readCertificates(ca));
+  static from(ca: CertificateInput | readonly CertificateInput[], options: TrustStoreOptions = {}): TrustStore {
+    return TrustStore.fromCertificates(readCertificates(ca), options);
   }
 
-  static fromCertificates(certs: readonly Certificate[]): TrustStore {
+  static fromCertificates(certs: readonly Certificate[], options: TrustStoreOptions = {}): TrustStore {
     const index = new CertificateIndex();
     for (const c of certs) index.add(c);
-    return new TrustStore(index);
+    return new TrustStore(index, options.curated === true);
   }
 
   get size(): number {

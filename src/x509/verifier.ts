@@ -126,7 +126,7 @@ class PathSearch {
     const anchors = this.rank(cert, this.options.trustAnchors.withSubject(cert.issuer));
     for (const anchor of anchors) {
       this.step();
-      const problem = checkCertificate(anchor, 'anchor', this.options.usage) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
+      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.curated }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
       if (problem) {
         this.fail(depth, problem);
         continue;
@@ -262,7 +262,7 @@ export function verifyCertificateChain(chainDer: readonly Uint8Array[], options:
   const now = options.now ?? new Date();
   const leaf = parseCertificate(chainDer[0]!);
   const pinned = options.trustAnchors.find(leaf) !== undefined;
-  const leafProblem = checkCertificate(leaf, 'leaf', options.usage, pinned) ?? checkValidity(leaf, now, 'leaf');
+  const leafProblem = checkCertificate(leaf, 'leaf', options.usage, { pinned }) ?? checkValidity(leaf, now, 'leaf');
   if (leafProblem) raise(leafProblem);
   if (options.serverName !== undefined && !verifyHostname(leaf, options.serverName)) throw nameMismatch(leaf, options.serverName);
   if (pinned) return { path: [leaf] };
