@@ -139,12 +139,12 @@ class PathSearch {
       }
       return full;
     }
-    const candidates = this.rank(cert, this.pool.withSubject(cert.issuer));
+    // RFC 4158 §5.2: no certificate twice, and no second certificate for the same subject and key.
+    // A trusted certificate among the intermediates was already tried as an anchor.
+    const candidates = this.rank(cert, this.pool.withSubject(cert.issuer)).filter((candidate) =>
+      !path.some((c) => c === candidate || (c.subject.key === candidate.subject.key && equalBytes(c.subjectPublicKeyInfo, candidate.subjectPublicKeyInfo))) &&
+      !this.options.trustAnchors.find(candidate));
     for (const candidate of candidates) {
-      // RFC 4158 §5.2: no certificate twice, and no second certificate for the same subject and key.
-      if (path.some((c) => c === candidate || (c.subject.key === candidate.subject.key && equalBytes(c.subjectPublicKeyInfo, candidate.subjectPublicKeyInfo)))) continue;
-      // A trusted certificate among the intermediates was already tried as an anchor.
-      if (this.options.trustAnchors.find(candidate)) continue;
       this.step();
       const nextIntermediates = intermediates + (candidate.selfIssued ? 0 : 1);
       if (nextIntermediates > this.maxIntermediates || path.length + 2 > MAX_PATH_CERTIFICATES) {
@@ -160,7 +160,7 @@ class PathSearch {
       if (found) return found;
     }
     if (anchors.length === 0 && candidates.length === 0) {
-      const message = cert === this.leaf && cert.selfIssued
+      const message = cert.selfIssued
         ? `self-signed certificate ${describeCertificate(cert)} is not trusted`
         : `no trusted issuer found for ${describeCertificate(cert)} (issuer "${cert.issuer.text}")`;
       this.fail(path.length, { alert: 'unknown_ca', message }, 0);
