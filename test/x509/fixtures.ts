@@ -119,8 +119,9 @@ export class TestPki {
 
 /** A root, an intermediate and a leaf for www.example.com, the usual shape. */
 export function standardChain(pki: TestPki, leafSans: string[] = ['DNS:www.example.com', 'DNS:example.com']): { root: Issued; intermediate: Issued; leaf: Issued } {
-  const root = pki.cert({ subject: '/CN=Test Root/O=tlskit', extensions: CA_EXTENSIONS });
-  const intermediate = pki.cert({ subject: '/CN=Test Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS });
+  // CAs outlive the 30-day leaf, so that validity tests around the leaf's bounds judge the leaf alone.
+  const root = pki.cert({ subject: '/CN=Test Root/O=tlskit', extensions: CA_EXTENSIONS, days: 3650 });
+  const intermediate = pki.cert({ subject: '/CN=Test Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS, days: 365 });
   const leaf = pki.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: leafExtensions(...leafSans) });
   return { root, intermediate, leaf };
 }
