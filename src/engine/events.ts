@@ -9,7 +9,7 @@ export type HandshakeStep =
   | { readonly step: 'hello-retry-request'; readonly group?: string; readonly cookie: boolean }
   | { readonly step: 'key-exchange'; readonly group: string; readonly ourShareBytes: number; readonly peerShareBytes: number }
   | { readonly step: 'encrypted-extensions'; readonly alpn?: string; readonly serverNameAcknowledged: boolean }
-  | { readonly step: 'certificate'; readonly side: 'server' | 'client'; readonly subjects: readonly string[]; readonly count: number }
+  | { readonly step: 'certificate'; readonly side: 'server' | 'client'; /** DER, leaf first, as sent. */ readonly certificates: readonly Uint8Array[] }
   | { readonly step: 'certificate-validation'; readonly side: 'server' | 'client'; readonly ok: boolean; readonly detail: string }
   | { readonly step: 'certificate-verify'; readonly side: 'server' | 'client'; readonly scheme: string }
   | { readonly step: 'finished'; readonly side: 'server' | 'client'; readonly verified: boolean }

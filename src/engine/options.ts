@@ -1,6 +1,5 @@
 // User options, shaped like node:tls's, resolved into a checked configuration. Option strings
 // accept both OpenSSL's names (what node:tls users write) and IANA's.
-import { TlsError } from '../errors.js';
 import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
 import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
@@ -10,6 +9,8 @@ import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
+import { X509Verifier } from './x509-verifier.js';
+import type { TrustStore } from '../x509/trust-store.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring } from '../handshake/tickets.js';
 
@@ -29,8 +30,10 @@ export interface CommonOptions {
   /** Signature schemes separated by ':' (IANA names, or OpenSSL's ECDSA+SHA256 / RSA-PSS+SHA256 forms). */
   sigalgs?: string;
   ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
-  /** Trust anchors (PEM or DER). */
-  ca?: PemOrDer | readonly PemOrDer[];
+  /** Trust anchors (PEM or DER, one or many), or a TrustStore built once and shared. */
+  ca?: PemOrDer | readonly PemOrDer[] | TrustStore;
+  /** Certificate revocation lists to check peers against (PEM or DER). */
+  crl?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chains (PEM, leaf first), one per key. */
   cert?: PemOrDer | readonly PemOrDer[];
   key?: KeyInput | readonly KeyInput[];
@@ -68,17 +71,6 @@ export interface ServerOptions extends CommonOptions {
   sessionStore?: SessionStore | false;
   /** Issue session tickets (default true). */
   tickets?: boolean;
-}
-
-/** Builds the default verifier from the options (set by the X.509 layer at startup). */
-export type VerifierFactory = (options: CommonOptions, provider: CryptoProvider) => PeerVerifier;
-
-let defaultVerifierFactory: VerifierFactory = () => ({
-  verify: () => ({ ok: false, error: new TlsError('certificate_unknown', 'no certificate verifier is configured') }),
-});
-
-export function setDefaultVerifierFactory(factory: VerifierFactory): void {
-  defaultVerifierFactory = factory;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -228,7 +220,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
     now: options.now ?? (() => new Date()),
-    verifier: options.verifier ?? defaultVerifierFactory(options, provider),
+    verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     recordPadding: options.recordPadding ?? 0,
   };

@@ -32,9 +32,9 @@ export interface Pair {
 }
 
 /** A client and a server wired to record what happens; nothing has been exchanged yet. */
-export function makePair(client: ClientOptions = {}, server: ServerConfig | ServerOptions = {}, pki?: TestPki): Pair {
+export function makePair(client: ClientOptions = {}, server: ServerConfig | ServerOptions = {}, pki: TestPki = testPki()): Pair {
   const serverConfig = 'side' in server ? (server as ServerConfig) : serverConfigFor(server as ServerOptions, pki);
-  const clientConfig = resolveClientOptions({ servername: 'localhost', rejectUnauthorized: false, ...client }, nodeCryptoProvider);
+  const clientConfig = resolveClientOptions({ servername: 'localhost', ca: pki.caPem, ...client }, nodeCryptoProvider);
   const c = { ...newEndpointState(), sessions: [] as Uint8Array[] };
   const s = newEndpointState();
   const serverConnection = createServerConnection(serverConfig, endpointHandlers(s));

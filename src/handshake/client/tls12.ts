@@ -81,7 +81,7 @@ class ExpectServerCertificate implements HandshakeState {
     expect(msg, 'certificate');
     const chain = readCertificate12(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (chain.length === 0) throw decodeError('server sent an empty certificate list');
-    io.step({ step: 'certificate', side: 'server', subjects: [], count: chain.length });
+    io.step({ step: 'certificate', side: 'server', certificates: chain });
     const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
     checkKeyFitsSuite(key, this.ctx.suite);
     io.transcript.add(msg.raw);

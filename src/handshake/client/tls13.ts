@@ -81,7 +81,7 @@ class ExpectCertificateOrRequest implements HandshakeState {
     // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
     if (cert.entries.length === 0) throw decodeError('server sent an empty certificate list');
     const chain = cert.entries.map((e) => e.certData);
-    io.step({ step: 'certificate', side: 'server', subjects: [], count: chain.length });
+    io.step({ step: 'certificate', side: 'server', certificates: chain });
     const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
     io.transcript.add(msg.raw);
     return new ExpectCertificateVerify(this.ctx, key, this.request);

@@ -150,7 +150,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.send(buildServerHello({ random, sessionId, cipherSuite: suite.id, extensions: extensions(suite, issueTicket) }));
   io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, ...(choice.group ? { group: choice.group.name } : {}), resumed: false });
   io.send(buildCertificate12(choice.certificate.chain));
-  io.step({ step: 'certificate', side: 'server', subjects: [], count: choice.certificate.chain.length });
+  io.step({ step: 'certificate', side: 'server', certificates: choice.certificate.chain });
 
   let keyExchange: KeyExchange12;
   if (suite.keyExchange === 'ecdhe') {
@@ -214,7 +214,7 @@ class ExpectClientCertificate12 implements HandshakeState {
   handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
     expect(msg, 'certificate');
     const chain = readCertificate12(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
-    io.step({ step: 'certificate', side: 'client', subjects: [], count: chain.length });
+    io.step({ step: 'certificate', side: 'client', certificates: chain });
     io.transcript.add(msg.raw);
     if (chain.length === 0) {
       // RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list.

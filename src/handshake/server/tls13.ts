@@ -130,7 +130,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     io.send(buildCertificateRequest13({ requestContext: new Uint8Array(0), signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id) }));
   }
   io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
-  io.step({ step: 'certificate', side: 'server', subjects: [], count: certificate.chain.length });
+  io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
   io.send(signCertificateVerify13(io, certificate, scheme, 'server'));
   io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
   io.send(buildFinished(computeFinished(io.provider, suite.hash, serverHandshakeSecret, io.transcript.current())));
@@ -185,7 +185,7 @@ class ExpectClientCertificate implements HandshakeState {
     expect(msg, 'certificate');
     const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (cert.requestContext.length !== 0) throw illegalParameter('client certificate has a request context we did not send');
-    io.step({ step: 'certificate', side: 'client', subjects: [], count: cert.entries.length });
+    io.step({ step: 'certificate', side: 'client', certificates: cert.entries.map((e) => e.certData) });
     if (cert.entries.length === 0) {
       // RFC 8446 §4.4.2.4: no certificate; we may go on or abort with certificate_required.
       if (this.ctx.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
