@@ -10,6 +10,10 @@ interface CommandEntry {
 }
 
 const commands: Readonly<Record<string, CommandEntry>> = {
+  demo: {
+    summary: 'a server and a client on 127.0.0.1: a real handshake, each step printed',
+    load: async () => (await import('./commands/demo.js')).runDemo,
+  },
   cert: {
     summary: 'issue a development certificate from a local CA (like mkcert)',
     load: async () => (await import('./commands/cert.js')).runCert,

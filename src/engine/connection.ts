@@ -369,6 +369,7 @@ export class Connection implements HandshakeIO {
   }
 
   private stepKeys(direction: 'read' | 'write', epoch: KeyEpoch): void {
+    if ((direction === 'read' ? this.readProtection : this.writeProtection).kind === 'plaintext') return;
     const aead = this.info.cipherSuite?.aead ?? 'none';
     this.step({ step: 'keys', direction, epoch, aead });
   }

@@ -8,6 +8,7 @@ export type HandshakeStep =
   | { readonly step: 'server-hello'; readonly version: string; readonly cipherSuite: string; readonly group?: string; readonly resumed: boolean }
   | { readonly step: 'hello-retry-request'; readonly group?: string; readonly cookie: boolean }
   | { readonly step: 'key-exchange'; readonly group: string; readonly ourShareBytes: number; readonly peerShareBytes: number }
+  | { readonly step: 'rsa-key-transport'; readonly side: 'client' | 'server'; readonly ciphertextBytes: number }
   | { readonly step: 'encrypted-extensions'; readonly alpn?: string; readonly serverNameAcknowledged: boolean }
   | { readonly step: 'certificate'; readonly side: 'server' | 'client'; /** DER, leaf first, as sent. */ readonly certificates: readonly Uint8Array[] }
   | { readonly step: 'certificate-validation'; readonly side: 'server' | 'client'; readonly ok: boolean; readonly detail: string }

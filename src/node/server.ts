@@ -38,6 +38,8 @@ export class Server extends net.Server {
       createConnection: (handlers) => createServerConnection(config, handlers),
       handshakeTimeout: this.handshakeTimeout,
     });
+    // Before the handshake: lets a caller watch its events ('tlsEvent') from the first message.
+    this.emit('handshakeStart', socket);
     let secure = false;
     socket.once('secure', () => {
       secure = true;

@@ -79,6 +79,7 @@ export class TLSSocket extends Duplex {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
   private lastSession: Buffer | undefined;
+  private earlyEvents: TlsEvent[] | undefined = [];
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -98,6 +99,11 @@ export class TLSSocket extends Duplex {
       this.handshakeTimer.unref?.();
     }
     this.flush();
+    queueMicrotask(() => {
+      const early = this.earlyEvents ?? [];
+      this.earlyEvents = undefined;
+      for (const event of early) this.emit('tlsEvent', event);
+    });
   }
 
   private handlers(): ConnectionHandlers {
@@ -108,7 +114,11 @@ export class TLSSocket extends Duplex {
       handshakeComplete: () => this.handshakeComplete(),
       peerClosed: () => this.push(null),
       error: (err) => this.failed(err),
-      event: (event: TlsEvent) => this.emit('tlsEvent', event),
+      event: (event: TlsEvent) => {
+        // Events raised while constructing (the ClientHello) wait until a listener could exist.
+        if (this.earlyEvents) this.earlyEvents.push(event);
+        else this.emit('tlsEvent', event);
+      },
       session: (session: Uint8Array) => {
         this.lastSession = Buffer.from(session);
         this.emit('session', this.lastSession);

@@ -172,8 +172,9 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
       // RFC 5246 §7.4.7.1: the premaster secret is client_version(2) || random(46), sent encrypted.
       const secret = concat(Uint8Array.of(0x03, 0x03), p.randomBytes(46));
       preMaster = new Secret(secret);
-      io.step({ step: 'key-exchange', group: 'rsa', ourShareBytes: 48, peerShareBytes: 0 });
-      io.send(buildClientKeyExchange('rsa', p.rsaEncryptPkcs1(this.key, secret)));
+      const encrypted = p.rsaEncryptPkcs1(this.key, secret);
+      io.step({ step: 'rsa-key-transport', side: 'client', ciphertextBytes: encrypted.length });
+      io.send(buildClientKeyExchange('rsa', encrypted));
     }
     const master = deriveMasterSecret(p, suite.hash, preMaster, serverHello.extendedMasterSecret
       ? { extended: true, sessionHash: io.transcript.current() }

@@ -242,7 +242,7 @@ class ExpectClientKeyExchange implements HandshakeState {
     } else {
       // RFC 5246 §7.4.7.1: any decryption or format failure continues with a random secret.
       preMaster = decryptPreMasterSecret(io.provider, this.kx.key, value, hello.legacyVersion);
-      io.step({ step: 'key-exchange', group: 'rsa', ourShareBytes: 0, peerShareBytes: value.length });
+      io.step({ step: 'rsa-key-transport', side: 'server', ciphertextBytes: value.length });
     }
     io.transcript.add(msg.raw);
     const master = deriveMasterSecret(io.provider, suite.hash, preMaster, hello.extendedMasterSecret
