@@ -31,7 +31,8 @@ describe('tlskit (main)', () => {
   test('no command: usage listing cert on stderr, exit 2; --help: the same on stdout, exit 0', () => {
     const none = tlskit([]);
     assert.equal(none.status, 2);
-    assert.match(none.stderr, /^Usage: tlskit <command> \[arguments\]\n\nCommands:\n {2}cert {2}issue a development certificate/);
+    assert.match(none.stderr, /^Usage: tlskit <command> \[arguments\]\n\nCommands:\n/);
+    assert.match(none.stderr, /\n {2}cert +issue a development certificate/);
     const help = tlskit(['--help']);
     assert.equal(help.status, 0);
     assert.equal(help.stdout, none.stderr);
