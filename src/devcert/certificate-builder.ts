@@ -212,6 +212,16 @@ function extension(oid: string, critical: boolean, value: Uint8Array): Uint8Arra
 /** GeneralName CHOICE tags (RFC 5280 §4.2.1.6). */
 const GeneralNameTag = { rfc822Name: 1, dNSName: 2, directoryName: 4, uniformResourceIdentifier: 6, iPAddress: 7 } as const;
 
+// RFC 5280 §4.2.1.6: the string choices are IMPLICIT IA5String, iPAddress an IMPLICIT OCTET
+// STRING, and directoryName EXPLICIT because Name is itself a CHOICE.
+const generalName = {
+  dns: (name: string) => der.implicit(GeneralNameTag.dNSName, der.ia5String(name)),
+  email: (address: string) => der.implicit(GeneralNameTag.rfc822Name, der.ia5String(address)),
+  uri: (uri: string) => der.implicit(GeneralNameTag.uniformResourceIdentifier, der.ia5String(uri)),
+  ip: (octets: Uint8Array) => der.implicit(GeneralNameTag.iPAddress, der.octetString(octets)),
+  directoryName: (name: string | DistinguishedName) => der.explicit(GeneralNameTag.directoryName, writeName(name)),
+};
+
 function ipOctets(text: string): Uint8Array {
   const octets = parseIpAddress(text);
   if (!octets) throw new TypeError(`'${text}' is not an IPv4 or IPv6 address`);
@@ -220,25 +230,25 @@ function ipOctets(text: string): Uint8Array {
 
 function writeGeneralNames(names: SubjectAltNames): Uint8Array[] {
   return [
-    ...(names.dns ?? []).map((n) => der.implicit(GeneralNameTag.dNSName, der.ia5String(n))),
-    ...(names.ip ?? []).map((n) => der.implicit(GeneralNameTag.iPAddress, der.octetString(ipOctets(n)))),
-    ...(names.email ?? []).map((n) => der.implicit(GeneralNameTag.rfc822Name, der.ia5String(n))),
-    ...(names.uri ?? []).map((n) => der.implicit(GeneralNameTag.uniformResourceIdentifier, der.ia5String(n))),
+    ...(names.dns ?? []).map(generalName.dns),
+    ...(names.ip ?? []).map((ip) => generalName.ip(ipOctets(ip))),
+    ...(names.email ?? []).map(generalName.email),
+    ...(names.uri ?? []).map(generalName.uri),
   ];
 }
 
 /**
  * RFC 5280 §4.2.1.10: GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] DEFAULT 0,
- * maximum [1] OPTIONAL }; minimum and maximum are not used, so only base is written. An iPAddress
- * base is address and mask; directoryName is EXPLICIT because Name is a CHOICE.
+ * maximum [1] OPTIONAL }; minimum and maximum are never used, so only base is written. An
+ * iPAddress base is the address followed by the mask.
  */
 function writeGeneralSubtrees(trees: GeneralSubtrees): Uint8Array[] {
   const bases = [
-    ...(trees.dns ?? []).map((n) => der.implicit(GeneralNameTag.dNSName, der.ia5String(n))),
-    ...(trees.ip ?? []).map((n) => der.implicit(GeneralNameTag.iPAddress, der.octetString(parseCidr(n)))),
-    ...(trees.email ?? []).map((n) => der.implicit(GeneralNameTag.rfc822Name, der.ia5String(n))),
-    ...(trees.uri ?? []).map((n) => der.implicit(GeneralNameTag.uniformResourceIdentifier, der.ia5String(n))),
-    ...(trees.directoryName ?? []).map((n) => der.explicit(GeneralNameTag.directoryName, writeName(n))),
+    ...(trees.dns ?? []).map(generalName.dns),
+    ...(trees.ip ?? []).map((range) => generalName.ip(parseCidr(range))),
+    ...(trees.email ?? []).map(generalName.email),
+    ...(trees.uri ?? []).map(generalName.uri),
+    ...(trees.directoryName ?? []).map(generalName.directoryName),
   ];
   return bases.map((base) => der.sequence(base));
 }

@@ -17,6 +17,8 @@ export const CA_KEY_FILE = 'rootCA-key.pem';
 /** P-256: quick to make, and every TLS stack verifies ECDSA P-256 signatures. */
 const CA_KEY_KIND = 'ec-p256';
 const PRIVATE_FILE_MODE = 0o600;
+/** Backdating, so a clock slightly behind ours still accepts the CA at once. */
+const BACKDATE_MS = 3_600_000;
 const PUBLIC_FILE_MODE = 0o644;
 
 /** Something about the CA directory that needs the user: it is never repaired by overwriting. */
@@ -125,7 +127,7 @@ export function ensureLocalCa(dir: string = defaultCaDir(), options: { now?: Dat
   const certificate = createCertificate({
     subject: [{ type: 'O', value: 'tlskit development CA' }, { type: 'OU', value: who }, { type: 'CN', value: `tlskit ${who}` }],
     subjectKey: key,
-    notBefore: new Date(now.getTime() - 3_600_000),
+    notBefore: new Date(now.getTime() - BACKDATE_MS),
     isCA: true,
     pathLength: 0, // issues leaves only, as mkcert's CA does
   });

@@ -111,7 +111,7 @@ export function subjectAltNamesFor(names: readonly string[]): Required<SubjectAl
       ip.push(name);
     } else if (name.includes('@') && !uriScheme.test(name)) {
       const at = name.lastIndexOf('@');
-      if (at === 0 || /[\s]/.test(name)) throw new TypeError(`'${name}' is not a valid e-mail address`);
+      if (at === 0 || /\s/.test(name)) throw new TypeError(`'${name}' is not a valid e-mail address`);
       email.push(`${name.slice(0, at)}@${normaliseDnsName(name.slice(at + 1))}`);
     } else if (uriScheme.test(name) && !/^[^:]+:\d+$/.test(name)) {
       if (!URL.canParse(name)) throw new TypeError(`'${name}' is not a valid URI`);
