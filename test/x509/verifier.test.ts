@@ -107,6 +107,14 @@ describe('signatures and keys', () => {
       assert.equal(verify([l], { trustAnchors: TrustStore.from(r.pem), serverName: `${key}.example` }).length, 2, key);
     }
   });
+  test('RSASSA-PSS signatures (RFC 4055) verify', () => {
+    const r = pki.cert({ subject: '/CN=pss root', key: 'rsa', extensions: CA_EXTENSIONS });
+    const pss = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32', 'rsa_mgf1_md:sha256'];
+    const l = pki.cert({ subject: '/CN=pss.example', issuer: r, signatureOptions: pss, extensions: leafExtensions('DNS:pss.example') });
+    const path = verifyCertificateChain([l.der], { provider: nodeCryptoProvider, trustAnchors: TrustStore.from(r.pem), usage: 'server', serverName: 'pss.example' }).path;
+    assert.equal(path[0]!.signatureAlgorithm.name, 'rsassa-pss-sha256');
+    assert.deepEqual(path[0]!.signatureAlgorithm.algorithm, { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 });
+  });
   test('RSA keys under 2048 bits are refused (CABF BR §6.1.5)', () => {
     const weak = pki.cert({ subject: '/CN=weak.example', key: 'rsa1024', issuer: intermediate, extensions: leafExtensions('DNS:weak.example') });
     rejects([weak, intermediate], 'unsupported_certificate', /RSA key of 1024 bits is too small/);
