@@ -1,6 +1,5 @@
 // Certificate extensions (RFC 5280 §4.2): the syntax of each one we understand. Rules that
 // relate extensions to each other or to the certificate's role live in profile.ts.
-import { toHex } from '../wire/bytes.js';
 import { DerReader, Tag, contextTag, malformed } from './der.js';
 import { readGeneralName, readGeneralNames, type GeneralName } from './general-name.js';
 import { ExtensionOid } from './oids.js';
@@ -272,8 +271,4 @@ export function parseCertificateExtensions(all: readonly Extension[], what: stri
     if (ext.critical && !processedExtensions.has(ext.oid)) unhandledCritical.push(ext.oid);
   }
   return { ...result, all, unhandledCritical } as CertificateExtensions;
-}
-
-export function keyIdentifierHex(id: Uint8Array | undefined): string | undefined {
-  return id === undefined ? undefined : toHex(id);
 }

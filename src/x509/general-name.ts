@@ -1,4 +1,5 @@
 // GeneralName (RFC 5280 §4.2.1.6): the name forms of subjectAltName and nameConstraints.
+import { ascii } from '../wire/bytes.js';
 import { DerReader, contextTag, decodeOid, malformed } from './der.js';
 import { formatIPAddress } from './ip-address.js';
 import { parseName, type Name } from './name.js';
@@ -33,7 +34,7 @@ const GeneralNameTag = {
 /** IA5String content: ASCII only (RFC 5280 §4.2.1.6; non-ASCII names must be A-labels). */
 function ia5(v: Uint8Array, what: string, field: string): string {
   for (const b of v) if (b > 0x7f) throw malformed(what, `${field} is not an IA5String (non-ASCII byte 0x${b.toString(16)})`);
-  return String.fromCharCode(...v);
+  return ascii(v);
 }
 
 export function readGeneralName(r: DerReader, field: string): GeneralName {

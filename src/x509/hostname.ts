@@ -33,7 +33,7 @@ export function readPresentedDnsName(presented: string): { base: string; wildcar
 }
 
 /** The reference identifier as we compare it: lower-case, one trailing dot removed; undefined if invalid. */
-export function normalizeReferenceHostname(name: string): string | undefined {
+function normalizeReferenceHostname(name: string): string | undefined {
   // ASCII case folding only (RFC 9525 §6.3): IDNs must be given as A-labels, compared as given.
   const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
   const trimmed = lower.endsWith('.') ? lower.slice(0, -1) : lower; // an absolute name, same host

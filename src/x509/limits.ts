@@ -38,3 +38,6 @@ export const MAX_NAME_CONSTRAINT_CHECKS = 1 << 16;
 
 /** Certificates the peer may send in one chain (leaf included) that we parse. */
 export const MAX_CHAIN_CERTIFICATES = 32;
+
+/** Imported public keys kept per crypto provider (roots and common intermediates stay warm). */
+export const MAX_CACHED_KEYS = 256;

@@ -1,7 +1,7 @@
 // Name constraints over a whole path (RFC 5280 §4.2.1.10 and §6.1.3(b)-(c), §6.1.4(g)). Rather
 // than intersecting subtrees, every name below a constraining CA must satisfy each CA's
 // constraints separately, which is equivalent and keeps each rule one comparison.
-import type { Certificate } from './certificate.js';
+import { describeCertificate, type Certificate } from './certificate.js';
 import type { GeneralSubtree, NameConstraints } from './extensions.js';
 import type { GeneralName, GeneralNameKind } from './general-name.js';
 import { describeGeneralName } from './general-name.js';
@@ -123,7 +123,7 @@ function checkOne(cert: Certificate, names: readonly GeneralName[], issuer: Cert
     budget.left -= (permitted.length + excluded.length) * cost(name);
     if (budget.left < 0) throw new ConstraintError(`name constraints need more than ${MAX_NAME_CONSTRAINT_CHECKS} comparisons; refusing the path`);
     if (!evaluatedKinds.has(name.kind)) {
-      throw new ConstraintError(`certificate ${cert.subject.text ? `"${cert.subject.text}"` : ''} has a ${name.kind} name, which "${issuer.subject.text}" constrains in a way we do not evaluate`);
+      throw new ConstraintError(`certificate ${describeCertificate(cert)} has a name of type ${name.kind}, which "${issuer.subject.text}" constrains; such constraints are not evaluated`);
     }
     if (excluded.some((s) => matches(name, s, true))) {
       throw new ConstraintError(`name ${describeGeneralName(name)} is excluded by the name constraints of "${issuer.subject.text}"`);

@@ -1,6 +1,6 @@
 // Distinguished names (RFC 5280 §4.1.2.4): Name ::= SEQUENCE OF RelativeDistinguishedName, an RDN
 // being a SET OF AttributeTypeAndValue. Parsed once into a readable form and a comparison key.
-import { toHex } from '../wire/bytes.js';
+import { ascii, toHex } from '../wire/bytes.js';
 import { DerReader, Tag, malformed } from './der.js';
 import { AttributeShortName } from './oids.js';
 
@@ -37,10 +37,10 @@ function decodeString(tag: number, v: Uint8Array): string | undefined {
       case Tag.IA5String:
       case Tag.VisibleString:
         for (const b of v) if (b > 0x7f) return undefined;
-        return String.fromCharCode(...v);
+        return ascii(v);
       case Tag.TeletexString:
         // Leniency: T61 is treated as Latin-1, as every deployed decoder does.
-        return String.fromCharCode(...v);
+        return ascii(v);
       case Tag.BMPString:
         return utf16Decoder.decode(v);
       case Tag.UniversalString: {

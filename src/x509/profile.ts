@@ -22,9 +22,14 @@ export interface Violation {
 const usageOid: Record<Usage, string> = { server: ExtendedKeyUsageOid.serverAuth, client: ExtendedKeyUsageOid.clientAuth };
 const usageName: Record<Usage, string> = { server: 'serverAuth', client: 'clientAuth' };
 
+/** How messages name a certificate in its role: the leaf is just "certificate". */
+function describeInRole(cert: Certificate, role: CertificateRole): string {
+  return role === 'leaf' ? 'certificate' : `${role === 'anchor' ? 'trust anchor' : 'issuer certificate'} ${describeCertificate(cert)}`;
+}
+
 /** RFC 5280 §4.1.2.5: valid from notBefore to notAfter, both inclusive, at second granularity. */
 export function checkValidity(cert: Certificate, now: Date, role: CertificateRole): Violation | undefined {
-  const who = role === 'leaf' ? 'certificate' : `${role === 'anchor' ? 'trust anchor' : 'issuer certificate'} ${describeCertificate(cert)}`;
+  const who = describeInRole(cert, role);
   // Certificate times have whole seconds; comparing at that granularity keeps both bounds inclusive.
   const t = Math.floor(now.getTime() / 1000) * 1000;
   if (t < cert.notBefore.getTime()) return { alert: 'certificate_expired', message: `${who} is not valid until ${formatTime(cert.notBefore)}` };
@@ -190,7 +195,7 @@ export interface CheckContext {
 export function checkCertificate(cert: Certificate, role: CertificateRole, usage: Usage, context: CheckContext = {}): Violation | undefined {
   const pinned = context.pinned === true;
   const curated = role === 'anchor' && context.curated === true;
-  const who = role === 'leaf' ? 'certificate' : `${role === 'anchor' ? 'trust anchor' : 'issuer certificate'} ${describeCertificate(cert)}`;
+  const who = describeInRole(cert, role);
   if (role !== 'anchor') {
     // CABF BR §7.1.1: certificates are X.509 v3.
     if (cert.version !== 3 && !pinned) return { alert: 'bad_certificate', message: `${who} is version ${cert.version}; only version 3 is accepted` };

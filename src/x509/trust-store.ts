@@ -1,6 +1,7 @@
-// Trust anchors (RFC 5280 §6.1.1(d)), parsed once and indexed by subject name and subject key
-// identifier so that each path-building step is a map lookup.
-import { equalBytes, toHex } from '../wire/bytes.js';
+// Trust anchors (RFC 5280 §6.1.1(d)), parsed once and indexed by subject name so that each
+// path-building step is a map lookup. (Name chaining is what RFC 5280 §6.1.4(a) requires; key
+// identifiers only order the candidates a name lookup finds.)
+import { equalBytes } from '../wire/bytes.js';
 import { parseCertificate, type Certificate } from './certificate.js';
 import { derBlocks } from './input.js';
 import type { Name } from './name.js';
@@ -10,15 +11,12 @@ export type CertificateInput = string | Uint8Array;
 /** Certificates indexed by subject (comparison key), for issuer lookups. */
 export class CertificateIndex {
   private readonly bySubject = new Map<string, Certificate[]>();
-  private readonly byKeyId = new Map<string, Certificate[]>();
   private readonly list: Certificate[] = [];
 
   add(cert: Certificate): boolean {
     if (this.find(cert)) return false; // the same certificate twice adds nothing
     this.list.push(cert);
     push(this.bySubject, cert.subject.key, cert);
-    const ski = cert.extensions.subjectKeyIdentifier;
-    if (ski) push(this.byKeyId, toHex(ski), cert);
     return true;
   }
 
@@ -33,11 +31,6 @@ export class CertificateIndex {
   /** Certificates whose subject is `name` (candidate issuers of a certificate issued by `name`). */
   withSubject(name: Name): readonly Certificate[] {
     return this.bySubject.get(name.key) ?? [];
-  }
-
-  /** Certificates whose subjectKeyIdentifier is `keyId`. */
-  withKeyIdentifier(keyId: Uint8Array): readonly Certificate[] {
-    return this.byKeyId.get(toHex(keyId)) ?? [];
   }
 
   /** The stored certificate with exactly this encoding, if any. */

@@ -4,7 +4,7 @@
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import type { AlertName } from '../protocol/alerts.js';
-import { equalBytes } from '../wire/bytes.js';
+import { equalBytes, toHex } from '../wire/bytes.js';
 import { describePublicKey } from './algorithms.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
@@ -13,7 +13,7 @@ import { formatTime } from './der.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
-import { DEFAULT_MAX_INTERMEDIATES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
 import { CertificateIndex, TrustStore } from './trust-store.js';
@@ -51,12 +51,19 @@ interface Failure extends Violation {
 
 class WorkLimitExceeded extends Error {}
 
-/** Imported keys, kept per certificate object (trust anchors live long; their keys are imported once). */
-const importedKeys = new WeakMap<Certificate, { provider: CryptoProvider; key: PublicKey | TlsError }>();
+/**
+ * Imported keys by SubjectPublicKeyInfo, per provider: intermediates arrive anew with every
+ * handshake, and importing a key costs far more than the rest of validation. Bounded; the oldest
+ * entry goes first.
+ */
+const importedKeys = new WeakMap<CryptoProvider, Map<string, PublicKey | TlsError>>();
 
 function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | TlsError {
-  const cached = importedKeys.get(cert);
-  if (cached && cached.provider === provider) return cached.key;
+  let cache = importedKeys.get(provider);
+  if (!cache) importedKeys.set(provider, (cache = new Map()));
+  const id = toHex(cert.subjectPublicKeyInfo);
+  const cached = cache.get(id);
+  if (cached) return cached;
   let key: PublicKey | TlsError;
   try {
     key = provider.importPublicKey(cert.subjectPublicKeyInfo);
@@ -64,7 +71,8 @@ function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | Tls
     if (!(err instanceof TlsError)) throw err;
     key = err;
   }
-  importedKeys.set(cert, { provider, key });
+  if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
+  cache.set(id, key);
   return key;
 }
 

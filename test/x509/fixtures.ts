@@ -28,6 +28,8 @@ export interface CertOptions {
   readonly extensions: readonly string[];
   readonly days?: number;
   readonly serial?: string;
+  /** openssl -sigopt values for the issuer's signature, e.g. ['rsa_padding_mode:pss']. */
+  readonly signatureOptions?: readonly string[];
 }
 
 export const CA_EXTENSIONS = [
@@ -83,6 +85,7 @@ export class TestPki {
     const certFile = this.path(`${name}.pem`);
     const signing = options.issuer ? ['-CA', options.issuer.certFile, '-CAkey', options.issuer.keyFile] : ['-signkey', keyFile];
     this.openssl(['x509', '-req', '-in', csr, ...signing, '-extfile', extFile, '-extensions', 'v3',
+      ...(options.signatureOptions ?? []).flatMap((o) => ['-sigopt', o]),
       '-set_serial', options.serial ?? `0x${(0x1000 + this.count).toString(16)}`, '-days', String(options.days ?? 30), '-out', certFile]);
     const pem = readFileSync(certFile, 'utf8');
     return { name, pem, der: derOf(pem), keyFile, certFile };

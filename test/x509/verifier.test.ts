@@ -71,6 +71,18 @@ describe('path building', () => {
     const cycleLeaf = pki.cert({ subject: '/CN=cycle.example', issuer: b, extensions: leafExtensions('DNS:cycle.example') });
     rejects([cycleLeaf, a, b, aByB], 'unknown_ca', /self-signed certificate "CN=Cycle A" is not trusted/);
   });
+  test('a mesh of cross-signed self-issued CAs ends within the work bound', () => {
+    // Five keys under one name, each cross-signing every other: self-issued certificates do not
+    // count against maxDepth, and the number of paths grows factorially.
+    const first = pki.cert({ subject: '/CN=Mesh', extensions: CA_EXTENSIONS });
+    const keys = [first, ...Array.from({ length: 4 }, () => pki.cert({ subject: '/CN=Mesh', extensions: CA_EXTENSIONS }))];
+    const mesh = keys.flatMap((subjectKey) => keys.filter((k) => k !== subjectKey).map((issuer) =>
+      pki.cert({ subject: '/CN=Mesh', issuer, reuseKeyOf: subjectKey, extensions: CA_EXTENSIONS })));
+    const meshLeaf = pki.cert({ subject: '/CN=mesh.example', issuer: first, extensions: leafExtensions('DNS:mesh.example') });
+    const started = performance.now();
+    rejects([meshLeaf, ...mesh], 'unknown_ca', /^gave up building a certificate path: more than 64 signature checks$/);
+    assert.ok(performance.now() - started < 2000);
+  });
   test('maxDepth bounds the intermediates (self-issued ones not counted)', () => {
     rejects([leaf, intermediate], 'unknown_ca', /no trusted path within 0 intermediate certificates/, { maxDepth: 0 });
     assert.equal(verify([leaf, intermediate], { maxDepth: 1 }).length, 3);
@@ -94,6 +106,14 @@ describe('signatures and keys', () => {
       const l = pki.cert({ subject: `/CN=${key}.example`, key, issuer: r, extensions: leafExtensions(`DNS:${key}.example`) });
       assert.equal(verify([l], { trustAnchors: TrustStore.from(r.pem), serverName: `${key}.example` }).length, 2, key);
     }
+  });
+  test('RSASSA-PSS signatures (RFC 4055) verify', () => {
+    const r = pki.cert({ subject: '/CN=pss root', key: 'rsa', extensions: CA_EXTENSIONS });
+    const pss = ['rsa_padding_mode:pss', 'rsa_pss_saltlen:32', 'rsa_mgf1_md:sha256'];
+    const l = pki.cert({ subject: '/CN=pss.example', issuer: r, signatureOptions: pss, extensions: leafExtensions('DNS:pss.example') });
+    const path = verifyCertificateChain([l.der], { provider: nodeCryptoProvider, trustAnchors: TrustStore.from(r.pem), usage: 'server', serverName: 'pss.example' }).path;
+    assert.equal(path[0]!.signatureAlgorithm.name, 'rsassa-pss-sha256');
+    assert.deepEqual(path[0]!.signatureAlgorithm.algorithm, { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 });
   });
   test('RSA keys under 2048 bits are refused (CABF BR §6.1.5)', () => {
     const weak = pki.cert({ subject: '/CN=weak.example', key: 'rsa1024', issuer: intermediate, extensions: leafExtensions('DNS:weak.example') });
