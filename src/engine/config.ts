@@ -83,6 +83,8 @@ export interface ServerConfig extends CommonConfig {
   readonly ticketKeyring?: TicketKeyring;
   /** Seconds a session may be resumed for. */
   readonly sessionTimeout: number;
+  /** TLS 1.3 tickets sent after each full handshake. */
+  readonly ticketCount: number;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

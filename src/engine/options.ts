@@ -71,6 +71,8 @@ export interface ServerOptions extends CommonOptions {
   sessionStore?: SessionStore | false;
   /** Issue session tickets (default true). */
   tickets?: boolean;
+  /** TLS 1.3 tickets sent after a handshake (default 1). */
+  ticketCount?: number;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -248,6 +250,7 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     certificates: certifiedKeys(options, provider),
     requestCert: options.requestCert === true,
     sessionTimeout: options.sessionTimeout ?? 300,
+    ticketCount: options.ticketCount ?? 1,
     ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
     ...(options.tickets !== false
       ? { ticketKeyring: new TicketKeyring(provider, options.ticketKeys ? { keys: asList(options.ticketKeys) } : {}) }

@@ -51,6 +51,23 @@ export class Transcript {
   }
 
   /**
+   * The hash of the transcript followed by `extra`, without adding it (PSK binders hash a partial
+   * ClientHello, RFC 8446 §4.2.11.2). Before the hash is chosen, `name` says which to use.
+   */
+  hashWith(extra: Uint8Array, name: HashName): Uint8Array {
+    if (this.context) {
+      if (name !== this.hashName) throw new Error(`transcript uses ${this.hashName}, not ${name}`);
+      const fork = this.context.clone();
+      fork.update(extra);
+      return fork.peek();
+    }
+    const h = this.provider.createHash(name);
+    for (const m of this.held ?? []) h.update(m);
+    h.update(extra);
+    return h.peek();
+  }
+
+  /**
    * RFC 8446 §4.4.1: after a HelloRetryRequest, the first ClientHello is replaced by a synthetic
    * message_hash message holding its hash.
    */

@@ -14,7 +14,12 @@ import { writeSupportedGroups } from '../../messages/extensions/supported-groups
 import { writeSupportedVersionsClient } from '../../messages/extensions/supported-versions.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType as E, ProtocolVersion, versionName } from '../../protocol/constants.js';
+import { ExtensionType as E, ProtocolVersion, PskKeyExchangeMode, versionName } from '../../protocol/constants.js';
+import { cipherSuiteById } from '../../protocol/cipher-suites.js';
+import { hashLength } from '../../crypto/provider.js';
+import { bindersListLength, writeOfferedPsks, writePskModes } from '../../messages/extensions/pre-shared-key.js';
+import type { SessionState } from '../session.js';
+import { binderTranscriptHash, computeBinder, obfuscatedTicketAge } from '../tls13/psk.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
@@ -34,6 +39,10 @@ export interface ClientOffer {
   readonly cookie?: Uint8Array;
   /** TLS 1.2 resumption: the ticket offered in session_ticket (empty: tickets welcome, none held). */
   readonly ticket12?: Uint8Array;
+  /** TLS 1.3 resumption: the session whose ticket is offered as a PSK (RFC 8446 §4.2.11). */
+  readonly psk13?: SessionState;
+  /** TLS 1.3: early data offered with the PSK (RFC 8446 §4.2.10). */
+  readonly earlyData: boolean;
 }
 
 export function offeredVersions(config: ClientConfig): number[] {
@@ -73,6 +82,17 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
       const cookie = offer.cookie;
       add(E.cookie, encode((w) => writeCookie(w, cookie)));
     }
+    // RFC 8446 §4.2.9: we accept tickets only with a fresh (EC)DHE exchange (psk_dhe_ke).
+    add(E.psk_key_exchange_modes, encode((w) => writePskModes(w, [PskKeyExchangeMode.psk_dhe_ke])));
+    if (offer.earlyData) add(E.early_data);
+  }
+  const psk = tls13 ? offer.psk13 : undefined;
+  const pskSuite = psk ? cipherSuiteById(psk.cipherSuite) : undefined;
+  if (psk && pskSuite) {
+    // RFC 8446 §4.2.11: pre_shared_key goes last, its binder filled in once the rest is encoded.
+    const identity = { identity: psk.ticket!, obfuscatedTicketAge: obfuscatedTicketAge(config.now().getTime() - psk.issuedAt, psk.ageAdd ?? 0) };
+    const placeholder = new Uint8Array(hashLength[pskSuite.hash]);
+    add(E.pre_shared_key, encode((w) => writeOfferedPsks(w, [identity], [placeholder])));
   }
   const hello = buildClientHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -81,6 +101,13 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     cipherSuites: offer.cipherSuites.map((s) => s.id),
     extensions,
   });
+  if (psk && pskSuite) {
+    // RFC 8446 §4.2.11.2: the binder MACs the transcript up to the binders list (one binder here).
+    const binderLength = hashLength[pskSuite.hash];
+    const bindersLength = bindersListLength([binderLength]);
+    const binder = computeBinder(io.provider, pskSuite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, pskSuite.hash));
+    (hello.raw as Uint8Array).set(binder, hello.raw.length - binderLength);
+  }
   send(io, hello, config, offer);
 }
 
@@ -105,13 +132,17 @@ export function sniFor(config: ClientConfig): string | undefined {
 }
 
 /** The extension types a ClientHello built from this offer carries (to judge the server's answer). */
-export function offeredExtensionTypes(config: ClientConfig, versions: readonly number[], serverName: string | undefined): Set<number> {
+export function offeredExtensionTypes(config: ClientConfig, versions: readonly number[], serverName: string | undefined, psk: boolean, earlyData: boolean): Set<number> {
   const types = new Set<number>([E.supported_groups, E.signature_algorithms]);
   if (serverName !== undefined) types.add(E.server_name);
   if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
   if (versions.includes(ProtocolVersion.TLSv1_2)) {
     types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats).add(E.session_ticket);
   }
-  if (versions.includes(ProtocolVersion.TLSv1_3)) types.add(E.supported_versions).add(E.key_share).add(E.cookie);
+  if (versions.includes(ProtocolVersion.TLSv1_3)) {
+    types.add(E.supported_versions).add(E.key_share).add(E.cookie).add(E.psk_key_exchange_modes);
+    if (psk) types.add(E.pre_shared_key);
+    if (earlyData) types.add(E.early_data);
+  }
   return types;
 }

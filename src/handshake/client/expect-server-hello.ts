@@ -5,7 +5,7 @@ import type { KeyShare } from '../../crypto/provider.js';
 import type { ClientConfig } from '../../engine/config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readServerHello, type ServerHelloMessage } from '../../messages/server-hello.js';
-import { cipherSuiteById, cipherSuiteName } from '../../protocol/cipher-suites.js';
+import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, ProtocolVersion, extensionName, versionName } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
 import { equalBytes } from '../../wire/bytes.js';
@@ -16,6 +16,16 @@ import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type C
 import { ExpectEncryptedExtensions } from './tls13.js';
 import { serverHello12 } from './tls12.js';
 import { sessionIsFresh, type SessionState } from '../session.js';
+
+/** The configured session, if it is a TLS 1.3 ticket we may offer now (RFC 8446 §4.6.1). */
+function resumableTls13(config: ClientConfig): SessionState | undefined {
+  const s = config.session;
+  if (!s || s.version !== ProtocolVersion.TLSv1_3 || !s.ticket) return undefined;
+  if (!sessionIsFresh(s, config.now().getTime())) return undefined;
+  if (s.serverName !== config.serverName) return undefined;
+  if (!config.cipherSuites.some((c) => c.id === s.cipherSuite)) return undefined;
+  return s;
+}
 
 /** The configured session, if it is a TLS 1.2 one we may offer now. */
 function resumableTls12(config: ClientConfig, versions: readonly number[]): SessionState | undefined {
@@ -35,6 +45,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
   const resume12 = resumableTls12(config, versions);
+  const resume13 = tls13 ? resumableTls13(config) : undefined;
   const random = p.randomBytes(32);
   const offer: ClientOffer = {
     random,
@@ -44,12 +55,14 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
       : resume12?.sessionId ? resume12.sessionId
       : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
     ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
+    ...(resume13 ? { psk13: resume13 } : {}),
+    earlyData: false,
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
     groups: config.groups,
     keyShares,
     ...(serverName !== undefined ? { serverName } : {}),
-    extensionTypes: offeredExtensionTypes(config, versions, serverName),
+    extensionTypes: offeredExtensionTypes(config, versions, serverName, resume13 !== undefined, false),
   };
   io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
@@ -145,14 +158,20 @@ export class ExpectServerHello implements HandshakeState {
     io.transcript.add(hrr.raw);
     // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello.
     if (this.offer.sessionId.length > 0) io.sendChangeCipherSpec();
-    const offer: ClientOffer = { ...this.offer, keyShares, ...(hrr.cookie ? { cookie: hrr.cookie } : {}) };
+    // RFC 8446 §4.2.11: a PSK whose hash differs from the suite the server chose cannot be offered again.
+    const { psk13, ...rest } = this.offer;
+    const keepPsk = psk13 !== undefined && cipherSuiteById(psk13.cipherSuite)?.hash === suite.hash;
+    // RFC 8446 §4.2.10: early data is never sent after a HelloRetryRequest.
+    const offer: ClientOffer = { ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}) };
     sendClientHello(io, this.config, offer);
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
 
   private serverHello13(sh: ServerHelloMessage, io: HandshakeIO): HandshakeState {
     const suite = cipherSuiteById(sh.cipherSuite)!;
-    if (!sh.keyShare) throw new TlsError('missing_extension', 'server_hello has no key_share (and we offered no PSK)');
+    const psk = this.acceptedPsk(sh, suite);
+    // We offer only psk_dhe_ke, so a key share is always required.
+    if (!sh.keyShare) throw new TlsError('missing_extension', 'server_hello has no key_share');
     const share = this.offer.keyShares.get(sh.keyShare.group);
     // RFC 8446 §4.2.8: the server's share must be for a group we sent a share for.
     if (!share) throw illegalParameter(`server answered with a key share for ${groupName(sh.keyShare.group)}, for which we sent none`);
@@ -160,14 +179,19 @@ export class ExpectServerHello implements HandshakeState {
     io.info.version = 'TLSv1.3';
     io.info.cipherSuite = suite;
     io.info.group = group;
-    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: false });
+    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
+    if (psk) {
+      io.info.resumed = true;
+      io.info.peerCertificates = psk.peerCertificates;
+      io.info.authorized = psk.authorized;
+    }
 
     const shared = share.agree(sh.keyShare.keyExchange);
     io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: sh.keyShare.keyExchange.length });
     io.transcript.setHash(suite.hash);
     io.transcript.add(sh.raw);
     const helloHash = io.transcript.current();
-    const handshakeSecret = new EarlySecret(io.provider, suite.hash).toHandshakeSecret(shared);
+    const handshakeSecret = new EarlySecret(io.provider, suite.hash, psk?.secret).toHandshakeSecret(shared);
     shared.wipe();
     const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
     const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
@@ -176,6 +200,17 @@ export class ExpectServerHello implements HandshakeState {
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
       compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried,
+      resumed: psk !== undefined,
     });
+  }
+
+  /** RFC 8446 §4.2.11: the PSK the server selected, checked against what we offered. */
+  private acceptedPsk(sh: ServerHelloMessage, suite: CipherSuite): SessionState | undefined {
+    if (sh.selectedIdentity === undefined) return undefined;
+    const psk = this.offer.psk13;
+    if (!psk || sh.selectedIdentity !== 0) throw illegalParameter(`server selected PSK identity ${sh.selectedIdentity}, which we did not offer`);
+    // RFC 8446 §4.2.11: the chosen suite must use the PSK's hash.
+    if (cipherSuiteById(psk.cipherSuite)?.hash !== suite.hash) throw illegalParameter(`server resumed with ${suite.name}, whose hash differs from the ticket's suite`);
+    return psk;
   }
 }

@@ -11,11 +11,12 @@ import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js'
 import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType, HandshakeType, extensionName } from '../../protocol/constants.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, extensionName } from '../../protocol/constants.js';
+import { MAX_TICKET_LIFETIME, type NewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { hashLength } from '../../crypto/provider.js';
 import { ascii } from '../../wire/bytes.js';
 import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
-import { computeFinished, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
+import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
 import { chooseSignatureScheme } from '../negotiation.js';
 import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
@@ -32,6 +33,8 @@ export interface Client13Context {
   readonly serverHandshakeSecret: Secret;
   /** Whether we still owe the middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4). */
   readonly compatibilityCcsPending: boolean;
+  /** The server accepted our PSK: no certificate messages follow (RFC 8446 §2.2). */
+  readonly resumed: boolean;
 }
 
 export class ExpectEncryptedExtensions implements HandshakeState {
@@ -59,7 +62,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     if (ee.recordSizeLimit !== undefined) io.setSendLimit(ee.recordSizeLimit - 1); // RFC 8449 §4: limit includes the content type
     io.transcript.add(msg.raw);
     io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
-    return new ExpectCertificateOrRequest(this.ctx);
+    return this.ctx.resumed ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
   }
 }
 
@@ -136,7 +139,27 @@ class ExpectFinished implements HandshakeState {
     const resumption = master.resumptionMasterSecret(io.transcript.current());
     master.wipe();
     io.complete();
-    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption });
+    const { config } = this.ctx;
+    const onTicket = (ticket: NewSessionTicket13, resumptionMasterSecret: Secret): void => {
+      // RFC 8446 §4.6.1: a lifetime of zero means "do not use"; more than 7 days is capped.
+      if (ticket.lifetime === 0) return;
+      io.newSession({
+        version: ProtocolVersion.TLSv1_3,
+        cipherSuite: suite.id,
+        secret: ticketPsk(io.provider, suite.hash, resumptionMasterSecret, ticket.nonce),
+        extendedMasterSecret: false,
+        issuedAt: config.now().getTime(),
+        lifetime: Math.min(ticket.lifetime, MAX_TICKET_LIFETIME),
+        ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
+        ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
+        peerCertificates: io.info.peerCertificates,
+        authorized: io.info.authorized,
+        ticket: ticket.ticket.slice(),
+        ageAdd: ticket.ageAdd,
+        maxEarlyData: ticket.maxEarlyDataSize ?? 0,
+      });
+    };
+    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption }, onTicket);
   }
 
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */

@@ -19,12 +19,18 @@ import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { buildServerHello } from '../../messages/server-hello.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion } from '../../protocol/constants.js';
+import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion, PskKeyExchangeMode } from '../../protocol/constants.js';
+import { cipherSuiteById } from '../../protocol/cipher-suites.js';
+import type { SignatureScheme } from '../../protocol/signature-schemes.js';
+import type { CertifiedKey } from '../../engine/config.js';
+import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
+import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
+import { binderTranscriptHash, checkBinder } from '../tls13/psk.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
-import { EarlySecret, computeFinished, verifyFinished, type MasterSecret } from '../key-schedule.js';
+import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
 import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
@@ -68,7 +74,9 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
   if ((hello.supportedGroups === undefined) !== (hello.keyShares === undefined)) {
     throw new TlsError('missing_extension', 'client_hello has one of supported_groups and key_share without the other');
   }
-  if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
+  // RFC 8446 §4.2.9: a PSK offer comes with psk_key_exchange_modes.
+  if (hello.preSharedKey && !hello.pskModes) throw new TlsError('missing_extension', 'client_hello offers a PSK without psk_key_exchange_modes');
+  if (!hello.signatureAlgorithms && !hello.preSharedKey) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
   if (!hello.supportedGroups) throw new TlsError('missing_extension', 'client_hello has no supported_groups (and we need a key exchange)');
   // RFC 8446 §4.2.8: every share must be for a group listed in supported_groups.
   for (const share of hello.keyShares!) {
@@ -79,12 +87,15 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
 /** The server's whole first flight, or a HelloRetryRequest. */
 export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, retry?: RetryContext): HandshakeState {
   checkTls13Hello(hello);
-  const suite = retry?.suite ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
+  const candidate = pskCandidate(config, hello);
+  const candidateHash = candidate ? cipherSuiteById(candidate.session.cipherSuite)?.hash : undefined;
+  // A resumable ticket steers the choice to a suite with its hash (RFC 8446 §4.2.11).
+  const suite = retry?.suite
+    ?? config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.hash === candidateHash && hello.cipherSuites.includes(s.id))
+    ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
   const { group, haveShare } = retry
     ? { group: retry.group, haveShare: true }
     : chooseGroup(config.groups, hello.supportedGroups!, hello.keyShares!.map((s) => s.group));
-  const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
-  const { certificate, scheme } = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms!, true);
   const alpn = chooseAlpn(config.alpnProtocols, hello.alpn);
   io.info.version = 'TLSv1.3';
   io.info.cipherSuite = suite;
@@ -92,7 +103,20 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
 
   if (!haveShare) return helloRetryRequest(config, hello, io, suite, group);
   if (!retry) io.transcript.setHash(suite.hash);
+  // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
+  const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
+  if (psk) checkBinder(io.provider, suite.hash, psk.session.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder);
   io.transcript.add(hello.raw);
+  let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
+  if (!psk) {
+    if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
+    const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
+    authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
+  } else {
+    io.info.resumed = true;
+    io.info.peerCertificates = psk.session.peerCertificates;
+    io.info.authorized = psk.session.authorized;
+  }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
   const share = io.provider.generateKeyShare(group.name);
@@ -103,13 +127,14 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: share.publicKey })) },
   ];
+  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
   io.send(buildServerHello({ random: io.provider.randomBytes(32), sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
-  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: false });
+  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
   // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
   if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
 
   const helloHash = io.transcript.current();
-  const handshakeSecret = new EarlySecret(io.provider, suite.hash).toHandshakeSecret(shared);
+  const handshakeSecret = new EarlySecret(io.provider, suite.hash, psk?.session.secret).toHandshakeSecret(shared);
   shared.wipe();
   const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
   const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
@@ -126,13 +151,18 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.send(buildEncryptedExtensions(encrypted));
   io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: hello.serverName !== undefined });
 
-  if (config.requestCert) {
+  // RFC 8446 §4.3.2: no certificate request (nor certificate) in a PSK handshake.
+  const requestCert = config.requestCert && !psk;
+  if (requestCert) {
     io.send(buildCertificateRequest13({ requestContext: new Uint8Array(0), signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id) }));
   }
-  io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
-  io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
-  io.send(signCertificateVerify13(io, certificate, scheme, 'server'));
-  io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+  if (authentication) {
+    const { certificate, scheme } = authentication;
+    io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
+    io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
+    io.send(signCertificateVerify13(io, certificate, scheme, 'server'));
+    io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+  }
   io.send(buildFinished(computeFinished(io.provider, suite.hash, serverHandshakeSecret, io.transcript.current())));
   io.step({ step: 'finished', side: 'server', verified: true });
 
@@ -145,8 +175,8 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   installTrafficSecret(io, suite, serverApp, 'server', 'server', 'application');
   serverHandshakeSecret.wipe();
 
-  const ctx: Server13Context = { config, suite, master, clientHandshakeSecret, clientApp, serverApp };
-  return config.requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+  const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
+  return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
 }
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
@@ -170,6 +200,7 @@ function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: 
 
 interface Server13Context {
   readonly config: ServerConfig;
+  readonly hello: ClientHelloMessage;
   readonly suite: CipherSuite;
   readonly master: MasterSecret;
   readonly clientHandshakeSecret: Secret;
@@ -229,7 +260,63 @@ class ExpectClientFinished implements HandshakeState {
     const resumption = this.ctx.master.resumptionMasterSecret(io.transcript.current());
     this.ctx.master.wipe();
     io.complete();
-    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp, resumptionMasterSecret: resumption });
+    sendTickets(io, this.ctx, resumption);
+    resumption.wipe();
+    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp });
   }
 }
 
+
+interface PskCandidate {
+  readonly session: SessionState;
+  readonly binder: Uint8Array;
+  readonly bindersLength: number;
+}
+
+/** The session behind the client's first PSK identity, if it is one of our tickets we may resume. */
+function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandidate | undefined {
+  const offered = hello.preSharedKey;
+  // We resume only with a fresh (EC)DHE exchange, psk_dhe_ke (RFC 8446 §4.2.9).
+  if (!offered || !config.ticketKeyring || !hello.pskModes!.includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  const now = config.now().getTime();
+  const sealed = config.ticketKeyring.open(offered.identities[0]!.identity, now);
+  if (!sealed) return undefined;
+  let session: SessionState;
+  try {
+    session = decodeSession(sealed);
+  } catch {
+    return undefined;
+  }
+  if (session.version !== ProtocolVersion.TLSv1_3 || !sessionIsFresh(session, now)) return undefined;
+  if (session.serverName !== hello.serverName) return undefined;
+  if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
+  return { session, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
+}
+
+/** RFC 8446 §4.6.1: tickets after the handshake, each standing for its own PSK. */
+function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecret: Secret): void {
+  const { config, hello, suite } = ctx;
+  if (!config.ticketKeyring || config.ticketCount === 0 || !hello.pskModes?.includes(PskKeyExchangeMode.psk_dhe_ke)) return;
+  const now = config.now().getTime();
+  const lifetime = Math.min(config.sessionTimeout, MAX_TICKET_LIFETIME);
+  for (let i = 0; i < config.ticketCount; i++) {
+    const nonce = Uint8Array.of(i);
+    const ageAdd = new DataView(io.provider.randomBytes(4).buffer).getUint32(0);
+    const psk = ticketPsk(io.provider, suite.hash, resumptionMasterSecret, nonce);
+    const state = encodeSession({
+      version: ProtocolVersion.TLSv1_3,
+      cipherSuite: suite.id,
+      secret: psk,
+      extendedMasterSecret: false,
+      issuedAt: now,
+      lifetime,
+      ...(hello.serverName !== undefined ? { serverName: hello.serverName } : {}),
+      ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
+      peerCertificates: io.info.peerCertificates,
+      authorized: io.info.authorized,
+      ageAdd,
+    });
+    psk.wipe();
+    io.send(buildNewSessionTicket13({ lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now) }));
+  }
+}
