@@ -7,6 +7,7 @@ import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import type { SessionState, SessionStore } from '../handshake/session.js';
 import type { TicketKeyring } from '../handshake/tickets.js';
+import type { SingleUseTickets } from '../handshake/anti-replay.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
@@ -68,6 +69,8 @@ export interface ClientConfig extends CommonConfig {
   readonly certificates: readonly CertifiedKey[];
   /** A session to resume (from an earlier connection's 'session' event). */
   readonly session?: SessionState;
+  /** Send 0-RTT data when the session allows it (RFC 8446 §4.2.10): replayable, so opt-in. */
+  readonly earlyData: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -85,6 +88,10 @@ export interface ServerConfig extends CommonConfig {
   readonly sessionTimeout: number;
   /** TLS 1.3 tickets sent after each full handshake. */
   readonly ticketCount: number;
+  /** 0-RTT bytes accepted per connection; 0 disables early data (RFC 8446 §4.2.10). */
+  readonly maxEarlyData: number;
+  /** Remembers tickets used for 0-RTT, so that each opens early data once (RFC 8446 §8.1). */
+  readonly earlyDataReplay: SingleUseTickets;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

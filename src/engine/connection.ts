@@ -8,7 +8,7 @@ import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_POST_HANDSHAKE_MESSAGES_WI
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
-import { PlaintextProtection, type RecordProtection } from '../record/protection.js';
+import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
 import type { ConnectionInfo, HandshakeIO, HandshakeState, KeyEpoch } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
@@ -49,6 +49,12 @@ export class Connection implements HandshakeIO {
   private emptyRecords = 0;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
+  /** Server: 0-RTT data we accepted and may still receive (RFC 8446 §4.2.10); undefined when not accepting. */
+  private earlyDataAllowance: number | undefined;
+  /** Server: 0-RTT bytes we rejected and will skip, undecryptable, up to this budget (RFC 8446 §4.2.10). */
+  private earlyDataSkipBudget = 0;
+  /** Client: 0-RTT bytes we may still send; undefined when early data is not (or no longer) possible. */
+  private earlyWriteAllowance: number | undefined;
   private receivedCloseNotify = false;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
@@ -137,11 +143,16 @@ export class Connection implements HandshakeIO {
       this.receiveChangeCipherSpec(record.fragment);
       return;
     }
+    if (this.earlyDataSkipBudget > 0 && record.type === ContentType.application_data && this.skipRejectedEarlyData(record)) return;
     if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
     const { type, data } = this.readProtection.open(record);
+    this.dispatchOpened(type, data);
+  }
+
+  private dispatchOpened(type: number, data: Uint8Array): void {
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
@@ -223,7 +234,35 @@ export class Connection implements HandshakeIO {
     this.handlers.error?.(err);
   }
 
+  /**
+   * RFC 8446 §4.2.10: a server that rejected 0-RTT skips the client's early records, which it
+   * cannot decrypt (or, after a HelloRetryRequest, which arrive before any keys), up to a budget.
+   * Returns whether the record was skipped.
+   */
+  private skipRejectedEarlyData(record: RawRecord): boolean {
+    if (this.readProtection instanceof Tls13Protection) {
+      const probe = this.readProtection.tryOpen(record);
+      if (probe) {
+        this.earlyDataSkipBudget = 0; // the first record that decrypts ends the skipping
+        this.dispatchOpened(probe.type, probe.data);
+        return true;
+      }
+    }
+    if (record.fragment.length > this.earlyDataSkipBudget) {
+      throw new TlsError('unexpected_message', 'peer sent more rejected early data than it may');
+    }
+    this.earlyDataSkipBudget -= record.fragment.length;
+    return true;
+  }
+
   private receiveApplicationData(data: Uint8Array): void {
+    if (this.earlyDataAllowance !== undefined) {
+      // RFC 8446 §4.2.10: early data beyond max_early_data_size is unexpected_message.
+      if (data.length > this.earlyDataAllowance) throw new TlsError('unexpected_message', 'peer sent more early data than max_early_data_size');
+      this.earlyDataAllowance -= data.length;
+      if (data.length > 0) this.handlers.data?.(data);
+      return;
+    }
     if (this.phase !== 'connected') {
       // RFC 8446 §2: application data before the handshake completes (no early data accepted).
       throw new TlsError('unexpected_message', 'peer sent application data before the handshake completed');
@@ -257,6 +296,22 @@ export class Connection implements HandshakeIO {
         if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3') this.updateKeys(false);
         const end = Math.min(at + limit, data.length);
         this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.config.recordPadding);
+      }
+    });
+  }
+
+  /** Client: how many 0-RTT bytes may still be written now (0 when early data is not possible). */
+  get earlyDataRoom(): number {
+    return this.phase === 'handshaking' ? this.earlyWriteAllowance ?? 0 : 0;
+  }
+
+  /** Client: sends 0-RTT application data (RFC 8446 §4.2.10); at most earlyDataRoom bytes. */
+  writeEarly(data: Uint8Array): void {
+    if (data.length > this.earlyDataRoom) throw new TlsError('internal_error', `early data of ${data.length} bytes does not fit the ${this.earlyDataRoom} bytes left`);
+    this.guard(() => {
+      this.earlyWriteAllowance! -= data.length;
+      for (let at = 0; at < data.length; at += this.sendLimit) {
+        this.writeProtection.seal(ContentType.application_data, data.subarray(at, Math.min(at + this.sendLimit, data.length)), this.output, this.config.recordPadding);
       }
     });
   }
@@ -380,6 +435,18 @@ export class Connection implements HandshakeIO {
 
   newSession(session: SessionState): void {
     this.handlers.session?.(encodeSession(session));
+  }
+
+  allowEarlyWrites(maxBytes: number | undefined): void {
+    this.earlyWriteAllowance = maxBytes;
+  }
+
+  acceptEarlyData(maxBytes: number | undefined): void {
+    this.earlyDataAllowance = maxBytes;
+  }
+
+  skipEarlyData(maxBytes: number): void {
+    this.earlyDataSkipBudget = maxBytes;
   }
 
   setSendLimit(limit: number): void {

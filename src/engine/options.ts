@@ -13,6 +13,7 @@ import { X509Verifier } from './x509-verifier.js';
 import type { TrustStore } from '../x509/trust-store.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring } from '../handshake/tickets.js';
+import { SingleUseTickets } from '../handshake/anti-replay.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -57,6 +58,8 @@ export interface ClientOptions extends CommonOptions {
   host?: string;
   /** A session to resume: the bytes of an earlier connection's 'session' event. */
   session?: Uint8Array;
+  /** Send data written before the handshake completes as TLS 1.3 0-RTT when the session allows (replayable: opt-in). */
+  earlyData?: boolean;
   /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
   middleboxCompatibility?: boolean;
 }
@@ -73,6 +76,8 @@ export interface ServerOptions extends CommonOptions {
   tickets?: boolean;
   /** TLS 1.3 tickets sent after a handshake (default 1). */
   ticketCount?: number;
+  /** Accept this many bytes of TLS 1.3 0-RTT data per connection (default 0: off). Early data can be replayed: opt-in. */
+  maxEarlyData?: number;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -239,6 +244,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     middleboxCompatibility: options.middleboxCompatibility !== false,
     certificates: certifiedKeys(options, provider),
     ...(options.session ? { session: decodeSession(options.session) } : {}),
+    earlyData: options.earlyData === true,
   };
 }
 
@@ -251,6 +257,8 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     requestCert: options.requestCert === true,
     sessionTimeout: options.sessionTimeout ?? 300,
     ticketCount: options.ticketCount ?? 1,
+    maxEarlyData: options.maxEarlyData ?? 0,
+    earlyDataReplay: new SingleUseTickets(),
     ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
     ...(options.tickets !== false
       ? { ticketKeyring: new TicketKeyring(provider, options.ticketKeys ? { keys: asList(options.ticketKeys) } : {}) }

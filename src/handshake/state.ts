@@ -32,6 +32,8 @@ export interface ConnectionInfo {
   authorized: boolean;
   authorizationError?: TlsError;
   resumed: boolean;
+  /** TLS 1.3 0-RTT: whether early data was offered (client) or received (server), and the server's answer. */
+  earlyData?: 'offered' | 'accepted' | 'rejected';
   extendedMasterSecret?: boolean;
   clientRandom?: Uint8Array;
 }
@@ -59,6 +61,12 @@ export interface HandshakeIO {
   sendWarningAlert(description: number): void;
   /** Client: a session that can be resumed later. */
   newSession(session: SessionState): void;
+  /** Client: 0-RTT data may be written, up to this many bytes (undefined: no more). */
+  allowEarlyWrites(maxBytes: number | undefined): void;
+  /** Server: application data under the early keys is accepted, up to this many bytes (undefined: no more). */
+  acceptEarlyData(maxBytes: number | undefined): void;
+  /** Server: rejected 0-RTT records are skipped, up to this many bytes. */
+  skipEarlyData(maxBytes: number): void;
 }
 
 export interface HandshakeState {

@@ -80,6 +80,8 @@ export class TLSSocket extends Duplex {
   private readonly isServer: boolean;
   private lastSession: Buffer | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
+  /** 0-RTT data sent, kept until the server accepts or rejects it. */
+  private earlySent: Uint8Array[] = [];
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -167,6 +169,8 @@ export class TLSSocket extends Duplex {
     queueMicrotask(() => {
       if (this.destroyed) return;
       this.emit(this.isServer ? 'secure' : 'secureConnect');
+      if (this.connection.info.earlyData === 'rejected') for (const chunk of this.earlySent) this.writeNow(chunk, () => undefined);
+      this.earlySent = [];
       const pending = this.pendingWrites;
       this.pendingWrites = [];
       for (const { chunk, callback } of pending) this.writeNow(chunk, callback);
@@ -210,6 +214,15 @@ export class TLSSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (!this.secure) {
+      // TLS 1.3 0-RTT (client option earlyData): sent at once if the session allows, kept in case
+      // the server rejects it, in which case it goes again after the handshake.
+      if (this.pendingWrites.length === 0 && chunk.length > 0 && chunk.length <= this.connection.earlyDataRoom) {
+        this.connection.writeEarly(chunk);
+        this.earlySent.push(chunk);
+        this.flush();
+        callback();
+        return;
+      }
       this.pendingWrites.push({ chunk, callback });
       return;
     }

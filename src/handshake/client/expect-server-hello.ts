@@ -8,7 +8,8 @@ import { readServerHello, type ServerHelloMessage } from '../../messages/server-
 import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, ProtocolVersion, extensionName, versionName } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
-import { equalBytes } from '../../wire/bytes.js';
+import { ascii, equalBytes } from '../../wire/bytes.js';
+import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
 import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
@@ -56,18 +57,37 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
       : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
     ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
     ...(resume13 ? { psk13: resume13 } : {}),
-    earlyData: false,
+    earlyData: earlyDataPossible(config, resume13),
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
     groups: config.groups,
     keyShares,
     ...(serverName !== undefined ? { serverName } : {}),
-    extensionTypes: offeredExtensionTypes(config, versions, serverName, resume13 !== undefined, false),
+    extensionTypes: offeredExtensionTypes(config, versions, serverName, resume13 !== undefined, earlyDataPossible(config, resume13)),
   };
   io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
   sendClientHello(io, config, offer);
+  if (offer.earlyData && resume13) startEarlyData(io, offer, resume13);
   return new ExpectServerHello(config, offer, false);
+}
+
+/** RFC 8446 §4.2.10: 0-RTT needs the option, a ticket that allows it, and the ticket's ALPN still offered. */
+function earlyDataPossible(config: ClientConfig, session: SessionState | undefined): boolean {
+  if (!config.earlyData || !session || (session.maxEarlyData ?? 0) === 0) return false;
+  return session.alpnProtocol === undefined || config.alpnProtocols.some((p) => ascii(p) === session.alpnProtocol);
+}
+
+/** After the ClientHello: the compatibility CCS, then early keys for 0-RTT data (RFC 8446 §2.3, Appendix D.4). */
+function startEarlyData(io: HandshakeIO, offer: ClientOffer, session: SessionState): void {
+  const suite = cipherSuiteById(session.cipherSuite)!;
+  if (offer.sessionId.length > 0) io.sendChangeCipherSpec();
+  const early = new EarlySecret(io.provider, suite.hash, session.secret);
+  const secret = early.clientEarlyTrafficSecret(io.transcript.hashWith(new Uint8Array(0), suite.hash));
+  io.info.cipherSuite = suite;
+  installTrafficSecret(io, suite, secret, 'client', 'client', 'early');
+  io.allowEarlyWrites(session.maxEarlyData);
+  io.info.earlyData = 'offered';
 }
 
 export class ExpectServerHello implements HandshakeState {
@@ -153,11 +173,17 @@ export class ExpectServerHello implements HandshakeState {
       keyShares = new Map([[group.id, io.provider.generateKeyShare(group.name)]]);
     }
     io.step({ step: 'hello-retry-request', ...(hrr.retryGroup !== undefined ? { group: groupName(hrr.retryGroup) } : {}), cookie: hrr.cookie !== undefined });
+    if (this.offer.earlyData) {
+      // RFC 8446 §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in the clear.
+      io.allowEarlyWrites(undefined);
+      io.info.earlyData = 'rejected';
+      io.setWriteKeys(new PlaintextProtection(ProtocolVersion.TLSv1_2), 'handshake');
+    }
     io.transcript.setHash(suite.hash);
     io.transcript.replaceWithMessageHash();
     io.transcript.add(hrr.raw);
-    // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello.
-    if (this.offer.sessionId.length > 0) io.sendChangeCipherSpec();
+    // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello (if not sent yet).
+    if (this.offer.sessionId.length > 0 && !this.offer.earlyData) io.sendChangeCipherSpec();
     // RFC 8446 §4.2.11: a PSK whose hash differs from the suite the server chose cannot be offered again.
     const { psk13, ...rest } = this.offer;
     const keepPsk = psk13 !== undefined && cipherSuiteById(psk13.cipherSuite)?.hash === suite.hash;
@@ -196,11 +222,16 @@ export class ExpectServerHello implements HandshakeState {
     const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
     const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
     installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'client', 'handshake');
-    installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    // With 0-RTT in flight, our early keys stay until EndOfEarlyData (RFC 8446 §4.5).
+    const earlyData = this.offer.earlyData && !this.retried;
+    io.allowEarlyWrites(undefined);
+    if (!earlyData) installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
-      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried,
+      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
       resumed: psk !== undefined,
+      earlyDataOffered: earlyData,
     });
   }
 

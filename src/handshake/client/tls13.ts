@@ -8,6 +8,7 @@ import { buildCertificate13, readCertificate13 } from '../../messages/certificat
 import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { buildEndOfEarlyData } from '../../messages/end-of-early-data.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
@@ -35,6 +36,8 @@ export interface Client13Context {
   readonly compatibilityCcsPending: boolean;
   /** The server accepted our PSK: no certificate messages follow (RFC 8446 §2.2). */
   readonly resumed: boolean;
+  /** We sent 0-RTT data: our handshake write keys wait until EndOfEarlyData. */
+  readonly earlyDataOffered: boolean;
 }
 
 export class ExpectEncryptedExtensions implements HandshakeState {
@@ -60,6 +63,8 @@ export class ExpectEncryptedExtensions implements HandshakeState {
       io.info.alpnProtocol = ascii(chosen);
     }
     if (ee.recordSizeLimit !== undefined) io.setSendLimit(ee.recordSizeLimit - 1); // RFC 8449 §4: limit includes the content type
+    if (this.ctx.earlyDataOffered) io.info.earlyData = ee.earlyData && this.ctx.resumed ? 'accepted' : 'rejected';
+    else if (ee.earlyData) throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
     io.transcript.add(msg.raw);
     io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
     return this.ctx.resumed ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
@@ -129,6 +134,11 @@ class ExpectFinished implements HandshakeState {
     installTrafficSecret(io, suite, serverApp, 'server', 'client', 'application');
 
     if (this.ctx.compatibilityCcsPending) io.sendChangeCipherSpec();
+    if (this.ctx.earlyDataOffered) {
+      // RFC 8446 §4.5: EndOfEarlyData under the early keys if the server took our 0-RTT data.
+      if (io.info.earlyData === 'accepted') io.send(buildEndOfEarlyData());
+      installTrafficSecret(io, suite, this.ctx.clientHandshakeSecret, 'client', 'client', 'handshake');
+    }
     if (this.request) this.sendClientCertificate(io, this.request);
     io.send(buildFinished(computeFinished(p, suite.hash, this.ctx.clientHandshakeSecret, io.transcript.current())));
     io.step({ step: 'finished', side: 'client', verified: true });

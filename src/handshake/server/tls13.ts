@@ -25,7 +25,9 @@ import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
-import { binderTranscriptHash, checkBinder } from '../tls13/psk.js';
+import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
+import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
+import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
@@ -107,6 +109,14 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
   if (psk) checkBinder(io.provider, suite.hash, psk.session.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder);
   io.transcript.add(hello.raw);
+  const earlyData = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
+  const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
+  const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
+  if (hello.earlyData) {
+    io.info.earlyData = earlyData ? 'accepted' : 'rejected';
+    // RFC 8446 §4.2.10: rejected 0-RTT records are skipped, up to the most we would have accepted.
+    if (!earlyData) io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
+  }
   let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
   if (!psk) {
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
@@ -134,12 +144,18 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
 
   const helloHash = io.transcript.current();
-  const handshakeSecret = new EarlySecret(io.provider, suite.hash, psk?.session.secret).toHandshakeSecret(shared);
+  const handshakeSecret = early.toHandshakeSecret(shared);
   shared.wipe();
   const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
   const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
   installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'server', 'handshake');
-  installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
+  // With 0-RTT accepted, the client's early keys come first; its handshake keys follow EndOfEarlyData.
+  if (earlyTrafficSecret) {
+    installTrafficSecret(io, suite, earlyTrafficSecret, 'client', 'server', 'early');
+    io.acceptEarlyData(config.maxEarlyData);
+  } else {
+    installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
+  }
 
   const encrypted: Extension[] = [];
   if (alpn) {
@@ -148,6 +164,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   }
   // RFC 6066 §3: an empty server_name tells the client its name was used.
   if (hello.serverName !== undefined) encrypted.push({ type: E.server_name, body: new Uint8Array(0) });
+  if (earlyData) encrypted.push({ type: E.early_data, body: new Uint8Array(0) });
   io.send(buildEncryptedExtensions(encrypted));
   io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: hello.serverName !== undefined });
 
@@ -176,6 +193,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   serverHandshakeSecret.wipe();
 
   const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
+  if (earlyData) return new ExpectEndOfEarlyData(ctx);
   return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
 }
 
@@ -194,6 +212,11 @@ function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: 
   }
   io.send(buildServerHello({ random: HELLO_RETRY_REQUEST_RANDOM, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
   io.step({ step: 'hello-retry-request', group: group.name, cookie: false });
+  if (hello.earlyData) {
+    // RFC 8446 §4.2.10: after a HelloRetryRequest, the client's 0-RTT records are skipped.
+    io.info.earlyData = 'rejected';
+    io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
+  }
   if (hello.sessionId.length > 0) io.sendChangeCipherSpec();
   return new ExpectClientHello(config, { firstHello: hello, suite, group });
 }
@@ -206,6 +229,37 @@ interface Server13Context {
   readonly clientHandshakeSecret: Secret;
   readonly clientApp: Secret;
   readonly serverApp: Secret;
+}
+
+/** RFC 8446 §4.5: 0-RTT data flows until EndOfEarlyData; then the client's handshake keys. */
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly kind = 'server-expect-end-of-early-data';
+  constructor(private readonly ctx: Server13Context) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+    expect(msg, 'end_of_early_data');
+    readEndOfEarlyData(msg);
+    io.transcript.add(msg.raw);
+    io.acceptEarlyData(undefined);
+    installTrafficSecret(io, this.ctx.suite, this.ctx.clientHandshakeSecret, 'client', 'server', 'handshake');
+    return new ExpectClientFinished(this.ctx);
+  }
+}
+
+/**
+ * RFC 8446 §4.2.10, §8: we take 0-RTT only on the ticket's first use, with the same suite and
+ * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours.
+ */
+function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO): boolean {
+  const session = psk.session;
+  if (!hello.earlyData || config.maxEarlyData === 0 || (session.maxEarlyData ?? 0) === 0) return false;
+  if (suite.id !== session.cipherSuite) return false;
+  if ((alpn ? ascii(alpn) : undefined) !== session.alpnProtocol) return false;
+  const now = config.now().getTime();
+  const clientAge = ticketAgeFrom(psk.obfuscatedAge, session.ageAdd ?? 0);
+  if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return false;
+  const digest = io.provider.hash('sha256', psk.identity);
+  return config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000, now);
 }
 
 class ExpectClientCertificate implements HandshakeState {
@@ -269,9 +323,14 @@ class ExpectClientFinished implements HandshakeState {
 
 interface PskCandidate {
   readonly session: SessionState;
+  readonly identity: Uint8Array;
+  readonly obfuscatedAge: number;
   readonly binder: Uint8Array;
   readonly bindersLength: number;
 }
+
+/** Rejected 0-RTT we skip even when we never offer early data (a client may hold an old ticket). */
+const DEFAULT_EARLY_DATA_SKIP = 16384;
 
 /** The session behind the client's first PSK identity, if it is one of our tickets we may resume. */
 function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandidate | undefined {
@@ -290,7 +349,8 @@ function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandi
   if (session.version !== ProtocolVersion.TLSv1_3 || !sessionIsFresh(session, now)) return undefined;
   if (session.serverName !== hello.serverName) return undefined;
   if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
-  return { session, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
+  const first = offered.identities[0]!;
+  return { session, identity: first.identity, obfuscatedAge: first.obfuscatedTicketAge, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
 }
 
 /** RFC 8446 §4.6.1: tickets after the handshake, each standing for its own PSK. */
@@ -315,8 +375,12 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
       peerCertificates: io.info.peerCertificates,
       authorized: io.info.authorized,
       ageAdd,
+      ...(config.maxEarlyData > 0 ? { maxEarlyData: config.maxEarlyData } : {}),
     });
     psk.wipe();
-    io.send(buildNewSessionTicket13({ lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now) }));
+    io.send(buildNewSessionTicket13({
+      lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now),
+      ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
+    }));
   }
 }
