@@ -195,7 +195,14 @@ class PathSearch {
       ok = this.options.provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
       results.set(signed, ok);
     }
-    return ok ? undefined : { alert: 'bad_certificate', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
+    if (ok) return undefined;
+    // Same name, different key (the key identifiers say so): not its issuer, rather than a forged signature.
+    const keyId = 'serialNumber' in signed ? signed.extensions.authorityKeyIdentifier?.keyIdentifier : undefined;
+    const ski = issuer.extensions.subjectKeyIdentifier;
+    if (keyId && ski && !equalBytes(keyId, ski)) {
+      return { alert: 'unknown_ca', message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
+    }
+    return { alert: 'bad_certificate', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
   }
 
   /** Rules over the whole path (leaf first, anchor last) once it reaches an anchor. */
