@@ -5,7 +5,7 @@ export { connect, type ConnectOptions } from './node/connect.js';
 export { createServer, Server, type TlsServerOptions } from './node/server.js';
 export { TLSSocket, type PeerCertificate, type CipherInfo } from './node/tls-socket.js';
 export type { ClientOptions, ServerOptions, CommonOptions } from './engine/options.js';
-export { resolveClientOptions, resolveServerOptions } from './engine/options.js';
+export { resolveClientOptions, resolveServerOptions, createSecureContext, type SecureContext } from './engine/options.js';
 export { createClientConnection, createServerConnection } from './engine/endpoints.js';
 export { Connection } from './engine/connection.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/events.js';

@@ -1,6 +1,6 @@
 // Resolved configuration of a connection: everything the handshake needs, already parsed and
 // checked. Built from user options by ./options.ts; the engine never sees raw option strings.
-import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import type { TlsError } from '../errors.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
@@ -13,7 +13,10 @@ import type { SingleUseTickets } from '../handshake/anti-replay.js';
 export interface CertifiedKey {
   /** DER certificates, leaf first, as sent. */
   readonly chain: readonly Uint8Array[];
+  /** The leaf's key: held by the provider, or only described when `sign` is set. */
   readonly key: PrivateKey;
+  /** A signer held elsewhere (KMS, HSM, another process); the handshake waits for it. */
+  readonly sign?: (algorithm: SignatureAlgorithm, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 }
 
 export interface VerificationContext {
@@ -29,7 +32,7 @@ export type VerificationOutcome =
 
 /** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
 export interface PeerVerifier {
-  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome;
+  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome | Promise<VerificationOutcome>;
 }
 
 export interface Limits {
@@ -79,7 +82,7 @@ export interface ServerConfig extends CommonConfig {
   /** Ask the client for a certificate. */
   readonly requestCert: boolean;
   /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
-  readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[];
+  readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[] | Promise<readonly CertifiedKey[]>;
   /** TLS 1.2 sessions by id; undefined disables session-id resumption. */
   readonly sessionStore?: SessionStore;
   /** Seals and opens session tickets; undefined disables tickets. */

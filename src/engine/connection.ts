@@ -10,7 +10,7 @@ import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
 import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
-import type { ConnectionInfo, HandshakeIO, HandshakeState, KeyEpoch } from '../handshake/state.js';
+import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { toHex } from '../wire/bytes.js';
@@ -20,7 +20,7 @@ import { encodeSession, type SessionState } from '../handshake/session.js';
 export interface ConnectedState extends HandshakeState {
   readonly connected: true;
   /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3); TLS 1.2 has none and returns itself. */
-  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): HandshakeState;
+  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next;
 }
 
 function isConnected(s: HandshakeState): s is ConnectedState {
@@ -36,6 +36,8 @@ export class Connection implements HandshakeIO {
   readonly info: ConnectionInfo = { peerCertificates: [], authorized: false, resumed: false };
   readonly transcript: Transcript;
   private state: HandshakeState;
+  /** The asynchronous step the handshake waits for, if any: nothing is read meanwhile. */
+  private pending: AsyncStep | undefined;
   private phase: Phase = 'handshaking';
   private readProtection: RecordProtection = new PlaintextProtection();
   private writeProtection: RecordProtection;
@@ -114,9 +116,44 @@ export class Connection implements HandshakeIO {
   }
 
   /** Starts the handshake (the client's first flight). */
-  start(begin: (io: HandshakeIO) => HandshakeState): void {
+  start(begin: (io: HandshakeIO) => Next): void {
+    this.guard(() => this.advance(begin(this)));
+  }
+
+  private advance(next: Next): void {
+    if (isAsyncStep(next)) {
+      this.pending = next;
+      return;
+    }
+    this.state = next;
+    if (this.phase === 'connected' && !isConnected(this.state)) {
+      throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
+    }
+  }
+
+  /** What the handshake is waiting for: the adapter calls start() and reports with completeTask()/failTask(). */
+  get pendingTask(): { readonly description: string; readonly start: () => Promise<unknown> } | undefined {
+    return this.pending && { description: this.pending.description, start: this.pending.start };
+  }
+
+  completeTask(result: unknown): void {
+    const step = this.pending;
+    if (!step) throw new Error('completeTask without a pending task');
+    this.pending = undefined;
     this.guard(() => {
-      this.state = begin(this);
+      this.advance(step.resume(result, this));
+      this.drainHandshake();
+      this.readRecords();
+    });
+  }
+
+  failTask(err: unknown): void {
+    if (!this.pending) throw new Error('failTask without a pending task');
+    const description = this.pending.description;
+    this.pending = undefined;
+    this.guard(() => {
+      if (err instanceof TlsError) throw err;
+      throw new TlsError('internal_error', `${description} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });
   }
 
@@ -126,12 +163,14 @@ export class Connection implements HandshakeIO {
   receive(data: Uint8Array): void {
     if (this.phase === 'failed' || this.receivedCloseNotify) return; // RFC 8446 §6.1: ignore data after close
     this.records.push(data);
-    this.guard(() => {
-      let record: RawRecord | undefined;
-      while (!this.receivedCloseNotify && this.phase !== 'failed' && (record = this.records.next(this.readProtection.maxFragment))) {
-        this.receiveRecord(record);
-      }
-    });
+    this.guard(() => this.readRecords());
+  }
+
+  private readRecords(): void {
+    let record: RawRecord | undefined;
+    while (!this.pending && !this.receivedCloseNotify && this.phase !== 'failed' && (record = this.records.next(this.readProtection.maxFragment))) {
+      this.receiveRecord(record);
+    }
   }
 
   private receiveRecord(record: RawRecord): void {
@@ -178,15 +217,12 @@ export class Connection implements HandshakeIO {
 
   private drainHandshake(): void {
     let msg: HandshakeMessage | undefined;
-    while (this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
+    while (!this.pending && this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
       }
-      this.state = this.state.handle(msg, this);
-      if (this.phase === 'connected' && !isConnected(this.state)) {
-        throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
-      }
+      this.advance(this.state.handle(msg, this));
     }
   }
 
@@ -200,7 +236,7 @@ export class Connection implements HandshakeIO {
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');
-    this.state = this.state.changeCipherSpec(this);
+    this.advance(this.state.changeCipherSpec(this));
   }
 
   private receiveAlert(data: Uint8Array): void {
@@ -329,9 +365,7 @@ export class Connection implements HandshakeIO {
   updateKeys(requestPeerUpdate: boolean): void {
     if (!isConnected(this.state)) throw new TlsError('internal_error', 'key update before the handshake completed');
     const state = this.state;
-    this.guard(() => {
-      this.state = state.updateKeys(this, requestPeerUpdate);
-    });
+    this.guard(() => this.advance(state.updateKeys(this, requestPeerUpdate)));
   }
 
   /** Everything queued for the peer since the last call, in order. */

@@ -1,6 +1,6 @@
 // User options, shaped like node:tls's, resolved into a checked configuration. Option strings
 // accept both OpenSSL's names (what node:tls users write) and IANA's.
-import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
@@ -39,6 +39,11 @@ export interface CommonOptions {
   cert?: PemOrDer | readonly PemOrDer[];
   key?: KeyInput | readonly KeyInput[];
   passphrase?: string;
+  /**
+   * Signs for the certificate in `cert` with a key held elsewhere (KMS, HSM, another process), in
+   * place of `key`; may return a Promise, the handshake waits for it.
+   */
+  signer?: (algorithm: SignatureAlgorithm, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
   /** Fail the handshake when the peer's chain does not validate (default true). */
   rejectUnauthorized?: boolean;
   /** Replaces the default X.509 verification. */
@@ -64,8 +69,23 @@ export interface ClientOptions extends CommonOptions {
   middleboxCompatibility?: boolean;
 }
 
+/** Certificates and keys resolved once, for SNICallback answers (like node's tls.createSecureContext). */
+export interface SecureContext {
+  readonly certificates: readonly CertifiedKey[];
+}
+
+export function createSecureContext(options: Pick<CommonOptions, 'cert' | 'key' | 'passphrase' | 'signer' | 'provider'>, provider: CryptoProvider): SecureContext {
+  return { certificates: certifiedKeys(options, options.provider ?? provider) };
+}
+
 export interface ServerOptions extends CommonOptions {
   requestCert?: boolean;
+  /**
+   * Chooses the certificate for the server name the client asked for (node:tls's SNICallback):
+   * called with the name and a callback taking (error, context); without a context, the default
+   * certificates (from key/cert) are used.
+   */
+  SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
   /** Session ticket keys, 48 bytes each as node:tls's ticketKeys (or several, newest first). Random and rotating when absent. */
   ticketKeys?: Uint8Array | readonly Uint8Array[];
   /** Seconds a session may be resumed for (node:tls default: 300). */
@@ -197,6 +217,16 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
     const passphrase = typeof k === 'object' && !(k instanceof Uint8Array) ? k.passphrase ?? options.passphrase : options.passphrase;
     return provider.importPrivateKey(pem, passphrase);
   });
+  if (options.signer) {
+    // A remote key: what it is comes from the certificate; signing goes to the signer.
+    if (keys.length > 0) throw new TypeError('give either key or signer, not both');
+    if (chains.length !== 1) throw new TypeError('signer needs exactly one certificate chain in cert');
+    const chain = chains[0]!;
+    const publicKey = provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
+    const { type, curve, bits } = publicKey;
+    const key = { type, publicKey, ...(curve ? { curve } : {}), ...(bits ? { bits } : {}) };
+    return [{ chain, key, sign: options.signer }];
+  }
   if (chains.length === 0 && keys.length === 0) return [];
   if (chains.length === 0) throw new TypeError('a key was given without a certificate (cert option)');
   if (keys.length === 0) throw new TypeError('a certificate was given without its private key (key option)');
@@ -248,12 +278,23 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
   };
 }
 
+function sniCallbackSelector(callback: NonNullable<ServerOptions['SNICallback']>, defaults: readonly CertifiedKey[]) {
+  return (serverName: string | undefined): readonly CertifiedKey[] | Promise<readonly CertifiedKey[]> => {
+    if (serverName === undefined) return defaults; // like node: only called when the client sent a name
+    return new Promise((resolve, reject) => {
+      callback(serverName, (err, context) => (err ? reject(err) : resolve(context?.certificates ?? defaults)));
+    });
+  };
+}
+
 export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider): ServerConfig {
   const base = common(options, provider, 0x0303);
+  const certificates = certifiedKeys(options, provider);
   return {
     ...base,
     side: 'server',
-    certificates: certifiedKeys(options, provider),
+    certificates,
+    ...(options.SNICallback ? { certificatesFor: sniCallbackSelector(options.SNICallback, certificates) } : {}),
     requestCert: options.requestCert === true,
     sessionTimeout: options.sessionTimeout ?? 300,
     ticketCount: options.ticketCount ?? 1,

@@ -71,9 +71,37 @@ export interface HandshakeIO {
 
 export interface HandshakeState {
   readonly kind: string;
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState;
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next;
   /** TLS 1.2: a ChangeCipherSpec arrived. States without it treat one as unexpected. */
-  changeCipherSpec?(io: HandshakeIO): HandshakeState;
+  changeCipherSpec?(io: HandshakeIO): Next;
+}
+
+/**
+ * A pause in the handshake while something asynchronous completes (a certificate verifier, a
+ * remote signer, an SNI callback). The engine stops reading and hands `start` to its adapter;
+ * the adapter reports the result, and `resume` continues the handshake where it stopped. The
+ * core itself never awaits: it only carries the function.
+ */
+export interface AsyncStep {
+  readonly kind: 'async-step';
+  readonly description: string;
+  readonly start: () => Promise<unknown>;
+  readonly resume: (result: unknown, io: HandshakeIO) => Next;
+}
+
+export type Next = HandshakeState | AsyncStep;
+
+export function isAsyncStep(next: Next): next is AsyncStep {
+  return next.kind === 'async-step';
+}
+
+/**
+ * Runs `then` on a value that may still be coming: at once when it is here, else after an
+ * asynchronous step. The one way states deal with hooks that may return a Promise.
+ */
+export function whenReady<T>(value: T | Promise<T>, description: string, then: (value: T, io: HandshakeIO) => Next, io: HandshakeIO): Next {
+  if (!(value instanceof Promise)) return then(value, io);
+  return { kind: 'async-step', description, start: () => value, resume: (result, resumedIo) => then(result as T, resumedIo) };
 }
 
 /** The one source of unexpected_message for handshake messages (STYLE.md "Handshake"). */

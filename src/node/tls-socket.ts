@@ -78,6 +78,7 @@ export class TLSSocket extends Duplex {
   private drainWaiters: (() => void)[] = [];
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
+  private taskRunning = false;
   private lastSession: Buffer | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
@@ -100,7 +101,7 @@ export class TLSSocket extends Duplex {
       }, init.handshakeTimeout);
       this.handshakeTimer.unref?.();
     }
-    this.flush();
+    this.afterEngine();
     queueMicrotask(() => {
       const early = this.earlyEvents ?? [];
       this.earlyEvents = undefined;
@@ -134,7 +135,28 @@ export class TLSSocket extends Duplex {
 
   private receive(data: Buffer): void {
     this.connection.receive(data);
+    this.afterEngine();
+  }
+
+  /** After the engine ran: send what it queued, and start the asynchronous step it waits for, if any. */
+  private afterEngine(): void {
     this.flush();
+    const task = this.connection.pendingTask;
+    if (!task || this.taskRunning) return;
+    this.taskRunning = true;
+    // Nothing is read while the handshake waits: the transport holds the peer's bytes.
+    this.transport.pause();
+    const settle = (report: () => void): void => {
+      this.taskRunning = false;
+      if (this.destroyed) return;
+      report();
+      this.afterEngine();
+      if (!this.taskRunning) this.transport.resume();
+    };
+    task.start().then(
+      (result) => settle(() => this.connection.completeTask(result)),
+      (err: unknown) => settle(() => this.connection.failTask(err)),
+    );
   }
 
   /** Sends whatever the engine has queued; false when the transport asks us to wait. */

@@ -104,3 +104,21 @@ export function pumpRecords(
   }
   throw new Error('pumpRecords did not settle in 100 rounds');
 }
+
+/** Like pump(), running any asynchronous handshake step either side waits for. */
+export async function pumpAsync(client: Connection, server: Connection): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    pump(client, server);
+    const waiting = [client, server].filter((c) => c.pendingTask);
+    if (waiting.length === 0) return;
+    for (const c of waiting) {
+      const task = c.pendingTask!;
+      try {
+        c.completeTask(await task.start());
+      } catch (err) {
+        c.failTask(err);
+      }
+    }
+  }
+  throw new Error('pumpAsync did not settle in 100 rounds');
+}

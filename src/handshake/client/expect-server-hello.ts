@@ -11,7 +11,7 @@ import { groupById, groupName } from '../../protocol/groups.js';
 import { ascii, equalBytes } from '../../wire/bytes.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type ClientOffer } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
@@ -101,7 +101,7 @@ export class ExpectServerHello implements HandshakeState {
     private readonly retryRequest?: ServerHelloMessage,
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'server_hello');
     const sh = readServerHello(msg);
     const version = this.negotiatedVersion(sh);

@@ -18,10 +18,10 @@ import { HandshakeType, ProtocolVersion } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { ascii, concat, equalBytes } from '../../wire/bytes.js';
-import { authenticatePeerChain } from '../authentication.js';
+import { authenticatePeerChain, signWith } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseSignatureScheme } from '../negotiation.js';
 import type { SessionState } from '../session.js';
-import { expect, unexpected, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
@@ -77,15 +77,16 @@ class ExpectServerCertificate implements HandshakeState {
   readonly kind = 'client12-expect-certificate';
   constructor(private readonly ctx: Client12Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
     const chain = readCertificate12(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (chain.length === 0) throw decodeError('server sent an empty certificate list');
     io.step({ step: 'certificate', side: 'server', certificates: chain });
-    const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
-    checkKeyFitsSuite(key, this.ctx.suite);
-    io.transcript.add(msg.raw);
-    return this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
+    return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
+      checkKeyFitsSuite(key, this.ctx.suite);
+      resumed.transcript.add(msg.raw);
+      return this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
+    });
   }
 }
 
@@ -101,7 +102,7 @@ class ExpectServerKeyExchange implements HandshakeState {
   readonly kind = 'client12-expect-server-key-exchange';
   constructor(private readonly ctx: Client12Context, private readonly key: PublicKey) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'server_key_exchange');
     const ske = readServerKeyExchange(msg);
     const group = groupById(ske.params.group);
@@ -133,7 +134,7 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
     private readonly request?: CertificateRequest12,
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type === HandshakeType.certificate_request && !this.request) {
       const request = readCertificateRequest12(msg);
       io.transcript.add(msg.raw);
@@ -146,7 +147,7 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
   }
 
   /** RFC 5246 §7.3: [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished. */
-  private sendFlight(io: HandshakeIO): HandshakeState {
+  private sendFlight(io: HandshakeIO): Next {
     const { config, suite, offer, serverHello } = this.ctx;
     const p = io.provider;
     let signer: { certificate: ClientConfig['certificates'][number]; scheme: NonNullable<ReturnType<typeof chooseSignatureScheme>> } | undefined;
@@ -182,17 +183,20 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
     preMaster.wipe();
     keylogMaster(io, master);
 
-    if (signer) {
-      // RFC 5246 §7.4.8: the signature covers every handshake message so far.
-      const signature = p.sign(signer.certificate.key, signer.scheme.algorithm, concat(...io.transcript.messages));
-      io.send(buildCertificateVerify(signer.scheme.id, signature));
-    }
-    const block = keyBlockFor(io, suite, master, offer.random, serverHello.random);
-    io.sendChangeCipherSpec();
-    io.setWriteKeys(tls12Protection(io, suite, block, 'client'), 'application');
-    io.send(buildFinished(finishedVerifyData(p, suite.hash, master, 'client', io.transcript.current())));
-    io.step({ step: 'finished', side: 'client', verified: true });
-    return new ExpectServerTicketOrCcs(this.ctx, master, block, serverHello.sessionTicket);
+    const finish = (resumed: HandshakeIO): Next => {
+      const block = keyBlockFor(resumed, suite, master, offer.random, serverHello.random);
+      resumed.sendChangeCipherSpec();
+      resumed.setWriteKeys(tls12Protection(resumed, suite, block, 'client'), 'application');
+      resumed.send(buildFinished(finishedVerifyData(resumed.provider, suite.hash, master, 'client', resumed.transcript.current())));
+      resumed.step({ step: 'finished', side: 'client', verified: true });
+      return new ExpectServerTicketOrCcs(this.ctx, master, block, serverHello.sessionTicket);
+    };
+    if (!signer) return finish(io);
+    // RFC 5246 §7.4.8: the signature covers every handshake message so far.
+    return signWith(io, signer.certificate, signer.scheme.algorithm, concat(...io.transcript.messages), (signature, resumed) => {
+      resumed.send(buildCertificateVerify(signer.scheme.id, signature));
+      return finish(resumed);
+    });
   }
 }
 
@@ -204,7 +208,7 @@ class ExpectServerTicketOrCcs implements HandshakeState {
     private readonly ticketExpected: boolean, private readonly ticket?: { lifetime: number; ticket: Uint8Array },
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     // RFC 5077 §3.3: NewSessionTicket comes before ChangeCipherSpec, and only if announced.
     if (msg.type !== HandshakeType.new_session_ticket || !this.ticketExpected || this.ticket) unexpected(msg, 'change_cipher_spec');
     const nst = readNewSessionTicket12(msg);
@@ -212,7 +216,7 @@ class ExpectServerTicketOrCcs implements HandshakeState {
     return new ExpectServerTicketOrCcs(this.ctx, this.master, this.block, this.ticketExpected, { lifetime: nst.lifetimeHint, ticket: nst.ticket });
   }
 
-  changeCipherSpec(io: HandshakeIO): HandshakeState {
+  changeCipherSpec(io: HandshakeIO): Next {
     io.setReadKeys(tls12Protection(io, this.ctx.suite, this.block, 'server'), 'application');
     return new ExpectServerFinished(this.ctx, this.master, this.ticket);
   }
@@ -222,7 +226,7 @@ class ExpectServerFinished implements HandshakeState {
   readonly kind = 'client12-expect-finished';
   constructor(private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticket?: { lifetime: number; ticket: Uint8Array }) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite, config, serverHello } = this.ctx;
     const verifyData = readFinished(msg, VERIFY_DATA_LENGTH);
@@ -245,7 +249,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     private readonly session: SessionState, private readonly ticket?: { lifetime: number; ticket: Uint8Array }, private readonly readKeysSet = false,
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (!this.readKeysSet) {
       if (msg.type !== HandshakeType.new_session_ticket || !this.ticketExpected || this.ticket) unexpected(msg, 'change_cipher_spec');
       const nst = readNewSessionTicket12(msg);
@@ -271,7 +275,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     return new Connected12('client');
   }
 
-  changeCipherSpec(io: HandshakeIO): HandshakeState {
+  changeCipherSpec(io: HandshakeIO): Next {
     if (this.readKeysSet) throw new TlsError('unexpected_message', 'server sent a second change_cipher_spec');
     const { suite, offer, serverHello } = this.ctx;
     const block = keyBlockFor(io, suite, this.master, offer.random, serverHello.random);

@@ -16,10 +16,10 @@ import { ExtensionType, HandshakeType, ProtocolVersion, extensionName } from '..
 import { MAX_TICKET_LIFETIME, type NewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { hashLength } from '../../crypto/provider.js';
 import { ascii } from '../../wire/bytes.js';
-import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
 import { chooseSignatureScheme } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import type { ClientOffer } from './client-hello.js';
@@ -44,7 +44,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
   readonly kind = 'client-expect-encrypted-extensions';
   constructor(private readonly ctx: Client13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'encrypted_extensions');
     const ee = readEncryptedExtensions(msg);
     // RFC 8446 §4.2: an extension the client did not offer is unsupported_extension.
@@ -75,7 +75,7 @@ class ExpectCertificateOrRequest implements HandshakeState {
   readonly kind = 'client-expect-certificate';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type === HandshakeType.certificate_request && !this.request) {
       const request = readCertificateRequest13(msg);
       // RFC 8446 §4.3.2: in the main handshake the context is empty.
@@ -90,9 +90,10 @@ class ExpectCertificateOrRequest implements HandshakeState {
     if (cert.entries.length === 0) throw decodeError('server sent an empty certificate list');
     const chain = cert.entries.map((e) => e.certData);
     io.step({ step: 'certificate', side: 'server', certificates: chain });
-    const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
-    io.transcript.add(msg.raw);
-    return new ExpectCertificateVerify(this.ctx, key, this.request);
+    return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectCertificateVerify(this.ctx, key, this.request);
+    });
   }
 }
 
@@ -100,7 +101,7 @@ class ExpectCertificateVerify implements HandshakeState {
   readonly kind = 'client-expect-certificate-verify';
   constructor(private readonly ctx: Client13Context, private readonly key: PublicKey, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
     io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, signed, this.key, 'server');
@@ -113,7 +114,7 @@ class ExpectFinished implements HandshakeState {
   readonly kind = 'client-expect-finished';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite } = this.ctx;
     const p = io.provider;
@@ -139,7 +140,14 @@ class ExpectFinished implements HandshakeState {
       if (io.info.earlyData === 'accepted') io.send(buildEndOfEarlyData());
       installTrafficSecret(io, suite, this.ctx.clientHandshakeSecret, 'client', 'client', 'handshake');
     }
-    if (this.request) this.sendClientCertificate(io, this.request);
+    const finish = (io: HandshakeIO): Next => this.finish(io, master, clientApp, serverApp);
+    return this.request ? this.sendClientCertificate(io, this.request, finish) : finish(io);
+  }
+
+  /** Our Finished, application keys, and the connected state. */
+  private finish(io: HandshakeIO, master: MasterSecret, clientApp: Secret, serverApp: Secret): Next {
+    const { suite } = this.ctx;
+    const p = io.provider;
     io.send(buildFinished(computeFinished(p, suite.hash, this.ctx.clientHandshakeSecret, io.transcript.current())));
     io.step({ step: 'finished', side: 'client', verified: true });
     this.ctx.clientHandshakeSecret.wipe();
@@ -173,15 +181,15 @@ class ExpectFinished implements HandshakeState {
   }
 
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
-  private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13): void {
+  private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13, then: (io: HandshakeIO) => Next): Next {
     const config = this.ctx.config;
     for (const certificate of config.certificates) {
       const scheme = chooseSignatureScheme(config.signatureSchemes, request.signatureAlgorithms, certificate.key, true);
       if (!scheme) continue;
       io.send(buildCertificate13(request.requestContext, certificate.chain));
-      io.send(signCertificateVerify13(io, certificate, scheme, 'client'));
-      return;
+      return sendCertificateVerify13(io, certificate, scheme, 'client', then);
     }
     io.send(buildCertificate13(request.requestContext, []));
+    return then(io);
   }
 }

@@ -5,7 +5,7 @@ import type { ServerConfig } from '../../engine/config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readClientHello, type ClientHelloMessage } from '../../messages/client-hello.js';
 import { ProtocolVersion, versionName } from '../../protocol/constants.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { checkRetriedClientHello, respond13, type RetryContext } from './tls13.js';
 import { respond12 } from './tls12.js';
 
@@ -14,17 +14,21 @@ export class ExpectClientHello implements HandshakeState {
 
   constructor(private readonly config: ServerConfig, private readonly retry?: RetryContext) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_hello');
     const hello = readClientHello(msg);
     if (this.retry) {
       checkRetriedClientHello(this.retry, hello);
-      return respond13(this.config, hello, io, this.retry);
+      return respond13(this.config, hello, io, this.retry.certificates, this.retry);
     }
     io.info.clientRandom = hello.random;
     if (hello.serverName !== undefined) io.info.serverName = hello.serverName;
     const version = chooseVersion(this.config, hello);
-    return version === ProtocolVersion.TLSv1_3 ? respond13(this.config, hello, io) : respond12(this.config, hello, io);
+    // Certificates for the name asked for (SNI); an application hook may answer asynchronously.
+    const config = this.config;
+    const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
+    return whenReady(certificates, 'certificate selection', (chosen, resumed) =>
+      version === ProtocolVersion.TLSv1_3 ? respond13(config, hello, resumed, chosen) : respond12(config, hello, resumed, chosen), io);
   }
 }
 

@@ -24,10 +24,10 @@ import type { NamedGroup } from '../../protocol/groups.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
-import { authenticatePeerChain } from '../authentication.js';
+import { authenticatePeerChain, signWith } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
 import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
-import { expect, unexpected, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
@@ -56,7 +56,8 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
   for (const suite of config.cipherSuites) {
     if (suite.version !== 'TLSv1.2' || !offered.has(suite.id)) continue;
     if (suite.keyExchange === 'rsa') {
-      const certificate = certificates.find((c) => c.key.type === 'rsa');
+      // RSA key transport decrypts with the key here: a remote signer cannot do it.
+      const certificate = certificates.find((c) => c.key.type === 'rsa' && !c.sign);
       if (certificate) return { suite, certificate };
       continue;
     }
@@ -84,7 +85,7 @@ interface Server12Context {
 }
 
 /** The server's answer to a ClientHello that negotiated TLS 1.2. */
-export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO): HandshakeState {
+export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[]): Next {
   // RFC 5246 §7.4.1.2: the null compression method must be offered.
   if (!hello.compressionMethods.includes(0)) throw illegalParameter('client_hello does not offer the null compression method');
   // RFC 7507 §3: a fallback retry while we could do better is an attack or a broken network.
@@ -137,7 +138,6 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
     return new ExpectClientCcs(ctx, master, block, false);
   }
 
-  const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
   const choice = chooseSuite12(config, hello, certificates);
   const { suite } = choice;
   io.info.cipherSuite = suite;
@@ -152,27 +152,26 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.send(buildCertificate12(choice.certificate.chain));
   io.step({ step: 'certificate', side: 'server', certificates: choice.certificate.chain });
 
-  let keyExchange: KeyExchange12;
-  if (suite.keyExchange === 'ecdhe') {
-    const share = io.provider.generateKeyShare(choice.group!.name);
-    const params = encodeServerEcdhParams(choice.group!.id, share.publicKey);
-    // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
-    const signature = io.provider.sign(choice.certificate.key, choice.scheme!.algorithm, concat(hello.random, random, params));
-    io.send(buildServerKeyExchange(params, choice.scheme!.id, signature));
-    io.step({ step: 'certificate-verify', side: 'server', scheme: choice.scheme!.name });
-    keyExchange = { kind: 'ecdhe', share };
-  } else {
-    keyExchange = { kind: 'rsa', key: choice.certificate.key };
-  }
-  if (config.requestCert) {
-    io.send(buildCertificateRequest12({
-      certificateTypes: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
-      signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
-      certificateAuthorities: [],
-    }));
-  }
-  io.send(buildServerHelloDone());
-  return config.requestCert ? new ExpectClientCertificate12(ctx, keyExchange) : new ExpectClientKeyExchange(ctx, keyExchange, undefined);
+  const rest = (keyExchange: KeyExchange12, resumed: HandshakeIO): Next => {
+    if (config.requestCert) {
+      resumed.send(buildCertificateRequest12({
+        certificateTypes: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
+        signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
+        certificateAuthorities: [],
+      }));
+    }
+    resumed.send(buildServerHelloDone());
+    return config.requestCert ? new ExpectClientCertificate12(ctx, keyExchange) : new ExpectClientKeyExchange(ctx, keyExchange, undefined);
+  };
+  if (suite.keyExchange === 'rsa') return rest({ kind: 'rsa', key: choice.certificate.key }, io);
+  const share = io.provider.generateKeyShare(choice.group!.name);
+  const params = encodeServerEcdhParams(choice.group!.id, share.publicKey);
+  // RFC 8422 §5.4: sign client_random + server_random + ServerECDHParams.
+  return signWith(io, choice.certificate, choice.scheme!.algorithm, concat(hello.random, random, params), (signature, resumed) => {
+    resumed.send(buildServerKeyExchange(params, choice.scheme!.id, signature));
+    resumed.step({ step: 'certificate-verify', side: 'server', scheme: choice.scheme!.name });
+    return rest({ kind: 'ecdhe', share }, resumed);
+  });
 }
 
 type KeyExchange12 =
@@ -211,7 +210,7 @@ class ExpectClientCertificate12 implements HandshakeState {
   readonly kind = 'server12-expect-client-certificate';
   constructor(private readonly ctx: Server12Context, private readonly kx: KeyExchange12) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
     const chain = readCertificate12(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     io.step({ step: 'certificate', side: 'client', certificates: chain });
@@ -222,8 +221,7 @@ class ExpectClientCertificate12 implements HandshakeState {
       io.info.authorizationError = new TlsError('certificate_required', 'client sent no certificate');
       return new ExpectClientKeyExchange(this.ctx, this.kx, undefined);
     }
-    const key = authenticatePeerChain(io, this.ctx.config, chain, 'client', undefined);
-    return new ExpectClientKeyExchange(this.ctx, this.kx, key);
+    return authenticatePeerChain(io, this.ctx.config, chain, 'client', undefined, (key) => new ExpectClientKeyExchange(this.ctx, this.kx, key));
   }
 }
 
@@ -231,7 +229,7 @@ class ExpectClientKeyExchange implements HandshakeState {
   readonly kind = 'server12-expect-client-key-exchange';
   constructor(private readonly ctx: Server12Context, private readonly kx: KeyExchange12, private readonly clientKey: PublicKey | undefined) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_key_exchange');
     const { suite, hello, serverRandom } = this.ctx;
     const value = readClientKeyExchange(msg, this.kx.kind);
@@ -260,7 +258,7 @@ class ExpectClientCertificateVerify12 implements HandshakeState {
   readonly kind = 'server12-expect-certificate-verify';
   constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly key: PublicKey) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
     const scheme = checkPeerSignatureScheme(signed.scheme, this.ctx.config.signatureSchemes, this.key, false);
@@ -283,7 +281,7 @@ class ExpectClientCcs implements HandshakeState {
     unexpected(msg, 'change_cipher_spec');
   }
 
-  changeCipherSpec(io: HandshakeIO): HandshakeState {
+  changeCipherSpec(io: HandshakeIO): Next {
     io.setReadKeys(tls12Protection(io, this.ctx.suite, this.block, 'client'), 'application');
     return new ExpectClientFinished12(this.ctx, this.master, this.block, this.full);
   }
@@ -293,7 +291,7 @@ class ExpectClientFinished12 implements HandshakeState {
   readonly kind = 'server12-expect-finished';
   constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly full: boolean) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite, config } = this.ctx;
     const p = io.provider;

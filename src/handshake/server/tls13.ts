@@ -31,10 +31,10 @@ import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
-import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { ExpectClientHello } from './expect-client-hello.js';
@@ -44,6 +44,7 @@ export interface RetryContext {
   readonly firstHello: ClientHelloMessage;
   readonly suite: CipherSuite;
   readonly group: NamedGroup;
+  readonly certificates: readonly CertifiedKey[];
 }
 
 /** RFC 8446 §4.1.2: the second ClientHello must be the first with only the allowed changes. */
@@ -87,7 +88,7 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
 }
 
 /** The server's whole first flight, or a HelloRetryRequest. */
-export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, retry?: RetryContext): HandshakeState {
+export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry?: RetryContext): Next {
   checkTls13Hello(hello);
   const candidate = pskCandidate(config, hello);
   const candidateHash = candidate ? cipherSuiteById(candidate.session.cipherSuite)?.hash : undefined;
@@ -103,7 +104,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.info.cipherSuite = suite;
   io.info.group = group;
 
-  if (!haveShare) return helloRetryRequest(config, hello, io, suite, group);
+  if (!haveShare) return helloRetryRequest(config, hello, io, suite, group, certificates);
   if (!retry) io.transcript.setHash(suite.hash);
   // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
@@ -120,7 +121,6 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
   if (!psk) {
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
-    const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
     authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
   } else {
     io.info.resumed = true;
@@ -173,32 +173,35 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   if (requestCert) {
     io.send(buildCertificateRequest13({ requestContext: new Uint8Array(0), signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id) }));
   }
-  if (authentication) {
-    const { certificate, scheme } = authentication;
-    io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
-    io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
-    io.send(signCertificateVerify13(io, certificate, scheme, 'server'));
-    io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
-  }
-  io.send(buildFinished(computeFinished(io.provider, suite.hash, serverHandshakeSecret, io.transcript.current())));
-  io.step({ step: 'finished', side: 'server', verified: true });
+  const finish = (resumed: HandshakeIO): Next => {
+    resumed.send(buildFinished(computeFinished(resumed.provider, suite.hash, serverHandshakeSecret, resumed.transcript.current())));
+    resumed.step({ step: 'finished', side: 'server', verified: true });
 
-  // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
-  const serverFinishedHash = io.transcript.current();
-  const master = handshakeSecret.toMasterSecret();
-  const clientApp = master.clientTrafficSecret(serverFinishedHash);
-  const serverApp = master.serverTrafficSecret(serverFinishedHash);
-  io.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
-  installTrafficSecret(io, suite, serverApp, 'server', 'server', 'application');
-  serverHandshakeSecret.wipe();
+    // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
+    const serverFinishedHash = resumed.transcript.current();
+    const master = handshakeSecret.toMasterSecret();
+    const clientApp = master.clientTrafficSecret(serverFinishedHash);
+    const serverApp = master.serverTrafficSecret(serverFinishedHash);
+    resumed.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
+    installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
+    serverHandshakeSecret.wipe();
 
-  const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
-  if (earlyData) return new ExpectEndOfEarlyData(ctx);
-  return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+    const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
+    if (earlyData) return new ExpectEndOfEarlyData(ctx);
+    return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+  };
+  if (!authentication) return finish(io);
+  const { certificate, scheme } = authentication;
+  io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
+  io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
+  return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
+    resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+    return finish(resumed);
+  });
 }
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
-function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup): HandshakeState {
+function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[]): HandshakeState {
   io.transcript.setHash(suite.hash);
   io.transcript.add(hello.raw);
   io.transcript.replaceWithMessageHash();
@@ -218,7 +221,7 @@ function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: 
     io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
   }
   if (hello.sessionId.length > 0) io.sendChangeCipherSpec();
-  return new ExpectClientHello(config, { firstHello: hello, suite, group });
+  return new ExpectClientHello(config, { firstHello: hello, suite, group, certificates });
 }
 
 interface Server13Context {
@@ -236,7 +239,7 @@ class ExpectEndOfEarlyData implements HandshakeState {
   readonly kind = 'server-expect-end-of-early-data';
   constructor(private readonly ctx: Server13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'end_of_early_data');
     readEndOfEarlyData(msg);
     io.transcript.add(msg.raw);
@@ -266,7 +269,7 @@ class ExpectClientCertificate implements HandshakeState {
   readonly kind = 'server-expect-client-certificate';
   constructor(private readonly ctx: Server13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
     const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (cert.requestContext.length !== 0) throw illegalParameter('client certificate has a request context we did not send');
@@ -278,9 +281,10 @@ class ExpectClientCertificate implements HandshakeState {
       io.transcript.add(msg.raw);
       return new ExpectClientFinished(this.ctx);
     }
-    const key = authenticatePeerChain(io, this.ctx.config, cert.entries.map((e) => e.certData), 'client', undefined);
-    io.transcript.add(msg.raw);
-    return new ExpectClientCertificateVerify(this.ctx, key);
+    return authenticatePeerChain(io, this.ctx.config, cert.entries.map((e) => e.certData), 'client', undefined, (key, resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectClientCertificateVerify(this.ctx, key);
+    });
   }
 }
 
@@ -288,7 +292,7 @@ class ExpectClientCertificateVerify implements HandshakeState {
   readonly kind = 'server-expect-client-certificate-verify';
   constructor(private readonly ctx: Server13Context, private readonly key: PublicKey) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, readCertificateVerify(msg), this.key, 'client');
     io.transcript.add(msg.raw);
@@ -300,7 +304,7 @@ class ExpectClientFinished implements HandshakeState {
   readonly kind = 'server-expect-client-finished';
   constructor(private readonly ctx: Server13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite } = this.ctx;
     const verifyData = readFinished(msg, hashLength[suite.hash]);

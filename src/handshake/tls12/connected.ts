@@ -6,7 +6,7 @@ import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readHelloRequest } from '../../messages/tls12.js';
 import { AlertDescription } from '../../protocol/alerts.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
-import type { HandshakeIO, HandshakeState } from '../state.js';
+import type { HandshakeIO, HandshakeState, Next } from '../state.js';
 
 export class Connected12 implements ConnectedState {
   readonly kind = 'connected-tls12';
@@ -14,7 +14,7 @@ export class Connected12 implements ConnectedState {
 
   constructor(private readonly side: 'client' | 'server') {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (this.side === 'client' && msg.type === HandshakeType.hello_request) {
       readHelloRequest(msg);
       io.sendWarningAlert(AlertDescription.no_renegotiation);
