@@ -15,6 +15,8 @@ export interface CertifiedKey {
   readonly chain: readonly Uint8Array[];
   /** The leaf's key: held by the provider, or only described when `sign` is set. */
   readonly key: PrivateKey;
+  /** A DER OCSP response for the leaf, stapled when the client asks (RFC 6066 §8, RFC 8446 §4.4.2.1). */
+  readonly ocspResponse?: Uint8Array;
   /** A signer held elsewhere (KMS, HSM, another process); the handshake waits for it. */
   readonly sign?: (algorithm: SignatureAlgorithm, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 }
@@ -74,6 +76,8 @@ export interface ClientConfig extends CommonConfig {
   readonly session?: SessionState;
   /** Send 0-RTT data when the session allows it (RFC 8446 §4.2.10): replayable, so opt-in. */
   readonly earlyData: boolean;
+  /** Ask the server to staple an OCSP response (RFC 6066 §8). */
+  readonly requestOcsp: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {

@@ -39,6 +39,8 @@ export interface CommonOptions {
   cert?: PemOrDer | readonly PemOrDer[];
   key?: KeyInput | readonly KeyInput[];
   passphrase?: string;
+  /** A DER OCSP response stapled to our certificate when the peer asks (one for all certificates). */
+  ocspResponse?: Uint8Array;
   /**
    * Signs for the certificate in `cert` with a key held elsewhere (KMS, HSM, another process), in
    * place of `key`; may return a Promise, the handshake waits for it.
@@ -65,6 +67,8 @@ export interface ClientOptions extends CommonOptions {
   session?: Uint8Array;
   /** Send data written before the handshake completes as TLS 1.3 0-RTT when the session allows (replayable: opt-in). */
   earlyData?: boolean;
+  /** Ask the server for a stapled OCSP response (node:tls's requestOCSP); it arrives in info.ocspResponse. */
+  requestOCSP?: boolean;
   /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
   middleboxCompatibility?: boolean;
 }
@@ -225,7 +229,7 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
     const publicKey = provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
     const { type, curve, bits } = publicKey;
     const key = { type, publicKey, ...(curve ? { curve } : {}), ...(bits ? { bits } : {}) };
-    return [{ chain, key, sign: options.signer }];
+    return [{ chain, key, sign: options.signer, ...(options.ocspResponse ? { ocspResponse: options.ocspResponse } : {}) }];
   }
   if (chains.length === 0 && keys.length === 0) return [];
   if (chains.length === 0) throw new TypeError('a key was given without a certificate (cert option)');
@@ -233,7 +237,7 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
   return keys.map((key) => {
     const chain = chains.find((c) => equalBytes(leafPublicKeyInfo(c[0]!), key.publicKey.spki));
     if (!chain) throw new TypeError(`no certificate in cert matches the ${key.type} private key`);
-    return { chain, key };
+    return { chain, key, ...(options.ocspResponse ? { ocspResponse: options.ocspResponse } : {}) };
   });
 }
 
@@ -275,6 +279,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     certificates: certifiedKeys(options, provider),
     ...(options.session ? { session: decodeSession(options.session) } : {}),
     earlyData: options.earlyData === true,
+    requestOcsp: options.requestOCSP === true,
   };
 }
 

@@ -190,6 +190,8 @@ export class TLSSocket extends Duplex {
     // Emit after the current receive() finished its bookkeeping.
     queueMicrotask(() => {
       if (this.destroyed) return;
+      const ocsp = this.connection.info.ocspResponse;
+      if (!this.isServer && ocsp) this.emit('OCSPResponse', Buffer.from(ocsp));
       this.emit(this.isServer ? 'secure' : 'secureConnect');
       if (this.connection.info.earlyData === 'rejected') for (const chunk of this.earlySent) this.writeNow(chunk, () => undefined);
       this.earlySent = [];

@@ -256,3 +256,20 @@ describe('several certificates per server', () => {
     });
   }
 });
+
+describe('OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1)', () => {
+  const response = new Uint8Array([0x30, 0x03, 0x0a, 0x01, 0x00]); // an OCSPResponse shell: the client only exposes it
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`${version}: stapled when asked, absent when not`, () => {
+      const asked = makePair({ maxVersion: version, requestOCSP: true }, { ocspResponse: response });
+      handshakeOk(asked);
+      assert.deepEqual([...asked.client.info.ocspResponse!], [...response]);
+      const notAsked = makePair({ maxVersion: version }, { ocspResponse: response });
+      handshakeOk(notAsked);
+      assert.equal(notAsked.client.info.ocspResponse, undefined);
+      const none = makePair({ maxVersion: version, requestOCSP: true });
+      handshakeOk(none);
+      assert.equal(none.client.info.ocspResponse, undefined);
+    });
+  }
+});

@@ -19,6 +19,7 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import { hashLength } from '../../crypto/provider.js';
 import { bindersListLength, writeOfferedPsks, writePskModes } from '../../messages/extensions/pre-shared-key.js';
 import type { SessionState } from '../session.js';
+import { writeStatusRequest } from '../../messages/extensions/status-request.js';
 import { binderTranscriptHash, computeBinder, obfuscatedTicketAge } from '../tls13/psk.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { ascii } from '../../wire/bytes.js';
@@ -71,6 +72,7 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     // RFC 5077 §3.2: an empty session_ticket asks for a ticket; a full one offers it.
     add(E.session_ticket, offer.ticket12 ?? new Uint8Array(0));
   }
+  if (config.requestOcsp) add(E.status_request, encode((w) => writeStatusRequest(w)));
   add(E.supported_groups, encode((w) => writeSupportedGroups(w, offer.groups.map((g) => g.id))));
   add(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, config.signatureSchemes.map((s) => s.id))));
   if (config.alpnProtocols.length > 0) add(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, config.alpnProtocols)));
@@ -135,6 +137,7 @@ export function sniFor(config: ClientConfig): string | undefined {
 export function offeredExtensionTypes(config: ClientConfig, versions: readonly number[], serverName: string | undefined, psk: boolean, earlyData: boolean): Set<number> {
   const types = new Set<number>([E.supported_groups, E.signature_algorithms]);
   if (serverName !== undefined) types.add(E.server_name);
+  if (config.requestOcsp) types.add(E.status_request);
   if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
   if (versions.includes(ProtocolVersion.TLSv1_2)) {
     types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats).add(E.session_ticket);

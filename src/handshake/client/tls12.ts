@@ -26,6 +26,7 @@ import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
 import type { ClientOffer } from './client-hello.js';
+import { readCertificateStatus } from '../../messages/extensions/status-request.js';
 
 interface Client12Context {
   readonly config: ClientConfig;
@@ -85,8 +86,22 @@ class ExpectServerCertificate implements HandshakeState {
     return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
       checkKeyFitsSuite(key, this.ctx.suite);
       resumed.transcript.add(msg.raw);
-      return this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
+      const next = this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
+      return this.ctx.serverHello.statusRequest ? new MaybeCertificateStatus(next) : next;
     });
+  }
+}
+
+/** RFC 6066 §8: after announcing it, the server may send a CertificateStatus before going on. */
+class MaybeCertificateStatus implements HandshakeState {
+  readonly kind = 'client12-expect-certificate-status';
+  constructor(private readonly next: HandshakeState) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
+    if (msg.type !== HandshakeType.certificate_status) return this.next.handle(msg, io);
+    io.info.ocspResponse = readCertificateStatus(msg);
+    io.transcript.add(msg.raw);
+    return this.next;
   }
 }
 

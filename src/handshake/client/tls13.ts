@@ -9,6 +9,8 @@ import { readCertificateRequest13, type CertificateRequest13 } from '../../messa
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
 import { buildEndOfEarlyData } from '../../messages/end-of-early-data.js';
+import { decodeExtension } from '../../messages/extensions/extension.js';
+import { readCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
@@ -89,6 +91,12 @@ class ExpectCertificateOrRequest implements HandshakeState {
     // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
     if (cert.entries.length === 0) throw decodeError('server sent an empty certificate list');
     const chain = cert.entries.map((e) => e.certData);
+    const stapled = cert.entries[0]!.extensions.find((e) => e.type === ExtensionType.status_request);
+    if (stapled) {
+      // RFC 8446 §4.4.2.1: an OCSP response only if we asked.
+      if (!this.ctx.config.requestOcsp) throw new TlsError('unsupported_extension', 'server stapled an OCSP response we did not ask for');
+      io.info.ocspResponse = decodeExtension(stapled.body, 'status_request', readCertificateStatusBody);
+    }
     io.step({ step: 'certificate', side: 'server', certificates: chain });
     return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
       resumed.transcript.add(msg.raw);

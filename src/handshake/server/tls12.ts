@@ -32,6 +32,7 @@ import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
 import { decryptPreMasterSecret } from '../tls12/rsa-premaster.js';
+import { buildCertificateStatus } from '../../messages/extensions/status-request.js';
 
 interface Choice {
   readonly suite: CipherSuite;
@@ -105,8 +106,9 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   if (alpn) io.info.alpnProtocol = ascii(alpn);
   const issueTicket = config.ticketKeyring !== undefined && hello.sessionTicket !== undefined;
 
-  const extensions = (suite: CipherSuite, ticket: boolean): Extension[] => {
+  const extensions = (suite: CipherSuite, ticket: boolean, staple = false): Extension[] => {
     const list: Extension[] = [];
+    if (staple) list.push({ type: E.status_request, body: new Uint8Array(0) });
     if (secureRenegotiation) list.push({ type: E.renegotiation_info, body: encode((w) => writeRenegotiationInfo(w, new Uint8Array(0))) });
     if (hello.extendedMasterSecret) list.push({ type: E.extended_master_secret, body: new Uint8Array(0) });
     if (suite.keyExchange === 'ecdhe' && hello.ecPointFormats) list.push({ type: E.ec_point_formats, body: encode((w) => writeEcPointFormats(w)) });
@@ -147,9 +149,12 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   // A session id lets the client resume from our cache (RFC 5246 §7.4.1.3).
   const sessionId = config.sessionStore ? io.provider.randomBytes(32) : new Uint8Array(0);
   const ctx: Server12Context = { config, hello, suite, serverRandom: random, sessionId, issueTicket };
-  io.send(buildServerHello({ random, sessionId, cipherSuite: suite.id, extensions: extensions(suite, issueTicket) }));
+  // RFC 6066 §8: an empty status_request announces a CertificateStatus after the Certificate.
+  const staple = hello.statusRequest && choice.certificate.ocspResponse !== undefined;
+  io.send(buildServerHello({ random, sessionId, cipherSuite: suite.id, extensions: extensions(suite, issueTicket, staple) }));
   io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, ...(choice.group ? { group: choice.group.name } : {}), resumed: false });
   io.send(buildCertificate12(choice.certificate.chain));
+  if (staple) io.send(buildCertificateStatus(choice.certificate.ocspResponse!));
   io.step({ step: 'certificate', side: 'server', certificates: choice.certificate.chain });
 
   const rest = (keyExchange: KeyExchange12, resumed: HandshakeIO): Next => {

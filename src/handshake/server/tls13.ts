@@ -28,6 +28,7 @@ import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from 
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
 import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
+import { writeCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
@@ -192,7 +193,11 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   };
   if (!authentication) return finish(io);
   const { certificate, scheme } = authentication;
-  io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
+  // RFC 8446 §4.4.2.1: the OCSP response rides in the leaf's entry, when the client asked for one.
+  const stapled = hello.statusRequest && certificate.ocspResponse
+    ? [{ type: E.status_request, body: encode((w) => writeCertificateStatusBody(w, certificate.ocspResponse!)) }]
+    : [];
+  io.send(buildCertificate13(new Uint8Array(0), certificate.chain, stapled));
   io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
   return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
     resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
