@@ -58,8 +58,10 @@ export interface CommonConfig {
   readonly now: () => Date;
   readonly verifier: PeerVerifier;
   readonly rejectUnauthorized: boolean;
-  /** Bytes of padding added to each protected TLS 1.3 record (RFC 8446 §5.4), 0 by default. */
+  /** Pad each protected TLS 1.3 record to a multiple of this many bytes (RFC 8446 §5.4); 0: no padding. */
   readonly recordPadding: number;
+  /** Our record_size_limit (RFC 8449), when set: the largest protected record plaintext we want. */
+  readonly recordSizeLimit?: number;
 }
 
 export interface ClientConfig extends CommonConfig {

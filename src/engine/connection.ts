@@ -47,6 +47,8 @@ export class Connection implements HandshakeIO {
   private pendingHandshake: Uint8Array[] = [];
   private pendingHandshakeLength = 0;
   private sendLimit = MAX_PLAINTEXT;
+  /** Largest plaintext we accept per record: 2^14, or less after record_size_limit (RFC 8449). */
+  private receiveLimit = MAX_PLAINTEXT;
   /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
   private emptyRecords = 0;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
@@ -192,6 +194,8 @@ export class Connection implements HandshakeIO {
   }
 
   private dispatchOpened(type: number, data: Uint8Array): void {
+    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow.
+    if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext') throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
@@ -331,7 +335,7 @@ export class Connection implements HandshakeIO {
       for (let at = 0; at < data.length; at += limit) {
         if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3') this.updateKeys(false);
         const end = Math.min(at + limit, data.length);
-        this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.config.recordPadding);
+        this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.padding(end - at));
       }
     });
   }
@@ -347,7 +351,8 @@ export class Connection implements HandshakeIO {
     this.guard(() => {
       this.earlyWriteAllowance! -= data.length;
       for (let at = 0; at < data.length; at += this.sendLimit) {
-        this.writeProtection.seal(ContentType.application_data, data.subarray(at, Math.min(at + this.sendLimit, data.length)), this.output, this.config.recordPadding);
+        const end = Math.min(at + this.sendLimit, data.length);
+        this.writeProtection.seal(ContentType.application_data, data.subarray(at, end), this.output, this.padding(end - at));
       }
     });
   }
@@ -431,7 +436,8 @@ export class Connection implements HandshakeIO {
     const joined = parts.length === 1 ? parts[0]! : joinAll(parts, total);
     const limit = this.sendLimit;
     for (let at = 0; at < joined.length; at += limit) {
-      this.writeProtection.seal(ContentType.handshake, joined.subarray(at, Math.min(at + limit, joined.length)), this.output, this.config.recordPadding);
+      const end = Math.min(at + limit, joined.length);
+      this.writeProtection.seal(ContentType.handshake, joined.subarray(at, end), this.output, this.padding(end - at));
     }
   }
 
@@ -485,6 +491,21 @@ export class Connection implements HandshakeIO {
 
   setSendLimit(limit: number): void {
     this.sendLimit = Math.min(limit, MAX_PLAINTEXT);
+  }
+
+  setReceiveLimit(limit: number): void {
+    this.receiveLimit = Math.min(limit, MAX_PLAINTEXT);
+  }
+
+  /**
+   * RFC 8446 §5.4: zeros after the content type hide a record's true length. The policy pads each
+   * protected TLS 1.3 record to a multiple of `recordPadding` bytes, within the record size limit.
+   */
+  private padding(length: number): number {
+    const block = this.config.recordPadding;
+    if (block <= 1 || this.writeProtection.kind !== 'tls13') return 0;
+    const pad = (block - ((length + 1) % block)) % block;
+    return Math.min(pad, this.sendLimit - length);
   }
 
   step(step: HandshakeStep): void {

@@ -55,8 +55,10 @@ export interface CommonOptions {
   maxHandshakeMessageSize?: number;
   maxCertificateChainLength?: number;
   maxEmptyRecords?: number;
-  /** Padding bytes per protected TLS 1.3 record (RFC 8446 §5.4). */
+  /** Pad each protected TLS 1.3 record to a multiple of this many bytes, hiding exact lengths (RFC 8446 §5.4). */
   recordPadding?: number;
+  /** Ask the peer for records of at most this many plaintext bytes (RFC 8449, 64 to 16385). */
+  recordSizeLimit?: number;
 }
 
 export interface ClientOptions extends CommonOptions {
@@ -241,6 +243,12 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
   });
 }
 
+function checkedRecordSizeLimit(limit: number): number {
+  // RFC 8449 §4: at least 64; at most the protocol's largest record (2^14 + 1 for TLS 1.3).
+  if (!Number.isInteger(limit) || limit < 64 || limit > 16385) throw new TypeError('recordSizeLimit must be an integer from 64 to 16385');
+  return limit;
+}
+
 function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x0303 | 0x0304): CommonConfig {
   const minVersion = versionCode(options.minVersion, defaultMin, 'minVersion');
   const maxVersion = versionCode(options.maxVersion, 0x0304, 'maxVersion');
@@ -264,6 +272,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
     verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     recordPadding: options.recordPadding ?? 0,
+    ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: checkedRecordSizeLimit(options.recordSizeLimit) } : {}),
   };
 }
 

@@ -59,6 +59,8 @@ export interface HandshakeIO {
   complete(): void;
   /** Largest plaintext per record we may send (peer's record_size_limit). */
   setSendLimit(limit: number): void;
+  /** Largest plaintext per record we accept (our record_size_limit, once the peer agreed to it). */
+  setReceiveLimit(limit: number): void;
   /** A warning alert (TLS 1.2 no_renegotiation); fatal alerts come only from throwing a TlsError. */
   sendWarningAlert(description: number): void;
   /** Client: a session that can be resumed later. */

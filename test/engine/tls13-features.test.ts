@@ -273,3 +273,45 @@ describe('OCSP stapling (RFC 6066 §8, RFC 8446 §4.4.2.1)', () => {
     });
   }
 });
+
+describe('record_size_limit (RFC 8449) and padding (RFC 8446 §5.4)', () => {
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`${version}: the server's records respect the client's limit, and data still flows`, () => {
+      const pair = makePair({ maxVersion: version, recordSizeLimit: 256 });
+      handshakeOk(pair);
+      const payload = new Uint8Array(5000).fill(7);
+      pair.server.write(payload);
+      const records = splitRecordsOf(pair.server.takeOutput());
+      const overhead = version === 'TLSv1.3' ? 16 : 24; // tag, plus the explicit nonce for TLS 1.2 GCM
+      for (const r of records) assert.ok(r.payload.length <= 256 + overhead, `record of ${r.payload.length} bytes`);
+      assert.ok(records.length >= 5000 / 256);
+      for (const r of records) pair.client.receive(joinedRecord(r));
+      assert.equal(joined(pair.c.received).length, 5000);
+    });
+  }
+
+  test('TLS 1.3 padding makes every protected record a multiple of the block', () => {
+    const pair = makePair({ recordPadding: 64 }, { recordPadding: 64 });
+    handshakeOk(pair);
+    for (const size of [1, 63, 64, 1000]) pair.client.write(new Uint8Array(size));
+    const records = splitRecordsOf(pair.client.takeOutput());
+    for (const r of records) assert.equal((r.payload.length - 16) % 64, 0, `record of ${r.payload.length} bytes`);
+    for (const r of records) pair.server.receive(joinedRecord(r));
+    assert.equal(joined(pair.s.received).length, 1 + 63 + 64 + 1000);
+  });
+});
+
+function splitRecordsOf(chunks: readonly Uint8Array[]): WireRecord[] {
+  const bytes = joined(chunks);
+  const out: WireRecord[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const len = (bytes[at + 3]! << 8) | bytes[at + 4]!;
+    out.push({ type: bytes[at]!, payload: bytes.subarray(at + 5, at + 5 + len) });
+    at += 5 + len;
+  }
+  return out;
+}
+
+function joinedRecord(r: WireRecord): Uint8Array {
+  return joined([Uint8Array.of(r.type, 3, 3, r.payload.length >> 8, r.payload.length & 0xff), r.payload]);
+}

@@ -73,6 +73,10 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     add(E.session_ticket, offer.ticket12 ?? new Uint8Array(0));
   }
   if (config.requestOcsp) add(E.status_request, encode((w) => writeStatusRequest(w)));
+  if (config.recordSizeLimit !== undefined) {
+    const limit = config.recordSizeLimit;
+    add(E.record_size_limit, encode((w) => w.u16(limit)));
+  }
   add(E.supported_groups, encode((w) => writeSupportedGroups(w, offer.groups.map((g) => g.id))));
   add(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, config.signatureSchemes.map((s) => s.id))));
   if (config.alpnProtocols.length > 0) add(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, config.alpnProtocols)));
@@ -138,6 +142,7 @@ export function offeredExtensionTypes(config: ClientConfig, versions: readonly n
   const types = new Set<number>([E.supported_groups, E.signature_algorithms]);
   if (serverName !== undefined) types.add(E.server_name);
   if (config.requestOcsp) types.add(E.status_request);
+  if (config.recordSizeLimit !== undefined) types.add(E.record_size_limit);
   if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
   if (versions.includes(ProtocolVersion.TLSv1_2)) {
     types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats).add(E.session_ticket);

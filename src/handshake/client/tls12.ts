@@ -48,6 +48,11 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
     if (!config.alpnProtocols.some((p) => ascii(p) === chosen)) throw illegalParameter(`server chose application protocol "${chosen}", which we did not offer`);
     io.info.alpnProtocol = chosen;
   }
+  if (sh.recordSizeLimit !== undefined) {
+    // RFC 8449 §4: in TLS 1.2 the limit is the plaintext length, at most 2^14.
+    io.setSendLimit(sh.recordSizeLimit);
+    io.setReceiveLimit(config.recordSizeLimit!);
+  }
   io.info.version = 'TLSv1.2';
   io.info.cipherSuite = suite;
   io.info.extendedMasterSecret = sh.extendedMasterSecret;

@@ -103,6 +103,11 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   if (config.maxVersion >= ProtocolVersion.TLSv1_3) random.set(DOWNGRADE_TLS12, 24);
   io.info.version = 'TLSv1.2';
   io.info.extendedMasterSecret = hello.extendedMasterSecret;
+  if (hello.recordSizeLimit !== undefined) {
+    // RFC 8449 §4: in TLS 1.2 the limit is the plaintext length, at most 2^14.
+    io.setSendLimit(Math.min(hello.recordSizeLimit, 16384));
+    io.setReceiveLimit(Math.min(config.recordSizeLimit ?? 16384, 16384));
+  }
   if (alpn) io.info.alpnProtocol = ascii(alpn);
   const issueTicket = config.ticketKeyring !== undefined && hello.sessionTicket !== undefined;
 
@@ -114,6 +119,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
     if (suite.keyExchange === 'ecdhe' && hello.ecPointFormats) list.push({ type: E.ec_point_formats, body: encode((w) => writeEcPointFormats(w)) });
     if (alpn) list.push({ type: E.application_layer_protocol_negotiation, body: encode((w) => writeAlpnList(w, [alpn])) });
     if (ticket) list.push({ type: E.session_ticket, body: new Uint8Array(0) });
+    if (hello.recordSizeLimit !== undefined) list.push({ type: E.record_size_limit, body: encode((w) => w.u16(Math.min(config.recordSizeLimit ?? 16384, 16384))) });
     return list;
   };
 

@@ -166,6 +166,13 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   // RFC 6066 §3: an empty server_name tells the client its name was used.
   if (hello.serverName !== undefined) encrypted.push({ type: E.server_name, body: new Uint8Array(0) });
   if (earlyData) encrypted.push({ type: E.early_data, body: new Uint8Array(0) });
+  if (hello.recordSizeLimit !== undefined) {
+    // RFC 8449 §4: answer with ours; each side then sends no more than the other asked for.
+    const ours = config.recordSizeLimit ?? 16385;
+    encrypted.push({ type: E.record_size_limit, body: encode((w) => w.u16(ours)) });
+    io.setSendLimit(Math.min(hello.recordSizeLimit, 16385) - 1);
+    io.setReceiveLimit(ours - 1);
+  }
   io.send(buildEncryptedExtensions(encrypted));
   io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: hello.serverName !== undefined });
 
