@@ -37,6 +37,7 @@ export class Connection implements HandshakeIO {
   private state: HandshakeState;
   private phase: Phase = 'handshaking';
   private readProtection: RecordProtection = new PlaintextProtection();
+  private readEpoch: KeyEpoch | 'plaintext' = 'plaintext';
   private writeProtection: RecordProtection;
   private readonly records = new RecordReader();
   private readonly handshakeReader: HandshakeReader;
@@ -137,6 +138,10 @@ export class Connection implements HandshakeIO {
       return;
     }
     if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
+      if (record.type === ContentType.alert && this.acceptsUnprotectedAlert()) {
+        this.receiveAlert(record.fragment);
+        return;
+      }
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
@@ -162,6 +167,15 @@ export class Connection implements HandshakeIO {
         // RFC 8446 §5.4: a protected record of another inner type is unexpected_message.
         throw new TlsError('unexpected_message', `peer sent a protected record of content type ${type}`);
     }
+  }
+
+  /**
+   * RFC 8446 §6: alerts go out under the sender's current keys. A client that rejects our
+   * ServerHello has no keys yet, so its alert arrives unprotected although we already read with
+   * handshake keys: accept one until the first protected record from it (as OpenSSL does).
+   */
+  private acceptsUnprotectedAlert(): boolean {
+    return this.config.side === 'server' && this.readEpoch === 'handshake' && this.readProtection.sequence === 0;
   }
 
   private drainHandshake(): void {
@@ -358,6 +372,7 @@ export class Connection implements HandshakeIO {
       throw new TlsError('unexpected_message', 'peer sent more handshake data in the record that ended its flight before a key change');
     }
     this.readProtection = protection;
+    this.readEpoch = epoch;
     this.stepKeys('read', epoch);
   }
 
