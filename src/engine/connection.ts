@@ -50,6 +50,8 @@ export class Connection implements HandshakeIO {
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
   private receivedCloseNotify = false;
+  /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
+  private helloSeen = false;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
 
@@ -182,6 +184,7 @@ export class Connection implements HandshakeIO {
     let msg: HandshakeMessage | undefined;
     while (this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
+      this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
       }
@@ -196,9 +199,10 @@ export class Connection implements HandshakeIO {
     if (payload.length !== 1 || payload[0] !== 1) throw new TlsError('unexpected_message', 'peer sent a malformed change_cipher_spec record');
     this.countEmptyRecord('change_cipher_spec');
     if (this.info.version !== 'TLSv1.2') {
-      // RFC 8446 §5: during the handshake, an unprotected CCS of value 1 is dropped; after it, unexpected.
-      if (this.phase === 'handshaking') return;
-      throw new TlsError('unexpected_message', 'peer sent change_cipher_spec after the handshake');
+      // RFC 8446 §5: an unprotected CCS of value 1 is dropped between the first ClientHello and the
+      // peer's Finished; before the ClientHello or after that Finished it is unexpected.
+      if (this.phase === 'handshaking' && this.helloSeen) return;
+      throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');
@@ -340,6 +344,7 @@ export class Connection implements HandshakeIO {
   send(msg: HandshakeMessage): void {
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
     if (this.phase === 'handshaking') this.transcript.add(msg.raw);
+    this.helloSeen = true;
     this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
     this.pendingHandshake.push(msg.raw);
     this.pendingHandshakeLength += msg.raw.length;
