@@ -40,6 +40,7 @@ export class Connection implements HandshakeIO {
   private pending: AsyncStep | undefined;
   private phase: Phase = 'handshaking';
   private readProtection: RecordProtection = new PlaintextProtection();
+  private readEpoch: KeyEpoch | 'plaintext' = 'plaintext';
   private writeProtection: RecordProtection;
   private readonly records = new RecordReader();
   private readonly handshakeReader: HandshakeReader;
@@ -60,6 +61,8 @@ export class Connection implements HandshakeIO {
   /** Client: 0-RTT bytes we may still send; undefined when early data is not (or no longer) possible. */
   private earlyWriteAllowance: number | undefined;
   private receivedCloseNotify = false;
+  /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
+  private helloSeen = false;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
 
@@ -186,6 +189,10 @@ export class Connection implements HandshakeIO {
     }
     if (this.earlyDataSkipBudget > 0 && record.type === ContentType.application_data && this.skipRejectedEarlyData(record)) return;
     if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
+      if (record.type === ContentType.alert && this.acceptsUnprotectedAlert()) {
+        this.receiveAlert(record.fragment);
+        return;
+      }
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
@@ -219,10 +226,20 @@ export class Connection implements HandshakeIO {
     }
   }
 
+  /**
+   * RFC 8446 §6: alerts go out under the sender's current keys. A client that rejects our
+   * ServerHello has no keys yet, so its alert arrives unprotected although we already read with
+   * handshake keys: accept one until the first protected record from it (as OpenSSL does).
+   */
+  private acceptsUnprotectedAlert(): boolean {
+    return this.config.side === 'server' && this.readEpoch === 'handshake' && this.readProtection.sequence === 0;
+  }
+
   private drainHandshake(): void {
     let msg: HandshakeMessage | undefined;
     while (!this.pending && this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
+      this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
       }
@@ -234,9 +251,10 @@ export class Connection implements HandshakeIO {
     if (payload.length !== 1 || payload[0] !== 1) throw new TlsError('unexpected_message', 'peer sent a malformed change_cipher_spec record');
     this.countEmptyRecord('change_cipher_spec');
     if (this.info.version !== 'TLSv1.2') {
-      // RFC 8446 §5: during the handshake, an unprotected CCS of value 1 is dropped; after it, unexpected.
-      if (this.phase === 'handshaking') return;
-      throw new TlsError('unexpected_message', 'peer sent change_cipher_spec after the handshake');
+      // RFC 8446 §5: an unprotected CCS of value 1 is dropped between the first ClientHello and the
+      // peer's Finished; before the ClientHello or after that Finished it is unexpected.
+      if (this.phase === 'handshaking' && this.helloSeen) return;
+      throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');
@@ -421,6 +439,7 @@ export class Connection implements HandshakeIO {
   send(msg: HandshakeMessage): void {
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
     if (this.phase === 'handshaking') this.transcript.add(msg.raw);
+    this.helloSeen = true;
     this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
     this.pendingHandshake.push(msg.raw);
     this.pendingHandshakeLength += msg.raw.length;
@@ -454,6 +473,7 @@ export class Connection implements HandshakeIO {
       throw new TlsError('unexpected_message', 'peer sent more handshake data in the record that ended its flight before a key change');
     }
     this.readProtection = protection;
+    this.readEpoch = epoch;
     this.stepKeys('read', epoch);
   }
 

@@ -62,7 +62,10 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
   };
   const versionBody = extensions.find((e) => e.type === E.supported_versions)?.body;
   if (versionBody) hello.selectedVersion = decodeExtension(versionBody, 'supported_versions', readSupportedVersionsServer);
-  const tls13 = hello.selectedVersion === ProtocolVersion.TLSv1_3;
+  // RFC 8446 §4.2.1: only a server negotiating TLS 1.3 or later sends supported_versions, so a
+  // ServerHello that has it is judged by the TLS 1.3 table; the client then rejects a selected
+  // version it did not offer, by name (not as "key_share is not allowed in a TLS 1.2 ServerHello").
+  const tls13 = hello.selectedVersion !== undefined;
   checkExtensionsAllowed(extensions, !tls13 ? 'tls12_server_hello' : isRetryRequest ? 'hello_retry_request' : 'server_hello');
 
   for (const { type, body } of extensions) {

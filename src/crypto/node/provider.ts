@@ -68,7 +68,13 @@ class X25519Share implements KeyShare {
     // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
     if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
     const publicKey = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
-    const shared = crypto.diffieHellman({ privateKey: this.privateKey, publicKey });
+    let shared: Uint8Array;
+    try {
+      shared = crypto.diffieHellman({ privateKey: this.privateKey, publicKey });
+    } catch {
+      // OpenSSL 3 refuses to derive an all-zero X25519 output: the same low-order point as below.
+      throw illegalParameter('x25519 key share is a low-order point');
+    }
     // RFC 8446 §7.4.2: an all-zero X25519 output means the peer sent a low-order point.
     let acc = 0;
     for (const b of shared) acc |= b;

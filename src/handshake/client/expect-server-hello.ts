@@ -120,7 +120,8 @@ export class ExpectServerHello implements HandshakeState {
     if (sh.selectedVersion !== undefined) {
       // RFC 8446 §4.2.1: the selected version must be one we offered, and TLS 1.3 or later.
       if (!offered.includes(ProtocolVersion.TLSv1_3) || sh.selectedVersion !== ProtocolVersion.TLSv1_3) {
-        throw illegalParameter(`server selected ${versionName(sh.selectedVersion)} in supported_versions, which we did not offer`);
+        const why = sh.selectedVersion < ProtocolVersion.TLSv1_3 ? 'where only TLS 1.3 or later may be selected' : 'which we did not offer';
+        throw illegalParameter(`server selected ${versionName(sh.selectedVersion)} in supported_versions, ${why}`);
       }
       if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw illegalParameter('TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
       return sh.selectedVersion;

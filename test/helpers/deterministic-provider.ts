@@ -1,0 +1,32 @@
+// A crypto provider whose randomness comes from a seed: two connections built with the same seed and
+// options send the same bytes, so a recorded conversation can be replayed (and mutated) against fresh
+// endpoints. Everything else is the node provider. With an Ed25519 certificate (deterministic
+// signatures) the whole handshake is byte-for-byte reproducible.
+import { createHash } from 'node:crypto';
+import type { CryptoProvider, GroupName, KeyShare } from '../../src/crypto/provider.js';
+import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+
+const privateKeyLength: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66, X25519MLKEM768: 64 };
+
+export function deterministicProvider(seed: string): CryptoProvider {
+  const base = nodeCryptoProvider;
+  let counter = 0;
+  const randomBytes = (length: number): Uint8Array => {
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; at += 32) {
+      const block = createHash('sha256').update(`${seed}/${counter++}`).digest();
+      out.set(block.subarray(0, Math.min(32, length - at)), at);
+    }
+    return out;
+  };
+  const provider: CryptoProvider = Object.create(base) as CryptoProvider;
+  return Object.assign(provider, {
+    name: `deterministic(${seed})`,
+    randomBytes,
+    generateKeyShare(group: GroupName): KeyShare {
+      const priv = randomBytes(privateKeyLength[group]);
+      if (group === 'secp521r1') priv[0]! &= 0x01; // below the group order
+      return base.keyShareFromPrivate(group, priv);
+    },
+  });
+}
