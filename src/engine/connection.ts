@@ -323,12 +323,16 @@ export class Connection implements HandshakeIO {
 
   // ---- HandshakeIO ----
 
-  send(msg: HandshakeMessage): void {
+  send(msg: HandshakeMessage): HandshakeMessage {
+    // Test-only substitution (see ConnectionConfig.dangerouslyRewriteHandshake): what it returns is
+    // what the transcript hashes and the peer gets.
+    const sent = this.config.dangerouslyRewriteHandshake?.(msg) ?? msg;
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
-    if (this.phase === 'handshaking') this.transcript.add(msg.raw);
-    this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
-    this.pendingHandshake.push(msg.raw);
-    this.pendingHandshakeLength += msg.raw.length;
+    if (this.phase === 'handshaking') this.transcript.add(sent.raw);
+    this.emit({ kind: 'handshake-message', direction: 'sent', type: sent.type, length: sent.body.length, raw: sent.raw });
+    this.pendingHandshake.push(sent.raw);
+    this.pendingHandshakeLength += sent.raw.length;
+    return sent;
   }
 
   /** Packs queued handshake messages into as few records as the limit allows. */
