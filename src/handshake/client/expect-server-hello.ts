@@ -12,7 +12,7 @@ import { equalBytes } from '../../wire/bytes.js';
 import { EarlySecret } from '../key-schedule.js';
 import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
-import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type ClientOffer } from './client-hello.js';
+import { offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
 
 /** Starts a client handshake: sends the ClientHello. */
@@ -23,7 +23,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
-  const offer: ClientOffer = {
+  const draft: ClientOfferDraft = {
     random: p.randomBytes(32),
     // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
     sessionId: tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
@@ -32,12 +32,10 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
     groups: config.groups,
     keyShares,
     ...(serverName !== undefined ? { serverName } : {}),
-    extensionTypes: offeredExtensionTypes(config, versions, serverName),
   };
-  io.info.clientRandom = offer.random;
+  io.info.clientRandom = draft.random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
-  sendClientHello(io, config, offer);
-  return new ExpectServerHello(config, offer, false);
+  return new ExpectServerHello(config, sendClientHello(io, config, draft), false);
 }
 
 export class ExpectServerHello implements HandshakeState {
@@ -122,8 +120,7 @@ export class ExpectServerHello implements HandshakeState {
     io.transcript.add(hrr.raw);
     // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello.
     if (this.offer.sessionId.length > 0) io.sendChangeCipherSpec();
-    const offer: ClientOffer = { ...this.offer, keyShares, ...(hrr.cookie ? { cookie: hrr.cookie } : {}) };
-    sendClientHello(io, this.config, offer);
+    const offer = sendClientHello(io, this.config, { ...this.offer, keyShares, ...(hrr.cookie ? { cookie: hrr.cookie } : {}) });
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
 
