@@ -21,12 +21,16 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const versions = offeredVersions(config);
   const serverName = sniFor(config);
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
+  // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
+  // RNG pool (the RFC 8448 traces) replays deterministically.
+  const random = p.randomBytes(32);
+  // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
+  const sessionId = tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0);
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
   const draft: ClientOfferDraft = {
-    random: p.randomBytes(32),
-    // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
-    sessionId: tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
+    random,
+    sessionId,
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
     groups: config.groups,
