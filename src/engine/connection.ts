@@ -111,6 +111,9 @@ export class Connection implements HandshakeIO {
     this.guard(() => {
       this.state = begin(this);
     });
+    // RFC 8446 §5.1: only the initial ClientHello (now flushed) may say 0x0301; every later record,
+    // a ClientHello after HelloRetryRequest or a plaintext alert included, says 0x0303.
+    if (this.writeProtection.kind === 'plaintext') this.writeProtection = new PlaintextProtection();
   }
 
   // ---- incoming ----
