@@ -2,6 +2,7 @@
 // checked. Built from user options by ./options.ts; the engine never sees raw option strings.
 import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import type { TlsError } from '../errors.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
@@ -62,6 +63,13 @@ export interface CommonConfig {
   readonly recordPadding: number;
   /** Our record_size_limit (RFC 8449), when set: the largest protected record plaintext we want. */
   readonly recordSizeLimit?: number;
+  /**
+   * TEST ONLY, never set it elsewhere (and no user option reaches it): replaces each handshake
+   * message we send before the transcript and the record layer see it. The RFC 8448 replay tests
+   * use it to put a trace's exact ClientHello or EncryptedExtensions on the wire while every key,
+   * transcript hash, Finished and record is still computed by our code. It can make us send anything.
+   */
+  readonly dangerouslyRewriteHandshake?: (msg: HandshakeMessage) => HandshakeMessage;
 }
 
 export interface ClientConfig extends CommonConfig {

@@ -123,6 +123,9 @@ export class Connection implements HandshakeIO {
   /** Starts the handshake (the client's first flight). */
   start(begin: (io: HandshakeIO) => Next): void {
     this.guard(() => this.advance(begin(this)));
+    // RFC 8446 §5.1: only the initial ClientHello (now flushed) may say 0x0301; every later record,
+    // a ClientHello after HelloRetryRequest or a plaintext alert included, says 0x0303.
+    if (this.writeProtection.kind === 'plaintext') this.writeProtection = new PlaintextProtection();
   }
 
   private advance(next: Next): void {
@@ -436,13 +439,17 @@ export class Connection implements HandshakeIO {
 
   // ---- HandshakeIO ----
 
-  send(msg: HandshakeMessage): void {
+  send(msg: HandshakeMessage): HandshakeMessage {
+    // Test-only substitution (see CommonConfig.dangerouslyRewriteHandshake): what it returns is
+    // what the transcript hashes and the peer gets.
+    const sent = this.config.dangerouslyRewriteHandshake?.(msg) ?? msg;
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
-    if (this.phase === 'handshaking') this.transcript.add(msg.raw);
+    if (this.phase === 'handshaking') this.transcript.add(sent.raw);
     this.helloSeen = true;
-    this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
-    this.pendingHandshake.push(msg.raw);
-    this.pendingHandshakeLength += msg.raw.length;
+    this.emit({ kind: 'handshake-message', direction: 'sent', type: sent.type, length: sent.body.length, raw: sent.raw });
+    this.pendingHandshake.push(sent.raw);
+    this.pendingHandshakeLength += sent.raw.length;
+    return sent;
   }
 
   /** Packs queued handshake messages into as few records as the limit allows. */

@@ -44,8 +44,11 @@ export interface HandshakeIO {
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
   readonly info: ConnectionInfo;
-  /** Adds the message to the transcript and queues it for sending under the current write keys. */
-  send(msg: HandshakeMessage): void;
+  /**
+   * Adds the message to the transcript and queues it for sending under the current write keys.
+   * Returns the message as it goes on the wire (a test hook may have replaced it).
+   */
+  send(msg: HandshakeMessage): HandshakeMessage;
   /** A ChangeCipherSpec record (TLS 1.2, or RFC 8446 Appendix D.4 compatibility). */
   sendChangeCipherSpec(): void;
   /** New keys for reading: refused while part of a handshake message is buffered (RFC 8446 §5.1). */

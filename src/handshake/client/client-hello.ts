@@ -1,7 +1,7 @@
 // The client's offer (RFC 8446 §4.1.2): what it sends first, and again after a HelloRetryRequest.
 import type { KeyShare } from '../../crypto/provider.js';
 import type { ClientConfig } from '../../engine/config.js';
-import { buildClientHello } from '../../messages/client-hello.js';
+import { buildClientHello, readClientHello } from '../../messages/client-hello.js';
 import type { Extension } from '../../messages/extensions/extension.js';
 import { writeAlpnList } from '../../messages/extensions/alpn.js';
 import { writeCookie } from '../../messages/extensions/cookie.js';
@@ -36,6 +36,7 @@ export interface ClientOffer {
   readonly keyShares: ReadonlyMap<number, KeyShare>;
   /** The SNI sent, if any. */
   readonly serverName?: string;
+  /** The extension types of the ClientHello as sent: the server may answer only with these. */
   readonly extensionTypes: ReadonlySet<number>;
   readonly cookie?: Uint8Array;
   /** TLS 1.2 resumption: the ticket offered in session_ticket (empty: tickets welcome, none held). */
@@ -46,14 +47,17 @@ export interface ClientOffer {
   readonly earlyData: boolean;
 }
 
+/** An offer before its ClientHello is sent: what was sent is known only after. */
+export type ClientOfferDraft = Omit<ClientOffer, 'extensionTypes'>;
+
 export function offeredVersions(config: ClientConfig): number[] {
   const versions: number[] = [];
   for (let v = config.maxVersion; v >= config.minVersion; v--) versions.push(v);
   return versions;
 }
 
-/** Builds a ClientHello for the offer and sends it. */
-export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: ClientOffer): void {
+/** Builds a ClientHello for the offer, sends it, and returns the offer with what was sent. */
+export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: ClientOfferDraft): ClientOffer {
   const tls12 = offer.versions.includes(ProtocolVersion.TLSv1_2);
   const tls13 = offer.versions.includes(ProtocolVersion.TLSv1_3);
   const extensions: Extension[] = [];
@@ -114,11 +118,13 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     const binder = computeBinder(io.provider, pskSuite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, pskSuite.hash));
     (hello.raw as Uint8Array).set(binder, hello.raw.length - binderLength);
   }
-  send(io, hello, config, offer);
+  return send(io, hello, config, offer);
 }
 
-function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, offer: ClientOffer): void {
-  io.send(hello);
+function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, offer: ClientOfferDraft): ClientOffer {
+  // RFC 8446 §4.1.4, §4.2: the answer is judged against the extensions on the wire, read back from
+  // the message as sent (the same as built, unless a test hook replaced it).
+  const sent = readClientHello(io.send(hello));
   io.step({
     step: 'client-hello',
     versions: offer.versions.map(versionName),
@@ -129,28 +135,11 @@ function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, of
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
     alpn: config.alpnProtocols.map(ascii),
   });
+  return { ...offer, extensionTypes: new Set(sent.extensions.map((e) => e.type)) };
 }
 
 /** The SNI to send: the configured name when it is a DNS name (RFC 6066 §3: never an IP literal). */
 export function sniFor(config: ClientConfig): string | undefined {
   const name = config.serverName;
   return name !== undefined && isValidSniHostName(name) ? name.toLowerCase() : undefined;
-}
-
-/** The extension types a ClientHello built from this offer carries (to judge the server's answer). */
-export function offeredExtensionTypes(config: ClientConfig, versions: readonly number[], serverName: string | undefined, psk: boolean, earlyData: boolean): Set<number> {
-  const types = new Set<number>([E.supported_groups, E.signature_algorithms]);
-  if (serverName !== undefined) types.add(E.server_name);
-  if (config.requestOcsp) types.add(E.status_request);
-  if (config.recordSizeLimit !== undefined) types.add(E.record_size_limit);
-  if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
-  if (versions.includes(ProtocolVersion.TLSv1_2)) {
-    types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats).add(E.session_ticket);
-  }
-  if (versions.includes(ProtocolVersion.TLSv1_3)) {
-    types.add(E.supported_versions).add(E.key_share).add(E.cookie).add(E.psk_key_exchange_modes);
-    if (psk) types.add(E.pre_shared_key);
-    if (earlyData) types.add(E.early_data);
-  }
-  return types;
 }

@@ -13,7 +13,7 @@ import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
 import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
-import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type ClientOffer } from './client-hello.js';
+import { offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
 import { serverHello12 } from './tls12.js';
 import { sessionIsFresh, type SessionState } from '../session.js';
@@ -43,18 +43,21 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const versions = offeredVersions(config);
   const serverName = sniFor(config);
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
-  const keyShares = new Map<number, KeyShare>();
-  if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
   const resume12 = resumableTls12(config, versions);
   const resume13 = tls13 ? resumableTls13(config) : undefined;
+  // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
+  // RNG pool (the RFC 8448 traces) replays deterministically.
   const random = p.randomBytes(32);
-  const offer: ClientOffer = {
+  // RFC 5077 §3.4: with a ticket, a fresh session id tells us whether the server resumed.
+  // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
+  const sessionId = resume12?.ticket ? p.randomBytes(32)
+    : resume12?.sessionId ? resume12.sessionId
+    : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0);
+  const keyShares = new Map<number, KeyShare>();
+  if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
+  const draft: ClientOfferDraft = {
     random,
-    // RFC 5077 §3.4: with a ticket, a fresh session id tells us whether the server resumed.
-    // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
-    sessionId: resume12?.ticket ? p.randomBytes(32)
-      : resume12?.sessionId ? resume12.sessionId
-      : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
+    sessionId,
     ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
     ...(resume13 ? { psk13: resume13 } : {}),
     earlyData: earlyDataPossible(config, resume13),
@@ -63,11 +66,10 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
     groups: config.groups,
     keyShares,
     ...(serverName !== undefined ? { serverName } : {}),
-    extensionTypes: offeredExtensionTypes(config, versions, serverName, resume13 !== undefined, earlyDataPossible(config, resume13)),
   };
   io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
-  sendClientHello(io, config, offer);
+  const offer = sendClientHello(io, config, draft);
   if (offer.earlyData && resume13) startEarlyData(io, offer, resume13);
   return new ExpectServerHello(config, offer, false);
 }
@@ -186,11 +188,10 @@ export class ExpectServerHello implements HandshakeState {
     // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello (if not sent yet).
     if (this.offer.sessionId.length > 0 && !this.offer.earlyData) io.sendChangeCipherSpec();
     // RFC 8446 §4.2.11: a PSK whose hash differs from the suite the server chose cannot be offered again.
-    const { psk13, ...rest } = this.offer;
+    const { psk13, extensionTypes: _sent, ...rest } = this.offer;
     const keepPsk = psk13 !== undefined && cipherSuiteById(psk13.cipherSuite)?.hash === suite.hash;
     // RFC 8446 §4.2.10: early data is never sent after a HelloRetryRequest.
-    const offer: ClientOffer = { ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}) };
-    sendClientHello(io, this.config, offer);
+    const offer = sendClientHello(io, this.config, { ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}) });
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
 

@@ -130,6 +130,8 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
+  // Randomness in ServerHello field order (random, then key share): recorded pools replay (RFC 8448).
+  const random = io.provider.randomBytes(32);
   const share = io.provider.generateKeyShare(group.name);
   const shared = share.agree(clientShare.keyExchange);
   io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: clientShare.keyExchange.length });
@@ -139,7 +141,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: share.publicKey })) },
   ];
   if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
-  io.send(buildServerHello({ random: io.provider.randomBytes(32), sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
+  io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
   io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
   // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
   if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
