@@ -5,6 +5,7 @@ import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { TlsError, illegalParameter } from '../errors.js';
 import type { Encapsulation, KeyShare } from './provider.js';
 import { Secret } from './secret.js';
+import { concat } from '../wire/bytes.js';
 
 // FIPS 203 Table 3 (ML-KEM-768) and RFC 7748 §5 (X25519) sizes.
 export const MLKEM768_ENCAPSULATION_KEY_LENGTH = 1184;
@@ -35,20 +36,13 @@ export interface MlKem768 {
   encapsulate(encapsulationKey: Uint8Array): { ciphertext: Uint8Array; sharedSecret: Uint8Array };
 }
 
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** The client's side: the hello carries `publicKey`; agree() decapsulates the server's share. */
 export class X25519MlKem768Share implements KeyShare {
   readonly group = 'X25519MLKEM768' as const;
   readonly publicKey: Uint8Array;
 
   constructor(private readonly kem: MlKemKeyPair, private readonly x25519: KeyShare) {
-    this.publicKey = join(kem.encapsulationKey, x25519.publicKey);
+    this.publicKey = concat(kem.encapsulationKey, x25519.publicKey);
   }
 
   agree(serverShare: Uint8Array): Secret {
@@ -62,7 +56,7 @@ export class X25519MlKem768Share implements KeyShare {
     }
     const kemSecret = this.kem.decapsulate(serverShare.subarray(0, MLKEM768_CIPHERTEXT_LENGTH));
     const ecdh = this.x25519.agree(serverShare.subarray(MLKEM768_CIPHERTEXT_LENGTH));
-    const shared = new Secret(join(kemSecret, ecdh.expose()));
+    const shared = new Secret(concat(kemSecret, ecdh.expose()));
     kemSecret.fill(0);
     ecdh.wipe();
     return shared;
@@ -85,10 +79,10 @@ export function encapsulateX25519MlKem768(kem: MlKem768, x25519: KeyShare, clien
     throw new TlsError('illegal_parameter', 'X25519MLKEM768 key share holds an invalid ML-KEM encapsulation key', { cause: err });
   }
   const ecdh = x25519.agree(clientShare.subarray(MLKEM768_ENCAPSULATION_KEY_LENGTH));
-  const sharedSecret = new Secret(join(encapsulated.sharedSecret, ecdh.expose()));
+  const sharedSecret = new Secret(concat(encapsulated.sharedSecret, ecdh.expose()));
   encapsulated.sharedSecret.fill(0);
   ecdh.wipe();
-  return { publicKey: join(encapsulated.ciphertext, x25519.publicKey), sharedSecret };
+  return { publicKey: concat(encapsulated.ciphertext, x25519.publicKey), sharedSecret };
 }
 
 /** Splits keyShareFromPrivate's input into the ML-KEM seed and the X25519 private key. */

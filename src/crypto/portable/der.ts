@@ -1,6 +1,7 @@
 // A tiny strict DER reader and writer (X.690 §10) for the key encodings the portable provider
 // imports: SubjectPublicKeyInfo, PKCS#8, SEC1, PKCS#1. Local to this folder so the provider needs
 // nothing from src/x509 beyond PEM armour. Callers turn DerError into their own TlsError/TypeError.
+import { fromHex, toHex } from '../../wire/bytes.js';
 
 /** Malformed DER, or DER that is not the structure the caller asked for. */
 export class DerError extends Error {
@@ -102,7 +103,7 @@ export class DerReader {
   oid(name: string): string {
     const v = this.read(Tag.oid, name);
     if (v.length === 0 || (v[v.length - 1]! & 0x80) !== 0) throw new DerError(`${this.what}: ${name} is a malformed OBJECT IDENTIFIER`);
-    return hex(v);
+    return toHex(v);
   }
 
   done(): void {
@@ -134,18 +135,6 @@ export class DerReader {
   }
 }
 
-export function hex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
-  return s;
-}
-
-function fromHexString(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
 // ---- writing: just enough to build a SubjectPublicKeyInfo or wrap PKCS#1 into PKCS#8 ----
 
 /** One DER element: tag, minimal definite length, then the concatenated contents. */
@@ -171,7 +160,7 @@ export function derElement(tag: number, ...contents: Uint8Array[]): Uint8Array {
 }
 
 export function derOid(oidHex: string): Uint8Array {
-  return derElement(Tag.oid, fromHexString(oidHex));
+  return derElement(Tag.oid, fromHex(oidHex));
 }
 
 export const derNull = (): Uint8Array => derElement(Tag.null);

@@ -15,7 +15,7 @@ import { Secret } from '../secret.js';
 import { TlsError } from '../../errors.js';
 import { fromHex, toHex } from '../../wire/bytes.js';
 import { EarlySecret, deriveTrafficKeys } from '../../handshake/key-schedule.js';
-import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../engine/options.js';
+import { resolveClientOptions, resolveServerOptions } from '../../engine/options.js';
 import { createClientConnection, createServerConnection } from '../../engine/endpoints.js';
 import { AlertDescription } from '../../protocol/alerts.js';
 import { CertificateFolder, opensslAvailable, type CertKind } from '../../../test/helpers/certs.js';
@@ -183,6 +183,12 @@ test('AEAD: seal output equals node:crypto, each opens the other, tampering yiel
       count('aead-tamper', 5);
     }
   }
+});
+
+test('AEAD: a key of the wrong length is refused, as node:crypto does', () => {
+  assert.throws(() => P.createAead('aes-128-gcm', new Secret(new Uint8Array(32))), RangeError);
+  assert.throws(() => P.createAead('aes-256-gcm', new Secret(new Uint8Array(16))), RangeError);
+  assert.throws(() => P.createAead('chacha20-poly1305', new Secret(new Uint8Array(16))), RangeError);
 });
 
 test('AEAD: the key is copied (the key schedule wipes its Secret after createAead)', () => {
@@ -611,11 +617,11 @@ interface HandshakeCase {
   ciphers?: string;
 }
 
-function handshake(c: HandshakeCase, extra: { client?: ClientOptions; server?: ServerOptions } = {}) {
+function handshake(c: HandshakeCase) {
   const cert = certs!.get(c.kind);
-  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...(c.group ? { ecdhCurve: c.group } : {}), ...extra.server }, c.server);
+  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...(c.group ? { ecdhCurve: c.group } : {}) }, c.server);
   const clientConfig = resolveClientOptions({
-    servername: 'localhost', rejectUnauthorized: false, ...(c.group ? { ecdhCurve: c.group } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}), ...extra.client,
+    servername: 'localhost', rejectUnauthorized: false, ...(c.group ? { ecdhCurve: c.group } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
   }, c.client);
   const s = newEndpointState();
   const cl = newEndpointState();
@@ -654,7 +660,7 @@ test('handshakes: portable on both sides and mixed with node, every certificate 
         for (const [j, group] of groups.entries()) {
           if ((i + j + n) % 2 === 1 && pairName !== 'portable-portable') continue; // half the mixed matrix, rotating
           const label = `${pairName} ${kind} ${ciphers} ${group}`;
-          const h = handshake({ client, server, kind, group, ciphers }, {});
+          const h = handshake({ client, server, kind, group, ciphers });
           exchange(h, label);
           assert.equal(h.client.info.cipherSuite?.name, ciphers);
           assert.equal(h.client.info.group?.opensslName, group);

@@ -17,7 +17,8 @@ import type {
   Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyShare, KeyType,
   PrivateKey, PublicKey, SignatureAlgorithm,
 } from '../provider.js';
-import { hashLength } from '../provider.js';
+import { aeadKeyLength, hashLength } from '../provider.js';
+import { concat } from '../../wire/bytes.js';
 import {
   X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768, splitX25519MlKem768Private, type MlKem768,
 } from '../x25519-mlkem768.js';
@@ -59,13 +60,15 @@ class PortableAead implements Aead {
   private readonly key: Uint8Array;
   private readonly cipher: NobleAead;
   constructor(readonly name: AeadName, key: Secret) {
+    // noble picks AES-128 or AES-256 by key length: refuse a key that does not fit the name.
+    if (key.length !== aeadKeyLength[name]) throw new RangeError(`${name} needs a ${aeadKeyLength[name]}-byte key, got ${key.length}`);
     // Our own copy: the key schedule wipes its Secret once the AEAD exists.
     this.key = key.expose().slice();
     this.cipher = aeads[name];
   }
 
   seal(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void {
-    const plaintext = parts.length === 1 ? parts[0]! : joinAll(parts);
+    const plaintext = parts.length === 1 ? parts[0]! : concat(...parts);
     const sealed = this.cipher(this.key, nonce, aad).encrypt(plaintext);
     const length = sealed.length - TAG_LENGTH;
     if (length > 0) out.push(sealed.subarray(0, length));
@@ -78,25 +81,13 @@ class PortableAead implements Aead {
     const adjacent = tag.buffer === ciphertext.buffer && tag.byteOffset === ciphertext.byteOffset + ciphertext.length;
     const sealed = adjacent
       ? new Uint8Array(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length + TAG_LENGTH)
-      : joinAll([ciphertext, tag]);
+      : concat(ciphertext, tag);
     try {
       return this.cipher(this.key, nonce, aad).decrypt(sealed);
     } catch {
       return null; // the tag did not verify
     }
   }
-}
-
-function joinAll(parts: readonly Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 // ---- key exchange ----
