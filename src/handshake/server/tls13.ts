@@ -136,9 +136,10 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   const shared = share.agree(clientShare.keyExchange);
   io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: clientShare.keyExchange.length });
 
+  // RFC 8446 §4.2: any order is valid; ours is RFC 8448's (key_share first), so the traces replay.
   const extensions: Extension[] = [
-    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: share.publicKey })) },
+    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
   ];
   if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
   io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
@@ -219,14 +220,13 @@ function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: 
   io.transcript.setHash(suite.hash);
   io.transcript.add(hello.raw);
   io.transcript.replaceWithMessageHash();
-  const extensions: Extension[] = [
-    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
-    { type: E.key_share, body: encode((w) => writeKeyShareRetry(w, group.id)) },
-  ];
+  // In RFC 8448 §5's order: key_share, cookie, supported_versions.
+  const extensions: Extension[] = [{ type: E.key_share, body: encode((w) => writeKeyShareRetry(w, group.id)) }];
   if (hello.cookie) {
     const cookie = hello.cookie;
     extensions.push({ type: E.cookie, body: encode((w) => writeCookie(w, cookie)) });
   }
+  extensions.push({ type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) });
   io.send(buildServerHello({ random: HELLO_RETRY_REQUEST_RANDOM, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
   io.step({ step: 'hello-retry-request', group: group.name, cookie: false });
   if (hello.earlyData) {
