@@ -276,6 +276,17 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
   };
 }
 
+/**
+ * The groups the first ClientHello carries shares for: the first preferred group, and when that is
+ * a post-quantum hybrid, also the first classic one, so that servers without it need no retry.
+ */
+function initialKeyShares(groups: readonly NamedGroup[]): NamedGroup[] {
+  const first = groups[0]!;
+  if (!first.kem) return [first];
+  const classic = groups.find((g) => !g.kem);
+  return classic ? [first, classic] : [first];
+}
+
 export function resolveClientOptions(options: ClientOptions, provider: CryptoProvider): ClientConfig {
   const base = common(options, provider, 0x0303);
   const serverName = options.servername ?? options.host;
@@ -283,7 +294,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     ...base,
     side: 'client',
     ...(serverName !== undefined && serverName !== '' ? { serverName } : {}),
-    keyShareGroups: base.groups.slice(0, 1),
+    keyShareGroups: initialKeyShares(base.groups),
     middleboxCompatibility: options.middleboxCompatibility !== false,
     certificates: certifiedKeys(options, provider),
     ...(options.session ? { session: decodeSession(options.session) } : {}),

@@ -6,6 +6,8 @@ export interface NamedGroup {
   readonly name: GroupName;
   /** The name OpenSSL and node:tls's `ecdhCurve` use. */
   readonly opensslName: string;
+  /** A key encapsulation: the server answers with a ciphertext, not a key pair of its own. */
+  readonly kem?: true;
 }
 
 export const x25519: NamedGroup = { id: 0x001d, name: 'x25519', opensslName: 'X25519' };
@@ -16,15 +18,15 @@ export const secp521r1: NamedGroup = { id: 0x0019, name: 'secp521r1', opensslNam
  * draft-ietf-tls-ecdhe-mlkem §3: ML-KEM-768 with X25519. A KEM: the server encapsulates
  * (CryptoProvider.encapsulate) instead of answering with a key pair of its own.
  */
-export const X25519MLKEM768: NamedGroup = { id: 0x11ec, name: 'X25519MLKEM768', opensslName: 'X25519MLKEM768' };
+export const X25519MLKEM768: NamedGroup = { id: 0x11ec, name: 'X25519MLKEM768', opensslName: 'X25519MLKEM768', kem: true };
 
-/**
- * Every group an option may name. X25519MLKEM768 works on the client today; a server needs the
- * engine's KEM path (provider.encapsulate), so it is not offered by default.
- */
+/** Every group an option may name. */
 export const ALL_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768];
-/** Offered and accepted by default, in preference order. */
-export const DEFAULT_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1];
+/**
+ * Offered and accepted by default, in preference order: the post-quantum hybrid first, as current
+ * browsers do (a client sends shares for it and for x25519), then the classic curves.
+ */
+export const DEFAULT_GROUPS: readonly NamedGroup[] = [X25519MLKEM768, x25519, secp256r1, secp384r1];
 
 const byId = new Map(ALL_GROUPS.map((g) => [g.id, g]));
 export function groupById(id: number): NamedGroup | undefined {

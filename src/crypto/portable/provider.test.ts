@@ -691,11 +691,28 @@ test('handshakes: RSA through the RsaOperations extension point, portable on bot
   }
 });
 
-test('handshakes: X25519MLKEM768 from a portable client falls back to X25519 through HelloRetryRequest', { skip: skipNoOpenssl }, () => {
-  // Our server does not do KEM groups yet: the client offers X25519MLKEM768 first, the server retries with X25519.
+for (const [clientName, clientProvider, serverName, serverProvider] of [['portable', P, 'node', N], ['node', N, 'portable', P]] as const) {
+  test(`handshakes: X25519MLKEM768, ${clientName} client and ${serverName} server (the server encapsulates)`, { skip: skipNoOpenssl }, () => {
+    const cert = certs!.get('p256');
+    const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert }, serverProvider);
+    const clientConfig = resolveClientOptions({ rejectUnauthorized: false, ecdhCurve: 'X25519MLKEM768:X25519' }, clientProvider);
+    const s = newEndpointState();
+    const c = newEndpointState();
+    const server = createServerConnection(serverConfig, endpointHandlers(s));
+    const client = createClientConnection(clientConfig, endpointHandlers(c));
+    pump(client, server);
+    assert.deepEqual(c.errors, []);
+    assert.equal(client.info.group?.name, 'X25519MLKEM768');
+    assert.equal(server.info.group?.name, 'X25519MLKEM768');
+    assert.ok(!c.events.some((e) => e.kind === 'step' && e.step === 'hello-retry-request'));
+    count('handshakes');
+  });
+}
+
+test('handshakes: a server without X25519MLKEM768 answers the classic share the client sent alongside', { skip: skipNoOpenssl }, () => {
   const cert = certs!.get('p256');
-  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert }, N);
-  const clientConfig = resolveClientOptions({ rejectUnauthorized: false, ecdhCurve: 'X25519MLKEM768:X25519' }, P);
+  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ecdhCurve: 'X25519:P-256' }, N);
+  const clientConfig = resolveClientOptions({ rejectUnauthorized: false }, P);
   const s = newEndpointState();
   const c = newEndpointState();
   const server = createServerConnection(serverConfig, endpointHandlers(s));
@@ -703,6 +720,6 @@ test('handshakes: X25519MLKEM768 from a portable client falls back to X25519 thr
   pump(client, server);
   assert.deepEqual(c.errors, []);
   assert.equal(client.info.group?.name, 'x25519');
-  assert.ok(c.events.some((e) => e.kind === 'step' && e.step === 'hello-retry-request'));
+  assert.ok(!c.events.some((e) => e.kind === 'step' && e.step === 'hello-retry-request'), 'no retry: the x25519 share was there');
   count('handshakes');
 });

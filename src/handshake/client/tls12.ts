@@ -127,7 +127,7 @@ class ExpectServerKeyExchange implements HandshakeState {
     const ske = readServerKeyExchange(msg);
     const group = groupById(ske.params.group);
     // RFC 8422 §5.4: the curve must be one we offered.
-    if (!group || !this.ctx.offer.groups.includes(group)) throw illegalParameter(`server chose group ${groupName(ske.params.group)}, which we did not offer`);
+    if (!group || group.kem || !this.ctx.offer.groups.includes(group)) throw illegalParameter(`server chose group ${groupName(ske.params.group)}, which we did not offer for TLS 1.2`);
     const scheme = checkPeerSignatureScheme(ske.signed.scheme, this.ctx.config.signatureSchemes, this.key, false);
     // RFC 5246 §7.4.3 / RFC 8422 §5.4: the signature covers client_random + server_random + params.
     const signedContent = concat(this.ctx.offer.random, this.ctx.serverHello.random, ske.params.raw);

@@ -51,7 +51,8 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
   const clientGroups = hello.supportedGroups ?? DEFAULT_CLIENT_GROUPS;
   // RFC 8422 §5.1.2: without uncompressed points in ec_point_formats, no ECDHE.
   const ecOk = !hello.ecPointFormats || hello.ecPointFormats.includes(EC_POINT_FORMAT_UNCOMPRESSED);
-  const group = config.groups.find((g) => clientGroups.includes(g.id));
+  // RFC 8422: TLS 1.2 ECDHE needs an elliptic curve, not a KEM.
+  const group = config.groups.find((g) => !g.kem && clientGroups.includes(g.id));
   // RFC 5246 §7.4.1.4.1: without signature_algorithms the client accepts only SHA-1, which we never use.
   const peerSchemes = hello.signatureAlgorithms ?? [];
   for (const suite of config.cipherSuites) {

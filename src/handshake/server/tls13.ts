@@ -38,6 +38,7 @@ import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '.
 import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
+import { serverKeyExchange } from '../tls13/key-exchange.js';
 import { ExpectClientHello } from './expect-client-hello.js';
 
 /** What the server remembers across a HelloRetryRequest (RFC 8446 §4.1.4). */
@@ -132,13 +133,12 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
   // Randomness in ServerHello field order (random, then key share): recorded pools replay (RFC 8448).
   const random = io.provider.randomBytes(32);
-  const share = io.provider.generateKeyShare(group.name);
-  const shared = share.agree(clientShare.keyExchange);
-  io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: clientShare.keyExchange.length });
+  const { serverShare, shared } = serverKeyExchange(io.provider, group, clientShare.keyExchange);
+  io.step({ step: 'key-exchange', group: group.name, ourShareBytes: serverShare.length, peerShareBytes: clientShare.keyExchange.length });
 
   // RFC 8446 §4.2: any order is valid; ours is RFC 8448's (key_share first), so the traces replay.
   const extensions: Extension[] = [
-    { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: share.publicKey })) },
+    { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: serverShare })) },
     { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
   ];
   if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
