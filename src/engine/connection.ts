@@ -8,18 +8,19 @@ import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_POST_HANDSHAKE_MESSAGES_WI
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
-import { PlaintextProtection, type RecordProtection } from '../record/protection.js';
+import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
-import type { ConnectionInfo, HandshakeIO, HandshakeState, KeyEpoch } from '../handshake/state.js';
+import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { toHex } from '../wire/bytes.js';
+import { encodeSession, type SessionState } from '../handshake/session.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
 export interface ConnectedState extends HandshakeState {
   readonly connected: true;
   /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3); TLS 1.2 has none and returns itself. */
-  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): HandshakeState;
+  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next;
 }
 
 function isConnected(s: HandshakeState): s is ConnectedState {
@@ -35,6 +36,8 @@ export class Connection implements HandshakeIO {
   readonly info: ConnectionInfo = { peerCertificates: [], authorized: false, resumed: false };
   readonly transcript: Transcript;
   private state: HandshakeState;
+  /** The asynchronous step the handshake waits for, if any: nothing is read meanwhile. */
+  private pending: AsyncStep | undefined;
   private phase: Phase = 'handshaking';
   private readProtection: RecordProtection = new PlaintextProtection();
   private readEpoch: KeyEpoch | 'plaintext' = 'plaintext';
@@ -45,10 +48,18 @@ export class Connection implements HandshakeIO {
   private pendingHandshake: Uint8Array[] = [];
   private pendingHandshakeLength = 0;
   private sendLimit = MAX_PLAINTEXT;
+  /** Largest plaintext we accept per record: 2^14, or less after record_size_limit (RFC 8449). */
+  private receiveLimit = MAX_PLAINTEXT;
   /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
   private emptyRecords = 0;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
+  /** Server: 0-RTT data we accepted and may still receive (RFC 8446 §4.2.10); undefined when not accepting. */
+  private earlyDataAllowance: number | undefined;
+  /** Server: 0-RTT bytes we rejected and will skip, undecryptable, up to this budget (RFC 8446 §4.2.10). */
+  private earlyDataSkipBudget = 0;
+  /** Client: 0-RTT bytes we may still send; undefined when early data is not (or no longer) possible. */
+  private earlyWriteAllowance: number | undefined;
   private receivedCloseNotify = false;
   /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
   private helloSeen = false;
@@ -110,9 +121,47 @@ export class Connection implements HandshakeIO {
   }
 
   /** Starts the handshake (the client's first flight). */
-  start(begin: (io: HandshakeIO) => HandshakeState): void {
+  start(begin: (io: HandshakeIO) => Next): void {
+    this.guard(() => this.advance(begin(this)));
+    // RFC 8446 §5.1: only the initial ClientHello (now flushed) may say 0x0301; every later record,
+    // a ClientHello after HelloRetryRequest or a plaintext alert included, says 0x0303.
+    if (this.writeProtection.kind === 'plaintext') this.writeProtection = new PlaintextProtection();
+  }
+
+  private advance(next: Next): void {
+    if (isAsyncStep(next)) {
+      this.pending = next;
+      return;
+    }
+    this.state = next;
+    if (this.phase === 'connected' && !isConnected(this.state)) {
+      throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
+    }
+  }
+
+  /** What the handshake is waiting for: the adapter calls start() and reports with completeTask()/failTask(). */
+  get pendingTask(): { readonly description: string; readonly start: () => Promise<unknown> } | undefined {
+    return this.pending && { description: this.pending.description, start: this.pending.start };
+  }
+
+  completeTask(result: unknown): void {
+    const step = this.pending;
+    if (!step) throw new Error('completeTask without a pending task');
+    this.pending = undefined;
     this.guard(() => {
-      this.state = begin(this);
+      this.advance(step.resume(result, this));
+      this.drainHandshake();
+      this.readRecords();
+    });
+  }
+
+  failTask(err: unknown): void {
+    if (!this.pending) throw new Error('failTask without a pending task');
+    const description = this.pending.description;
+    this.pending = undefined;
+    this.guard(() => {
+      if (err instanceof TlsError) throw err;
+      throw new TlsError('internal_error', `${description} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     });
   }
 
@@ -122,12 +171,14 @@ export class Connection implements HandshakeIO {
   receive(data: Uint8Array): void {
     if (this.phase === 'failed' || this.receivedCloseNotify) return; // RFC 8446 §6.1: ignore data after close
     this.records.push(data);
-    this.guard(() => {
-      let record: RawRecord | undefined;
-      while (!this.receivedCloseNotify && this.phase !== 'failed' && (record = this.records.next(this.readProtection.maxFragment))) {
-        this.receiveRecord(record);
-      }
-    });
+    this.guard(() => this.readRecords());
+  }
+
+  private readRecords(): void {
+    let record: RawRecord | undefined;
+    while (!this.pending && !this.receivedCloseNotify && this.phase !== 'failed' && (record = this.records.next(this.readProtection.maxFragment))) {
+      this.receiveRecord(record);
+    }
   }
 
   private receiveRecord(record: RawRecord): void {
@@ -139,6 +190,7 @@ export class Connection implements HandshakeIO {
       this.receiveChangeCipherSpec(record.fragment);
       return;
     }
+    if (this.earlyDataSkipBudget > 0 && record.type === ContentType.application_data && this.skipRejectedEarlyData(record)) return;
     if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
       if (record.type === ContentType.alert && this.acceptsUnprotectedAlert()) {
         this.receiveAlert(record.fragment);
@@ -148,6 +200,12 @@ export class Connection implements HandshakeIO {
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
     const { type, data } = this.readProtection.open(record);
+    this.dispatchOpened(type, data);
+  }
+
+  private dispatchOpened(type: number, data: Uint8Array): void {
+    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow.
+    if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext') throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
@@ -182,16 +240,13 @@ export class Connection implements HandshakeIO {
 
   private drainHandshake(): void {
     let msg: HandshakeMessage | undefined;
-    while (this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
+    while (!this.pending && this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
       this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
       }
-      this.state = this.state.handle(msg, this);
-      if (this.phase === 'connected' && !isConnected(this.state)) {
-        throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
-      }
+      this.advance(this.state.handle(msg, this));
     }
   }
 
@@ -206,7 +261,7 @@ export class Connection implements HandshakeIO {
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');
-    this.state = this.state.changeCipherSpec(this);
+    this.advance(this.state.changeCipherSpec(this));
   }
 
   private receiveAlert(data: Uint8Array): void {
@@ -240,7 +295,35 @@ export class Connection implements HandshakeIO {
     this.handlers.error?.(err);
   }
 
+  /**
+   * RFC 8446 §4.2.10: a server that rejected 0-RTT skips the client's early records, which it
+   * cannot decrypt (or, after a HelloRetryRequest, which arrive before any keys), up to a budget.
+   * Returns whether the record was skipped.
+   */
+  private skipRejectedEarlyData(record: RawRecord): boolean {
+    if (this.readProtection instanceof Tls13Protection) {
+      const probe = this.readProtection.tryOpen(record);
+      if (probe) {
+        this.earlyDataSkipBudget = 0; // the first record that decrypts ends the skipping
+        this.dispatchOpened(probe.type, probe.data);
+        return true;
+      }
+    }
+    if (record.fragment.length > this.earlyDataSkipBudget) {
+      throw new TlsError('unexpected_message', 'peer sent more rejected early data than it may');
+    }
+    this.earlyDataSkipBudget -= record.fragment.length;
+    return true;
+  }
+
   private receiveApplicationData(data: Uint8Array): void {
+    if (this.earlyDataAllowance !== undefined) {
+      // RFC 8446 §4.2.10: early data beyond max_early_data_size is unexpected_message.
+      if (data.length > this.earlyDataAllowance) throw new TlsError('unexpected_message', 'peer sent more early data than max_early_data_size');
+      this.earlyDataAllowance -= data.length;
+      if (data.length > 0) this.handlers.data?.(data);
+      return;
+    }
     if (this.phase !== 'connected') {
       // RFC 8446 §2: application data before the handshake completes (no early data accepted).
       throw new TlsError('unexpected_message', 'peer sent application data before the handshake completed');
@@ -271,9 +354,26 @@ export class Connection implements HandshakeIO {
       const limit = this.sendLimit;
       const out = this.output;
       for (let at = 0; at < data.length; at += limit) {
-        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS) this.updateKeys(false);
+        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3') this.updateKeys(false);
         const end = Math.min(at + limit, data.length);
-        this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.config.recordPadding);
+        this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.padding(end - at));
+      }
+    });
+  }
+
+  /** Client: how many 0-RTT bytes may still be written now (0 when early data is not possible). */
+  get earlyDataRoom(): number {
+    return this.phase === 'handshaking' ? this.earlyWriteAllowance ?? 0 : 0;
+  }
+
+  /** Client: sends 0-RTT application data (RFC 8446 §4.2.10); at most earlyDataRoom bytes. */
+  writeEarly(data: Uint8Array): void {
+    if (data.length > this.earlyDataRoom) throw new TlsError('internal_error', `early data of ${data.length} bytes does not fit the ${this.earlyDataRoom} bytes left`);
+    this.guard(() => {
+      this.earlyWriteAllowance! -= data.length;
+      for (let at = 0; at < data.length; at += this.sendLimit) {
+        const end = Math.min(at + this.sendLimit, data.length);
+        this.writeProtection.seal(ContentType.application_data, data.subarray(at, end), this.output, this.padding(end - at));
       }
     });
   }
@@ -291,9 +391,7 @@ export class Connection implements HandshakeIO {
   updateKeys(requestPeerUpdate: boolean): void {
     if (!isConnected(this.state)) throw new TlsError('internal_error', 'key update before the handshake completed');
     const state = this.state;
-    this.guard(() => {
-      this.state = state.updateKeys(this, requestPeerUpdate);
-    });
+    this.guard(() => this.advance(state.updateKeys(this, requestPeerUpdate)));
   }
 
   /** Everything queued for the peer since the last call, in order. */
@@ -341,13 +439,17 @@ export class Connection implements HandshakeIO {
 
   // ---- HandshakeIO ----
 
-  send(msg: HandshakeMessage): void {
+  send(msg: HandshakeMessage): HandshakeMessage {
+    // Test-only substitution (see CommonConfig.dangerouslyRewriteHandshake): what it returns is
+    // what the transcript hashes and the peer gets.
+    const sent = this.config.dangerouslyRewriteHandshake?.(msg) ?? msg;
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
-    if (this.phase === 'handshaking') this.transcript.add(msg.raw);
+    if (this.phase === 'handshaking') this.transcript.add(sent.raw);
     this.helloSeen = true;
-    this.emit({ kind: 'handshake-message', direction: 'sent', type: msg.type, length: msg.body.length, raw: msg.raw });
-    this.pendingHandshake.push(msg.raw);
-    this.pendingHandshakeLength += msg.raw.length;
+    this.emit({ kind: 'handshake-message', direction: 'sent', type: sent.type, length: sent.body.length, raw: sent.raw });
+    this.pendingHandshake.push(sent.raw);
+    this.pendingHandshakeLength += sent.raw.length;
+    return sent;
   }
 
   /** Packs queued handshake messages into as few records as the limit allows. */
@@ -360,7 +462,8 @@ export class Connection implements HandshakeIO {
     const joined = parts.length === 1 ? parts[0]! : joinAll(parts, total);
     const limit = this.sendLimit;
     for (let at = 0; at < joined.length; at += limit) {
-      this.writeProtection.seal(ContentType.handshake, joined.subarray(at, Math.min(at + limit, joined.length)), this.output, this.config.recordPadding);
+      const end = Math.min(at + limit, joined.length);
+      this.writeProtection.seal(ContentType.handshake, joined.subarray(at, end), this.output, this.padding(end - at));
     }
   }
 
@@ -388,12 +491,48 @@ export class Connection implements HandshakeIO {
   }
 
   private stepKeys(direction: 'read' | 'write', epoch: KeyEpoch): void {
+    if ((direction === 'read' ? this.readProtection : this.writeProtection).kind === 'plaintext') return;
     const aead = this.info.cipherSuite?.aead ?? 'none';
     this.step({ step: 'keys', direction, epoch, aead });
   }
 
+  sendWarningAlert(description: number): void {
+    this.sendAlert(AlertLevel.warning, description);
+  }
+
+  newSession(session: SessionState): void {
+    this.handlers.session?.(encodeSession(session));
+  }
+
+  allowEarlyWrites(maxBytes: number | undefined): void {
+    this.earlyWriteAllowance = maxBytes;
+  }
+
+  acceptEarlyData(maxBytes: number | undefined): void {
+    this.earlyDataAllowance = maxBytes;
+  }
+
+  skipEarlyData(maxBytes: number): void {
+    this.earlyDataSkipBudget = maxBytes;
+  }
+
   setSendLimit(limit: number): void {
     this.sendLimit = Math.min(limit, MAX_PLAINTEXT);
+  }
+
+  setReceiveLimit(limit: number): void {
+    this.receiveLimit = Math.min(limit, MAX_PLAINTEXT);
+  }
+
+  /**
+   * RFC 8446 §5.4: zeros after the content type hide a record's true length. The policy pads each
+   * protected TLS 1.3 record to a multiple of `recordPadding` bytes, within the record size limit.
+   */
+  private padding(length: number): number {
+    const block = this.config.recordPadding;
+    if (block <= 1 || this.writeProtection.kind !== 'tls13') return 0;
+    const pad = (block - ((length + 1) % block)) % block;
+    return Math.min(pad, this.sendLimit - length);
   }
 
   step(step: HandshakeStep): void {
@@ -407,6 +546,7 @@ export class Connection implements HandshakeIO {
 
   complete(): void {
     this.phase = 'connected';
+    this.transcript.releaseMessages();
     const suite = this.info.cipherSuite;
     this.step({ step: 'complete', version: this.info.version ?? '?', cipherSuite: suite?.name ?? '?' });
     this.handlers.handshakeComplete?.();

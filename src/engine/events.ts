@@ -8,8 +8,9 @@ export type HandshakeStep =
   | { readonly step: 'server-hello'; readonly version: string; readonly cipherSuite: string; readonly group?: string; readonly resumed: boolean }
   | { readonly step: 'hello-retry-request'; readonly group?: string; readonly cookie: boolean }
   | { readonly step: 'key-exchange'; readonly group: string; readonly ourShareBytes: number; readonly peerShareBytes: number }
+  | { readonly step: 'rsa-key-transport'; readonly side: 'client' | 'server'; readonly ciphertextBytes: number }
   | { readonly step: 'encrypted-extensions'; readonly alpn?: string; readonly serverNameAcknowledged: boolean }
-  | { readonly step: 'certificate'; readonly side: 'server' | 'client'; readonly subjects: readonly string[]; readonly count: number }
+  | { readonly step: 'certificate'; readonly side: 'server' | 'client'; /** DER, leaf first, as sent. */ readonly certificates: readonly Uint8Array[] }
   | { readonly step: 'certificate-validation'; readonly side: 'server' | 'client'; readonly ok: boolean; readonly detail: string }
   | { readonly step: 'certificate-verify'; readonly side: 'server' | 'client'; readonly scheme: string }
   | { readonly step: 'finished'; readonly side: 'server' | 'client'; readonly verified: boolean }
@@ -30,6 +31,8 @@ export interface ConnectionHandlers {
   peerClosed?(): void;
   /** The connection failed for good; an alert was sent (origin 'local') or received (origin 'peer'). */
   error?(err: TlsError): void;
+  /** A session the client may resume later (serialised, holds secrets: store it like a key). */
+  session?(session: Uint8Array): void;
   /** Diagnostics for traces. */
   event?(event: TlsEvent): void;
   /** A line in the NSS key log format (opt-in: only called when set, and keylogEnabled() says so). */

@@ -1,7 +1,6 @@
 // User options, shaped like node:tls's, resolved into a checked configuration. Option strings
 // accept both OpenSSL's names (what node:tls users write) and IANA's.
-import { TlsError } from '../errors.js';
-import type { CryptoProvider, PrivateKey } from '../crypto/provider.js';
+import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
@@ -10,6 +9,11 @@ import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
+import { X509Verifier } from './x509-verifier.js';
+import type { TrustStore } from '../x509/trust-store.js';
+import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
+import { TicketKeyring } from '../handshake/tickets.js';
+import { SingleUseTickets } from '../handshake/anti-replay.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -27,12 +31,21 @@ export interface CommonOptions {
   /** Signature schemes separated by ':' (IANA names, or OpenSSL's ECDSA+SHA256 / RSA-PSS+SHA256 forms). */
   sigalgs?: string;
   ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
-  /** Trust anchors (PEM or DER). */
-  ca?: PemOrDer | readonly PemOrDer[];
+  /** Trust anchors (PEM or DER, one or many), or a TrustStore built once and shared. */
+  ca?: PemOrDer | readonly PemOrDer[] | TrustStore;
+  /** Certificate revocation lists to check peers against (PEM or DER). */
+  crl?: PemOrDer | readonly PemOrDer[];
   /** Our certificate chains (PEM, leaf first), one per key. */
   cert?: PemOrDer | readonly PemOrDer[];
   key?: KeyInput | readonly KeyInput[];
   passphrase?: string;
+  /** A DER OCSP response stapled to our certificate when the peer asks (one for all certificates). */
+  ocspResponse?: Uint8Array;
+  /**
+   * Signs for the certificate in `cert` with a key held elsewhere (KMS, HSM, another process), in
+   * place of `key`; may return a Promise, the handshake waits for it.
+   */
+  signer?: (algorithm: SignatureAlgorithm, message: Uint8Array) => Uint8Array | Promise<Uint8Array>;
   /** Fail the handshake when the peer's chain does not validate (default true). */
   rejectUnauthorized?: boolean;
   /** Replaces the default X.509 verification. */
@@ -42,31 +55,55 @@ export interface CommonOptions {
   maxHandshakeMessageSize?: number;
   maxCertificateChainLength?: number;
   maxEmptyRecords?: number;
-  /** Padding bytes per protected TLS 1.3 record (RFC 8446 §5.4). */
+  /** Pad each protected TLS 1.3 record to a multiple of this many bytes, hiding exact lengths (RFC 8446 §5.4). */
   recordPadding?: number;
+  /** Ask the peer for records of at most this many plaintext bytes (RFC 8449, 64 to 16385). */
+  recordSizeLimit?: number;
 }
 
 export interface ClientOptions extends CommonOptions {
   /** Server name for SNI and certificate checks. */
   servername?: string;
   host?: string;
+  /** A session to resume: the bytes of an earlier connection's 'session' event. */
+  session?: Uint8Array;
+  /** Send data written before the handshake completes as TLS 1.3 0-RTT when the session allows (replayable: opt-in). */
+  earlyData?: boolean;
+  /** Ask the server for a stapled OCSP response (node:tls's requestOCSP); it arrives in info.ocspResponse. */
+  requestOCSP?: boolean;
   /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
   middleboxCompatibility?: boolean;
 }
 
-export interface ServerOptions extends CommonOptions {
-  requestCert?: boolean;
+/** Certificates and keys resolved once, for SNICallback answers (like node's tls.createSecureContext). */
+export interface SecureContext {
+  readonly certificates: readonly CertifiedKey[];
 }
 
-/** Builds the default verifier from the options (set by the X.509 layer at startup). */
-export type VerifierFactory = (options: CommonOptions, provider: CryptoProvider) => PeerVerifier;
+export function createSecureContext(options: Pick<CommonOptions, 'cert' | 'key' | 'passphrase' | 'signer' | 'provider'>, provider: CryptoProvider): SecureContext {
+  return { certificates: certifiedKeys(options, options.provider ?? provider) };
+}
 
-let defaultVerifierFactory: VerifierFactory = () => ({
-  verify: () => ({ ok: false, error: new TlsError('certificate_unknown', 'no certificate verifier is configured') }),
-});
-
-export function setDefaultVerifierFactory(factory: VerifierFactory): void {
-  defaultVerifierFactory = factory;
+export interface ServerOptions extends CommonOptions {
+  requestCert?: boolean;
+  /**
+   * Chooses the certificate for the server name the client asked for (node:tls's SNICallback):
+   * called with the name and a callback taking (error, context); without a context, the default
+   * certificates (from key/cert) are used.
+   */
+  SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
+  /** Session ticket keys, 48 bytes each as node:tls's ticketKeys (or several, newest first). Random and rotating when absent. */
+  ticketKeys?: Uint8Array | readonly Uint8Array[];
+  /** Seconds a session may be resumed for (node:tls default: 300). */
+  sessionTimeout?: number;
+  /** TLS 1.2 session-id cache; in memory by default, `false` disables it. */
+  sessionStore?: SessionStore | false;
+  /** Issue session tickets (default true). */
+  tickets?: boolean;
+  /** TLS 1.3 tickets sent after a handshake (default 1). */
+  ticketCount?: number;
+  /** Accept this many bytes of TLS 1.3 0-RTT data per connection (default 0: off). Early data can be replayed: opt-in. */
+  maxEarlyData?: number;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -186,14 +223,30 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
     const passphrase = typeof k === 'object' && !(k instanceof Uint8Array) ? k.passphrase ?? options.passphrase : options.passphrase;
     return provider.importPrivateKey(pem, passphrase);
   });
+  if (options.signer) {
+    // A remote key: what it is comes from the certificate; signing goes to the signer.
+    if (keys.length > 0) throw new TypeError('give either key or signer, not both');
+    if (chains.length !== 1) throw new TypeError('signer needs exactly one certificate chain in cert');
+    const chain = chains[0]!;
+    const publicKey = provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
+    const { type, curve, bits } = publicKey;
+    const key = { type, publicKey, ...(curve ? { curve } : {}), ...(bits ? { bits } : {}) };
+    return [{ chain, key, sign: options.signer, ...(options.ocspResponse ? { ocspResponse: options.ocspResponse } : {}) }];
+  }
   if (chains.length === 0 && keys.length === 0) return [];
   if (chains.length === 0) throw new TypeError('a key was given without a certificate (cert option)');
   if (keys.length === 0) throw new TypeError('a certificate was given without its private key (key option)');
   return keys.map((key) => {
     const chain = chains.find((c) => equalBytes(leafPublicKeyInfo(c[0]!), key.publicKey.spki));
     if (!chain) throw new TypeError(`no certificate in cert matches the ${key.type} private key`);
-    return { chain, key };
+    return { chain, key, ...(options.ocspResponse ? { ocspResponse: options.ocspResponse } : {}) };
   });
+}
+
+function checkedRecordSizeLimit(limit: number): number {
+  // RFC 8449 §4: at least 64; at most the protocol's largest record (2^14 + 1 for TLS 1.3).
+  if (!Number.isInteger(limit) || limit < 64 || limit > 16385) throw new TypeError('recordSizeLimit must be an integer from 64 to 16385');
+  return limit;
 }
 
 function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x0303 | 0x0304): CommonConfig {
@@ -216,9 +269,10 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
     now: options.now ?? (() => new Date()),
-    verifier: options.verifier ?? defaultVerifierFactory(options, provider),
+    verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     recordPadding: options.recordPadding ?? 0,
+    ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: checkedRecordSizeLimit(options.recordSizeLimit) } : {}),
   };
 }
 
@@ -232,15 +286,37 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     keyShareGroups: base.groups.slice(0, 1),
     middleboxCompatibility: options.middleboxCompatibility !== false,
     certificates: certifiedKeys(options, provider),
+    ...(options.session ? { session: decodeSession(options.session) } : {}),
+    earlyData: options.earlyData === true,
+    requestOcsp: options.requestOCSP === true,
+  };
+}
+
+function sniCallbackSelector(callback: NonNullable<ServerOptions['SNICallback']>, defaults: readonly CertifiedKey[]) {
+  return (serverName: string | undefined): readonly CertifiedKey[] | Promise<readonly CertifiedKey[]> => {
+    if (serverName === undefined) return defaults; // like node: only called when the client sent a name
+    return new Promise((resolve, reject) => {
+      callback(serverName, (err, context) => (err ? reject(err) : resolve(context?.certificates ?? defaults)));
+    });
   };
 }
 
 export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider): ServerConfig {
   const base = common(options, provider, 0x0303);
+  const certificates = certifiedKeys(options, provider);
   return {
     ...base,
     side: 'server',
-    certificates: certifiedKeys(options, provider),
+    certificates,
+    ...(options.SNICallback ? { certificatesFor: sniCallbackSelector(options.SNICallback, certificates) } : {}),
     requestCert: options.requestCert === true,
+    sessionTimeout: options.sessionTimeout ?? 300,
+    ticketCount: options.ticketCount ?? 1,
+    maxEarlyData: options.maxEarlyData ?? 0,
+    earlyDataReplay: new SingleUseTickets(),
+    ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
+    ...(options.tickets !== false
+      ? { ticketKeyring: new TicketKeyring(provider, options.ticketKeys ? { keys: asList(options.ticketKeys) } : {}) }
+      : {}),
   };
 }

@@ -1,37 +1,53 @@
 // Peer authentication shared by both sides and both versions: validate the chain through the
 // configured verifier, and check a CertificateVerify signature with the leaf's key.
 import { TlsError, decryptError } from '../errors.js';
-import type { PublicKey } from '../crypto/provider.js';
+import type { PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 import type { CertifiedKey, CommonConfig } from '../engine/config.js';
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
-import type { HandshakeMessage } from '../messages/handshake.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { checkPeerSignatureScheme } from './negotiation.js';
-import type { HandshakeIO } from './state.js';
+import { whenReady, type HandshakeIO, type Next } from './state.js';
 
 /**
- * Validates the peer's chain and returns the leaf's public key. With rejectUnauthorized (the
- * default) a chain that does not validate ends the handshake with the verifier's alert; without
- * it, the failure is recorded in info.authorizationError and the handshake goes on.
+ * Validates the peer's chain, then continues with the leaf's public key. With rejectUnauthorized
+ * (the default) a chain that does not validate ends the handshake with the verifier's alert;
+ * without it, the failure is recorded in info.authorizationError and the handshake goes on. The
+ * verifier may answer asynchronously (the handshake then pauses).
  */
 export function authenticatePeerChain(
   io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
-): PublicKey {
+  then: (leafKey: PublicKey, io: HandshakeIO) => Next,
+): Next {
   io.info.peerCertificates = chain;
   const leafKey = io.provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
   const outcome = config.verifier.verify(chain, { usage, now: config.now(), ...(serverName !== undefined ? { serverName } : {}) });
-  const side = usage;
-  if (outcome.ok) {
-    io.info.authorized = true;
-    io.step({ step: 'certificate-validation', side, ok: true, detail: outcome.detail });
-  } else {
-    io.info.authorized = false;
-    io.info.authorizationError = outcome.error;
-    io.step({ step: 'certificate-validation', side, ok: false, detail: outcome.error.message });
-    if (config.rejectUnauthorized) throw outcome.error;
+  return whenReady(outcome, 'certificate verification', (result, resumed) => {
+    if (result.ok) {
+      resumed.info.authorized = true;
+      resumed.step({ step: 'certificate-validation', side: usage, ok: true, detail: result.detail });
+    } else {
+      resumed.info.authorized = false;
+      resumed.info.authorizationError = result.error;
+      resumed.step({ step: 'certificate-validation', side: usage, ok: false, detail: result.error.message });
+      if (config.rejectUnauthorized) throw result.error;
+    }
+    return then(leafKey, resumed);
+  }, io);
+}
+
+/** Signs with our key: locally through the provider, or through the certificate's remote signer (which may be asynchronous). */
+export function signWith(
+  io: HandshakeIO, certificate: CertifiedKey, algorithm: SignatureAlgorithm, message: Uint8Array,
+  then: (signature: Uint8Array, io: HandshakeIO) => Next,
+): Next {
+  let signature: Uint8Array | Promise<Uint8Array>;
+  try {
+    signature = certificate.sign ? certificate.sign(algorithm, message) : io.provider.sign(certificate.key, algorithm, message);
+  } catch (err) {
+    throw new TlsError('internal_error', `signing with our ${certificate.key.type} key failed`, { cause: err });
   }
-  return leafKey;
+  return whenReady(signature, 'signing', then, io);
 }
 
 /** RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far. */
@@ -47,14 +63,13 @@ export function verifyCertificateVerify13(
   return scheme;
 }
 
-/** RFC 8446 §4.4.3: our CertificateVerify over the transcript so far. */
-export function signCertificateVerify13(io: HandshakeIO, certificate: CertifiedKey, scheme: SignatureScheme, signer: 'server' | 'client'): HandshakeMessage {
+/** RFC 8446 §4.4.3: our CertificateVerify over the transcript so far, then `then`. */
+export function sendCertificateVerify13(
+  io: HandshakeIO, certificate: CertifiedKey, scheme: SignatureScheme, signer: 'server' | 'client', then: (io: HandshakeIO) => Next,
+): Next {
   const input = certificateVerifyInput(signer, io.transcript.current());
-  let signature: Uint8Array;
-  try {
-    signature = io.provider.sign(certificate.key, scheme.algorithm, input);
-  } catch (err) {
-    throw new TlsError('internal_error', `signing with our ${certificate.key.type} key failed`, { cause: err });
-  }
-  return buildCertificateVerify(scheme.id, signature);
+  return signWith(io, certificate, scheme.algorithm, input, (signature, resumed) => {
+    resumed.send(buildCertificateVerify(scheme.id, signature));
+    return then(resumed);
+  });
 }

@@ -12,6 +12,7 @@ import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import type { TlsError } from '../errors.js';
 import type { RecordProtection } from '../record/protection.js';
 import type { Transcript } from './transcript.js';
+import type { SessionState } from './session.js';
 
 export type KeyEpoch = 'early' | 'handshake' | 'application';
 
@@ -27,10 +28,14 @@ export interface ConnectionInfo {
   serverName?: string;
   /** DER, leaf first, as the peer sent them. */
   peerCertificates: readonly Uint8Array[];
+  /** Client: the OCSP response the server stapled (DER), if any. */
+  ocspResponse?: Uint8Array;
   /** Whether the peer's chain validated. */
   authorized: boolean;
   authorizationError?: TlsError;
   resumed: boolean;
+  /** TLS 1.3 0-RTT: whether early data was offered (client) or received (server), and the server's answer. */
+  earlyData?: 'offered' | 'accepted' | 'rejected';
   extendedMasterSecret?: boolean;
   clientRandom?: Uint8Array;
 }
@@ -39,8 +44,11 @@ export interface HandshakeIO {
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
   readonly info: ConnectionInfo;
-  /** Adds the message to the transcript and queues it for sending under the current write keys. */
-  send(msg: HandshakeMessage): void;
+  /**
+   * Adds the message to the transcript and queues it for sending under the current write keys.
+   * Returns the message as it goes on the wire (a test hook may have replaced it).
+   */
+  send(msg: HandshakeMessage): HandshakeMessage;
   /** A ChangeCipherSpec record (TLS 1.2, or RFC 8446 Appendix D.4 compatibility). */
   sendChangeCipherSpec(): void;
   /** New keys for reading: refused while part of a handshake message is buffered (RFC 8446 §5.1). */
@@ -54,17 +62,62 @@ export interface HandshakeIO {
   complete(): void;
   /** Largest plaintext per record we may send (peer's record_size_limit). */
   setSendLimit(limit: number): void;
+  /** Largest plaintext per record we accept (our record_size_limit, once the peer agreed to it). */
+  setReceiveLimit(limit: number): void;
+  /** A warning alert (TLS 1.2 no_renegotiation); fatal alerts come only from throwing a TlsError. */
+  sendWarningAlert(description: number): void;
+  /** Client: a session that can be resumed later. */
+  newSession(session: SessionState): void;
+  /** Client: 0-RTT data may be written, up to this many bytes (undefined: no more). */
+  allowEarlyWrites(maxBytes: number | undefined): void;
+  /** Server: application data under the early keys is accepted, up to this many bytes (undefined: no more). */
+  acceptEarlyData(maxBytes: number | undefined): void;
+  /** Server: rejected 0-RTT records are skipped, up to this many bytes. */
+  skipEarlyData(maxBytes: number): void;
 }
 
 export interface HandshakeState {
   readonly kind: string;
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState;
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next;
   /** TLS 1.2: a ChangeCipherSpec arrived. States without it treat one as unexpected. */
-  changeCipherSpec?(io: HandshakeIO): HandshakeState;
+  changeCipherSpec?(io: HandshakeIO): Next;
+}
+
+/**
+ * A pause in the handshake while something asynchronous completes (a certificate verifier, a
+ * remote signer, an SNI callback). The engine stops reading and hands `start` to its adapter;
+ * the adapter reports the result, and `resume` continues the handshake where it stopped. The
+ * core itself never awaits: it only carries the function.
+ */
+export interface AsyncStep {
+  readonly kind: 'async-step';
+  readonly description: string;
+  readonly start: () => Promise<unknown>;
+  readonly resume: (result: unknown, io: HandshakeIO) => Next;
+}
+
+export type Next = HandshakeState | AsyncStep;
+
+export function isAsyncStep(next: Next): next is AsyncStep {
+  return next.kind === 'async-step';
+}
+
+/**
+ * Runs `then` on a value that may still be coming: at once when it is here, else after an
+ * asynchronous step. The one way states deal with hooks that may return a Promise.
+ */
+export function whenReady<T>(value: T | Promise<T>, description: string, then: (value: T, io: HandshakeIO) => Next, io: HandshakeIO): Next {
+  if (!(value instanceof Promise)) return then(value, io);
+  return { kind: 'async-step', description, start: () => value, resume: (result, resumedIo) => then(result as T, resumedIo) };
 }
 
 /** The one source of unexpected_message for handshake messages (STYLE.md "Handshake"). */
 export function expect(msg: HandshakeMessage, ...types: HandshakeTypeName[]): void {
   for (const t of types) if (msg.type === HandshakeType[t]) return;
-  throw unexpectedMessage(`expected ${types.join(' or ')}, peer sent ${handshakeTypeName(msg.type)}`);
+  unexpected(msg, types.join(' or '));
+}
+
+/** A handshake message arrived where `expected` (a message or record type) should have. */
+export function unexpected(msg: HandshakeMessage, expected: string): never {
+  throw unexpectedMessage(`expected ${expected}, peer sent ${handshakeTypeName(msg.type)}`);
 }

@@ -6,8 +6,11 @@ import { HandshakeType } from '../protocol/constants.js';
 export class Transcript {
   private context: HashContext | undefined;
   private held: Uint8Array[] | undefined = [];
-  /** TLS 1.2 CertificateVerify signs the messages themselves (RFC 5246 §7.4.8): keep them when asked. */
-  private kept: Uint8Array[] | undefined;
+  /**
+   * TLS 1.2 CertificateVerify signs the messages themselves (RFC 5246 §7.4.8), with a hash that
+   * may differ from the PRF's: the messages are kept (as references) until released.
+   */
+  private kept: Uint8Array[] | undefined = [];
   private hashName: HashName | undefined;
 
   constructor(private readonly provider: CryptoProvider) {}
@@ -25,17 +28,13 @@ export class Transcript {
     this.held = undefined;
   }
 
-  /** Keep every message from now on (and those held) for a TLS 1.2 CertificateVerify. */
-  keepMessages(): void {
-    this.kept ??= [...(this.held ?? [])];
-  }
-
   get messages(): readonly Uint8Array[] {
     if (!this.kept) throw new Error('transcript messages were not kept');
     return this.kept;
   }
 
-  stopKeepingMessages(): void {
+  /** No CertificateVerify over the raw messages is coming: stop keeping them. */
+  releaseMessages(): void {
     this.kept = undefined;
   }
 
@@ -49,6 +48,23 @@ export class Transcript {
   current(): Uint8Array {
     if (!this.context) throw new Error('transcript hash not chosen yet');
     return this.context.peek();
+  }
+
+  /**
+   * The hash of the transcript followed by `extra`, without adding it (PSK binders hash a partial
+   * ClientHello, RFC 8446 §4.2.11.2). Before the hash is chosen, `name` says which to use.
+   */
+  hashWith(extra: Uint8Array, name: HashName): Uint8Array {
+    if (this.context) {
+      if (name !== this.hashName) throw new Error(`transcript uses ${this.hashName}, not ${name}`);
+      const fork = this.context.clone();
+      fork.update(extra);
+      return fork.peek();
+    }
+    const h = this.provider.createHash(name);
+    for (const m of this.held ?? []) h.update(m);
+    h.update(extra);
+    return h.peek();
   }
 
   /**

@@ -16,6 +16,7 @@ import { readOfferedPsks, readPskModes, type OfferedPsks } from './extensions/pr
 import { readRenegotiationInfo } from './extensions/renegotiation-info.js';
 import { readEcPointFormats } from './extensions/ec-point-formats.js';
 import { readRecordSizeLimit } from './extensions/record-size-limit.js';
+import { readStatusRequest } from './extensions/status-request.js';
 
 export interface ClientHello {
   readonly legacyVersion: number;
@@ -93,7 +94,7 @@ export function readClientHello(msg: HandshakeMessage): ClientHelloMessage {
       case E.session_ticket: hello.sessionTicket = body; break;
       case E.ec_point_formats: hello.ecPointFormats = decodeExtension(body, 'ec_point_formats', readEcPointFormats); break;
       case E.record_size_limit: hello.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit); break;
-      case E.status_request: hello.statusRequest = true; break;
+      case E.status_request: hello.statusRequest = decodeExtension(body, 'status_request', readStatusRequest); break;
       default: break; // RFC 8446 §4.2: servers ignore extensions they do not recognise
     }
   }

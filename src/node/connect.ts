@@ -6,6 +6,8 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
 import { TLSSocket } from './tls-socket.js';
+import { trustStoreFor } from '../engine/x509-verifier.js';
+import type { TrustStore } from '../x509/trust-store.js';
 
 export interface ConnectOptions extends ClientOptions {
   port?: number;
@@ -19,7 +21,12 @@ export interface ConnectOptions extends ClientOptions {
 
 /** Options with node's defaults filled in: the trust store is Node's bundled roots when `ca` is absent. */
 export function withNodeDefaults<T extends ClientOptions>(options: T): T {
-  return { ...options, ca: options.ca ?? rootCertificates, provider: options.provider ?? nodeCryptoProvider };
+  return { ...options, ca: options.ca ?? nodeRootStore(), provider: options.provider ?? nodeCryptoProvider };
+}
+
+/** Node's bundled Mozilla roots, parsed once per process (a curated root program: see TrustStoreOptions). */
+export function nodeRootStore(): TrustStore {
+  return trustStoreFor(rootCertificates, true);
 }
 
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket;

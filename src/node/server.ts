@@ -2,7 +2,7 @@
 import * as net from 'node:net';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
-import { resolveServerOptions, type ServerOptions } from '../engine/options.js';
+import { createSecureContext as createContext, resolveServerOptions, type SecureContext, type ServerOptions } from '../engine/options.js';
 import type { ServerConfig } from '../engine/config.js';
 import { TlsError } from '../errors.js';
 import { TLSSocket } from './tls-socket.js';
@@ -38,6 +38,8 @@ export class Server extends net.Server {
       createConnection: (handlers) => createServerConnection(config, handlers),
       handshakeTimeout: this.handshakeTimeout,
     });
+    // Before the handshake: lets a caller watch its events ('tlsEvent') from the first message.
+    this.emit('handshakeStart', socket);
     let secure = false;
     socket.once('secure', () => {
       secure = true;
@@ -54,4 +56,9 @@ export function createServer(options?: TlsServerOptions, secureConnectionListene
 export function createServer(secureConnectionListener?: (socket: TLSSocket) => void): Server;
 export function createServer(a?: TlsServerOptions | ((socket: TLSSocket) => void), b?: (socket: TLSSocket) => void): Server {
   return typeof a === 'function' ? new Server({}, a) : new Server(a ?? {}, b);
+}
+
+/** Certificates and keys for an SNICallback answer, like node:tls's createSecureContext. */
+export function createSecureContext(options: Parameters<typeof createContext>[0]): SecureContext {
+  return createContext(options, options.provider ?? nodeCryptoProvider);
 }

@@ -78,6 +78,11 @@ export class TLSSocket extends Duplex {
   private drainWaiters: (() => void)[] = [];
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
+  private taskRunning = false;
+  private lastSession: Buffer | undefined;
+  private earlyEvents: TlsEvent[] | undefined = [];
+  /** 0-RTT data sent, kept until the server accepts or rejects it. */
+  private earlySent: Uint8Array[] = [];
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -96,7 +101,12 @@ export class TLSSocket extends Duplex {
       }, init.handshakeTimeout);
       this.handshakeTimer.unref?.();
     }
-    this.flush();
+    this.afterEngine();
+    queueMicrotask(() => {
+      const early = this.earlyEvents ?? [];
+      this.earlyEvents = undefined;
+      for (const event of early) this.emit('tlsEvent', event);
+    });
   }
 
   private handlers(): ConnectionHandlers {
@@ -107,7 +117,15 @@ export class TLSSocket extends Duplex {
       handshakeComplete: () => this.handshakeComplete(),
       peerClosed: () => this.push(null),
       error: (err) => this.failed(err),
-      event: (event: TlsEvent) => this.emit('tlsEvent', event),
+      event: (event: TlsEvent) => {
+        // Events raised while constructing (the ClientHello) wait until a listener could exist.
+        if (this.earlyEvents) this.earlyEvents.push(event);
+        else this.emit('tlsEvent', event);
+      },
+      session: (session: Uint8Array) => {
+        this.lastSession = Buffer.from(session);
+        this.emit('session', this.lastSession);
+      },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
       keylog: (line: string) => this.emit('keylog', Buffer.from(line, 'latin1')),
     };
@@ -117,7 +135,28 @@ export class TLSSocket extends Duplex {
 
   private receive(data: Buffer): void {
     this.connection.receive(data);
+    this.afterEngine();
+  }
+
+  /** After the engine ran: send what it queued, and start the asynchronous step it waits for, if any. */
+  private afterEngine(): void {
     this.flush();
+    const task = this.connection.pendingTask;
+    if (!task || this.taskRunning) return;
+    this.taskRunning = true;
+    // Nothing is read while the handshake waits: the transport holds the peer's bytes.
+    this.transport.pause();
+    const settle = (report: () => void): void => {
+      this.taskRunning = false;
+      if (this.destroyed) return;
+      report();
+      this.afterEngine();
+      if (!this.taskRunning) this.transport.resume();
+    };
+    task.start().then(
+      (result) => settle(() => this.connection.completeTask(result)),
+      (err: unknown) => settle(() => this.connection.failTask(err)),
+    );
   }
 
   /** Sends whatever the engine has queued; false when the transport asks us to wait. */
@@ -151,7 +190,11 @@ export class TLSSocket extends Duplex {
     // Emit after the current receive() finished its bookkeeping.
     queueMicrotask(() => {
       if (this.destroyed) return;
+      const ocsp = this.connection.info.ocspResponse;
+      if (!this.isServer && ocsp) this.emit('OCSPResponse', Buffer.from(ocsp));
       this.emit(this.isServer ? 'secure' : 'secureConnect');
+      if (this.connection.info.earlyData === 'rejected') for (const chunk of this.earlySent) this.writeNow(chunk, () => undefined);
+      this.earlySent = [];
       const pending = this.pendingWrites;
       this.pendingWrites = [];
       for (const { chunk, callback } of pending) this.writeNow(chunk, callback);
@@ -195,6 +238,15 @@ export class TLSSocket extends Duplex {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (!this.secure) {
+      // TLS 1.3 0-RTT (client option earlyData): sent at once if the session allows, kept in case
+      // the server rejects it, in which case it goes again after the handshake.
+      if (this.pendingWrites.length === 0 && chunk.length > 0 && chunk.length <= this.connection.earlyDataRoom) {
+        this.connection.writeEarly(chunk);
+        this.earlySent.push(chunk);
+        this.flush();
+        callback();
+        return;
+      }
       this.pendingWrites.push({ chunk, callback });
       return;
     }
@@ -273,6 +325,11 @@ export class TLSSocket extends Duplex {
   updateKeys(requestPeerUpdate = true): void {
     this.connection.updateKeys(requestPeerUpdate);
     this.flush();
+  }
+
+  /** The latest resumable session (also delivered by the 'session' event); pass it as `session` to resume. */
+  getSession(): Buffer | undefined {
+    return this.lastSession;
   }
 
   isSessionReused(): boolean {

@@ -12,8 +12,17 @@ export const x25519: NamedGroup = { id: 0x001d, name: 'x25519', opensslName: 'X2
 export const secp256r1: NamedGroup = { id: 0x0017, name: 'secp256r1', opensslName: 'P-256' };
 export const secp384r1: NamedGroup = { id: 0x0018, name: 'secp384r1', opensslName: 'P-384' };
 export const secp521r1: NamedGroup = { id: 0x0019, name: 'secp521r1', opensslName: 'P-521' };
+/**
+ * draft-ietf-tls-ecdhe-mlkem §3: ML-KEM-768 with X25519. A KEM: the server encapsulates
+ * (CryptoProvider.encapsulate) instead of answering with a key pair of its own.
+ */
+export const X25519MLKEM768: NamedGroup = { id: 0x11ec, name: 'X25519MLKEM768', opensslName: 'X25519MLKEM768' };
 
-export const ALL_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1, secp521r1];
+/**
+ * Every group an option may name. X25519MLKEM768 works on the client today; a server needs the
+ * engine's KEM path (provider.encapsulate), so it is not offered by default.
+ */
+export const ALL_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768];
 /** Offered and accepted by default, in preference order. */
 export const DEFAULT_GROUPS: readonly NamedGroup[] = [x25519, secp256r1, secp384r1];
 

@@ -101,6 +101,23 @@ export class Tls13Protection implements RecordProtection {
     this.aead.seal(this.nonce, h, parts, out);
   }
 
+  /**
+   * Opens a record if it authenticates; otherwise returns undefined and leaves the sequence number
+   * as it was (for skipping rejected 0-RTT records, RFC 8446 §4.2.10).
+   */
+  tryOpen(record: RawRecord): OpenedRecord | undefined {
+    const before = this.seq;
+    try {
+      return this.open(record);
+    } catch (err) {
+      if (err instanceof TlsError && err.alert === 'bad_record_mac') {
+        this.seq = before;
+        return undefined;
+      }
+      throw err;
+    }
+  }
+
   open(record: RawRecord): OpenedRecord {
     const fragment = record.fragment;
     if (fragment.length < AEAD_TAG_LENGTH + 1) throw badRecordMac();

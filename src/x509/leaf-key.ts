@@ -27,6 +27,8 @@ function tlv(der: Uint8Array, at: number, end: number): [number, number, number]
 export function leafPublicKeyInfo(der: Uint8Array): Uint8Array {
   const [certTag, certStart, certEnd] = tlv(der, 0, der.length);
   if (certTag !== 0x30) throw badCertificate('not a SEQUENCE');
+  // Strict DER (STYLE.md "X.509"): the certificate is the whole of cert_data, nothing after it.
+  if (certEnd !== der.length) throw badCertificate(`${der.length - certEnd} bytes follow the certificate`);
   const [tbsTag, tbsStart, tbsEnd] = tlv(der, certStart, certEnd);
   if (tbsTag !== 0x30) throw badCertificate('tbsCertificate is not a SEQUENCE');
   let at = tbsStart;

@@ -55,3 +55,70 @@ export function joined(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+export interface WireRecord {
+  type: number;
+  payload: Uint8Array;
+}
+
+/** Splits a flight into records (the flight must hold whole records). */
+export function splitRecords(bytes: Uint8Array): WireRecord[] {
+  const records: WireRecord[] = [];
+  for (let at = 0; at < bytes.length; ) {
+    const length = (bytes[at + 3]! << 8) | bytes[at + 4]!;
+    records.push({ type: bytes[at]!, payload: bytes.slice(at + 5, at + 5 + length) });
+    at += 5 + length;
+  }
+  return records;
+}
+
+export function joinRecords(records: readonly WireRecord[]): Uint8Array {
+  return joined(records.map((r) => joined([Uint8Array.of(r.type, 3, 3, r.payload.length >>> 8, r.payload.length & 0xff), r.payload])));
+}
+
+/**
+ * Like pump(), but each side's flight is handed to `tamper` as records and delivered one record at
+ * a time, so a test can see where in a flight a connection fails.
+ */
+export function pumpRecords(
+  client: Connection, server: Connection,
+  tamper: (from: 'client' | 'server', records: WireRecord[]) => WireRecord[] = (_f, r) => r,
+  afterEach?: (to: 'client' | 'server', record: WireRecord) => void,
+): void {
+  for (let round = 0; round < 100; round++) {
+    const c = client.takeOutput();
+    const s = server.takeOutput();
+    if (c.length === 0 && s.length === 0) return;
+    if (c.length > 0) {
+      for (const r of tamper('client', splitRecords(joined(c)))) {
+        server.receive(joinRecords([r]));
+        afterEach?.('server', r);
+      }
+    }
+    if (s.length > 0) {
+      for (const r of tamper('server', splitRecords(joined(s)))) {
+        client.receive(joinRecords([r]));
+        afterEach?.('client', r);
+      }
+    }
+  }
+  throw new Error('pumpRecords did not settle in 100 rounds');
+}
+
+/** Like pump(), running any asynchronous handshake step either side waits for. */
+export async function pumpAsync(client: Connection, server: Connection): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    pump(client, server);
+    const waiting = [client, server].filter((c) => c.pendingTask);
+    if (waiting.length === 0) return;
+    for (const c of waiting) {
+      const task = c.pendingTask!;
+      try {
+        c.completeTask(await task.start());
+      } catch (err) {
+        c.failTask(err);
+      }
+    }
+  }
+  throw new Error('pumpAsync did not settle in 100 rounds');
+}

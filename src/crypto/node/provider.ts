@@ -3,10 +3,14 @@ import * as crypto from 'node:crypto';
 import { TlsError, illegalParameter } from '../../errors.js';
 import { Secret } from '../secret.js';
 import type {
-  Aead, AeadName, CryptoProvider, CurveName, GroupName, HashContext, HashName, KeyShare, KeyType,
+  Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyShare, KeyType,
   PrivateKey, PublicKey, SignatureAlgorithm,
 } from '../provider.js';
 import { hashLength } from '../provider.js';
+import {
+  MLKEM768_ENCAPSULATION_KEY_LENGTH, X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768,
+  splitX25519MlKem768Private, type MlKem768,
+} from '../x25519-mlkem768.js';
 
 class NodeHash implements HashContext {
   constructor(private readonly h: crypto.Hash) {}
@@ -107,6 +111,62 @@ class EcdhShare implements KeyShare {
   }
 }
 
+// ML-KEM-768 in node:crypto (Node >= 24.7 on OpenSSL >= 3.5); @types/node 20 does not know it yet.
+interface NodeKem {
+  encapsulate?(key: crypto.KeyObject): { sharedKey: Buffer; ciphertext: Buffer };
+  decapsulate?(key: crypto.KeyObject, ciphertext: Uint8Array): Buffer;
+}
+const nodeKem = crypto as unknown as NodeKem;
+// FIPS 203 keys in DER: SubjectPublicKeyInfo with id-alg-ml-kem-768 (2.16.840.1.101.3.4.4.2), and
+// the seed-only PKCS#8 form (draft-ietf-lamps-kyber-certificates: [0] IMPLICIT OCTET STRING d || z).
+const MLKEM768_SPKI_PREFIX = Buffer.from('308204b2300b0609608648016503040402038204a100', 'hex');
+const MLKEM768_PKCS8_SEED_PREFIX = Buffer.from('3054020100300b060960864801650304040204428040', 'hex');
+
+/** node:crypto's ML-KEM-768, or undefined when this runtime has none. */
+function nodeMlKem768(): MlKem768 | undefined {
+  const { encapsulate, decapsulate } = nodeKem;
+  if (typeof encapsulate !== 'function' || typeof decapsulate !== 'function') return undefined;
+  const keyPair = (privateKey: crypto.KeyObject) => ({
+    encapsulationKey: crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(MLKEM768_SPKI_PREFIX.length),
+    decapsulate: (ciphertext: Uint8Array): Uint8Array => decapsulate(privateKey, ciphertext),
+  });
+  const kem: MlKem768 = {
+    generate(seed) {
+      if (seed) return keyPair(crypto.createPrivateKey({ key: Buffer.concat([MLKEM768_PKCS8_SEED_PREFIX, seed]), format: 'der', type: 'pkcs8' }));
+      return keyPair((crypto.generateKeyPairSync as (type: string) => crypto.KeyPairKeyObjectResult)('ml-kem-768').privateKey);
+    },
+    encapsulate(encapsulationKey) {
+      if (encapsulationKey.length !== MLKEM768_ENCAPSULATION_KEY_LENGTH) throw new RangeError('ML-KEM-768 encapsulation key has the wrong length');
+      // OpenSSL runs FIPS 203 §7.2's modulus check when it reads the key.
+      const key = crypto.createPublicKey({ key: Buffer.concat([MLKEM768_SPKI_PREFIX, encapsulationKey]), format: 'der', type: 'spki' });
+      const { sharedKey, ciphertext } = encapsulate(key);
+      return { ciphertext, sharedSecret: sharedKey };
+    },
+  };
+  try {
+    kem.generate(); // the functions exist but OpenSSL may still lack ML-KEM (a shared pre-3.5 build)
+    return kem;
+  } catch {
+    return undefined;
+  }
+}
+
+let mlKem: { readonly kem: MlKem768; readonly implementation: 'node:crypto' | 'noble' } | undefined;
+/** node:crypto's ML-KEM-768 when the runtime has it, noble's otherwise (chosen once, on first use). */
+function mlKem768(): MlKem768 {
+  if (!mlKem) {
+    const native = nodeMlKem768();
+    mlKem = native ? { kem: native, implementation: 'node:crypto' } : { kem: nobleMlKem768((n) => crypto.randomBytes(n)), implementation: 'noble' };
+  }
+  return mlKem.kem;
+}
+
+/** Which ML-KEM-768 the node provider uses: node:crypto's (Node >= 24.7) or noble's pure-JS fallback. */
+export function nodeMlKemImplementation(): 'node:crypto' | 'noble' {
+  mlKem768();
+  return mlKem!.implementation;
+}
+
 const curveByNodeName: Record<string, CurveName> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
 class NodePublicKey implements PublicKey {
@@ -203,11 +263,13 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   supportsGroup(group: GroupName): boolean {
-    return group === 'x25519' || group in ecdhCurve;
+    // X25519MLKEM768: node:crypto's ML-KEM where the runtime has it, noble's otherwise.
+    return group === 'x25519' || group === 'X25519MLKEM768' || group in ecdhCurve;
   }
 
   generateKeyShare(group: GroupName): KeyShare {
     if (group === 'x25519') return new X25519Share(crypto.generateKeyPairSync('x25519').privateKey);
+    if (group === 'X25519MLKEM768') return new X25519MlKem768Share(mlKem768().generate(), this.generateKeyShare('x25519'));
     const curve = ecdhCurve[group];
     if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
     const ecdh = crypto.createECDH(curve.node);
@@ -220,11 +282,20 @@ export class NodeCryptoProvider implements CryptoProvider {
       const key = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
       return new X25519Share(key);
     }
+    if (group === 'X25519MLKEM768') {
+      const { seed, x25519 } = splitX25519MlKem768Private(privateKey);
+      return new X25519MlKem768Share(mlKem768().generate(seed), this.keyShareFromPrivate('x25519', x25519));
+    }
     const curve = ecdhCurve[group];
     if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
     const ecdh = crypto.createECDH(curve.node);
     ecdh.setPrivateKey(privateKey);
     return new EcdhShare(group, ecdh, curve.pointLength);
+  }
+
+  encapsulate(group: GroupName, peerPublicKey: Uint8Array): Encapsulation {
+    if (group !== 'X25519MLKEM768') throw new TlsError('internal_error', `group ${group} is not a KEM`);
+    return encapsulateX25519MlKem768(mlKem768(), this.generateKeyShare('x25519'), peerPublicKey);
   }
 
   importPublicKey(spki: Uint8Array): PublicKey {

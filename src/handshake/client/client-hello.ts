@@ -1,7 +1,7 @@
 // The client's offer (RFC 8446 §4.1.2): what it sends first, and again after a HelloRetryRequest.
 import type { KeyShare } from '../../crypto/provider.js';
 import type { ClientConfig } from '../../engine/config.js';
-import { buildClientHello } from '../../messages/client-hello.js';
+import { buildClientHello, readClientHello } from '../../messages/client-hello.js';
 import type { Extension } from '../../messages/extensions/extension.js';
 import { writeAlpnList } from '../../messages/extensions/alpn.js';
 import { writeCookie } from '../../messages/extensions/cookie.js';
@@ -14,7 +14,13 @@ import { writeSupportedGroups } from '../../messages/extensions/supported-groups
 import { writeSupportedVersionsClient } from '../../messages/extensions/supported-versions.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType as E, ProtocolVersion, versionName } from '../../protocol/constants.js';
+import { ExtensionType as E, ProtocolVersion, PskKeyExchangeMode, versionName } from '../../protocol/constants.js';
+import { cipherSuiteById } from '../../protocol/cipher-suites.js';
+import { hashLength } from '../../crypto/provider.js';
+import { bindersListLength, writeOfferedPsks, writePskModes } from '../../messages/extensions/pre-shared-key.js';
+import type { SessionState } from '../session.js';
+import { writeStatusRequest } from '../../messages/extensions/status-request.js';
+import { binderTranscriptHash, computeBinder, obfuscatedTicketAge } from '../tls13/psk.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
@@ -30,9 +36,19 @@ export interface ClientOffer {
   readonly keyShares: ReadonlyMap<number, KeyShare>;
   /** The SNI sent, if any. */
   readonly serverName?: string;
+  /** The extension types of the ClientHello as sent: the server may answer only with these. */
   readonly extensionTypes: ReadonlySet<number>;
   readonly cookie?: Uint8Array;
+  /** TLS 1.2 resumption: the ticket offered in session_ticket (empty: tickets welcome, none held). */
+  readonly ticket12?: Uint8Array;
+  /** TLS 1.3 resumption: the session whose ticket is offered as a PSK (RFC 8446 §4.2.11). */
+  readonly psk13?: SessionState;
+  /** TLS 1.3: early data offered with the PSK (RFC 8446 §4.2.10). */
+  readonly earlyData: boolean;
 }
+
+/** An offer before its ClientHello is sent: what was sent is known only after. */
+export type ClientOfferDraft = Omit<ClientOffer, 'extensionTypes'>;
 
 export function offeredVersions(config: ClientConfig): number[] {
   const versions: number[] = [];
@@ -40,8 +56,8 @@ export function offeredVersions(config: ClientConfig): number[] {
   return versions;
 }
 
-/** Builds a ClientHello for the offer and sends it. */
-export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: ClientOffer): void {
+/** Builds a ClientHello for the offer, sends it, and returns the offer with what was sent. */
+export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: ClientOfferDraft): ClientOffer {
   const tls12 = offer.versions.includes(ProtocolVersion.TLSv1_2);
   const tls13 = offer.versions.includes(ProtocolVersion.TLSv1_3);
   const extensions: Extension[] = [];
@@ -57,6 +73,13 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     // RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
     add(E.renegotiation_info, encode((w) => writeRenegotiationInfo(w, new Uint8Array(0))));
     add(E.ec_point_formats, encode((w) => writeEcPointFormats(w)));
+    // RFC 5077 §3.2: an empty session_ticket asks for a ticket; a full one offers it.
+    add(E.session_ticket, offer.ticket12 ?? new Uint8Array(0));
+  }
+  if (config.requestOcsp) add(E.status_request, encode((w) => writeStatusRequest(w)));
+  if (config.recordSizeLimit !== undefined) {
+    const limit = config.recordSizeLimit;
+    add(E.record_size_limit, encode((w) => w.u16(limit)));
   }
   add(E.supported_groups, encode((w) => writeSupportedGroups(w, offer.groups.map((g) => g.id))));
   add(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, config.signatureSchemes.map((s) => s.id))));
@@ -69,6 +92,17 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
       const cookie = offer.cookie;
       add(E.cookie, encode((w) => writeCookie(w, cookie)));
     }
+    // RFC 8446 §4.2.9: we accept tickets only with a fresh (EC)DHE exchange (psk_dhe_ke).
+    add(E.psk_key_exchange_modes, encode((w) => writePskModes(w, [PskKeyExchangeMode.psk_dhe_ke])));
+    if (offer.earlyData) add(E.early_data);
+  }
+  const psk = tls13 ? offer.psk13 : undefined;
+  const pskSuite = psk ? cipherSuiteById(psk.cipherSuite) : undefined;
+  if (psk && pskSuite) {
+    // RFC 8446 §4.2.11: pre_shared_key goes last, its binder filled in once the rest is encoded.
+    const identity = { identity: psk.ticket!, obfuscatedTicketAge: obfuscatedTicketAge(config.now().getTime() - psk.issuedAt, psk.ageAdd ?? 0) };
+    const placeholder = new Uint8Array(hashLength[pskSuite.hash]);
+    add(E.pre_shared_key, encode((w) => writeOfferedPsks(w, [identity], [placeholder])));
   }
   const hello = buildClientHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -77,11 +111,20 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     cipherSuites: offer.cipherSuites.map((s) => s.id),
     extensions,
   });
-  send(io, hello, config, offer);
+  if (psk && pskSuite) {
+    // RFC 8446 §4.2.11.2: the binder MACs the transcript up to the binders list (one binder here).
+    const binderLength = hashLength[pskSuite.hash];
+    const bindersLength = bindersListLength([binderLength]);
+    const binder = computeBinder(io.provider, pskSuite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, pskSuite.hash));
+    (hello.raw as Uint8Array).set(binder, hello.raw.length - binderLength);
+  }
+  return send(io, hello, config, offer);
 }
 
-function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, offer: ClientOffer): void {
-  io.send(hello);
+function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, offer: ClientOfferDraft): ClientOffer {
+  // RFC 8446 §4.1.4, §4.2: the answer is judged against the extensions on the wire, read back from
+  // the message as sent (the same as built, unless a test hook replaced it).
+  const sent = readClientHello(io.send(hello));
   io.step({
     step: 'client-hello',
     versions: offer.versions.map(versionName),
@@ -92,22 +135,11 @@ function send(io: HandshakeIO, hello: HandshakeMessage, config: ClientConfig, of
     ...(offer.serverName !== undefined ? { serverName: offer.serverName } : {}),
     alpn: config.alpnProtocols.map(ascii),
   });
+  return { ...offer, extensionTypes: new Set(sent.extensions.map((e) => e.type)) };
 }
 
 /** The SNI to send: the configured name when it is a DNS name (RFC 6066 §3: never an IP literal). */
 export function sniFor(config: ClientConfig): string | undefined {
   const name = config.serverName;
   return name !== undefined && isValidSniHostName(name) ? name.toLowerCase() : undefined;
-}
-
-/** The extension types a ClientHello built from this offer carries (to judge the server's answer). */
-export function offeredExtensionTypes(config: ClientConfig, versions: readonly number[], serverName: string | undefined): Set<number> {
-  const types = new Set<number>([E.supported_groups, E.signature_algorithms]);
-  if (serverName !== undefined) types.add(E.server_name);
-  if (config.alpnProtocols.length > 0) types.add(E.application_layer_protocol_negotiation);
-  if (versions.includes(ProtocolVersion.TLSv1_2)) {
-    types.add(E.extended_master_secret).add(E.renegotiation_info).add(E.ec_point_formats);
-  }
-  if (versions.includes(ProtocolVersion.TLSv1_3)) types.add(E.supported_versions).add(E.key_share).add(E.cookie);
-  return types;
 }

@@ -5,15 +5,37 @@ import type { KeyShare } from '../../crypto/provider.js';
 import type { ClientConfig } from '../../engine/config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readServerHello, type ServerHelloMessage } from '../../messages/server-hello.js';
-import { cipherSuiteById, cipherSuiteName } from '../../protocol/cipher-suites.js';
+import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, ProtocolVersion, extensionName, versionName } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
-import { equalBytes } from '../../wire/bytes.js';
+import { ascii, equalBytes } from '../../wire/bytes.js';
+import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
-import { offeredExtensionTypes, offeredVersions, sendClientHello, sniFor, type ClientOffer } from './client-hello.js';
+import { offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
+import { serverHello12 } from './tls12.js';
+import { sessionIsFresh, type SessionState } from '../session.js';
+
+/** The configured session, if it is a TLS 1.3 ticket we may offer now (RFC 8446 §4.6.1). */
+function resumableTls13(config: ClientConfig): SessionState | undefined {
+  const s = config.session;
+  if (!s || s.version !== ProtocolVersion.TLSv1_3 || !s.ticket) return undefined;
+  if (!sessionIsFresh(s, config.now().getTime())) return undefined;
+  if (s.serverName !== config.serverName) return undefined;
+  if (!config.cipherSuites.some((c) => c.id === s.cipherSuite)) return undefined;
+  return s;
+}
+
+/** The configured session, if it is a TLS 1.2 one we may offer now. */
+function resumableTls12(config: ClientConfig, versions: readonly number[]): SessionState | undefined {
+  const s = config.session;
+  if (!s || s.version !== ProtocolVersion.TLSv1_2 || !versions.includes(ProtocolVersion.TLSv1_2)) return undefined;
+  if (!sessionIsFresh(s, config.now().getTime()) || !s.extendedMasterSecret) return undefined;
+  if (s.serverName !== undefined && config.serverName !== undefined && s.serverName !== config.serverName) return undefined;
+  return s.ticket || s.sessionId ? s : undefined;
+}
 
 /** Starts a client handshake: sends the ClientHello. */
 export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeState {
@@ -21,23 +43,53 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const versions = offeredVersions(config);
   const serverName = sniFor(config);
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
+  const resume12 = resumableTls12(config, versions);
+  const resume13 = tls13 ? resumableTls13(config) : undefined;
+  // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
+  // RNG pool (the RFC 8448 traces) replays deterministically.
+  const random = p.randomBytes(32);
+  // RFC 5077 §3.4: with a ticket, a fresh session id tells us whether the server resumed.
+  // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
+  const sessionId = resume12?.ticket ? p.randomBytes(32)
+    : resume12?.sessionId ? resume12.sessionId
+    : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0);
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
-  const offer: ClientOffer = {
-    random: p.randomBytes(32),
-    // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
-    sessionId: tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0),
+  const draft: ClientOfferDraft = {
+    random,
+    sessionId,
+    ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
+    ...(resume13 ? { psk13: resume13 } : {}),
+    earlyData: earlyDataPossible(config, resume13),
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
     groups: config.groups,
     keyShares,
     ...(serverName !== undefined ? { serverName } : {}),
-    extensionTypes: offeredExtensionTypes(config, versions, serverName),
   };
-  io.info.clientRandom = offer.random;
+  io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
-  sendClientHello(io, config, offer);
+  const offer = sendClientHello(io, config, draft);
+  if (offer.earlyData && resume13) startEarlyData(io, offer, resume13);
   return new ExpectServerHello(config, offer, false);
+}
+
+/** RFC 8446 §4.2.10: 0-RTT needs the option, a ticket that allows it, and the ticket's ALPN still offered. */
+function earlyDataPossible(config: ClientConfig, session: SessionState | undefined): boolean {
+  if (!config.earlyData || !session || (session.maxEarlyData ?? 0) === 0) return false;
+  return session.alpnProtocol === undefined || config.alpnProtocols.some((p) => ascii(p) === session.alpnProtocol);
+}
+
+/** After the ClientHello: the compatibility CCS, then early keys for 0-RTT data (RFC 8446 §2.3, Appendix D.4). */
+function startEarlyData(io: HandshakeIO, offer: ClientOffer, session: SessionState): void {
+  const suite = cipherSuiteById(session.cipherSuite)!;
+  if (offer.sessionId.length > 0) io.sendChangeCipherSpec();
+  const early = new EarlySecret(io.provider, suite.hash, session.secret);
+  const secret = early.clientEarlyTrafficSecret(io.transcript.hashWith(new Uint8Array(0), suite.hash));
+  io.info.cipherSuite = suite;
+  installTrafficSecret(io, suite, secret, 'client', 'client', 'early');
+  io.allowEarlyWrites(session.maxEarlyData);
+  io.info.earlyData = 'offered';
 }
 
 export class ExpectServerHello implements HandshakeState {
@@ -51,12 +103,14 @@ export class ExpectServerHello implements HandshakeState {
     private readonly retryRequest?: ServerHelloMessage,
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'server_hello');
     const sh = readServerHello(msg);
     const version = this.negotiatedVersion(sh);
-    if (version !== ProtocolVersion.TLSv1_3) {
-      throw new TlsError('protocol_version', `server chose ${versionName(version)}, which this client does not speak`);
+    this.checkExtensions(sh);
+    if (version === ProtocolVersion.TLSv1_2) {
+      if (this.retried) throw illegalParameter('server chose TLS 1.2 after a TLS 1.3 hello_retry_request');
+      return serverHello12(this.config, this.offer, sh, io, resumableTls12(this.config, this.offer.versions));
     }
     this.checkCommon(sh);
     if (sh.isRetryRequest) return this.retry(sh, io);
@@ -86,18 +140,22 @@ export class ExpectServerHello implements HandshakeState {
     return version;
   }
 
+  private checkExtensions(sh: ServerHelloMessage): void {
+    for (const { type } of sh.extensions) {
+      // RFC 8446 §4.1.4, RFC 5246 §7.4.1.4: an extension we did not offer is unsupported_extension
+      // (cookie excepted in HRR).
+      if (!this.offer.extensionTypes.has(type) && !(sh.isRetryRequest && type === ExtensionType.cookie)) {
+        throw new TlsError('unsupported_extension', `server sent ${extensionName(type)}, which we did not offer`);
+      }
+    }
+  }
+
   private checkCommon(sh: ServerHelloMessage): void {
     // RFC 8446 §4.1.3: legacy_session_id_echo must equal what we sent.
     if (!equalBytes(sh.sessionId, this.offer.sessionId)) throw illegalParameter('server_hello does not echo our session id');
     const suite = cipherSuiteById(sh.cipherSuite);
     if (!suite || suite.version !== 'TLSv1.3' || !this.offer.cipherSuites.includes(suite)) {
       throw illegalParameter(`server chose cipher suite ${cipherSuiteName(sh.cipherSuite)}, which we did not offer`);
-    }
-    for (const { type } of sh.extensions) {
-      // RFC 8446 §4.1.4: an extension we did not offer is unsupported_extension (cookie excepted in HRR).
-      if (!this.offer.extensionTypes.has(type) && !(sh.isRetryRequest && type === ExtensionType.cookie)) {
-        throw new TlsError('unsupported_extension', `server sent ${extensionName(type)}, which we did not offer`);
-      }
     }
     // RFC 8446 §4.1.4: after a retry, the ServerHello must keep the suite the retry named.
     if (this.retryRequest && this.retryRequest.cipherSuite !== sh.cipherSuite) {
@@ -118,19 +176,30 @@ export class ExpectServerHello implements HandshakeState {
       keyShares = new Map([[group.id, io.provider.generateKeyShare(group.name)]]);
     }
     io.step({ step: 'hello-retry-request', ...(hrr.retryGroup !== undefined ? { group: groupName(hrr.retryGroup) } : {}), cookie: hrr.cookie !== undefined });
+    if (this.offer.earlyData) {
+      // RFC 8446 §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in the clear.
+      io.allowEarlyWrites(undefined);
+      io.info.earlyData = 'rejected';
+      io.setWriteKeys(new PlaintextProtection(ProtocolVersion.TLSv1_2), 'handshake');
+    }
     io.transcript.setHash(suite.hash);
     io.transcript.replaceWithMessageHash();
     io.transcript.add(hrr.raw);
-    // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello.
-    if (this.offer.sessionId.length > 0) io.sendChangeCipherSpec();
-    const offer: ClientOffer = { ...this.offer, keyShares, ...(hrr.cookie ? { cookie: hrr.cookie } : {}) };
-    sendClientHello(io, this.config, offer);
+    // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello (if not sent yet).
+    if (this.offer.sessionId.length > 0 && !this.offer.earlyData) io.sendChangeCipherSpec();
+    // RFC 8446 §4.2.11: a PSK whose hash differs from the suite the server chose cannot be offered again.
+    const { psk13, extensionTypes: _sent, ...rest } = this.offer;
+    const keepPsk = psk13 !== undefined && cipherSuiteById(psk13.cipherSuite)?.hash === suite.hash;
+    // RFC 8446 §4.2.10: early data is never sent after a HelloRetryRequest.
+    const offer = sendClientHello(io, this.config, { ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}) });
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
 
   private serverHello13(sh: ServerHelloMessage, io: HandshakeIO): HandshakeState {
     const suite = cipherSuiteById(sh.cipherSuite)!;
-    if (!sh.keyShare) throw new TlsError('missing_extension', 'server_hello has no key_share (and we offered no PSK)');
+    const psk = this.acceptedPsk(sh, suite);
+    // We offer only psk_dhe_ke, so a key share is always required.
+    if (!sh.keyShare) throw new TlsError('missing_extension', 'server_hello has no key_share');
     const share = this.offer.keyShares.get(sh.keyShare.group);
     // RFC 8446 §4.2.8: the server's share must be for a group we sent a share for.
     if (!share) throw illegalParameter(`server answered with a key share for ${groupName(sh.keyShare.group)}, for which we sent none`);
@@ -138,22 +207,43 @@ export class ExpectServerHello implements HandshakeState {
     io.info.version = 'TLSv1.3';
     io.info.cipherSuite = suite;
     io.info.group = group;
-    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: false });
+    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
+    if (psk) {
+      io.info.resumed = true;
+      io.info.peerCertificates = psk.peerCertificates;
+      io.info.authorized = psk.authorized;
+    }
 
     const shared = share.agree(sh.keyShare.keyExchange);
     io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: sh.keyShare.keyExchange.length });
     io.transcript.setHash(suite.hash);
     io.transcript.add(sh.raw);
     const helloHash = io.transcript.current();
-    const handshakeSecret = new EarlySecret(io.provider, suite.hash).toHandshakeSecret(shared);
+    const handshakeSecret = new EarlySecret(io.provider, suite.hash, psk?.secret).toHandshakeSecret(shared);
     shared.wipe();
     const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
     const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
     installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'client', 'handshake');
-    installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    // With 0-RTT in flight, our early keys stay until EndOfEarlyData (RFC 8446 §4.5).
+    const earlyData = this.offer.earlyData && !this.retried;
+    io.allowEarlyWrites(undefined);
+    if (!earlyData) installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
-      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried,
+      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
+      resumed: psk !== undefined,
+      earlyDataOffered: earlyData,
     });
+  }
+
+  /** RFC 8446 §4.2.11: the PSK the server selected, checked against what we offered. */
+  private acceptedPsk(sh: ServerHelloMessage, suite: CipherSuite): SessionState | undefined {
+    if (sh.selectedIdentity === undefined) return undefined;
+    const psk = this.offer.psk13;
+    if (!psk || sh.selectedIdentity !== 0) throw illegalParameter(`server selected PSK identity ${sh.selectedIdentity}, which we did not offer`);
+    // RFC 8446 §4.2.11: the chosen suite must use the PSK's hash.
+    if (cipherSuiteById(psk.cipherSuite)?.hash !== suite.hash) throw illegalParameter(`server resumed with ${suite.name}, whose hash differs from the ticket's suite`);
+    return psk;
   }
 }

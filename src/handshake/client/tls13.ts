@@ -8,16 +8,20 @@ import { buildCertificate13, readCertificate13 } from '../../messages/certificat
 import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
+import { buildEndOfEarlyData } from '../../messages/end-of-early-data.js';
+import { decodeExtension } from '../../messages/extensions/extension.js';
+import { readCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType, HandshakeType, extensionName } from '../../protocol/constants.js';
+import { ExtensionType, HandshakeType, ProtocolVersion, extensionName } from '../../protocol/constants.js';
+import { MAX_TICKET_LIFETIME, type NewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { hashLength } from '../../crypto/provider.js';
 import { ascii } from '../../wire/bytes.js';
-import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
-import { computeFinished, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
+import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
 import { chooseSignatureScheme } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import type { ClientOffer } from './client-hello.js';
@@ -32,13 +36,17 @@ export interface Client13Context {
   readonly serverHandshakeSecret: Secret;
   /** Whether we still owe the middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4). */
   readonly compatibilityCcsPending: boolean;
+  /** The server accepted our PSK: no certificate messages follow (RFC 8446 §2.2). */
+  readonly resumed: boolean;
+  /** We sent 0-RTT data: our handshake write keys wait until EndOfEarlyData. */
+  readonly earlyDataOffered: boolean;
 }
 
 export class ExpectEncryptedExtensions implements HandshakeState {
   readonly kind = 'client-expect-encrypted-extensions';
   constructor(private readonly ctx: Client13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'encrypted_extensions');
     const ee = readEncryptedExtensions(msg);
     // RFC 8446 §4.2: an extension the client did not offer is unsupported_extension.
@@ -56,10 +64,16 @@ export class ExpectEncryptedExtensions implements HandshakeState {
       }
       io.info.alpnProtocol = ascii(chosen);
     }
-    if (ee.recordSizeLimit !== undefined) io.setSendLimit(ee.recordSizeLimit - 1); // RFC 8449 §4: limit includes the content type
+    if (ee.recordSizeLimit !== undefined) {
+      // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte; both limits hold once both sent one.
+      io.setSendLimit(ee.recordSizeLimit - 1);
+      io.setReceiveLimit(this.ctx.config.recordSizeLimit! - 1);
+    }
+    if (this.ctx.earlyDataOffered) io.info.earlyData = ee.earlyData && this.ctx.resumed ? 'accepted' : 'rejected';
+    else if (ee.earlyData) throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
     io.transcript.add(msg.raw);
     io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
-    return new ExpectCertificateOrRequest(this.ctx);
+    return this.ctx.resumed ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
   }
 }
 
@@ -67,7 +81,7 @@ class ExpectCertificateOrRequest implements HandshakeState {
   readonly kind = 'client-expect-certificate';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type === HandshakeType.certificate_request && !this.request) {
       const request = readCertificateRequest13(msg);
       // RFC 8446 §4.3.2: in the main handshake the context is empty.
@@ -81,10 +95,17 @@ class ExpectCertificateOrRequest implements HandshakeState {
     // RFC 8446 §4.4.2.4: an empty server Certificate is decode_error.
     if (cert.entries.length === 0) throw decodeError('server sent an empty certificate list');
     const chain = cert.entries.map((e) => e.certData);
-    io.step({ step: 'certificate', side: 'server', subjects: [], count: chain.length });
-    const key = authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName);
-    io.transcript.add(msg.raw);
-    return new ExpectCertificateVerify(this.ctx, key, this.request);
+    const stapled = cert.entries[0]!.extensions.find((e) => e.type === ExtensionType.status_request);
+    if (stapled) {
+      // RFC 8446 §4.4.2.1: an OCSP response only if we asked.
+      if (!this.ctx.config.requestOcsp) throw new TlsError('unsupported_extension', 'server stapled an OCSP response we did not ask for');
+      io.info.ocspResponse = decodeExtension(stapled.body, 'status_request', readCertificateStatusBody);
+    }
+    io.step({ step: 'certificate', side: 'server', certificates: chain });
+    return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectCertificateVerify(this.ctx, key, this.request);
+    });
   }
 }
 
@@ -92,7 +113,7 @@ class ExpectCertificateVerify implements HandshakeState {
   readonly kind = 'client-expect-certificate-verify';
   constructor(private readonly ctx: Client13Context, private readonly key: PublicKey, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
     io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, signed, this.key, 'server');
@@ -105,7 +126,7 @@ class ExpectFinished implements HandshakeState {
   readonly kind = 'client-expect-finished';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite } = this.ctx;
     const p = io.provider;
@@ -126,7 +147,19 @@ class ExpectFinished implements HandshakeState {
     installTrafficSecret(io, suite, serverApp, 'server', 'client', 'application');
 
     if (this.ctx.compatibilityCcsPending) io.sendChangeCipherSpec();
-    if (this.request) this.sendClientCertificate(io, this.request);
+    if (this.ctx.earlyDataOffered) {
+      // RFC 8446 §4.5: EndOfEarlyData under the early keys if the server took our 0-RTT data.
+      if (io.info.earlyData === 'accepted') io.send(buildEndOfEarlyData());
+      installTrafficSecret(io, suite, this.ctx.clientHandshakeSecret, 'client', 'client', 'handshake');
+    }
+    const finish = (io: HandshakeIO): Next => this.finish(io, master, clientApp, serverApp);
+    return this.request ? this.sendClientCertificate(io, this.request, finish) : finish(io);
+  }
+
+  /** Our Finished, application keys, and the connected state. */
+  private finish(io: HandshakeIO, master: MasterSecret, clientApp: Secret, serverApp: Secret): Next {
+    const { suite } = this.ctx;
+    const p = io.provider;
     io.send(buildFinished(computeFinished(p, suite.hash, this.ctx.clientHandshakeSecret, io.transcript.current())));
     io.step({ step: 'finished', side: 'client', verified: true });
     this.ctx.clientHandshakeSecret.wipe();
@@ -136,19 +169,39 @@ class ExpectFinished implements HandshakeState {
     const resumption = master.resumptionMasterSecret(io.transcript.current());
     master.wipe();
     io.complete();
-    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption });
+    const { config } = this.ctx;
+    const onTicket = (ticket: NewSessionTicket13, resumptionMasterSecret: Secret): void => {
+      // RFC 8446 §4.6.1: a lifetime of zero means "do not use"; more than 7 days is capped.
+      if (ticket.lifetime === 0) return;
+      io.newSession({
+        version: ProtocolVersion.TLSv1_3,
+        cipherSuite: suite.id,
+        secret: ticketPsk(io.provider, suite.hash, resumptionMasterSecret, ticket.nonce),
+        extendedMasterSecret: false,
+        issuedAt: config.now().getTime(),
+        lifetime: Math.min(ticket.lifetime, MAX_TICKET_LIFETIME),
+        ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
+        ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
+        peerCertificates: io.info.peerCertificates,
+        authorized: io.info.authorized,
+        ticket: ticket.ticket.slice(),
+        ageAdd: ticket.ageAdd,
+        maxEarlyData: ticket.maxEarlyDataSize ?? 0,
+      });
+    };
+    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption }, onTicket);
   }
 
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
-  private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13): void {
+  private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13, then: (io: HandshakeIO) => Next): Next {
     const config = this.ctx.config;
     for (const certificate of config.certificates) {
       const scheme = chooseSignatureScheme(config.signatureSchemes, request.signatureAlgorithms, certificate.key, true);
       if (!scheme) continue;
       io.send(buildCertificate13(request.requestContext, certificate.chain));
-      io.send(signCertificateVerify13(io, certificate, scheme, 'client'));
-      return;
+      return sendCertificateVerify13(io, certificate, scheme, 'client', then);
     }
     io.send(buildCertificate13(request.requestContext, []));
+    return then(io);
   }
 }

@@ -5,26 +5,30 @@ import type { ServerConfig } from '../../engine/config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readClientHello, type ClientHelloMessage } from '../../messages/client-hello.js';
 import { ProtocolVersion, versionName } from '../../protocol/constants.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { checkRetriedClientHello, respond13, type RetryContext } from './tls13.js';
+import { respond12 } from './tls12.js';
 
 export class ExpectClientHello implements HandshakeState {
   readonly kind = 'server-expect-client-hello';
 
   constructor(private readonly config: ServerConfig, private readonly retry?: RetryContext) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_hello');
     const hello = readClientHello(msg);
     if (this.retry) {
       checkRetriedClientHello(this.retry, hello);
-      return respond13(this.config, hello, io, this.retry);
+      return respond13(this.config, hello, io, this.retry.certificates, this.retry);
     }
     io.info.clientRandom = hello.random;
     if (hello.serverName !== undefined) io.info.serverName = hello.serverName;
     const version = chooseVersion(this.config, hello);
-    if (version === ProtocolVersion.TLSv1_3) return respond13(this.config, hello, io);
-    throw new TlsError('protocol_version', 'TLS 1.2 is not enabled on this server');
+    // Certificates for the name asked for (SNI); an application hook may answer asynchronously.
+    const config = this.config;
+    const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
+    return whenReady(certificates, 'certificate selection', (chosen, resumed) =>
+      version === ProtocolVersion.TLSv1_3 ? respond13(config, hello, resumed, chosen) : respond12(config, hello, resumed, chosen), io);
   }
 }
 

@@ -19,14 +19,23 @@ import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { buildServerHello } from '../../messages/server-hello.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
-import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion } from '../../protocol/constants.js';
+import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion, PskKeyExchangeMode } from '../../protocol/constants.js';
+import { cipherSuiteById } from '../../protocol/cipher-suites.js';
+import type { SignatureScheme } from '../../protocol/signature-schemes.js';
+import type { CertifiedKey } from '../../engine/config.js';
+import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
+import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
+import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
+import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
+import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
+import { writeCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import type { NamedGroup } from '../../protocol/groups.js';
 import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
-import { authenticatePeerChain, signCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
-import { EarlySecret, computeFinished, verifyFinished, type MasterSecret } from '../key-schedule.js';
+import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState } from '../state.js';
+import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { ExpectClientHello } from './expect-client-hello.js';
@@ -36,6 +45,7 @@ export interface RetryContext {
   readonly firstHello: ClientHelloMessage;
   readonly suite: CipherSuite;
   readonly group: NamedGroup;
+  readonly certificates: readonly CertifiedKey[];
 }
 
 /** RFC 8446 §4.1.2: the second ClientHello must be the first with only the allowed changes. */
@@ -68,7 +78,9 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
   if ((hello.supportedGroups === undefined) !== (hello.keyShares === undefined)) {
     throw new TlsError('missing_extension', 'client_hello has one of supported_groups and key_share without the other');
   }
-  if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
+  // RFC 8446 §4.2.9: a PSK offer comes with psk_key_exchange_modes.
+  if (hello.preSharedKey && !hello.pskModes) throw new TlsError('missing_extension', 'client_hello offers a PSK without psk_key_exchange_modes');
+  if (!hello.signatureAlgorithms && !hello.preSharedKey) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
   if (!hello.supportedGroups) throw new TlsError('missing_extension', 'client_hello has no supported_groups (and we need a key exchange)');
   // RFC 8446 §4.2.8: every share must be for a group listed in supported_groups.
   for (const share of hello.keyShares!) {
@@ -77,44 +89,77 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
 }
 
 /** The server's whole first flight, or a HelloRetryRequest. */
-export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, retry?: RetryContext): HandshakeState {
+export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry?: RetryContext): Next {
   checkTls13Hello(hello);
-  const suite = retry?.suite ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
+  const candidate = pskCandidate(config, hello);
+  const candidateHash = candidate ? cipherSuiteById(candidate.session.cipherSuite)?.hash : undefined;
+  // A resumable ticket steers the choice to a suite with its hash (RFC 8446 §4.2.11).
+  const suite = retry?.suite
+    ?? config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.hash === candidateHash && hello.cipherSuites.includes(s.id))
+    ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
   const { group, haveShare } = retry
     ? { group: retry.group, haveShare: true }
     : chooseGroup(config.groups, hello.supportedGroups!, hello.keyShares!.map((s) => s.group));
-  const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
-  const { certificate, scheme } = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms!, true);
   const alpn = chooseAlpn(config.alpnProtocols, hello.alpn);
   io.info.version = 'TLSv1.3';
   io.info.cipherSuite = suite;
   io.info.group = group;
 
-  if (!haveShare) return helloRetryRequest(config, hello, io, suite, group);
+  if (!haveShare) return helloRetryRequest(config, hello, io, suite, group, certificates);
   if (!retry) io.transcript.setHash(suite.hash);
+  // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
+  const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
+  if (psk) checkBinder(io.provider, suite.hash, psk.session.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder);
   io.transcript.add(hello.raw);
+  const earlyData = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
+  const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
+  const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
+  if (hello.earlyData) {
+    io.info.earlyData = earlyData ? 'accepted' : 'rejected';
+    // RFC 8446 §4.2.10: rejected 0-RTT records are skipped, up to the most we would have accepted.
+    if (!earlyData) io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
+  }
+  let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
+  if (!psk) {
+    if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
+    authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
+  } else {
+    io.info.resumed = true;
+    io.info.peerCertificates = psk.session.peerCertificates;
+    io.info.authorized = psk.session.authorized;
+  }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
+  // Randomness in ServerHello field order (random, then key share): recorded pools replay (RFC 8448).
+  const random = io.provider.randomBytes(32);
   const share = io.provider.generateKeyShare(group.name);
   const shared = share.agree(clientShare.keyExchange);
   io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: clientShare.keyExchange.length });
 
+  // RFC 8446 §4.2: any order is valid; ours is RFC 8448's (key_share first), so the traces replay.
   const extensions: Extension[] = [
-    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: share.publicKey })) },
+    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
   ];
-  io.send(buildServerHello({ random: io.provider.randomBytes(32), sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
-  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: false });
+  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
+  io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
+  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
   // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
   if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
 
   const helloHash = io.transcript.current();
-  const handshakeSecret = new EarlySecret(io.provider, suite.hash).toHandshakeSecret(shared);
+  const handshakeSecret = early.toHandshakeSecret(shared);
   shared.wipe();
   const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
   const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
   installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'server', 'handshake');
-  installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
+  // With 0-RTT accepted, the client's early keys come first; its handshake keys follow EndOfEarlyData.
+  if (earlyTrafficSecret) {
+    installTrafficSecret(io, suite, earlyTrafficSecret, 'client', 'server', 'early');
+    io.acceptEarlyData(config.maxEarlyData);
+  } else {
+    installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
+  }
 
   const encrypted: Extension[] = [];
   if (alpn) {
@@ -123,53 +168,79 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   }
   // RFC 6066 §3: an empty server_name tells the client its name was used.
   if (hello.serverName !== undefined) encrypted.push({ type: E.server_name, body: new Uint8Array(0) });
+  if (earlyData) encrypted.push({ type: E.early_data, body: new Uint8Array(0) });
+  if (hello.recordSizeLimit !== undefined) {
+    // RFC 8449 §4: answer with ours; each side then sends no more than the other asked for.
+    const ours = config.recordSizeLimit ?? 16385;
+    encrypted.push({ type: E.record_size_limit, body: encode((w) => w.u16(ours)) });
+    io.setSendLimit(Math.min(hello.recordSizeLimit, 16385) - 1);
+    io.setReceiveLimit(ours - 1);
+  }
   io.send(buildEncryptedExtensions(encrypted));
   io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: hello.serverName !== undefined });
 
-  if (config.requestCert) {
+  // RFC 8446 §4.3.2: no certificate request (nor certificate) in a PSK handshake.
+  const requestCert = config.requestCert && !psk;
+  if (requestCert) {
     io.send(buildCertificateRequest13({ requestContext: new Uint8Array(0), signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id) }));
   }
-  io.send(buildCertificate13(new Uint8Array(0), certificate.chain));
-  io.step({ step: 'certificate', side: 'server', subjects: [], count: certificate.chain.length });
-  io.send(signCertificateVerify13(io, certificate, scheme, 'server'));
-  io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
-  io.send(buildFinished(computeFinished(io.provider, suite.hash, serverHandshakeSecret, io.transcript.current())));
-  io.step({ step: 'finished', side: 'server', verified: true });
+  const finish = (resumed: HandshakeIO): Next => {
+    resumed.send(buildFinished(computeFinished(resumed.provider, suite.hash, serverHandshakeSecret, resumed.transcript.current())));
+    resumed.step({ step: 'finished', side: 'server', verified: true });
 
-  // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
-  const serverFinishedHash = io.transcript.current();
-  const master = handshakeSecret.toMasterSecret();
-  const clientApp = master.clientTrafficSecret(serverFinishedHash);
-  const serverApp = master.serverTrafficSecret(serverFinishedHash);
-  io.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
-  installTrafficSecret(io, suite, serverApp, 'server', 'server', 'application');
-  serverHandshakeSecret.wipe();
+    // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
+    const serverFinishedHash = resumed.transcript.current();
+    const master = handshakeSecret.toMasterSecret();
+    const clientApp = master.clientTrafficSecret(serverFinishedHash);
+    const serverApp = master.serverTrafficSecret(serverFinishedHash);
+    resumed.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
+    installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
+    serverHandshakeSecret.wipe();
 
-  const ctx: Server13Context = { config, suite, master, clientHandshakeSecret, clientApp, serverApp };
-  return config.requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+    const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
+    if (earlyData) return new ExpectEndOfEarlyData(ctx);
+    return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+  };
+  if (!authentication) return finish(io);
+  const { certificate, scheme } = authentication;
+  // RFC 8446 §4.4.2.1: the OCSP response rides in the leaf's entry, when the client asked for one.
+  const stapled = hello.statusRequest && certificate.ocspResponse
+    ? [{ type: E.status_request, body: encode((w) => writeCertificateStatusBody(w, certificate.ocspResponse!)) }]
+    : [];
+  io.send(buildCertificate13(new Uint8Array(0), certificate.chain, stapled));
+  io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
+  return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
+    resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+    return finish(resumed);
+  });
 }
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
-function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup): HandshakeState {
+function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[]): HandshakeState {
   io.transcript.setHash(suite.hash);
   io.transcript.add(hello.raw);
   io.transcript.replaceWithMessageHash();
-  const extensions: Extension[] = [
-    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
-    { type: E.key_share, body: encode((w) => writeKeyShareRetry(w, group.id)) },
-  ];
+  // In RFC 8448 §5's order: key_share, cookie, supported_versions.
+  const extensions: Extension[] = [{ type: E.key_share, body: encode((w) => writeKeyShareRetry(w, group.id)) }];
   if (hello.cookie) {
     const cookie = hello.cookie;
     extensions.push({ type: E.cookie, body: encode((w) => writeCookie(w, cookie)) });
   }
+  extensions.push({ type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) });
   io.send(buildServerHello({ random: HELLO_RETRY_REQUEST_RANDOM, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
   io.step({ step: 'hello-retry-request', group: group.name, cookie: false });
+  if (hello.earlyData) {
+    // RFC 8446 §4.2.10: after a HelloRetryRequest, the client's 0-RTT records are skipped.
+    io.info.earlyData = 'rejected';
+    io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
+  }
   if (hello.sessionId.length > 0) io.sendChangeCipherSpec();
-  return new ExpectClientHello(config, { firstHello: hello, suite, group });
+  return new ExpectClientHello(config, { firstHello: hello, suite, group, certificates });
 }
 
 interface Server13Context {
   readonly config: ServerConfig;
+  readonly hello: ClientHelloMessage;
   readonly suite: CipherSuite;
   readonly master: MasterSecret;
   readonly clientHandshakeSecret: Secret;
@@ -177,15 +248,46 @@ interface Server13Context {
   readonly serverApp: Secret;
 }
 
+/** RFC 8446 §4.5: 0-RTT data flows until EndOfEarlyData; then the client's handshake keys. */
+class ExpectEndOfEarlyData implements HandshakeState {
+  readonly kind = 'server-expect-end-of-early-data';
+  constructor(private readonly ctx: Server13Context) {}
+
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
+    expect(msg, 'end_of_early_data');
+    readEndOfEarlyData(msg);
+    io.transcript.add(msg.raw);
+    io.acceptEarlyData(undefined);
+    installTrafficSecret(io, this.ctx.suite, this.ctx.clientHandshakeSecret, 'client', 'server', 'handshake');
+    return new ExpectClientFinished(this.ctx);
+  }
+}
+
+/**
+ * RFC 8446 §4.2.10, §8: we take 0-RTT only on the ticket's first use, with the same suite and
+ * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours.
+ */
+function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO): boolean {
+  const session = psk.session;
+  if (!hello.earlyData || config.maxEarlyData === 0 || (session.maxEarlyData ?? 0) === 0) return false;
+  if (suite.id !== session.cipherSuite) return false;
+  if ((alpn ? ascii(alpn) : undefined) !== session.alpnProtocol) return false;
+  const now = config.now().getTime();
+  const clientAge = ticketAgeFrom(psk.obfuscatedAge, session.ageAdd ?? 0);
+  if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return false;
+  const digest = io.provider.hash('sha256', psk.identity);
+  return config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000, now);
+}
+
 class ExpectClientCertificate implements HandshakeState {
   readonly kind = 'server-expect-client-certificate';
   constructor(private readonly ctx: Server13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
     const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (cert.requestContext.length !== 0) throw illegalParameter('client certificate has a request context we did not send');
-    io.step({ step: 'certificate', side: 'client', subjects: [], count: cert.entries.length });
+    io.step({ step: 'certificate', side: 'client', certificates: cert.entries.map((e) => e.certData) });
     if (cert.entries.length === 0) {
       // RFC 8446 §4.4.2.4: no certificate; we may go on or abort with certificate_required.
       if (this.ctx.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
@@ -193,9 +295,10 @@ class ExpectClientCertificate implements HandshakeState {
       io.transcript.add(msg.raw);
       return new ExpectClientFinished(this.ctx);
     }
-    const key = authenticatePeerChain(io, this.ctx.config, cert.entries.map((e) => e.certData), 'client', undefined);
-    io.transcript.add(msg.raw);
-    return new ExpectClientCertificateVerify(this.ctx, key);
+    return authenticatePeerChain(io, this.ctx.config, cert.entries.map((e) => e.certData), 'client', undefined, (key, resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectClientCertificateVerify(this.ctx, key);
+    });
   }
 }
 
@@ -203,7 +306,7 @@ class ExpectClientCertificateVerify implements HandshakeState {
   readonly kind = 'server-expect-client-certificate-verify';
   constructor(private readonly ctx: Server13Context, private readonly key: PublicKey) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, readCertificateVerify(msg), this.key, 'client');
     io.transcript.add(msg.raw);
@@ -215,7 +318,7 @@ class ExpectClientFinished implements HandshakeState {
   readonly kind = 'server-expect-client-finished';
   constructor(private readonly ctx: Server13Context) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite } = this.ctx;
     const verifyData = readFinished(msg, hashLength[suite.hash]);
@@ -229,7 +332,73 @@ class ExpectClientFinished implements HandshakeState {
     const resumption = this.ctx.master.resumptionMasterSecret(io.transcript.current());
     this.ctx.master.wipe();
     io.complete();
-    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp, resumptionMasterSecret: resumption });
+    sendTickets(io, this.ctx, resumption);
+    resumption.wipe();
+    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp });
   }
 }
 
+
+interface PskCandidate {
+  readonly session: SessionState;
+  readonly identity: Uint8Array;
+  readonly obfuscatedAge: number;
+  readonly binder: Uint8Array;
+  readonly bindersLength: number;
+}
+
+/** Rejected 0-RTT we skip even when we never offer early data (a client may hold an old ticket). */
+const DEFAULT_EARLY_DATA_SKIP = 16384;
+
+/** The session behind the client's first PSK identity, if it is one of our tickets we may resume. */
+function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandidate | undefined {
+  const offered = hello.preSharedKey;
+  // We resume only with a fresh (EC)DHE exchange, psk_dhe_ke (RFC 8446 §4.2.9).
+  if (!offered || !config.ticketKeyring || !hello.pskModes!.includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  const now = config.now().getTime();
+  const sealed = config.ticketKeyring.open(offered.identities[0]!.identity, now);
+  if (!sealed) return undefined;
+  let session: SessionState;
+  try {
+    session = decodeSession(sealed);
+  } catch {
+    return undefined;
+  }
+  if (session.version !== ProtocolVersion.TLSv1_3 || !sessionIsFresh(session, now)) return undefined;
+  if (session.serverName !== hello.serverName) return undefined;
+  if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
+  const first = offered.identities[0]!;
+  return { session, identity: first.identity, obfuscatedAge: first.obfuscatedTicketAge, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
+}
+
+/** RFC 8446 §4.6.1: tickets after the handshake, each standing for its own PSK. */
+function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecret: Secret): void {
+  const { config, hello, suite } = ctx;
+  if (!config.ticketKeyring || config.ticketCount === 0 || !hello.pskModes?.includes(PskKeyExchangeMode.psk_dhe_ke)) return;
+  const now = config.now().getTime();
+  const lifetime = Math.min(config.sessionTimeout, MAX_TICKET_LIFETIME);
+  for (let i = 0; i < config.ticketCount; i++) {
+    const nonce = Uint8Array.of(i);
+    const ageAdd = new DataView(io.provider.randomBytes(4).buffer).getUint32(0);
+    const psk = ticketPsk(io.provider, suite.hash, resumptionMasterSecret, nonce);
+    const state = encodeSession({
+      version: ProtocolVersion.TLSv1_3,
+      cipherSuite: suite.id,
+      secret: psk,
+      extendedMasterSecret: false,
+      issuedAt: now,
+      lifetime,
+      ...(hello.serverName !== undefined ? { serverName: hello.serverName } : {}),
+      ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
+      peerCertificates: io.info.peerCertificates,
+      authorized: io.info.authorized,
+      ageAdd,
+      ...(config.maxEarlyData > 0 ? { maxEarlyData: config.maxEarlyData } : {}),
+    });
+    psk.wipe();
+    io.send(buildNewSessionTicket13({
+      lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now),
+      ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
+    }));
+  }
+}

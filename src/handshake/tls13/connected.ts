@@ -7,7 +7,7 @@ import { readNewSessionTicket13, type NewSessionTicket13 } from '../../messages/
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
 import { nextTrafficSecret } from '../key-schedule.js';
-import type { HandshakeIO, HandshakeState } from '../state.js';
+import type { HandshakeIO, HandshakeState, Next } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
@@ -28,7 +28,7 @@ export class Connected13 implements ConnectedState {
     private readonly onTicket?: (ticket: NewSessionTicket13, resumptionMasterSecret: Secret) => void,
   ) {}
 
-  handle(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     switch (msg.type) {
       case HandshakeType.key_update:
         return this.receiveKeyUpdate(msg, io);

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The `tlskit` command line: `tlskit <command> [arguments]`. A command is one row in `commands`;
+// its module loads only when it runs, so a heavy command does not slow the others down.
+import { ExitCode, type CommandIo, type CommandRunner } from './command.js';
+
+interface CommandEntry {
+  /** One line for the usage listing. */
+  readonly summary: string;
+  readonly load: () => Promise<CommandRunner>;
+}
+
+const commands: Readonly<Record<string, CommandEntry>> = {
+  demo: {
+    summary: 'a server and a client on 127.0.0.1: a real handshake, each step printed',
+    load: async () => (await import('./commands/demo.js')).runDemo,
+  },
+  cert: {
+    summary: 'issue a development certificate from a local CA (like mkcert)',
+    load: async () => (await import('./commands/cert.js')).runCert,
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `Usage: tlskit <command> [arguments]\n\nCommands:\n${rows.join('\n')}\n\nRun 'tlskit <command> --help' for a command's arguments.\n`;
+}
+
+async function main(argv: string[], io: CommandIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr.write(usage());
+    return ExitCode.usage;
+  }
+  if (name === '-h' || name === '--help' || name === 'help') {
+    io.stdout.write(usage());
+    return ExitCode.ok;
+  }
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!command) {
+    io.stderr.write(`tlskit: unknown command '${name}'\n\n${usage()}`);
+    return ExitCode.usage;
+  }
+  const run = await command.load();
+  return run(rest, io);
+}
+
+process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });

@@ -1,0 +1,124 @@
+// Names as a user types them (DNS names, wildcards, IP literals, e-mail addresses, URIs), sorted
+// into the GeneralName choice each belongs to, and IP addresses and CIDR ranges as the octets
+// subjectAltName and nameConstraints carry.
+import { domainToASCII } from 'node:url';
+
+/** subjectAltName entries by GeneralName choice (RFC 5280 §4.2.1.6). */
+export interface SubjectAltNames {
+  readonly dns?: readonly string[];
+  /** IPv4 or IPv6 literals. */
+  readonly ip?: readonly string[];
+  readonly email?: readonly string[];
+  readonly uri?: readonly string[];
+}
+
+function parseIpv4(text: string): Uint8Array | null {
+  // Dotted quad only, and no leading zeros: '010' reads as octal to some parsers.
+  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(text);
+  if (!m) return null;
+  const octets = m.slice(1).map(Number);
+  return octets.every((o) => o <= 255) ? Uint8Array.from(octets) : null;
+}
+
+/** RFC 4291 §2.2 text forms: eight groups, one '::' for a run of zero groups, a dotted-quad tail. */
+function parseIpv6(text: string): Uint8Array | null {
+  const halves = text.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (part: string, mayEndInIpv4: boolean): number[] | null => {
+    if (part === '') return [];
+    const groups: number[] = [];
+    const fields = part.split(':');
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i]!;
+      if (mayEndInIpv4 && i === fields.length - 1 && field.includes('.')) {
+        const v4 = parseIpv4(field);
+        if (!v4) return null;
+        groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+      } else if (/^[0-9A-Fa-f]{1,4}$/.test(field)) {
+        groups.push(parseInt(field, 16));
+      } else {
+        return null;
+      }
+    }
+    return groups;
+  };
+  const head = groupsOf(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
+  if (!head || !tail) return null;
+  // Without '::' all eight groups are written; with it, it stands for at least one zero group.
+  if (halves.length === 1 ? head.length !== 8 : head.length + tail.length > 7) return null;
+  const groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
+  return out;
+}
+
+/** The 4 or 16 octets of an IPv4 or IPv6 literal (no zone, no brackets), or null. */
+export function parseIpAddress(text: string): Uint8Array | null {
+  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
+}
+
+/**
+ * 'address/prefix' as a name constraint's iPAddress: the address followed by its mask, 8 octets
+ * for IPv4 and 32 for IPv6 (RFC 5280 §4.2.1.10). Bits beyond the prefix must be zero.
+ */
+export function parseCidr(text: string): Uint8Array {
+  const slash = text.lastIndexOf('/');
+  const address = slash < 0 ? null : parseIpAddress(text.slice(0, slash));
+  const prefixText = text.slice(slash + 1);
+  const prefix = /^(0|[1-9]\d*)$/.test(prefixText) ? Number(prefixText) : NaN;
+  if (!address || !(prefix <= address.length * 8)) throw new TypeError(`'${text}' is not an IP range in CIDR form (address/prefix)`);
+  const mask = new Uint8Array(address.length);
+  for (let bit = 0; bit < prefix; bit++) mask[bit >> 3] |= 0x80 >> (bit & 7);
+  if (address.some((octet, i) => (octet & ~mask[i]!) !== 0)) throw new TypeError(`'${text}' has address bits set beyond its /${prefix} prefix`);
+  return Uint8Array.from([...address, ...mask]);
+}
+
+/**
+ * A DNS name as a dNSName holds it: ASCII (internationalised labels become A-labels), lower
+ * case, no trailing dot. A wildcard is only a whole leftmost label '*' over at least two
+ * more labels (RFC 6125 §7.2 advice; what browsers accept).
+ */
+export function normaliseDnsName(name: string): string {
+  const wildcard = name.startsWith('*.');
+  const rest = wildcard ? name.slice(2) : name;
+  const ascii = /^[\x00-\x7f]*$/.test(rest) ? rest.toLowerCase() : domainToASCII(rest);
+  const labels = ascii.split('.');
+  const valid =
+    ascii.length > 0 && ascii.length <= 253 &&
+    labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) &&
+    (!wildcard || labels.length >= 2);
+  if (!valid) throw new TypeError(`'${name}' is not a valid DNS name${wildcard ? ' under a wildcard' : ''}`);
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+const uriScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/**
+ * Sorts names into subjectAltName choices: IP literals to iPAddress, 'user@host' to rfc822Name,
+ * 'scheme:...' to uniformResourceIdentifier, everything else to dNSName (validated).
+ */
+export function subjectAltNamesFor(names: readonly string[]): Required<SubjectAltNames> {
+  const dns: string[] = [];
+  const ip: string[] = [];
+  const email: string[] = [];
+  const uri: string[] = [];
+  for (const name of names) {
+    if (parseIpAddress(name)) {
+      ip.push(name);
+    } else if (name.includes('@') && !uriScheme.test(name)) {
+      const at = name.lastIndexOf('@');
+      if (at === 0 || /\s/.test(name)) throw new TypeError(`'${name}' is not a valid e-mail address`);
+      email.push(`${name.slice(0, at)}@${normaliseDnsName(name.slice(at + 1))}`);
+    } else if (uriScheme.test(name) && !/^[^:]+:\d+$/.test(name)) {
+      if (!URL.canParse(name)) throw new TypeError(`'${name}' is not a valid URI`);
+      uri.push(name);
+    } else {
+      dns.push(normaliseDnsName(name));
+    }
+  }
+  return { dns, ip, email, uri };
+}

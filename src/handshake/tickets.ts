@@ -1,0 +1,90 @@
+// Server-side session tickets (RFC 5077 §4's recommended construction, with an AEAD): a ticket is
+// key_name(16) || nonce(12) || AEAD(state) || tag, so any server holding the keys can resume it.
+// Keys rotate: new tickets use the current key; tickets under recent keys are still accepted.
+import type { CryptoProvider } from '../crypto/provider.js';
+import { Secret } from '../crypto/secret.js';
+import { constantTimeEqual, utf8 } from '../wire/bytes.js';
+
+const NAME_LENGTH = 16;
+const NONCE_LENGTH = 12;
+const TAG_LENGTH = 16;
+
+interface TicketKey {
+  readonly name: Uint8Array;
+  readonly key: Secret;
+  readonly createdAt: number;
+}
+
+export interface TicketKeyringOptions {
+  /**
+   * Application-supplied keys, e.g. shared by several servers: 48 bytes each, like node:tls's
+   * `ticketKeys` (16-byte name, 32 bytes of key material). The first one issues new tickets.
+   * Without them, random keys are made here and rotated every `rotationSeconds`.
+   */
+  readonly keys?: readonly Uint8Array[];
+  readonly rotationSeconds?: number;
+  /** How many retired keys still open tickets. */
+  readonly retainedKeys?: number;
+}
+
+export class TicketKeyring {
+  private keys: TicketKey[];
+  private readonly supplied: boolean;
+  private readonly rotationMs: number;
+  private readonly retained: number;
+
+  constructor(private readonly provider: CryptoProvider, options: TicketKeyringOptions = {}, now = Date.now()) {
+    this.rotationMs = (options.rotationSeconds ?? 12 * 3600) * 1000;
+    this.retained = options.retainedKeys ?? 2;
+    this.supplied = (options.keys?.length ?? 0) > 0;
+    this.keys = this.supplied ? options.keys!.map((k) => this.fromMaterial(k, now)) : [this.randomKey(now)];
+  }
+
+  private fromMaterial(material: Uint8Array, now: number): TicketKey {
+    if (material.length !== 48) throw new TypeError('ticket keys must be 48 bytes each');
+    // The 32 key bytes go through HKDF so that any well-mixed input makes a proper AEAD key.
+    const prk = this.provider.hkdfExtract('sha256', utf8('tlskit ticket key'), material.subarray(NAME_LENGTH));
+    const key = this.provider.hkdfExpand('sha256', prk, utf8('aes-256-gcm'), 32);
+    prk.wipe();
+    return { name: material.slice(0, NAME_LENGTH), key, createdAt: now };
+  }
+
+  private randomKey(now: number): TicketKey {
+    return { name: this.provider.randomBytes(NAME_LENGTH), key: new Secret(this.provider.randomBytes(32)), createdAt: now };
+  }
+
+  private rotate(now: number): void {
+    if (this.supplied || now - this.keys[0]!.createdAt < this.rotationMs) return;
+    this.keys = [this.randomKey(now), ...this.keys].slice(0, 1 + this.retained);
+  }
+
+  seal(state: Uint8Array, now: number): Uint8Array {
+    this.rotate(now);
+    const current = this.keys[0]!;
+    const nonce = this.provider.randomBytes(NONCE_LENGTH);
+    const chunks: Uint8Array[] = [current.name, nonce];
+    this.provider.createAead('aes-256-gcm', current.key).seal(nonce, current.name, [state], chunks);
+    let length = 0;
+    for (const c of chunks) length += c.length;
+    const ticket = new Uint8Array(length);
+    let at = 0;
+    for (const c of chunks) {
+      ticket.set(c, at);
+      at += c.length;
+    }
+    return ticket;
+  }
+
+  /** The state inside a ticket, or undefined if it is not ours, was tampered with, or its key is retired. */
+  open(ticket: Uint8Array, now: number): Uint8Array | undefined {
+    this.rotate(now);
+    if (ticket.length < NAME_LENGTH + NONCE_LENGTH + TAG_LENGTH) return undefined;
+    const name = ticket.subarray(0, NAME_LENGTH);
+    const key = this.keys.find((k) => constantTimeEqual(k.name, name));
+    if (!key) return undefined;
+    const nonce = ticket.subarray(NAME_LENGTH, NAME_LENGTH + NONCE_LENGTH);
+    const body = ticket.subarray(NAME_LENGTH + NONCE_LENGTH, ticket.length - TAG_LENGTH);
+    const tag = ticket.subarray(ticket.length - TAG_LENGTH);
+    return this.provider.createAead('aes-256-gcm', key.key).open(nonce, name, body, tag) ?? undefined;
+  }
+}

@@ -1,0 +1,160 @@
+// Certificate revocation lists (RFC 5280 §5): parsing, and the checks that make a CRL usable for
+// a given issuer (§6.3.3). CRLs are supplied by the caller; nothing is fetched.
+import { equalBytes, toHex } from '../wire/bytes.js';
+import { readSignatureAlgorithm, type SignatureAlgorithmIdentifier } from './algorithms.js';
+import { DerReader, Tag, contextTag, malformed, readTop } from './der.js';
+import { readExtensionList, type Extension } from './extensions.js';
+import { MAX_CRL_BYTES } from './limits.js';
+import { readName, type Name } from './name.js';
+import { ExtensionOid } from './oids.js';
+import { derBlocks } from './input.js';
+
+/** RFC 5280 §5.3.1: CRLReason. */
+export const CrlReason = {
+  unspecified: 0,
+  keyCompromise: 1,
+  cACompromise: 2,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  certificateHold: 6,
+  removeFromCRL: 8,
+  privilegeWithdrawn: 9,
+  aACompromise: 10,
+} as const;
+
+export interface RevokedCertificate {
+  readonly serialNumber: string;
+  readonly revocationDate: Date;
+  readonly reason?: number;
+}
+
+export interface Crl {
+  readonly der: Uint8Array;
+  readonly tbs: Uint8Array;
+  /** 1 or 2. */
+  readonly version: number;
+  readonly signatureAlgorithm: SignatureAlgorithmIdentifier;
+  readonly signature: Uint8Array;
+  readonly issuer: Name;
+  readonly thisUpdate: Date;
+  readonly nextUpdate?: Date;
+  /** Revoked entries by serial number (lower-case hex of the DER INTEGER content). */
+  readonly revoked: ReadonlyMap<string, RevokedCertificate>;
+  readonly extensions: readonly Extension[];
+  readonly authorityKeyIdentifier?: Uint8Array;
+  /** Why this CRL cannot be relied on, when it breaks a rule of RFC 5280 §5 we enforce. */
+  readonly defect?: string;
+}
+
+const WHAT = 'CRL';
+
+/** Parses a DER CRL. Throws TlsError('bad_certificate', 'CRL: ...') on malformed input. */
+export function parseCrl(der: Uint8Array): Crl {
+  // RFC 5280 §5.1: CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.
+  const list = readTop(der, WHAT, Tag.SEQUENCE, 'CertificateList', MAX_CRL_BYTES);
+  const tbs = list.element('tbsCertList', Tag.SEQUENCE);
+  const signatureAlgorithm = readSignatureAlgorithm(list, 'signatureAlgorithm');
+  const signatureBits = list.bitString('signatureValue');
+  list.done('CertificateList');
+  if (signatureBits.unusedBits !== 0) throw malformed(WHAT, 'signatureValue is not a whole number of bytes');
+
+  const t = new DerReader(tbs, WHAT).sequence('tbsCertList');
+  // RFC 5280 §5.1.2.1: version is v2 (1) when present, absent for v1.
+  let version = 1;
+  if (t.peekTag() === Tag.INTEGER) {
+    const v = t.smallInteger('version');
+    if (v !== 1) throw malformed(WHAT, `version ${v + 1} is not v2`);
+    version = 2;
+  }
+  const inner = readSignatureAlgorithm(t, 'signature');
+  // RFC 5280 §5.1.1.2: the inner and outer signature algorithms are identical.
+  if (!equalBytes(inner.der, signatureAlgorithm.der)) throw malformed(WHAT, 'signatureAlgorithm does not match the signature field of tbsCertList');
+  const issuer = readName(t, 'issuer');
+  const thisUpdate = t.time('thisUpdate');
+  const nextUpdate = t.peekTag() === Tag.UTCTime || t.peekTag() === Tag.GeneralizedTime ? t.time('nextUpdate') : undefined;
+  const revoked = new Map<string, RevokedCertificate>();
+  let defect: string | undefined;
+  const entries = t.optional(Tag.SEQUENCE, 'revokedCertificates');
+  if (entries) {
+    while (!entries.atEnd) {
+      const entry = entries.sequence('revokedCertificates entry');
+      const serialNumber = toHex(entry.integerBytes('userCertificate'));
+      const revocationDate = entry.time('revocationDate');
+      let reason: number | undefined;
+      if (!entry.atEnd) {
+        for (const ext of readExtensionList(entry, 'crlEntryExtensions')) {
+          if (ext.oid === ExtensionOid.reasonCode) {
+            const r = new DerReader(ext.value, WHAT);
+            reason = r.smallInteger('reasonCode', Tag.ENUMERATED);
+            r.done('reasonCode');
+          } else if (ext.critical && ext.oid !== ExtensionOid.invalidityDate) {
+            // RFC 5280 §5.3: an unrecognised critical entry extension (certificateIssuer of an
+            // indirect CRL, for one) means we cannot tell what the entry covers.
+            defect ??= `entry extension ${ext.oid} is critical and not supported`;
+          }
+        }
+      }
+      entry.done('revokedCertificates entry');
+      revoked.set(serialNumber, reason === undefined ? { serialNumber, revocationDate } : { serialNumber, revocationDate, reason });
+    }
+  }
+  let extensions: Extension[] = [];
+  const extField = t.optional(contextTag(0, true), 'crlExtensions');
+  if (extField) {
+    if (version !== 2) throw malformed(WHAT, 'crlExtensions in a v1 CRL');
+    extensions = readExtensionList(extField, 'crlExtensions');
+    extField.done('crlExtensions');
+  }
+  t.done('tbsCertList');
+
+  let authorityKeyIdentifier: Uint8Array | undefined;
+  let crlNumber: Extension | undefined;
+  for (const ext of extensions) {
+    switch (ext.oid) {
+      case ExtensionOid.crlNumber: {
+        crlNumber = ext;
+        const r = new DerReader(ext.value, WHAT);
+        r.integerBytes('cRLNumber');
+        r.done('cRLNumber');
+        break;
+      }
+      case ExtensionOid.authorityKeyIdentifier: {
+        const r = new DerReader(ext.value, WHAT).sequence('authorityKeyIdentifier');
+        if (r.peekTag() === contextTag(0, false)) authorityKeyIdentifier = r.value(contextTag(0, false), 'keyIdentifier');
+        r.rest();
+        break;
+      }
+      case ExtensionOid.deltaCrlIndicator:
+        defect ??= 'delta CRLs are not supported';
+        break;
+      case ExtensionOid.issuingDistributionPoint:
+        // RFC 5280 §5.2.5: a partitioned or indirect scope we do not evaluate.
+        defect ??= 'CRLs with an issuing distribution point are not supported';
+        break;
+      default:
+        if (ext.critical) defect ??= `extension ${ext.oid} is critical and not supported`;
+    }
+  }
+  // RFC 5280 §5.2.3: conforming CRL issuers include cRLNumber, marked non-critical.
+  if (!crlNumber) defect ??= 'it has no cRLNumber extension';
+  else if (crlNumber.critical) defect ??= 'its cRLNumber extension is marked critical';
+
+  return {
+    der, tbs, version, signatureAlgorithm, signature: signatureBits.bytes, issuer, thisUpdate,
+    ...(nextUpdate ? { nextUpdate } : {}),
+    revoked, extensions,
+    ...(authorityKeyIdentifier ? { authorityKeyIdentifier } : {}),
+    ...(defect ? { defect } : {}),
+  };
+}
+
+/** CRLs from PEM text ("X509 CRL" blocks) or DER, one or many, as the `crl` option of node:tls takes them. */
+export function readCrls(input: string | Uint8Array | readonly (string | Uint8Array)[]): Crl[] {
+  const items = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
+  const out: Crl[] = [];
+  for (const item of items) {
+    for (const der of derBlocks(item, 'X509 CRL')) out.push(parseCrl(der));
+  }
+  return out;
+}
