@@ -1,43 +1,82 @@
 // RFC 8446 §5.1: handshake messages may be split across records and several may share one. This
-// joins fragments into whole messages, bounded by the largest message we accept.
+// joins fragments into whole messages, bounded by the largest message we accept. Fragments are kept
+// as a list and each byte is copied at most once, when its message is complete: joining on every
+// push would make a message sent one byte per record cost quadratic time.
 import { TlsError } from '../errors.js';
 import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../messages/handshake.js';
 import { handshakeTypeName } from '../protocol/constants.js';
 
 export class HandshakeReader {
-  private pending: Uint8Array | undefined;
+  /** Fragments from `head` on are unconsumed, in order; none is empty. */
+  private fragments: Uint8Array[] = [];
+  private head = 0;
+  private buffered = 0;
 
   constructor(private readonly maxMessageLength: number) {}
 
   /** Whether part of a message is buffered (a key change now would be unexpected_message). */
   get hasPartialMessage(): boolean {
-    return this.pending !== undefined && this.pending.length > 0;
+    return this.buffered > 0;
   }
 
   push(fragment: Uint8Array): void {
-    this.pending = this.pending === undefined || this.pending.length === 0 ? fragment : join(this.pending, fragment);
+    if (fragment.length === 0) return;
+    this.fragments.push(fragment);
+    this.buffered += fragment.length;
   }
 
   /** The next whole message, or undefined if more fragments are needed. */
   next(): HandshakeMessage | undefined {
-    const buf = this.pending;
-    if (buf === undefined || buf.length < HANDSHAKE_HEADER_LENGTH) return undefined;
-    const type = buf[0]!;
-    const length = (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!;
+    if (this.buffered < HANDSHAKE_HEADER_LENGTH) return undefined;
+    const type = this.byteAt(0);
+    const length = (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3);
     if (length > this.maxMessageLength) {
       throw new TlsError('illegal_parameter', `peer sent a ${handshakeTypeName(type)} of ${length} bytes, more than the ${this.maxMessageLength} we accept`);
     }
     const total = HANDSHAKE_HEADER_LENGTH + length;
-    if (buf.length < total) return undefined;
-    const raw = buf.subarray(0, total);
-    this.pending = buf.length === total ? undefined : buf.subarray(total);
+    if (this.buffered < total) return undefined;
+    const raw = this.take(total);
     return { type, body: raw.subarray(HANDSHAKE_HEADER_LENGTH), raw };
   }
-}
 
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
+  /** Byte `i` of the buffered data (i < 4: only the first few fragments are visited). */
+  private byteAt(i: number): number {
+    for (let k = this.head; k < this.fragments.length; k++) {
+      const f = this.fragments[k]!;
+      if (i < f.length) return f[i]!;
+      i -= f.length;
+    }
+    throw new RangeError('byteAt beyond buffered data');
+  }
+
+  /** The first n buffered bytes: a view when one fragment holds them, else one copy. */
+  private take(n: number): Uint8Array {
+    this.buffered -= n;
+    const first = this.fragments[this.head]!;
+    let out: Uint8Array;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      this.consume(first, n);
+    } else {
+      out = new Uint8Array(n);
+      for (let at = 0; at < n; ) {
+        const f = this.fragments[this.head]!;
+        const count = Math.min(f.length, n - at);
+        out.set(f.subarray(0, count), at);
+        at += count;
+        this.consume(f, count);
+      }
+    }
+    if (this.head === this.fragments.length) {
+      this.fragments = [];
+      this.head = 0;
+    }
+    return out;
+  }
+
+  /** Drops `count` bytes from the front of the head fragment `f`. */
+  private consume(f: Uint8Array, count: number): void {
+    if (count === f.length) this.head++;
+    else this.fragments[this.head] = f.subarray(count);
+  }
 }

@@ -6,6 +6,10 @@ import { createHash } from 'node:crypto';
 import type { CryptoProvider, GroupName, KeyShare } from '../../src/crypto/provider.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 
+// Importing a private key is the slow part of a share, and replays ask for the same ones again and
+// again; shares are stateless (agree() only reads the private key), so they can be reused.
+const shareCache = new Map<string, KeyShare>();
+
 const privateKeyLength: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66, X25519MLKEM768: 64 };
 
 export function deterministicProvider(seed: string): CryptoProvider {
@@ -26,7 +30,13 @@ export function deterministicProvider(seed: string): CryptoProvider {
     generateKeyShare(group: GroupName): KeyShare {
       const priv = randomBytes(privateKeyLength[group]);
       if (group === 'secp521r1') priv[0]! &= 0x01; // below the group order
-      return base.keyShareFromPrivate(group, priv);
+      const key = `${group}/${Buffer.from(priv).toString('hex')}`;
+      let share = shareCache.get(key);
+      if (!share) {
+        share = base.keyShareFromPrivate(group, priv);
+        shareCache.set(key, share);
+      }
+      return share;
     },
   });
 }

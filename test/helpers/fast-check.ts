@@ -1,13 +1,14 @@
 // fast-check settings shared by property tests: bounded runs, and a seed that is printed so a failure
-// can be replayed (TLSKIT_FC_SEED=<seed> npm test). fast-check's own failure message repeats the seed
+// can be replayed (TLSKIT_FC_SEED=<seed> npm test); TLSKIT_FC_RUNS=<n> runs longer hunts. fast-check's own failure message repeats the seed
 // and the counterexample's path; failing seeds become ordinary tests.
 import type { Parameters } from 'fast-check';
 
 export function fcParameters<T>(numRuns: number): Parameters<T> {
   const fromEnv = process.env.TLSKIT_FC_SEED;
   const seed = fromEnv !== undefined ? Number(fromEnv) : (Date.now() ^ (Math.random() * 0x100000000)) | 0;
+  const runsFromEnv = process.env.TLSKIT_FC_RUNS;
   return {
-    numRuns,
+    numRuns: runsFromEnv !== undefined ? Number(runsFromEnv) : numRuns,
     seed,
     endOnFailure: true,
     reporter: (details) => {
