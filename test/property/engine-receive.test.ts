@@ -13,6 +13,8 @@ import type { Connection } from '../../src/engine/connection.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import type { ConnectionHandlers, TlsEvent } from '../../src/engine/events.js';
 import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../src/engine/options.js';
+
+const CLASSIC_GROUPS = 'X25519:P-256:P-384';
 import type { ClientConfig, ServerConfig } from '../../src/engine/config.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 import { TlsError } from '../../src/errors.js';
@@ -62,8 +64,10 @@ function configsFor(scenario: Scenario): { client: ClientConfig; server: ServerC
   let c = configCache.get(scenario.name);
   if (!c) {
     c = {
-      client: resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id().certDer), ...scenario.client }, nodeCryptoProvider),
-      server: resolveServerOptions({ key: id().keyPem, cert: id().certPem, ...scenario.server }, nodeCryptoProvider),
+      // Classic groups: ML-KEM encapsulation draws its own randomness, so a X25519MLKEM768
+      // handshake cannot be recorded once and replayed byte for byte.
+      client: resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id().certDer), ecdhCurve: CLASSIC_GROUPS, ...scenario.client }, nodeCryptoProvider),
+      server: resolveServerOptions({ key: id().keyPem, cert: id().certPem, ecdhCurve: CLASSIC_GROUPS, ...scenario.server }, nodeCryptoProvider),
     };
     configCache.set(scenario.name, c);
   }
