@@ -95,6 +95,8 @@ export interface ServerConfig extends CommonConfig {
   readonly certificates: readonly CertifiedKey[];
   /** Ask the client for a certificate. */
   readonly requestCert: boolean;
+  /** DER names of the CAs we accept client certificates from, sent in CertificateRequest (RFC 8446 §4.2.4). */
+  readonly certificateAuthorities?: readonly Uint8Array[];
   /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
   readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[] | Promise<readonly CertifiedKey[]>;
   /** TLS 1.2 sessions by id; undefined disables session-id resumption. */

@@ -387,6 +387,26 @@ export class Connection implements HandshakeIO {
     });
   }
 
+  /**
+   * Server, TLS 1.3: ask the client for a certificate now (RFC 8446 §4.6.2). Only when the client
+   * offered post_handshake_auth; the outcome lands in info (peerCertificates, authorized).
+   */
+  requestClientCertificate(): void {
+    const state = this.state as Partial<{ requestCertificate(io: HandshakeIO): Next }>;
+    if (!this.isConnected || this.info.version !== 'TLSv1.3' || !state.requestCertificate) {
+      throw new TlsError('internal_error', 'a client certificate can be requested after a TLS 1.3 handshake only');
+    }
+    // A misuse is the caller's error, not the connection's: checked before anything is sent.
+    if (!this.canRequestClientCertificate) throw new TlsError('internal_error', 'the client did not offer post-handshake authentication, or a request is in progress');
+    const request = state.requestCertificate.bind(this.state);
+    this.guard(() => this.advance(request(this)));
+  }
+
+  /** Whether the client offered post-handshake authentication (server, TLS 1.3). */
+  get canRequestClientCertificate(): boolean {
+    return this.isConnected && (this.state as Partial<{ postHandshakeAuthOffered: boolean }>).postHandshakeAuthOffered === true;
+  }
+
   /** TLS 1.3: update our sending keys, and ask the peer to update theirs if requested. */
   updateKeys(requestPeerUpdate: boolean): void {
     if (!isConnected(this.state)) throw new TlsError('internal_error', 'key update before the handshake completed');

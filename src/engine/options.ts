@@ -9,8 +9,8 @@ import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
-import { X509Verifier } from './x509-verifier.js';
-import type { TrustStore } from '../x509/trust-store.js';
+import { X509Verifier, trustStoreFor } from './x509-verifier.js';
+import { TrustStore } from '../x509/trust-store.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring } from '../handshake/tickets.js';
 import { SingleUseTickets } from '../handshake/anti-replay.js';
@@ -303,6 +303,12 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
   };
 }
 
+/** The subject names of our trust anchors, for CertificateRequest's certificate_authorities. */
+function anchorNames(ca: NonNullable<CommonOptions['ca']>): Uint8Array[] {
+  const store = ca instanceof TrustStore ? ca : trustStoreFor(ca);
+  return store.anchors.map((a) => a.subject.der);
+}
+
 function sniCallbackSelector(callback: NonNullable<ServerOptions['SNICallback']>, defaults: readonly CertifiedKey[]) {
   return (serverName: string | undefined): readonly CertifiedKey[] | Promise<readonly CertifiedKey[]> => {
     if (serverName === undefined) return defaults; // like node: only called when the client sent a name
@@ -321,6 +327,7 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     certificates,
     ...(options.SNICallback ? { certificatesFor: sniCallbackSelector(options.SNICallback, certificates) } : {}),
     requestCert: options.requestCert === true,
+    ...(options.requestCert && options.ca !== undefined ? { certificateAuthorities: anchorNames(options.ca) } : {}),
     sessionTimeout: options.sessionTimeout ?? 300,
     ticketCount: options.ticketCount ?? 1,
     maxEarlyData: options.maxEarlyData ?? 0,

@@ -8,6 +8,7 @@ import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { checkPeerSignatureScheme } from './negotiation.js';
 import { whenReady, type HandshakeIO, type Next } from './state.js';
+import type { Transcript } from './transcript.js';
 
 /**
  * Validates the peer's chain, then continues with the leaf's public key. With rejectUnauthorized
@@ -52,10 +53,10 @@ export function signWith(
 
 /** RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far. */
 export function verifyCertificateVerify13(
-  io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client',
+  io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client', transcript: Transcript = io.transcript,
 ): SignatureScheme {
   const scheme = checkPeerSignatureScheme(signed.scheme, config.signatureSchemes, key, true);
-  const input = certificateVerifyInput(signer, io.transcript.current());
+  const input = certificateVerifyInput(signer, transcript.current());
   if (!io.provider.verify(key, scheme.algorithm, input, signed.signature)) {
     throw decryptError(`${signer} CertificateVerify signature (${scheme.name}) does not verify with the certificate's key`);
   }
@@ -66,10 +67,13 @@ export function verifyCertificateVerify13(
 /** RFC 8446 §4.4.3: our CertificateVerify over the transcript so far, then `then`. */
 export function sendCertificateVerify13(
   io: HandshakeIO, certificate: CertifiedKey, scheme: SignatureScheme, signer: 'server' | 'client', then: (io: HandshakeIO) => Next,
+  transcript?: Transcript,
 ): Next {
-  const input = certificateVerifyInput(signer, io.transcript.current());
+  const input = certificateVerifyInput(signer, (transcript ?? io.transcript).current());
   return signWith(io, certificate, scheme.algorithm, input, (signature, resumed) => {
-    resumed.send(buildCertificateVerify(scheme.id, signature));
+    const sent = resumed.send(buildCertificateVerify(scheme.id, signature));
+    // After the handshake the connection keeps no transcript: the caller's (post-handshake) one takes it.
+    transcript?.add(sent.raw);
     return then(resumed);
   });
 }

@@ -6,7 +6,8 @@ import { cipherSuiteName } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
 import { signatureSchemeById, schemeFitsKey, type SignatureScheme } from '../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../engine/config.js';
-import { ascii } from '../wire/bytes.js';
+import { ascii, equalBytes } from '../wire/bytes.js';
+import { parseCertificate } from '../x509/certificate.js';
 
 export function chooseCipherSuite(ours: readonly CipherSuite[], offered: readonly number[], version: 'TLSv1.3' | 'TLSv1.2', usable: (s: CipherSuite) => boolean = () => true): CipherSuite {
   const theirs = new Set(offered);
@@ -72,4 +73,34 @@ export function chooseGroup(
   for (const g of ours) if (shares.includes(g.id)) return { group: g, haveShare: true };
   for (const g of ours) if (supported.includes(g.id)) return { group: g, haveShare: false };
   throw handshakeFailure('no shared key exchange group');
+}
+
+/**
+ * The client's certificate for a CertificateRequest (RFC 8446 §4.3.2, §4.4.2.3): one that can sign
+ * with a scheme the server accepts, preferring one issued under a CA the server named.
+ */
+export function chooseClientCertificate(
+  certificates: readonly CertifiedKey[], ours: readonly SignatureScheme[],
+  request: { readonly signatureAlgorithms: readonly number[]; readonly certificateAuthorities?: readonly Uint8Array[] }, tls13 = true,
+): { certificate: CertifiedKey; scheme: SignatureScheme } | undefined {
+  const usable: { certificate: CertifiedKey; scheme: SignatureScheme }[] = [];
+  for (const certificate of certificates) {
+    const scheme = chooseSignatureScheme(ours, request.signatureAlgorithms, certificate.key, tls13);
+    if (scheme) usable.push({ certificate, scheme });
+  }
+  const authorities = request.certificateAuthorities;
+  if (authorities && authorities.length > 0) {
+    const named = usable.find((u) => u.certificate.chain.some((der) => authorities.some((dn) => issuedBy(der, dn))));
+    if (named) return named;
+  }
+  return usable[0];
+}
+
+/** Whether a certificate's issuer name is `dn` (DER), by bytes. */
+function issuedBy(der: Uint8Array, dn: Uint8Array): boolean {
+  try {
+    return equalBytes(parseCertificate(der).issuer.der, dn);
+  } catch {
+    return false;
+  }
 }

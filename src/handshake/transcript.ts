@@ -67,6 +67,17 @@ export class Transcript {
     return h.peek();
   }
 
+  /** An independent copy from this point on (post-handshake authentication, RFC 8446 §4.4.1). */
+  fork(): Transcript {
+    if (!this.context) throw new Error('transcript hash not chosen yet');
+    const copy = new Transcript(this.provider);
+    copy.hashName = this.hashName;
+    copy.context = this.context.clone();
+    copy.held = undefined;
+    copy.kept = undefined;
+    return copy;
+  }
+
   /**
    * RFC 8446 §4.4.1: after a HelloRetryRequest, the first ClientHello is replaced by a synthetic
    * message_hash message holding its hash.

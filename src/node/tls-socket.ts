@@ -321,6 +321,15 @@ export class TLSSocket extends Duplex {
     return group ? { type: 'ECDH', name: group.opensslName } : {};
   }
 
+  /**
+   * Server, TLS 1.3: ask the client for its certificate now (post-handshake authentication); the
+   * answer updates getPeerCertificate() and authorized. The client must have offered it.
+   */
+  requestClientCertificate(): void {
+    this.connection.requestClientCertificate();
+    this.flush();
+  }
+
   /** TLS 1.3: update our sending keys (and ask the peer to update theirs). */
   updateKeys(requestPeerUpdate = true): void {
     this.connection.updateKeys(requestPeerUpdate);

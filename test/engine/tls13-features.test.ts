@@ -315,3 +315,43 @@ function splitRecordsOf(chunks: readonly Uint8Array[]): WireRecord[] {
 function joinedRecord(r: WireRecord): Uint8Array {
   return joined([Uint8Array.of(r.type, 3, 3, r.payload.length >> 8, r.payload.length & 0xff), r.payload]);
 }
+
+describe('post-handshake client authentication (RFC 8446 §4.6.2)', () => {
+  const clientPki = createTestPki({ names: ['client.test'] });
+
+  test('the server asks after the handshake; the client answers; the server validates', () => {
+    const pair = makePair({ key: clientPki.keyPem, cert: clientPki.chainPem }, { ca: clientPki.caPem });
+    handshakeOk(pair);
+    assert.equal(pair.server.info.peerCertificates.length, 0);
+    assert.equal(pair.server.canRequestClientCertificate, true);
+    pair.server.requestClientCertificate();
+    pump(pair.client, pair.server);
+    assert.deepEqual(pair.s.errors, []);
+    assert.deepEqual(pair.c.errors, []);
+    assert.equal(pair.server.info.peerCertificates.length, 1);
+    assert.equal(pair.server.info.authorized, true);
+    // Data still flows both ways afterwards.
+    pair.client.write(text('after auth'));
+    pair.server.write(text('ok'));
+    pump(pair.client, pair.server);
+    assert.equal(decoded(pair.s.received), 'after auth');
+    assert.equal(decoded(pair.c.received), 'ok');
+  });
+
+  test('a client certificate from an untrusted CA after the handshake: unknown_ca', () => {
+    const stranger = createTestPki({ names: ['client.test'] });
+    const pair = makePair({ key: stranger.keyPem, cert: stranger.chainPem }, { ca: clientPki.caPem });
+    handshakeOk(pair);
+    pair.server.requestClientCertificate();
+    pump(pair.client, pair.server);
+    assert.equal(pair.s.errors[0]?.alert, 'unknown_ca');
+    assert.equal(pair.c.errors[0]?.origin, 'peer');
+  });
+
+  test('a client without certificates does not offer it, and cannot be asked', () => {
+    const pair = makePair();
+    handshakeOk(pair);
+    assert.equal(pair.server.canRequestClientCertificate, false);
+    assert.throws(() => pair.server.requestClientCertificate(), /after a TLS 1.3 handshake only|did not offer/);
+  });
+});

@@ -95,6 +95,8 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     // RFC 8446 §4.2.9: we accept tickets only with a fresh (EC)DHE exchange (psk_dhe_ke).
     add(E.psk_key_exchange_modes, encode((w) => writePskModes(w, [PskKeyExchangeMode.psk_dhe_ke])));
     if (offer.earlyData) add(E.early_data);
+    // RFC 8446 §4.2.6: a client with a certificate can be asked for it after the handshake.
+    if (config.certificates.length > 0) add(E.post_handshake_auth);
   }
   const psk = tls13 ? offer.psk13 : undefined;
   const pskSuite = psk ? cipherSuiteById(psk.cipherSuite) : undefined;

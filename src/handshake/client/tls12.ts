@@ -19,7 +19,7 @@ import { groupById, groupName } from '../../protocol/groups.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { ascii, concat, equalBytes } from '../../wire/bytes.js';
 import { authenticatePeerChain, signWith } from '../authentication.js';
-import { checkPeerSignatureScheme, chooseSignatureScheme } from '../negotiation.js';
+import { checkPeerSignatureScheme, chooseClientCertificate } from '../negotiation.js';
 import type { SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected12 } from '../tls12/connected.js';
@@ -170,17 +170,8 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
   private sendFlight(io: HandshakeIO): Next {
     const { config, suite, offer, serverHello } = this.ctx;
     const p = io.provider;
-    let signer: { certificate: ClientConfig['certificates'][number]; scheme: NonNullable<ReturnType<typeof chooseSignatureScheme>> } | undefined;
-    if (this.request) {
-      for (const certificate of config.certificates) {
-        const scheme = chooseSignatureScheme(config.signatureSchemes, this.request.signatureAlgorithms, certificate.key, false);
-        if (scheme) {
-          signer = { certificate, scheme };
-          break;
-        }
-      }
-      io.send(buildCertificate12(signer ? signer.certificate.chain : []));
-    }
+    const signer = this.request ? chooseClientCertificate(config.certificates, config.signatureSchemes, this.request, false) : undefined;
+    if (this.request) io.send(buildCertificate12(signer ? signer.certificate.chain : []));
 
     let preMaster: Secret;
     if (suite.keyExchange === 'ecdhe') {

@@ -20,7 +20,7 @@ import { hashLength } from '../../crypto/provider.js';
 import { ascii } from '../../wire/bytes.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
-import { chooseSignatureScheme } from '../negotiation.js';
+import { chooseClientCertificate } from '../negotiation.js';
 import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
@@ -189,19 +189,19 @@ class ExpectFinished implements HandshakeState {
         maxEarlyData: ticket.maxEarlyDataSize ?? 0,
       });
     };
-    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption }, onTicket);
+    const postHandshakeAuth = { offered: this.ctx.offer.extensionTypes.has(ExtensionType.post_handshake_auth), config };
+    return new Connected13('client', { suite, readSecret: serverApp, writeSecret: clientApp, resumptionMasterSecret: resumption }, onTicket, postHandshakeAuth);
   }
 
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
   private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13, then: (io: HandshakeIO) => Next): Next {
     const config = this.ctx.config;
-    for (const certificate of config.certificates) {
-      const scheme = chooseSignatureScheme(config.signatureSchemes, request.signatureAlgorithms, certificate.key, true);
-      if (!scheme) continue;
-      io.send(buildCertificate13(request.requestContext, certificate.chain));
-      return sendCertificateVerify13(io, certificate, scheme, 'client', then);
+    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    if (!chosen) {
+      io.send(buildCertificate13(request.requestContext, []));
+      return then(io);
     }
-    io.send(buildCertificate13(request.requestContext, []));
-    return then(io);
+    io.send(buildCertificate13(request.requestContext, chosen.certificate.chain));
+    return sendCertificateVerify13(io, chosen.certificate, chosen.scheme, 'client', then);
   }
 }

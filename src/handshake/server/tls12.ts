@@ -169,7 +169,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
       resumed.send(buildCertificateRequest12({
         certificateTypes: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
         signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
-        certificateAuthorities: [],
+        certificateAuthorities: config.certificateAuthorities ?? [],
       }));
     }
     resumed.send(buildServerHelloDone());

@@ -182,7 +182,11 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   // RFC 8446 §4.3.2: no certificate request (nor certificate) in a PSK handshake.
   const requestCert = config.requestCert && !psk;
   if (requestCert) {
-    io.send(buildCertificateRequest13({ requestContext: new Uint8Array(0), signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id) }));
+    io.send(buildCertificateRequest13({
+      requestContext: new Uint8Array(0),
+      signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id),
+      ...(config.certificateAuthorities ? { certificateAuthorities: config.certificateAuthorities } : {}),
+    }));
   }
   const finish = (resumed: HandshakeIO): Next => {
     resumed.send(buildFinished(computeFinished(resumed.provider, suite.hash, serverHandshakeSecret, resumed.transcript.current())));
@@ -334,7 +338,7 @@ class ExpectClientFinished implements HandshakeState {
     io.complete();
     sendTickets(io, this.ctx, resumption);
     resumption.wipe();
-    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp });
+    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp }, undefined, { offered: this.ctx.hello.postHandshakeAuth, config: this.ctx.config });
   }
 }
 

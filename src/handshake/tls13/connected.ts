@@ -1,13 +1,25 @@
-// RFC 8446 §4.6: after the handshake. KeyUpdate both ways; NewSessionTicket on the client.
-import { TlsError } from '../../errors.js';
+// RFC 8446 §4.6: after the handshake. KeyUpdate both ways; NewSessionTicket on the client;
+// post-handshake client authentication (§4.6.2) when the client offered it.
+import { TlsError, decryptError, illegalParameter } from '../../errors.js';
+import { hashLength } from '../../crypto/provider.js';
+import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
+import type { ClientConfig, CommonConfig } from '../../engine/config.js';
+import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { buildCertificateRequest13, readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
+import { readCertificateVerify } from '../../messages/certificate-verify.js';
+import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { buildKeyUpdate, readKeyUpdate } from '../../messages/key-update.js';
 import { readNewSessionTicket13, type NewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
-import { nextTrafficSecret } from '../key-schedule.js';
-import type { HandshakeIO, HandshakeState, Next } from '../state.js';
+import { equalBytes } from '../../wire/bytes.js';
+import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { computeFinished, nextTrafficSecret, verifyFinished } from '../key-schedule.js';
+import { chooseClientCertificate } from '../negotiation.js';
+import type { Transcript } from '../transcript.js';
+import type { HandshakeIO, Next } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
@@ -18,6 +30,20 @@ export interface Connected13Secrets {
   readonly resumptionMasterSecret?: Secret;
 }
 
+/** Post-handshake authentication (RFC 8446 §4.6.2): what each side needs for it. */
+export interface PostHandshakeAuth {
+  /** The client offered post_handshake_auth in its ClientHello. */
+  readonly offered: boolean;
+  readonly config: CommonConfig;
+  /** Server: a request in progress, the transcript it is computed over, and how far it got. */
+  readonly pending?: {
+    readonly context: Uint8Array;
+    readonly transcript: Transcript;
+    readonly peerKey?: PublicKey;
+    readonly stage: 'certificate' | 'certificate-verify' | 'finished';
+  };
+}
+
 export class Connected13 implements ConnectedState {
   readonly kind = 'connected-tls13';
   readonly connected = true;
@@ -26,9 +52,19 @@ export class Connected13 implements ConnectedState {
     private readonly side: 'client' | 'server',
     private readonly secrets: Connected13Secrets,
     private readonly onTicket?: (ticket: NewSessionTicket13, resumptionMasterSecret: Secret) => void,
+    private readonly auth?: PostHandshakeAuth,
   ) {}
 
+  get postHandshakeAuthOffered(): boolean {
+    return this.side === 'server' && this.auth?.offered === true && !this.auth.pending;
+  }
+
+  private with(changes: { secrets?: Connected13Secrets; auth?: PostHandshakeAuth }): Connected13 {
+    return new Connected13(this.side, changes.secrets ?? this.secrets, this.onTicket, 'auth' in changes ? changes.auth : this.auth);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
+    if (this.auth?.pending) return this.continueAuthentication(msg, io);
     switch (msg.type) {
       case HandshakeType.key_update:
         return this.receiveKeyUpdate(msg, io);
@@ -40,28 +76,116 @@ export class Connected13 implements ConnectedState {
           if (this.onTicket && this.secrets.resumptionMasterSecret) this.onTicket(ticket, this.secrets.resumptionMasterSecret);
         }
         return this;
+      case HandshakeType.certificate_request:
+        // RFC 8446 §4.6.2: only a client that offered post_handshake_auth may be asked.
+        if (this.side !== 'client' || !this.auth?.offered) break;
+        return this.answerCertificateRequest(msg, io);
       default:
         break;
     }
     throw new TlsError('unexpected_message', `peer sent ${handshakeTypeName(msg.type)} after the handshake`);
   }
 
-  private receiveKeyUpdate(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
+  private receiveKeyUpdate(msg: HandshakeMessage, io: HandshakeIO): Next {
     const requested = readKeyUpdate(msg);
     // RFC 8446 §4.6.3: switch our read keys now; the next record from the peer uses the new ones.
     const readSecret = nextTrafficSecret(io.provider, this.secrets.suite.hash, this.secrets.readSecret);
     io.setReadKeys(tls13Protection(io.provider, this.secrets.suite, readSecret), 'application');
     this.secrets.readSecret.wipe();
-    const next = new Connected13(this.side, { ...this.secrets, readSecret }, this.onTicket);
+    const next = this.with({ secrets: { ...this.secrets, readSecret } });
     // RFC 8446 §4.6.3: a request is answered with our own KeyUpdate (update_not_requested).
     return requested ? next.updateKeys(io, false) : next;
   }
 
-  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): HandshakeState {
+  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next {
     io.send(buildKeyUpdate(requestPeerUpdate));
     const writeSecret = nextTrafficSecret(io.provider, this.secrets.suite.hash, this.secrets.writeSecret);
     io.setWriteKeys(tls13Protection(io.provider, this.secrets.suite, writeSecret), 'application');
     this.secrets.writeSecret.wipe();
-    return new Connected13(this.side, { ...this.secrets, writeSecret }, this.onTicket);
+    return this.with({ secrets: { ...this.secrets, writeSecret } });
+  }
+
+  // ---- post-handshake authentication, client side ----
+
+  /** RFC 8446 §4.6.2: Certificate, CertificateVerify and Finished over the handshake plus this request. */
+  private answerCertificateRequest(msg: HandshakeMessage, io: HandshakeIO): Next {
+    const request = readCertificateRequest13(msg);
+    // RFC 8446 §4.3.2: a post-handshake request carries a non-empty context.
+    if (request.requestContext.length === 0) throw illegalParameter('post-handshake certificate_request has an empty context');
+    const transcript = io.transcript.fork();
+    transcript.add(msg.raw);
+    const config = this.auth!.config as ClientConfig;
+    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    const sendAndAdd = (m: HandshakeMessage): void => {
+      transcript.add(io.send(m).raw);
+    };
+    const finish = (): Next => {
+      const mac = computeFinished(io.provider, this.secrets.suite.hash, this.secrets.writeSecret, transcript.current());
+      io.send(buildFinished(mac));
+      return this;
+    };
+    if (!chosen) {
+      sendAndAdd(buildCertificate13(request.requestContext, []));
+      return finish();
+    }
+    sendAndAdd(buildCertificate13(request.requestContext, chosen.certificate.chain));
+    return sendCertificateVerify13(io, chosen.certificate, chosen.scheme, 'client', () => finish(), transcript);
+  }
+
+  // ---- post-handshake authentication, server side ----
+
+  /** Server: ask the client for a certificate now (it must have offered post_handshake_auth). */
+  requestCertificate(io: HandshakeIO): Next {
+    if (this.side !== 'server') throw new TlsError('internal_error', 'only a server asks for a client certificate');
+    if (!this.auth?.offered) throw new TlsError('internal_error', 'the client did not offer post-handshake authentication');
+    if (this.auth.pending) throw new TlsError('internal_error', 'a certificate request is already in progress');
+    const context = io.provider.randomBytes(32);
+    const transcript = io.transcript.fork();
+    const request: CertificateRequest13 = {
+      requestContext: context,
+      signatureAlgorithms: this.auth.config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id),
+    };
+    transcript.add(io.send(buildCertificateRequest13(request)).raw);
+    return this.with({ auth: { ...this.auth, pending: { context, transcript, stage: 'certificate' } } });
+  }
+
+  private continueAuthentication(msg: HandshakeMessage, io: HandshakeIO): Next {
+    const auth = this.auth!;
+    const pending = auth.pending!;
+    // KeyUpdate may interleave; other messages wait their turn as unexpected.
+    if (msg.type === HandshakeType.key_update) return this.receiveKeyUpdate(msg, io);
+    switch (pending.stage) {
+      case 'certificate': {
+        if (msg.type !== HandshakeType.certificate) break;
+        const cert = readCertificate13(msg, { maxChainLength: auth.config.limits.maxChainLength });
+        if (!equalBytes(cert.requestContext, pending.context)) throw illegalParameter('client certificate does not echo the request context');
+        if (cert.entries.length === 0) {
+          if (auth.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
+          pending.transcript.add(msg.raw);
+          return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+        }
+        return authenticatePeerChain(io, auth.config, cert.entries.map((e) => e.certData), 'client', undefined, (key) => {
+          pending.transcript.add(msg.raw);
+          return this.with({ auth: { ...auth, pending: { ...pending, peerKey: key, stage: 'certificate-verify' } } });
+        });
+      }
+      case 'certificate-verify': {
+        if (msg.type !== HandshakeType.certificate_verify) break;
+        io.info.peerSignatureScheme = verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', pending.transcript);
+        pending.transcript.add(msg.raw);
+        return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+      }
+      case 'finished': {
+        if (msg.type !== HandshakeType.finished) break;
+        const verifyData = readFinished(msg, hashLength[this.secrets.suite.hash]);
+        if (!verifyFinished(io.provider, this.secrets.suite.hash, this.secrets.readSecret, pending.transcript.current(), verifyData)) {
+          throw decryptError('client Finished after post-handshake authentication does not verify');
+        }
+        io.step({ step: 'finished', side: 'client', verified: true });
+        return this.with({ auth: { offered: auth.offered, config: auth.config } });
+      }
+    }
+    throw new TlsError('unexpected_message', `expected the client's ${pending.stage.replace('-', '_')}, peer sent ${handshakeTypeName(msg.type)}`);
   }
 }
+
