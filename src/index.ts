@@ -12,3 +12,7 @@ export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/event
 export type { PeerVerifier, VerificationContext, VerificationOutcome } from './engine/config.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider } from './crypto/node/provider.js';
+export { createHttpsServer, HttpsServer, HttpsAgent, undiciConnector, type HttpsServerOptions, type HttpsAgentOptions, type UndiciConnector, type UndiciConnectTarget } from './node/https.js';
+export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
+export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
+export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';
