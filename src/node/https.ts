@@ -30,7 +30,11 @@ export class HttpsServer extends http.Server {
     this.removeAllListeners('connection');
     this.tls = new Server({ ALPNProtocols: HTTP_1_1, ...options });
     this.on('connection', (raw: net.Socket) => this.tls.emit('connection', raw));
-    this.tls.on('handshakeStart', (socket: TLSSocket) => this.emit('handshakeStart', socket));
+    this.tls.on('handshakeStart', (socket: TLSSocket) => {
+      // Like node's https.Server: 'keylog' (line, socket) for every connection, while someone listens.
+      if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
+      this.emit('handshakeStart', socket);
+    });
     this.tls.on('tlsClientError', (err: Error, socket: TLSSocket) => this.emit('tlsClientError', err, socket));
     this.tls.on('secureConnection', (socket: TLSSocket) => {
       this.emit('secureConnection', socket);
@@ -104,6 +108,8 @@ export class HttpsAgent extends http.Agent {
       ...(session ? { session } : {}),
     } as ConnectOptions);
     socket.on('session', (s: Uint8Array) => this.cacheSession(name, s));
+    // Like node's https.Agent: 'keylog' (line, socket) when the agent has listeners.
+    if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
     // A session whose connection failed is not offered again.
     socket.once('error', () => this.sessions.delete(name));
     return socket;
