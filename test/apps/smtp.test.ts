@@ -246,22 +246,72 @@ describe('upgrade(): bytes read before the upgrade are not lost', () => {
   });
 });
 
-describe('negotiateStartTls(): plain-words failures', () => {
-  test('a server without STARTTLS, and one that closes', async () => {
-    const noTls = net.createServer((s) => {
-      s.on('data', () => s.write('250-old.test\r\n250 8BITMIME\r\n'));
-      s.write('220 old.test ESMTP\r\n');
+/** A server that sends `greeting` (in parts, a moment apart), then answer(n) to the n-th chunk it gets (null: close). */
+async function scripted(greeting: string | Uint8Array | readonly string[], answer: (n: number) => string | Uint8Array | null): Promise<{ port: number; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    let n = 0;
+    s.on('data', () => {
+      const a = answer(n++);
+      if (a === null) s.end();
+      else s.write(a);
     });
-    await new Promise<void>((resolve) => noTls.listen(0, '127.0.0.1', resolve));
-    try {
-      const raw = net.connect((noTls.address() as net.AddressInfo).port, '127.0.0.1');
-      await assert.rejects(negotiateStartTls(raw, 'smtp'), (err: Error) => err instanceof StartTlsError && /does not offer STARTTLS/.test(err.message));
-      raw.destroy();
-      const pg = net.connect((noTls.address() as net.AddressInfo).port, '127.0.0.1');
-      await assert.rejects(negotiateStartTls(pg, 'postgres'), /not PostgreSQL's \(first byte 0x32\)/);
-      pg.destroy();
-    } finally {
-      noTls.close();
-    }
+    s.on('error', () => undefined);
+    const parts = Array.isArray(greeting) ? greeting : [greeting];
+    parts.forEach((part, i) => setTimeout(() => part.length > 0 && !s.destroyed && s.write(part), 20 * i));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
+}
+
+async function startTlsAgainst(protocol: 'smtp' | 'postgres', greeting: string | Uint8Array | readonly string[], answer: (n: number) => string | Uint8Array | null, timeout?: number): Promise<Buffer> {
+  const peer = await scripted(greeting, answer);
+  const raw = net.connect(peer.port, '127.0.0.1');
+  try {
+    return await negotiateStartTls(raw, protocol, timeout === undefined ? {} : { timeout });
+  } finally {
+    raw.destroy();
+    peer.close();
+  }
+}
+
+describe('negotiateStartTls(): malformed or unwilling servers fail in plain words', () => {
+  const isStartTlsError = (pattern: RegExp) => (err: Error): boolean => {
+    assert.ok(err instanceof StartTlsError, String(err));
+    assert.match(err.message, pattern);
+    return true;
+  };
+
+  test('SMTP: no STARTTLS offered; refused; a greeting that is not 220; a reply that is not SMTP', async () => {
+    await assert.rejects(startTlsAgainst('smtp', '220 old.test ESMTP\r\n', () => '250-old.test\r\n250 8BITMIME\r\n'), isStartTlsError(/does not offer STARTTLS/));
+    await assert.rejects(startTlsAgainst('smtp', '220 x\r\n', (n) => (n === 0 ? '250-x\r\n250 STARTTLS\r\n' : '454 4.7.0 TLS not available\r\n')), isStartTlsError(/refused STARTTLS: "454 4\.7\.0 TLS not available"/));
+    await assert.rejects(startTlsAgainst('smtp', '554 go away\r\n', () => null), isStartTlsError(/greeting is not 220: "554 go away"/));
+    await assert.rejects(startTlsAgainst('smtp', 'SSH-2.0-OpenSSH_9.2\r\n', () => null), isStartTlsError(/not SMTP: "SSH-2\.0-OpenSSH_9\.2"/));
+  });
+
+  test('SMTP: a reply split across packets, then the go-ahead; bytes after it come back as head', async () => {
+    const head = await startTlsAgainst('smtp', ['220-sp', 'lit\r\n220 greeting', '\r\n'], (n) => (n === 0 ? '250-a\r\n250 STARTTLS\r\n' : '220 go\r\n\x16\x03\x01'));
+    assert.deepEqual([...head], [0x16, 0x03, 0x01]);
+  });
+
+  test('SMTP: a server that closes, one that never answers (bounded), one that sends without end', async () => {
+    await assert.rejects(startTlsAgainst('smtp', '220 x\r\n', () => null), isStartTlsError(/closed the connection before agreeing to start TLS/));
+    await assert.rejects(startTlsAgainst('smtp', '', () => '', 200), isStartTlsError(/no STARTTLS go-ahead from the server within 200 ms/));
+    await assert.rejects(startTlsAgainst('smtp', `220-${'x'.repeat(70 * 1024)}`, () => null), isStartTlsError(/more than 65536 bytes/));
+  });
+
+  test("PostgreSQL: 'N', an error message, something else", async () => {
+    await assert.rejects(startTlsAgainst('postgres', '', () => 'N'), isStartTlsError(/answered the SSLRequest with 'N'/));
+    await assert.rejects(startTlsAgainst('postgres', '', () => 'EFATAL'), isStartTlsError(/with an error message/));
+    await assert.rejects(startTlsAgainst('postgres', '', () => 'HTTP/1.1 400'), isStartTlsError(/not PostgreSQL's \(first byte 0x48\)/));
+    const head = await startTlsAgainst('postgres', '', () => Uint8Array.of(0x53));
+    assert.equal(head.length, 0);
   });
 });
