@@ -110,8 +110,9 @@ describe('tlskit client against real servers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.server.address() as net.AddressInfo).port;
-      const r = await tlskit(['client', `127.0.0.1:${port}`, '--starttls', 'smtp', '--servername', 'localhost', '--ca', files.ca], 'EHLO after.tls\r\nQUIT\r\n');
+      const r = await tlskit(['client', `127.0.0.1:${port}`, '--starttls', 'smtp', '--servername', 'localhost', '--ca', files.ca, '--trace'], 'EHLO after.tls\r\nQUIT\r\n');
       assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /C: STARTTLS\n {2}S: 220 .*\nclient → server {2}ClientHello/, 'the trace starts with the ClientHello after STARTTLS');
       assert.match(r.stderr, /C: EHLO localhost\n.*S: 250-/);
       assert.match(r.stderr, /C: STARTTLS\n {2}S: 220 /);
       assert.match(r.stderr, /protocol +TLSv1\.3/);

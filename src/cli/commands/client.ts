@@ -116,7 +116,8 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
 
   let socket: TLSSocket;
   try {
-    socket = watch(starttls ? await startTls(target, starttls, options, say, s) : connect(options));
+    // watch() right after the socket exists: the ClientHello's events are emitted in the next microtask.
+    socket = starttls ? await startTls(target, starttls, options, say, s, watch) : watch(connect(options));
     await new Promise<void>((resolve, reject) => {
       socket.once('secureConnect', resolve);
       socket.once('error', reject);
@@ -139,7 +140,9 @@ function usageError(io: CommandIo, message: string): number {
 }
 
 /** The STARTTLS exchange in plaintext, then the upgrade; the exchange is shown as it happens. */
-async function startTls(target: { host: string; port: number }, protocol: StartTlsProtocol, options: ConnectOptions, say: (line: string) => void, s: Style): Promise<TLSSocket> {
+async function startTls(
+  target: { host: string; port: number }, protocol: StartTlsProtocol, options: ConnectOptions, say: (line: string) => void, s: Style, watch: (socket: TLSSocket) => TLSSocket,
+): Promise<TLSSocket> {
   const raw = net.connect(target.port, target.host);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -151,7 +154,7 @@ async function startTls(target: { host: string; port: number }, protocol: StartT
       onExchange: (direction, text) => say(s.dim(`  ${direction === 'sent' ? 'C:' : 'S:'} ${text}`)),
     });
     const { port: _port, ...rest } = options;
-    return upgrade(raw, { ...rest, head });
+    return watch(upgrade(raw, { ...rest, head }));
   } catch (err) {
     raw.destroy();
     throw err;

@@ -129,6 +129,7 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
     tags.set(socket, `#${id} ${socket.remoteFamily === 'IPv6' ? `[${socket.remoteAddress}]` : socket.remoteAddress}:${socket.remotePort}`);
     keylog?.watch(socket);
     if (values.trace) traceSocket(socket, 'server', log, s, s.dim(`[#${id}] `));
+    if (mode !== 'www') return;
     // The client's offer, for the status page.
     const tracer = new HandshakeTracer();
     socket.on('tlsEvent', (event: TlsEvent) => {
