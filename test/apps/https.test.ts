@@ -45,7 +45,7 @@ async function startServer(options: HttpsServerOptions = {}, chain = pki): Promi
 
 function stop(server: http.Server): Promise<void> {
   server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+  return withTimeout(new Promise((resolve) => server.close(() => resolve())), 5_000, 'the server to close');
 }
 
 function get(url: string, options: https.RequestOptions): Promise<{ status: number; body: string; socket: TLSSocket }> {

@@ -62,7 +62,7 @@ describe('key log: tshark decrypts a captured session with it', { skip: captureM
     } finally {
       await dumpcap.stop();
       server.closeAllConnections();
-      server.close();
+      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 5_000, 'the server to close');
     }
     try {
       assert.ok(existsSync(capture) && statSync(capture).size > 0, `no capture: ${dumpcap.output()}`);

@@ -68,7 +68,7 @@ describe('SMTP STARTTLS: the smtp-server package as the server, tlskit as the cl
         assert.match(received[0]!.data, /hello from a tlskit client/);
         assert.equal(received[0]!.protocol, version);
       } finally {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 5_000, 'smtp-server to close');
       }
     });
   }

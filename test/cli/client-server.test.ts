@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
 import { createTestPki } from '../../src/devcert/test-pki.js';
-import { freePort, missing, run, startPeer, tempDir, type Peer } from '../apps/helpers/peers.js';
+import { freePort, missing, run, startPeer, tempDir, withTimeout, type Peer } from '../apps/helpers/peers.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const pki = createTestPki({ names: ['localhost', '127.0.0.1'], intermediate: true });
@@ -119,7 +119,7 @@ describe('tlskit client against real servers', () => {
       assert.match(r.stdout, /250-.*Nice to meet you/, 'the EHLO after STARTTLS went over TLS');
       assert.match(r.stdout, /221 /);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await withTimeout(new Promise<void>((resolve) => server.close(() => resolve())), 5_000, 'smtp-server to close');
     }
   });
 });
