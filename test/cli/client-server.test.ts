@@ -157,6 +157,7 @@ describe('tlskit client failures, in plain words', () => {
     const refused = await tlskit(['client', `127.0.0.1:${port}`]);
     assert.equal(refused.status, 1);
     assert.equal(refused.stderr, `nothing is listening on 127.0.0.1:${port} (connection refused)\n`);
+    assert.doesNotMatch(refused.stderr, /\u001b\[|Connecting/, 'no colour and no progress line when stderr is not a terminal');
     const none = await tlskit(['client']);
     assert.equal(none.status, 2);
     assert.match(none.stderr, /^tlskit client: name the server as HOST:PORT\n\nUsage: tlskit client HOST:PORT/);
@@ -167,6 +168,18 @@ describe('tlskit client failures, in plain words', () => {
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--starttls PROTO/);
   });
+});
+
+test('on a terminal: a progress line and colour (NO_COLOR keeps the colour off)', { skip: missing('script', ['--version']) }, async () => {
+  const port = await freePort();
+  // script(1) runs the command on a pseudo-terminal.
+  const command = `${process.execPath} ${main} client 127.0.0.1:${port}`;
+  const tty = await run('script', ['-qc', command, '/dev/null'], { env: env() });
+  assert.match(tty.stdout, /\u001b\[2mConnecting to 127\.0\.0\.1:\d+…\u001b\[22m/);
+  assert.match(tty.stdout, /\u001b\[31mnothing is listening on 127\.0\.0\.1:\d+ \(connection refused\)\u001b\[39m/);
+  const noColor = await run('script', ['-qc', command, '/dev/null'], { env: env({ NO_COLOR: '1' }) });
+  assert.doesNotMatch(noColor.stdout, /\u001b\[/);
+  assert.match(noColor.stdout, /nothing is listening/);
 });
 
 describe('tlskit server against real clients', () => {
