@@ -20,3 +20,7 @@ export {
   connectStream, acceptStream,
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './web/streams.js';
+export { createHttpsServer, HttpsServer, HttpsAgent, undiciConnector, type HttpsServerOptions, type HttpsAgentOptions, type UndiciConnector, type UndiciConnectTarget } from './node/https.js';
+export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
+export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
+export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';

@@ -14,6 +14,14 @@ const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'a server and a client on 127.0.0.1: a real handshake, each step printed',
     load: async () => (await import('./commands/demo.js')).runDemo,
   },
+  client: {
+    summary: 'connect to a TLS server, show the handshake and certificates, then pipe stdin/stdout',
+    load: async () => (await import('./commands/client.js')).runClient,
+  },
+  server: {
+    summary: 'a TLS server on 127.0.0.1: a status page (--www), an echo (--echo) or stdin/stdout',
+    load: async () => (await import('./commands/server.js')).runServer,
+  },
   cert: {
     summary: 'issue a development certificate from a local CA (like mkcert)',
     load: async () => (await import('./commands/cert.js')).runCert,

@@ -3,7 +3,7 @@
 import { TlsError, handshakeFailure } from '../errors.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import { cipherSuiteName } from '../protocol/cipher-suites.js';
-import type { NamedGroup } from '../protocol/groups.js';
+import { groupName, type NamedGroup } from '../protocol/groups.js';
 import { signatureSchemeById, schemeFitsKey, type SignatureScheme } from '../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../engine/config.js';
 import { ascii, equalBytes } from '../wire/bytes.js';
@@ -72,7 +72,7 @@ export function chooseGroup(
 ): { group: NamedGroup; haveShare: boolean } {
   for (const g of ours) if (shares.includes(g.id)) return { group: g, haveShare: true };
   for (const g of ours) if (supported.includes(g.id)) return { group: g, haveShare: false };
-  throw handshakeFailure('no shared key exchange group');
+  throw handshakeFailure(`no shared key exchange group: the client supports ${supported.map(groupName).join(', ') || 'none'}; we support ${ours.map((g) => g.name).join(', ')}`);
 }
 
 /**

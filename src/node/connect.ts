@@ -39,7 +39,8 @@ export function connect(...args: unknown[]): TLSSocket {
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
   const resolved = withNodeDefaults({ ...options, host, ...(servername !== undefined ? { servername } : {}) });
   // The name checked against the certificate: servername, else the host (IP addresses included).
-  const config = resolveClientOptions({ ...resolved, servername: servername ?? host }, resolved.provider!);
+  // An empty servername (http.Agent passes '' for IP hosts) means the host too, as in node:tls.
+  const config = resolveClientOptions({ ...resolved, servername: servername || host }, resolved.provider!);
   const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
   const socket = new TLSSocket(transport, {
     isServer: false,

@@ -130,7 +130,9 @@ export class ExpectServerHello implements HandshakeState {
     }
     const version = sh.legacyVersion;
     if (!offered.includes(version)) {
-      throw new TlsError('protocol_version', `server chose ${versionName(version)}, but we allow only ${offered.map(versionName).join(', ')}`);
+      // Name the option that rules the server's choice out, so the fix is obvious.
+      const bound = version < this.config.minVersion ? `minVersion is ${versionName(this.config.minVersion)}` : version > this.config.maxVersion ? `maxVersion is ${versionName(this.config.maxVersion)}` : `we offered only ${offered.map(versionName).join(', ')}`;
+      throw new TlsError('protocol_version', `server chose ${versionName(version)}, but ${bound}`);
     }
     // RFC 8446 §4.1.3: a TLS 1.3 client that gets an older version with the downgrade sentinel aborts.
     const tail = sh.random.subarray(24);

@@ -1,0 +1,181 @@
+// HTTPS with node's http module over tlskit: a server whose requests `http` parses (keep-alive and
+// pipelining are http's, unchanged), an http.Agent for http.request / https.request, and a
+// connector for undici so that fetch() runs over tlskit. All offer ALPN http/1.1 by default.
+import * as http from 'node:http';
+import * as net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { connect, type ConnectOptions } from './connect.js';
+import { Server, type TlsServerOptions } from './server.js';
+import type { TLSSocket } from './tls-socket.js';
+
+const HTTP_1_1 = ['http/1.1'];
+
+export interface HttpsServerOptions extends TlsServerOptions, Omit<http.ServerOptions, keyof TlsServerOptions> {}
+
+/**
+ * An http.Server whose connections are TLS, like node's https.Server: 'request' and every other
+ * http.Server feature, plus 'secureConnection', 'tlsClientError' and 'handshakeStart' (before the
+ * handshake, for watching its events) from the TLS side.
+ */
+export class HttpsServer extends http.Server {
+  /** The TLS side: it handshakes each TCP connection before http sees it. */
+  readonly tls: Server;
+
+  constructor(options: HttpsServerOptions = {}, requestListener?: http.RequestListener) {
+    super(options, requestListener);
+    // http.Server parses requests from whatever its 'connection' listener is handed. That listener
+    // gets the TLSSocket once the handshake is done, instead of the raw TCP socket (node's own
+    // https.Server does the same through tls.Server).
+    const serveHttp = this.listeners('connection') as ((this: http.Server, socket: Duplex) => void)[];
+    this.removeAllListeners('connection');
+    this.tls = new Server({ ALPNProtocols: HTTP_1_1, ...options });
+    this.on('connection', (raw: net.Socket) => this.tls.emit('connection', raw));
+    this.tls.on('handshakeStart', (socket: TLSSocket) => {
+      // Like node's https.Server: 'keylog' (line, socket) for every connection, while someone listens.
+      if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
+      this.emit('handshakeStart', socket);
+    });
+    this.tls.on('tlsClientError', (err: Error, socket: TLSSocket) => this.emit('tlsClientError', err, socket));
+    this.tls.on('secureConnection', (socket: TLSSocket) => {
+      this.emit('secureConnection', socket);
+      for (const listener of serveHttp) listener.call(this, socket);
+    });
+  }
+
+  /** New key, certificate or TLS options for new connections. */
+  setSecureContext(options: TlsServerOptions): void {
+    this.tls.setSecureContext({ ALPNProtocols: HTTP_1_1, ...options });
+  }
+}
+
+export function createHttpsServer(options?: HttpsServerOptions, requestListener?: http.RequestListener): HttpsServer;
+export function createHttpsServer(requestListener?: http.RequestListener): HttpsServer;
+export function createHttpsServer(a?: HttpsServerOptions | http.RequestListener, b?: http.RequestListener): HttpsServer {
+  return typeof a === 'function' ? new HttpsServer({}, a) : new HttpsServer(a ?? {}, b);
+}
+
+export interface HttpsAgentOptions extends http.AgentOptions, Omit<ConnectOptions, keyof http.AgentOptions> {
+  /** TLS sessions kept for resumption, one per connection name (node's https.Agent default: 100). */
+  maxCachedSessions?: number;
+}
+
+// Identities for option values that are objects (a TrustStore, a Buffer), for getName().
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
+function optionKey(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'object') {
+    let id = objectIds.get(value);
+    if (id === undefined) objectIds.set(value, (id = nextObjectId++));
+    return `#${id}`;
+  }
+  return String(value);
+}
+
+/** Options that make two TLS connections to the same host:port not interchangeable. */
+const identityOptions = [
+  'servername', 'ca', 'cert', 'key', 'passphrase', 'crl', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers',
+  'ecdhCurve', 'sigalgs', 'ALPNProtocols', 'verifier', 'provider',
+] as const;
+
+/**
+ * An http.Agent whose connections are tlskit TLS: pass it as `agent` to https.request or
+ * http.request (with protocol 'https:'). Keep-alive and socket pooling are http.Agent's; TLS
+ * options given to the agent or to a request (ca, servername, ...) reach tlskit's connect().
+ */
+export class HttpsAgent extends http.Agent {
+  private readonly sessions = new Map<string, Uint8Array>();
+  private readonly maxCachedSessions: number;
+
+  constructor(options: HttpsAgentOptions = {}) {
+    super(options);
+    const self = this as unknown as { defaultPort: number; protocol: string };
+    self.defaultPort = 443;
+    self.protocol = 'https:';
+    this.maxCachedSessions = options.maxCachedSessions ?? 100;
+  }
+
+  override createConnection(options: http.ClientRequestArgs & ConnectOptions): Duplex {
+    const name = this.getName(options);
+    const session = this.sessions.get(name);
+    const socket = connect({
+      ALPNProtocols: HTTP_1_1,
+      ...options,
+      host: options.host ?? options.hostname ?? 'localhost',
+      port: Number(options.port) || 443,
+      // http.Agent passes servername '' for IP hosts: no SNI, and the certificate checked against the host.
+      ...(options.servername ? { servername: options.servername } : { servername: undefined }),
+      ...(session ? { session } : {}),
+    } as ConnectOptions);
+    socket.on('session', (s: Uint8Array) => this.cacheSession(name, s));
+    // Like node's https.Agent: 'keylog' (line, socket) when the agent has listeners.
+    if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
+    // A session whose connection failed is not offered again.
+    socket.once('error', () => this.sessions.delete(name));
+    return socket;
+  }
+
+  override getName(options: http.ClientRequestArgs & ConnectOptions = {}): string {
+    return [super.getName(options), ...identityOptions.map((k) => optionKey((options as Record<string, unknown>)[k]))].join(':');
+  }
+
+  private cacheSession(name: string, session: Uint8Array): void {
+    if (this.maxCachedSessions === 0) return;
+    this.sessions.delete(name);
+    if (this.sessions.size >= this.maxCachedSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sessions.set(name, session);
+  }
+}
+
+/** What undici passes its connector (undici's buildConnector.Options). */
+export interface UndiciConnectTarget {
+  hostname: string;
+  host?: string;
+  protocol: string;
+  port: string;
+  servername?: string;
+  localAddress?: string | null;
+  socketPath?: string | null;
+  /** An HTTP CONNECT tunnel to run TLS through. */
+  httpSocket?: Duplex;
+}
+
+/** undici's connector callback; its types name net.Socket, of which undici uses the Duplex surface. */
+export type UndiciConnectCallback = (...args: [null, net.Socket] | [Error, null]) => void;
+export type UndiciConnector = (target: UndiciConnectTarget, callback: UndiciConnectCallback) => void;
+
+/**
+ * A connector for undici: `new undici.Agent({ connect: undiciConnector({ ca }) })`, then
+ * `fetch(url, { dispatcher })`. https: origins get tlskit TLS with ALPN http/1.1 (undici speaks
+ * HTTP/1.1 over it); http: origins a plain TCP connection.
+ */
+export function undiciConnector(options: ConnectOptions = {}): UndiciConnector {
+  return (target, callback) => {
+    let settled = false;
+    const settle = (err: Error | null, socket: Duplex | null): void => {
+      if (settled) return;
+      settled = true;
+      if (err) callback(err, null);
+      else callback(null, socket as unknown as net.Socket);
+    };
+    const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+    const https = target.protocol === 'https:';
+    const port = Number(target.port) || (https ? 443 : 80);
+    if (!https) {
+      const socket = net.connect({ host, port });
+      socket.once('connect', () => settle(null, socket)).once('error', (err) => settle(err, null));
+      return;
+    }
+    const servername = options.servername ?? (target.servername || (net.isIP(host) ? undefined : host));
+    const socket = connect({
+      ALPNProtocols: HTTP_1_1,
+      handshakeTimeout: 10_000,
+      ...options,
+      host,
+      port,
+      ...(servername !== undefined ? { servername } : {}),
+      ...(target.httpSocket ? { socket: target.httpSocket } : {}),
+    });
+    socket.once('secureConnect', () => settle(null, socket)).once('error', (err: Error) => settle(err, null));
+  };
+}

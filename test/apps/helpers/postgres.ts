@@ -1,0 +1,181 @@
+// A throwaway PostgreSQL server for tests: initdb in a temporary directory, TLS on with a given
+// certificate, listening on 127.0.0.1 only, every connection over TCP required to use TLS
+// (hostssl), password authentication (SCRAM). Run as the 'postgres' user when we are root, since
+// PostgreSQL refuses to run as root. And a `pg` stream that reaches it through SSLRequest and tlskit.
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, readdirSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import { negotiateStartTls } from '../../../src/node/starttls.js';
+import { upgrade, type ClientUpgradeOptions } from '../../../src/node/upgrade.js';
+import type { TLSSocket } from '../../../src/node/tls-socket.js';
+import { freePort, tempDir } from './peers.js';
+
+/** Where initdb and pg_ctl are: $PATH, else Debian's /usr/lib/postgresql/<version>/bin. */
+function findBinDir(): string | undefined {
+  const which = spawnSync('sh', ['-c', 'command -v pg_ctl'], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim()) {
+    const initdb = spawnSync('sh', ['-c', 'command -v initdb'], { encoding: 'utf8' });
+    if (initdb.status === 0) return undefined; // both on PATH: call them by name
+  }
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return '';
+  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length > 0 ? join(base, versions[0]!, 'bin') : '';
+}
+
+const binDir = findBinDir();
+const isRoot = process.getuid?.() === 0;
+const postgresUser = isRoot ? spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }) : undefined;
+
+/** Why PostgreSQL tests cannot run here, or false. */
+export const postgresMissing: string | false = binDir === ''
+  ? 'PostgreSQL is not installed (initdb and pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin; Debian: apt-get install postgresql)'
+  : isRoot && postgresUser?.status !== 0
+    ? "we run as root and there is no 'postgres' user to run PostgreSQL as"
+    : false;
+
+const bin = (name: string): string => (binDir ? join(binDir, name) : name);
+
+/** Runs a PostgreSQL tool, as the postgres user when we are root. */
+function pgTool(name: string, args: readonly string[], timeout = 30_000): { status: number | null; output: string } {
+  const [command, full] = isRoot ? ['runuser', ['-u', 'postgres', '--', bin(name), ...args]] : [bin(name), [...args]];
+  const r = spawnSync(command, full, { encoding: 'utf8', timeout });
+  return { status: r.status, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+export interface PostgresServer {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** Stops the server (immediate mode) and removes its directory. */
+  stop(): void;
+}
+
+export async function startPostgres(tls: { certPem: string; keyPem: string }): Promise<PostgresServer> {
+  const dir = tempDir('tlskit-pg-');
+  const uid = isRoot ? Number(postgresUser!.stdout.trim()) : undefined;
+  const gid = isRoot ? Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()) : undefined;
+  const own = (path: string): void => {
+    if (uid !== undefined) chownSync(path, uid, gid!);
+  };
+  own(dir.path);
+  const data = join(dir.path, 'data');
+  const user = 'tlskit';
+  const password = 'tlskit-test-password';
+  const pwfile = join(dir.path, 'pw');
+  writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+  own(pwfile);
+  const port = await freePort();
+  let started = false;
+  const stop = (): void => {
+    if (started) pgTool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', '10', 'stop'], 15_000);
+    dir.remove();
+  };
+  try {
+    const init = pgTool('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    if (init.status !== 0) throw new Error(`initdb failed:\n${init.output}`);
+    for (const [name, text] of [['server.crt', tls.certPem], ['server.key', tls.keyPem]] as const) {
+      const path = join(data, name);
+      writeFileSync(path, text, { mode: 0o600 });
+      chmodSync(path, 0o600);
+      own(path);
+    }
+    appendFileSync(join(data, 'postgresql.conf'), [
+      '', '# tlskit test server',
+      "listen_addresses = '127.0.0.1'", `port = ${port}`, `unix_socket_directories = '${dir.path}'`,
+      'ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'",
+      'fsync = off', 'max_connections = 20', 'shared_buffers = 16MB', '',
+    ].join('\n'));
+    // Over TCP only TLS connections are accepted: a query that succeeds went over TLS.
+    writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n');
+    own(join(data, 'pg_hba.conf'));
+    const log = join(dir.path, 'server.log');
+    writeFileSync(log, '');
+    own(log);
+    const start = pgTool('pg_ctl', ['-D', data, '-l', log, '-w', '-t', '20', 'start'], 30_000);
+    started = true;
+    if (start.status !== 0) throw new Error(`pg_ctl start failed:\n${start.output}\n${readFileSync(log, 'utf8')}`);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { port, user, password, stop };
+}
+
+/**
+ * A stream for `pg`'s `stream` option: connect(port, host) opens TCP, sends SSLRequest, and on
+ * 'S' upgrades with tlskit; pg then speaks its protocol over TLS with ssl: false.
+ */
+export class TlskitPostgresStream extends Duplex {
+  private raw: net.Socket | undefined;
+  tls: TLSSocket | undefined;
+
+  constructor(private readonly options: ClientUpgradeOptions) {
+    super();
+  }
+
+  connect(port: number, host: string): this {
+    const raw = net.connect(port, host);
+    raw.setNoDelay(true);
+    this.raw = raw;
+    raw.once('error', (err) => this.destroy(err));
+    raw.once('connect', () => {
+      negotiateStartTls(raw, 'postgres').then((head) => {
+        const tls = upgrade(raw, { host, ...this.options, head });
+        tls.on('error', (err: Error) => this.destroy(err));
+        tls.once('secureConnect', () => {
+          this.tls = tls;
+          tls.on('data', (chunk: Buffer) => {
+            if (!this.push(chunk)) tls.pause();
+          });
+          tls.on('end', () => this.push(null));
+          tls.on('close', () => this.destroy());
+          this.emit('connect');
+        });
+      }, (err: Error) => this.destroy(err));
+    });
+    return this;
+  }
+
+  override _read(): void {
+    this.tls?.resume();
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    if (!this.tls) return callback(new Error('write before the TLS connection is up'));
+    this.tls.write(chunk, callback);
+  }
+
+  override _final(callback: (err?: Error | null) => void): void {
+    if (this.tls) this.tls.end(() => callback());
+    else callback();
+  }
+
+  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
+    this.tls?.destroy();
+    this.raw?.destroy();
+    callback(err);
+  }
+
+  setNoDelay(noDelay?: boolean): this {
+    this.raw?.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable?: boolean, delay?: number): this {
+    this.raw?.setKeepAlive(enable, delay);
+    return this;
+  }
+
+  ref(): this {
+    this.raw?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.raw?.unref();
+    return this;
+  }
+}
