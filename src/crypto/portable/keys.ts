@@ -283,6 +283,19 @@ function decryptPkcs8(der: Uint8Array, passphrase: string): Uint8Array {
 }
 
 /**
+ * A decrypted PKCS#8 body. A wrong passphrase passes the CBC padding check about once in 256 tries
+ * and leaves garbage: whatever then fails to parse is reported as the wrong passphrase it most likely is.
+ */
+function readDecryptedPkcs8(der: Uint8Array): PrivateKeyParts {
+  try {
+    return readPkcs8(der);
+  } catch (err) {
+    if (!(err instanceof DerError)) throw err; // well-formed but unusable: the passphrase was right
+    throw new DerError('encrypted private key: wrong passphrase or corrupt data', { cause: err });
+  }
+}
+
+/**
  * Any private key we read, PEM or DER. Throws TypeError for a key we cannot use (as node:crypto
  * does when options are resolved), with the DER problem as its cause.
  */
@@ -299,7 +312,7 @@ export function readPrivateKey(input: string | Uint8Array, passphrase?: string):
         return readPkcs8(block.der);
       case 'ENCRYPTED PRIVATE KEY':
         if (passphrase === undefined) throw new TypeError('the private key is encrypted and no passphrase was given');
-        return readPkcs8(decryptPkcs8(block.der, passphrase));
+        return readDecryptedPkcs8(decryptPkcs8(block.der, passphrase));
       case 'EC PRIVATE KEY':
         return readSec1(block.der);
       default:
