@@ -3,8 +3,9 @@
 // transcript hash, Finished, signature input and record below is computed by our code; the only
 // substitutions are messages that carry the trace's policy rather than a computation (the RFC's
 // ClientHello, EncryptedExtensions, CertificateRequest, and the HelloRetryRequest's cookie), made
-// through the test-only dangerouslyRewriteHandshake hook; and on the §3 server, the RFC's
-// NewSessionTicket, queued by hand because our server issues none yet. Each is explained where done.
+// through the test-only dangerouslyRewriteHandshake hook; on the §3 server, the RFC's
+// NewSessionTicket, queued by hand because our server issues none yet; and on the §4 server, a
+// stand-in keyring that opens the RFC's (opaque) ticket. Each is explained where done.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
@@ -12,15 +13,23 @@ import type { PrivateKey } from '../../src/crypto/provider.js';
 import { ReplayCryptoProvider, type RecordedSignature } from '../../src/crypto/test/replay-provider.js';
 import type { CertifiedKey, ClientConfig, PeerVerifier, ServerConfig } from '../../src/engine/config.js';
 import type { Connection } from '../../src/engine/connection.js';
+import type { ConnectionHandlers } from '../../src/engine/events.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import { certificatesFrom, resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../src/engine/options.js';
 import { readClientHello } from '../../src/messages/client-hello.js';
+import { Secret } from '../../src/crypto/secret.js';
+import { decodeSession, encodeSession } from '../../src/handshake/session.js';
+import type { TicketKeyring } from '../../src/handshake/tickets.js';
+import { binderTranscriptHash, computeBinder } from '../../src/handshake/tls13/psk.js';
+import { Transcript } from '../../src/handshake/transcript.js';
 import { readEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
+import { readNewSessionTicket13, type NewSessionTicket13 } from '../../src/messages/new-session-ticket.js';
 import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../../src/messages/handshake.js';
 import { buildServerHello, readServerHello } from '../../src/messages/server-hello.js';
-import { ExtensionType, HandshakeType } from '../../src/protocol/constants.js';
+import { TLS_AES_128_GCM_SHA256 } from '../../src/protocol/cipher-suites.js';
+import { ExtensionType, HandshakeType, ProtocolVersion } from '../../src/protocol/constants.js';
 import { RECORD_HEADER_LENGTH } from '../../src/protocol/limits.js';
-import { fromHex, toHex } from '../../src/wire/bytes.js';
+import { equalBytes, fromHex, toHex } from '../../src/wire/bytes.js';
 import { leafPublicKeyInfo } from '../../src/x509/leaf-key.js';
 import { endpointHandlers, joined, newEndpointState } from '../helpers/pair.js';
 import * as F from './rfc8448-fixtures.js';
@@ -84,6 +93,7 @@ function replayProvider(pool: string, signatures: readonly RecordedSignature[] =
 
 function replayClient(
   provider: ReplayCryptoProvider, rewrite: ClientConfig['dangerouslyRewriteHandshake'], options: ClientOptions, extra: Partial<ClientConfig> = {},
+  handlers: ConnectionHandlers = {},
 ): Side {
   const config: ClientConfig = {
     ...resolveClientOptions({ servername: 'server', minVersion: 'TLSv1.3', ecdhCurve: 'X25519:P-256:P-384', verifier: acceptAnyChain, ...options }, provider),
@@ -91,7 +101,7 @@ function replayClient(
     ...(rewrite ? { dangerouslyRewriteHandshake: rewrite } : {}),
   };
   const state = newEndpointState();
-  return { connection: createClientConnection(config, endpointHandlers(state)), state, provider };
+  return { connection: createClientConnection(config, { ...endpointHandlers(state), ...handlers }), state, provider };
 }
 
 function replayServer(
@@ -238,9 +248,206 @@ test.skip('RFC 8448 §3 simple 1-RTT, server: our server issues the NewSessionTi
 
 // ---- RFC 8448 §4: Resumed 0-RTT Handshake ----
 
-test.skip('RFC 8448 §4 resumed 0-RTT handshake, client and server', () => {
-  // Skipped: PSK resumption and 0-RTT early data are not implemented yet (a later issue): neither
-  // side can offer or accept the §3 ticket, send the binder, early data or EndOfEarlyData.
+/** RFC 8448 §3's NewSessionTicket, read by our codec: the ticket that §4 resumes. */
+function section3Ticket(): NewSessionTicket13 {
+  return readNewSessionTicket13(message(F.SIMPLE_1RTT.newSessionTicket));
+}
+
+/**
+ * The session our §3 client keeps from the RFC's NewSessionTicket (RFC 8448 §3), received at
+ * RESUMED_0RTT.ticketIssuedAt: the §3 client replay above, up to the ticket.
+ */
+function sessionFromSection3(): Uint8Array {
+  const S = F.SIMPLE_1RTT;
+  const sessions: Uint8Array[] = [];
+  const sub = new Substitution([recordMessage(S.recordClientHello)]);
+  const client = replayClient(
+    replayProvider(S.clientRngPool), sub.hook, { middleboxCompatibility: false, now: () => new Date(F.RESUMED_0RTT.ticketIssuedAt) }, {},
+    { session: (s) => sessions.push(s) },
+  );
+  assert.equal(output(client), hex(S.recordClientHello), '§3 ClientHello record');
+  client.connection.receive(bytes(S.recordServerHello));
+  client.connection.receive(bytes(S.recordServerFlight));
+  assert.equal(output(client), hex(S.recordClientFinished), '§3 client Finished record');
+  client.connection.receive(bytes(S.recordNewSessionTicket));
+  assertHealthy(client, '§3 client after NewSessionTicket');
+  assert.equal(sessions.length, 1, '§3 NewSessionTicket: one session to resume');
+  return sessions[0]!;
+}
+
+/**
+ * RFC 8446 §4.2.11.2 through our psk.ts, as the client computes it: the binder of `hello`'s one
+ * PSK, over `hello` up to its binders list (the first message, so nothing precedes it).
+ */
+function binderOver(hello: HandshakeMessage, psk: Secret): string {
+  const offered = readClientHello(hello).preSharedKey!;
+  const truncatedHash = binderTranscriptHash(new Transcript(nodeCryptoProvider), hello.raw, offered.bindersLength, 'sha256');
+  return toHex(computeBinder(nodeCryptoProvider, 'sha256', psk, truncatedHash));
+}
+
+/**
+ * The RFC's ticket is opaque bytes sealed by the RFC's server under keys it does not publish. This
+ * stand-in keyring opens that ticket, and no other, to the session RFC 8448 §3 left its server
+ * with: §4's PSK, TLS_AES_128_GCM_SHA256, the name "server" (§3's SNI), and the lifetime,
+ * ticket_age_add and max_early_data_size of §3's NewSessionTicket, issued at ticketIssuedAt. It
+ * seals nothing: the §4 server issues no ticket.
+ */
+function rfcTicketKeyring(ticket: NewSessionTicket13): Pick<TicketKeyring, 'seal' | 'open'> {
+  const T = F.RESUMED_0RTT;
+  const state = (): Uint8Array => encodeSession({
+    version: ProtocolVersion.TLSv1_3,
+    cipherSuite: TLS_AES_128_GCM_SHA256.id,
+    secret: new Secret(bytes(T.psk)),
+    extendedMasterSecret: false,
+    issuedAt: T.ticketIssuedAt,
+    lifetime: ticket.lifetime,
+    serverName: 'server',
+    peerCertificates: [],
+    authorized: false,
+    ageAdd: ticket.ageAdd,
+    maxEarlyData: ticket.maxEarlyDataSize ?? 0,
+  });
+  return {
+    open: (identity) => (equalBytes(identity, ticket.ticket) ? state() : undefined),
+    seal: () => {
+      throw new Error('the RFC 8448 §4 server issues no ticket');
+    },
+  };
+}
+
+test('RFC 8448 §4 resumed 0-RTT, client: ClientHello and PSK binder, early data, EndOfEarlyData + Finished, application data, close_notify byte for byte', () => {
+  const T = F.RESUMED_0RTT;
+  const ticket = section3Ticket();
+  const saved = sessionFromSection3();
+  const session = decodeSession(saved);
+  // §4 {client} extract secret "early": its IKM is the PSK our client derived from §3's ticket.
+  assert.equal(toHex(session.secret.expose()), hex(T.psk), '§4 PSK from the §3 ticket (ticket_nonce 0000)');
+  assert.equal(toHex(session.ticket!), toHex(ticket.ticket), '§4 the session holds §3\'s ticket');
+  assert.equal(session.maxEarlyData, 1024, '§4 §3\'s ticket allows 1024 bytes of early data');
+
+  // Our ClientHello offers less than the RFC's (no ffdhe groups, renegotiation_info or padding)
+  // and in another extension order: the RFC's goes on the wire instead. It carries the RFC's
+  // binder; ours, computed over our own ClientHello, stays in sub.ours and is checked below.
+  const rfcHello = recordMessage(T.recordClientHello);
+  const sub = new Substitution([rfcHello]);
+  const provider = replayProvider(T.clientRngPool);
+  // The RFC's client asks for a record_size_limit of 2^14+1 (RFC 8449); ours does with the option.
+  // Our clock stands T.ticketAgeMs after the ticket arrived, as the RFC's obfuscated age says.
+  const client = replayClient(provider, sub.hook, {
+    middleboxCompatibility: false, recordSizeLimit: 16385, session: saved, earlyData: true, now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
+  });
+
+  // §4 {client} send handshake record: the ClientHello record.
+  assert.equal(output(client), hex(T.recordClientHello), '§4 ClientHello record');
+  // §4 {client} create an ephemeral x25519 key pair: ours, from the pool, is the RFC's.
+  assertSameOffer(sub.ours[0]!, rfcHello, '§4 ClientHello');
+  assert.equal(provider.remaining, 0, '§4 the client drew exactly its pool');
+  const ours = readClientHello(sub.ours[0]!);
+  const rfc = readClientHello(rfcHello);
+  // §4 {client} construct a ClientHello: ours offers early data and §3's ticket at the RFC's
+  // obfuscated_ticket_age (age 6 ms + ticket_age_add), for psk_dhe_ke.
+  assert.ok(ours.earlyData && rfc.earlyData, '§4 early_data offered');
+  assert.deepEqual(ours.pskModes, rfc.pskModes, '§4 psk_key_exchange_modes');
+  const identities = (h: typeof ours): string[][] => h.preSharedKey!.identities.map((i) => [toHex(i.identity), i.obfuscatedTicketAge.toString(16)]);
+  assert.deepEqual(identities(ours), identities(rfc), '§4 pre_shared_key identity: §3\'s ticket and obfuscated_ticket_age');
+  // §4 PSK binder. Our client MACs its own truncated ClientHello with the binder key of the PSK
+  // (and put the result in the right place); the same computation (psk.ts, the session's PSK) over
+  // the RFC's truncated ClientHello gives the RFC's binder.
+  assert.equal(toHex(ours.preSharedKey!.binders[0]!), binderOver(sub.ours[0]!, session.secret), '§4 our binder covers our truncated ClientHello');
+  assert.equal(toHex(rfc.preSharedKey!.binders[0]!), hex(T.binder), '§4 the RFC\'s ClientHello ends with its binder');
+  assert.equal(binderOver(rfcHello, session.secret), hex(T.binder), '§4 binder over the RFC\'s truncated ClientHello');
+
+  // §4 {client} send application_data record: 0-RTT data under the client_early_traffic_secret,
+  // which our client derived from the PSK and the ClientHello as sent.
+  assert.equal(client.connection.earlyDataRoom, 1024, '§4 early data room: max_early_data_size of the ticket');
+  client.connection.writeEarly(bytes(T.clientEarlyAppData));
+  assert.equal(output(client), hex(T.recordClientEarlyAppData), '§4 early application_data record');
+
+  // §4 {server} ServerHello selecting the PSK, then EncryptedExtensions (early_data) and Finished.
+  client.connection.receive(bytes(T.recordServerHello));
+  client.connection.receive(bytes(T.recordServerFlight));
+  assertHealthy(client, '§4 client after the server flight');
+  assert.ok(client.connection.info.resumed, '§4 resumed');
+  assert.equal(client.connection.info.earlyData, 'accepted', '§4 early data accepted');
+  // §4 {client} send handshake record, twice: EndOfEarlyData under the early traffic keys, then
+  // Finished under the client handshake traffic keys.
+  assert.equal(output(client), hex(T.recordClientFinished), '§4 EndOfEarlyData and client Finished records');
+  assert.ok(client.state.completed, '§4 client handshake complete');
+
+  // §4 {client} send application_data record.
+  client.connection.write(bytes(T.clientAppData));
+  assert.equal(output(client), hex(T.recordClientAppData), '§4 client application_data record');
+  // §4 {server} send application_data record: decrypted to the RFC's payload.
+  client.connection.receive(bytes(T.recordServerAppData));
+  assert.equal(toHex(joined(client.state.received)), hex(T.serverAppData), '§4 server application data');
+  // §4 {client} send alert record: close_notify.
+  client.connection.close();
+  assert.equal(output(client), hex(T.recordClientCloseNotify), '§4 client close_notify record');
+  // §4 {server} send alert record: close_notify.
+  client.connection.receive(bytes(T.recordServerCloseNotify));
+  assertHealthy(client, '§4 client at the end');
+  assert.ok(client.state.peerClosed, '§4 server close_notify received');
+});
+
+test('RFC 8448 §4 resumed 0-RTT, server: ServerHello with pre_shared_key, EncryptedExtensions + Finished, early data, application data, close_notify byte for byte', () => {
+  const T = F.RESUMED_0RTT;
+  const ticket = section3Ticket();
+  // The RFC's server lists its supported_groups in EncryptedExtensions, which ours never sends,
+  // and orders the extensions otherwise: the RFC's message goes out instead of ours.
+  const sub = new Substitution([message(T.encryptedExtensions)]);
+  const provider = replayProvider(T.serverRngPool);
+  const server = replayServer(provider, sub.hook, {
+    key: F.SERVER_KEY_PEM,
+    cert: F.SERVER_CERTIFICATE_PEM,
+    // As much 0-RTT data as the ticket promised. Ours would otherwise issue a NewSessionTicket
+    // after the handshake; the RFC's sends none in §4.
+    maxEarlyData: 1024,
+    ticketCount: 0,
+    // The ticket is T.ticketAgeMs old, as the client's obfuscated age says: fresh enough for 0-RTT.
+    now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
+  }, { ticketKeyring: rfcTicketKeyring(ticket) });
+
+  // §4 {client} send handshake record: the ClientHello, offering §3's ticket and early data; our
+  // server checks its binder with the PSK.
+  server.connection.receive(bytes(T.recordClientHello));
+  assertHealthy(server, '§4 server after the ClientHello');
+  // §4 {server} send handshake record: ServerHello (pre_shared_key, key_share, supported_versions),
+  // then EncryptedExtensions and Finished in one protected record, as the RFC's.
+  assert.equal(output(server), hex(T.recordServerHello) + hex(T.recordServerFlight), '§4 ServerHello record and server flight record');
+  assert.ok(sub.done, '§4 EncryptedExtensions substituted');
+  // Ours holds the rest of the RFC's: record_size_limit, the server_name acknowledgement, early_data.
+  const besidesGroups = (m: HandshakeMessage): string[] =>
+    readEncryptedExtensions(m).extensions.filter((e) => e.type !== ExtensionType.supported_groups).map((e) => `${e.type}:${toHex(e.body)}`).sort();
+  assert.deepEqual(besidesGroups(sub.ours[0]!), besidesGroups(message(T.encryptedExtensions)), '§4 our EncryptedExtensions: the RFC\'s but for supported_groups');
+  assert.equal(provider.remaining, 0, '§4 the server drew its random and x25519 key, in that order');
+  assert.ok(server.connection.info.resumed, '§4 resumed');
+  assert.equal(server.connection.info.earlyData, 'accepted', '§4 early data accepted');
+
+  // §4 {client} send application_data record: the 0-RTT data, read under the early traffic keys.
+  server.connection.receive(bytes(T.recordClientEarlyAppData));
+  assertHealthy(server, '§4 server after the early data');
+  assert.equal(toHex(joined(server.state.received)), hex(T.clientEarlyAppData), '§4 early application data delivered');
+  assert.ok(!server.state.completed, '§4 early data arrives before the handshake completes');
+  // §4 {client} send handshake record, twice: EndOfEarlyData (early keys), then Finished (handshake keys).
+  server.connection.receive(bytes(T.recordClientFinished));
+  assertHealthy(server, '§4 server after EndOfEarlyData and the client Finished');
+  assert.ok(server.state.completed, '§4 server handshake complete');
+  assert.equal(output(server), '', '§4 nothing more from the server');
+
+  // §4 {client} send application_data record: decrypted to the RFC's payload.
+  server.state.received.length = 0;
+  server.connection.receive(bytes(T.recordClientAppData));
+  assert.equal(toHex(joined(server.state.received)), hex(T.clientAppData), '§4 client application data');
+  // §4 {server} send application_data record.
+  server.connection.write(bytes(T.serverAppData));
+  assert.equal(output(server), hex(T.recordServerAppData), '§4 server application_data record');
+  // §4 {client} send alert record: close_notify.
+  server.connection.receive(bytes(T.recordClientCloseNotify));
+  assert.ok(server.state.peerClosed, '§4 client close_notify received');
+  // §4 {server} send alert record: close_notify.
+  server.connection.close();
+  assert.equal(output(server), hex(T.recordServerCloseNotify), '§4 server close_notify record');
+  assertHealthy(server, '§4 server at the end');
 });
 
 // ---- RFC 8448 §5: HelloRetryRequest ----

@@ -136,12 +136,14 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   const { serverShare, shared } = serverKeyExchange(io.provider, group, clientShare.keyExchange);
   io.step({ step: 'key-exchange', group: group.name, ourShareBytes: serverShare.length, peerShareBytes: clientShare.keyExchange.length });
 
-  // RFC 8446 §4.2: any order is valid; ours is RFC 8448's (key_share first), so the traces replay.
-  const extensions: Extension[] = [
+  // RFC 8446 §4.2: any order is valid here (only the ClientHello's pre_shared_key has a fixed
+  // place); ours is RFC 8448's (pre_shared_key, key_share, supported_versions), so the traces replay.
+  const extensions: Extension[] = [];
+  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
+  extensions.push(
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: serverShare })) },
     { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
-  ];
-  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
+  );
   io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
   io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
   // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
