@@ -51,7 +51,7 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
   if (sh.recordSizeLimit !== undefined) {
     // RFC 8449 §4: in TLS 1.2 the limit is the plaintext length, at most 2^14.
     io.setSendLimit(sh.recordSizeLimit);
-    io.setReceiveLimit(config.recordSizeLimit!);
+    if (config.recordSizeLimit !== undefined) io.setReceiveLimit(config.recordSizeLimit);
   }
   io.info.version = 'TLSv1.2';
   io.info.cipherSuite = suite;

@@ -67,7 +67,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     if (ee.recordSizeLimit !== undefined) {
       // RFC 8449 §4: in TLS 1.3 the limit counts the content type byte; both limits hold once both sent one.
       io.setSendLimit(ee.recordSizeLimit - 1);
-      io.setReceiveLimit(this.ctx.config.recordSizeLimit! - 1);
+      if (this.ctx.config.recordSizeLimit !== undefined) io.setReceiveLimit(this.ctx.config.recordSizeLimit - 1);
     }
     if (this.ctx.earlyDataOffered) io.info.earlyData = ee.earlyData && this.ctx.resumed ? 'accepted' : 'rejected';
     else if (ee.earlyData) throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
