@@ -34,6 +34,8 @@ export interface Peer {
   /** Traffic secrets as this side installed them, in order: what it reads with, what it writes with. */
   readonly readSecrets: Uint8Array[];
   readonly writeSecrets: Uint8Array[];
+  /** Sessions this side was given (the client's 'session' events). */
+  readonly sessions: Uint8Array[];
 }
 
 // ---- records seen by the man in the middle ----
@@ -69,6 +71,9 @@ export interface PairOptions {
   clientProvider?: CryptoProvider;
   serverProvider?: CryptoProvider;
   tamper?: RecordHook;
+  /** Sender-side rewrites of each handshake message (config.dangerouslyRewriteHandshake): the sender protects what it returns. */
+  clientRewrite?: (msg: HandshakeMessage) => HandshakeMessage;
+  serverRewrite?: (msg: HandshakeMessage) => HandshakeMessage;
 }
 
 interface TrafficKeys {
@@ -82,7 +87,7 @@ const serverLabels = { write: clientLabels.read, read: clientLabels.write };
 function newPeer(side: Side): Peer {
   return {
     side, connection: undefined as unknown as Connection, received: [], errors: [], events: [], completed: false, peerClosed: false,
-    readSecrets: [], writeSecrets: [],
+    readSecrets: [], writeSecrets: [], sessions: [],
   };
 }
 
@@ -92,6 +97,7 @@ function handlersFor(peer: Peer, suiteOf: () => CipherSuite | undefined) {
   return {
     data: (chunk: Uint8Array) => peer.received.push(chunk),
     error: (err: TlsError) => peer.errors.push(err),
+    session: (session: Uint8Array) => peer.sessions.push(session),
     handshakeComplete: () => {
       peer.completed = true;
     },
@@ -110,6 +116,8 @@ function handlersFor(peer: Peer, suiteOf: () => CipherSuite | undefined) {
       let secret = pending[ev.direction];
       pending[ev.direction] = undefined;
       if (!secret) {
+        // TLS 1.2 has no traffic secrets (its key log line is the master secret): records pass untouched.
+        if (list.length === 0) return;
         // No keylog line: a KeyUpdate, the next secret in the chain (RFC 8446 §7.2).
         const suite = suiteOf()!;
         secret = nextTrafficSecret(nodeCryptoProvider, suite.hash, new Secret(list[list.length - 1]!)).expose();
@@ -238,8 +246,10 @@ export class Pair {
 
   constructor(options: PairOptions = {}) {
     const id = testIdentity(options.kind ?? 'ed25519');
-    const serverConfig = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ...options.server }, options.serverProvider ?? nodeCryptoProvider);
-    const clientConfig = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ...options.client }, options.clientProvider ?? nodeCryptoProvider);
+    const serverResolved = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ...options.server }, options.serverProvider ?? nodeCryptoProvider);
+    const clientResolved = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ...options.client }, options.clientProvider ?? nodeCryptoProvider);
+    const serverConfig = options.serverRewrite ? { ...serverResolved, dangerouslyRewriteHandshake: options.serverRewrite } : serverResolved;
+    const clientConfig = options.clientRewrite ? { ...clientResolved, dangerouslyRewriteHandshake: options.clientRewrite } : clientResolved;
     this.tamper = options.tamper;
     // The server first: the client's constructor already runs its first step.
     this.server.connection = createServerConnection(serverConfig, handlersFor(this.server, () => this.server.connection.info.cipherSuite));
