@@ -418,6 +418,7 @@ export class Connection implements HandshakeIO {
     this.phase = 'failed';
     this.failure = err;
     this.records.clear();
+    this.handshakeReader.clear();
     this.pendingHandshake = [];
     this.pendingHandshakeLength = 0;
     if (err.origin === 'local' && !this.sentCloseNotify) {

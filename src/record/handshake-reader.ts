@@ -14,6 +14,11 @@ export class HandshakeReader {
     return this.pending !== undefined && this.pending.length > 0;
   }
 
+  /** Drops a partial message (after a fatal error: nothing is kept for a dead connection). */
+  clear(): void {
+    this.pending = undefined;
+  }
+
   push(fragment: Uint8Array): void {
     this.pending = this.pending === undefined || this.pending.length === 0 ? fragment : join(this.pending, fragment);
   }
