@@ -79,6 +79,8 @@ export class TLSSocket extends Duplex {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
   private taskRunning = false;
+  /** Our reader refused the last chunk (push returned false): the transport stays paused until _read. */
+  private readerFull = false;
   private lastSession: Buffer | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
@@ -112,7 +114,10 @@ export class TLSSocket extends Duplex {
   private handlers(): ConnectionHandlers {
     return {
       data: (chunk) => {
-        if (!this.push(chunk)) this.transport.pause();
+        if (!this.push(chunk)) {
+          this.readerFull = true;
+          this.transport.pause();
+        }
       },
       handshakeComplete: () => this.handshakeComplete(),
       peerClosed: () => this.push(null),
@@ -151,7 +156,7 @@ export class TLSSocket extends Duplex {
       if (this.destroyed) return;
       report();
       this.afterEngine();
-      if (!this.taskRunning) this.transport.resume();
+      this.updateFlow();
     };
     task.start().then(
       (result) => settle(() => this.connection.completeTask(result)),
@@ -230,10 +235,22 @@ export class TLSSocket extends Duplex {
     if (!this.connection.peerClosed) this.push(null);
   }
 
+  /**
+   * Reads from the transport only while the engine can take it and our reader wants it: never while
+   * an asynchronous handshake step runs (the engine would only buffer), nor while the application
+   * has not read what we pushed (backpressure, not growth).
+   */
+  private updateFlow(): void {
+    if (this.destroyed) return;
+    if (this.taskRunning || this.readerFull) this.transport.pause();
+    else if (this.transport.isPaused()) this.transport.resume();
+  }
+
   // ---- Duplex ----
 
   override _read(): void {
-    if (this.transport.isPaused()) this.transport.resume();
+    this.readerFull = false;
+    this.updateFlow();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
