@@ -5,7 +5,7 @@ import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { TlsError } from '../errors.js';
-import type { Connection } from '../engine/connection.js';
+import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 
@@ -128,7 +128,7 @@ export class TLSSocket extends Duplex {
         else this.emit('tlsEvent', event);
       },
       session: (session: Uint8Array) => {
-        this.lastSession = Buffer.from(session);
+        this.lastSession = redactSession(Buffer.from(session));
         this.emit('session', this.lastSession);
       },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
@@ -297,6 +297,9 @@ export class TLSSocket extends Duplex {
     if (!this.connection.closed && err) {
       this.connection.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
     }
+    this.flush(); // a close_notify or alert queued just before
+    // The transport goes away with us: the engine's key material goes now, not when the GC gets to it.
+    this.connection.dispose();
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));

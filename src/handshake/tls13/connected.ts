@@ -7,7 +7,7 @@ import { readNewSessionTicket13, type NewSessionTicket13 } from '../../messages/
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
 import { nextTrafficSecret } from '../key-schedule.js';
-import type { HandshakeIO, HandshakeState, Next } from '../state.js';
+import { wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
@@ -44,6 +44,10 @@ export class Connected13 implements ConnectedState {
         break;
     }
     throw new TlsError('unexpected_message', `peer sent ${handshakeTypeName(msg.type)} after the handshake`);
+  }
+
+  wipe(): void {
+    wipeAll(this.secrets.readSecret, this.secrets.writeSecret, this.secrets.resumptionMasterSecret);
   }
 
   private receiveKeyUpdate(msg: HandshakeMessage, io: HandshakeIO): HandshakeState {
