@@ -71,7 +71,12 @@ async function main(): Promise<number> {
   const pki = chain();
   const server = createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket) => {
     socket.on('error', () => undefined);
-    socket.once('data', () => socket.end('HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 3\r\nconnection: close\r\n\r\nok\n'));
+    // The HTTP headers a deployment would send (testssl --full checks them too, with -h).
+    socket.once('data', () => socket.end([
+      'HTTP/1.1 200 OK', 'content-type: text/plain', 'content-length: 3', 'connection: close',
+      'strict-transport-security: max-age=31536000; includeSubDomains', 'x-frame-options: DENY', 'x-content-type-options: nosniff',
+      "content-security-policy: default-src 'none'", 'referrer-policy: no-referrer', '', 'ok\n',
+    ].join('\r\n')));
   });
   server.on('tlsClientError', () => undefined); // testssl probes with what we refuse, on purpose
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
