@@ -126,6 +126,7 @@ function slowHello(loadDone: Promise<unknown>): Promise<void> {
     }, 100);
     void Promise.all([loadDone, delay(3000)]).then(() => {
       gaveUp = true;
+      clearInterval(timer);
       raw.end();
     });
     raw.on('close', () => {
