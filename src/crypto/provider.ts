@@ -28,6 +28,11 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, parts: readonly Uint8Array[], out: Uint8Array[]): void;
   /** Decrypts and authenticates; null when the tag does not verify. */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Uint8Array | null;
+  /**
+   * Overwrites the key where this AEAD holds it in JavaScript memory (the connection ended). A key
+   * held by the runtime (node:crypto's KeyObject) cannot be: such providers leave this out.
+   */
+  wipe?(): void;
 }
 
 export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';

@@ -30,6 +30,16 @@ function isConnected(s: HandshakeState): s is ConnectedState {
 type Phase = 'handshaking' | 'connected' | 'failed';
 
 const NO_OUTPUT: readonly Uint8Array[] = Object.freeze([]);
+const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A serialised session holds its master secret or PSK: store it like a key. Its bytes stay a plain
+ * Uint8Array (or Buffer) to pass back as `session`, but util.inspect shows only its size.
+ */
+export function redactSession<T extends Uint8Array>(bytes: T): T {
+  Object.defineProperty(bytes, inspectSymbol, { value: () => `[Session ${bytes.length} bytes]`, enumerable: false });
+  return bytes;
+}
 const CHANGE_CIPHER_SPEC_RECORD = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
 
 export class Connection implements HandshakeIO {
@@ -65,6 +75,9 @@ export class Connection implements HandshakeIO {
   private helloSeen = false;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
+  /** Key material was wiped (the connection ended): nothing can be protected or opened any more. */
+  private released = false;
+  private disposed = false;
 
   constructor(
     readonly config: ConnectionConfig,
@@ -106,12 +119,12 @@ export class Connection implements HandshakeIO {
 
   /** We sent close_notify: no more writes. */
   get closed(): boolean {
-    return this.sentCloseNotify || this.phase === 'failed';
+    return this.sentCloseNotify || this.phase === 'failed' || this.disposed;
   }
 
   /** Runs a step that may throw; a TlsError (or a bug, as internal_error) ends the connection. */
   protected guard(step: () => void): void {
-    if (this.phase === 'failed') return;
+    if (this.phase === 'failed' || this.disposed) return;
     try {
       step();
       this.flushHandshake();
@@ -145,6 +158,7 @@ export class Connection implements HandshakeIO {
   }
 
   completeTask(result: unknown): void {
+    if (this.phase === 'failed' || this.disposed) return; // ended meanwhile: the result is not needed
     const step = this.pending;
     if (!step) throw new Error('completeTask without a pending task');
     this.pending = undefined;
@@ -156,6 +170,7 @@ export class Connection implements HandshakeIO {
   }
 
   failTask(err: unknown): void {
+    if (this.phase === 'failed' || this.disposed) return;
     if (!this.pending) throw new Error('failTask without a pending task');
     const description = this.pending.description;
     this.pending = undefined;
@@ -169,7 +184,7 @@ export class Connection implements HandshakeIO {
 
   /** Feeds bytes received from the peer. */
   receive(data: Uint8Array): void {
-    if (this.phase === 'failed' || this.receivedCloseNotify) return; // RFC 8446 §6.1: ignore data after close
+    if (this.phase === 'failed' || this.receivedCloseNotify || this.disposed) return; // RFC 8446 §6.1: ignore data after close
     this.records.push(data);
     this.guard(() => this.readRecords());
   }
@@ -275,9 +290,11 @@ export class Connection implements HandshakeIO {
       if (this.phase === 'handshaking') {
         this.failure = new TlsError('close_notify', 'peer closed the connection before the handshake completed', { origin: 'peer' });
         this.phase = 'failed';
+        this.release();
         this.handlers.error?.(this.failure);
         return;
       }
+      if (this.sentCloseNotify) this.release(); // closed both ways: the keys are no longer needed
       this.handlers.peerClosed?.();
       return;
     }
@@ -291,7 +308,7 @@ export class Connection implements HandshakeIO {
     const err = TlsError.fromPeer(description);
     this.failure = err;
     this.phase = 'failed';
-    this.records.clear();
+    this.release();
     this.handlers.error?.(err);
   }
 
@@ -348,7 +365,7 @@ export class Connection implements HandshakeIO {
   /** Protects application data for sending. Only once connected; the adapter buffers before that. */
   write(data: Uint8Array): void {
     if (this.phase === 'failed') throw this.failure!;
-    if (this.sentCloseNotify) throw new TlsError('internal_error', 'write after close');
+    if (this.sentCloseNotify || this.disposed) throw new TlsError('internal_error', 'write after close');
     if (this.phase !== 'connected') throw new TlsError('internal_error', 'write before the handshake completed');
     this.guard(() => {
       const limit = this.sendLimit;
@@ -380,10 +397,11 @@ export class Connection implements HandshakeIO {
 
   /** Sends close_notify: our half of the connection is closed; reading goes on (RFC 8446 §6.1). */
   close(): void {
-    if (this.sentCloseNotify || this.phase === 'failed') return;
+    if (this.sentCloseNotify || this.phase === 'failed' || this.disposed) return;
     this.guard(() => {
       this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
       this.sentCloseNotify = true;
+      if (this.receivedCloseNotify) this.release(); // closed both ways
     });
   }
 
@@ -409,6 +427,7 @@ export class Connection implements HandshakeIO {
 
   /** TLS 1.3: update our sending keys, and ask the peer to update theirs if requested. */
   updateKeys(requestPeerUpdate: boolean): void {
+    if (this.closed) throw new TlsError('internal_error', 'key update after close');
     if (!isConnected(this.state)) throw new TlsError('internal_error', 'key update before the handshake completed');
     const state = this.state;
     this.guard(() => this.advance(state.updateKeys(this, requestPeerUpdate)));
@@ -437,17 +456,44 @@ export class Connection implements HandshakeIO {
     if (this.phase === 'failed') return;
     this.phase = 'failed';
     this.failure = err;
-    this.records.clear();
     this.pendingHandshake = [];
     this.pendingHandshakeLength = 0;
-    if (err.origin === 'local' && !this.sentCloseNotify) {
+    if (err.origin === 'local' && !this.sentCloseNotify && !this.released) {
       try {
         this.sendAlert(AlertLevel.fatal, err.alertCode);
       } catch {
         // the alert cannot be protected (keys gone): the error still stands
       }
     }
+    this.release();
     this.handlers.error?.(err);
+  }
+
+  /**
+   * The connection ended: wipe the key material the engine owns (the handshake state's secrets, both
+   * record protections) and drop buffered input and any pending asynchronous step. Best effort: see
+   * SECURITY.md for what the runtime keeps out of reach.
+   */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.pending = undefined;
+    this.records.clear();
+    this.handshakeReader.clear();
+    this.state.wipe?.();
+    this.readProtection.wipe?.();
+    this.writeProtection.wipe?.();
+  }
+
+  /**
+   * The transport is gone (the adapter closes): wipes the key material now, whatever the state. Later
+   * receive() calls are ignored, write() throws, and what was queued for sending stays queued.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.flushHandshake();
+    this.disposed = true;
+    this.release();
   }
 
   /** Aborts from the outside (e.g. the transport failed): no alert, the error is reported. */
@@ -521,7 +567,9 @@ export class Connection implements HandshakeIO {
   }
 
   newSession(session: SessionState): void {
-    this.handlers.session?.(encodeSession(session));
+    const encoded = redactSession(encodeSession(session));
+    session.secret.wipe(); // made for this call: the encoding is now the only copy
+    this.handlers.session?.(encoded);
   }
 
   allowEarlyWrites(maxBytes: number | undefined): void {
@@ -574,6 +622,12 @@ export class Connection implements HandshakeIO {
 
   private emit(event: TlsEvent): void {
     this.handlers.event?.(event);
+  }
+
+  /** util.inspect shows public facts only: never keys, secrets or buffered bytes. */
+  [inspectSymbol](): string {
+    const suite = this.info.cipherSuite?.name ?? 'none';
+    return `Connection { side: '${this.config.side}', state: '${this.state.kind}', phase: '${this.phase}', version: '${this.info.version ?? 'none'}', cipherSuite: '${suite}', closed: ${this.closed} }`;
   }
 
 }

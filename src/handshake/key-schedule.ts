@@ -99,6 +99,10 @@ export class EarlySecret {
     return deriveSecret(this.p, this.hash, this.secret, 'e exp master', clientHelloHash);
   }
 
+  wipe(): void {
+    this.secret.wipe();
+  }
+
   /** Handshake Secret = HKDF-Extract(Derive-Secret(., "derived", ""), (EC)DHE). Wipes this stage. */
   toHandshakeSecret(sharedSecret: Secret | undefined): HandshakeSecret {
     const derived = deriveSecret(this.p, this.hash, this.secret, 'derived', emptyHash(this.p, this.hash));
@@ -120,6 +124,10 @@ export class HandshakeSecret {
 
   serverTrafficSecret(helloHash: Uint8Array): Secret {
     return deriveSecret(this.p, this.hash, this.secret, 's hs traffic', helloHash);
+  }
+
+  wipe(): void {
+    this.secret.wipe();
   }
 
   /** Master Secret = HKDF-Extract(Derive-Secret(., "derived", ""), 0). Wipes this stage. */

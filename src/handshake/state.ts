@@ -81,6 +81,16 @@ export interface HandshakeState {
   handle(msg: HandshakeMessage, io: HandshakeIO): Next;
   /** TLS 1.2: a ChangeCipherSpec arrived. States without it treat one as unexpected. */
   changeCipherSpec?(io: HandshakeIO): Next;
+  /**
+   * The connection ended (failed, aborted, closed both ways, disposed): overwrite the secrets this
+   * state holds. Best effort (STYLE.md "Crypto and secrets"); states that hold none leave it out.
+   */
+  wipe?(): void;
+}
+
+/** Wipes each of these that is there (a Secret or a key-schedule stage). */
+export function wipeAll(...items: readonly ({ wipe(): void } | undefined)[]): void {
+  for (const item of items) item?.wipe();
 }
 
 /**

@@ -5,7 +5,7 @@ import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { TlsError } from '../errors.js';
-import type { Connection } from '../engine/connection.js';
+import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 
@@ -79,6 +79,8 @@ export class TLSSocket extends Duplex {
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly isServer: boolean;
   private taskRunning = false;
+  /** Our reader refused the last chunk (push returned false): the transport stays paused until _read. */
+  private readerFull = false;
   private lastSession: Buffer | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
@@ -112,7 +114,10 @@ export class TLSSocket extends Duplex {
   private handlers(): ConnectionHandlers {
     return {
       data: (chunk) => {
-        if (!this.push(chunk)) this.transport.pause();
+        if (!this.push(chunk)) {
+          this.readerFull = true;
+          this.transport.pause();
+        }
       },
       handshakeComplete: () => this.handshakeComplete(),
       peerClosed: () => this.push(null),
@@ -123,7 +128,7 @@ export class TLSSocket extends Duplex {
         else this.emit('tlsEvent', event);
       },
       session: (session: Uint8Array) => {
-        this.lastSession = Buffer.from(session);
+        this.lastSession = redactSession(Buffer.from(session));
         this.emit('session', this.lastSession);
       },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
@@ -151,7 +156,7 @@ export class TLSSocket extends Duplex {
       if (this.destroyed) return;
       report();
       this.afterEngine();
-      if (!this.taskRunning) this.transport.resume();
+      this.updateFlow();
     };
     task.start().then(
       (result) => settle(() => this.connection.completeTask(result)),
@@ -230,10 +235,22 @@ export class TLSSocket extends Duplex {
     if (!this.connection.peerClosed) this.push(null);
   }
 
+  /**
+   * Reads from the transport only while the engine can take it and our reader wants it: never while
+   * an asynchronous handshake step runs (the engine would only buffer), nor while the application
+   * has not read what we pushed (backpressure, not growth).
+   */
+  private updateFlow(): void {
+    if (this.destroyed) return;
+    if (this.taskRunning || this.readerFull) this.transport.pause();
+    else if (this.transport.isPaused()) this.transport.resume();
+  }
+
   // ---- Duplex ----
 
   override _read(): void {
-    if (this.transport.isPaused()) this.transport.resume();
+    this.readerFull = false;
+    this.updateFlow();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -280,6 +297,9 @@ export class TLSSocket extends Duplex {
     if (!this.connection.closed && err) {
       this.connection.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
     }
+    this.flush(); // a close_notify or alert queued just before
+    // The transport goes away with us: the engine's key material goes now, not when the GC gets to it.
+    this.connection.dispose();
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));

@@ -19,6 +19,13 @@ export class HandshakeReader {
     return this.buffered > 0;
   }
 
+  /** Drops a partial message (after a fatal error: nothing is kept for a dead connection). */
+  clear(): void {
+    this.fragments = [];
+    this.head = 0;
+    this.buffered = 0;
+  }
+
   push(fragment: Uint8Array): void {
     if (fragment.length === 0) return;
     this.fragments.push(fragment);

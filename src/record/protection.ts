@@ -24,6 +24,12 @@ export interface RecordProtection {
   /** Protects one record (payload ≤ 2^14) and pushes its wire chunks onto `out`. */
   seal(type: number, payload: Uint8Array, out: Uint8Array[], padding?: number): void;
   open(record: RawRecord): OpenedRecord;
+  /** Overwrites the key material this protection holds (best effort); it cannot be used afterwards. */
+  wipe?(): void;
+}
+
+function wipedKeys(): TlsError {
+  return new TlsError('internal_error', 'record protection used after its keys were wiped');
 }
 
 function header(type: number, length: number): Uint8Array {
@@ -84,6 +90,7 @@ export class Tls13Protection implements RecordProtection {
   readonly maxFragment = MAX_CIPHERTEXT_13; // RFC 8446 §5.2
   private seq = 0;
   private readonly nonce = new Uint8Array(12);
+  private wiped = false;
 
   constructor(private readonly aead: Aead, private readonly iv: Uint8Array) {}
 
@@ -91,9 +98,17 @@ export class Tls13Protection implements RecordProtection {
     return this.seq;
   }
 
+  wipe(): void {
+    this.wiped = true;
+    this.aead.wipe?.();
+    this.iv.fill(0);
+    this.nonce.fill(0);
+  }
+
   // RFC 8446 §5.2: TLSInnerPlaintext = content || ContentType || zeros; outer type is always
   // application_data; the AAD is the record header.
   seal(type: number, payload: Uint8Array, out: Uint8Array[], padding = 0): void {
+    if (this.wiped) throw wipedKeys();
     const h = header(ContentType.application_data, payload.length + 1 + padding + AEAD_TAG_LENGTH);
     xorNonce(this.nonce, this.iv, this.seq++);
     out.push(h);
@@ -119,6 +134,7 @@ export class Tls13Protection implements RecordProtection {
   }
 
   open(record: RawRecord): OpenedRecord {
+    if (this.wiped) throw wipedKeys();
     const fragment = record.fragment;
     if (fragment.length < AEAD_TAG_LENGTH + 1) throw badRecordMac();
     xorNonce(this.nonce, this.iv, this.seq++);
@@ -143,6 +159,7 @@ export class Tls12Protection implements RecordProtection {
   private readonly aad = new Uint8Array(13);
   /** GCM (RFC 5288 §3): 8 explicit nonce bytes precede each ciphertext. ChaCha20 (RFC 7905): none. */
   private readonly explicitNonceLength: number;
+  private wiped = false;
 
   constructor(private readonly aead: Aead, private readonly iv: Uint8Array) {
     this.explicitNonceLength = aead.name === 'chacha20-poly1305' ? 0 : 8;
@@ -150,6 +167,13 @@ export class Tls12Protection implements RecordProtection {
 
   get sequence(): number {
     return this.seq;
+  }
+
+  wipe(): void {
+    this.wiped = true;
+    this.aead.wipe?.();
+    this.iv.fill(0);
+    this.nonce.fill(0);
   }
 
   // RFC 5246 §6.2.3.3: additional_data = seq_num || type || version || length (of the plaintext).
@@ -173,6 +197,7 @@ export class Tls12Protection implements RecordProtection {
   }
 
   seal(type: number, payload: Uint8Array, out: Uint8Array[]): void {
+    if (this.wiped) throw wipedKeys();
     const h = header(type, this.explicitNonceLength + payload.length + AEAD_TAG_LENGTH);
     this.setAad(type, payload.length);
     this.setNonce(undefined);
@@ -183,6 +208,7 @@ export class Tls12Protection implements RecordProtection {
   }
 
   open(record: RawRecord): OpenedRecord {
+    if (this.wiped) throw wipedKeys();
     const fragment = record.fragment;
     const overhead = this.explicitNonceLength + AEAD_TAG_LENGTH;
     if (fragment.length < overhead) throw badRecordMac();

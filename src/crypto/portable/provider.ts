@@ -88,6 +88,10 @@ class PortableAead implements Aead {
       return null; // the tag did not verify
     }
   }
+
+  wipe(): void {
+    this.key.fill(0);
+  }
 }
 
 // ---- key exchange ----

@@ -24,7 +24,7 @@ import type { SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
-import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
+import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';
 import type { ClientOffer } from './client-hello.js';
 import { readCertificateStatus } from '../../messages/extensions/status-request.js';
 
@@ -101,6 +101,10 @@ class ExpectServerCertificate implements HandshakeState {
 class MaybeCertificateStatus implements HandshakeState {
   readonly kind = 'client12-expect-certificate-status';
   constructor(private readonly next: HandshakeState) {}
+
+  wipe(): void {
+    this.next.wipe?.();
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type !== HandshakeType.certificate_status) return this.next.handle(msg, io);
@@ -219,6 +223,11 @@ class ExpectServerTicketOrCcs implements HandshakeState {
     private readonly ticketExpected: boolean, private readonly ticket?: { lifetime: number; ticket: Uint8Array },
   ) {}
 
+  wipe(): void {
+    this.master.wipe();
+    wipeKeyBlock(this.block);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     // RFC 5077 §3.3: NewSessionTicket comes before ChangeCipherSpec, and only if announced.
     if (msg.type !== HandshakeType.new_session_ticket || !this.ticketExpected || this.ticket) unexpected(msg, 'change_cipher_spec');
@@ -237,6 +246,10 @@ class ExpectServerFinished implements HandshakeState {
   readonly kind = 'client12-expect-finished';
   constructor(private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticket?: { lifetime: number; ticket: Uint8Array }) {}
 
+  wipe(): void {
+    this.master.wipe();
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
     const { suite, config, serverHello } = this.ctx;
@@ -248,6 +261,7 @@ class ExpectServerFinished implements HandshakeState {
     io.step({ step: 'finished', side: 'server', verified: true });
     io.complete();
     emitSession(io, config, suite, this.master, serverHello, this.ticket);
+    this.master.wipe(); // the session (if any) holds its own copy
     return new Connected12('client');
   }
 }
@@ -259,6 +273,10 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticketExpected: boolean,
     private readonly session: SessionState, private readonly ticket?: { lifetime: number; ticket: Uint8Array }, private readonly readKeysSet = false,
   ) {}
+
+  wipe(): void {
+    this.master.wipe();
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (!this.readKeysSet) {
@@ -283,6 +301,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     io.step({ step: 'finished', side: 'client', verified: true });
     io.complete();
     if (this.ticket) emitSession(io, config, suite, this.master, serverHello, this.ticket, this.session);
+    this.master.wipe();
     return new Connected12('client');
   }
 

@@ -21,7 +21,7 @@ import { ascii } from '../../wire/bytes.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
 import { chooseClientCertificate } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import type { ClientOffer } from './client-hello.js';
@@ -42,9 +42,18 @@ export interface Client13Context {
   readonly earlyDataOffered: boolean;
 }
 
+/** The handshake secrets a client state holds until the handshake is done. */
+function wipeContext(ctx: Client13Context): void {
+  wipeAll(ctx.handshakeSecret, ctx.clientHandshakeSecret, ctx.serverHandshakeSecret);
+}
+
 export class ExpectEncryptedExtensions implements HandshakeState {
   readonly kind = 'client-expect-encrypted-extensions';
   constructor(private readonly ctx: Client13Context) {}
+
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'encrypted_extensions');
@@ -81,6 +90,10 @@ class ExpectCertificateOrRequest implements HandshakeState {
   readonly kind = 'client-expect-certificate';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
 
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type === HandshakeType.certificate_request && !this.request) {
       const request = readCertificateRequest13(msg);
@@ -113,6 +126,10 @@ class ExpectCertificateVerify implements HandshakeState {
   readonly kind = 'client-expect-certificate-verify';
   constructor(private readonly ctx: Client13Context, private readonly key: PublicKey, private readonly request?: CertificateRequest13) {}
 
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
@@ -125,6 +142,10 @@ class ExpectCertificateVerify implements HandshakeState {
 class ExpectFinished implements HandshakeState {
   readonly kind = 'client-expect-finished';
   constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
+
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');

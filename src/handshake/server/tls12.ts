@@ -30,7 +30,7 @@ import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from 
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
-import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12 } from '../tls12/prf.js';
+import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';
 import { decryptPreMasterSecret } from '../tls12/rsa-premaster.js';
 import { buildCertificateStatus } from '../../messages/extensions/status-request.js';
 
@@ -270,6 +270,11 @@ class ExpectClientCertificateVerify12 implements HandshakeState {
   readonly kind = 'server12-expect-certificate-verify';
   constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly key: PublicKey) {}
 
+  wipe(): void {
+    this.master.wipe();
+    wipeKeyBlock(this.block);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
@@ -289,6 +294,11 @@ class ExpectClientCcs implements HandshakeState {
   readonly kind = 'server12-expect-change-cipher-spec';
   constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly full: boolean) {}
 
+  wipe(): void {
+    this.master.wipe();
+    wipeKeyBlock(this.block);
+  }
+
   handle(msg: HandshakeMessage): HandshakeState {
     unexpected(msg, 'change_cipher_spec');
   }
@@ -302,6 +312,11 @@ class ExpectClientCcs implements HandshakeState {
 class ExpectClientFinished12 implements HandshakeState {
   readonly kind = 'server12-expect-finished';
   constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly full: boolean) {}
+
+  wipe(): void {
+    this.master.wipe();
+    wipeKeyBlock(this.block);
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');
@@ -324,6 +339,7 @@ class ExpectClientFinished12 implements HandshakeState {
       }
     }
     io.complete();
+    this.master.wipe(); // the ticket and the session cache hold their own sealed or encoded copies
     return new Connected12('server');
   }
 }

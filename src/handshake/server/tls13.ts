@@ -35,7 +35,7 @@ import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { serverKeyExchange } from '../tls13/key-exchange.js';
@@ -114,6 +114,8 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.transcript.add(hello.raw);
   const earlyData = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
   const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
+  // The ticket's PSK was decrypted for this connection alone: the early secret now stands for it.
+  candidate?.session.secret.wipe();
   const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
   if (hello.earlyData) {
     io.info.earlyData = earlyData ? 'accepted' : 'rejected';
@@ -254,10 +256,19 @@ interface Server13Context {
   readonly serverApp: Secret;
 }
 
+/** The secrets a server state holds until the client's Finished. */
+function wipeContext(ctx: Server13Context): void {
+  wipeAll(ctx.master, ctx.clientHandshakeSecret, ctx.clientApp, ctx.serverApp);
+}
+
 /** RFC 8446 §4.5: 0-RTT data flows until EndOfEarlyData; then the client's handshake keys. */
 class ExpectEndOfEarlyData implements HandshakeState {
   readonly kind = 'server-expect-end-of-early-data';
   constructor(private readonly ctx: Server13Context) {}
+
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'end_of_early_data');
@@ -289,6 +300,10 @@ class ExpectClientCertificate implements HandshakeState {
   readonly kind = 'server-expect-client-certificate';
   constructor(private readonly ctx: Server13Context) {}
 
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
     const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
@@ -312,6 +327,10 @@ class ExpectClientCertificateVerify implements HandshakeState {
   readonly kind = 'server-expect-client-certificate-verify';
   constructor(private readonly ctx: Server13Context, private readonly key: PublicKey) {}
 
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
+
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, readCertificateVerify(msg), this.key, 'client');
@@ -323,6 +342,10 @@ class ExpectClientCertificateVerify implements HandshakeState {
 class ExpectClientFinished implements HandshakeState {
   readonly kind = 'server-expect-client-finished';
   constructor(private readonly ctx: Server13Context) {}
+
+  wipe(): void {
+    wipeContext(this.ctx);
+  }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'finished');

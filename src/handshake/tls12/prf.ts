@@ -54,6 +54,14 @@ export function deriveKeyBlock(
   return keys;
 }
 
+/** Overwrites a key block: only once the connection ended (its IVs are shared with the record protection). */
+export function wipeKeyBlock(block: KeyBlock): void {
+  block.clientKey.wipe();
+  block.serverKey.wipe();
+  block.clientIv.fill(0);
+  block.serverIv.fill(0);
+}
+
 export const VERIFY_DATA_LENGTH = 12;
 
 /** RFC 5246 §7.4.9: verify_data = PRF(master, finished_label, Hash(handshake_messages))[0..11]. */

@@ -19,7 +19,7 @@ import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify
 import { computeFinished, nextTrafficSecret, verifyFinished } from '../key-schedule.js';
 import { chooseClientCertificate } from '../negotiation.js';
 import type { Transcript } from '../transcript.js';
-import type { HandshakeIO, Next } from '../state.js';
+import { wipeAll, type HandshakeIO, type Next } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
@@ -84,6 +84,10 @@ export class Connected13 implements ConnectedState {
         break;
     }
     throw new TlsError('unexpected_message', `peer sent ${handshakeTypeName(msg.type)} after the handshake`);
+  }
+
+  wipe(): void {
+    wipeAll(this.secrets.readSecret, this.secrets.writeSecret, this.secrets.resumptionMasterSecret);
   }
 
   private receiveKeyUpdate(msg: HandshakeMessage, io: HandshakeIO): Next {
