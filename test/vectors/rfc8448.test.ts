@@ -98,7 +98,8 @@ function replayServer(
   provider: ReplayCryptoProvider, rewrite: ServerConfig['dangerouslyRewriteHandshake'], options: ServerOptions, extra: Partial<ServerConfig> = {},
 ): Side {
   const config: ServerConfig = {
-    ...resolveServerOptions({ minVersion: 'TLSv1.3', verifier: acceptAnyChain, ...options }, provider),
+    // No tickets: the keyring would draw its key from the RFC's pool, and the tests inject the RFC's NewSessionTicket.
+    ...resolveServerOptions({ minVersion: 'TLSv1.3', verifier: acceptAnyChain, tickets: false, ...options }, provider),
     ...extra,
     ...(rewrite ? { dangerouslyRewriteHandshake: rewrite } : {}),
   };
@@ -184,7 +185,7 @@ test('RFC 8448 §3 simple 1-RTT, client: ClientHello, Finished, application data
 test('RFC 8448 §3 simple 1-RTT, server: ServerHello, encrypted flight, application data, close_notify byte for byte', () => {
   const T = F.SIMPLE_1RTT;
   // The RFC's server sends supported_groups and record_size_limit in EncryptedExtensions; ours
-  // sends only the server_name acknowledgement: the RFC's message goes out instead.
+  // acknowledges server_name and answers record_size_limit: the RFC's message goes out instead.
   const sub = new Substitution([message(T.encryptedExtensions)]);
   const provider = replayProvider(T.serverRngPool, [{ message: bytes(T.serverSignatureInput), signature: bytes(T.serverSignature) }]);
   const server = replayServer(provider, sub.hook, { key: F.SERVER_KEY_PEM, cert: F.SERVER_CERTIFICATE_PEM });
@@ -196,7 +197,7 @@ test('RFC 8448 §3 simple 1-RTT, server: ServerHello, encrypted flight, applicat
   // EncryptedExtensions, Certificate, CertificateVerify and Finished: one record, as the RFC's.
   assert.equal(output(server), hex(T.recordServerHello) + hex(T.recordServerFlight), '§3 ServerHello record and server flight record');
   assert.ok(sub.done, '§3 EncryptedExtensions substituted');
-  assert.deepEqual(readEncryptedExtensions(sub.ours[0]!).extensions.map((e) => e.type), [ExtensionType.server_name], '§3 our EncryptedExtensions: server_name acknowledged');
+  assert.deepEqual(readEncryptedExtensions(sub.ours[0]!).extensions.map((e) => e.type), [ExtensionType.server_name, ExtensionType.record_size_limit], '§3 our EncryptedExtensions: server_name acknowledged, record_size_limit answered');
   // The last 4 pool bytes are the NewSessionTicket's ticket_age_add, which our server does not draw.
   assert.equal(provider.remaining, 4, '§3 the server drew its random and x25519 key, in that order');
 
