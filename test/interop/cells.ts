@@ -110,34 +110,75 @@ export function cellName(direction: string, cell: Cell): string {
   return `${direction} | ${cell.version} | ${cell.suite.name} | ${cell.group.name} | ${cell.cert}${by}`;
 }
 
-/** Our side's options for the cell: the suite and group when we are the side that restricts. */
-export function ourCellOptions(cell: Cell): { minVersion: Version; maxVersion: Version; ciphers?: string; ecdhCurve?: string } {
-  const versions = { minVersion: cell.version, maxVersion: cell.version };
-  return cell.restrictedBy === 'us' ? { ...versions, ciphers: cell.suite.name, ecdhCurve: cell.group.openssl } : versions;
+export type Role = 'client' | 'server';
+
+const P256 = GROUPS.find((g) => g.name === 'secp256r1')!;
+
+/** The suite a side allows for the cell, or undefined for its defaults: the restricting side allows the cell's. */
+function cellSuite(cell: Cell, side: Cell['restrictedBy']): Suite | undefined {
+  return cell.restrictedBy === side ? cell.suite : undefined;
 }
 
-// ---- each cell as the peers spell it ----
+/**
+ * The groups a side allows for the cell, or undefined for its defaults: the restricting side allows
+ * the cell's group. TLS 1.2 twist (RFC 8422 §5.3): a client's supported_groups also vouch for the
+ * curve of the server's ECDSA certificate, so a restricting client lists P-256 as well when our
+ * P-256 certificate is used, and the server, whichever side restricts, picks the cell's group.
+ */
+function cellGroups(cell: Cell, side: Cell['restrictedBy'], role: Role): Group[] | undefined {
+  const certificateCurveToo = cell.version === 'TLSv1.2' && cell.cert === 'ec' && cell.group !== P256;
+  if (cell.restrictedBy === side) return role === 'client' && certificateCurveToo ? [cell.group, P256] : [cell.group];
+  return certificateCurveToo && role === 'server' ? [cell.group] : undefined;
+}
 
-/** openssl s_server / s_client flags for the cell's version, and its suite and group when the peer restricts. */
-export function opensslCellArgs(cell: Cell): string[] {
+type VersionOptions = { minVersion: Version; maxVersion: Version; ciphers?: string; ecdhCurve?: string };
+
+/** Our options for the cell, as its client or server: its version, and its suite and group when we restrict. */
+export function ourCellOptions(cell: Cell, role: Role): VersionOptions {
+  const suite = cellSuite(cell, 'us');
+  const groups = cellGroups(cell, 'us', role);
+  return {
+    minVersion: cell.version,
+    maxVersion: cell.version,
+    ...(suite ? { ciphers: suite.name } : {}),
+    ...(groups ? { ecdhCurve: groups.map((g) => g.openssl).join(':') } : {}),
+  };
+}
+
+// ---- each cell as the peers spell it (`role`: the peer's) ----
+
+/** openssl s_server / s_client flags for the cell's version, and its suite and groups when the peer restricts. */
+export function opensslCellArgs(cell: Cell, role: Role): string[] {
   const tls13 = cell.version === 'TLSv1.3';
-  if (cell.restrictedBy === 'us') return [tls13 ? '-tls1_3' : '-tls1_2'];
-  const suite = tls13 ? ['-tls1_3', '-ciphersuites', cell.suite.openssl] : ['-tls1_2', '-cipher', cell.suite.openssl];
-  return [...suite, '-groups', cell.group.openssl];
+  const suite = cellSuite(cell, 'peer');
+  const groups = cellGroups(cell, 'peer', role);
+  return [
+    tls13 ? '-tls1_3' : '-tls1_2',
+    ...(suite ? [tls13 ? '-ciphersuites' : '-cipher', suite.openssl] : []),
+    ...(groups ? ['-groups', groups.map((g) => g.openssl).join(':')] : []),
+  ];
 }
 
-/** A GnuTLS priority string for the cell's version, and its suite and group when the peer restricts. */
-export function gnutlsPriority(cell: Cell): string {
-  const version = `NORMAL:-VERS-ALL:+${cell.version === 'TLSv1.3' ? 'VERS-TLS1.3' : 'VERS-TLS1.2'}`;
-  if (cell.restrictedBy === 'us') return version;
-  const kx = cell.suite.gnutlsKx ? `:-KX-ALL:+${cell.suite.gnutlsKx}` : '';
-  return `${version}:-CIPHER-ALL:+${cell.suite.gnutlsCipher}${kx}:-GROUP-ALL:+GROUP-${cell.group.gnutls}`;
+/** A GnuTLS priority string for the cell's version, and its suite and groups when the peer restricts. */
+export function gnutlsPriority(cell: Cell, role: Role): string {
+  const suite = cellSuite(cell, 'peer');
+  const groups = cellGroups(cell, 'peer', role);
+  let priority = `NORMAL:-VERS-ALL:+${cell.version === 'TLSv1.3' ? 'VERS-TLS1.3' : 'VERS-TLS1.2'}`;
+  if (suite) priority += `:-CIPHER-ALL:+${suite.gnutlsCipher}${suite.gnutlsKx ? `:-KX-ALL:+${suite.gnutlsKx}` : ''}`;
+  if (groups) priority += `:-GROUP-ALL${groups.map((g) => `:+GROUP-${g.gnutls}`).join('')}`;
+  return priority;
 }
 
-/** node:tls options for the cell's version, and its suite and group when the peer restricts. */
-export function nodeCellOptions(cell: Cell): { minVersion: Version; maxVersion: Version; ciphers?: string; ecdhCurve?: string } {
-  const versions = { minVersion: cell.version, maxVersion: cell.version };
-  return cell.restrictedBy === 'us' ? versions : { ...versions, ciphers: cell.suite.openssl, ecdhCurve: cell.group.openssl };
+/** node:tls options for the cell's version, and its suite and groups when the peer restricts. */
+export function nodeCellOptions(cell: Cell, role: Role): VersionOptions {
+  const suite = cellSuite(cell, 'peer');
+  const groups = cellGroups(cell, 'peer', role);
+  return {
+    minVersion: cell.version,
+    maxVersion: cell.version,
+    ...(suite ? { ciphers: suite.openssl } : {}),
+    ...(groups ? { ecdhCurve: groups.map((g) => g.openssl).join(':') } : {}),
+  };
 }
 
 /** What a peer says was negotiated, in IANA names; fields it does not report stay undefined. */
@@ -149,14 +190,23 @@ export interface PeerView {
 
 export type PeerViewField = keyof PeerView;
 
-/** Reads the last ServerHello from an `openssl -trace` log: the suite and the key share's group. */
-export function readOpensslTrace(trace: string): PeerView {
-  const at = trace.lastIndexOf('ServerHello, Length=');
-  if (at < 0) return {};
+/** One handshake message's lines from an `openssl -trace` log (the last one of that name). */
+function traceMessage(trace: string, name: string): string | undefined {
+  const at = trace.lastIndexOf(`${name}, Length=`);
+  if (at < 0) return undefined;
   const end = trace.indexOf(' Record\n', at);
-  const hello = trace.slice(at, end < 0 ? undefined : end);
+  return trace.slice(at, end < 0 ? undefined : end);
+}
+
+/**
+ * Reads an `openssl -trace` log: the suite from the last ServerHello, the group from its key share
+ * (TLS 1.3) or from the ServerKeyExchange (TLS 1.2).
+ */
+export function readOpensslTrace(trace: string): PeerView {
+  const hello = traceMessage(trace, 'ServerHello');
+  if (hello === undefined) return {};
   const suite = /cipher_suite \{0x[0-9A-F]{2}, 0x[0-9A-F]{2}\} (\S+)/i.exec(hello)?.[1];
-  const groupText = /NamedGroup: (\S+)/.exec(hello)?.[1];
+  const groupText = /NamedGroup: (\S+)/.exec(hello)?.[1] ?? /named_curve: (\S+)/.exec(traceMessage(trace, 'ServerKeyExchange') ?? '')?.[1];
   const group = groupText === undefined ? undefined : GROUPS.find((g) => groupText.toLowerCase().includes(g.name))?.name ?? groupText;
   // TLS 1.3 names the version in supported_versions; TLS 1.2 in server_version alone.
   const selected = /supported_versions\(43\), length=2\n\s+TLS 1\.(\d)/.exec(hello)?.[1] ?? (/server_version=0x303/.test(hello) ? '2' : undefined);

@@ -102,7 +102,7 @@ export async function ourClientAgainst(server: ServerPeer, cell: Cell, pki: Test
       servername: 'localhost',
       // Our X.509 verifier validates the peer's chain to the test CA, for the name localhost.
       ca: pki.caPem,
-      ...ourCellOptions(cell),
+      ...ourCellOptions(cell, 'client'),
     });
     const errors: Error[] = [];
     socket.on('error', (err: Error) => errors.push(err)); // also surfaced through the waits below
@@ -139,7 +139,7 @@ export async function clientAgainstOurServer(client: ClientPeer, cell: Cell, pki
   const up = randomPayload(PAYLOAD_BYTES);
   const down = randomPayload(PAYLOAD_BYTES);
   const { key, cert } = pki.certs[cell.cert];
-  const server = createServer({ key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), handshakeTimeout: STEP_TIMEOUT_MS, ...ourCellOptions(cell) });
+  const server = createServer({ key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), handshakeTimeout: STEP_TIMEOUT_MS, ...ourCellOptions(cell, 'server') });
   const accepted: TLSSocket[] = [];
   const errors: Error[] = [];
   const secure = new Promise<TLSSocket>((resolve) => server.once('secureConnection', resolve));

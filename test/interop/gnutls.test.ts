@@ -23,7 +23,7 @@ function gnutlsServ(cell: Cell): ServerPeer {
     // --crlf keeps CR LF as sent (by default it rewrites them).
     data: 'echo',
     spawn: (port) => new PeerProcess('gnutls-serv', 'gnutls-serv', [
-      '--port', String(port), '--x509keyfile', key, '--x509certfile', cert, '--echo', '--crlf', '--priority', gnutlsPriority(cell),
+      '--port', String(port), '--x509keyfile', key, '--x509certfile', cert, '--echo', '--crlf', '--priority', gnutlsPriority(cell, 'server'),
     ]),
     // It prints each session's "- Description: ..." on stdout (the echoed data goes to stderr).
     view: (peer) => readGnutlsDescription(peer.stdout.text(), cell),
@@ -38,7 +38,7 @@ function gnutlsCli(cell: Cell): ClientPeer {
   return {
     spawn: (port) => new PeerProcess('gnutls-cli', 'gnutls-cli', [
       '--port', String(port), '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--x509cafile', pki.ca,
-      '--priority', gnutlsPriority(cell),
+      '--priority', gnutlsPriority(cell, 'client'),
       // Session information goes to the log file, so stdout carries only the server's bytes.
       `--logfile=${log}`,
       '127.0.0.1',

@@ -45,7 +45,7 @@ function nodeServer(binary: string, major: number, cell: Cell): ServerPeer {
   return {
     data: 'stdio',
     spawn: (port) => new PeerProcess(`node ${major} tls server`, binary, [peerScript, JSON.stringify({
-      role: 'server', host: '127.0.0.1', port, key, cert, ...nodeCellOptions(cell),
+      role: 'server', host: '127.0.0.1', port, key, cert, ...nodeCellOptions(cell, 'server'),
     })]),
     // node:tls gives the group to clients only (getEphemeralKeyInfo() is null on a server).
     view: (peer) => readNodeReport(peer, false),
@@ -56,7 +56,7 @@ function nodeServer(binary: string, major: number, cell: Cell): ServerPeer {
 function nodeClient(binary: string, major: number, cell: Cell): ClientPeer {
   return {
     spawn: (port) => new PeerProcess(`node ${major} tls client`, binary, [peerScript, JSON.stringify({
-      role: 'client', host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca, ...nodeCellOptions(cell),
+      role: 'client', host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca, ...nodeCellOptions(cell, 'client'),
     })]),
     view: (peer) => readNodeReport(peer, true),
     reports: ['version', 'suite', 'group'],

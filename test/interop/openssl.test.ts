@@ -22,7 +22,7 @@ function sServer(cell: Cell): ServerPeer {
   return {
     data: 'stdio',
     spawn: (port) => new PeerProcess('openssl s_server', 'openssl', [
-      's_server', '-accept', `127.0.0.1:${port}`, '-key', key, '-cert', cert, ...opensslCellArgs(cell),
+      's_server', '-accept', `127.0.0.1:${port}`, '-key', key, '-cert', cert, ...opensslCellArgs(cell, 'server'),
       // -quiet: stdout carries only the client's bytes; stdin bytes go to the client as they are.
       '-quiet', '-trace', '-msgfile', trace,
     ]),
@@ -36,7 +36,7 @@ function sClient(cell: Cell): ClientPeer {
   return {
     spawn: (port) => new PeerProcess('openssl s_client', 'openssl', [
       's_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
-      '-CAfile', pki.ca, '-verify_return_error', '-verify_hostname', 'localhost', ...opensslCellArgs(cell),
+      '-CAfile', pki.ca, '-verify_return_error', '-verify_hostname', 'localhost', ...opensslCellArgs(cell, 'client'),
       '-quiet', '-trace', '-msgfile', trace,
     ]),
     view: () => readOpensslTrace(readFileSync(trace, 'latin1')),
