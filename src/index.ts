@@ -4,7 +4,7 @@ export { TlsError } from './errors.js';
 export type { AlertName } from './protocol/alerts.js';
 export { connect, type ConnectOptions } from './node/connect.js';
 export { createServer, Server, type TlsServerOptions } from './node/server.js';
-export { TLSSocket, type PeerCertificate, type CipherInfo } from './node/tls-socket.js';
+export { TLSSocket, type PeerCertificate, type CipherInfo, type EphemeralKeyInfo } from './node/tls-socket.js';
 export type { ClientOptions, ServerOptions, CommonOptions } from './engine/options.js';
 export { resolveClientOptions, resolveServerOptions, type SecureContext } from './engine/options.js';
 export { createSecureContext } from './node/server.js';

@@ -29,6 +29,23 @@ export interface CipherInfo {
   version: string;
 }
 
+export interface EphemeralKeyInfo {
+  type: string;
+  name: string;
+  size?: number;
+}
+
+// What node:tls getEphemeralKeyInfo() says for each group: OpenSSL's short name (prime256v1, not
+// P-256) and the size OpenSSL gives the key (253 bits for X25519); a hybrid KEM group is a
+// 'TLSGroup' of no size (Node 24 with OpenSSL 3.5).
+const ephemeralKeyInfo: Record<string, EphemeralKeyInfo> = {
+  x25519: { type: 'ECDH', name: 'X25519', size: 253 },
+  secp256r1: { type: 'ECDH', name: 'prime256v1', size: 256 },
+  secp384r1: { type: 'ECDH', name: 'secp384r1', size: 384 },
+  secp521r1: { type: 'ECDH', name: 'secp521r1', size: 521 },
+  X25519MLKEM768: { type: 'TLSGroup', name: 'X25519MLKEM768' },
+};
+
 /** Internal: how a TLSSocket is created by connect() and the server. */
 export interface TlsSocketInit {
   readonly isServer: boolean;
@@ -336,9 +353,15 @@ export class TLSSocket extends Duplex {
     return described[0]!;
   }
 
-  getEphemeralKeyInfo(): { type: string; name: string } | Record<string, never> {
+  /**
+   * Like node:tls: the client's view of the ephemeral key exchange, with the group under OpenSSL's
+   * short name and its size in bits; {} before one happened; null on a server socket.
+   */
+  getEphemeralKeyInfo(): EphemeralKeyInfo | Record<string, never> | null {
+    if (this.isServer) return null;
     const group = this.connection.info.group;
-    return group ? { type: 'ECDH', name: group.opensslName } : {};
+    if (!group) return {};
+    return ephemeralKeyInfo[group.name] ?? { type: 'ECDH', name: group.opensslName };
   }
 
   /**

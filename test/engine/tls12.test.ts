@@ -66,6 +66,28 @@ describe('TLS 1.2 suites', () => {
     assert.equal(fresh.c.errors[0]?.alert, 'handshake_failure');
     assert.equal(fresh.c.errors[0]?.origin, 'peer');
   });
+
+  // Found by interop: `openssl s_client -tls1_2 -groups X25519` aborted with illegal_parameter when
+  // our server signed with a P-256 certificate (RFC 8422 §5.3: the curve must be one the client lists).
+  test('an ECDSA certificate on a curve the client does not list is not used (RFC 8422 §5.3)', () => {
+    const ec = testPki({ leafKey: 'ec-p256' });
+    const rsa = testPki({ leafKey: 'rsa-2048' });
+    const client = { maxVersion: 'TLSv1.2' as const, ecdhCurve: 'X25519', ca: [ec.caPem, rsa.caPem] };
+    // With the RSA certificate as well, the server goes for ECDHE-RSA...
+    const both = makePair(client, { key: [ec.keyPem, rsa.keyPem], cert: [ec.chainPem, rsa.chainPem] }, ec);
+    exchange(both);
+    assert.equal(both.server.info.cipherSuite?.authentication, 'rsa');
+    // ...and with only the P-256 one, it has nothing to offer: handshake_failure, from us.
+    const ecOnly = makePair(client, {}, ec);
+    pump(ecOnly.client, ecOnly.server);
+    assert.equal(ecOnly.s.errors[0]?.alert, 'handshake_failure');
+    assert.equal(ecOnly.s.errors[0]?.origin, 'local');
+    // A client that lists P-256 (not for the key exchange: x25519 comes first) gets the ECDSA one.
+    const listed = makePair({ ...client, ecdhCurve: 'X25519:P-256' }, {}, ec);
+    exchange(listed);
+    assert.equal(listed.server.info.cipherSuite?.authentication, 'ecdsa');
+    assert.equal(listed.server.info.group?.name, 'x25519');
+  });
 });
 
 /** The first handshake message in a client's first flight. */

@@ -196,7 +196,7 @@ test('RFC 8448 §3 simple 1-RTT, client: ClientHello, Finished, application data
 test('RFC 8448 §3 simple 1-RTT, server: ServerHello, encrypted flight, application data, close_notify byte for byte', () => {
   const T = F.SIMPLE_1RTT;
   // The RFC's server sends supported_groups and record_size_limit in EncryptedExtensions; ours
-  // sends only the server_name acknowledgement: the RFC's message goes out instead.
+  // acknowledges server_name and answers record_size_limit: the RFC's message goes out instead.
   const sub = new Substitution([message(T.encryptedExtensions)]);
   const provider = replayProvider(T.serverRngPool, [{ message: bytes(T.serverSignatureInput), signature: bytes(T.serverSignature) }]);
   const server = replayServer(provider, sub.hook, { key: F.SERVER_KEY_PEM, cert: F.SERVER_CERTIFICATE_PEM });

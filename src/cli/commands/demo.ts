@@ -109,7 +109,7 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       client.once('error', reject);
     });
     out();
-    out(s.bold('Connected.') + ` protocol ${client.getProtocol()}, cipher ${client.getCipher()?.standardName}, group ${client.getEphemeralKeyInfo().name ?? 'none (RSA key transport)'}, ALPN ${client.alpnProtocol || 'none'}, certificate ${client.authorized ? s.green('trusted') : s.red('NOT trusted')}`);
+    out(s.bold('Connected.') + ` protocol ${client.getProtocol()}, cipher ${client.getCipher()?.standardName}, group ${client.getEphemeralKeyInfo()?.name ?? 'none (RSA key transport)'}, ALPN ${client.alpnProtocol || 'none'}, certificate ${client.authorized ? s.green('trusted') : s.red('NOT trusted')}`);
 
     const greeting = Buffer.from('hello from the client\n');
     const payload = randomBytes(options.bytes);

@@ -1,7 +1,7 @@
 // The TLS 1.2 server (RFC 5246 §7.3): full handshakes with ECDHE (RFC 8422) or RSA key transport,
 // and abbreviated ones resuming a session by id or by ticket (RFC 5077).
 import { TlsError, decryptError, handshakeFailure, illegalParameter } from '../../errors.js';
-import type { PublicKey } from '../../crypto/provider.js';
+import type { CurveName, PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
 import type { CertifiedKey, ServerConfig } from '../../engine/config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
@@ -20,7 +20,7 @@ import {
 } from '../../messages/tls12.js';
 import { cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS12, ExtensionType as E, ProtocolVersion, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from '../../protocol/constants.js';
-import type { NamedGroup } from '../../protocol/groups.js';
+import { secp256r1, secp384r1, secp521r1, type NamedGroup } from '../../protocol/groups.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
@@ -45,6 +45,20 @@ interface Choice {
 // RFC 8422 §4: a client without supported_groups is taken to support the common curves.
 const DEFAULT_CLIENT_GROUPS = [0x001d, 0x0017, 0x0018];
 
+// RFC 8422 §5.1.1: the NamedCurve of an ECDSA key's curve.
+const curveGroup: Record<CurveName, number> = { 'P-256': secp256r1.id, 'P-384': secp384r1.id, 'P-521': secp521r1.id };
+
+/**
+ * RFC 8422 §5.1, §5.3: an ECDSA certificate is usable only if its key is on a curve the client
+ * listed in supported_groups (clients such as OpenSSL abort with illegal_parameter otherwise).
+ * Without the extension, any curve will do (§4). EdDSA keys are governed by signature_algorithms.
+ */
+function curveAcceptable(certificate: CertifiedKey, hello: ClientHelloMessage): boolean {
+  const { type, curve } = certificate.key;
+  if (type !== 'ec' || !hello.supportedGroups) return true;
+  return curve !== undefined && hello.supportedGroups.includes(curveGroup[curve]);
+}
+
 /** Our first suite the client offered that we can complete: a shared group and a usable certificate. */
 function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certificates: readonly CertifiedKey[]): Choice {
   const offered = new Set(hello.cipherSuites);
@@ -66,7 +80,7 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
     if (!ecOk || !group) continue;
     for (const certificate of certificates) {
       const fits = suite.authentication === 'ecdsa' ? ['ec', 'ed25519', 'ed448'].includes(certificate.key.type) : ['rsa', 'rsa-pss'].includes(certificate.key.type);
-      if (!fits) continue;
+      if (!fits || !curveAcceptable(certificate, hello)) continue;
       const scheme = chooseSignatureScheme(config.signatureSchemes, peerSchemes, certificate.key, false);
       if (scheme) return { suite, group, certificate, scheme };
     }

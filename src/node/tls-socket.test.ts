@@ -1,0 +1,57 @@
+// TLSSocket reports what node:tls reports: the same connection seen by a node:tls client and by
+// ours, against one node:tls server, must describe its key exchange the same way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tls from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { createTestPki } from '../devcert/test-pki.js';
+import { connect } from './connect.js';
+import { createServer } from './server.js';
+import type { TLSSocket } from './tls-socket.js';
+
+const pki = createTestPki();
+
+async function nodeServer(ecdhCurve: string): Promise<{ server: tls.Server; port: number }> {
+  const server = tls.createServer({ key: pki.keyPem, cert: pki.chainPem, ecdhCurve, minVersion: 'TLSv1.3' }, (s) => s.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function secured(socket: tls.TLSSocket | TLSSocket, event: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once(event, () => resolve());
+    socket.once('error', reject);
+  });
+}
+
+for (const ecdhCurve of ['X25519', 'P-256', 'P-384', 'P-521']) {
+  test(`getEphemeralKeyInfo() on a client matches node:tls for ${ecdhCurve}`, { timeout: 10_000 }, async () => {
+    const { server, port } = await nodeServer(ecdhCurve);
+    const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, ecdhCurve };
+    const theirs = tls.connect(options);
+    const ours = connect(options);
+    try {
+      await Promise.all([secured(theirs, 'secureConnect'), secured(ours, 'secureConnect')]);
+      assert.deepEqual(ours.getEphemeralKeyInfo(), theirs.getEphemeralKeyInfo());
+    } finally {
+      theirs.destroy();
+      ours.destroy();
+      server.close();
+    }
+  });
+}
+
+test('getEphemeralKeyInfo() is null on a server socket, like node:tls', { timeout: 10_000 }, async () => {
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem });
+  const accepted = new Promise<TLSSocket>((resolve) => server.once('secureConnection', resolve));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = tls.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.caPem });
+  try {
+    const serverSide = await accepted;
+    assert.equal(serverSide.getEphemeralKeyInfo(), null);
+    serverSide.destroy();
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});
