@@ -15,6 +15,7 @@ export type { PeerVerifier, VerificationContext, VerificationOutcome } from './e
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';
 export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from './crypto/portable/provider.js';
+export type { SubtleRsa } from './crypto/portable/webcrypto-rsa.js';
 export { defaultProvider } from './crypto/default-provider.js';
 export {
   connectStream, acceptStream,
