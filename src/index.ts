@@ -21,3 +21,4 @@ export {
   connectStream, acceptStream,
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './web/streams.js';
+export { webSocketTransport, type WebSocketLike } from './web/websocket.js';

@@ -30,3 +30,4 @@ export {
   connectStream, acceptStream,
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './streams.js';
+export { webSocketTransport, type WebSocketLike } from './websocket.js';
