@@ -1,15 +1,15 @@
 // A crypto provider whose randomness comes from a seed: two connections built with the same seed and
 // options send the same bytes, so a recorded conversation can be replayed (and mutated) against fresh
-// endpoints. Everything else is the node provider. With an Ed25519 certificate (deterministic
+// endpoints. Everything else is the test provider (./provider.ts). With an Ed25519 certificate (deterministic
 // signatures) the whole handshake is byte-for-byte reproducible.
 import { createHash } from 'node:crypto';
 import type { CryptoProvider, GroupName, KeyShare } from '../../src/crypto/provider.js';
-import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+import { testProvider } from './provider.js';
 
 const privateKeyLength: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66, X25519MLKEM768: 64 };
 
 export function deterministicProvider(seed: string): CryptoProvider {
-  const base = nodeCryptoProvider;
+  const base = testProvider;
   let counter = 0;
   const randomBytes = (length: number): Uint8Array => {
     const out = new Uint8Array(length);

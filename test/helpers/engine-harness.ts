@@ -5,7 +5,7 @@
 // receiver still sees a well-protected record: only the message inside is wrong.
 import assert from 'node:assert/strict';
 import type { Aead, CryptoProvider } from '../../src/crypto/provider.js';
-import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+import { testProvider } from './provider.js';
 import { Secret } from '../../src/crypto/secret.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
@@ -112,7 +112,7 @@ function handlersFor(peer: Peer, suiteOf: () => CipherSuite | undefined) {
       if (!secret) {
         // No keylog line: a KeyUpdate, the next secret in the chain (RFC 8446 §7.2).
         const suite = suiteOf()!;
-        secret = nextTrafficSecret(nodeCryptoProvider, suite.hash, new Secret(list[list.length - 1]!)).expose();
+        secret = nextTrafficSecret(testProvider, suite.hash, new Secret(list[list.length - 1]!)).expose();
       }
       list.push(secret);
     },
@@ -190,8 +190,8 @@ const keyCache = new WeakMap<Uint8Array, TrafficKeys>();
 function trafficKeys(secret: Uint8Array, suite: CipherSuite): TrafficKeys {
   let keys = keyCache.get(secret);
   if (!keys) {
-    const { key, iv } = deriveTrafficKeys(nodeCryptoProvider, suite.hash, new Secret(secret), suite.keyLength, suite.ivLength);
-    keys = { aead: nodeCryptoProvider.createAead(suite.aead, key), iv };
+    const { key, iv } = deriveTrafficKeys(testProvider, suite.hash, new Secret(secret), suite.keyLength, suite.ivLength);
+    keys = { aead: testProvider.createAead(suite.aead, key), iv };
     keyCache.set(secret, keys);
   }
   return keys;
@@ -238,8 +238,8 @@ export class Pair {
 
   constructor(options: PairOptions = {}) {
     const id = testIdentity(options.kind ?? 'ed25519');
-    const serverConfig = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ...options.server }, options.serverProvider ?? nodeCryptoProvider);
-    const clientConfig = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ...options.client }, options.clientProvider ?? nodeCryptoProvider);
+    const serverConfig = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ...options.server }, options.serverProvider ?? testProvider);
+    const clientConfig = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ...options.client }, options.clientProvider ?? testProvider);
     this.tamper = options.tamper;
     // The server first: the client's constructor already runs its first step.
     this.server.connection = createServerConnection(serverConfig, handlersFor(this.server, () => this.server.connection.info.cipherSuite));
