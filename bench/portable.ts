@@ -134,7 +134,7 @@ async function browserRows(): Promise<void> {
     await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.ready === 'true', undefined, { timeout: 20_000 });
     const version = browser.version();
     console.log(`\nChromium ${version}: through the WebSocket relay to openssl s_server (TLS 1.3, P-256 certificate), medians`);
-    console.log(`${'library'.padEnd(28)} ${'connect ms'.padStart(11)} ${'MB/s (8 MiB)'.padStart(13)}  negotiated`);
+    console.log(`${'library'.padEnd(36)} ${'connect ms'.padStart(11)} ${'MB/s (8 MiB)'.padStart(13)}  negotiated`);
     const configurations: [string, string, Record<string, unknown>][] = [
       ['tlskit (defaults)', 'tlskit', {}],
       ['tlskit (as subtls: P-256, AES-128)', 'tlskit', { ciphers: 'TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-256' }],
@@ -143,10 +143,10 @@ async function browserRows(): Promise<void> {
     for (const [label, library, tlskitOptions] of configurations) {
       const row = await page.evaluate(
         ([name, options]) => (globalThis as unknown as { portableBench: { bench(n: string, o: unknown): Promise<BrowserRow> } }).portableBench.bench(name, options),
-        [library, { relay: site.relayUrl, port: server.port, ca: pki.caPem, handshakes: 15, transfers: 3, tlskitOptions }] as const,
+        [library, { relay: site.relayUrl, port: server.port, ca: pki.caPem, handshakes: 20, transfers: 5, tlskitOptions }] as const,
       );
       if (row.bytes < big.length) throw new Error(`${label}: read ${row.bytes} bytes of ${big.length}+`);
-      console.log(`${label.padEnd(28)} ${row.connectMedianMs.toFixed(1).padStart(11)} ${row.mbPerSecondMedian.toFixed(1).padStart(13)}  ${row.suite} ${row.group}`);
+      console.log(`${label.padEnd(36)} ${row.connectMedianMs.toFixed(1).padStart(11)} ${row.mbPerSecondMedian.toFixed(1).padStart(13)}  ${row.suite} ${row.group}`);
     }
   } finally {
     await browser.close().catch(() => {});

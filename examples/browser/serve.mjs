@@ -5,11 +5,15 @@
 // resolves those package names in the modules it serves (the same table, below). Starts the
 // WebSocket-to-TCP relay beside it.
 //
-//   npm run build && node examples/browser/serve.mjs [--port 8000]
-//   then open http://127.0.0.1:8000/examples/browser/ and connect to a TLS server on 127.0.0.1
-//   (for instance `openssl s_server -accept 127.0.0.1:4433 -cert cert.pem -key key.pem -WWW`).
+//   npm run build && node examples/browser/serve.mjs [--port 8000] [--demo]
+//   then open the printed address and connect to a TLS server on 127.0.0.1 (for instance
+//   `openssl s_server -accept 127.0.0.1:4433 -cert cert.pem -key key.pem -WWW`). With --demo it
+//   starts that server itself, with a fresh test CA (src/devcert), and fills in the form.
 import { createServer } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRelay } from '../websocket-relay/relay.mjs';
@@ -80,9 +84,46 @@ export async function startExampleServer(options = {}) {
   };
 }
 
+/** --demo: openssl s_server -WWW on 127.0.0.1 with a chain from a fresh test CA; resolves to { port, caPem, stop() }. */
+async function startDemoServer() {
+  const { createTestPki } = await import(new URL('dist/src/devcert/index.js', `file://${repository}/`).href);
+  const pki = createTestPki({ intermediate: true });
+  const dir = mkdtempSync(join(tmpdir(), 'tlskit-demo-'));
+  const [leaf, ...chain] = pki.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g);
+  writeFileSync(join(dir, 'cert.pem'), leaf);
+  writeFileSync(join(dir, 'chain.pem'), chain.join(''));
+  writeFileSync(join(dir, 'key.pem'), pki.keyPem);
+  writeFileSync(join(dir, 'index.html'), 'Hello from openssl s_server, over TLS that runs in your browser tab.\n');
+  const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', 'cert.pem', '-cert_chain', 'chain.pem', '-key', 'key.pem', '-WWW'], { cwd: dir });
+  const port = await new Promise((done, fail) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`openssl s_server did not start: ${output}`)), 10_000);
+    const look = (chunk) => {
+      output += chunk;
+      const m = /ACCEPT\s+\S*:(\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        done(Number(m[1]));
+      }
+    };
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
+    child.once('error', fail);
+  });
+  return { port, caPem: pki.caPem, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const i = process.argv.indexOf('--port');
+  const demo = process.argv.includes('--demo') ? await startDemoServer() : undefined;
   const served = await startExampleServer({ port: i >= 0 ? Number(process.argv[i + 1]) : 8000 });
-  console.log(`example: open ${served.url}examples/browser/ (relay at ${served.relayUrl})`);
-  process.on('SIGINT', () => served.close().then(() => process.exit(0)));
+  const query = new URLSearchParams({ relay: served.relayUrl, ...(demo ? { port: String(demo.port), path: '/index.html', ca: demo.caPem } : {}) });
+  console.log(`example: open ${served.url}examples/browser/?${query}`);
+  if (demo) console.log(`example: openssl s_server -WWW is on 127.0.0.1:${demo.port}, its CA is in the link`);
+  const stop = () => {
+    demo?.stop();
+    served.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
