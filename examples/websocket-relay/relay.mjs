@@ -179,13 +179,19 @@ export function startRelay(options = {}) {
     const timer = setTimeout(() => tcp.destroy(new Error(`connecting to ${targetHost}:${targetPort} timed out`)), connectTimeoutMs);
     let closed = false;
     let connected = false;
-    const finish = (code, reason) => {
+    /** Ends both sides. `graceful`: TCP gets what was written before a FIN, not a reset (bounded wait). */
+    const finish = (code, reason, graceful = false) => {
       if (closed) return;
       closed = true;
       clearTimeout(timer);
       if (!socket.destroyed) socket.end(frame(Opcode.close, closePayload(code, reason)));
-      tcp.destroy();
-      sockets.delete(tcp);
+      if (graceful && !tcp.destroyed) {
+        tcp.end();
+        setTimeout(() => tcp.destroy(), 5_000).unref();
+      } else {
+        tcp.destroy();
+      }
+      tcp.once('close', () => sockets.delete(tcp));
       log(`closed ${targetHost}:${targetPort}: ${code} ${reason}`);
     };
     tcp.on('connect', () => {
@@ -206,7 +212,7 @@ export function startRelay(options = {}) {
       if (!socket.write(frame(Opcode.binary, chunk))) tcp.pause();
     });
     socket.on('drain', () => tcp.resume());
-    tcp.on('end', () => finish(1000, 'the server closed the connection'));
+    tcp.on('end', () => finish(1000, 'the server closed the connection', true));
     // Page → TCP.
     const reader = new FrameReader((opcode, payload) => {
       switch (opcode) {
@@ -220,9 +226,8 @@ export function startRelay(options = {}) {
         case Opcode.pong:
           break;
         case Opcode.close:
-          // §5.5.1: echo the close; half-close TCP so the server sees the end of its input.
-          tcp.end();
-          finish(payload.length >= 2 ? payload.readUInt16BE(0) : 1000, 'closed by the page');
+          // §5.5.1: echo the close; end TCP after what the page sent, so the server sees all of it.
+          finish(payload.length >= 2 ? payload.readUInt16BE(0) : 1000, 'closed by the page', true);
           break;
       }
     });

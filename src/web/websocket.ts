@@ -7,6 +7,8 @@ import type { ByteStreamPair } from './streams.js';
 export interface WebSocketLike {
   binaryType: string;
   readonly readyState: number;
+  /** Bytes queued by send() and not yet sent; writes wait while it is high. */
+  readonly bufferedAmount?: number;
   send(data: Uint8Array): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: 'open' | 'close' | 'error' | 'message', listener: (event: { data?: unknown; code?: number; reason?: string }) => void): void;
@@ -14,21 +16,34 @@ export interface WebSocketLike {
 
 const OPEN = 1;
 const CLOSING = 2;
+/** send() has no backpressure of its own: a write waits while more than this is queued. */
+const MAX_BUFFERED = 1 << 20;
+/** How often a waiting write looks at bufferedAmount again (WebSocket has no drain event). */
+const BUFFER_POLL_MS = 5;
 
 /**
- * Wraps a WebSocket (or opens one to `url`). The writable waits for the connection to open; the
- * readable ends when the socket closes cleanly and errors when it fails. Closing the writable
- * closes the socket (a WebSocket cannot half-close).
+ * Wraps a WebSocket (or opens one to `url`). The writable waits for the connection to open, and
+ * while more than 1 MiB is queued to send; the readable ends when the socket closes cleanly and
+ * errors when it fails (a WebSocket cannot be paused: what arrives is queued). Closing the
+ * writable closes the socket (a WebSocket cannot half-close).
  */
 export function webSocketTransport(socket: WebSocketLike | string | URL): ByteStreamPair {
   const ws: WebSocketLike = typeof socket === 'string' || socket instanceof URL ? openWebSocket(socket) : socket;
   ws.binaryType = 'arraybuffer';
   let failed: Error | undefined;
+  let isOpen = ws.readyState === OPEN;
   const opened = new Promise<void>((resolve, reject) => {
-    if (ws.readyState === OPEN) resolve();
-    ws.addEventListener('open', () => resolve());
-    ws.addEventListener('error', () => reject((failed ??= new Error('WebSocket connection failed'))));
-    ws.addEventListener('close', (e) => reject((failed ??= new Error(`WebSocket closed before it opened (${e.code ?? ''} ${e.reason ?? ''})`))));
+    if (isOpen) resolve();
+    ws.addEventListener('open', () => {
+      isOpen = true;
+      resolve();
+    });
+    ws.addEventListener('error', () => {
+      if (!isOpen) reject((failed ??= new Error('WebSocket connection failed')));
+    });
+    ws.addEventListener('close', (e) => {
+      if (!isOpen) reject((failed ??= new Error(`WebSocket closed before it opened (${e.code ?? ''} ${e.reason ?? ''})`.replace(' )', ')'))));
+    });
   });
   opened.catch(() => {}); // reported through the streams
 
@@ -67,6 +82,9 @@ export function webSocketTransport(socket: WebSocketLike | string | URL): ByteSt
       await opened;
       if (ws.readyState !== OPEN) throw failed ?? new Error('WebSocket is closed');
       ws.send(chunk);
+      while ((ws.bufferedAmount ?? 0) > MAX_BUFFERED && ws.readyState === OPEN) {
+        await new Promise<void>((resolve) => setTimeout(resolve, BUFFER_POLL_MS));
+      }
     },
     close() {
       if (ws.readyState < CLOSING) ws.close(1000);
