@@ -10,7 +10,9 @@ import type { CryptoProvider, SignatureAlgorithm } from '../provider.js';
 import { TlsError } from '../../errors.js';
 import { createTestPki, testKeyPair } from '../../devcert/test-pki.js';
 import { createCertificate, generateKeyPair } from '../../devcert/certificate-builder.js';
-import { TrustStore, readCertificates, verifyCertificateChain } from '../../x509/index.js';
+import { TrustStore, readCertificates, readCrls, verifyCertificateChain } from '../../x509/index.js';
+import { CA_EXTENSIONS, TestPki as X509TestPki, leafExtensions } from '../../../test/x509/fixtures.js';
+import { opensslMissing } from '../../../test/helpers/openssl.js';
 import { verifyCertificateChainAsync, verifyCertificateChainDeferred } from '../../x509/async-verifier.js';
 
 const P = new PortableCryptoProvider();
@@ -189,3 +191,25 @@ function flipLastByte(der: Uint8Array): Uint8Array {
   copy[copy.length - 1]! ^= 0x01; // the last byte of the signature BIT STRING
   return copy;
 }
+
+test('X.509 on RSA chains: CRL signatures are checked through WebCrypto too (RFC 5280 §6.3)', { skip: opensslMissing }, async () => {
+  const x509 = new X509TestPki();
+  try {
+    const root = x509.cert({ subject: '/CN=RSA Root/O=tlskit', extensions: CA_EXTENSIONS, days: 3650, key: 'rsa' });
+    const intermediate = x509.cert({ subject: '/CN=RSA Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS, days: 365, key: 'rsa' });
+    const leaf = x509.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: leafExtensions('DNS:www.example.com'), key: 'rsa' });
+    const other = x509.cert({ subject: '/CN=other.example', issuer: intermediate, extensions: leafExtensions('DNS:other.example'), key: 'rsa' });
+    const options = (crls: ReturnType<typeof readCrls>) => ({ provider: new PortableCryptoProvider(), trustAnchors: TrustStore.from(root.pem), usage: 'server' as const, crls });
+    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [leaf]).pem))),
+      rejectsWith('certificate_revoked', /^certificate was revoked on/));
+    const { path } = await verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [other]).pem)));
+    assert.equal(path.length, 3);
+    // A CRL whose signature was tampered with cannot be relied on, though the first run took it on trust.
+    const crl = x509.crl(intermediate, [other]).der.slice();
+    crl[crl.length - 1]! ^= 1;
+    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(crl))),
+      rejectsWith('bad_certificate', /the CRL of .* cannot be used: the CRL signature does not verify/));
+  } finally {
+    x509.cleanup();
+  }
+});
