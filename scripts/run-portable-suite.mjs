@@ -85,6 +85,11 @@ function parseDenoJunit(_stdout, junitPath) {
   return { passed: leaves.length - failed - skipped, failed, skipped };
 }
 
+/** The lines naming failed tests, in each runtime's own words (TAP `not ok`, Bun `(fail)`, Deno `FAILED`). */
+function failureLines(output) {
+  return output.split('\n').filter((line) => /^\s*not ok |^\(fail\) |\bFAILED\b/.test(line) && !/^\s*not ok \d+ - \S+\.test\.js$/.test(line)).slice(0, 50);
+}
+
 const files = SUBSET.filter((f) => existsSync(join(root, f)));
 if (files.length === 0) {
   console.error('run-portable-suite: no compiled test files (run npm run build first)');
@@ -130,7 +135,8 @@ for (const runtime of runtimes) {
   const ok = !timedOut && r.status === 0 && counts.failed === 0 && counts.passed > 0;
   results.push({
     runtime: runtime.name, version: v, status: timedOut ? `timed out after ${timeoutMs / 1000} s` : ok ? 'ok' : `failed (exit ${r.status})`,
-    ...counts, seconds, files: files.length, ...(ok ? {} : { tail: output.split('\n').slice(-40).join('\n') }),
+    ...counts, seconds, files: files.length,
+    ...(ok ? {} : { failures: failureLines(output), tail: output.split('\n').slice(-40).join('\n') }),
   });
 }
 
@@ -141,6 +147,7 @@ if (json) {
   for (const r of results) {
     const counts = r.passed === undefined ? '' : ` ${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped in ${r.seconds.toFixed(1)} s`;
     console.log(`  ${r.runtime.padEnd(7)} ${(r.version ?? '-').padEnd(22)} ${r.status}${counts}`);
+    if (r.failures?.length) console.log(r.failures.map((line) => `    ✖ ${line.trim()}`).join('\n'));
     if (r.tail) console.log(r.tail.replace(/^/gm, '    | '));
   }
 }

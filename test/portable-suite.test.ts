@@ -16,6 +16,7 @@ interface RuntimeResult {
   failed?: number;
   skipped?: number;
   seconds?: number;
+  failures?: string[];
   tail?: string;
 }
 
@@ -29,7 +30,7 @@ test('the portable subset passes on Node, Node 24, Bun and Deno (those installed
   }
   for (const result of results) {
     if (result.passed === undefined) continue; // not installed, or the same binary as another
-    assert.equal(result.status, 'ok', `${result.runtime}: ${result.status}\n${result.tail ?? ''}`);
+    assert.equal(result.status, 'ok', `${result.runtime}: ${result.status}\n${(result.failures ?? []).join('\n')}\n${result.tail ?? ''}`);
     assert.equal(result.failed, 0);
     assert.ok(result.passed! >= 200, `${result.runtime}: only ${result.passed} tests passed`);
   }
