@@ -1,6 +1,8 @@
 // The portable subset of the suite on every runtime at hand (issue 9): Node (this one, and Node 24
 // from node_modules), Bun and Deno, each with TLSKIT_PROVIDER=portable. See
-// scripts/run-portable-suite.mjs for what the subset holds and why. Time-boxed per runtime.
+// scripts/run-portable-suite.mjs for what the subset holds and why. Time-boxed per runtime; a
+// runtime that fails is run once more, and a failure that does not come back is reported (as a
+// diagnostic naming the test) rather than failing this test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -17,20 +19,22 @@ interface RuntimeResult {
   skipped?: number;
   seconds?: number;
   failures?: string[];
+  flaky?: string[];
   tail?: string;
 }
 
 test('the portable subset passes on Node, Node 24, Bun and Deno (those installed)', { timeout: 20 * 60_000 }, (t) => {
-  const r = spawnSync(process.execPath, [script, '--json', '--timeout', '300'], { encoding: 'utf8', timeout: 19 * 60_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [script, '--json', '--timeout', '300', '--retry', '1'], { encoding: 'utf8', timeout: 19 * 60_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
   assert.ok(r.stdout, `the runner printed nothing: ${r.stderr}`);
   const results = JSON.parse(r.stdout) as RuntimeResult[];
   for (const result of results) {
     const counts = result.passed === undefined ? '' : `: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${result.seconds?.toFixed(1)} s`;
     t.diagnostic(`${result.runtime} ${result.version ?? ''} ${result.status}${counts}`);
+    for (const line of result.flaky ?? []) t.diagnostic(`  flaky on ${result.runtime} (passed on the retry): ${line.trim()}`);
   }
   for (const result of results) {
     if (result.passed === undefined) continue; // not installed, or the same binary as another
-    assert.equal(result.status, 'ok', `${result.runtime}: ${result.status}\n${(result.failures ?? []).join('\n')}\n${result.tail ?? ''}`);
+    assert.match(result.status, /^ok/, `${result.runtime}: ${result.status}\n${(result.failures ?? []).join('\n')}\n${result.tail ?? ''}`);
     assert.equal(result.failed, 0);
     assert.ok(result.passed! >= 200, `${result.runtime}: only ${result.passed} tests passed`);
   }
