@@ -274,5 +274,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     log: (line) => console.log(`relay: ${line}`),
   });
   console.log(`relay: listening on ${relay.url} (connect with ?host=127.0.0.1&port=N)`);
-  process.on('SIGINT', () => relay.close().then(() => process.exit(0)));
+  const stop = () => relay.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
