@@ -9,6 +9,7 @@ import { encode } from '../../src/wire/writer.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { makePair, serverConfigFor, testPki } from '../helpers/engine.js';
 import { joined, pump, pumpRecords, type WireRecord } from '../helpers/pair.js';
+import { needsSynchronousRsa } from '../helpers/provider.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decoded = (chunks: readonly Uint8Array[]): string => new TextDecoder().decode(joined(chunks));
@@ -240,7 +241,7 @@ describe('client certificates (RFC 8446 §4.3.2, §4.4.2)', () => {
   });
 });
 
-describe('several certificates per server', () => {
+describe('several certificates per server', { skip: needsSynchronousRsa }, () => {
   const ec = testPki({ leafKey: 'ec-p256' });
   const rsa = testPki({ leafKey: 'rsa-2048', caKey: 'ec-p256' });
 

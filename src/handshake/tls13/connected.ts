@@ -176,9 +176,10 @@ export class Connected13 implements ConnectedState {
       }
       case 'certificate-verify': {
         if (msg.type !== HandshakeType.certificate_verify) break;
-        io.info.peerSignatureScheme = verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', pending.transcript);
-        pending.transcript.add(msg.raw);
-        return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+        return verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', () => {
+          pending.transcript.add(msg.raw);
+          return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+        }, pending.transcript);
       }
       case 'finished': {
         if (msg.type !== HandshakeType.finished) break;
