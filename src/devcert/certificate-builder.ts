@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto';
 import { writePem } from '../x509/pem.js';
 import { readCertificateFields, readSubjectPublicKeyBits } from './der-scan.js';
-import * as der from './der-writer.js';
+import * as der from '../x509/der-writer.js';
 import { writeName, type DistinguishedName } from './distinguished-name.js';
 import { parseCidr, parseIpAddress, type SubjectAltNames } from './names.js';
 import { AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, KeyUsageBit, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName } from './oids.js';

@@ -4,7 +4,7 @@
 // Inputs are certificates this module minted or keys node:crypto exported; it is no validator:
 // src/x509/ owns strict parsing of certificates received from peers.
 import { equalBytes } from '../wire/bytes.js';
-import * as der from './der-writer.js';
+import * as der from '../x509/der-writer.js';
 import { ExtensionOid } from './oids.js';
 
 interface Tlv {

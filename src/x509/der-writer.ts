@@ -1,5 +1,6 @@
-// A DER (ITU-T X.690) encoder for the development CA: the universal types a certificate needs,
-// each function returning one complete TLV, composed by nesting like the ASN.1 it writes:
+// The DER (ITU-T X.690) encoder: the universal types certificates and key encodings need (the
+// development CA, the portable provider's SubjectPublicKeyInfo and PKCS#8 output), each function
+// returning one complete TLV, composed by nesting like the ASN.1 it writes:
 //
 //   der.sequence(der.oid(ExtensionOid.basicConstraints), der.boolean(true), der.octetString(value))
 //
