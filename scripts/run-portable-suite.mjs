@@ -5,7 +5,7 @@
 //
 // The subset (SUBSET below) is the engine suite (test/engine/: handshakes, records, close,
 // TLS 1.2, TLS 1.3 features, asynchronous steps, RSA through WebCrypto) plus the unit tests of
-// the DER readers, host names and WebCrypto RSA. The code under test reaches no Node built-in:
+// the DER reader, key parsers, host names and WebCrypto RSA. The code under test reaches no Node built-in:
 // crypto is the portable provider (noble + the runtime's WebCrypto). The tests themselves use
 // node:test and node:assert, which Bun and Deno provide, and make their test certificates with
 // src/devcert (node:crypto), which both implement; what a runtime's node:crypto cannot make
@@ -34,7 +34,7 @@ const retries = Number(option('--retry') ?? 0);
 export const SUBSET = [
   ...readdirSafe('dist/test/engine').filter((f) => f.endsWith('.test.js')).map((f) => `dist/test/engine/${f}`),
   'dist/src/crypto/portable/webcrypto-rsa.test.js',
-  'dist/src/crypto/portable/der.test.js',
+  'dist/src/crypto/portable/keys.test.js',
   'dist/src/x509/der.test.js',
   'dist/src/x509/hostname.test.js',
 ];

@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 import { TlsError } from '../errors.js';
 import { fromHex } from '../wire/bytes.js';
 import { DerReader, Tag, formatTime, readTop } from './der.js';
+import * as der from './der-writer.js';
 
 const reader = (hex: string): DerReader => new DerReader(fromHex(hex), 'test');
 
@@ -21,6 +22,12 @@ describe('DER lengths (X.690 §10.1)', () => {
   test('leading zero length octet is refused', () => rejects(() => reader(`048200${'80'}${'00'.repeat(128)}`).value(Tag.OCTET_STRING, 'blob'), /not minimally encoded/));
   test('length beyond the input is refused', () => rejects(() => reader('040501').value(Tag.OCTET_STRING, 'blob'), /truncated blob \(need 5 bytes, have 1\)/));
   test('more than four length octets are refused', () => rejects(() => reader('0485000000000101').value(Tag.OCTET_STRING, 'blob'), /too large/));
+  test('long form at the bounds reads back what the writer wrote', () => {
+    // 128 needs 0x81, 256 and 65535 0x82, 65536 0x83.
+    for (const length of [127, 128, 255, 256, 65535, 65536]) {
+      assert.equal(new DerReader(der.octetString(new Uint8Array(length)), 'test').value(Tag.OCTET_STRING, 'x').length, length);
+    }
+  });
   test('high tag numbers are refused', () => rejects(() => reader('1f0100').any('x'), /high tag number/));
   test('every strict prefix of a nested structure fails', () => {
     const full = fromHex('300c020101300404020a0b0101ff');
@@ -55,6 +62,15 @@ describe('DER primitives', () => {
     rejects(() => reader('0200').integerBytes('serial'), /serial INTEGER is empty/);
     rejects(() => reader('0201ff').smallInteger('n'), /n is negative/);
   });
+  test('unsigned INTEGER magnitude drops the sign octet and refuses negatives', () => {
+    assert.deepEqual(reader('020200ff').unsignedInteger('n'), fromHex('ff'));
+    assert.deepEqual(reader('020100').unsignedInteger('n'), fromHex('00'));
+    assert.deepEqual(reader('02027fff').unsignedInteger('n'), fromHex('7fff'));
+    rejects(() => reader('0202007f').unsignedInteger('modulus'), /modulus INTEGER is not minimally encoded/);
+    rejects(() => reader('0202ff80').unsignedInteger('modulus'), /not minimally encoded/);
+    rejects(() => reader('020180').unsignedInteger('modulus'), /modulus is negative/);
+    rejects(() => reader('0200').unsignedInteger('modulus'), /modulus INTEGER is empty/);
+  });
   test('BOOLEAN is 0x00 or 0xff', () => {
     assert.equal(reader('0101ff').boolean('b'), true);
     assert.equal(reader('010100').boolean('b'), false);
@@ -71,6 +87,12 @@ describe('DER primitives', () => {
     rejects(() => reader('03020781').bitString('ku'), /ku BIT STRING has non-zero unused bits/);
     rejects(() => reader('03020880').bitString('ku'), /bad unused-bits count/);
     rejects(() => reader('030101').bitString('ku'), /bad unused-bits count/);
+  });
+  test('BIT STRING of whole bytes', () => {
+    assert.deepEqual(reader('03020001').octetBitString('key'), fromHex('01'));
+    assert.deepEqual(reader('030100').octetBitString('key'), new Uint8Array(0));
+    rejects(() => reader('03020102').octetBitString('key'), /key is not a whole number of bytes/);
+    rejects(() => reader('0300').octetBitString('key'), /no unused-bits octet/);
   });
   test('tag mismatch names the field', () => rejects(() => reader('0400').sequence('tbsCertificate'), /tbsCertificate has tag 0x04, expected 0x30/));
 });

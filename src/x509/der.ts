@@ -157,6 +157,13 @@ export class DerReader {
     return v;
   }
 
+  /** X.690 §8.3: a non-negative INTEGER's magnitude, big-endian, without the sign octet 0x00. */
+  unsignedInteger(field: string, tag: number = Tag.INTEGER): Uint8Array {
+    const v = this.integerBytes(field, tag);
+    if (v[0]! & 0x80) throw this.fail(`${field} is negative`);
+    return v[0] === 0 && v.length > 1 ? v.subarray(1) : v;
+  }
+
   /** A non-negative INTEGER that fits a JavaScript number safely (≤ 2^31-1). */
   smallInteger(field: string, tag: number = Tag.INTEGER): number {
     const v = this.integerBytes(field, tag);
@@ -192,6 +199,13 @@ export class DerReader {
     if (unusedBits > 7 || (v.length === 1 && unusedBits !== 0)) throw this.fail(`${field} BIT STRING has a bad unused-bits count`);
     if (unusedBits > 0 && (v[v.length - 1]! & ((1 << unusedBits) - 1)) !== 0) throw this.fail(`${field} BIT STRING has non-zero unused bits`);
     return { bytes: v.subarray(1), unusedBits };
+  }
+
+  /** A BIT STRING of whole bytes (signatures, keys): its bytes, with no unused bits. */
+  octetBitString(field: string, tag: number = Tag.BIT_STRING): Uint8Array {
+    const { bytes, unusedBits } = this.bitString(field, tag);
+    if (unusedBits !== 0) throw this.fail(`${field} is not a whole number of bytes`);
+    return bytes;
   }
 
   /** RFC 5280 §4.1.2.5: Time ::= CHOICE { UTCTime, GeneralizedTime }. */

@@ -25,7 +25,6 @@ import { concat } from '../../wire/bytes.js';
 import {
   X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768, splitX25519MlKem768Private, type MlKem768,
 } from '../x25519-mlkem768.js';
-import { DerError } from './der.js';
 import { readPrivateKey, readSpki, writeSpki, type PssRestriction } from './keys.js';
 import { WebCryptoRsa, runtimeSubtle, type SubtleRsa } from './webcrypto-rsa.js';
 
@@ -345,7 +344,7 @@ export class PortableCryptoProvider implements CryptoProvider {
       if (parsed.type === 'ed25519') ed25519.Point.fromBytes(parsed.key, false);
       if (parsed.type === 'ed448') ed448.Point.fromBytes(parsed.key, false);
     } catch (err) {
-      if (err instanceof DerError && /unsupported/.test(err.message)) {
+      if (err instanceof TlsError && err.alert === 'unsupported_certificate') {
         throw new TlsError('unsupported_certificate', `certificate public key is not supported: ${err.message}`, { cause: err });
       }
       throw new TlsError('bad_certificate', 'certificate public key could not be parsed', { cause: err });

@@ -7,8 +7,7 @@
 import { TlsError } from '../../errors.js';
 import type { HashName } from '../provider.js';
 import type { Secret } from '../secret.js';
-import { Tag, derBitString, derElement, derNull, derOid } from './der.js';
-import type { PssRestriction } from './keys.js';
+import { writeRsaEncryptionSpki, type PssRestriction } from './keys.js';
 
 /**
  * The part of SubtleCrypto we use, typed structurally so that no DOM library is needed: the
@@ -39,13 +38,6 @@ function webCryptoName(algorithm: RsaSignature): string {
 
 function params(algorithm: RsaSignature): { name: string; saltLength?: number } {
   return algorithm.kind === 'rsa-pss' ? { name: 'RSA-PSS', saltLength: algorithm.saltLength } : { name: 'RSASSA-PKCS1-v1_5' };
-}
-
-const rsaEncryptionOid = '2a864886f70d010101'; // 1.2.840.113549.1.1.1
-
-/** RSAPublicKey DER as an rsaEncryption SubjectPublicKeyInfo (id-RSASSA-PSS keys import no other way). */
-function rsaEncryptionSpki(rsaPublicKey: Uint8Array): Uint8Array {
-  return derElement(Tag.sequence, derElement(Tag.sequence, derOid(rsaEncryptionOid), derNull()), derBitString(rsaPublicKey));
 }
 
 /** The RSA key behind a public key, as the portable provider holds it. */
@@ -95,7 +87,7 @@ export class WebCryptoRsa {
     const hash = webCryptoHash[algorithm.hash];
     const name = webCryptoName(algorithm);
     const cryptoKey = await cached(importedPublic, key, `${name}/${hash}`, () =>
-      this.subtle.importKey('spki', rsaEncryptionSpki(key.key), { name, hash }, false, ['verify'])).catch((err: unknown) => {
+      this.subtle.importKey('spki', writeRsaEncryptionSpki(key.key), { name, hash }, false, ['verify'])).catch((err: unknown) => {
       throw refused('RSA public key', err);
     });
     try {
