@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { PortableCryptoProvider } from './provider.js';
 import { TlsError } from '../../errors.js';
 import { fromHex } from '../../wire/bytes.js';
+import { DerReader } from '../../x509/der.js';
+import * as der from '../../x509/der-writer.js';
+import { AlgorithmOid } from '../../x509/oids.js';
 
 const P = new PortableCryptoProvider();
 
@@ -67,4 +70,19 @@ test('the DER reader\'s errors never escape the provider as they are', () => {
   assert.throws(() => P.importPublicKey(fromHex('3000')), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && err.cause instanceof TlsError && err.cause !== err);
   // Private keys: a TypeError, with the reader's TlsError as its cause.
   assert.throws(() => P.importPrivateKey(fromHex('3000')), (err: unknown) => err instanceof TypeError && err.cause instanceof TlsError);
+});
+
+test('importPrivateKey: an RSA key whose public half is malformed or unusable is a TypeError', () => {
+  const pkcs1 = new Uint8Array(nodeCrypto.generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ format: 'der', type: 'pkcs1' }));
+  const fields: Uint8Array[] = [];
+  const key = new DerReader(pkcs1, 'test').sequence('RSAPrivateKey');
+  while (!key.atEnd) fields.push(key.element('field'));
+  // publicExponent 65537 with a redundant leading zero octet: not DER.
+  const badExponent = der.sequence(fields[0]!, fields[1]!, der.tagged('universal', false, 2, fromHex('00010001')), ...fields.slice(3));
+  assert.throws(() => P.importPrivateKey(badExponent), (err: unknown) => err instanceof TypeError && /publicExponent INTEGER is not minimally encoded/.test(err.message));
+  // RFC 4055 §3.1 parameters with MGF1 over another hash than the signature's.
+  const hash = (oid: string): Uint8Array => der.sequence(der.oid(oid));
+  const pssParams = der.sequence(der.explicit(0, hash(AlgorithmOid.sha256)), der.explicit(1, der.sequence(der.oid(AlgorithmOid.mgf1), hash(AlgorithmOid.sha384))));
+  const pssKey = der.sequence(der.integer(0), der.sequence(der.oid(AlgorithmOid.rsassaPss), pssParams), der.octetString(pkcs1));
+  assert.throws(() => P.importPrivateKey(pssKey), (err: unknown) => err instanceof TypeError && /MGF1 hash differs/.test(err.message));
 });

@@ -96,8 +96,8 @@ export interface PrivateKeyParts {
   readonly bits?: number;
   /** EC: the scalar, fixed length; EdDSA: the seed; RSA: PKCS#8 DER. */
   readonly secret: Uint8Array;
-  /** RSA: the SubjectPublicKeyInfo, built from the modulus and exponent. */
-  readonly rsaSpki?: Uint8Array;
+  /** RSA: the SubjectPublicKeyInfo built from the modulus and exponent, and that key read back. */
+  readonly rsaPublicKey?: { readonly spki: Uint8Array; readonly key: SpkiKey };
 }
 
 // ---- SubjectPublicKeyInfo ----
@@ -274,10 +274,12 @@ function readPkcs1(encoding: Uint8Array, type: 'rsa' | 'rsa-pss', algorithm: Uin
   for (const name of ['privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient']) key.unsignedInteger(name);
   key.done(what);
   const spki = der.sequence(algorithm, der.bitString(der.sequence(n, e)));
+  // Read back here, so that a bad exponent or bad RSASSA-PSS parameters fail as a private key.
+  const publicKey = readSpki(spki);
   // The secret goes out as PKCS#8 under rsaEncryption whatever the input said: the one form every
   // WebCrypto imports (Chromium refuses id-RSASSA-PSS private keys). The type keeps what it is.
   const pkcs8 = der.sequence(der.integer(0), rsaEncryptionAlgorithm(), der.octetString(encoding));
-  return { type, bits: nBits, secret: pkcs8, rsaSpki: spki };
+  return { type, bits: nBits, secret: pkcs8, rsaPublicKey: { spki, key: publicKey } };
 }
 
 /** RFC 5958 §2 OneAsymmetricKey (PKCS#8 v1 and v2). */
@@ -377,8 +379,8 @@ function readDecryptedPkcs8(decrypted: Uint8Array): PrivateKeyParts {
   try {
     return readPkcs8(decrypted);
   } catch (err) {
-    if (!(err instanceof TlsError)) throw err;
-    throw new TlsError(err.alert, 'encrypted private key: wrong passphrase or corrupt data', { cause: err });
+    if (!(err instanceof TlsError) || err.alert !== 'bad_certificate') throw err; // well-formed but unusable: the passphrase was right
+    throw new TlsError('bad_certificate', 'encrypted private key: wrong passphrase or corrupt data', { cause: err });
   }
 }
 
@@ -423,5 +425,5 @@ function readPrivateKeyDer(encoding: Uint8Array): PrivateKeyParts {
       failures.push(err.message);
     }
   }
-  throw malformed('private key', `not PKCS#8, SEC1 or PKCS#1 DER (${failures.join('; ')})`);
+  throw new TlsError('bad_certificate', `private key is not PKCS#8, SEC1 or PKCS#1 DER (${failures.join('; ')})`);
 }

@@ -369,8 +369,8 @@ export class PortableCryptoProvider implements CryptoProvider {
       }
       default: {
         if (!this.rsa && !this.webCryptoRsa()) throw new TypeError(`the portable provider cannot use RSA private keys: ${NO_WEBCRYPTO}`);
-        const spki = readSpki(parts.rsaSpki!);
-        const publicKey = new PortablePublicKey(parts.type, parts.rsaSpki!, spki.key, undefined, parts.bits, spki.pss);
+        const { spki, key: rsa } = parts.rsaPublicKey!;
+        const publicKey = new PortablePublicKey(parts.type, spki, rsa.key, undefined, parts.bits, rsa.pss);
         return new PortablePrivateKey(parts.type, new Secret(parts.secret), publicKey);
       }
     }
