@@ -3,9 +3,12 @@
 // extraExtensions appends anything, so negative tests can mint what a verifier must refuse.
 // Node-only tooling (like src/node and src/cli): keys and signatures come from node:crypto.
 import * as crypto from 'node:crypto';
-import { writePem } from '../x509/pem.js';
-import { readCertificateFields, readSubjectPublicKeyBits } from './der-scan.js';
+import { TlsError } from '../errors.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { Tag, readTop } from '../x509/der.js';
 import * as der from '../x509/der-writer.js';
+import { MAX_CERTIFICATE_BYTES } from '../x509/limits.js';
+import { writePem } from '../x509/pem.js';
 import { writeName, type DistinguishedName } from './distinguished-name.js';
 import { parseCidr, parseIpAddress, type SubjectAltNames } from './names.js';
 import { AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, KeyUsageBit, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName } from './oids.js';
@@ -259,9 +262,28 @@ function hasNames(names: object | undefined): boolean {
 
 const SUBJECT_KEY_ID_HASH = 'sha1';
 
+/** Reads DER the caller gave with the strict X.509 code: malformed input is a TypeError here. */
+function readInput<T>(what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof TlsError) throw new TypeError(`${what} could not be read: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
 /** RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits. */
 export function keyIdentifier(spkiDer: Uint8Array): Uint8Array {
-  return new Uint8Array(crypto.createHash(SUBJECT_KEY_ID_HASH).update(readSubjectPublicKeyBits(spkiDer)).digest());
+  const what = 'SubjectPublicKeyInfo';
+  const bits = readInput(what, () => {
+    // RFC 5280 §4.1: SubjectPublicKeyInfo ::= SEQUENCE { algorithm, subjectPublicKey BIT STRING }.
+    const spki = readTop(spkiDer, what, Tag.SEQUENCE, what, MAX_CERTIFICATE_BYTES);
+    spki.sequence('algorithm');
+    const key = spki.bitString('subjectPublicKey');
+    spki.done(what);
+    return key.bytes;
+  });
+  return new Uint8Array(crypto.createHash(SUBJECT_KEY_ID_HASH).update(bits).digest());
 }
 
 function defaultKeyUsage(isCA: boolean, subjectKeyType: string | undefined): KeyUsageName[] {
@@ -375,12 +397,12 @@ export function createCertificate(options: CertificateOptions): IssuedCertificat
 
   const subjectName = writeName(options.subject);
   // An issuer's subject is copied, not re-encoded, so the names match byte for byte (RFC 5280 §7.1).
-  const issuerFields = options.issuer ? readCertificateFields(options.issuer.certificate.der) : undefined;
-  const issuerName = options.issuerName !== undefined ? writeName(options.issuerName) : (issuerFields?.subjectName ?? subjectName);
+  const issuerCertificate = options.issuer ? readInput('issuer certificate', () => parseCertificate(options.issuer!.certificate.der)) : undefined;
+  const issuerName = options.issuerName !== undefined ? writeName(options.issuerName) : (issuerCertificate?.subject.der ?? subjectName);
   const ski = options.subjectKeyIdentifier ?? true;
   const subjectKeyId = ski === true ? keyIdentifier(subjectSpki) : ski === false ? undefined : ski;
   // Self-signed: the authority key is our own, so AKI repeats our SKI.
-  const authorityKeyId = issuerFields ? issuerFields.subjectKeyIdentifier : subjectKeyId;
+  const authorityKeyId = issuerCertificate ? issuerCertificate.extensions.subjectKeyIdentifier : subjectKeyId;
 
   const isCA = options.isCA ?? false;
   const notBefore = wholeSeconds(options.notBefore ?? new Date(Date.now() - HOUR_MS));

@@ -295,3 +295,13 @@ describe('name constraints (RFC 5280 §4.2.1.10)', { skip }, () => {
     assert.throws(() => rootCa({ nameConstraints: { permitted: { ip: ['127.0.0.1/8'] } } }), /beyond its \/8 prefix/);
   });
 });
+
+describe('DER the builder reads', () => {
+  test('an issuer certificate or a public key that is not strict DER is a TypeError', () => {
+    const ca = rootCa();
+    const truncated: Issuer = { key: ca.key, certificate: { der: ca.certificate.der.subarray(0, -1), pem: ca.certificate.pem } };
+    assert.throws(() => leafOf(truncated), (err: unknown) => err instanceof TypeError && /^issuer certificate could not be read: certificate: /.test(err.message));
+    const trailing = Uint8Array.of(...generateKeyPair('ec-p256').publicKeySpki, 0);
+    assert.throws(() => createCertificate({ subject: 'CN=leaf', subjectKey: trailing, issuer: ca }), (err: unknown) => err instanceof TypeError && /^SubjectPublicKeyInfo could not be read: .*trailing bytes/.test(err.message));
+  });
+});
