@@ -229,10 +229,15 @@ export class DerReader {
   }
 }
 
+/** A reader over `der`, refused when it is larger than `maxBytes`. */
+export function readLimited(der: Uint8Array, what: string, maxBytes: number): DerReader {
+  if (der.length > maxBytes) throw malformed(what, `${der.length} bytes is more than the ${maxBytes}-byte limit`);
+  return new DerReader(der, what);
+}
+
 /** Parses one complete DER element that must fill `der` exactly; returns a reader over its value. */
 export function readTop(der: Uint8Array, what: string, tag: number, field: string, maxBytes: number): DerReader {
-  if (der.length > maxBytes) throw malformed(what, `${der.length} bytes is more than the ${maxBytes}-byte limit`);
-  const outer = new DerReader(der, what);
+  const outer = readLimited(der, what, maxBytes);
   const inner = outer.read(tag, field);
   outer.done(field);
   return inner;

@@ -25,3 +25,12 @@ test('leafPublicKeyInfo rejects bytes after the certificate (strict DER)', () =>
   padded.set(CERTIFICATE);
   assert.throws(() => leafPublicKeyInfo(padded), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /2 bytes follow/.test(err.message));
 });
+
+test('leafPublicKeyInfo is strict DER: every strict prefix and a non-minimal length fail', () => {
+  const isBadCertificate = (err: unknown): boolean => err instanceof TlsError && err.alert === 'bad_certificate';
+  for (let n = 0; n < CERTIFICATE.length; n++) assert.throws(() => leafPublicKeyInfo(CERTIFICATE.subarray(0, n)), isBadCertificate, `prefix of ${n} bytes`);
+  // 30 82 01 2e (the certificate's header) written with a redundant leading zero length octet.
+  assert.deepEqual([...CERTIFICATE.subarray(0, 4)], [0x30, 0x82, 0x01, 0x2e]);
+  const padded = Uint8Array.of(0x30, 0x83, 0x00, 0x01, 0x2e, ...CERTIFICATE.subarray(4));
+  assert.throws(() => leafPublicKeyInfo(padded), (err: unknown) => isBadCertificate(err) && /not minimally encoded/.test((err as Error).message));
+});
