@@ -13,7 +13,7 @@ import { Transcript } from '../handshake/transcript.js';
 import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
-import { toHex } from '../wire/bytes.js';
+import { concat, toHex } from '../wire/bytes.js';
 import { encodeSession, type SessionState } from '../handshake/session.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
@@ -56,7 +56,6 @@ export class Connection implements HandshakeIO {
   private readonly handshakeReader: HandshakeReader;
   private output: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
-  private pendingHandshakeLength = 0;
   private sendLimit = MAX_PLAINTEXT;
   /** Largest plaintext we accept per record: 2^14, or less after record_size_limit (RFC 8449). */
   private receiveLimit = MAX_PLAINTEXT;
@@ -470,7 +469,6 @@ export class Connection implements HandshakeIO {
     this.phase = 'failed';
     this.failure = err;
     this.pendingHandshake = [];
-    this.pendingHandshakeLength = 0;
     if (err.origin === 'local' && !this.sentCloseNotify && !this.released) {
       try {
         this.sendAlert(AlertLevel.fatal, err.alertCode);
@@ -527,7 +525,6 @@ export class Connection implements HandshakeIO {
     this.helloSeen = true;
     this.emit({ kind: 'handshake-message', direction: 'sent', type: sent.type, length: sent.body.length, raw: sent.raw });
     this.pendingHandshake.push(sent.raw);
-    this.pendingHandshakeLength += sent.raw.length;
     return sent;
   }
 
@@ -535,10 +532,8 @@ export class Connection implements HandshakeIO {
   private flushHandshake(): void {
     if (this.pendingHandshake.length === 0) return;
     const parts = this.pendingHandshake;
-    const total = this.pendingHandshakeLength;
     this.pendingHandshake = [];
-    this.pendingHandshakeLength = 0;
-    const joined = parts.length === 1 ? parts[0]! : joinAll(parts, total);
+    const joined = parts.length === 1 ? parts[0]! : concat(...parts);
     const limit = this.sendLimit;
     for (let at = 0; at < joined.length; at += limit) {
       const end = Math.min(at + limit, joined.length);
@@ -643,14 +638,4 @@ export class Connection implements HandshakeIO {
     return `Connection { side: '${this.config.side}', state: '${this.state.kind}', phase: '${this.phase}', version: '${this.info.version ?? 'none'}', cipherSuite: '${suite}', closed: ${this.closed} }`;
   }
 
-}
-
-function joinAll(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -3,7 +3,7 @@
 // Keys rotate: new tickets use the current key; tickets under recent keys are still accepted.
 import type { CryptoProvider } from '../crypto/provider.js';
 import { Secret } from '../crypto/secret.js';
-import { constantTimeEqual, utf8 } from '../wire/bytes.js';
+import { concat, constantTimeEqual, utf8 } from '../wire/bytes.js';
 
 const NAME_LENGTH = 16;
 const NONCE_LENGTH = 12;
@@ -64,15 +64,7 @@ export class TicketKeyring {
     const nonce = this.provider.randomBytes(NONCE_LENGTH);
     const chunks: Uint8Array[] = [current.name, nonce];
     this.provider.createAead('aes-256-gcm', current.key).seal(nonce, current.name, [state], chunks);
-    let length = 0;
-    for (const c of chunks) length += c.length;
-    const ticket = new Uint8Array(length);
-    let at = 0;
-    for (const c of chunks) {
-      ticket.set(c, at);
-      at += c.length;
-    }
-    return ticket;
+    return concat(...chunks);
   }
 
   /** The state inside a ticket, or undefined if it is not ours, was tampered with, or its key is retired. */
