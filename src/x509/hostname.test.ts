@@ -24,6 +24,9 @@ describe('IP literals', () => {
     assert.equal(formatIPAddress(parseIPv6('2001:db8:0:0:1:0:0:1')!), '2001:db8::1:0:0:1'); // RFC 5952 §4.2.3: first longest run
     assert.equal(formatIPAddress(parseIPv6('2001:db8:0:1:1:1:1:1')!), '2001:db8:0:1:1:1:1:1'); // RFC 5952 §4.2.2: no "::" for one group
     for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'fe80::1%eth0', ':::', '1:2:3:4:5:6:7:8::']) assert.equal(parseIPv6(bad), undefined, bad);
+    // RFC 4291 §2.2 (3): a dotted IPv4 part only as the last 32 bits.
+    for (const bad of ['1.2.3.4::', '1:1.2.3.4::1', '1.2.3.4:1:2:3:4:5:6']) assert.equal(parseIPv6(bad), undefined, bad);
+    assert.equal(formatIPAddress(parseIPv6('1::1.2.3.4')!), '1::102:304');
     assert.deepEqual(parseIPAddress('[::1]'), parseIPv6('::1'));
   });
   test('resolver-style spellings count as IP-like', () => {

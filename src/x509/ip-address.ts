@@ -23,13 +23,14 @@ export function parseIPv6(text: string): Uint8Array | undefined {
   if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const groupsOf = (s: string): number[] | undefined => {
+  // RFC 4291 §2.2 (3): the IPv4 part holds the low-order 32 bits, so only the last half may end in one.
+  const groupsOf = (s: string, mayEndInIPv4: boolean): number[] | undefined => {
     if (s === '') return [];
     const out: number[] = [];
     const parts = s.split(':');
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i]!;
-      if (i === parts.length - 1 && p.includes('.')) {
+      if (mayEndInIPv4 && i === parts.length - 1 && p.includes('.')) {
         const v4 = parseIPv4(p);
         if (!v4) return undefined;
         out.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
@@ -40,8 +41,8 @@ export function parseIPv6(text: string): Uint8Array | undefined {
     }
     return out;
   };
-  const head = groupsOf(halves[0]!);
-  const tail = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  const head = groupsOf(halves[0]!, halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
   if (!head || !tail) return undefined;
   let groups: number[];
   if (halves.length === 2) {
