@@ -2,6 +2,7 @@
 // into the GeneralName choice each belongs to, and IP addresses and CIDR ranges as the octets
 // subjectAltName and nameConstraints carry.
 import { domainToASCII } from 'node:url';
+import { parseIPv4, parseIPv6 } from '../x509/ip-address.js';
 
 /** subjectAltName entries by GeneralName choice (RFC 5280 §4.2.1.6). */
 export interface SubjectAltNames {
@@ -12,53 +13,9 @@ export interface SubjectAltNames {
   readonly uri?: readonly string[];
 }
 
-function parseIpv4(text: string): Uint8Array | null {
-  // Dotted quad only, and no leading zeros: '010' reads as octal to some parsers.
-  const m = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/.exec(text);
-  if (!m) return null;
-  const octets = m.slice(1).map(Number);
-  return octets.every((o) => o <= 255) ? Uint8Array.from(octets) : null;
-}
-
-/** RFC 4291 §2.2 text forms: eight groups, one '::' for a run of zero groups, a dotted-quad tail. */
-function parseIpv6(text: string): Uint8Array | null {
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const groupsOf = (part: string, mayEndInIpv4: boolean): number[] | null => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    const fields = part.split(':');
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i]!;
-      if (mayEndInIpv4 && i === fields.length - 1 && field.includes('.')) {
-        const v4 = parseIpv4(field);
-        if (!v4) return null;
-        groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-      } else if (/^[0-9A-Fa-f]{1,4}$/.test(field)) {
-        groups.push(parseInt(field, 16));
-      } else {
-        return null;
-      }
-    }
-    return groups;
-  };
-  const head = groupsOf(halves[0]!, halves.length === 1);
-  const tail = halves.length === 2 ? groupsOf(halves[1]!, true) : [];
-  if (!head || !tail) return null;
-  // Without '::' all eight groups are written; with it, it stands for at least one zero group.
-  if (halves.length === 1 ? head.length !== 8 : head.length + tail.length > 7) return null;
-  const groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[2 * i] = g >> 8;
-    out[2 * i + 1] = g & 0xff;
-  });
-  return out;
-}
-
 /** The 4 or 16 octets of an IPv4 or IPv6 literal (no zone, no brackets), or null. */
 export function parseIpAddress(text: string): Uint8Array | null {
-  return text.includes(':') ? parseIpv6(text) : parseIpv4(text);
+  return (text.includes(':') ? parseIPv6(text) : parseIPv4(text)) ?? null;
 }
 
 /**
