@@ -2,7 +2,8 @@
 // SubjectPublicKeyInfo (RFC 5280 §4.1.2.7, RFC 3279, RFC 5480), mapped onto what the crypto
 // provider verifies. Unknown or unsupported algorithms parse; they fail only when used.
 import type { CurveName, HashName, SignatureAlgorithm } from '../crypto/provider.js';
-import { DerReader, Tag, contextTag, decodeOid } from './der.js';
+import { equalBytes } from '../wire/bytes.js';
+import { DerReader, Tag, contextTag, decodeOid, malformed, readTop } from './der.js';
 import { AlgorithmOid, CurveOid } from './oids.js';
 
 export type PublicKeyKind = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519';
@@ -70,6 +71,32 @@ export function readSignatureAlgorithm(r: DerReader, field: string): SignatureAl
     return readPssParameters(r.child(params.der), der);
   }
   return unsupported(der, oid, oid, `signature algorithm ${oid} is not supported`);
+}
+
+/** A signed structure: the signed bytes as encoded, how they were signed, and the signature. */
+export interface SignedData {
+  readonly tbs: Uint8Array;
+  readonly signatureAlgorithm: SignatureAlgorithmIdentifier;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * RFC 5280 §4.1.1 (Certificate) and §5.1.1 (CertificateList): SEQUENCE { tbs, signatureAlgorithm,
+ * signatureValue BIT STRING }, filling `der` exactly. `field` and `tbsField` name the two SEQUENCEs.
+ */
+export function readSignedData(der: Uint8Array, what: string, field: string, tbsField: string, maxBytes: number): SignedData {
+  const outer = readTop(der, what, Tag.SEQUENCE, field, maxBytes);
+  const tbs = outer.element(tbsField, Tag.SEQUENCE);
+  const signatureAlgorithm = readSignatureAlgorithm(outer, 'signatureAlgorithm');
+  const signature = outer.octetBitString('signatureValue');
+  outer.done(field);
+  return { tbs, signatureAlgorithm, signature };
+}
+
+/** RFC 5280 §4.1.1.2 and §5.1.1.2: the signature field inside `tbsField` repeats signatureAlgorithm exactly. */
+export function readInnerSignatureAlgorithm(t: DerReader, signed: SignedData, tbsField: string): void {
+  const inner = readSignatureAlgorithm(t, 'signature');
+  if (!equalBytes(inner.der, signed.signatureAlgorithm.der)) throw malformed(t.what, `signatureAlgorithm does not match the signature field of ${tbsField}`);
 }
 
 /** RFC 4055 §3.1: RSASSA-PSS-params. We accept SHA-256/384/512 with MGF1 over the same hash. */

@@ -1,8 +1,8 @@
 // X.509 v3 certificates (RFC 5280 §4.1): a strict parse of everything path validation needs.
 // Parsing checks syntax only; rules about what a certificate may be used for are in profile.ts.
-import { equalBytes, toHex } from '../wire/bytes.js';
-import { readSignatureAlgorithm, readSubjectPublicKeyInfo, type PublicKeyInfo, type SignatureAlgorithmIdentifier } from './algorithms.js';
-import { DerReader, Tag, contextTag, malformed, readTop } from './der.js';
+import { toHex } from '../wire/bytes.js';
+import { readInnerSignatureAlgorithm, readSignedData, readSubjectPublicKeyInfo, type PublicKeyInfo, type SignatureAlgorithmIdentifier } from './algorithms.js';
+import { DerReader, contextTag, malformed } from './der.js';
 import { parseCertificateExtensions, readExtensionList, type CertificateExtensions } from './extensions.js';
 import { formatIPAddress } from './ip-address.js';
 import { MAX_CERTIFICATE_BYTES } from './limits.js';
@@ -47,12 +47,8 @@ const WHAT = 'certificate';
 /** Parses a DER certificate. Throws TlsError('bad_certificate', 'certificate: ...'). */
 export function parseCertificate(der: Uint8Array): Certificate {
   // RFC 5280 §4.1: Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }.
-  const cert = readTop(der, WHAT, Tag.SEQUENCE, 'Certificate', MAX_CERTIFICATE_BYTES);
-  const tbs = cert.element('tbsCertificate', Tag.SEQUENCE);
-  const signatureAlgorithm = readSignatureAlgorithm(cert, 'signatureAlgorithm');
-  const signatureBits = cert.bitString('signatureValue');
-  cert.done('Certificate');
-  if (signatureBits.unusedBits !== 0) throw malformed(WHAT, 'signatureValue is not a whole number of bytes');
+  const signed = readSignedData(der, WHAT, 'Certificate', 'tbsCertificate', MAX_CERTIFICATE_BYTES);
+  const { tbs, signatureAlgorithm, signature } = signed;
 
   const t = new DerReader(tbs, WHAT).sequence('tbsCertificate');
   // RFC 5280 §4.1.2.1: version [0] EXPLICIT Version DEFAULT v1; DER omits an explicit v1.
@@ -67,11 +63,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
   }
   // RFC 5280 §4.1.2.2: serialNumber INTEGER (content checks are profile rules).
   const serialBytes = t.integerBytes('serialNumber');
-  const innerAlgorithm = readSignatureAlgorithm(t, 'signature');
-  // RFC 5280 §4.1.1.2: the signature field in the TBS MUST equal signatureAlgorithm.
-  if (!equalBytes(innerAlgorithm.der, signatureAlgorithm.der)) {
-    throw malformed(WHAT, 'signatureAlgorithm does not match the signature field of tbsCertificate');
-  }
+  readInnerSignatureAlgorithm(t, signed, 'tbsCertificate');
   const issuer = readName(t, 'issuer');
   const validity = t.sequence('validity');
   const notBefore = validity.time('notBefore');
@@ -104,7 +96,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     serialNumber: toHex(serialBytes),
     serialBytes,
     signatureAlgorithm,
-    signature: signatureBits.bytes,
+    signature,
     issuer,
     subject,
     notBefore,

@@ -1,8 +1,8 @@
 // Certificate revocation lists (RFC 5280 §5): parsing, and the checks that make a CRL usable for
 // a given issuer (§6.3.3). CRLs are supplied by the caller; nothing is fetched.
-import { equalBytes, toHex } from '../wire/bytes.js';
-import { readSignatureAlgorithm, type SignatureAlgorithmIdentifier } from './algorithms.js';
-import { DerReader, Tag, contextTag, malformed, readTop } from './der.js';
+import { toHex } from '../wire/bytes.js';
+import { readInnerSignatureAlgorithm, readSignedData, type SignatureAlgorithmIdentifier } from './algorithms.js';
+import { DerReader, Tag, contextTag, malformed } from './der.js';
 import { readExtensionList, type Extension } from './extensions.js';
 import { MAX_CRL_BYTES } from './limits.js';
 import { readName, type Name } from './name.js';
@@ -52,12 +52,8 @@ const WHAT = 'CRL';
 /** Parses a DER CRL. Throws TlsError('bad_certificate', 'CRL: ...') on malformed input. */
 export function parseCrl(der: Uint8Array): Crl {
   // RFC 5280 §5.1: CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm, signatureValue }.
-  const list = readTop(der, WHAT, Tag.SEQUENCE, 'CertificateList', MAX_CRL_BYTES);
-  const tbs = list.element('tbsCertList', Tag.SEQUENCE);
-  const signatureAlgorithm = readSignatureAlgorithm(list, 'signatureAlgorithm');
-  const signatureBits = list.bitString('signatureValue');
-  list.done('CertificateList');
-  if (signatureBits.unusedBits !== 0) throw malformed(WHAT, 'signatureValue is not a whole number of bytes');
+  const signed = readSignedData(der, WHAT, 'CertificateList', 'tbsCertList', MAX_CRL_BYTES);
+  const { tbs, signatureAlgorithm, signature } = signed;
 
   const t = new DerReader(tbs, WHAT).sequence('tbsCertList');
   // RFC 5280 §5.1.2.1: version is v2 (1) when present, absent for v1.
@@ -67,9 +63,7 @@ export function parseCrl(der: Uint8Array): Crl {
     if (v !== 1) throw malformed(WHAT, `version ${v + 1} is not v2`);
     version = 2;
   }
-  const inner = readSignatureAlgorithm(t, 'signature');
-  // RFC 5280 §5.1.1.2: the inner and outer signature algorithms are identical.
-  if (!equalBytes(inner.der, signatureAlgorithm.der)) throw malformed(WHAT, 'signatureAlgorithm does not match the signature field of tbsCertList');
+  readInnerSignatureAlgorithm(t, signed, 'tbsCertList');
   const issuer = readName(t, 'issuer');
   const thisUpdate = t.time('thisUpdate');
   const nextUpdate = t.peekTag() === Tag.UTCTime || t.peekTag() === Tag.GeneralizedTime ? t.time('nextUpdate') : undefined;
@@ -141,7 +135,7 @@ export function parseCrl(der: Uint8Array): Crl {
   else if (crlNumber.critical) defect ??= 'its cRLNumber extension is marked critical';
 
   return {
-    der, tbs, version, signatureAlgorithm, signature: signatureBits.bytes, issuer, thisUpdate,
+    der, tbs, version, signatureAlgorithm, signature, issuer, thisUpdate,
     ...(nextUpdate ? { nextUpdate } : {}),
     revoked, extensions,
     ...(authorityKeyIdentifier ? { authorityKeyIdentifier } : {}),
