@@ -616,15 +616,20 @@ interface HandshakeCase {
   client: CryptoProvider;
   server: CryptoProvider;
   kind: CertKind;
+  /** Both sides' ecdhCurve, unless clientGroups or serverGroups says otherwise for one. */
   group?: string;
+  clientGroups?: string;
+  serverGroups?: string;
   ciphers?: string;
 }
 
 function handshake(c: HandshakeCase) {
   const cert = certs!.get(c.kind);
-  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...(c.group ? { ecdhCurve: c.group } : {}) }, c.server);
+  const serverGroups = c.serverGroups ?? c.group;
+  const clientGroups = c.clientGroups ?? c.group;
+  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...(serverGroups ? { ecdhCurve: serverGroups } : {}) }, c.server);
   const clientConfig = resolveClientOptions({
-    servername: 'localhost', rejectUnauthorized: false, ...(c.group ? { ecdhCurve: c.group } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
+    servername: 'localhost', rejectUnauthorized: false, ...(clientGroups ? { ecdhCurve: clientGroups } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
   }, c.client);
   const s = newEndpointState();
   const cl = newEndpointState();
@@ -697,14 +702,7 @@ test('handshakes: RSA through the RsaOperations extension point, portable on bot
 
 for (const [clientName, clientProvider, serverName, serverProvider] of [['portable', P, 'node', N], ['node', N, 'portable', P]] as const) {
   test(`handshakes: X25519MLKEM768, ${clientName} client and ${serverName} server (the server encapsulates)`, { skip: skipNoOpenssl }, () => {
-    const cert = certs!.get('p256');
-    const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert }, serverProvider);
-    const clientConfig = resolveClientOptions({ rejectUnauthorized: false, ecdhCurve: 'X25519MLKEM768:X25519' }, clientProvider);
-    const s = newEndpointState();
-    const c = newEndpointState();
-    const server = createServerConnection(serverConfig, endpointHandlers(s));
-    const client = createClientConnection(clientConfig, endpointHandlers(c));
-    pump(client, server);
+    const { client, server, c } = handshake({ client: clientProvider, server: serverProvider, kind: 'p256', clientGroups: 'X25519MLKEM768:X25519' });
     assert.deepEqual(c.errors, []);
     assert.equal(client.info.group?.name, 'X25519MLKEM768');
     assert.equal(server.info.group?.name, 'X25519MLKEM768');
@@ -714,14 +712,7 @@ for (const [clientName, clientProvider, serverName, serverProvider] of [['portab
 }
 
 test('handshakes: a server without X25519MLKEM768 answers the classic share the client sent alongside', { skip: skipNoOpenssl }, () => {
-  const cert = certs!.get('p256');
-  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ecdhCurve: 'X25519:P-256' }, N);
-  const clientConfig = resolveClientOptions({ rejectUnauthorized: false }, P);
-  const s = newEndpointState();
-  const c = newEndpointState();
-  const server = createServerConnection(serverConfig, endpointHandlers(s));
-  const client = createClientConnection(clientConfig, endpointHandlers(c));
-  pump(client, server);
+  const { client, c } = handshake({ client: P, server: N, kind: 'p256', serverGroups: 'X25519:P-256' });
   assert.deepEqual(c.errors, []);
   assert.equal(client.info.group?.name, 'x25519');
   assert.ok(!c.events.some((e) => e.kind === 'step' && e.step === 'hello-retry-request'), 'no retry: the x25519 share was there');
