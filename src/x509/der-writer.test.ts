@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { fromHex, toHex } from '../wire/bytes.js';
+import { DerReader } from './der.js';
 import * as der from './der-writer.js';
 
 const hex = (b: Uint8Array): string => toHex(b);
@@ -279,5 +280,34 @@ describe('constructed and tagged', () => {
     assert.throws(() => der.implicit(0, fromHex('02')), TypeError);
     assert.throws(() => der.implicit(0, fromHex('020101ff')), TypeError);
     assert.throws(() => der.implicit(0, fromHex('0202ff')), TypeError);
+  });
+});
+
+describe('round trip through the strict reader (./der.ts)', () => {
+  const read = (tlv: Uint8Array): DerReader => new DerReader(tlv, 'round trip');
+
+  test('property: object identifiers, unsigned integers, bit strings and times read back as written', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: 39 }), fc.array(fc.integer({ min: 0, max: 2 ** 32 }), { maxLength: 8 }),
+        fc.uint8Array({ maxLength: 40 }),
+        fc.date({ min: new Date('1950-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        (first, second, rest, magnitude, date) => {
+          const dotted = [first, second, ...rest].join('.');
+          const tlv = der.sequence(der.oid(dotted), der.integer(magnitude), der.bitString(magnitude), der.time(date));
+          const r = read(tlv);
+          const seq = r.sequence('sequence');
+          r.done('sequence');
+          assert.equal(seq.oid('oid'), dotted);
+          let start = 0;
+          while (start < magnitude.length - 1 && magnitude[start] === 0) start++;
+          assert.equal(hex(seq.unsignedInteger('integer')), magnitude.length === 0 ? '00' : hex(magnitude.subarray(start)));
+          assert.equal(hex(seq.octetBitString('bits')), hex(magnitude));
+          assert.equal(seq.time('time').getTime(), Math.floor(date.getTime() / 1000) * 1000);
+          seq.done('sequence');
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

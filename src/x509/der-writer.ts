@@ -8,6 +8,7 @@
 // lists, RFC 5280 time formats) and throws RangeError/TypeError for values DER cannot carry.
 // Broken encodings for negative tests are built with tagged() from raw content bytes.
 import { concat, utf8 } from '../wire/bytes.js';
+import { Tag } from './der.js';
 
 /** Tag class bits of the identifier octet (X.690 §8.1.2.2). */
 export const TagClass = {
@@ -17,23 +18,6 @@ export const TagClass = {
   private: 0xc0,
 } as const;
 export type TagClass = keyof typeof TagClass;
-
-/** Universal tag numbers (X.680 §8.4) of the types written here. */
-export const UniversalTag = {
-  boolean: 0x01,
-  integer: 0x02,
-  bitString: 0x03,
-  octetString: 0x04,
-  null: 0x05,
-  objectIdentifier: 0x06,
-  utf8String: 0x0c,
-  sequence: 0x10,
-  set: 0x11,
-  printableString: 0x13,
-  ia5String: 0x16,
-  utcTime: 0x17,
-  generalizedTime: 0x18,
-} as const;
 
 const CONSTRUCTED = 0x20;
 /** Low tag numbers fit the identifier octet; 31 marks the multi-octet form (X.690 §8.1.2.4). */
@@ -63,17 +47,18 @@ function encodeLength(length: number): Uint8Array {
   return Uint8Array.of(0x80 | octets.length, ...octets);
 }
 
-/** One TLV with any tag: the building block of everything below, and of deliberately odd encodings. */
+/** One TLV with any tag: the building block of deliberately odd encodings. */
 export function tagged(tagClass: TagClass, constructed: boolean, tagNumber: number, content: Uint8Array): Uint8Array {
   return concat(identifier(tagClass, constructed, tagNumber), encodeLength(content.length), content);
 }
 
-function universal(tag: number, constructed: boolean, content: Uint8Array): Uint8Array {
-  return tagged('universal', constructed, tag, content);
+/** One TLV of a universal type: `tag` is its identifier octet as the reader's Tag table has it. */
+function universal(tag: number, content: Uint8Array): Uint8Array {
+  return concat(Uint8Array.of(tag), encodeLength(content.length), content);
 }
 
 export function sequence(...children: Uint8Array[]): Uint8Array {
-  return universal(UniversalTag.sequence, true, concat(...children));
+  return universal(Tag.SEQUENCE, concat(...children));
 }
 
 /**
@@ -82,7 +67,7 @@ export function sequence(...children: Uint8Array[]): Uint8Array {
  * trailing zero octets.
  */
 export function set(...children: Uint8Array[]): Uint8Array {
-  return universal(UniversalTag.set, true, concat(...[...children].sort(compareForSetOf)));
+  return universal(Tag.SET, concat(...[...children].sort(compareForSetOf)));
 }
 
 function compareForSetOf(a: Uint8Array, b: Uint8Array): number {
@@ -100,7 +85,7 @@ function compareForSetOf(a: Uint8Array, b: Uint8Array): number {
  * go, and one is added when the top bit of a positive value is set.
  */
 export function integer(value: number | bigint | Uint8Array): Uint8Array {
-  return universal(UniversalTag.integer, false, value instanceof Uint8Array ? unsignedContent(value) : signedContent(value));
+  return universal(Tag.INTEGER, value instanceof Uint8Array ? unsignedContent(value) : signedContent(value));
 }
 
 function unsignedContent(magnitude: Uint8Array): Uint8Array {
@@ -132,7 +117,7 @@ export function bitString(bytes: Uint8Array, unusedBits = 0): Uint8Array {
   if (!Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7) throw new RangeError(`bit string unused bits ${unusedBits} is not 0..7`);
   if (bytes.length === 0 && unusedBits !== 0) throw new RangeError('an empty bit string has no unused bits');
   if (bytes.length > 0 && (bytes[bytes.length - 1]! & ((1 << unusedBits) - 1)) !== 0) throw new RangeError('bit string unused bits must be zero in DER');
-  return universal(UniversalTag.bitString, false, concat(Uint8Array.of(unusedBits), bytes));
+  return universal(Tag.BIT_STRING, concat(Uint8Array.of(unusedBits), bytes));
 }
 
 /**
@@ -152,7 +137,7 @@ export function namedBits(bitNumbers: readonly number[]): Uint8Array {
 }
 
 export function octetString(bytes: Uint8Array): Uint8Array {
-  return universal(UniversalTag.octetString, false, bytes);
+  return universal(Tag.OCTET_STRING, bytes);
 }
 
 /**
@@ -166,32 +151,32 @@ export function oid(dotted: string): Uint8Array {
   const [first, second] = [arcs[0]!, arcs[1]!];
   if (first > 2n || (first < 2n && second >= 40n)) throw new RangeError(`object identifier ${dotted} has an invalid first or second arc`);
   const subidentifiers = [first * 40n + second, ...arcs.slice(2)];
-  return universal(UniversalTag.objectIdentifier, false, concat(...subidentifiers.map(base128)));
+  return universal(Tag.OID, concat(...subidentifiers.map(base128)));
 }
 
 /** X.690 §11.1: DER writes TRUE as 0xff. */
 export function boolean(value: boolean): Uint8Array {
-  return universal(UniversalTag.boolean, false, Uint8Array.of(value ? 0xff : 0x00));
+  return universal(Tag.BOOLEAN, Uint8Array.of(value ? 0xff : 0x00));
 }
 
 export function nullValue(): Uint8Array {
-  return universal(UniversalTag.null, false, new Uint8Array(0));
+  return universal(Tag.NULL, new Uint8Array(0));
 }
 
 export function utf8String(text: string): Uint8Array {
-  return universal(UniversalTag.utf8String, false, utf8(text));
+  return universal(Tag.UTF8String, utf8(text));
 }
 
 /** X.680 §41.4: PrintableString is letters, digits, space and ' ( ) + , - . / : = ? only. */
 export function printableString(text: string): Uint8Array {
   if (!/^[A-Za-z0-9 '()+,\-./:=?]*$/.test(text)) throw new RangeError(`'${text}' has characters a PrintableString cannot hold`);
-  return universal(UniversalTag.printableString, false, utf8(text));
+  return universal(Tag.PrintableString, utf8(text));
 }
 
 /** IA5String is 7-bit ASCII (X.680 §41.1). */
 export function ia5String(text: string): Uint8Array {
   if (!/^[\x00-\x7f]*$/.test(text)) throw new RangeError(`'${text}' has characters an IA5String cannot hold`);
-  return universal(UniversalTag.ia5String, false, utf8(text));
+  return universal(Tag.IA5String, utf8(text));
 }
 
 function digits(value: number, width: number): string {
@@ -213,14 +198,14 @@ function utcFields(date: Date): { year: number; rest: string } {
 export function utcTime(date: Date): Uint8Array {
   const { year, rest } = utcFields(date);
   if (year < 1950 || year > 2049) throw new RangeError(`UTCTime cannot hold the year ${year}`);
-  return universal(UniversalTag.utcTime, false, utf8(`${digits(year % 100, 2)}${rest}Z`));
+  return universal(Tag.UTCTime, utf8(`${digits(year % 100, 2)}${rest}Z`));
 }
 
 /** GeneralizedTime as RFC 5280 §4.1.2.5.2 profiles it: YYYYMMDDHHMMSSZ, no fractional seconds. */
 export function generalizedTime(date: Date): Uint8Array {
   const { year, rest } = utcFields(date);
   if (year < 0 || year > 9999) throw new RangeError(`GeneralizedTime cannot hold the year ${year}`);
-  return universal(UniversalTag.generalizedTime, false, utf8(`${digits(year, 4)}${rest}Z`));
+  return universal(Tag.GeneralizedTime, utf8(`${digits(year, 4)}${rest}Z`));
 }
 
 /** RFC 5280 §4.1.2.5: certificate times through 2049 are UTCTime, from 2050 GeneralizedTime. */
