@@ -55,3 +55,26 @@ test('getEphemeralKeyInfo() is null on a server socket, like node:tls', { timeou
     server.close();
   }
 });
+
+test('one session buffer resumes several TLS 1.2 connections: offering it never wipes it', { timeout: 10_000 }, async () => {
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: 'TLSv1.2', tickets: false }, (s) => s.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: 'TLSv1.2' as const };
+  try {
+    const first = connect(options);
+    await secured(first, 'secureConnect');
+    const session = first.getSession()!;
+    first.destroy();
+    const saved = Buffer.from(session);
+    for (let i = 0; i < 2; i++) {
+      const again = connect({ ...options, session });
+      await secured(again, 'secureConnect');
+      assert.equal(again.isSessionReused(), true, `resumption #${i + 1}`);
+      again.destroy();
+      assert.ok(session.equals(saved), 'the session buffer we offered is unchanged');
+    }
+  } finally {
+    server.close();
+  }
+});
