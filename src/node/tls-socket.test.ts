@@ -56,6 +56,28 @@ test('getEphemeralKeyInfo() is null on a server socket, like node:tls', { timeou
   }
 });
 
+test('getSession() after a TLS 1.2 resumption by session ID resumes again, like node:tls', { timeout: 10_000 }, async () => {
+  // tickets: false: the server resumes by session ID and sends no new ticket, so no new session comes.
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: 'TLSv1.2', tickets: false }, (s) => s.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    let session: Buffer | undefined;
+    const reused: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) });
+      await secured(client, 'secureConnect');
+      reused.push(client.isSessionReused());
+      session = client.getSession();
+      assert.ok(session, `connection #${i + 1} has a session to resume`);
+      client.destroy();
+    }
+    assert.deepEqual(reused, [false, true, true]);
+  } finally {
+    server.close();
+  }
+});
+
 test('one session buffer resumes several TLS 1.2 connections: offering it never wipes it', { timeout: 10_000 }, async () => {
   const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: 'TLSv1.2', tickets: false }, (s) => s.end('x'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -53,6 +53,8 @@ export interface TlsSocketInit {
   readonly createConnection: (handlers: ConnectionHandlers) => Connection;
   /** Milliseconds to complete the handshake before giving up (0: no limit). */
   readonly handshakeTimeout?: number;
+  /** Client: the session offered for resumption (the `session` option). */
+  readonly session?: Uint8Array;
 }
 
 function parseDistinguishedName(text: string): Record<string, string> {
@@ -99,6 +101,7 @@ export class TLSSocket extends Duplex {
   /** Our reader refused the last chunk (push returned false): the transport stays paused until _read. */
   private readerFull = false;
   private lastSession: Buffer | undefined;
+  private readonly offeredSession: Uint8Array | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
   private earlySent: Uint8Array[] = [];
@@ -106,6 +109,7 @@ export class TLSSocket extends Duplex {
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
     this.isServer = init.isServer;
+    this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
     transport.on('data', (data: Buffer) => this.receive(data));
     transport.on('end', () => this.transportEnded());
@@ -379,9 +383,16 @@ export class TLSSocket extends Duplex {
     this.flush();
   }
 
-  /** The latest resumable session (also delivered by the 'session' event); pass it as `session` to resume. */
+  /**
+   * The latest resumable session (also delivered by the 'session' event); pass it as `session` to
+   * resume. Like node:tls, a TLS 1.2 connection that resumed without getting a new ticket (by
+   * session ID, say) gives the session it resumed, which stays resumable; TLS 1.3 tickets are not
+   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket.
+   */
   getSession(): Buffer | undefined {
-    return this.lastSession;
+    if (this.lastSession || !this.offeredSession) return this.lastSession;
+    const info = this.connection.info;
+    return info.resumed && info.version === 'TLSv1.2' ? redactSession(Buffer.from(this.offeredSession)) : undefined;
   }
 
   isSessionReused(): boolean {
