@@ -100,3 +100,25 @@ test('one session buffer resumes several TLS 1.2 connections: offering it never 
     server.close();
   }
 });
+
+test("a client's close_notify and FIN together end our server's socket without an error (no write after the peer's FIN)", { timeout: 10_000 }, async () => {
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, minVersion: 'TLSv1.3' });
+  const closed = new Promise<Error[]>((resolve) => {
+    server.once('secureConnection', (s: TLSSocket) => {
+      const errors: Error[] = [];
+      s.on('error', (err: Error) => errors.push(err));
+      s.on('data', () => {}); // flowing: 'end' comes at once, and with it our own end()
+      s.on('close', () => resolve(errors));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = tls.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.caPem });
+  client.on('session', () => client.end()); // after our ticket: close_notify, then FIN, back to back
+  client.on('data', () => {});
+  try {
+    assert.deepEqual((await closed).map((e) => e.message), []);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});

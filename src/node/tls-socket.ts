@@ -105,6 +105,8 @@ export class TLSSocket extends Duplex {
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
   private earlySent: Uint8Array[] = [];
+  /** The transport's reading side ended: the peer closed TCP (its FIN). */
+  private transportReadEnded = false;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -112,7 +114,10 @@ export class TLSSocket extends Duplex {
     this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
     transport.on('data', (data: Buffer) => this.receive(data));
-    transport.on('end', () => this.transportEnded());
+    transport.on('end', () => {
+      this.transportReadEnded = true;
+      this.transportEnded();
+    });
     transport.on('error', (err: Error) => this.destroy(err));
     transport.on('close', () => {
       if (!this.destroyed) this.destroy(this.secure ? undefined : this.handshakeAborted());
@@ -308,7 +313,12 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.connection.close();
-    this.flush();
+    // Our close_notify goes out unless the transport takes no more writes: after the peer's FIN, a
+    // transport that is not half-open (net.Server's and net.connect()'s sockets, by default) ends its
+    // writing side too, and a write would only turn the peer's clean close into an EPIPE error
+    // ("This socket has been ended by the other party"). node:tls closes quietly there as well.
+    if (this.transportReadEnded && this.transport.allowHalfOpen === false) this.connection.takeOutput();
+    else this.flush();
     this.transport.end();
     callback();
   }
