@@ -84,7 +84,7 @@ function checkBytes(what: string, got: Buffer, sent: Buffer): void {
 }
 
 /** Adds the peer's command line and stderr to whatever went wrong. */
-async function explained<T>(peer: PeerProcess, step: Promise<T>): Promise<T> {
+export async function explained<T>(peer: PeerProcess, step: Promise<T>): Promise<T> {
   try {
     return await step;
   } catch (err) {
