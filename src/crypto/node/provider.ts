@@ -148,6 +148,10 @@ class NodePrivateKey implements PrivateKey {
   }
 }
 
+/** Imported public keys by SubjectPublicKeyInfo (base64), oldest first; bounded. */
+const importedPublicKeys = new Map<string, NodePublicKey>();
+const MAX_IMPORTED_PUBLIC_KEYS = 64;
+
 const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
 
 function signOptions(key: crypto.KeyObject, algorithm: SignatureAlgorithm): { hash: string | null; opts: crypto.SignKeyObjectInput } {
@@ -238,6 +242,18 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   importPublicKey(spki: Uint8Array): PublicKey {
+    // The same keys come back handshake after handshake (a server's leaf, its intermediates), and
+    // OpenSSL 3's DER decoder costs about 0.1 ms per import: keep the last few, by their bytes.
+    const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+    const cached = importedPublicKeys.get(id);
+    if (cached) return cached;
+    const imported = this.importPublicKeyUncached(spki.slice()); // a copy: the cache outlives the caller's buffer
+    if (importedPublicKeys.size >= MAX_IMPORTED_PUBLIC_KEYS) importedPublicKeys.delete(importedPublicKeys.keys().next().value!);
+    importedPublicKeys.set(id, imported);
+    return imported;
+  }
+
+  private importPublicKeyUncached(spki: Uint8Array): NodePublicKey {
     let key: crypto.KeyObject;
     try {
       key = crypto.createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
