@@ -2,7 +2,7 @@
 // protect (write + takeOutput) and to open (receive, bytes cut as TCP might deliver them), next to
 // the floor set by the crypto provider (one AEAD call per record). Time is process CPU time, and
 // the best of several rounds is reported: what a busy machine distorts least.
-// Usage: npm run bench:records [-- --suite TLS_AES_128_GCM_SHA256] [--size 16384] [--records 2048] [--rounds 9]
+// Usage: npm run bench:records [-- --suite TLS_AES_128_GCM_SHA256] [--size 16384] [--read 65536] [--records 2048] [--rounds 9]
 import * as crypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createClientConnection, createServerConnection, nodeCryptoProvider, resolveClientOptions, resolveServerOptions } from '../src/index.js';
@@ -19,7 +19,7 @@ const records = Number(option('--records', '2048'));
 const rounds = Number(option('--rounds', '9'));
 const RECORD = Number(option('--size', String(16 * 1024)));
 /** How the receiver is fed: reads of this size, not aligned to records. */
-const READ = 64 * 1024;
+const READ = Number(option('--read', String(64 * 1024)));
 
 function cpuUs(): number {
   const u = process.cpuUsage();
@@ -128,7 +128,7 @@ try {
   const mibps = (usPerRecord: number): string => `${((RECORD / 2 ** 20) / (usPerRecord / 1e6)).toFixed(RECORD < 1024 ? 2 : 0).padStart(5)} MiB/s`;
   console.log(`${suite}, ${records} records of ${RECORD} bytes, best of ${rounds} rounds (node ${process.version})`);
   console.log(`  protect (write + takeOutput)  ${best.seal.toFixed(2).padStart(7)} µs/record  ${mibps(best.seal)}`);
-  console.log(`  open (receive, 64 KiB reads)  ${best.open.toFixed(2).padStart(7)} µs/record  ${mibps(best.open)}`);
+  console.log(`  open (receive, ${READ}-byte reads)  ${best.open.toFixed(2).padStart(7)} µs/record  ${mibps(best.open)}`);
   console.log(`  floor: createCipheriv+update  ${best.floorSeal.toFixed(2).padStart(7)} µs/record  ${mibps(best.floorSeal)}`);
   console.log(`  floor: createDecipheriv+update${best.floorOpen.toFixed(2).padStart(7)} µs/record  ${mibps(best.floorOpen)}`);
 } finally {
