@@ -53,23 +53,33 @@ class NodeAead implements Aead {
   }
 }
 
-// DER prefix of the fixed-size PKCS#8 encoding of an X25519 private key (RFC 8410).
+// DER prefixes of the fixed-size SubjectPublicKeyInfo / PKCS#8 encodings of X25519 keys (RFC 8410).
+const X25519_SPKI_PREFIX_LENGTH = 12;
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
-// X25519 public values cross node:crypto as JWK (RFC 8037: `x` is the 32 raw bytes, base64url):
-// OpenSSL 3's DER encoders and decoders cost about twice the key agreement itself, JWK a fraction.
-function x25519PublicValue(publicKey: crypto.KeyObject): Uint8Array {
-  const raw = Buffer.from(publicKey.export({ format: 'jwk' }).x ?? '', 'base64url');
-  if (raw.length !== 32) throw new TlsError('internal_error', `x25519 public key exported as ${raw.length} bytes`);
-  return raw;
+/**
+ * A fresh X25519 key pair and its public value. The public key leaves node:crypto as JWK (RFC
+ * 8037: `x` is the 32 raw bytes), encoded by generateKeyPairSync itself: OpenSSL 3's DER encoder
+ * costs about twice the key agreement. Not publicKey.export({ format: 'jwk' }) afterwards: on
+ * Node 20 that can deadlock when garbage collection during the export finalizes the key's
+ * generation job, which takes the same lock.
+ */
+function generateX25519(): { privateKey: crypto.KeyObject; publicValue: Uint8Array } {
+  // Only the public key encoded: node:crypto accepts it, @types/node has no overload for it.
+  const options = { publicKeyEncoding: { format: 'jwk' } } as unknown as crypto.X25519KeyPairKeyObjectOptions;
+  const pair = crypto.generateKeyPairSync('x25519', options) as unknown as { publicKey: crypto.JsonWebKey; privateKey: crypto.KeyObject };
+  const publicValue = Buffer.from(pair.publicKey.x ?? '', 'base64url');
+  if (publicValue.length !== 32) throw new TlsError('internal_error', `x25519 public key encoded as ${publicValue.length} bytes`);
+  return { privateKey: pair.privateKey, publicValue };
 }
 
 class X25519Share implements KeyShare {
   readonly group = 'x25519' as const;
-  readonly publicKey: Uint8Array;
-  constructor(private readonly privateKey: crypto.KeyObject, publicKey: crypto.KeyObject = crypto.createPublicKey(privateKey)) {
-    this.publicKey = x25519PublicValue(publicKey);
-  }
+  constructor(
+    private readonly privateKey: crypto.KeyObject,
+    readonly publicKey: Uint8Array,
+  ) {}
+
   agree(peer: Uint8Array): Secret {
     // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
     if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
@@ -219,8 +229,8 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   generateKeyShare(group: GroupName): KeyShare {
     if (group === 'x25519') {
-      const pair = crypto.generateKeyPairSync('x25519');
-      return new X25519Share(pair.privateKey, pair.publicKey);
+      const { privateKey, publicValue } = generateX25519();
+      return new X25519Share(privateKey, publicValue);
     }
     const curve = ecdhCurve[group];
     if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
@@ -232,7 +242,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
     if (group === 'x25519') {
       const key = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-      return new X25519Share(key);
+      const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+      return new X25519Share(key, spki.subarray(X25519_SPKI_PREFIX_LENGTH));
     }
     const curve = ecdhCurve[group];
     if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
