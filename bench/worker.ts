@@ -233,6 +233,7 @@ class Client {
     const group = (socket.getEphemeralKeyInfo() as { name?: string } | null)?.name;
     if (group && group.toLowerCase() !== this.tls.group.toLowerCase()) throw new Error(`negotiated group ${group}, expected ${this.tls.group}`);
     if (resume && !socket.isSessionReused()) throw new Error('the server did not resume the session');
+    if (!resume && socket.isSessionReused()) throw new Error('the session was resumed where a full handshake was expected');
   }
 
   /** Resumption rows: a full handshake whose ticket later handshakes resume from. */
