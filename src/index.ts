@@ -15,6 +15,7 @@ export type { PeerVerifier, VerificationContext, VerificationOutcome } from './e
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';
 export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from './crypto/portable/provider.js';
+export type { SubtleRsa } from './crypto/portable/webcrypto-rsa.js';
 export { defaultProvider } from './crypto/default-provider.js';
 export {
   connectStream, acceptStream,
@@ -24,3 +25,4 @@ export { createHttpsServer, HttpsServer, HttpsAgent, undiciConnector, type Https
 export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
 export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
 export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';
+export { webSocketTransport, type WebSocketLike } from './web/websocket.js';

@@ -120,6 +120,17 @@ export interface CryptoProvider {
   sign(key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Uint8Array;
   verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean;
 
+  /**
+   * Keys this provider signs and verifies with only asynchronously (the portable provider's RSA,
+   * through WebCrypto): for them sign() and verify() throw, and signAsync() / verifyAsync() do the
+   * work. Absent, or false for a key: everything is synchronous. Callers go through
+   * signWithProvider() / verifyWithProvider() below rather than asking themselves.
+   */
+  asyncOnly?(key: KeyInfo): boolean;
+  signAsync?(key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Promise<Uint8Array>;
+  /** Like verify(): false for a signature that does not verify, a TlsError for a key it cannot use. */
+  verifyAsync?(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): Promise<boolean>;
+
   /** RSA encryption with PKCS#1 v1.5 padding (TLS 1.2 RSA key transport, client side). */
   rsaEncryptPkcs1(key: PublicKey, message: Uint8Array): Uint8Array;
   /**
@@ -127,4 +138,18 @@ export interface CryptoProvider {
    * PKCS#1 v1.5 padding in constant time (RFC 5246 §7.4.7.1). Output has the modulus length.
    */
   rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array;
+}
+
+/** Signs through sign(), or signAsync() for a key the provider uses only asynchronously. */
+export function signWithProvider(provider: CryptoProvider, key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  if (provider.signAsync && provider.asyncOnly?.(key)) return provider.signAsync(key, algorithm, message);
+  return provider.sign(key, algorithm, message);
+}
+
+/** Verifies through verify(), or verifyAsync() for a key the provider uses only asynchronously. */
+export function verifyWithProvider(
+  provider: CryptoProvider, key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array,
+): boolean | Promise<boolean> {
+  if (provider.verifyAsync && provider.asyncOnly?.(key)) return provider.verifyAsync(key, algorithm, message, signature);
+  return provider.verify(key, algorithm, message, signature);
 }

@@ -8,7 +8,7 @@ import { readCertificateFields, readSubjectPublicKeyBits } from './der-scan.js';
 import * as der from './der-writer.js';
 import { writeName, type DistinguishedName } from './distinguished-name.js';
 import { parseCidr, parseIpAddress, type SubjectAltNames } from './names.js';
-import { ExtendedKeyUsageOid, KeyUsageBit, Oid, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName } from './oids.js';
+import { AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, KeyUsageBit, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName } from './oids.js';
 
 export type KeyKind = 'ec-p256' | 'ec-p384' | 'ec-p521' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096' | 'ed25519' | 'rsa-pss-2048';
 
@@ -150,9 +150,9 @@ function publicKeyObject(spkiDer: Uint8Array): crypto.KeyObject {
 // ---------------------------------------------------------------------------------------------
 // Signatures
 
-const ecdsaOid = { sha256: Oid.ecdsaWithSha256, sha384: Oid.ecdsaWithSha384, sha512: Oid.ecdsaWithSha512 } as const;
-const rsaPkcs1Oid = { sha256: Oid.sha256WithRsaEncryption, sha384: Oid.sha384WithRsaEncryption, sha512: Oid.sha512WithRsaEncryption } as const;
-const hashOid = { sha256: Oid.sha256, sha384: Oid.sha384, sha512: Oid.sha512 } as const;
+const ecdsaOid = { sha256: AlgorithmOid.ecdsaWithSha256, sha384: AlgorithmOid.ecdsaWithSha384, sha512: AlgorithmOid.ecdsaWithSha512 } as const;
+const rsaPkcs1Oid = { sha256: AlgorithmOid.sha256WithRsa, sha384: AlgorithmOid.sha384WithRsa, sha512: AlgorithmOid.sha512WithRsa } as const;
+const hashOid = { sha256: AlgorithmOid.sha256, sha384: AlgorithmOid.sha384, sha512: AlgorithmOid.sha512 } as const;
 const hashLength = { sha256: 32, sha384: 48, sha512: 64 } as const;
 const curveHash: Record<string, SignatureHash> = { prime256v1: 'sha256', secp384r1: 'sha384', secp521r1: 'sha512' };
 
@@ -168,7 +168,7 @@ function chooseSigner(keyPair: KeyPair, requestedHash: SignatureHash | undefined
   if (type === 'ed25519') {
     if (requestedHash) throw new TypeError('ed25519 signs the message itself: signatureHash does not apply');
     // RFC 8410 §3: id-Ed25519 with the parameters absent.
-    return { algorithm: der.sequence(der.oid(Oid.ed25519)), sign: (tbs) => crypto.sign(null, tbs, key) };
+    return { algorithm: der.sequence(der.oid(AlgorithmOid.ed25519)), sign: (tbs) => crypto.sign(null, tbs, key) };
   }
   if (type === 'ec') {
     const hash = requestedHash ?? curveHash[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? 'sha256';
@@ -189,11 +189,11 @@ function chooseSigner(keyPair: KeyPair, requestedHash: SignatureHash | undefined
     const hashId = der.sequence(der.oid(hashOid[hash]), der.nullValue());
     const params = der.sequence(
       der.explicit(0, hashId),
-      der.explicit(1, der.sequence(der.oid(Oid.mgf1), hashId)),
+      der.explicit(1, der.sequence(der.oid(AlgorithmOid.mgf1), hashId)),
       der.explicit(2, der.integer(hashLength[hash])),
     );
     return {
-      algorithm: der.sequence(der.oid(Oid.rsassaPss), params),
+      algorithm: der.sequence(der.oid(AlgorithmOid.rsassaPss), params),
       sign: (tbs) => crypto.sign(hash, tbs, { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: hashLength[hash] }),
     };
   }
@@ -319,33 +319,33 @@ function writeExtensions(options: CertificateOptions, { subjectSpki, subjectName
   const bc = options.basicConstraints ?? 'critical';
   if (bc !== 'omit') {
     const value = der.sequence(...(isCA ? [der.boolean(true)] : []), ...(options.pathLength !== undefined ? [der.integer(options.pathLength)] : []));
-    out.push(extension(Oid.basicConstraints, bc === 'critical', value));
+    out.push(extension(ExtensionOid.basicConstraints, bc === 'critical', value));
   }
 
   // RFC 5280 §4.2.1.3: KeyUsage is a named bit list and SHOULD be critical.
   const keyUsage = options.keyUsage === undefined ? defaultKeyUsage(isCA, publicKeyObject(subjectSpki).asymmetricKeyType) : options.keyUsage;
-  if (keyUsage !== null) out.push(extension(Oid.keyUsage, true, der.namedBits(keyUsage.map((u) => KeyUsageBit[u]))));
+  if (keyUsage !== null) out.push(extension(ExtensionOid.keyUsage, true, der.namedBits(keyUsage.map((u) => KeyUsageBit[u]))));
 
   // RFC 5280 §4.2.1.12: a SEQUENCE OF KeyPurposeId; not critical, so software that does not
   // know it still uses the certificate as its key usage allows.
   const eku = options.extendedKeyUsage === undefined ? (isCA ? null : (['serverAuth', 'clientAuth'] as const)) : options.extendedKeyUsage;
   if (eku !== null) {
     const oidOf = (u: ExtendedKeyUsageName | DottedOid): string => (ExtendedKeyUsageOid as Record<string, string>)[u] ?? u;
-    out.push(extension(Oid.extKeyUsage, false, der.sequence(...eku.map((u) => der.oid(oidOf(u))))));
+    out.push(extension(ExtensionOid.extKeyUsage, false, der.sequence(...eku.map((u) => der.oid(oidOf(u))))));
   }
 
   // RFC 5280 §4.2.1.2: SubjectKeyIdentifier ::= OCTET STRING, never critical.
-  if (subjectKeyId) out.push(extension(Oid.subjectKeyIdentifier, false, der.octetString(subjectKeyId)));
+  if (subjectKeyId) out.push(extension(ExtensionOid.subjectKeyIdentifier, false, der.octetString(subjectKeyId)));
 
   // RFC 5280 §4.2.1.1: AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT ... },
   // never critical; it repeats the issuer's subjectKeyIdentifier.
   if ((options.authorityKeyIdentifier ?? true) && authorityKeyId) {
-    out.push(extension(Oid.authorityKeyIdentifier, false, der.sequence(der.implicit(0, der.octetString(authorityKeyId)))));
+    out.push(extension(ExtensionOid.authorityKeyIdentifier, false, der.sequence(der.implicit(0, der.octetString(authorityKeyId)))));
   }
 
   // RFC 5280 §4.2.1.6: with an empty subject the names live only here, and the extension is critical.
   if (hasNames(options.subjectAltNames)) {
-    out.push(extension(Oid.subjectAltName, subjectNameIsEmpty, der.sequence(...writeGeneralNames(options.subjectAltNames!))));
+    out.push(extension(ExtensionOid.subjectAltName, subjectNameIsEmpty, der.sequence(...writeGeneralNames(options.subjectAltNames!))));
   }
 
   // RFC 5280 §4.2.1.10: critical, in CA certificates only, and never an empty sequence;
@@ -359,7 +359,7 @@ function writeExtensions(options: CertificateOptions, { subjectSpki, subjectName
       ...(permitted.length > 0 ? [der.implicit(0, der.sequence(...permitted))] : []),
       ...(excluded.length > 0 ? [der.implicit(1, der.sequence(...excluded))] : []),
     );
-    out.push(extension(Oid.nameConstraints, true, value));
+    out.push(extension(ExtensionOid.nameConstraints, true, value));
   }
 
   for (const extra of options.extraExtensions ?? []) out.push(extension(extra.oid, extra.critical, extra.value));

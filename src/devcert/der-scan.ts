@@ -5,7 +5,7 @@
 // src/x509/ owns strict parsing of certificates received from peers.
 import { equalBytes } from '../wire/bytes.js';
 import * as der from './der-writer.js';
-import { Oid } from './oids.js';
+import { ExtensionOid } from './oids.js';
 
 interface Tlv {
   /** The identifier octet (low tag numbers only: all a certificate uses). */
@@ -81,7 +81,7 @@ export function readCertificateFields(certificate: Uint8Array): CertificateField
   if (!extensions) return { subjectName };
   const list = childrenOf(certificate, extensions, what)[0];
   if (!list || list.tag !== SEQUENCE) fail(what);
-  const skiOid = der.oid(Oid.subjectKeyIdentifier);
+  const skiOid = der.oid(ExtensionOid.subjectKeyIdentifier);
   for (const extension of childrenOf(certificate, list, what)) {
     const parts = childrenOf(certificate, extension, what);
     const id = parts[0];

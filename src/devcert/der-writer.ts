@@ -1,7 +1,7 @@
 // A DER (ITU-T X.690) encoder for the development CA: the universal types a certificate needs,
 // each function returning one complete TLV, composed by nesting like the ASN.1 it writes:
 //
-//   der.sequence(der.oid(Oid.basicConstraints), der.boolean(true), der.octetString(value))
+//   der.sequence(der.oid(ExtensionOid.basicConstraints), der.boolean(true), der.octetString(value))
 //
 // It writes only canonical DER (minimal lengths and integers, sorted SET OF, trimmed named bit
 // lists, RFC 5280 time formats) and throws RangeError/TypeError for values DER cannot carry.

@@ -10,4 +10,4 @@ export {
 } from './local-ca.js';
 export { parseDistinguishedName, writeName, type DistinguishedName, type NameAttribute, type RelativeDistinguishedName, type StringEncoding } from './distinguished-name.js';
 export { parseCidr, parseIpAddress, subjectAltNamesFor, type SubjectAltNames } from './names.js';
-export { ExtendedKeyUsageOid, KeyUsageBit, NameAttributeOid, Oid, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName, type NameAttributeType } from './oids.js';
+export { AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, KeyUsageBit, NameAttributeOid, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName, type NameAttributeType } from './oids.js';

@@ -395,9 +395,22 @@ export class Connection implements HandshakeIO {
     });
   }
 
-  /** Sends close_notify: our half of the connection is closed; reading goes on (RFC 8446 §6.1). */
+  /**
+   * Sends close_notify: our half of the connection is closed; reading goes on (RFC 8446 §6.1).
+   * During the handshake there is nothing to half-close: the handshake is abandoned with
+   * user_canceled then close_notify (RFC 8446 §6.1), and reported as an error.
+   */
   close(): void {
     if (this.sentCloseNotify || this.phase === 'failed' || this.disposed) return;
+    if (this.phase === 'handshaking') {
+      this.guard(() => {
+        this.sendAlert(AlertLevel.warning, AlertDescription.user_canceled);
+        this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
+        this.sentCloseNotify = true;
+        throw new TlsError('user_canceled', 'the handshake was abandoned: the connection was closed before it completed');
+      });
+      return;
+    }
     this.guard(() => {
       this.sendAlert(AlertLevel.warning, AlertDescription.close_notify);
       this.sentCloseNotify = true;

@@ -1,8 +1,9 @@
 // The default PeerVerifier: RFC 5280 path validation and RFC 6125 name checks (src/x509) against
-// the configured trust anchors and CRLs.
+// the configured trust anchors and CRLs. Asynchronous only where the provider's signature checks
+// are (src/x509/async-verifier.ts).
 import { TlsError, asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { TrustStore, readCrls, verifyCertificateChain, describeCertificate, type Crl } from '../x509/index.js';
+import { TrustStore, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type VerifiedChain } from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
 
 export type CaInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -44,12 +45,18 @@ export class X509Verifier implements PeerVerifier {
     return new X509Verifier(provider, store, crl ? readCrls(crl) : []);
   }
 
-  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome {
+  /**
+   * Synchronous unless the provider checks some of the chain's signatures only asynchronously (the
+   * portable provider's RSA, through WebCrypto): then the answer is a Promise and the handshake waits.
+   */
+  verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome | Promise<VerificationOutcome> {
     if (this.trustAnchors.size === 0) {
       return { ok: false, error: new TlsError('unknown_ca', 'no trusted certificate authorities are configured (set the ca option)') };
     }
+    const outcome = (verified: VerifiedChain): VerificationOutcome => ({ ok: true, detail: verified.path.map(describeCertificate).join(' ← ') });
+    const failure = (err: unknown): VerificationOutcome => ({ ok: false, error: asTlsError(err) });
     try {
-      const { path } = verifyCertificateChain(chain, {
+      const verified = verifyCertificateChainDeferred(chain, {
         provider: this.provider,
         trustAnchors: this.trustAnchors,
         usage: context.usage,
@@ -57,9 +64,9 @@ export class X509Verifier implements PeerVerifier {
         ...(context.serverName !== undefined ? { serverName: context.serverName } : {}),
         ...(this.crls.length > 0 ? { crls: this.crls } : {}),
       });
-      return { ok: true, detail: path.map(describeCertificate).join(' ← ') };
+      return verified instanceof Promise ? verified.then(outcome, failure) : outcome(verified);
     } catch (err) {
-      return { ok: false, error: asTlsError(err) };
+      return failure(err);
     }
   }
 }

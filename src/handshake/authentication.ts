@@ -1,7 +1,7 @@
 // Peer authentication shared by both sides and both versions: validate the chain through the
 // configured verifier, and check a CertificateVerify signature with the leaf's key.
 import { TlsError, decryptError } from '../errors.js';
-import type { PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
+import { signWithProvider, verifyWithProvider, type PublicKey, type SignatureAlgorithm } from '../crypto/provider.js';
 import type { CertifiedKey, CommonConfig } from '../engine/config.js';
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
@@ -44,24 +44,41 @@ export function signWith(
 ): Next {
   let signature: Uint8Array | Promise<Uint8Array>;
   try {
-    signature = certificate.sign ? certificate.sign(algorithm, message) : io.provider.sign(certificate.key, algorithm, message);
+    signature = certificate.sign ? certificate.sign(algorithm, message) : signWithProvider(io.provider, certificate.key, algorithm, message);
   } catch (err) {
     throw new TlsError('internal_error', `signing with our ${certificate.key.type} key failed`, { cause: err });
   }
   return whenReady(signature, 'signing', then, io);
 }
 
-/** RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far. */
+/**
+ * Checks a signature the peer made in the handshake (CertificateVerify, ServerKeyExchange) with
+ * its certificate's key, then goes on; a provider that verifies this key only asynchronously
+ * pauses the handshake. A signature that does not verify is decrypt_error (RFC 8446 §6.2).
+ */
+export function verifyPeerSignature(
+  io: HandshakeIO, key: PublicKey, scheme: SignatureScheme, message: Uint8Array, signature: Uint8Array, what: string,
+  then: (io: HandshakeIO) => Next,
+): Next {
+  const valid = verifyWithProvider(io.provider, key, scheme.algorithm, message, signature);
+  return whenReady(valid, 'signature verification', (ok, resumed) => {
+    if (!ok) throw decryptError(`${what} signature (${scheme.name}) does not verify with the certificate's key`);
+    return then(resumed);
+  }, io);
+}
+
+/** RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far, then `then`. */
 export function verifyCertificateVerify13(
-  io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client', transcript: Transcript = io.transcript,
-): SignatureScheme {
+  io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client',
+  then: (io: HandshakeIO) => Next, transcript: Transcript = io.transcript,
+): Next {
   const scheme = checkPeerSignatureScheme(signed.scheme, config.signatureSchemes, key, true);
   const input = certificateVerifyInput(signer, transcript.current());
-  if (!io.provider.verify(key, scheme.algorithm, input, signed.signature)) {
-    throw decryptError(`${signer} CertificateVerify signature (${scheme.name}) does not verify with the certificate's key`);
-  }
-  io.step({ step: 'certificate-verify', side: signer, scheme: scheme.name });
-  return scheme;
+  return verifyPeerSignature(io, key, scheme, input, signed.signature, `${signer} CertificateVerify`, (resumed) => {
+    resumed.info.peerSignatureScheme = scheme;
+    resumed.step({ step: 'certificate-verify', side: signer, scheme: scheme.name });
+    return then(resumed);
+  });
 }
 
 /** RFC 8446 §4.4.3: our CertificateVerify over the transcript so far, then `then`. */

@@ -44,6 +44,8 @@ export interface HandshakeIO {
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
   readonly info: ConnectionInfo;
+  /** We sent close_notify: nothing more may be sent (RFC 8446 §6.1). */
+  readonly closed: boolean;
   /**
    * Adds the message to the transcript and queues it for sending under the current write keys.
    * Returns the message as it goes on the wire (a test hook may have replaced it).

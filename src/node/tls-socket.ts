@@ -8,6 +8,10 @@ import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
+import { MAX_PLAINTEXT } from '../protocol/limits.js';
+
+/** Queued writes shorter than this are joined into shared records by _writev. */
+const JOIN_BELOW = 4096;
 
 export interface PeerCertificate {
   subject: Record<string, string>;
@@ -294,6 +298,55 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.writeNow(chunk, callback);
+  }
+
+  /**
+   * Several writes at once: the stream hands over what queued up while the transport was busy or
+   * the socket corked. Small writes are joined so that they share records (one AEAD call and 22
+   * bytes of overhead per record, not per write) and leave in one transport write, as node:tls
+   * does; writes of a record or more go as they are.
+   */
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
+    if (!this.secure) {
+      // Before the handshake: one at a time, through the early-data and pending-write logic.
+      let next = 0;
+      const writeNext = (err?: Error | null): void => {
+        if (err || next === chunks.length) callback(err);
+        else {
+          const { chunk, encoding } = chunks[next++]!;
+          this._write(chunk, encoding, writeNext);
+        }
+      };
+      writeNext();
+      return;
+    }
+    const joined: Uint8Array[] = [];
+    let batch: Buffer[] = [];
+    let batchLength = 0;
+    const endBatch = (): void => {
+      if (batch.length > 0) joined.push(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchLength));
+      batch = [];
+      batchLength = 0;
+    };
+    for (const { chunk } of chunks) {
+      if (chunk.length >= JOIN_BELOW) {
+        endBatch();
+        joined.push(chunk);
+        continue;
+      }
+      if (batchLength + chunk.length > MAX_PLAINTEXT) endBatch();
+      batch.push(chunk);
+      batchLength += chunk.length;
+    }
+    endBatch();
+    try {
+      for (const data of joined) this.connection.write(data);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (this.flush()) callback();
+    else this.drainWaiters.push(() => callback());
   }
 
   private writeNow(chunk: Uint8Array, callback: (err?: Error | null) => void): void {

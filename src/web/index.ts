@@ -10,7 +10,7 @@ export { createClientConnection, createServerConnection } from '../engine/endpoi
 export { resolveClientOptions, resolveServerOptions, createSecureContext, type SecureContext } from '../engine/options.js';
 export type { ClientOptions, ServerOptions, CommonOptions, KeyInput, PemOrDer, VersionName } from '../engine/options.js';
 export { X509Verifier, trustStoreFor } from '../engine/x509-verifier.js';
-export { TrustStore, parseCertificate, verifyCertificateChain } from '../x509/index.js';
+export { TrustStore, parseCertificate, verifyCertificateChain, verifyCertificateChainAsync } from '../x509/index.js';
 export type { ClientConfig, ServerConfig, PeerVerifier, VerificationContext, VerificationOutcome } from '../engine/config.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from '../engine/events.js';
 export type { ConnectionInfo } from '../handshake/state.js';
@@ -22,6 +22,7 @@ export type {
 } from '../crypto/provider.js';
 export { Secret } from '../crypto/secret.js';
 export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from '../crypto/portable/provider.js';
+export type { SubtleRsa } from '../crypto/portable/webcrypto-rsa.js';
 export { defaultProvider } from '../crypto/default-provider.js';
 
 // Web Streams.
@@ -29,3 +30,4 @@ export {
   connectStream, acceptStream,
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './streams.js';
+export { webSocketTransport, type WebSocketLike } from './websocket.js';

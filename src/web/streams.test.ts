@@ -11,6 +11,7 @@ import { acceptStream, connectStream, type ByteStreamPair, type TlsStream } from
 import { PortableCryptoProvider } from '../crypto/portable/provider.js';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { TlsError } from '../errors.js';
+import { createTestPki } from '../devcert/test-pki.js';
 import { CertificateFolder, opensslAvailable } from '../../test/helpers/certs.js';
 
 const portable = new PortableCryptoProvider();
@@ -161,6 +162,40 @@ test('memory pipe: handshake failures reject both connectStream and acceptStream
   assert.equal(client.status, 'rejected');
   assert.ok((client as PromiseRejectedResult).reason instanceof TlsError);
   assert.equal(server.status, 'rejected');
+  assert.equal(((server as PromiseRejectedResult).reason as TlsError).origin, 'peer');
+});
+
+test('memory pipe: RSA certificates through WebCrypto: the adapter runs the asynchronous steps (verification, signing) on both sides', async () => {
+  for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+    const server = createTestPki({ leafKey: 'rsa-2048', caKey: 'rsa-2048', intermediate: true });
+    const client = createTestPki({ leafKey: 'rsa-2048', caKey: 'rsa-2048', names: ['client.test'] });
+    const pipe = memoryPipe();
+    const [c, s] = await Promise.all([
+      connectStream(pipe.client, { servername: 'localhost', ca: server.caPem, key: client.keyPem, cert: client.chainPem, maxVersion, provider: new PortableCryptoProvider() }),
+      acceptStream(pipe.server, { key: server.keyPem, cert: server.chainPem, requestCert: true, ca: client.caPem, provider: new PortableCryptoProvider() }),
+    ]);
+    assert.equal(c.info.version, maxVersion);
+    assert.ok(c.info.authorized && s.info.authorized, `${maxVersion}: both chains validated`);
+    const writer = c.writable.getWriter();
+    await writer.write(new TextEncoder().encode('over RSA'));
+    const reader = s.readable.getReader();
+    assert.equal(new TextDecoder().decode(await readBytes(reader, 8)), 'over RSA');
+    await Promise.all([c.close(), s.close()]);
+  }
+});
+
+test('memory pipe: a verifier that answers later rejects: both sides fail with its alert', async () => {
+  const pki = createTestPki();
+  const pipe = memoryPipe();
+  const verifier = { verify: () => new Promise<never>((_, reject) => setTimeout(() => reject(new TlsError('certificate_revoked', 'revoked, says the service')), 5)) };
+  const [client, server] = await Promise.allSettled([
+    connectStream(pipe.client, { servername: 'localhost', verifier, provider: portable }),
+    acceptStream(pipe.server, { key: pki.keyPem, cert: pki.chainPem, provider: portable }),
+  ]);
+  assert.equal(client.status, 'rejected');
+  assert.equal(((client as PromiseRejectedResult).reason as TlsError).alert, 'certificate_revoked');
+  assert.equal(server.status, 'rejected');
+  assert.equal(((server as PromiseRejectedResult).reason as TlsError).alert, 'certificate_revoked');
   assert.equal(((server as PromiseRejectedResult).reason as TlsError).origin, 'peer');
 });
 

@@ -145,6 +145,7 @@ class StreamSession implements TlsStream {
   /** Sends the ClientHello (client) and reads until the handshake completed or failed. */
   private async driveHandshake(): Promise<void> {
     await this.flush();
+    await this.runTasks();
     while (this.failure === undefined && this.connection.isHandshaking) await this.readOnce();
     if (this.failure !== undefined) throw this.failure;
   }
@@ -174,6 +175,28 @@ class StreamSession implements TlsStream {
     }
     this.connection.receive(result.value);
     await this.flush();
+    await this.runTasks();
+  }
+
+  /**
+   * Runs the asynchronous steps the handshake waits for (a verifier, a signer, WebCrypto RSA),
+   * one after another, sending what each lets the engine produce. Nothing is read meanwhile: the
+   * engine would only buffer it.
+   */
+  private async runTasks(): Promise<void> {
+    for (let task = this.connection.pendingTask; task && this.failure === undefined; task = this.connection.pendingTask) {
+      let result: unknown;
+      try {
+        result = await task.start();
+      } catch (err) {
+        if (this.failure === undefined) this.connection.failTask(err);
+        await this.flush();
+        return;
+      }
+      if (this.failure !== undefined) return;
+      this.connection.completeTask(result);
+      await this.flush();
+    }
   }
 
   /** Writes everything the engine queued; resolves when the transport accepted it. */

@@ -14,6 +14,7 @@ export type { PublicKeyInfo, SignatureAlgorithmIdentifier } from './algorithms.j
 export { parseCrl, readCrls, CrlReason, type Crl, type RevokedCertificate } from './crl.js';
 export { TrustStore, readCertificates, type CertificateInput, type TrustStoreOptions } from './trust-store.js';
 export { verifyCertificateChain, type VerifyOptions, type VerifiedChain } from './verifier.js';
+export { verifyCertificateChainAsync, verifyCertificateChainDeferred } from './async-verifier.js';
 export { verifyHostname, verifyEmailAddress } from './hostname.js';
 export type { Usage } from './profile.js';
 export { readPem, writePem, type PemBlock } from './pem.js';

@@ -41,3 +41,12 @@ export const MAX_CHAIN_CERTIFICATES = 32;
 
 /** Imported public keys kept per crypto provider (roots and common intermediates stay warm). */
 export const MAX_CACHED_KEYS = 256;
+
+/**
+ * Runs of the path builder while asynchronous signature checks come in (./async-verifier.ts). A
+ * good chain takes two; each bad signature found on the way may cost one more.
+ */
+export const MAX_ASYNC_SIGNATURE_ROUNDS = 8;
+
+/** Results of asynchronous signature checks kept per crypto provider, across validations. */
+export const MAX_CACHED_SIGNATURE_RESULTS = 512;

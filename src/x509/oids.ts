@@ -34,8 +34,9 @@ export const ExtendedKeyUsageOid = {
   codeSigning: '1.3.6.1.5.5.7.3.3',
   emailProtection: '1.3.6.1.5.5.7.3.4',
   timeStamping: '1.3.6.1.5.5.7.3.8',
-  ocspSigning: '1.3.6.1.5.5.7.3.9',
+  OCSPSigning: '1.3.6.1.5.5.7.3.9',
 } as const;
+export type ExtendedKeyUsageName = keyof typeof ExtendedKeyUsageOid;
 
 export const AlgorithmOid = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -65,24 +66,30 @@ export const CurveOid = {
   'P-521': '1.3.132.0.35',
 } as const;
 
-/** Attribute types with short names for readable distinguished names (RFC 4514 §3 plus common ones). */
-export const AttributeShortName: Readonly<Record<string, string>> = {
-  '2.5.4.3': 'CN',
-  '2.5.4.4': 'SN',
-  '2.5.4.5': 'serialNumber',
-  '2.5.4.6': 'C',
-  '2.5.4.7': 'L',
-  '2.5.4.8': 'ST',
-  '2.5.4.9': 'STREET',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '2.5.4.12': 'title',
-  '2.5.4.42': 'GN',
-  '2.5.4.97': 'organizationIdentifier',
-  '0.9.2342.19200300.100.1.25': 'DC',
-  '0.9.2342.19200300.100.1.1': 'UID',
-  '1.2.840.113549.1.9.1': 'emailAddress',
-};
+/** Name attribute types by their short names (RFC 5280 §4.1.2.4 and Appendix A; RFC 4519 §2; RFC 4514 §3). */
+export const NameAttributeOid = {
+  CN: '2.5.4.3',
+  SN: '2.5.4.4',
+  serialNumber: '2.5.4.5',
+  C: '2.5.4.6',
+  L: '2.5.4.7',
+  ST: '2.5.4.8',
+  STREET: '2.5.4.9',
+  O: '2.5.4.10',
+  OU: '2.5.4.11',
+  title: '2.5.4.12',
+  GN: '2.5.4.42',
+  organizationIdentifier: '2.5.4.97',
+  DC: '0.9.2342.19200300.100.1.25',
+  UID: '0.9.2342.19200300.100.1.1',
+  emailAddress: '1.2.840.113549.1.9.1',
+} as const;
+export type NameAttributeType = keyof typeof NameAttributeOid;
+
+/** Short names by attribute type, for readable distinguished names. */
+export const AttributeShortName: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(NameAttributeOid).map(([name, oid]) => [oid, name]),
+);
 
 export const AttributeOid = {
   commonName: '2.5.4.3',

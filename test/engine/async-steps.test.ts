@@ -11,6 +11,7 @@ import { createSecureContext } from '../../src/engine/options.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { makePair, testPki } from '../helpers/engine.js';
 import { joined, pump, pumpAsync } from '../helpers/pair.js';
+import { testProvider } from '../helpers/provider.js';
 
 const later = <T>(value: T, ms = 5): Promise<T> => new Promise((resolve) => setTimeout(() => resolve(value), ms));
 
@@ -76,7 +77,7 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     test('SNI callback answering later picks the certificate for the name', async () => {
       const a = testPki({ names: ['a.test'] });
       const b = createTestPki({ names: ['b.test'] });
-      const contexts: Record<string, ReturnType<typeof createSecureContext>> = { 'b.test': createSecureContext({ key: b.keyPem, cert: b.chainPem }, nodeCryptoProvider) };
+      const contexts: Record<string, ReturnType<typeof createSecureContext>> = { 'b.test': createSecureContext({ key: b.keyPem, cert: b.chainPem }, testProvider) };
       const asked: string[] = [];
       const server = { SNICallback: (name: string, cb: (err: Error | null, ctx?: ReturnType<typeof createSecureContext>) => void) => { asked.push(name); setTimeout(() => cb(null, contexts[name]), 5); } };
       const toB = makePair({ maxVersion: version, servername: 'b.test', ca: b.caPem }, server, a);

@@ -9,6 +9,7 @@ import { encode } from '../../src/wire/writer.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { makePair, serverConfigFor, testPki } from '../helpers/engine.js';
 import { joined, pump, pumpRecords, type WireRecord } from '../helpers/pair.js';
+import { needsSynchronousRsa } from '../helpers/provider.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const decoded = (chunks: readonly Uint8Array[]): string => new TextDecoder().decode(joined(chunks));
@@ -240,7 +241,7 @@ describe('client certificates (RFC 8446 §4.3.2, §4.4.2)', () => {
   });
 });
 
-describe('several certificates per server', () => {
+describe('several certificates per server', { skip: needsSynchronousRsa }, () => {
   const ec = testPki({ leafKey: 'ec-p256' });
   const rsa = testPki({ leafKey: 'rsa-2048', caKey: 'ec-p256' });
 
@@ -353,5 +354,33 @@ describe('post-handshake client authentication (RFC 8446 §4.6.2)', () => {
     handshakeOk(pair);
     assert.equal(pair.server.canRequestClientCertificate, false);
     assert.throws(() => pair.server.requestClientCertificate(), /after a TLS 1.3 handshake only|did not offer/);
+  });
+});
+
+describe('closing (RFC 8446 §6.1)', () => {
+  test('close() during the handshake abandons it: user_canceled, close_notify, nothing after', () => {
+    const pair = makePair();
+    pair.client.takeOutput(); // the ClientHello, never delivered
+    pair.client.close();
+    const alerts = pair.c.events.filter((e) => e.kind === 'alert' && e.direction === 'sent').map((e) => (e as { description: number }).description);
+    assert.deepEqual(alerts, [90, 0]); // user_canceled, close_notify
+    assert.equal(pair.c.errors[0]?.alert, 'user_canceled');
+    pair.client.receive(new Uint8Array([22, 3, 3, 0, 1, 0])); // ignored: the connection is over
+    assert.equal(pair.client.takeOutput().length > 0 ? 'sent' : 'quiet', 'sent', 'the two alerts go out');
+    assert.equal(pair.client.takeOutput().length, 0);
+  });
+
+  test('a KeyUpdate request after our close_notify updates our read keys but is not answered', () => {
+    const pair = makePair();
+    handshakeOk(pair);
+    pair.client.close();
+    pair.server.updateKeys(true);
+    pair.server.write(text('after the update'));
+    const toClient = pair.server.takeOutput();
+    pair.server.receive(joined(pair.client.takeOutput())); // the server learns we closed
+    for (const chunk of toClient) pair.client.receive(chunk);
+    assert.deepEqual(pair.c.errors, []);
+    assert.equal(decoded(pair.c.received), 'after the update');
+    assert.equal(pair.client.takeOutput().length, 0, 'no KeyUpdate after close_notify');
   });
 });

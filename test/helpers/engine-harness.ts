@@ -5,7 +5,7 @@
 // receiver still sees a well-protected record: only the message inside is wrong.
 import assert from 'node:assert/strict';
 import type { Aead, CryptoProvider } from '../../src/crypto/provider.js';
-import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+import { testProvider } from './provider.js';
 import { Secret } from '../../src/crypto/secret.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
@@ -122,7 +122,7 @@ function handlersFor(peer: Peer, suiteOf: () => CipherSuite | undefined) {
         if (list.length === 0) return;
         // No keylog line: a KeyUpdate, the next secret in the chain (RFC 8446 §7.2).
         const suite = suiteOf()!;
-        secret = nextTrafficSecret(nodeCryptoProvider, suite.hash, new Secret(list[list.length - 1]!)).expose();
+        secret = nextTrafficSecret(testProvider, suite.hash, new Secret(list[list.length - 1]!)).expose();
       }
       list.push(secret);
     },
@@ -201,8 +201,8 @@ const keyCache = new WeakMap<Uint8Array, TrafficKeys>();
 export function trafficKeys(secret: Uint8Array, suite: CipherSuite): TrafficKeys {
   let keys = keyCache.get(secret);
   if (!keys) {
-    const { key, iv } = deriveTrafficKeys(nodeCryptoProvider, suite.hash, new Secret(secret), suite.keyLength, suite.ivLength);
-    keys = { aead: nodeCryptoProvider.createAead(suite.aead, key), iv };
+    const { key, iv } = deriveTrafficKeys(testProvider, suite.hash, new Secret(secret), suite.keyLength, suite.ivLength);
+    keys = { aead: testProvider.createAead(suite.aead, key), iv };
     keyCache.set(secret, keys);
   }
   return keys;
@@ -252,8 +252,8 @@ export class Pair {
     const id = testIdentity(options.kind ?? 'ed25519');
     // Classic groups unless a test asks otherwise: ML-KEM encapsulation draws its own randomness
     // (recordings would not replay), and its 1.2 KB shares change the message sizes tests reason about.
-    const serverResolved = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ecdhCurve: CLASSIC_GROUPS, ...options.server }, options.serverProvider ?? nodeCryptoProvider);
-    const clientResolved = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ecdhCurve: CLASSIC_GROUPS, ...options.client }, options.clientProvider ?? nodeCryptoProvider);
+    const serverResolved = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ecdhCurve: CLASSIC_GROUPS, ...options.server }, options.serverProvider ?? testProvider);
+    const clientResolved = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ecdhCurve: CLASSIC_GROUPS, ...options.client }, options.clientProvider ?? testProvider);
     const serverConfig = options.serverRewrite ? { ...serverResolved, dangerouslyRewriteHandshake: options.serverRewrite } : serverResolved;
     const clientConfig = options.clientRewrite ? { ...clientResolved, dangerouslyRewriteHandshake: options.clientRewrite } : clientResolved;
     this.tamper = options.tamper;

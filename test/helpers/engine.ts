@@ -1,5 +1,5 @@
 // In-memory client/server pairs with test certificates, for engine tests.
-import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+import { testProvider } from './provider.js';
 import { createTestPki, type TestPki, type TestPkiOptions } from '../../src/devcert/test-pki.js';
 import type { ServerConfig } from '../../src/engine/config.js';
 import type { Connection } from '../../src/engine/connection.js';
@@ -21,7 +21,7 @@ export function testPki(options: TestPkiOptions = {}): TestPki {
 }
 
 export function serverConfigFor(options: ServerOptions = {}, pki: TestPki = testPki()): ServerConfig {
-  return resolveServerOptions({ key: pki.keyPem, cert: pki.chainPem, ...options }, nodeCryptoProvider);
+  return resolveServerOptions({ key: pki.keyPem, cert: pki.chainPem, ...options }, testProvider);
 }
 
 export interface Pair {
@@ -34,7 +34,7 @@ export interface Pair {
 /** A client and a server wired to record what happens; nothing has been exchanged yet. */
 export function makePair(client: ClientOptions = {}, server: ServerConfig | ServerOptions = {}, pki: TestPki = testPki()): Pair {
   const serverConfig = 'side' in server ? (server as ServerConfig) : serverConfigFor(server as ServerOptions, pki);
-  const clientConfig = resolveClientOptions({ servername: 'localhost', ca: pki.caPem, ...client }, nodeCryptoProvider);
+  const clientConfig = resolveClientOptions({ servername: 'localhost', ca: pki.caPem, ...client }, testProvider);
   const c = { ...newEndpointState(), sessions: [] as Uint8Array[] };
   const s = newEndpointState();
   const serverConnection = createServerConnection(serverConfig, endpointHandlers(s));

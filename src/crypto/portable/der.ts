@@ -18,6 +18,8 @@ export const Tag = {
   sequence: 0x30,
   context0: 0xa0,
   context1: 0xa1,
+  context2: 0xa2,
+  context3: 0xa3,
   /** [1] IMPLICIT BIT STRING (PKCS#8 v2 publicKey). */
   implicit1Primitive: 0x81,
 } as const;

@@ -6,7 +6,7 @@ import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { cbc } from '@noble/ciphers/aes.js';
 import type { CHash } from '@noble/hashes/utils.js';
-import type { CurveName, KeyType } from '../provider.js';
+import type { CurveName, HashName, KeyType } from '../provider.js';
 import { readPem } from '../../x509/pem.js';
 import { DerError, DerReader, Tag, derBitString, derElement, derNull, derOid } from './der.js';
 
@@ -19,7 +19,16 @@ const Oid = {
   ed448: '2b6571', // 1.3.101.113
   pbes2: '2a864886f70d01050d', // 1.2.840.113549.1.5.13
   pbkdf2: '2a864886f70d01050c', // 1.2.840.113549.1.5.12
+  mgf1: '2a864886f70d010108', // 1.2.840.113549.1.1.8
 } as const;
+
+// RFC 4055 §2.1 / RFC 5754 §2: hash algorithm OIDs in RSASSA-PSS-params.
+const hashOids: Record<string, HashName> = {
+  '2b0e03021a': 'sha1', // 1.3.14.3.2.26
+  '608648016503040201': 'sha256', // 2.16.840.1.101.3.4.2.1
+  '608648016503040202': 'sha384', // 2.16.840.1.101.3.4.2.2
+  '608648016503040203': 'sha512', // 2.16.840.1.101.3.4.2.3
+};
 
 const curveOids: Record<string, CurveName> = {
   '2a8648ce3d030107': 'P-256', // 1.2.840.10045.3.1.7 (prime256v1)
@@ -51,12 +60,21 @@ const pbes2Ciphers: Record<string, number> = {
  */
 const MAX_PBKDF2_ITERATIONS = 10_000_000;
 
+/** RFC 4055 §3.1: what RSASSA-PSS-params on an id-RSASSA-PSS key allow it to sign with. */
+export interface PssRestriction {
+  readonly hash: HashName;
+  /** The least salt length. */
+  readonly saltLength: number;
+}
+
 /** A public key as its SubjectPublicKeyInfo says. `key` is the EC point, the raw EdDSA key, or the RSAPublicKey DER. */
 export interface SpkiKey {
   readonly type: KeyType;
   readonly curve?: CurveName;
   readonly bits?: number;
   readonly key: Uint8Array;
+  /** id-RSASSA-PSS keys with parameters: the only signatures they may make. */
+  readonly pss?: PssRestriction;
 }
 
 /** A private key as its encoding says. For RSA, `secret` is the PKCS#8 DER (what WebCrypto imports). */
@@ -117,12 +135,59 @@ export function readSpki(spki: Uint8Array): SpkiKey {
       if (algorithm.remaining > 0) algorithm.read(Tag.null, 'parameters');
       algorithm.done();
       return { type: 'rsa', bits: readRsaPublicKey(key), key };
-    case Oid.rsassaPss:
-      // RFC 4055 §3.1: optional RSASSA-PSS-params restricting the key; the RSA backend enforces them.
-      return { type: 'rsa-pss', bits: readRsaPublicKey(key), key };
+    case Oid.rsassaPss: {
+      // RFC 4055 §3.1: optional RSASSA-PSS-params restricting the key.
+      const pss = algorithm.remaining > 0 ? readPssParams(algorithm.sequence('RSASSA-PSS-params')) : undefined;
+      algorithm.done();
+      return { type: 'rsa-pss', bits: readRsaPublicKey(key), key, ...(pss ? { pss } : {}) };
+    }
     default:
       throw new DerError(`SubjectPublicKeyInfo: unsupported key algorithm ${oid}`);
   }
+}
+
+/** An AlgorithmIdentifier naming a hash (parameters absent or NULL, RFC 4055 §2.1). */
+function readHashAlgorithm(r: DerReader, name: string): HashName {
+  const alg = r.sequence(name);
+  const hash = hashOids[alg.oid(name)];
+  if (alg.remaining > 0) alg.read(Tag.null, `${name} parameters`);
+  alg.done();
+  if (!hash) throw new DerError(`${name}: unsupported hash`);
+  return hash;
+}
+
+/** RFC 4055 §3.1 RSASSA-PSS-params; the defaults are SHA-1, MGF1 with SHA-1 and 20 bytes of salt. */
+function readPssParams(params: DerReader): PssRestriction {
+  let hash: HashName = 'sha1';
+  let mgfHash: HashName = 'sha1';
+  let saltLength = 20;
+  if (params.peekTag() === Tag.context0) {
+    const field = params.nested(Tag.context0, 'hashAlgorithm');
+    hash = readHashAlgorithm(field, 'hashAlgorithm');
+    field.done();
+  }
+  if (params.peekTag() === Tag.context1) {
+    const field = params.nested(Tag.context1, 'maskGenAlgorithm');
+    const mgf = field.sequence('maskGenAlgorithm');
+    if (mgf.oid('maskGenAlgorithm') !== Oid.mgf1) throw new DerError('RSASSA-PSS-params: mask generation other than MGF1');
+    mgfHash = readHashAlgorithm(mgf, 'MGF1 hash');
+    mgf.done();
+    field.done();
+  }
+  if (params.peekTag() === Tag.context2) {
+    const field = params.nested(Tag.context2, 'saltLength');
+    saltLength = field.smallInteger('saltLength');
+    field.done();
+  }
+  if (params.peekTag() === Tag.context3) {
+    const field = params.nested(Tag.context3, 'trailerField');
+    if (field.smallInteger('trailerField') !== 1) throw new DerError('RSASSA-PSS-params: trailerField is not 1');
+    field.done();
+  }
+  params.done();
+  // WebCrypto (and TLS, RFC 8446 §4.2.3) use MGF1 with the message hash; other pairings are not ours.
+  if (mgfHash !== hash) throw new DerError('SubjectPublicKeyInfo: unsupported RSASSA-PSS parameters (MGF1 hash differs from the hash)');
+  return { hash, saltLength };
 }
 
 /** The SPKI of an EC point or an EdDSA key, as OpenSSL (and so certificates) encode it. */
@@ -174,7 +239,7 @@ const rsaEncryptionAlgorithm = (): Uint8Array => derElement(Tag.sequence, derOid
  * RFC 8017 App. A.1.2 RSAPrivateKey: the modulus size and the public key, checked for shape only.
  * `algorithm` is the AlgorithmIdentifier DER the public key goes out with (PSS parameters included).
  */
-function readPkcs1(der: Uint8Array, type: 'rsa' | 'rsa-pss', algorithm: Uint8Array, pkcs8: Uint8Array): PrivateKeyParts {
+function readPkcs1(der: Uint8Array, type: 'rsa' | 'rsa-pss', algorithm: Uint8Array): PrivateKeyParts {
   const top = new DerReader(der, 'RSAPrivateKey');
   const key = top.sequence('RSAPrivateKey');
   top.done();
@@ -185,7 +250,10 @@ function readPkcs1(der: Uint8Array, type: 'rsa' | 'rsa-pss', algorithm: Uint8Arr
   for (const name of ['privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient']) key.unsignedInteger(name);
   key.done();
   const spki = derElement(Tag.sequence, algorithm, derBitString(derElement(Tag.sequence, n, e)));
-  return { type, bits: nBits, secret: pkcs8.slice(), rsaSpki: spki };
+  // The secret goes out as PKCS#8 under rsaEncryption whatever the input said: the one form every
+  // WebCrypto imports (Chromium refuses id-RSASSA-PSS private keys). The type keeps what it is.
+  const pkcs8 = derElement(Tag.sequence, derElement(Tag.integer, Uint8Array.of(0)), rsaEncryptionAlgorithm(), derElement(Tag.octetString, der));
+  return { type, bits: nBits, secret: pkcs8, rsaSpki: spki };
 }
 
 /** RFC 5958 §2 OneAsymmetricKey (PKCS#8 v1 and v2). */
@@ -220,16 +288,15 @@ function readPkcs8(der: Uint8Array): PrivateKeyParts {
     }
     case Oid.rsaEncryption:
     case Oid.rsassaPss:
-      return readPkcs1(privateKey, oid === Oid.rsaEncryption ? 'rsa' : 'rsa-pss', algorithmElement, der);
+      return readPkcs1(privateKey, oid === Oid.rsaEncryption ? 'rsa' : 'rsa-pss', algorithmElement);
     default:
       throw new DerError(`PrivateKeyInfo: unsupported key algorithm ${oid}`);
   }
 }
 
-/** PKCS#1 RSAPrivateKey wrapped into PKCS#8 (the one form WebCrypto imports). */
+/** A PKCS#1 RSAPrivateKey on its own (BEGIN RSA PRIVATE KEY). */
 function readPkcs1Alone(pkcs1: Uint8Array): PrivateKeyParts {
-  const pkcs8 = derElement(Tag.sequence, derElement(Tag.integer, Uint8Array.of(0)), rsaEncryptionAlgorithm(), derElement(Tag.octetString, pkcs1));
-  return readPkcs1(pkcs1, 'rsa', rsaEncryptionAlgorithm(), pkcs8);
+  return readPkcs1(pkcs1, 'rsa', rsaEncryptionAlgorithm());
 }
 
 /** RFC 8018 §6.2 PBES2 with PBKDF2 and AES-CBC (what `openssl pkcs8 -topk8` writes). */

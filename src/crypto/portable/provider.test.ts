@@ -19,7 +19,7 @@ import { resolveClientOptions, resolveServerOptions } from '../../engine/options
 import { createClientConnection, createServerConnection } from '../../engine/endpoints.js';
 import { AlertDescription } from '../../protocol/alerts.js';
 import { CertificateFolder, opensslAvailable, type CertKind } from '../../../test/helpers/certs.js';
-import { endpointHandlers, joined, newEndpointState, pump } from '../../../test/helpers/pair.js';
+import { endpointHandlers, joined, newEndpointState, pump, pumpAsync } from '../../../test/helpers/pair.js';
 
 const N = new NodeCryptoProvider();
 const P = new PortableCryptoProvider();
@@ -457,19 +457,22 @@ test('keys: PKCS#8 and SEC1 in PEM and DER, encrypted PKCS#8, all give the same 
   assert.throws(() => P.importPrivateKey(legacy, 'x'), /legacy encrypted PEM/);
 });
 
-test('keys: RSA is refused clearly without an RSA backend; its public keys still import', { skip: skipNoOpenssl }, () => {
+test('keys: RSA is refused clearly without WebCrypto or an RSA backend; its public keys still import', { skip: skipNoOpenssl }, async () => {
+  const noWebCrypto = new PortableCryptoProvider({ subtle: null });
   for (const kind of ['rsa', 'rsa-pss'] as const) {
     const c = certs!.get(kind);
-    assert.throws(() => P.importPrivateKey(c.key), (err: unknown) => err instanceof TypeError && /WebCrypto/.test(err.message));
+    assert.throws(() => noWebCrypto.importPrivateKey(c.key), (err: unknown) => err instanceof TypeError && /WebCrypto/.test(err.message));
     const kn = N.importPrivateKey(c.key);
-    const pub = P.importPublicKey(kn.publicKey.spki);
+    const pub = noWebCrypto.importPublicKey(kn.publicKey.spki);
     assert.equal(pub.type, kn.type);
     assert.equal(pub.bits, 2048);
     const algorithm: SignatureAlgorithm = kind === 'rsa' ? { kind: 'rsa-pkcs1', hash: 'sha256' } : { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 };
-    assertTlsError(() => P.verify(pub, algorithm, new Uint8Array(1), new Uint8Array(256)), 'unsupported_certificate', /WebCrypto/);
-    assertTlsError(() => P.rsaEncryptPkcs1(pub, new Uint8Array(48)), 'unsupported_certificate');
+    // RSA is asynchronous in the portable provider: verify() says so, verifyAsync() says WebCrypto is missing.
+    assertTlsError(() => noWebCrypto.verify(pub, algorithm, new Uint8Array(1), new Uint8Array(256)), 'unsupported_certificate', /WebCrypto/);
+    await assert.rejects(noWebCrypto.verifyAsync(pub, algorithm, new Uint8Array(1), new Uint8Array(256)), (err: unknown) => err instanceof TlsError && err.alert === 'unsupported_certificate' && /crypto\.subtle/.test(err.message));
+    assertTlsError(() => P.rsaEncryptPkcs1(pub, new Uint8Array(48)), 'handshake_failure', /RSA key transport/);
     // A key of one type never verifies a signature of another.
-    assert.equal(P.verify(pub, { kind: 'ecdsa', hash: 'sha256' }, new Uint8Array(1), new Uint8Array(70)), false);
+    assert.equal(noWebCrypto.verify(pub, { kind: 'ecdsa', hash: 'sha256' }, new Uint8Array(1), new Uint8Array(70)), false);
   }
 });
 
@@ -672,8 +675,9 @@ test('handshakes: portable on both sides and mixed with node, every certificate 
   }
 });
 
-test('handshakes: a portable client refuses an RSA server certificate with unsupported_certificate', { skip: skipNoOpenssl }, () => {
-  const h = handshake({ client: P, server: N, kind: 'rsa' });
+test('handshakes: a portable client without WebCrypto refuses an RSA server certificate with unsupported_certificate', { skip: skipNoOpenssl }, async () => {
+  const h = handshake({ client: new PortableCryptoProvider({ subtle: null }), server: N, kind: 'rsa' });
+  await pumpAsync(h.client, h.server);
   assert.equal(h.c.errors[0]?.alert, 'unsupported_certificate');
   assert.match(h.c.errors[0]!.message, /WebCrypto/);
   assert.equal(h.s.errors[0]?.alert, 'unsupported_certificate');

@@ -1,7 +1,10 @@
 // The portable crypto provider: every primitive in pure JavaScript (@noble/*), randomness from
 // WebCrypto's getRandomValues. No Node built-ins: this runs in browsers, workers, Deno and Bun.
-// RSA is the exception: noble has none and WebCrypto's is asynchronous, so RSA goes through an
-// optional RsaOperations backend (see below) until the engine has asynchronous steps.
+// RSA is the exception: noble has none, so RSA signatures go through WebCrypto (crypto.subtle),
+// which is asynchronous: RSA keys are asyncOnly, and the engine reaches them through
+// signAsync()/verifyAsync() in an asynchronous step (./webcrypto-rsa.ts). RSA key transport
+// (TLS_RSA_* suites) is not available: WebCrypto has no PKCS#1 v1.5 encryption. A synchronous
+// RsaOperations backend, when given, does all of RSA instead.
 import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { hmac } from '@noble/hashes/hmac.js';
@@ -14,7 +17,7 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError, illegalParameter } from '../../errors.js';
 import { Secret } from '../secret.js';
 import type {
-  Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyShare, KeyType,
+  Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyInfo, KeyShare, KeyType,
   PrivateKey, PublicKey, SignatureAlgorithm,
 } from '../provider.js';
 import { aeadKeyLength, hashLength } from '../provider.js';
@@ -23,7 +26,8 @@ import {
   X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768, splitX25519MlKem768Private, type MlKem768,
 } from '../x25519-mlkem768.js';
 import { DerError } from './der.js';
-import { readPrivateKey, readSpki, writeSpki } from './keys.js';
+import { readPrivateKey, readSpki, writeSpki, type PssRestriction } from './keys.js';
+import { WebCryptoRsa, runtimeSubtle, type SubtleRsa } from './webcrypto-rsa.js';
 
 // ---- hashes ----
 
@@ -158,6 +162,8 @@ class PortablePublicKey implements PublicKey {
     readonly key: Uint8Array,
     readonly curve?: CurveName,
     readonly bits?: number,
+    /** id-RSASSA-PSS keys with parameters: what they may sign with. */
+    readonly pss?: PssRestriction,
   ) {}
 }
 
@@ -181,14 +187,14 @@ class PortablePrivateKey implements PrivateKey {
   }
 }
 
-// ---- RSA: the extension point ----
+// ---- RSA ----
 
 export type RsaSignatureAlgorithm = Extract<SignatureAlgorithm, { kind: 'rsa-pkcs1' | 'rsa-pss' }>;
 
 /**
- * RSA for the portable provider. Keys travel in the encodings WebCrypto's importKey takes
- * (`spki`, `pkcs8`), so a crypto.subtle backend plugs in here once the engine can await; any
- * synchronous RSA implementation works today.
+ * A synchronous RSA implementation for the portable provider, replacing WebCrypto for all of RSA
+ * (key transport included). Keys travel in the encodings WebCrypto's importKey takes: `spki` as
+ * the certificate has it, `pkcs8` always under rsaEncryption.
  */
 export interface RsaOperations {
   verify(spki: Uint8Array, algorithm: RsaSignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean;
@@ -198,17 +204,21 @@ export interface RsaOperations {
   decryptRaw(pkcs8: Secret, ciphertext: Uint8Array): Uint8Array;
 }
 
-const RSA_UNAVAILABLE = 'RSA needs the asynchronous WebCrypto path, which the engine does not have yet: use an EC or Ed25519 certificate, the node provider, or give the portable provider an RsaOperations backend';
+const RSA_IS_ASYNCHRONOUS = 'the portable provider signs and verifies RSA only asynchronously (WebCrypto): use signAsync()/verifyAsync(), as the engine and verifyCertificateChainAsync() do';
+const NO_WEBCRYPTO = 'RSA needs WebCrypto (globalThis.crypto.subtle), which this runtime does not have: use an EC or Ed25519 certificate, or give the portable provider an RsaOperations backend';
+const NO_KEY_TRANSPORT = 'RSA key transport (TLS_RSA_* suites) is not available with the portable provider: WebCrypto has no PKCS#1 v1.5 encryption and no raw RSA; use an ECDHE suite';
 
-function rsaUnavailable(): TlsError {
-  return new TlsError('unsupported_certificate', RSA_UNAVAILABLE);
+function isRsa(type: KeyType): boolean {
+  return type === 'rsa' || type === 'rsa-pss';
 }
 
 export interface PortableProviderOptions {
   /** The CSPRNG; WebCrypto's getRandomValues by default. */
   randomBytes?: (length: number) => Uint8Array;
-  /** RSA operations; without them RSA keys and signatures are refused. */
+  /** Synchronous RSA operations; without them RSA signatures go through WebCrypto, asynchronously. */
   rsa?: RsaOperations;
+  /** The WebCrypto for RSA signatures: the runtime's crypto.subtle by default; null: none (RSA is refused). */
+  subtle?: SubtleRsa | null;
 }
 
 /** WebCrypto's getRandomValues fills at most 65536 bytes per call. */
@@ -235,12 +245,23 @@ export class PortableCryptoProvider implements CryptoProvider {
   readonly name = 'portable';
   readonly randomBytes: (length: number) => Uint8Array;
   private readonly rsa: RsaOperations | undefined;
+  private readonly subtle: SubtleRsa | null | undefined;
+  private webRsa: WebCryptoRsa | undefined;
   private readonly mlKem: MlKem768;
 
   constructor(options: PortableProviderOptions = {}) {
     this.randomBytes = options.randomBytes ?? webCryptoRandomBytes;
     this.rsa = options.rsa;
+    this.subtle = options.subtle;
     this.mlKem = nobleMlKem768(this.randomBytes);
+  }
+
+  /** WebCrypto's RSA, looked up when first needed; undefined where there is none. */
+  private webCryptoRsa(): WebCryptoRsa | undefined {
+    if (this.webRsa) return this.webRsa;
+    const subtle = this.subtle === undefined ? runtimeSubtle() : this.subtle;
+    if (subtle) this.webRsa = new WebCryptoRsa(subtle);
+    return this.webRsa;
   }
 
   hash(name: HashName, data: Uint8Array): Uint8Array {
@@ -329,7 +350,7 @@ export class PortableCryptoProvider implements CryptoProvider {
       }
       throw new TlsError('bad_certificate', 'certificate public key could not be parsed', { cause: err });
     }
-    return new PortablePublicKey(parsed.type, spki, parsed.key, parsed.curve, parsed.bits);
+    return new PortablePublicKey(parsed.type, spki, parsed.key, parsed.curve, parsed.bits, parsed.pss);
   }
 
   importPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
@@ -348,8 +369,9 @@ export class PortableCryptoProvider implements CryptoProvider {
         return new PortablePrivateKey(parts.type, new Secret(parts.secret), new PortablePublicKey(parts.type, writeSpki(parts.type, raw), raw));
       }
       default: {
-        if (!this.rsa) throw new TypeError(`the portable provider cannot use RSA private keys: ${RSA_UNAVAILABLE}`);
-        const publicKey = new PortablePublicKey(parts.type, parts.rsaSpki!, new Uint8Array(0), undefined, parts.bits);
+        if (!this.rsa && !this.webCryptoRsa()) throw new TypeError(`the portable provider cannot use RSA private keys: ${NO_WEBCRYPTO}`);
+        const spki = readSpki(parts.rsaSpki!);
+        const publicKey = new PortablePublicKey(parts.type, parts.rsaSpki!, spki.key, undefined, parts.bits, spki.pss);
         return new PortablePrivateKey(parts.type, new Secret(parts.secret), publicKey);
       }
     }
@@ -370,7 +392,7 @@ export class PortableCryptoProvider implements CryptoProvider {
         if (k.type !== algorithm.kind) throw new TlsError('internal_error', `cannot sign ${algorithm.kind} with a ${k.type} key`);
         return (algorithm.kind === 'ed25519' ? ed25519 : ed448).sign(message, k.secret.expose());
       default:
-        if (!this.rsa) throw rsaUnavailable();
+        if (!this.rsa) throw new TlsError('internal_error', RSA_IS_ASYNCHRONOUS);
         return this.rsa.sign(k.secret, algorithm, message);
     }
   }
@@ -398,21 +420,44 @@ export class PortableCryptoProvider implements CryptoProvider {
           return false;
         }
       default:
-        if (k.type !== 'rsa' && k.type !== 'rsa-pss') return false;
-        if (!this.rsa) throw rsaUnavailable();
+        if (!isRsa(k.type)) return false;
+        if (!this.rsa) throw new TlsError('unsupported_certificate', RSA_IS_ASYNCHRONOUS);
         return this.rsa.verify(k.spki, algorithm, message, signature);
     }
   }
 
+  /** RSA keys, unless a synchronous RsaOperations backend was given. */
+  asyncOnly(key: KeyInfo): boolean {
+    return isRsa(key.type) && !this.rsa;
+  }
+
+  async signAsync(key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Promise<Uint8Array> {
+    const k = ownKey(key, PortablePrivateKey);
+    if (!this.asyncOnly(k)) return this.sign(k, algorithm, message);
+    if (algorithm.kind !== 'rsa-pkcs1' && algorithm.kind !== 'rsa-pss') throw new TlsError('internal_error', `cannot sign ${algorithm.kind} with a ${k.type} key`);
+    const rsa = this.webCryptoRsa();
+    if (!rsa) throw new TlsError('internal_error', NO_WEBCRYPTO);
+    return rsa.sign(k, k.secret, algorithm, message);
+  }
+
+  async verifyAsync(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): Promise<boolean> {
+    const k = ownKey(key, PortablePublicKey);
+    if (!this.asyncOnly(k)) return this.verify(k, algorithm, message, signature);
+    if (algorithm.kind !== 'rsa-pkcs1' && algorithm.kind !== 'rsa-pss') return false;
+    const rsa = this.webCryptoRsa();
+    if (!rsa) throw new TlsError('unsupported_certificate', NO_WEBCRYPTO);
+    return rsa.verify(k as PortablePublicKey & { type: 'rsa' | 'rsa-pss' }, algorithm, message, signature);
+  }
+
   rsaEncryptPkcs1(key: PublicKey, message: Uint8Array): Uint8Array {
     const k = ownKey(key, PortablePublicKey);
-    if (!this.rsa) throw rsaUnavailable();
+    if (!this.rsa) throw new TlsError('handshake_failure', NO_KEY_TRANSPORT);
     return this.rsa.encryptPkcs1(k.spki, message);
   }
 
   rsaDecryptRaw(key: PrivateKey, ciphertext: Uint8Array): Uint8Array {
     const k = ownKey(key, PortablePrivateKey);
-    if (!this.rsa) throw rsaUnavailable();
+    if (!this.rsa) throw new TlsError('handshake_failure', NO_KEY_TRANSPORT);
     return this.rsa.decryptRaw(k.secret, ciphertext);
   }
 }

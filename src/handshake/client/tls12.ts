@@ -18,7 +18,7 @@ import { HandshakeType, ProtocolVersion } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { ascii, concat, equalBytes } from '../../wire/bytes.js';
-import { authenticatePeerChain, signWith } from '../authentication.js';
+import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseClientCertificate } from '../negotiation.js';
 import type { SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
@@ -135,14 +135,13 @@ class ExpectServerKeyExchange implements HandshakeState {
     const scheme = checkPeerSignatureScheme(ske.signed.scheme, this.ctx.config.signatureSchemes, this.key, false);
     // RFC 5246 §7.4.3 / RFC 8422 §5.4: the signature covers client_random + server_random + params.
     const signedContent = concat(this.ctx.offer.random, this.ctx.serverHello.random, ske.params.raw);
-    if (!io.provider.verify(this.key, scheme.algorithm, signedContent, ske.signed.signature)) {
-      throw decryptError(`server_key_exchange signature (${scheme.name}) does not verify with the certificate's key`);
-    }
-    io.info.peerSignatureScheme = scheme;
-    io.info.group = group;
-    io.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
-    io.transcript.add(msg.raw);
-    return new ExpectCertificateRequestOrDone(this.ctx, this.key, { group: group.id, publicKey: ske.params.publicKey });
+    return verifyPeerSignature(io, this.key, scheme, signedContent, ske.signed.signature, 'server_key_exchange', (resumed) => {
+      resumed.info.peerSignatureScheme = scheme;
+      resumed.info.group = group;
+      resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+      resumed.transcript.add(msg.raw);
+      return new ExpectCertificateRequestOrDone(this.ctx, this.key, { group: group.id, publicKey: ske.params.publicKey });
+    });
   }
 }
 

@@ -133,9 +133,10 @@ class ExpectCertificateVerify implements HandshakeState {
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
     const signed = readCertificateVerify(msg);
-    io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, signed, this.key, 'server');
-    io.transcript.add(msg.raw);
-    return new ExpectFinished(this.ctx, this.request);
+    return verifyCertificateVerify13(io, this.ctx.config, signed, this.key, 'server', (resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectFinished(this.ctx, this.request);
+    });
   }
 }
 

@@ -24,7 +24,7 @@ import { secp256r1, secp384r1, secp521r1, type NamedGroup } from '../../protocol
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
-import { authenticatePeerChain, signWith } from '../authentication.js';
+import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
 import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
@@ -294,13 +294,12 @@ class ExpectClientCertificateVerify12 implements HandshakeState {
     const signed = readCertificateVerify(msg);
     const scheme = checkPeerSignatureScheme(signed.scheme, this.ctx.config.signatureSchemes, this.key, false);
     // RFC 5246 §7.4.8: the signature covers all handshake messages before this one.
-    if (!io.provider.verify(this.key, scheme.algorithm, concat(...io.transcript.messages), signed.signature)) {
-      throw decryptError(`client CertificateVerify signature (${scheme.name}) does not verify with its certificate's key`);
-    }
-    io.info.peerSignatureScheme = scheme;
-    io.step({ step: 'certificate-verify', side: 'client', scheme: scheme.name });
-    io.transcript.add(msg.raw);
-    return new ExpectClientCcs(this.ctx, this.master, this.block, true);
+    return verifyPeerSignature(io, this.key, scheme, concat(...io.transcript.messages), signed.signature, 'client CertificateVerify', (resumed) => {
+      resumed.info.peerSignatureScheme = scheme;
+      resumed.step({ step: 'certificate-verify', side: 'client', scheme: scheme.name });
+      resumed.transcript.add(msg.raw);
+      return new ExpectClientCcs(this.ctx, this.master, this.block, true);
+    });
   }
 }
 

@@ -333,9 +333,10 @@ class ExpectClientCertificateVerify implements HandshakeState {
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate_verify');
-    io.info.peerSignatureScheme = verifyCertificateVerify13(io, this.ctx.config, readCertificateVerify(msg), this.key, 'client');
-    io.transcript.add(msg.raw);
-    return new ExpectClientFinished(this.ctx);
+    return verifyCertificateVerify13(io, this.ctx.config, readCertificateVerify(msg), this.key, 'client', (resumed) => {
+      resumed.transcript.add(msg.raw);
+      return new ExpectClientFinished(this.ctx);
+    });
   }
 }
 

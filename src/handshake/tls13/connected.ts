@@ -97,8 +97,9 @@ export class Connected13 implements ConnectedState {
     io.setReadKeys(tls13Protection(io.provider, this.secrets.suite, readSecret), 'application');
     this.secrets.readSecret.wipe();
     const next = this.with({ secrets: { ...this.secrets, readSecret } });
-    // RFC 8446 §4.6.3: a request is answered with our own KeyUpdate (update_not_requested).
-    return requested ? next.updateKeys(io, false) : next;
+    // RFC 8446 §4.6.3: a request is answered with our own KeyUpdate (update_not_requested), unless
+    // we already sent close_notify, after which nothing may follow (§6.1).
+    return requested && !io.closed ? next.updateKeys(io, false) : next;
   }
 
   updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next {
@@ -175,9 +176,10 @@ export class Connected13 implements ConnectedState {
       }
       case 'certificate-verify': {
         if (msg.type !== HandshakeType.certificate_verify) break;
-        io.info.peerSignatureScheme = verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', pending.transcript);
-        pending.transcript.add(msg.raw);
-        return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+        return verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', () => {
+          pending.transcript.add(msg.raw);
+          return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+        }, pending.transcript);
       }
       case 'finished': {
         if (msg.type !== HandshakeType.finished) break;
