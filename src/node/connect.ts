@@ -46,6 +46,7 @@ export function connect(...args: unknown[]): TLSSocket {
     isServer: false,
     createConnection: (handlers) => createClientConnection(config, handlers),
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
+    ...(options.session !== undefined ? { session: options.session } : {}),
   });
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   if (listener) socket.once('secureConnect', listener);

@@ -55,3 +55,70 @@ test('getEphemeralKeyInfo() is null on a server socket, like node:tls', { timeou
     server.close();
   }
 });
+
+test('getSession() after a TLS 1.2 resumption by session ID resumes again, like node:tls', { timeout: 10_000 }, async () => {
+  // tickets: false: the server resumes by session ID and sends no new ticket, so no new session comes.
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: 'TLSv1.2', tickets: false }, (s) => s.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    let session: Buffer | undefined;
+    const reused: boolean[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: 'TLSv1.2', ...(session ? { session } : {}) });
+      await secured(client, 'secureConnect');
+      reused.push(client.isSessionReused());
+      session = client.getSession();
+      assert.ok(session, `connection #${i + 1} has a session to resume`);
+      client.destroy();
+    }
+    assert.deepEqual(reused, [false, true, true]);
+  } finally {
+    server.close();
+  }
+});
+
+test('one session buffer resumes several TLS 1.2 connections: offering it never wipes it', { timeout: 10_000 }, async () => {
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: 'TLSv1.2', tickets: false }, (s) => s.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: 'TLSv1.2' as const };
+  try {
+    const first = connect(options);
+    await secured(first, 'secureConnect');
+    const session = first.getSession()!;
+    first.destroy();
+    const saved = Buffer.from(session);
+    for (let i = 0; i < 2; i++) {
+      const again = connect({ ...options, session });
+      await secured(again, 'secureConnect');
+      assert.equal(again.isSessionReused(), true, `resumption #${i + 1}`);
+      again.destroy();
+      assert.ok(session.equals(saved), 'the session buffer we offered is unchanged');
+    }
+  } finally {
+    server.close();
+  }
+});
+
+test("a client's close_notify and FIN together end our server's socket without an error (no write after the peer's FIN)", { timeout: 10_000 }, async () => {
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, minVersion: 'TLSv1.3' });
+  const closed = new Promise<Error[]>((resolve) => {
+    server.once('secureConnection', (s: TLSSocket) => {
+      const errors: Error[] = [];
+      s.on('error', (err: Error) => errors.push(err));
+      s.on('data', () => {}); // flowing: 'end' comes at once, and with it our own end()
+      s.on('close', () => resolve(errors));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const client = tls.connect({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, servername: 'localhost', ca: pki.caPem });
+  client.on('session', () => client.end()); // after our ticket: close_notify, then FIN, back to back
+  client.on('data', () => {});
+  try {
+    assert.deepEqual((await closed).map((e) => e.message), []);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});

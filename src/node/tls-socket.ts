@@ -8,6 +8,10 @@ import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
+import { MAX_PLAINTEXT } from '../protocol/limits.js';
+
+/** Queued writes shorter than this are joined into shared records by _writev. */
+const JOIN_BELOW = 4096;
 
 export interface PeerCertificate {
   subject: Record<string, string>;
@@ -53,6 +57,8 @@ export interface TlsSocketInit {
   readonly createConnection: (handlers: ConnectionHandlers) => Connection;
   /** Milliseconds to complete the handshake before giving up (0: no limit). */
   readonly handshakeTimeout?: number;
+  /** Client: the session offered for resumption (the `session` option). */
+  readonly session?: Uint8Array;
 }
 
 function parseDistinguishedName(text: string): Record<string, string> {
@@ -99,16 +105,23 @@ export class TLSSocket extends Duplex {
   /** Our reader refused the last chunk (push returned false): the transport stays paused until _read. */
   private readerFull = false;
   private lastSession: Buffer | undefined;
+  private readonly offeredSession: Uint8Array | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
   private earlySent: Uint8Array[] = [];
+  /** The transport's reading side ended: the peer closed TCP (its FIN). */
+  private transportReadEnded = false;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
     this.isServer = init.isServer;
+    this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
     transport.on('data', (data: Buffer) => this.receive(data));
-    transport.on('end', () => this.transportEnded());
+    transport.on('end', () => {
+      this.transportReadEnded = true;
+      this.transportEnded();
+    });
     transport.on('error', (err: Error) => this.destroy(err));
     transport.on('close', () => {
       if (!this.destroyed) this.destroy(this.secure ? undefined : this.handshakeAborted());
@@ -287,6 +300,55 @@ export class TLSSocket extends Duplex {
     this.writeNow(chunk, callback);
   }
 
+  /**
+   * Several writes at once: the stream hands over what queued up while the transport was busy or
+   * the socket corked. Small writes are joined so that they share records (one AEAD call and 22
+   * bytes of overhead per record, not per write) and leave in one transport write, as node:tls
+   * does; writes of a record or more go as they are.
+   */
+  override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
+    if (!this.secure) {
+      // Before the handshake: one at a time, through the early-data and pending-write logic.
+      let next = 0;
+      const writeNext = (err?: Error | null): void => {
+        if (err || next === chunks.length) callback(err);
+        else {
+          const { chunk, encoding } = chunks[next++]!;
+          this._write(chunk, encoding, writeNext);
+        }
+      };
+      writeNext();
+      return;
+    }
+    const joined: Uint8Array[] = [];
+    let batch: Buffer[] = [];
+    let batchLength = 0;
+    const endBatch = (): void => {
+      if (batch.length > 0) joined.push(batch.length === 1 ? batch[0]! : Buffer.concat(batch, batchLength));
+      batch = [];
+      batchLength = 0;
+    };
+    for (const { chunk } of chunks) {
+      if (chunk.length >= JOIN_BELOW) {
+        endBatch();
+        joined.push(chunk);
+        continue;
+      }
+      if (batchLength + chunk.length > MAX_PLAINTEXT) endBatch();
+      batch.push(chunk);
+      batchLength += chunk.length;
+    }
+    endBatch();
+    try {
+      for (const data of joined) this.connection.write(data);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    if (this.flush()) callback();
+    else this.drainWaiters.push(() => callback());
+  }
+
   private writeNow(chunk: Uint8Array, callback: (err?: Error | null) => void): void {
     try {
       this.connection.write(chunk);
@@ -304,7 +366,12 @@ export class TLSSocket extends Duplex {
       return;
     }
     this.connection.close();
-    this.flush();
+    // Our close_notify goes out unless the transport takes no more writes: after the peer's FIN, a
+    // transport that is not half-open (net.Server's and net.connect()'s sockets, by default) ends its
+    // writing side too, and a write would only turn the peer's clean close into an EPIPE error
+    // ("This socket has been ended by the other party"). node:tls closes quietly there as well.
+    if (this.transportReadEnded && this.transport.allowHalfOpen === false) this.connection.takeOutput();
+    else this.flush();
     this.transport.end();
     callback();
   }
@@ -379,9 +446,16 @@ export class TLSSocket extends Duplex {
     this.flush();
   }
 
-  /** The latest resumable session (also delivered by the 'session' event); pass it as `session` to resume. */
+  /**
+   * The latest resumable session (also delivered by the 'session' event); pass it as `session` to
+   * resume. Like node:tls, a TLS 1.2 connection that resumed without getting a new ticket (by
+   * session ID, say) gives the session it resumed, which stays resumable; TLS 1.3 tickets are not
+   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket.
+   */
   getSession(): Buffer | undefined {
-    return this.lastSession;
+    if (this.lastSession || !this.offeredSession) return this.lastSession;
+    const info = this.connection.info;
+    return info.resumed && info.version === 'TLSv1.2' ? redactSession(Buffer.from(this.offeredSession)) : undefined;
   }
 
   isSessionReused(): boolean {

@@ -110,4 +110,15 @@ describe('Reader', () => {
     r.rest();
     r.done();
   });
+  test("over a node Buffer, views are plain Uint8Arrays: their slice() copies (Buffer's would alias)", () => {
+    const input = Buffer.from([0x02, 0xaa, 0xbb, 0xcc]);
+    const r = new Reader(input, 0, input.length, 'thing');
+    const view = r.vectorBytes(1, 1, 255, 'v');
+    assert.equal(Object.getPrototypeOf(view), Uint8Array.prototype);
+    const copy = view.slice();
+    copy.fill(0); // what wiping a Secret made from the copy does
+    assert.deepEqual([...input], [0x02, 0xaa, 0xbb, 0xcc]);
+    view[0] = 0x11; // and the views still are views
+    assert.equal(input[1], 0x11);
+  });
 });

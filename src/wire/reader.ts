@@ -6,14 +6,19 @@ export type LengthBytes = 1 | 2 | 3 | 4;
 
 export class Reader {
   private pos: number;
+  private readonly buf: Uint8Array;
 
   constructor(
-    private readonly buf: Uint8Array,
+    buf: Uint8Array,
     start = 0,
     private readonly end = buf.length,
     /** What this reader holds, for error messages. */
     readonly what = 'message',
   ) {
+    // Our views are plain Uint8Arrays even over a node Buffer: Buffer's slice() is a view, not the
+    // copy callers take with slice(), and a copy that is really a view is wiped along with the
+    // caller's bytes (a session's secret zeroed in the application's own session buffer).
+    this.buf = Object.getPrototypeOf(buf) === Uint8Array.prototype ? buf : new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     this.pos = start;
   }
 

@@ -222,23 +222,38 @@ export class PeerProcess {
   private status: ExitStatus | undefined;
   private stderr = '';
 
+  private readonly stderrFile: string | undefined;
+
   constructor(
     readonly name: string, readonly command: string, readonly args: readonly string[],
-    options: { env?: NodeJS.ProcessEnv; /** Send stdout to this file instead of a pipe (see FileSink). */ stdoutFile?: string } = {},
+    options: {
+      env?: NodeJS.ProcessEnv;
+      /** Send stdout to this file instead of a pipe (see FileSink). */
+      stdoutFile?: string;
+      /**
+       * Send stderr to this file instead of a pipe: node:tls enableTrace writes OpenSSL's trace to
+       * fd 2 with C stdio, which drops text when fd 2 is a pipe libuv made non-blocking.
+       */
+      stderrFile?: string;
+    } = {},
   ) {
     const stdoutFd = options.stdoutFile !== undefined ? openSync(options.stdoutFile, 'w') : undefined;
+    const stderrFd = options.stderrFile !== undefined ? openSync(options.stderrFile, 'w') : undefined;
+    this.stderrFile = options.stderrFile;
     try {
-      this.child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', stdoutFd ?? 'pipe', 'pipe'] });
+      this.child = spawn(command, args, { env: options.env ?? process.env, stdio: ['pipe', stdoutFd ?? 'pipe', stderrFd ?? 'pipe'] });
     } finally {
-      if (stdoutFd !== undefined) closeSync(stdoutFd); // the child has its own copy
+      // The child has its own copies.
+      if (stdoutFd !== undefined) closeSync(stdoutFd);
+      if (stderrFd !== undefined) closeSync(stderrFd);
     }
     const pipeSink = new ByteSink(`${name} stdout`);
     this.stdout = options.stdoutFile !== undefined
       ? new FileSink(`${name} stdout`, options.stdoutFile, () => (this.status ? `${name} exited (${this.describeStatus()})` : undefined))
       : pipeSink;
     this.child.stdout?.on('data', (chunk: Buffer) => pipeSink.push(chunk));
-    this.child.stderr!.setEncoding('latin1');
-    this.child.stderr!.on('data', (text: string) => {
+    this.child.stderr?.setEncoding('latin1');
+    this.child.stderr?.on('data', (text: string) => {
       this.stderr = (this.stderr + text).slice(-STDERR_KEEP);
     });
     // A peer that exits early must fail our writes, not crash the test process with EPIPE.
@@ -261,8 +276,14 @@ export class PeerProcess {
     return this.status !== undefined;
   }
 
+  /** The end of what the peer wrote to stderr (all of it with stderrFile). */
   get stderrText(): string {
-    return this.stderr;
+    if (this.stderrFile === undefined) return this.stderr;
+    try {
+      return readFileSync(this.stderrFile, 'latin1');
+    } catch {
+      return '';
+    }
   }
 
   private describeStatus(): string {
@@ -274,7 +295,7 @@ export class PeerProcess {
 
   /** The command line, its status and the end of its stderr: for failure messages. */
   describe(): string {
-    const tail = this.stderr.slice(-2000).trimEnd();
+    const tail = this.stderrText.slice(-2000).trimEnd();
     return `${this.name} [${this.describeStatus()}]: ${this.command} ${this.args.join(' ')}${tail ? `\n--- stderr (end) ---\n${tail}` : ''}`;
   }
 

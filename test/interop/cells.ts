@@ -1,12 +1,12 @@
-// The interop matrix (issue 2): version × cipher suite × group × certificate, and each cell's
-// spelling for every peer. Adding TLS 1.2 is one line: put 'TLSv1.2' in VERSIONS (its suites are
-// already listed, each with the certificate type it needs).
+// The interop matrix (issues 2 and 4): version × cipher suite × group × certificate, and each
+// cell's spelling for every peer. TLS 1.3 is the full cross product; TLS 1.2 is trimmed (see
+// TLS12_CELLS) to keep CI time in check, and adds RSA key transport, which has no group.
 import { CERT_KINDS, type CertKind } from '../helpers/pki.js';
 
 export type Version = 'TLSv1.3' | 'TLSv1.2';
 
 /** The versions under test. */
-export const VERSIONS: readonly Version[] = ['TLSv1.3'];
+export const VERSIONS: readonly Version[] = ['TLSv1.3', 'TLSv1.2'];
 
 export interface Suite {
   /** IANA name, as our getCipher().standardName and node's report it. */
@@ -16,13 +16,18 @@ export interface Suite {
   /** GnuTLS priority keyword of the bulk cipher, and its name in gnutls' session description. */
   readonly gnutlsCipher: string;
   /** TLS 1.2 only: the key exchange keyword for GnuTLS, and the certificate kinds it can use. */
-  readonly gnutlsKx?: string;
+  readonly gnutlsKx?: 'ECDHE-RSA' | 'ECDHE-ECDSA' | 'RSA';
   readonly certs?: readonly CertKind[];
+  /**
+   * RSA key transport: no forward secrecy, so off by default on every side; we enable it by naming
+   * it in `ciphers` (next to our defaults) even in cells the peer restricts.
+   */
+  readonly optIn?: boolean;
 }
 
 const tls13 = (name: string, gnutlsCipher: string): Suite => ({ name, openssl: name, gnutlsCipher });
-const tls12 = (name: string, openssl: string, gnutlsCipher: string, gnutlsKx: 'ECDHE-RSA' | 'ECDHE-ECDSA'): Suite => ({
-  name, openssl, gnutlsCipher, gnutlsKx, certs: gnutlsKx === 'ECDHE-RSA' ? ['rsa'] : ['ec', 'ed25519'],
+const tls12 = (name: string, openssl: string, gnutlsCipher: string, gnutlsKx: 'ECDHE-RSA' | 'ECDHE-ECDSA' | 'RSA'): Suite => ({
+  name, openssl, gnutlsCipher, gnutlsKx, certs: gnutlsKx === 'ECDHE-ECDSA' ? ['ec', 'ed25519'] : ['rsa'], ...(gnutlsKx === 'RSA' ? { optIn: true } : {}),
 });
 
 export const SUITES: Readonly<Record<Version, readonly Suite[]>> = {
@@ -38,8 +43,12 @@ export const SUITES: Readonly<Record<Version, readonly Suite[]>> = {
     tls12('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'AES-128-GCM', 'ECDHE-ECDSA'),
     tls12('TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'AES-256-GCM', 'ECDHE-ECDSA'),
     tls12('TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'CHACHA20-POLY1305', 'ECDHE-ECDSA'),
+    tls12('TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'AES-128-GCM', 'RSA'),
+    tls12('TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'AES-256-GCM', 'RSA'),
   ],
 };
+
+const suite12 = (name: string): Suite => SUITES['TLSv1.2'].find((s) => s.name === name)!;
 
 export interface Group {
   /** IANA name (our NamedGroup.name). */
@@ -62,7 +71,8 @@ export const GROUPS: readonly Group[] = [
 export interface Cell {
   readonly version: Version;
   readonly suite: Suite;
-  readonly group: Group;
+  /** The key exchange group; none for TLS 1.2 RSA key transport. */
+  readonly group: Group | undefined;
   readonly cert: CertKind;
   /**
    * Which side allows only this cell's suite and group. 'peer': the peer, while we run with our
@@ -72,10 +82,38 @@ export interface Cell {
   readonly restrictedBy: 'peer' | 'us';
 }
 
-/** Every cell of the matrix, restricted by the peer, in a stable order. */
+const group = (name: Group['name']): Group => GROUPS.find((g) => g.name === name)!;
+
+/**
+ * TLS 1.2, trimmed (issue 4: at most ~100 cells over the four peers and both directions, instead
+ * of the 360 of the full cross product): every suite with x25519 and every certificate type it
+ * fits but ed25519 (which gets one cell); one P-curve for one suite per certificate type (P-384
+ * with the P-256 certificate is RFC 8422's twist: see cellGroups); RSA key transport, which has no
+ * group; and two cells our options restrict against the peer's defaults.
+ */
+const TLS12_CELLS: readonly Cell[] = (() => {
+  const cell = (suite: string, g: Group['name'] | undefined, cert: CertKind, restrictedBy: Cell['restrictedBy'] = 'peer'): Cell => ({
+    version: 'TLSv1.2', suite: suite12(suite), group: g === undefined ? undefined : group(g), cert, restrictedBy,
+  });
+  return [
+    ...SUITES['TLSv1.2'].filter((s) => s.gnutlsKx === 'ECDHE-RSA').map((s) => cell(s.name, 'x25519', 'rsa')),
+    ...SUITES['TLSv1.2'].filter((s) => s.gnutlsKx === 'ECDHE-ECDSA').map((s) => cell(s.name, 'x25519', 'ec')),
+    cell('TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'secp256r1', 'rsa'),
+    cell('TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'secp384r1', 'ec'),
+    ...SUITES['TLSv1.2'].filter((s) => s.gnutlsKx === 'RSA').map((s) => cell(s.name, undefined, 'rsa')),
+    cell('TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'x25519', 'ed25519', 'us'),
+    cell('TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'secp384r1', 'rsa', 'us'),
+  ];
+})();
+
+/** Every cell of the matrix restricted by the peer, in a stable order (TLS 1.2: see TLS12_CELLS). */
 export function matrix(): Cell[] {
   const cells: Cell[] = [];
   for (const version of VERSIONS) {
+    if (version === 'TLSv1.2') {
+      cells.push(...TLS12_CELLS.filter((c) => c.restrictedBy === 'peer'));
+      continue;
+    }
     for (const suite of SUITES[version]) {
       for (const group of GROUPS) {
         for (const cert of CERT_KINDS) {
@@ -88,12 +126,17 @@ export function matrix(): Cell[] {
 }
 
 /**
- * Each suite × group once more, restricted by our options against the peer's defaults. The
- * certificate rotates so each suite and each group still meets every certificate type.
+ * TLS 1.3: each suite × group once more, restricted by our options against the peer's defaults;
+ * the certificate rotates so each suite and each group still meets every certificate type.
+ * TLS 1.2: the cells of TLS12_CELLS that our options restrict.
  */
 export function ourOptionsMatrix(): Cell[] {
   const cells: Cell[] = [];
   for (const version of VERSIONS) {
+    if (version === 'TLSv1.2') {
+      cells.push(...TLS12_CELLS.filter((c) => c.restrictedBy === 'us'));
+      continue;
+    }
     SUITES[version].forEach((suite, i) => {
       GROUPS.forEach((group, j) => {
         const fits = CERT_KINDS.filter((c) => !suite.certs || suite.certs.includes(c));
@@ -107,7 +150,7 @@ export function ourOptionsMatrix(): Cell[] {
 /** The test name: direction, then the cell. */
 export function cellName(direction: string, cell: Cell): string {
   const by = cell.restrictedBy === 'us' ? ' | our ciphers+ecdhCurve, peer defaults' : '';
-  return `${direction} | ${cell.version} | ${cell.suite.name} | ${cell.group.name} | ${cell.cert}${by}`;
+  return `${direction} | ${cell.version} | ${cell.suite.name} | ${cell.group?.name ?? 'no group (RSA key transport)'} | ${cell.cert}${by}`;
 }
 
 export type Role = 'client' | 'server';
@@ -119,6 +162,13 @@ function cellSuite(cell: Cell, side: Cell['restrictedBy']): Suite | undefined {
   return cell.restrictedBy === side ? cell.suite : undefined;
 }
 
+/** Our `ciphers` for the cell: its suite when we restrict; an opt-in suite next to our defaults when the peer does. */
+function ourCiphers(cell: Cell): string | undefined {
+  if (cell.restrictedBy === 'us') return cell.suite.name;
+  if (!cell.suite.optIn) return undefined;
+  return [...SUITES[cell.version].filter((s) => !s.optIn), cell.suite].map((s) => s.name).join(':');
+}
+
 /**
  * The groups a side allows for the cell, or undefined for its defaults: the restricting side allows
  * the cell's group. TLS 1.2 twist (RFC 8422 §5.3): a client's supported_groups also vouch for the
@@ -126,6 +176,7 @@ function cellSuite(cell: Cell, side: Cell['restrictedBy']): Suite | undefined {
  * P-256 certificate is used, and the server, whichever side restricts, picks the cell's group.
  */
 function cellGroups(cell: Cell, side: Cell['restrictedBy'], role: Role): Group[] | undefined {
+  if (cell.group === undefined) return undefined;
   const certificateCurveToo = cell.version === 'TLSv1.2' && cell.cert === 'ec' && cell.group !== P256;
   if (cell.restrictedBy === side) return role === 'client' && certificateCurveToo ? [cell.group, P256] : [cell.group];
   return certificateCurveToo && role === 'server' ? [cell.group] : undefined;
@@ -135,12 +186,12 @@ type VersionOptions = { minVersion: Version; maxVersion: Version; ciphers?: stri
 
 /** Our options for the cell, as its client or server: its version, and its suite and group when we restrict. */
 export function ourCellOptions(cell: Cell, role: Role): VersionOptions {
-  const suite = cellSuite(cell, 'us');
+  const ciphers = ourCiphers(cell);
   const groups = cellGroups(cell, 'us', role);
   return {
     minVersion: cell.version,
     maxVersion: cell.version,
-    ...(suite ? { ciphers: suite.name } : {}),
+    ...(ciphers ? { ciphers } : {}),
     ...(groups ? { ecdhCurve: groups.map((g) => g.openssl).join(':') } : {}),
   };
 }
@@ -214,11 +265,18 @@ export function readOpensslTrace(trace: string): PeerView {
   return { ...(suite ? { suite } : {}), ...(group ? { group } : {}), ...(version ? { version } : {}) };
 }
 
-/** Reads gnutls' "- Description: (TLS1.3-X.509)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)". */
+/**
+ * Reads gnutls' "- Description: (TLS1.3-X.509)-(ECDHE-X25519)-(ECDSA-SECP256R1-SHA256)-(AES-256-GCM)";
+ * TLS 1.2 RSA key transport reads "(TLS1.2-X.509)-(RSA)-(AES-128-GCM)" (no group, no signature).
+ */
 export function readGnutlsDescription(text: string, cell: Cell): PeerView {
-  const m = /- Description: \((TLS1\.\d)[^)]*\)-\((?:EC)?DHE-([A-Z0-9]+)\)-\([^)]*\)-\(([A-Z0-9-]+)\)/.exec(text);
+  const m = /- Description: \((TLS1\.\d)[^)]*\)-\(([A-Z0-9-]+)\)(?:-\([^)]*\))?-\(([A-Z0-9-]+)\)/.exec(text);
   if (!m) return {};
-  const group = GROUPS.find((g) => g.gnutls === m[2])?.name ?? m[2]!;
-  const suite = SUITES[cell.version].find((s) => s.gnutlsCipher === m[3] && (!s.certs || s.certs.includes(cell.cert)))?.name ?? m[3]!;
-  return { version: m[1] === 'TLS1.3' ? 'TLSv1.3' : m[1] === 'TLS1.2' ? 'TLSv1.2' : m[1]!, group, suite };
+  const kx = m[2]!;
+  const groupText = /^(?:EC)?DHE-(.+)$/.exec(kx)?.[1];
+  const group = groupText === undefined ? undefined : GROUPS.find((g) => g.gnutls === groupText)?.name ?? groupText;
+  // TLS 1.2 suites share bulk ciphers: the key exchange and the certificate tell them apart.
+  const gnutlsKx = kx === 'RSA' ? 'RSA' : cell.cert === 'rsa' ? 'ECDHE-RSA' : 'ECDHE-ECDSA';
+  const suite = SUITES[cell.version].find((s) => s.gnutlsCipher === m[3] && (!s.gnutlsKx || s.gnutlsKx === gnutlsKx))?.name ?? m[3]!;
+  return { version: m[1] === 'TLS1.3' ? 'TLSv1.3' : m[1] === 'TLS1.2' ? 'TLSv1.2' : m[1]!, suite, ...(group ? { group } : {}) };
 }

@@ -58,20 +58,37 @@ class NodeAead implements Aead {
 }
 
 // DER prefixes of the fixed-size SubjectPublicKeyInfo / PKCS#8 encodings of X25519 keys (RFC 8410).
-const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_SPKI_PREFIX_LENGTH = 12;
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+/**
+ * A fresh X25519 key pair and its public value. The public key leaves node:crypto as JWK (RFC
+ * 8037: `x` is the 32 raw bytes), encoded by generateKeyPairSync itself: OpenSSL 3's DER encoder
+ * costs about twice the key agreement. Not publicKey.export({ format: 'jwk' }) afterwards: on
+ * Node 20 that can deadlock when garbage collection during the export finalizes the key's
+ * generation job, which takes the same lock.
+ */
+function generateX25519(): { privateKey: crypto.KeyObject; publicValue: Uint8Array } {
+  // Only the public key encoded: node:crypto accepts it, @types/node has no overload for it.
+  const options = { publicKeyEncoding: { format: 'jwk' } } as unknown as crypto.X25519KeyPairKeyObjectOptions;
+  const pair = crypto.generateKeyPairSync('x25519', options) as unknown as { publicKey: crypto.JsonWebKey; privateKey: crypto.KeyObject };
+  const publicValue = Buffer.from(pair.publicKey.x ?? '', 'base64url');
+  if (publicValue.length !== 32) throw new TlsError('internal_error', `x25519 public key encoded as ${publicValue.length} bytes`);
+  return { privateKey: pair.privateKey, publicValue };
+}
 
 class X25519Share implements KeyShare {
   readonly group = 'x25519' as const;
-  readonly publicKey: Uint8Array;
-  constructor(private readonly privateKey: crypto.KeyObject) {
-    const spki = crypto.createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
-    this.publicKey = spki.subarray(X25519_SPKI_PREFIX.length);
-  }
+  constructor(
+    private readonly privateKey: crypto.KeyObject,
+    readonly publicKey: Uint8Array,
+  ) {}
+
   agree(peer: Uint8Array): Secret {
     // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
     if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
-    const publicKey = crypto.createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, peer]), format: 'der', type: 'spki' });
+    const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url');
+    const publicKey = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
     let shared: Uint8Array;
     try {
       shared = crypto.diffieHellman({ privateKey: this.privateKey, publicKey });
@@ -201,6 +218,22 @@ class NodePrivateKey implements PrivateKey {
   }
 }
 
+/** Imported public keys by SubjectPublicKeyInfo (base64), oldest first; bounded. */
+const importedPublicKeys = new Map<string, NodePublicKey>();
+const MAX_IMPORTED_PUBLIC_KEYS = 64;
+
+/**
+ * HMAC keys, as createHmac takes them fastest. On Node 24 a raw key costs about 12 µs per call in
+ * argument checks against KeyObject and CryptoKey, a KeyObject 2 µs (3.5 µs with making it); on
+ * Node 20 a raw key is cheapest (2.6 µs). A handshake makes dozens of HMAC calls through HKDF.
+ * Node 22 was not measured and keeps raw keys.
+ */
+const HMAC_KEY_OBJECTS = Number(process.versions.node.split('.')[0]) >= 24;
+
+function hmacKey(key: Uint8Array): crypto.KeyObject | Uint8Array {
+  return HMAC_KEY_OBJECTS ? crypto.createSecretKey(key) : key;
+}
+
 const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
 
 function signOptions(key: crypto.KeyObject, algorithm: SignatureAlgorithm): { hash: string | null; opts: crypto.SignKeyObjectInput } {
@@ -233,7 +266,7 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   hmac(name: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-    return crypto.createHmac(name, key).update(data).digest();
+    return crypto.createHmac(name, hmacKey(key)).update(data).digest();
   }
 
   hkdfExtract(name: HashName, salt: Uint8Array, ikm: Uint8Array): Secret {
@@ -245,7 +278,7 @@ export class NodeCryptoProvider implements CryptoProvider {
     // RFC 5869 §2.3: T(i) = HMAC(PRK, T(i-1) | info | i), output the first `length` bytes.
     const hashLen = hashLength[name];
     if (length > 255 * hashLen) throw new RangeError('HKDF-Expand output too long');
-    const key = prk.expose();
+    const key = hmacKey(prk.expose());
     const out = new Uint8Array(length);
     let previous: Uint8Array = new Uint8Array(0);
     const counter = new Uint8Array(1);
@@ -268,7 +301,10 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   generateKeyShare(group: GroupName): KeyShare {
-    if (group === 'x25519') return new X25519Share(crypto.generateKeyPairSync('x25519').privateKey);
+    if (group === 'x25519') {
+      const { privateKey, publicValue } = generateX25519();
+      return new X25519Share(privateKey, publicValue);
+    }
     if (group === 'X25519MLKEM768') return new X25519MlKem768Share(mlKem768().generate(), this.generateKeyShare('x25519'));
     const curve = ecdhCurve[group];
     if (!curve) throw new TlsError('internal_error', `group ${group} is not supported by the node provider`);
@@ -280,7 +316,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
     if (group === 'x25519') {
       const key = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
-      return new X25519Share(key);
+      const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
+      return new X25519Share(key, spki.subarray(X25519_SPKI_PREFIX_LENGTH));
     }
     if (group === 'X25519MLKEM768') {
       const { seed, x25519 } = splitX25519MlKem768Private(privateKey);
@@ -299,6 +336,18 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   importPublicKey(spki: Uint8Array): PublicKey {
+    // The same keys come back handshake after handshake (a server's leaf, its intermediates), and
+    // OpenSSL 3's DER decoder costs about 0.1 ms per import: keep the last few, by their bytes.
+    const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+    const cached = importedPublicKeys.get(id);
+    if (cached) return cached;
+    const imported = this.importPublicKeyUncached(spki.slice()); // a copy: the cache outlives the caller's buffer
+    if (importedPublicKeys.size >= MAX_IMPORTED_PUBLIC_KEYS) importedPublicKeys.delete(importedPublicKeys.keys().next().value!);
+    importedPublicKeys.set(id, imported);
+    return imported;
+  }
+
+  private importPublicKeyUncached(spki: Uint8Array): NodePublicKey {
     let key: crypto.KeyObject;
     try {
       key = crypto.createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
