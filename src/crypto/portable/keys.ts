@@ -270,16 +270,15 @@ function readPkcs1(encoding: Uint8Array, type: 'rsa' | 'rsa-pss', algorithm: Uin
   if (key.smallInteger('version') !== 0) throw unsupported(what, 'multi-prime keys are not supported');
   const n = key.element('modulus', Tag.INTEGER);
   const e = key.element('publicExponent', Tag.INTEGER);
-  const nBits = modulusBits(key.child(n).unsignedInteger('modulus'));
   for (const name of ['privateExponent', 'prime1', 'prime2', 'exponent1', 'exponent2', 'coefficient']) key.unsignedInteger(name);
   key.done(what);
   const spki = der.sequence(algorithm, der.bitString(der.sequence(n, e)));
-  // Read back here, so that a bad exponent or bad RSASSA-PSS parameters fail as a private key.
+  // Read back here (modulus, exponent, RSASSA-PSS parameters), so that it fails as a private key.
   const publicKey = readSpki(spki);
   // The secret goes out as PKCS#8 under rsaEncryption whatever the input said: the one form every
   // WebCrypto imports (Chromium refuses id-RSASSA-PSS private keys). The type keeps what it is.
   const pkcs8 = der.sequence(der.integer(0), rsaEncryptionAlgorithm(), der.octetString(encoding));
-  return { type, bits: nBits, secret: pkcs8, rsaPublicKey: { spki, key: publicKey } };
+  return { type, bits: publicKey.bits!, secret: pkcs8, rsaPublicKey: { spki, key: publicKey } };
 }
 
 /** RFC 5958 §2 OneAsymmetricKey (PKCS#8 v1 and v2). */
