@@ -16,6 +16,8 @@ export interface WorkerConfig {
   readonly hsSeconds: number;
   readonly echoCount: number;
   readonly memConnections: number;
+  /** Seconds the connections stay idle before a memory reading. */
+  readonly memIdleSeconds: number;
 }
 
 export interface Runtime {

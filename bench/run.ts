@@ -29,6 +29,7 @@ interface Settings {
   hsSeconds: number;
   echoCount: number;
   memConnections: number;
+  memIdleSeconds: number;
   /** Seconds a process pair may take before the row counts as failed. */
   timeout: number;
   list: boolean;
@@ -48,6 +49,7 @@ const USAGE = `usage: npm run bench -- [options]
   --hs-seconds <s>      seconds per handshake repetition (default 2, quick 0.25)
   --echo-count <n>      round trips per echo repetition (default 2000, quick 200)
   --mem-connections <n> idle connections per memory repetition (default 1000, quick 500)
+  --mem-idle <s>        seconds the connections stay idle before the reading (default 12, quick 3)
   --timeout <s>         seconds a row's processes may run (default 180)
   --list                print the row ids and exit`;
 
@@ -67,6 +69,7 @@ function parseArgs(argv: readonly string[]): Settings {
     hsSeconds: quick ? 0.25 : 2,
     echoCount: quick ? 200 : 2000,
     memConnections: quick ? 500 : 1000,
+    memIdleSeconds: quick ? 3 : 12,
     timeout: 180,
     list: false,
   };
@@ -120,6 +123,9 @@ function parseArgs(argv: readonly string[]): Settings {
         break;
       case '--mem-connections':
         s.memConnections = Math.round(number());
+        break;
+      case '--mem-idle':
+        s.memIdleSeconds = number();
         break;
       case '--timeout':
         s.timeout = number();
@@ -194,6 +200,7 @@ class Pair {
       hsSeconds: settings.hsSeconds,
       echoCount: settings.echoCount,
       memConnections: settings.memConnections,
+      memIdleSeconds: settings.memIdleSeconds,
     };
     const spawnWorker = (role: 'server' | 'client', port?: number): ChildProcess => {
       const config: WorkerConfig = { ...base, role, ...(port !== undefined ? { port } : {}) };
@@ -429,6 +436,7 @@ async function main(): Promise<void> {
       hsSeconds: settings.hsSeconds,
       echoCount: settings.echoCount,
       memConnections: settings.memConnections,
+      memIdleSeconds: settings.memIdleSeconds,
       only: settings.only,
       cpuProf: settings.cpuProf ?? null,
     },

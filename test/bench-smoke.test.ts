@@ -36,7 +36,7 @@ test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 1
       process.execPath,
       [
         runScript, '--quick', '--only', only.join(','), '--json', json, '--reps', '1', '--mem-reps', '1', '--bulk-mib', '2',
-        '--hs-seconds', '0.1', '--echo-count', '20', '--mem-connections', '20', '--timeout', '60',
+        '--hs-seconds', '0.1', '--echo-count', '20', '--mem-connections', '20', '--mem-idle', '0', '--timeout', '60',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
