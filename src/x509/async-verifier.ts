@@ -111,7 +111,8 @@ function checkId(provider: CryptoProvider, key: PublicKey, algorithm: SignatureA
 function runOnce(provider: DeferringProvider, round: Round, chain: readonly Uint8Array[], options: VerifyOptions): { chain: VerifiedChain } | { error: unknown } {
   provider.round = round;
   try {
-    return { chain: verifyCertificateChain(chain, { ...options, provider }) };
+    // Its verify() answers some signatures provisionally: nothing from this run may be remembered.
+    return { chain: verifyCertificateChain(chain, { ...options, provider, rememberSignatures: false }) };
   } catch (error) {
     return { error };
   } finally {

@@ -42,6 +42,9 @@ export const MAX_CHAIN_CERTIFICATES = 32;
 /** Imported public keys kept per crypto provider (roots and common intermediates stay warm). */
 export const MAX_CACHED_KEYS = 256;
 
+/** Signatures remembered as good, per provider (./verifier.ts): the intermediates of busy peers. */
+export const MAX_CACHED_SIGNATURES = 1024;
+
 /**
  * Runs of the path builder while asynchronous signature checks come in (./async-verifier.ts). A
  * good chain takes two; each bad signature found on the way may cost one more.

@@ -13,7 +13,7 @@ import { formatTime } from './der.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
-import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
 import { CertificateIndex, TrustStore } from './trust-store.js';
@@ -34,6 +34,11 @@ export interface VerifyOptions {
   readonly crls?: readonly Crl[];
   /** Maximum number of intermediates, self-issued ones not counted. Default 8. */
   readonly maxDepth?: number;
+  /**
+   * Whether signatures that verify are remembered for later validations (default true). Off for
+   * a provider whose verify() may answer provisionally (./async-verifier.ts).
+   */
+  readonly rememberSignatures?: boolean;
 }
 
 export interface VerifiedChain {
@@ -74,6 +79,45 @@ function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | Tls
   if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
   cache.set(id, key);
   return key;
+}
+
+/**
+ * Signatures that verified, per provider, named by a SHA-256 digest of the issuer's key, the
+ * algorithm, the signed bytes and the signature: a client that talks to the same servers sees the
+ * same intermediates (and the same leaf) on every handshake, and a signature check is a pure
+ * function of those four. Only successes are kept, so a forged signature is checked every time;
+ * validity, usage, names and revocation are checked on every run as before. Bounded, least
+ * recently used first out.
+ */
+const verifiedSignatures = new WeakMap<CryptoProvider, Map<string, true>>();
+
+function signatureId(provider: CryptoProvider, issuer: Certificate, algorithm: string, signed: Certificate | Crl): string {
+  const parts = [issuer.subjectPublicKeyInfo, new TextEncoder().encode(algorithm), signed.tbs, signed.signature];
+  let length = 0;
+  for (const p of parts) length += 4 + p.length;
+  const buf = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    buf[at] = p.length >>> 24; buf[at + 1] = p.length >>> 16; buf[at + 2] = p.length >>> 8; buf[at + 3] = p.length;
+    buf.set(p, at + 4);
+    at += 4 + p.length;
+  }
+  return toHex(provider.hash('sha256', buf));
+}
+
+function knownGood(provider: CryptoProvider, id: string): boolean {
+  const cache = verifiedSignatures.get(provider);
+  if (!cache?.has(id)) return false;
+  cache.delete(id); // most recently used goes last
+  cache.set(id, true);
+  return true;
+}
+
+function rememberGood(provider: CryptoProvider, id: string): void {
+  let cache = verifiedSignatures.get(provider);
+  if (!cache) verifiedSignatures.set(provider, (cache = new Map()));
+  if (cache.size >= MAX_CACHED_SIGNATURES) cache.delete(cache.keys().next().value!);
+  cache.set(id, true);
 }
 
 class PathSearch {
@@ -189,10 +233,17 @@ class PathSearch {
     if (!results) this.signatureResults.set(issuer, (results = new Map()));
     let ok = results.get(signed);
     if (ok === undefined) {
-      if (++this.signatureChecks > MAX_SIGNATURE_CHECKS) throw new WorkLimitExceeded(`more than ${MAX_SIGNATURE_CHECKS} signature checks`);
-      const key = importKey(this.options.provider, issuer);
-      if (key instanceof TlsError) return { alert: key.alert as AlertName, message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
-      ok = this.options.provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
+      const provider = this.options.provider;
+      const id = this.options.rememberSignatures === false ? undefined : signatureId(provider, issuer, alg.name, signed);
+      if (id !== undefined && knownGood(provider, id)) {
+        ok = true;
+      } else {
+        if (++this.signatureChecks > MAX_SIGNATURE_CHECKS) throw new WorkLimitExceeded(`more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+        const key = importKey(provider, issuer);
+        if (key instanceof TlsError) return { alert: key.alert as AlertName, message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
+        ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
+        if (ok && id !== undefined) rememberGood(provider, id);
+      }
       results.set(signed, ok);
     }
     if (ok) return undefined;

@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { after, describe, test } from 'node:test';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
+import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { TlsError } from '../../src/errors.js';
 import { readCrls, TrustStore, verifyCertificateChain, type VerifyOptions } from '../../src/x509/index.js';
 import { CA_EXTENSIONS, DAY, leafExtensions, standardChain, TestPki, type Issued } from './fixtures.js';
@@ -99,6 +100,33 @@ describe('signatures and keys', () => {
     der[der.length - 5]! ^= 0x01;
     assert.throws(() => verifyCertificateChain([der, intermediate.der], { provider: nodeCryptoProvider, trustAnchors: store, usage: 'server' }),
       (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /the signature on the certificate does not verify with the key of "O=tlskit, CN=Test Intermediate"/.test(err.message));
+  });
+  test('signatures that verified are remembered across validations; bad ones are checked every time', () => {
+    // A provider of its own (the cache is per provider) that counts the signature checks it makes.
+    let checks = 0;
+    const counting: CryptoProvider = Object.create(nodeCryptoProvider, {
+      verify: { value: (...args: Parameters<CryptoProvider['verify']>) => (checks++, nodeCryptoProvider.verify(...args)) },
+    });
+    const run = (chain: readonly Uint8Array[], options: Partial<VerifyOptions> = {}): number => {
+      checks = 0;
+      verifyCertificateChain(chain, { provider: counting, trustAnchors: store, usage: 'server', ...options });
+      return checks;
+    };
+    assert.equal(run([leaf.der, intermediate.der]), 2, 'first validation: leaf and intermediate signatures');
+    assert.equal(run([leaf.der, intermediate.der]), 0, 'second validation: both remembered');
+    assert.equal(run([leaf.der, intermediate.der], { rememberSignatures: false }), 2, 'rememberSignatures: false checks them again');
+    // The same certificate with a flipped signature bit is another signature: checked, and refused each time.
+    const tampered = Uint8Array.from(leaf.der);
+    tampered[tampered.length - 5]! ^= 0x01;
+    for (let i = 0; i < 2; i++) {
+      checks = 0;
+      assert.throws(() => verifyCertificateChain([tampered, intermediate.der], { provider: counting, trustAnchors: store, usage: 'server' }),
+        (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate');
+      assert.equal(checks, 1, `tampered leaf, run ${i + 1}: its signature is checked`);
+    }
+    // Everything else is still checked on every run: validity at the validation time, names.
+    rejects([leaf, intermediate], 'certificate_expired', /expired/, { provider: counting, now: new Date(Date.now() + 20 * 365 * DAY) });
+    rejects([leaf, intermediate], 'bad_certificate', /not valid for host "other.example"/, { provider: counting, serverName: 'other.example' });
   });
   test('RSA, P-384 and Ed25519 chains verify', () => {
     for (const key of ['rsa', 'ec384', 'ed25519'] as const) {
