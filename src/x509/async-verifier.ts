@@ -11,9 +11,8 @@
 // tries the alternatives. Rounds and checks are bounded like the rest of path building.
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
-import { toHex } from '../wire/bytes.js';
-import { Writer } from '../wire/writer.js';
 import { MAX_ASYNC_SIGNATURE_ROUNDS, MAX_CACHED_SIGNATURE_RESULTS, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { signatureCheckId } from './signature-id.js';
 import { verifyCertificateChain, type VerifiedChain, type VerifyOptions } from './verifier.js';
 
 interface PendingCheck {
@@ -64,7 +63,7 @@ class DeferringProvider implements CryptoProvider {
   verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
     const round = this.round;
     if (!round || !this.inner.asyncOnly?.(key)) return this.inner.verify(key, algorithm, message, signature);
-    const id = checkId(this.inner, key, algorithm, message, signature);
+    const id = signatureCheckId(this.inner, key.spki, algorithm, message, signature);
     const known = round.results.get(id) ?? knownResults.get(this.inner)?.get(id);
     if (known instanceof TlsError) throw known;
     if (known !== undefined) return known;
@@ -95,16 +94,6 @@ function deferringProvider(provider: CryptoProvider): DeferringProvider {
   let d = deferring.get(provider);
   if (!d) deferring.set(provider, (d = new DeferringProvider(provider)));
   return d;
-}
-
-/** A digest naming one check: the key, the algorithm, the message and the signature. */
-function checkId(provider: CryptoProvider, key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): string {
-  const w = new Writer();
-  w.vectorBytes(3, key.spki);
-  w.vectorBytes(1, new TextEncoder().encode(`${algorithm.kind}/${'hash' in algorithm ? algorithm.hash : ''}/${'saltLength' in algorithm ? algorithm.saltLength : ''}`));
-  w.vectorBytes(1, provider.hash('sha256', message));
-  w.vectorBytes(3, signature);
-  return toHex(provider.hash('sha256', w.finish()));
 }
 
 /** One synchronous run; `round.pending` says whether its outcome counts. */

@@ -14,6 +14,7 @@ import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
 import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { signatureCheckId } from './signature-id.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
 import { CertificateIndex, TrustStore } from './trust-store.js';
@@ -82,28 +83,13 @@ function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | Tls
 }
 
 /**
- * Signatures that verified, per provider, named by a SHA-256 digest of the issuer's key, the
- * algorithm, the signed bytes and the signature: a client that talks to the same servers sees the
- * same intermediates (and the same leaf) on every handshake, and a signature check is a pure
- * function of those four. Only successes are kept, so a forged signature is checked every time;
- * validity, usage, names and revocation are checked on every run as before. Bounded, least
- * recently used first out.
+ * Signatures that verified, per provider, named by signatureCheckId() (key, algorithm, signed
+ * bytes, signature): a client that talks to the same servers sees the same intermediates (and the
+ * same leaf) on every handshake, and a signature check is a pure function of those four. Only
+ * successes are kept, so a forged signature is checked every time; validity, usage, names and
+ * revocation are checked on every run as before. Bounded, least recently used first out.
  */
 const verifiedSignatures = new WeakMap<CryptoProvider, Map<string, true>>();
-
-function signatureId(provider: CryptoProvider, issuer: Certificate, algorithm: string, signed: Certificate | Crl): string {
-  const parts = [issuer.subjectPublicKeyInfo, new TextEncoder().encode(algorithm), signed.tbs, signed.signature];
-  let length = 0;
-  for (const p of parts) length += 4 + p.length;
-  const buf = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    buf[at] = p.length >>> 24; buf[at + 1] = p.length >>> 16; buf[at + 2] = p.length >>> 8; buf[at + 3] = p.length;
-    buf.set(p, at + 4);
-    at += 4 + p.length;
-  }
-  return toHex(provider.hash('sha256', buf));
-}
 
 function knownGood(provider: CryptoProvider, id: string): boolean {
   const cache = verifiedSignatures.get(provider);
@@ -234,7 +220,7 @@ class PathSearch {
     let ok = results.get(signed);
     if (ok === undefined) {
       const provider = this.options.provider;
-      const id = this.options.rememberSignatures === false ? undefined : signatureId(provider, issuer, alg.name, signed);
+      const id = this.options.rememberSignatures === false ? undefined : signatureCheckId(provider, issuer.subjectPublicKeyInfo, alg.algorithm, signed.tbs, signed.signature);
       if (id !== undefined && knownGood(provider, id)) {
         ok = true;
       } else {
