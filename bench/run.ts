@@ -85,6 +85,11 @@ function parseArgs(argv: readonly string[]): Settings {
       if (!Number.isFinite(v) || v <= 0) throw new Error(`${arg} needs a positive number`);
       return v;
     };
+    const nonNegative = (): number => {
+      const v = Number(value());
+      if (!Number.isFinite(v) || v < 0) throw new Error(`${arg} needs a number ≥ 0`);
+      return v;
+    };
     switch (arg) {
       case '--quick':
         break;
@@ -125,7 +130,7 @@ function parseArgs(argv: readonly string[]): Settings {
         s.memConnections = Math.round(number());
         break;
       case '--mem-idle':
-        s.memIdleSeconds = number();
+        s.memIdleSeconds = nonNegative();
         break;
       case '--timeout':
         s.timeout = number();
