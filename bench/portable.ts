@@ -45,12 +45,24 @@ async function pump(client: Connection, server: Connection): Promise<void> {
   throw new Error('pump did not settle');
 }
 
+/** Options are resolved (keys imported, trust store built) once per provider and setting, as a server or an agent does. */
+const resolved = new Map<string, { server: ReturnType<typeof resolveServerOptions>; client: ReturnType<typeof resolveClientOptions> }>();
+
 function pair(provider: CryptoProvider, pki: TestPki, ciphers?: string) {
-  const server = createServerConnection(resolveServerOptions({ key: pki.keyPem, cert: pki.chainPem }, provider), {
+  const id = `${provider.name}|${pki.caPem}|${ciphers ?? ''}`;
+  let options = resolved.get(id);
+  if (!options) {
+    options = {
+      server: resolveServerOptions({ key: pki.keyPem, cert: pki.chainPem, ecdhCurve: 'X25519' }, provider),
+      client: resolveClientOptions({ servername: 'localhost', ca: pki.caPem, ecdhCurve: 'X25519', ...(ciphers ? { ciphers } : {}) }, provider),
+    };
+    resolved.set(id, options);
+  }
+  const server = createServerConnection(options.server, {
     error: (err) => { throw err; },
   });
   let received = 0;
-  const client = createClientConnection(resolveClientOptions({ servername: 'localhost', ca: pki.caPem, ...(ciphers ? { ciphers } : {}) }, provider), {
+  const client = createClientConnection(options.client, {
     error: (err) => { throw err; },
     data: (chunk) => { received += chunk.length; },
   });
@@ -93,7 +105,7 @@ async function nodeRows(): Promise<void> {
   const providers: [string, CryptoProvider][] = [['node', nodeCryptoProvider], ['portable', new PortableCryptoProvider()]];
   const ec = createTestPki({ intermediate: true });
   const rsa = createTestPki({ leafKey: 'rsa-2048', caKey: 'rsa-2048', intermediate: true });
-  console.log(`Node ${process.version}: in-memory client and server on one provider, TLS 1.3, ${seconds} s per cell`);
+  console.log(`Node ${process.version}: in-memory client and server on one provider, TLS 1.3 with X25519, ${seconds} s per cell`);
   console.log('(RSA: the portable provider signs and verifies through WebCrypto, and remembers chain signatures it checked)');
   console.log(`${'provider'.padEnd(10)} ${'hs/s ECDSA P-256'.padStart(17)} ${'hs/s RSA-2048'.padStart(14)} ${'MB/s AES-128-GCM'.padStart(17)} ${'MB/s AES-256-GCM'.padStart(17)} ${'MB/s ChaCha20'.padStart(14)}`);
   for (const [name, provider] of providers) {

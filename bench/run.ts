@@ -2,7 +2,7 @@
 // processes, one process pair per row (memory rows: per repetition). Prints a table of medians
 // with min–max and the ratio tlskit / node:tls per row, and writes the same as JSON.
 // Usage: node dist/bench/run.js [--quick] [--only a,b] [--json path] [--cpu-prof row] [--node path] ...
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -179,6 +179,22 @@ function machine(settings: Settings): Machine {
 type Failure = { readonly stage: string; readonly error: string };
 
 const workerScript = fileURLToPath(new URL('./worker.js', import.meta.url));
+const portableScript = fileURLToPath(new URL('./portable.js', import.meta.url));
+
+/** The section ids of the portable provider's comparison (./portable.ts), for --only and --list. */
+const PORTABLE_IDS = ['portable:node', 'portable:chromium'] as const;
+
+/**
+ * The portable provider against node:crypto (in-memory handshakes and throughput), and in
+ * Chromium tlskit against subtls: ./portable.ts in its own process, its table as it prints it.
+ */
+function runPortable(settings: Settings, ids: readonly string[]): string {
+  const args = [portableScript, '--seconds', settings.quick ? '0.5' : '2', ...(ids.includes('portable:chromium') ? ['--browser'] : [])];
+  const run = spawnSync(settings.node, args, { encoding: 'utf8', timeout: settings.timeout * 1000 * 2 });
+  if (run.status !== 0) process.exitCode = 1;
+  if (run.status !== 0) return `portable provider comparison failed (${run.error?.message ?? `exit ${run.status}`}):\n${run.stderr}`;
+  return run.stdout.trimEnd();
+}
 
 function slug(id: string): string {
   return id.replace(/[^a-zA-Z0-9-]+/g, '_');
@@ -396,11 +412,14 @@ function progressLine(i: number, n: number, r: RowResult): string {
 async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   const rows = allRows().filter((r) => settings.only.length === 0 || settings.only.some((s) => r.id.includes(s)));
+  // The Chromium part is left out of quick runs (it starts a browser and moves 8 MiB per library).
+  const portableIds = PORTABLE_IDS.filter((id) => (settings.only.length === 0 ? !(settings.quick && id === 'portable:chromium') : settings.only.some((s) => id.includes(s))));
   if (settings.list) {
     for (const r of rows) console.log(r.id);
+    for (const id of PORTABLE_IDS) console.log(id);
     return;
   }
-  if (rows.length === 0) throw new Error(`no row matches --only ${settings.only.join(',')}`);
+  if (rows.length === 0 && portableIds.length === 0) throw new Error(`no row matches --only ${settings.only.join(',')}`);
   if (settings.cpuProf !== undefined) mkdirSync(settings.profileDir, { recursive: true });
   const machineInfo = machine(settings);
   const started = new Date();
@@ -427,6 +446,7 @@ async function main(): Promise<void> {
     removeCertificates(certs);
   }
   addRatios(results);
+  const portable = portableIds.length > 0 ? runPortable(settings, portableIds) : undefined;
   const json = {
     version: 1,
     startedAt: started.toISOString(),
@@ -446,6 +466,7 @@ async function main(): Promise<void> {
       cpuProf: settings.cpuProf ?? null,
     },
     rows: results,
+    ...(portable !== undefined ? { portable: { sections: portableIds, output: portable } } : {}),
   };
   writeFileSync(settings.json, `${JSON.stringify(json, null, 2)}\n`);
   console.log(
@@ -456,6 +477,7 @@ async function main(): Promise<void> {
   );
   console.log(formatTable(results));
   console.log(formatTargets(results));
+  if (portable !== undefined) console.log(`\nPortable provider (${portableIds.join(', ')}):\n${portable}`);
   console.log(`\nJSON: ${join(process.cwd(), settings.json) === resolve(settings.json) ? settings.json : resolve(settings.json)} (${json.seconds} s)`);
   if (results.some((r) => r.status === 'error')) process.exitCode = 1;
 }
