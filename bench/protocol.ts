@@ -16,7 +16,7 @@ export interface WorkerConfig {
   readonly hsSeconds: number;
   readonly echoCount: number;
   readonly memConnections: number;
-  /** Seconds the connections stay idle before a memory reading. */
+  /** At most this long, a memory reading waits for V8 to give back the young generation it grew. */
   readonly memIdleSeconds: number;
 }
 

@@ -49,7 +49,7 @@ const USAGE = `usage: npm run bench -- [options]
   --hs-seconds <s>      seconds per handshake repetition (default 2, quick 0.25)
   --echo-count <n>      round trips per echo repetition (default 2000, quick 200)
   --mem-connections <n> idle connections per memory repetition (default 1000, quick 500)
-  --mem-idle <s>        seconds the connections stay idle before the reading (default 12, quick 3)
+  --mem-idle <s>        at most this long, wait for V8 to give back its grown young generation before a memory reading (default 45, quick 10)
   --timeout <s>         seconds a row's processes may run (default 180)
   --list                print the row ids and exit`;
 
@@ -69,7 +69,7 @@ function parseArgs(argv: readonly string[]): Settings {
     hsSeconds: quick ? 0.25 : 2,
     echoCount: quick ? 200 : 2000,
     memConnections: quick ? 500 : 1000,
-    memIdleSeconds: quick ? 3 : 12,
+    memIdleSeconds: quick ? 10 : 45,
     timeout: 180,
     list: false,
   };
@@ -383,10 +383,13 @@ function finishRow(s: RowState, settings: Settings, machineInfo: Machine): RowRe
     if (row.feature && (failure.stage === 'handshake' || failure.stage === 'server setup')) {
       // A missing feature, not a failure of the run: the row lights up once the feature lands.
       status = 'n/a';
-      // Which side lacks it: the server when it could not start, else tlskit if it takes part.
+      // Which side lacks it: the server when it could not start; a node:tls client whose own
+      // options were refused (OpenSSL's "Failed to set ..."); else the pair, with the error.
       const nodeLacks = `not supported by node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl})`;
-      const lacking = failure.stage === 'server setup' ? row.server : row.client === 'tlskit' || row.server === 'tlskit' ? 'tlskit' : 'node';
-      const who = lacking === 'tlskit' ? 'not implemented in tlskit' : nodeLacks;
+      const lacking = failure.stage === 'server setup' ? row.server
+        : row.client === 'node' && /^Failed to set /.test(failure.error) ? 'node'
+          : row.client === 'tlskit' && row.server === 'tlskit' ? 'tlskit' : undefined;
+      const who = lacking === 'tlskit' ? 'not implemented in tlskit' : lacking === 'node' ? nodeLacks : 'the handshake failed';
       reason = `${who}: ${failure.error}`;
     } else {
       status = 'error';

@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { FromWorker, MemoryReading, Runtime, Sample, ServerOp, ServerWindow, ToWorker, WorkerConfig } from './protocol.js';
 import { connectTls, createTlsServer, loadImpl, readPems, type BenchSocket, type Pems } from './tls.js';
 import type { TlsParams } from './scenarios.js';
@@ -44,6 +45,22 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
     await sleep(25);
   }
   return process.memoryUsage();
+}
+
+/** What V8 has committed to its young generation (the semispaces). */
+function youngGenerationBytes(): number {
+  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+}
+
+/**
+ * Waits, at most `seconds`, until V8's memory reducer has given back the young generation a burst
+ * of handshakes grew (up to 32 MiB whatever the number of connections, released once the process
+ * is idle): what the reading shows then is what the connections hold. Both implementations go
+ * through the same wait; one whose young generation never grew does not wait.
+ */
+async function untilIdleHeap(youngBefore: number, seconds: number): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  while (youngGenerationBytes() > youngBefore && Date.now() < deadline) await sleep(250);
 }
 
 /** Writes `total` bytes in `chunk`-sized application writes, honouring backpressure. */
@@ -92,6 +109,7 @@ async function runServer(cfg: WorkerConfig): Promise<void> {
   let handshakes = 0;
   let window = { cpu: 0, handshakes: 0 };
   let baseline: NodeJS.MemoryUsage | undefined;
+  let youngBefore = 0;
   const open = new Set<BenchSocket>();
 
   const serveBulk = (socket: BenchSocket): void => {
@@ -147,12 +165,14 @@ async function runServer(cfg: WorkerConfig): Promise<void> {
         return { cpuMs: cpuMs() - window.cpu, handshakes: handshakes - window.handshakes } satisfies ServerWindow;
       case 'baseline':
         baseline = await settledMemory();
+        youngBefore = youngGenerationBytes();
         window = { cpu: 0, handshakes };
         return undefined;
       case 'measure': {
         const expected = arg ?? 0;
         const deadline = Date.now() + 30_000;
         while (handshakes - window.handshakes < expected && Date.now() < deadline) await sleep(10);
+        await untilIdleHeap(youngBefore, cfg.memIdleSeconds);
         const m = await settledMemory();
         const b = baseline ?? m;
         return {
@@ -363,14 +383,12 @@ class Client {
     for (const s of await this.openMany(5)) s.destroy();
     await sleep(100);
     let before: NodeJS.MemoryUsage | undefined;
+    const youngBefore = youngGenerationBytes();
     if (measuredHere) before = await settledMemory();
     else await rpc('baseline');
     const sockets = await this.openMany(n);
     await sleep(300); // tickets and other post-handshake messages arrive: the connections are idle now
-    // Idle long enough for V8's memory reducer to give back the young generation that the burst of
-    // handshakes grew (up to 32 MiB, whatever the number of connections): what stays is what the
-    // connections hold. Both implementations get the same wait.
-    await sleep(this.cfg.memIdleSeconds * 1000);
+    if (measuredHere) await untilIdleHeap(youngBefore, this.cfg.memIdleSeconds); // the server waits in 'measure'
     let reading: MemoryReading;
     if (measuredHere) {
       const m = await settledMemory();
