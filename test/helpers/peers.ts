@@ -346,17 +346,36 @@ export async function waitForPort(port: number, peer: PeerProcess, attempts = 10
   throw new Error(`${peer.name} did not listen on port ${port} after ${attempts} attempts\n${peer.describe()}`);
 }
 
+/** Polls `check` every 20 ms until it holds; fails after `ms` with `what` and `explain()`. */
+export async function until(check: () => boolean, what: string, ms = STEP_TIMEOUT_MS, explain: () => string = () => ''): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}${explain() ? `\n${explain()}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /**
- * Starts a server peer on a free port and waits until it listens. A port taken between our check
- * and the peer's bind (another test got it) is retried with a fresh port, a few times.
+ * Starts a server peer on a free port and waits until it listens: by probing its port, or, with
+ * `ready`, until what it printed says so (a probe is a connection the peer sees and may stumble
+ * on: interactive `openssl s_server -early_data` reads early data from it). A port taken between
+ * our check and the peer's bind (another test got it) is retried with a fresh port, a few times.
  */
-export async function startServerPeer(start: (port: number) => PeerProcess, attempts = 3): Promise<{ peer: PeerProcess; port: number }> {
+export async function startServerPeer(
+  start: (port: number) => PeerProcess, options: { ready?: (peer: PeerProcess) => boolean; attempts?: number } = {},
+): Promise<{ peer: PeerProcess; port: number }> {
+  const { ready, attempts = 3 } = options;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
     const port = await freePort();
     const peer = start(port);
     try {
-      await waitForPort(port, peer);
+      if (ready) {
+        await until(() => ready(peer) || peer.hasExited, `${peer.name} to listen on port ${port}`);
+        if (!ready(peer)) throw new Error(`${peer.name} exited before listening on port ${port}\n${peer.describe()}`);
+      } else {
+        await waitForPort(port, peer);
+      }
       return { peer, port };
     } catch (err) {
       lastError = err;

@@ -11,8 +11,10 @@ import { connect, type ConnectOptions } from '../../src/node/connect.js';
 import { createServer, type Server, type TlsServerOptions } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import type { TlsEvent } from '../../src/engine/events.js';
-import { ByteSink, MiB, STEP_TIMEOUT_MS, collect, freePort, once, startServerPeer, withTimeout, writeAll, type PeerProcess, type Sink } from '../helpers/peers.js';
+import { ByteSink, MiB, STEP_TIMEOUT_MS, collect, once, startServerPeer, until, withTimeout, writeAll, type PeerProcess, type Sink } from '../helpers/peers.js';
 import { CELL_CONCURRENCY, explained } from './exchange.js';
+
+export { until } from '../helpers/peers.js';
 
 /** Bounds: a feature cell takes a second or two; these only stop hangs on a loaded machine. */
 export const FEATURE_TIMEOUT_MS = 40_000;
@@ -35,15 +37,6 @@ export function digitPayload(size: number): Buffer {
   const out = randomBytes(size);
   for (let i = 0; i < size; i++) out[i] = i % 65 === 64 || i === size - 1 ? 0x0a : 0x30 + (out[i]! % 10);
   return out;
-}
-
-/** Polls `check` every 20 ms until it holds; fails after `ms` with `what` and `explain()`. */
-export async function until(check: () => boolean, what: string, ms = STEP_TIMEOUT_MS, explain: () => string = () => ''): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}${explain() ? `\n${explain()}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Waits until `sink` holds `data` somewhere (peers that also print other things: interactive openssl). */
@@ -299,36 +292,13 @@ export function traceKeyUpdates(trace: string): { sent: { requested: number; not
 // ---- cells ----
 
 /**
- * Starts a server peer that says when it listens (`ready` holds on what it printed), instead of
- * probing its port: a probe is a connection the peer sees and may stumble on (interactive
- * `openssl s_server -early_data` reading early data from it). A port taken meanwhile is retried.
- */
-async function startAnnouncedServer(start: (port: number) => PeerProcess, ready: (peer: PeerProcess) => boolean, attempts = 3): Promise<{ peer: PeerProcess; port: number }> {
-  let lastError: unknown;
-  for (let i = 0; i < attempts; i++) {
-    const port = await freePort();
-    const peer = start(port);
-    try {
-      await until(() => ready(peer) || peer.hasExited, `${peer.name} to listen on port ${port}`);
-      if (!ready(peer)) throw new Error(`${peer.name} exited before listening on port ${port}\n${peer.describe()}`);
-      return { peer, port };
-    } catch (err) {
-      lastError = err;
-      await peer.kill();
-      if (!/address already in use|EADDRINUSE|bind/i.test(peer.stderrText)) break;
-    }
-  }
-  throw lastError;
-}
-
-/**
  * Our client against a server peer: runs `body`, then kills the peer (VERBOSE: prints what it
  * said). The peer is ready once it accepts a probe connection, or once `ready` holds when given.
  */
 export async function againstServer(
   start: (port: number) => PeerProcess, body: (port: number, peer: PeerProcess) => Promise<void>, ready?: (peer: PeerProcess) => boolean,
 ): Promise<void> {
-  const { peer, port } = ready ? await startAnnouncedServer(start, ready) : await startServerPeer(start);
+  const { peer, port } = await startServerPeer(start, ready ? { ready } : {});
   try {
     await explained(peer, body(port, peer));
   } finally {
