@@ -219,9 +219,9 @@ test('RFC 8448 §3 simple 1-RTT, server: ServerHello, encrypted flight, applicat
   assert.ok(server.state.completed, '§3 server handshake complete');
   assert.equal(output(server), '', '§3 nothing more from the server');
 
-  // §3 {server} send handshake record: NewSessionTicket. Our server does not issue tickets yet
-  // (resumption is a later issue), so the test queues the RFC's message through the connection's
-  // handshake path: the record layer must protect it into the RFC's record, and the application
+  // §3 {server} send handshake record: NewSessionTicket. This server issues no tickets of its own
+  // (tickets: false, see above: a ticket is opaque server state and ours could not be the RFC's),
+  // so the test queues the RFC's message through the connection's handshake path: the record layer must protect it into the RFC's record, and the application
   // data that follows then uses the sequence numbers of the RFC's.
   server.connection.send(message(T.newSessionTicket));
   assert.equal(output(server), hex(T.recordNewSessionTicket), '§3 NewSessionTicket record');
