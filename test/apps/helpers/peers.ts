@@ -3,55 +3,20 @@
 // Tests stop what they started in a `finally`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { STEP_TIMEOUT_MS, freePort, once, withTimeout } from '../../helpers/peers.js';
 
-export const STEP_MS = 10_000;
+export const STEP_MS = STEP_TIMEOUT_MS;
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** The first `event` of `emitter` (an 'error' first rejects), within `ms`. */
-export function onceEvent<T extends unknown[] = unknown[]>(emitter: NodeJS.EventEmitter, event: string, what: string, ms = STEP_MS): Promise<T> {
-  let cleanup = (): void => {};
-  const fired = new Promise<T>((resolve, reject) => {
-    const onEvent = (...args: unknown[]): void => {
-      cleanup();
-      resolve(args as T);
-    };
-    const onError = (err: Error): void => {
-      cleanup();
-      reject(err);
-    };
-    cleanup = () => {
-      emitter.off(event, onEvent);
-      emitter.off('error', onError);
-    };
-    emitter.on(event, onEvent);
-    if (event !== 'error') emitter.on('error', onError);
-  });
-  return withTimeout(fired, ms, what).finally(cleanup);
-}
+// The bounded waits every test shares; `onceEvent` is the same as `once` (rejects on 'error' or
+// 'close' first).
+export { freePort, once as onceEvent, withTimeout };
 
 /** A skip reason when `command` cannot run, else false. */
 export function missing(command: string, args: readonly string[] = ['--version']): string | false {
   const r = spawnSync(command, args, { encoding: 'utf8', timeout: 5_000 });
   return r.error || (r.status !== 0 && r.status !== 1) ? `${command} is not installed` : false;
-}
-
-/** A TCP port free on 127.0.0.1 right now (for peers that cannot listen on port 0 and report it). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export function tempDir(prefix = 'tlskit-apps-'): { path: string; remove(): void } {
