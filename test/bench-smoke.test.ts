@@ -24,14 +24,15 @@ test('bench --list names every row of issue 8 once', () => {
   }
   for (const p of pairs) assert.ok(ids.includes(`echo:tls13-aes128gcm:1byte:${p}`));
   for (const id of ['mem:idle:server:node-tlskit', 'mem:idle:server:node-node', 'mem:idle:client:tlskit-node', 'mem:idle:client:node-node']) assert.ok(ids.includes(id), id);
-  assert.deepEqual(ids, allRows().map((r) => r.id));
+  // Then the portable provider's sections (bench/portable.ts), printed after the table.
+  assert.deepEqual(ids, [...allRows().map((r) => r.id), 'portable:node', 'portable:chromium']);
 });
 
 test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 120_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tlskit-bench-smoke-'));
   try {
     const json = join(dir, 'results.json');
-    const only = ['bulk:tls13-aes128gcm:c2s', 'hs:tls13-x25519-ecdsa:seq', 'hs:tls13-resume:seq', 'hs:tls13-x25519mlkem768-ecdsa:seq', 'echo:', 'mem:'];
+    const only = ['bulk:tls13-aes128gcm:c2s', 'hs:tls13-x25519-ecdsa:seq', 'hs:tls13-resume:seq', 'hs:tls13-x25519mlkem768-ecdsa:seq', 'echo:', 'mem:', 'portable:node'];
     execFileSync(
       process.execPath,
       [
@@ -40,7 +41,10 @@ test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 1
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const results = JSON.parse(readFileSync(json, 'utf8')) as { version: number; mode: string; machine: { nproc: number; cpuModel: string; worker: { node: string } }; rows: RowResult[] };
+    const results = JSON.parse(readFileSync(json, 'utf8')) as {
+      version: number; mode: string; machine: { nproc: number; cpuModel: string; worker: { node: string } }; rows: RowResult[];
+      portable?: { sections: string[]; output: string };
+    };
     assert.equal(results.version, 1);
     assert.equal(results.mode, 'quick');
     assert.ok(results.machine.nproc > 0 && results.machine.cpuModel.length > 0 && results.machine.worker.node.startsWith('v'));
@@ -62,6 +66,15 @@ test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 1
       if (r.kind !== 'mem') assert.ok(r.clientCpu!.median > 0 && r.serverCpu!.median > 0, `${r.id}: CPU per operation`);
       const base = results.rows.find((b) => b.id === r.baseline)!;
       if (base.status === 'ok') assert.ok(r.ratio! > 0, `${r.id}: ratio`);
+    }
+    // The portable provider against node:crypto: a row per provider, five positive figures each.
+    assert.deepEqual(results.portable?.sections, ['portable:node']);
+    for (const provider of ['node', 'portable']) {
+      const line: string | undefined = results.portable!.output.split('\n').find((l) => l.startsWith(`${provider} `));
+      assert.ok(line, `portable section has a ${provider} row:\n${results.portable!.output}`);
+      const figures: number[] = line.trim().split(/\s+/).slice(1).map(Number);
+      assert.equal(figures.length, 5, line);
+      for (const f of figures) assert.ok(Number.isFinite(f) && f > 0, line);
     }
     // node:tls at both ends always runs, except where this Node lacks the feature (X25519MLKEM768 before OpenSSL 3.5).
     for (const r of results.rows.filter((x) => x.id.endsWith('node-node') && !x.id.includes('mlkem'))) assert.equal(r.status, 'ok', `${r.id}: ${r.reason}`);
