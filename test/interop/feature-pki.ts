@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate, subjectAltNamesFor, testKeyPair, type Issuer } from '../../src/devcert/index.js';
+import { createSecureContext, type TlsServerOptions } from '../../src/node/server.js';
 import { hasCommand } from '../helpers/peers.js';
 
 /** Why OCSP cells cannot run here (openssl signs the response), or undefined. */
@@ -109,4 +110,20 @@ let pki: Promise<FeaturePki> | undefined;
 export function featurePki(): Promise<FeaturePki> {
   pki ??= mint();
   return pki;
+}
+
+/**
+ * Our server's SNICallback for the SNI tests: the alt certificate for SNI_NAME, the default one
+ * otherwise; `names` records what the client asked for.
+ */
+export function altSniCallback(pki: FeaturePki): { names: string[]; SNICallback: NonNullable<TlsServerOptions['SNICallback']> } {
+  const names: string[] = [];
+  const alt = createSecureContext({ key: pki.alt.keyPem, cert: pki.alt.certPem });
+  return {
+    names,
+    SNICallback: (name, cb) => {
+      names.push(name);
+      cb(null, name === SNI_NAME ? alt : undefined);
+    },
+  };
 }

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext, type TlsServerOptions } from '../../src/node/server.js';
+import type { TlsServerOptions } from '../../src/node/server.js';
 import type { ConnectOptions } from '../../src/node/connect.js';
 import { PeerProcess, hasCommand, missingPeerReason, randomPayload } from '../helpers/peers.js';
-import { OCSP_UNAVAILABLE, SNI_NAME, featurePki, type FeaturePki } from './feature-pki.js';
+import { OCSP_UNAVAILABLE, SNI_NAME, altSniCallback, featurePki, type FeaturePki } from './feature-pki.js';
 import {
   FEATURE_CONCURRENCY, FEATURE_TIMEOUT_MS, KEY_UPDATE_EVERY, LONG_BYTES, againstOurServer, againstServer, checkKeyUpdates, clientConnection, closeOurs,
   answeredPeerKeyUpdate, closeWithClient, connectOurs, count, digitPayload, driveKeyUpdates, exchangeEcho, exchangeStdio, helloRetry, ourConnection, until,
@@ -222,12 +222,7 @@ describe('interop features: gnutls', { concurrency: FEATURE_CONCURRENCY }, () =>
     }));
 
   it(`gnutls-cli → our server | TLSv1.3 | SNI: --sni-hostname ${SNI_NAME} selects our SNICallback's certificate`, { timeout: FEATURE_TIMEOUT_MS, skip: clientUnavailable ?? false }, () => {
-    const names: string[] = [];
-    const alt = createSecureContext({ key: pki.alt.keyPem, cert: pki.alt.certPem });
-    const SNICallback: TlsServerOptions['SNICallback'] = (name, cb) => {
-      names.push(name);
-      cb(null, name === SNI_NAME ? alt : undefined);
-    };
+    const { names, SNICallback } = altSniCallback(pki);
     return againstOurServer(ourServerOptions('TLSv1.3', { SNICallback }), async (server, spawn) => {
       const log = tempFile('log');
       const peer = spawn((port) => gnutlsCli(port, 'TLSv1.3', log, [], '', SNI_NAME));

@@ -10,10 +10,10 @@ import { describe, it, before } from 'node:test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSecureContext, type TlsServerOptions } from '../../src/node/server.js';
+import type { TlsServerOptions } from '../../src/node/server.js';
 import type { ConnectOptions } from '../../src/node/connect.js';
 import { PeerProcess, hasCommand, missingPeerReason, nodeBinary, randomPayload } from '../helpers/peers.js';
-import { OCSP_UNAVAILABLE, SNI_NAME, featurePki, type FeaturePki } from './feature-pki.js';
+import { OCSP_UNAVAILABLE, SNI_NAME, altSniCallback, featurePki, type FeaturePki } from './feature-pki.js';
 import {
   FEATURE_CONCURRENCY, FEATURE_TIMEOUT_MS, KEY_UPDATE_EVERY, LONG_BYTES, againstOurServer, againstServer, checkKeyUpdates, clientConnection, closeOurs,
   closeWithClient, connectOurs, driveKeyUpdates, exchangeStdio, helloRetry, opensslSessionText, ourConnection, saysExtendedMasterSecret,
@@ -241,12 +241,7 @@ describe('interop features: node:tls', { concurrency: FEATURE_CONCURRENCY }, () 
       }));
 
     it(`${C} → our server | TLSv1.3 | SNI: servername ${SNI_NAME} selects our SNICallback's certificate`, { timeout: FEATURE_TIMEOUT_MS, skip }, () => {
-      const names: string[] = [];
-      const alt = createSecureContext({ key: pki.alt.keyPem, cert: pki.alt.certPem });
-      const SNICallback: TlsServerOptions['SNICallback'] = (name, cb) => {
-        names.push(name);
-        cb(null, name === SNI_NAME ? alt : undefined);
-      };
+      const { names, SNICallback } = altSniCallback(pki);
       return againstOurServer(ourServerOptions('TLSv1.3', { SNICallback }), async (ourServer, spawn) => {
         let node: NodePeer | undefined;
         const peer = spawn((port) => (node = client(port, { ...versions('TLSv1.3'), ...clientTrust(SNI_NAME) })).peer);

@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import { describe, it, before } from 'node:test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext } from '../../src/node/server.js';
 import { PeerProcess, hasCommand, missingPeerReason, randomPayload } from '../helpers/peers.js';
-import { SNI_NAME, featurePki, type FeaturePki } from './feature-pki.js';
+import { SNI_NAME, altSniCallback, featurePki, type FeaturePki } from './feature-pki.js';
 import type { ConnectOptions } from '../../src/node/connect.js';
 import type { TlsServerOptions } from '../../src/node/server.js';
 import {
@@ -262,12 +261,7 @@ describe('interop features: openssl', { concurrency: FEATURE_CONCURRENCY, skip: 
     }));
 
   it(`openssl s_client → our server | TLSv1.3 | SNI: -servername ${SNI_NAME} selects our SNICallback's certificate`, { timeout: FEATURE_TIMEOUT_MS }, () => {
-    const names: string[] = [];
-    const alt = createSecureContext({ key: pki.alt.keyPem, cert: pki.alt.certPem });
-    const SNICallback: TlsServerOptions['SNICallback'] = (name, cb) => {
-      names.push(name);
-      cb(null, name === SNI_NAME ? alt : undefined);
-    };
+    const { names, SNICallback } = altSniCallback(pki);
     return againstOurServer(ourServerOptions('TLSv1.3', { SNICallback }), async (server, spawn) => {
       const peer = spawn((port) => sClient(port, ['-tls1_3'], false, SNI_NAME));
       const ours = await clientConnection(server, peer, 's_client');
