@@ -15,6 +15,7 @@ import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { concat, toHex } from '../wire/bytes.js';
 import { encodeSession, type SessionState } from '../handshake/session.js';
+import type { KeyingMaterialExporter } from '../handshake/exporter.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
 export interface ConnectedState extends HandshakeState {
@@ -76,6 +77,8 @@ export class Connection implements HandshakeIO {
   private failure: TlsError | undefined;
   /** Key material was wiped (the connection ended): nothing can be protected or opened any more. */
   private released = false;
+  /** RFC 5705 / RFC 8446 §7.5, installed by the handshake once its master secret exists. */
+  private exporter: KeyingMaterialExporter | undefined;
   private disposed = false;
 
   constructor(
@@ -445,6 +448,17 @@ export class Connection implements HandshakeIO {
     this.guard(() => this.advance(state.updateKeys(this, requestPeerUpdate)));
   }
 
+  /**
+   * Keying material for a protocol on top of TLS (RFC 5705, RFC 8446 §7.5), as node:tls's
+   * exportKeyingMaterial(length, label, context). Only on an established connection whose keys are
+   * still there; a misuse throws TlsError('internal_error') and leaves the connection as it was.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
+    if (this.phase !== 'connected' || !this.exporter) throw new TlsError('internal_error', 'exportKeyingMaterial: the handshake has not completed');
+    if (this.released || this.disposed) throw new TlsError('internal_error', 'exportKeyingMaterial: the connection has ended and its keys were wiped');
+    return this.exporter.export(label, context, length);
+  }
+
   /** Everything queued for the peer since the last call, in order. */
   takeOutput(): readonly Uint8Array[] {
     this.flushHandshake();
@@ -494,6 +508,7 @@ export class Connection implements HandshakeIO {
     this.state.wipe?.();
     this.readProtection.wipe?.();
     this.writeProtection.wipe?.();
+    this.exporter?.wipe();
   }
 
   /**
@@ -568,6 +583,11 @@ export class Connection implements HandshakeIO {
     if ((direction === 'read' ? this.readProtection : this.writeProtection).kind === 'plaintext') return;
     const aead = this.info.cipherSuite?.aead ?? 'none';
     this.step({ step: 'keys', direction, epoch, aead });
+  }
+
+  setExporter(exporter: KeyingMaterialExporter): void {
+    this.exporter?.wipe();
+    this.exporter = exporter;
   }
 
   sendWarningAlert(description: number): void {

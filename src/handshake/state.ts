@@ -13,6 +13,7 @@ import type { TlsError } from '../errors.js';
 import type { RecordProtection } from '../record/protection.js';
 import type { Transcript } from './transcript.js';
 import type { SessionState } from './session.js';
+import type { KeyingMaterialExporter } from './exporter.js';
 
 export type KeyEpoch = 'early' | 'handshake' | 'application';
 
@@ -66,6 +67,8 @@ export interface HandshakeIO {
   setSendLimit(limit: number): void;
   /** Largest plaintext per record we accept (our record_size_limit, once the peer agreed to it). */
   setReceiveLimit(limit: number): void;
+  /** The keying material exporter of this connection (RFC 5705, RFC 8446 §7.5); it owns its secret. */
+  setExporter(exporter: KeyingMaterialExporter): void;
   /** A warning alert (TLS 1.2 no_renegotiation); fatal alerts come only from throwing a TlsError. */
   sendWarningAlert(description: number): void;
   /** Client: a session that can be resumed later. */

@@ -462,6 +462,16 @@ export class TLSSocket extends Duplex {
     return this.connection.info.resumed;
   }
 
+  /**
+   * Keying material for a protocol on top of TLS, as node:tls: `length` bytes for `label` and an
+   * optional `context` (RFC 8446 §7.5; RFC 5705 for TLS 1.2, where only a connection with the
+   * extended master secret exports). Throws TlsError before the handshake completes.
+   */
+  exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
+    const out = this.connection.exportKeyingMaterial(length, label, context);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
   // net.Socket pass-throughs that http and friends use.
   setNoDelay(noDelay?: boolean): this {
     (this.transport as Partial<Socket>).setNoDelay?.(noDelay);

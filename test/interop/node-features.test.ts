@@ -14,6 +14,7 @@ import type { TlsServerOptions } from '../../src/node/server.js';
 import type { ConnectOptions } from '../../src/node/connect.js';
 import { PeerProcess, hasCommand, missingPeerReason, nodeBinary, randomPayload } from '../helpers/peers.js';
 import { OCSP_UNAVAILABLE, SNI_NAME, altSniCallback, featurePki, type FeaturePki } from './feature-pki.js';
+import { EKM_CONTEXT, EKM_LABEL, EKM_LENGTH } from './peers/ekm.js';
 import {
   FEATURE_CONCURRENCY, FEATURE_TIMEOUT_MS, KEY_UPDATE_EVERY, LONG_BYTES, againstOurServer, againstServer, checkKeyUpdates, clientConnection, closeOurs,
   closeWithClient, connectOurs, driveKeyUpdates, exchangeStdio, helloRetry, opensslSessionText, ourConnection, saysExtendedMasterSecret,
@@ -46,6 +47,8 @@ interface Report {
   ephemeral?: { type?: string; name?: string } | null;
   name?: string;
   der?: string;
+  ekm?: string;
+  ekmWithContext?: string;
 }
 
 interface NodePeer {
@@ -289,6 +292,33 @@ describe('interop features: node:tls', { concurrency: FEATURE_CONCURRENCY }, () 
         assert.equal(got.length, 1, "node's 'OCSPResponse' event");
         assert.ok(Buffer.from(got[0]!.der!, 'hex').equals(pki.ocsp!.der), 'node got the response we stapled');
       }));
+
+    // ---- keying material exporters: RFC 8446 §7.5, RFC 5705 (with the extended master secret) ----
+
+    /** Our end's exported keying material against what node's end reported, with and without a context. */
+    const sameKeyingMaterial = (ours: OurEnd, report: Report): void => {
+      assert.equal(ours.socket.exportKeyingMaterial(EKM_LENGTH, EKM_LABEL).toString('hex'), report.ekm, 'exportKeyingMaterial without a context');
+      assert.equal(ours.socket.exportKeyingMaterial(EKM_LENGTH, EKM_LABEL, Buffer.from(EKM_CONTEXT)).toString('hex'), report.ekmWithContext, 'with a context');
+    };
+    for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
+      it(`our client → ${S} | ${v} | keying material exporter: the same bytes as node's exportKeyingMaterial`, { timeout: FEATURE_TIMEOUT_MS, skip }, () =>
+        againstNodeServer(versions(v), async (port, peer, node) => {
+          const ours = await connectOurs(port, ourClientOptions(v), 'our client');
+          sameKeyingMaterial(ours, (await secureReports(node, 1))[0]!);
+          await exchangeStdio(ours, peer);
+          await closeOurs(ours, 'our client');
+        }));
+
+      it(`${C} → our server | ${v} | keying material exporter: the same bytes as node's exportKeyingMaterial`, { timeout: FEATURE_TIMEOUT_MS, skip }, () =>
+        againstOurServer(ourServerOptions(v), async (ourServer, spawn) => {
+          let node: NodePeer | undefined;
+          const peer = spawn((port) => (node = client(port, versions(v))).peer);
+          const ours = await ourServer.next(`${C}: its handshake with our server`, undefined, peer);
+          sameKeyingMaterial(ours, (await secureReports(node!, 1))[0]!);
+          await exchangeStdio(ours, peer);
+          await closeWithClient(ours, peer, C);
+        }));
+    }
 
     it(`our client → ${S} | TLSv1.3 | 0-RTT`, { skip: skip || NO_EARLY_DATA }, () => {});
     it(`${C} → our server | TLSv1.3 | 0-RTT`, { skip: skip || NO_EARLY_DATA }, () => {});

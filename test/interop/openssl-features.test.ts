@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeerProcess, hasCommand, missingPeerReason, randomPayload } from '../helpers/peers.js';
 import { SNI_NAME, altSniCallback, featurePki, type FeaturePki } from './feature-pki.js';
+import { EKM_LABEL, EKM_LENGTH } from './peers/ekm.js';
 import type { ConnectOptions } from '../../src/node/connect.js';
 import type { TlsServerOptions } from '../../src/node/server.js';
 import {
@@ -288,6 +289,18 @@ describe('interop features: openssl', { concurrency: FEATURE_CONCURRENCY, skip: 
       assert.equal(ours.socket.alpnProtocol, 'http/1.1');
       assert.match(peer.stdout.text(), /ALPN protocol: http\/1\.1/, "s_client's ALPN result");
     }));
+
+  for (const v of ['TLSv1.2', 'TLSv1.3'] as const) {
+    it(`openssl s_client → our server | ${v} | keying material exporter: s_client -keymatexport prints our bytes`, { timeout: FEATURE_TIMEOUT_MS }, () =>
+      againstOurServer(ourServerOptions(v), async (server, spawn) => {
+        const peer = spawn((port) => sClient(port, [v === 'TLSv1.2' ? '-tls1_2' : '-tls1_3', '-keymatexport', EKM_LABEL, '-keymatexportlen', String(EKM_LENGTH)]));
+        const ours = await server.next('s_client: its handshake with our server', undefined, peer);
+        const expected = ours.socket.exportKeyingMaterial(EKM_LENGTH, EKM_LABEL).toString('hex').toUpperCase();
+        await exchangeStdio(ours, peer);
+        await closeWithClient(ours, peer, 's_client');
+        assert.match(peer.stdout.text(), new RegExp(`Label: '${EKM_LABEL}'[\\s\\S]*?Keying material: ${expected}`), "s_client's keying material");
+      }));
+  }
 
   it('our client → openssl s_server | TLSv1.3 | OCSP stapling: requestOCSP; s_server -status_file', { timeout: FEATURE_TIMEOUT_MS}, () => {
     const trace = tempFile('trace');

@@ -22,6 +22,7 @@ import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authent
 import { checkPeerSignatureScheme, chooseClientCertificate } from '../negotiation.js';
 import type { SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { tls12ExporterFor } from '../exporter.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';
@@ -258,9 +259,10 @@ class ExpectServerFinished implements HandshakeState {
     }
     io.transcript.add(msg.raw);
     io.step({ step: 'finished', side: 'server', verified: true });
+    io.setExporter(tls12ExporterFor(io, suite, this.master, this.ctx.offer.random, serverHello.random));
     io.complete();
     emitSession(io, config, suite, this.master, serverHello, this.ticket);
-    this.master.wipe(); // the session (if any) holds its own copy
+    this.master.wipe(); // the session (if any) and the exporter hold their own copies
     return new Connected12('client');
   }
 }
@@ -298,6 +300,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     io.setWriteKeys(tls12Protection(io, suite, block, 'client'), 'application');
     io.send(buildFinished(finishedVerifyData(p, suite.hash, this.master, 'client', io.transcript.current())));
     io.step({ step: 'finished', side: 'client', verified: true });
+    io.setExporter(tls12ExporterFor(io, suite, this.master, offer.random, serverHello.random));
     io.complete();
     if (this.ticket) emitSession(io, config, suite, this.master, serverHello, this.ticket, this.session);
     this.master.wipe();

@@ -20,6 +20,7 @@ import { hashLength } from '../../crypto/provider.js';
 import { ascii } from '../../wire/bytes.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { computeFinished, ticketPsk, verifyFinished, type HandshakeSecret, type MasterSecret } from '../key-schedule.js';
+import { tls13Exporter } from '../exporter.js';
 import { chooseClientCertificate } from '../negotiation.js';
 import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
@@ -165,7 +166,9 @@ class ExpectFinished implements HandshakeState {
     const master: MasterSecret = this.ctx.handshakeSecret.toMasterSecret();
     const clientApp = master.clientTrafficSecret(serverFinishedHash);
     const serverApp = master.serverTrafficSecret(serverFinishedHash);
-    io.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
+    const exporterSecret = master.exporterMasterSecret(serverFinishedHash);
+    io.keylog('EXPORTER_SECRET', exporterSecret);
+    io.setExporter(tls13Exporter(p, suite.hash, exporterSecret));
     installTrafficSecret(io, suite, serverApp, 'server', 'client', 'application');
 
     if (this.ctx.compatibilityCcsPending) io.sendChangeCipherSpec();

@@ -28,6 +28,7 @@ import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authent
 import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
 import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { tls12ExporterFor } from '../exporter.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';
@@ -351,8 +352,9 @@ class ExpectClientFinished12 implements HandshakeState {
         config.sessionStore.set(this.ctx.sessionId, encodeSession(sessionState(io, this.ctx, this.master)));
       }
     }
+    io.setExporter(tls12ExporterFor(io, suite, this.master, this.ctx.hello.random, this.ctx.serverRandom));
     io.complete();
-    this.master.wipe(); // the ticket and the session cache hold their own sealed or encoded copies
+    this.master.wipe(); // the ticket, the session cache and the exporter hold their own copies
     return new Connected12('server');
   }
 }

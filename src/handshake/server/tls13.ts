@@ -34,6 +34,7 @@ import { equalBytes, ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
+import { tls13Exporter } from '../exporter.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
 import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
@@ -201,7 +202,9 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     const master = handshakeSecret.toMasterSecret();
     const clientApp = master.clientTrafficSecret(serverFinishedHash);
     const serverApp = master.serverTrafficSecret(serverFinishedHash);
-    resumed.keylog('EXPORTER_SECRET', master.exporterMasterSecret(serverFinishedHash));
+    const exporterSecret = master.exporterMasterSecret(serverFinishedHash);
+    resumed.keylog('EXPORTER_SECRET', exporterSecret);
+    resumed.setExporter(tls13Exporter(resumed.provider, suite.hash, exporterSecret));
     installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
     serverHandshakeSecret.wipe();
 

@@ -10,6 +10,7 @@
 import * as tls from 'node:tls';
 import { constants } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
+import { EKM_CONTEXT, EKM_LABEL, EKM_LENGTH } from './ekm.js';
 
 interface PeerConfig {
   role: 'server' | 'client';
@@ -86,6 +87,10 @@ function reportSecure(socket: tls.TLSSocket, index: number): void {
     servername: (socket as tls.TLSSocket & { servername?: string | false }).servername ?? false,
     // OpenSSL's SSL_SESSION (DER; a client's behind node's own header), for what it records.
     session: session ? session.toString('hex') : null,
+    // RFC 5705 / RFC 8446 §7.5 keying material, without and with a context (EKM_LABEL, EKM_CONTEXT).
+    // (No context is allowed by node, though @types/node's signature says otherwise.)
+    ekm: (socket.exportKeyingMaterial as (length: number, label: string) => Buffer).call(socket, EKM_LENGTH, EKM_LABEL).toString('hex'),
+    ekmWithContext: socket.exportKeyingMaterial(EKM_LENGTH, EKM_LABEL, Buffer.from(EKM_CONTEXT)).toString('hex'),
   });
 }
 
