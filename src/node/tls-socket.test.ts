@@ -122,3 +122,21 @@ test("a client's close_notify and FIN together end our server's socket without a
     server.close();
   }
 });
+
+test('getPeerX509Certificate() gives the certificate node:tls gives', { timeout: 10_000 }, async () => {
+  const { server, port } = await nodeServer('X25519');
+  const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem };
+  const theirs = tls.connect(options);
+  const ours = connect(options);
+  try {
+    await Promise.all([secured(theirs, 'secureConnect'), secured(ours, 'secureConnect')]);
+    const expected = theirs.getPeerX509Certificate();
+    assert.ok(expected);
+    assert.equal(ours.getPeerX509Certificate()?.fingerprint256, expected.fingerprint256);
+    assert.equal(ours.getPeerX509Certificate()?.subject, expected.subject);
+  } finally {
+    theirs.destroy();
+    ours.destroy();
+    server.close();
+  }
+});

@@ -424,6 +424,12 @@ export class TLSSocket extends Duplex {
    * Like node:tls: the client's view of the ephemeral key exchange, with the group under OpenSSL's
    * short name and its size in bits; {} before one happened; null on a server socket.
    */
+  /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
+  getPeerX509Certificate(): X509Certificate | undefined {
+    const leaf = this.connection.info.peerCertificates[0];
+    return leaf ? new X509Certificate(leaf) : undefined;
+  }
+
   getEphemeralKeyInfo(): EphemeralKeyInfo | Record<string, never> | null {
     if (this.isServer) return null;
     const group = this.connection.info.group;
