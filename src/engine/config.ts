@@ -30,7 +30,8 @@ export interface VerificationContext {
 }
 
 export type VerificationOutcome =
-  | { readonly ok: true; readonly detail: string }
+  /** `path`: the validated path in DER, leaf first, ending at the trust anchor, when the verifier built one. */
+  | { readonly ok: true; readonly detail: string; readonly path?: readonly Uint8Array[] }
   | { readonly ok: false; readonly error: TlsError };
 
 /** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
@@ -88,7 +89,17 @@ export interface ClientConfig extends CommonConfig {
   readonly earlyData: boolean;
   /** Ask the server to staple an OCSP response (RFC 6066 §8). */
   readonly requestOcsp: boolean;
+  /** Replaces the host name check once the chain validated (node:tls's checkServerIdentity). */
+  readonly serverIdentity?: ServerIdentityCheck;
 }
+
+/**
+ * Checks the server's identity instead of the built-in host name check (RFC 6125), after the
+ * chain validated: an Error (for example, a pinned key that does not match) fails the handshake
+ * with bad_certificate, or only leaves the connection unauthorized with rejectUnauthorized: false.
+ */
+export type ServerIdentityCheck = (serverName: string, chain: readonly Uint8Array[]) => Error | undefined;
+// `chain`: DER, leaf first; the validated path up to the trust anchor when the verifier gives one.
 
 export interface ServerConfig extends CommonConfig {
   readonly side: 'server';

@@ -8,7 +8,7 @@ import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSH
 import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
-import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig } from './config.js';
+import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig, ServerIdentityCheck } from './config.js';
 import { X509Verifier, trustStoreFor } from './x509-verifier.js';
 import { TrustStore } from '../x509/trust-store.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
@@ -73,6 +73,13 @@ export interface ClientOptions extends CommonOptions {
   requestOCSP?: boolean;
   /** RFC 8446 Appendix D.4 middlebox compatibility (default true). */
   middleboxCompatibility?: boolean;
+  /**
+   * Replaces the host name check, once the chain validated, with this one (it gets the server name
+   * and the DER chain, leaf first, up to the trust anchor when the verifier built the path; the
+   * Node API's checkServerIdentity is built on it). An Error it
+   * returns fails the handshake with bad_certificate, unless rejectUnauthorized is false.
+   */
+  serverIdentity?: ServerIdentityCheck;
 }
 
 /** Certificates and keys resolved once, for SNICallback answers (like node's tls.createSecureContext). */
@@ -300,6 +307,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     ...(options.session ? { session: decodeSession(options.session) } : {}),
     earlyData: options.earlyData === true,
     requestOcsp: options.requestOCSP === true,
+    ...(options.serverIdentity ? { serverIdentity: options.serverIdentity } : {}),
   };
 }
 

@@ -53,7 +53,7 @@ export class X509Verifier implements PeerVerifier {
     if (this.trustAnchors.size === 0) {
       return { ok: false, error: new TlsError('unknown_ca', 'no trusted certificate authorities are configured (set the ca option)') };
     }
-    const outcome = (verified: VerifiedChain): VerificationOutcome => ({ ok: true, detail: verified.path.map(describeCertificate).join(' ← ') });
+    const outcome = (verified: VerifiedChain): VerificationOutcome => ({ ok: true, detail: verified.path.map(describeCertificate).join(' ← '), path: verified.path.map((c) => c.der) });
     const failure = (err: unknown): VerificationOutcome => ({ ok: false, error: asTlsError(err) });
     try {
       const verified = verifyCertificateChainDeferred(chain, {

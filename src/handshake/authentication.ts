@@ -2,7 +2,7 @@
 // configured verifier, and check a CertificateVerify signature with the leaf's key.
 import { TlsError, decryptError } from '../errors.js';
 import { signWithProvider, verifyWithProvider, type PublicKey, type SignatureAlgorithm } from '../crypto/provider.js';
-import type { CertifiedKey, CommonConfig } from '../engine/config.js';
+import type { CertifiedKey, CommonConfig, ServerIdentityCheck, VerificationOutcome } from '../engine/config.js';
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
@@ -14,18 +14,22 @@ import type { Transcript } from './transcript.js';
  * Validates the peer's chain, then continues with the leaf's public key. With rejectUnauthorized
  * (the default) a chain that does not validate ends the handshake with the verifier's alert;
  * without it, the failure is recorded in info.authorizationError and the handshake goes on. The
- * verifier may answer asynchronously (the handshake then pauses).
+ * verifier may answer asynchronously (the handshake then pauses). A client's `identityCheck`
+ * (ClientConfig.serverIdentity) replaces the verifier's host name check, after the chain validated.
  */
 export function authenticatePeerChain(
   io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
-  then: (leafKey: PublicKey, io: HandshakeIO) => Next,
+  then: (leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
 ): Next {
   io.info.peerCertificates = chain;
   const leafKey = io.provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
-  const outcome = config.verifier.verify(chain, { usage, now: config.now(), ...(serverName !== undefined ? { serverName } : {}) });
+  const nameForVerifier = identityCheck ? undefined : serverName;
+  const verified = config.verifier.verify(chain, { usage, now: config.now(), ...(nameForVerifier !== undefined ? { serverName: nameForVerifier } : {}) });
+  const outcome = identityCheck ? mapMaybeAsync(verified, (result) => (result.ok ? checkIdentity(identityCheck, serverName ?? '', result.path ?? chain) ?? result : result)) : verified;
   return whenReady(outcome, 'certificate verification', (result, resumed) => {
     if (result.ok) {
       resumed.info.authorized = true;
+      if (result.path) resumed.info.verifiedPath = result.path;
       resumed.step({ step: 'certificate-validation', side: usage, ok: true, detail: result.detail });
     } else {
       resumed.info.authorized = false;
@@ -35,6 +39,24 @@ export function authenticatePeerChain(
     }
     return then(leafKey, resumed);
   }, io);
+}
+
+/** Applies `f` to a value that may still be coming. */
+function mapMaybeAsync<T, U>(value: T | Promise<T>, f: (v: T) => U): U | Promise<U> {
+  return value instanceof Promise ? value.then(f) : f(value);
+}
+
+/** The caller's identity check, as a verification outcome: undefined when it passes. */
+function checkIdentity(check: ServerIdentityCheck, serverName: string, chain: readonly Uint8Array[]): VerificationOutcome | undefined {
+  let problem: unknown;
+  try {
+    problem = check(serverName, chain);
+  } catch (err) {
+    problem = err;
+  }
+  if (problem === undefined || problem === null) return undefined;
+  const message = problem instanceof Error ? problem.message : String(problem);
+  return { ok: false, error: new TlsError('bad_certificate', `the server identity check failed: ${message}`, { cause: problem }) };
 }
 
 /** Signs with our key: locally through the provider, or through the certificate's remote signer (which may be asynchronous). */

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
-import { TLSSocket } from './tls-socket.js';
+import { TLSSocket, describePeerChain, type PeerCertificate } from './tls-socket.js';
 import { trustStoreFor } from '../engine/x509-verifier.js';
 import type { TrustStore } from '../x509/trust-store.js';
 
@@ -17,6 +17,13 @@ export interface ConnectOptions extends ClientOptions {
   /** Milliseconds to complete the handshake (default: no limit beyond the transport's). */
   handshakeTimeout?: number;
   timeout?: number;
+  /**
+   * As node:tls: replaces the host name check, after the chain validated, with this function of
+   * the name and getPeerCertificate(true)'s object (`tls.checkServerIdentity(host, cert)` is the
+   * default; add checks such as key pinning on `cert.pubkey` around it). An Error it returns fails
+   * the handshake with bad_certificate, or leaves the socket unauthorized with rejectUnauthorized: false.
+   */
+  checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
 }
 
 /** Options with node's defaults filled in: the trust store is Node's bundled roots when `ca` is absent. */
@@ -40,7 +47,12 @@ export function connect(...args: unknown[]): TLSSocket {
   const resolved = withNodeDefaults({ ...options, host, ...(servername !== undefined ? { servername } : {}) });
   // The name checked against the certificate: servername, else the host (IP addresses included).
   // An empty servername (http.Agent passes '' for IP hosts) means the host too, as in node:tls.
-  const config = resolveClientOptions({ ...resolved, servername: servername || host }, resolved.provider!);
+  const check = options.checkServerIdentity;
+  const config = resolveClientOptions({
+    ...resolved,
+    servername: servername || host,
+    ...(check ? { serverIdentity: (name: string, chain: readonly Uint8Array[]) => check(name, describePeerChain(chain, true) as PeerCertificate) } : {}),
+  }, resolved.provider!);
   const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
   const socket = new TLSSocket(transport, {
     isServer: false,

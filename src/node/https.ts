@@ -59,12 +59,13 @@ export interface HttpsAgentOptions extends http.AgentOptions, Omit<ConnectOption
   maxCachedSessions?: number;
 }
 
-// Identities for option values that are objects (a TrustStore, a Buffer), for getName().
+// Identities for option values that are objects or functions (a TrustStore, a Buffer, a
+// checkServerIdentity), for getName().
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
 function optionKey(value: unknown): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'object') {
+  if (typeof value === 'object' || typeof value === 'function') {
     let id = objectIds.get(value);
     if (id === undefined) objectIds.set(value, (id = nextObjectId++));
     return `#${id}`;
@@ -75,7 +76,7 @@ function optionKey(value: unknown): string {
 /** Options that make two TLS connections to the same host:port not interchangeable. */
 const identityOptions = [
   'servername', 'ca', 'cert', 'key', 'passphrase', 'crl', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers',
-  'ecdhCurve', 'sigalgs', 'ALPNProtocols', 'verifier', 'provider',
+  'ecdhCurve', 'sigalgs', 'ALPNProtocols', 'verifier', 'provider', 'checkServerIdentity',
 ] as const;
 
 /**

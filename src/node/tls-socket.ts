@@ -21,7 +21,20 @@ export interface PeerCertificate {
   valid_to: string;
   serialNumber: string;
   fingerprint256: string;
+  fingerprint512: string;
   fingerprint: string;
+  /** Whether it is a CA certificate. */
+  ca: boolean;
+  /** Key size in bits (RSA and EC keys). */
+  bits?: number;
+  /** As node:tls (what key pinning hashes): RSA, the SubjectPublicKeyInfo DER; EC, the uncompressed point. */
+  pubkey?: Buffer;
+  /** RSA: the modulus in upper-case hex, and the exponent as '0x10001'. */
+  modulus?: string;
+  exponent?: string;
+  /** EC: the curve, as OpenSSL names it and as NIST does. */
+  asn1Curve?: string;
+  nistCurve?: string;
   raw: Buffer;
   issuerCertificate?: PeerCertificate;
 }
@@ -80,9 +93,59 @@ function describeCertificate(der: Uint8Array): PeerCertificate {
     valid_to: x.validTo,
     serialNumber: x.serialNumber,
     fingerprint256: x.fingerprint256,
+    fingerprint512: x.fingerprint512,
     fingerprint: x.fingerprint,
+    ca: x.ca,
+    ...publicKeyFields(x),
     raw: x.raw,
   };
+}
+
+const EC_CURVES: Record<string, { nist: string; bits: number }> = {
+  prime256v1: { nist: 'P-256', bits: 256 }, secp384r1: { nist: 'P-384', bits: 384 }, secp521r1: { nist: 'P-521', bits: 521 },
+};
+
+/** The key fields node:tls adds to a peer certificate for RSA and EC keys (none for Ed25519). */
+function publicKeyFields(x: X509Certificate): Partial<PeerCertificate> {
+  const key = x.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  if (key.asymmetricKeyType === 'rsa') {
+    const jwk = key.export({ format: 'jwk' });
+    const exponent = Buffer.from(jwk.e!, 'base64url').toString('hex').replace(/^0+/, '');
+    return {
+      bits: details.modulusLength!,
+      modulus: Buffer.from(jwk.n!, 'base64url').toString('hex').toUpperCase(),
+      exponent: `0x${exponent}`,
+      pubkey: key.export({ type: 'spki', format: 'der' }),
+    };
+  }
+  if (key.asymmetricKeyType === 'ec' && details.namedCurve) {
+    const jwk = key.export({ format: 'jwk' });
+    const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    const curve = EC_CURVES[details.namedCurve];
+    return {
+      ...(curve ? { bits: curve.bits, nistCurve: curve.nist } : {}),
+      pubkey: point,
+      asn1Curve: details.namedCurve,
+    };
+  }
+  return {};
+}
+
+/**
+ * The leaf of a DER chain as node:tls's getPeerCertificate() describes it; `detailed` links each
+ * certificate to the next through issuerCertificate, and a self-signed last one to itself (as
+ * node:tls does). {} for an empty chain.
+ */
+export function describePeerChain(chain: readonly Uint8Array[], detailed: boolean): PeerCertificate | Record<string, never> {
+  if (chain.length === 0) return {};
+  if (!detailed) return describeCertificate(chain[0]!);
+  const described = chain.map(describeCertificate);
+  for (let i = 0; i + 1 < described.length; i++) described[i]!.issuerCertificate = described[i + 1]!;
+  const last = described[described.length - 1]!;
+  const top = new X509Certificate(chain[chain.length - 1]!);
+  if (top.checkIssued(top)) last.issuerCertificate = last;
+  return described[0]!;
 }
 
 export class TLSSocket extends Duplex {
@@ -412,24 +475,22 @@ export class TLSSocket extends Duplex {
     return { name: suite.opensslName, standardName: suite.name, version: suite.version };
   }
 
+  /** As node:tls; `detailed` follows the validated path up to the trust anchor when there is one. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    const chain = this.connection.info.peerCertificates;
-    if (chain.length === 0) return {};
-    const described = chain.map(describeCertificate);
-    if (detailed) for (let i = 0; i + 1 < described.length; i++) described[i]!.issuerCertificate = described[i + 1]!;
-    return described[0]!;
+    const info = this.connection.info;
+    return describePeerChain(detailed && info.verifiedPath ? info.verifiedPath : info.peerCertificates, detailed);
   }
 
-  /**
-   * Like node:tls: the client's view of the ephemeral key exchange, with the group under OpenSSL's
-   * short name and its size in bits; {} before one happened; null on a server socket.
-   */
   /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
     const leaf = this.connection.info.peerCertificates[0];
     return leaf ? new X509Certificate(leaf) : undefined;
   }
 
+  /**
+   * Like node:tls: the client's view of the ephemeral key exchange, with the group under OpenSSL's
+   * short name and its size in bits; {} before one happened; null on a server socket.
+   */
   getEphemeralKeyInfo(): EphemeralKeyInfo | Record<string, never> | null {
     if (this.isServer) return null;
     const group = this.connection.info.group;

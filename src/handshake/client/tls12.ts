@@ -94,7 +94,7 @@ class ExpectServerCertificate implements HandshakeState {
       resumed.transcript.add(msg.raw);
       const next = this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
       return this.ctx.serverHello.statusRequest ? new MaybeCertificateStatus(next) : next;
-    });
+    }, this.ctx.config.serverIdentity);
   }
 }
 

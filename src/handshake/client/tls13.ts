@@ -119,7 +119,7 @@ class ExpectCertificateOrRequest implements HandshakeState {
     return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
       resumed.transcript.add(msg.raw);
       return new ExpectCertificateVerify(this.ctx, key, this.request);
-    });
+    }, this.ctx.config.serverIdentity);
   }
 }
 
