@@ -117,6 +117,8 @@ async function main(): Promise<number> {
   const scanProblems = findings.filter((f) => f.id === 'scanProblem');
   for (const f of severe) console.log(`  ${f.severity} ${f.id}: ${f.finding}`);
   for (const f of scanProblems) console.log(`  scan problem: ${f.finding}`);
+  // Whatever else passed the MEDIUM filter (testssl adds informational entries now and then): shown, not counted.
+  for (const f of findings) if (!SEVERE.has(f.severity) && f.id !== 'scanProblem') console.log(`  (${f.severity} ${f.id}: ${f.finding})`);
   console.log(`testssl: ${severe.length} findings of severity MEDIUM or higher (${findings.length} entries at MEDIUM filter) in ${((Date.now() - started) / 1000).toFixed(0)} s, checks ${full ? 'all' : checks.join(' ')}`);
   return severe.length === 0 && scanProblems.length === 0 ? 0 : 1;
 }
