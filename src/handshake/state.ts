@@ -29,6 +29,8 @@ export interface ConnectionInfo {
   serverName?: string;
   /** DER, leaf first, as the peer sent them. */
   peerCertificates: readonly Uint8Array[];
+  /** DER, leaf first: the certificates we sent (none sent: undefined). */
+  localCertificates?: readonly Uint8Array[];
   /** DER, leaf first: the path the verifier validated, ending at the trust anchor (when it says). */
   verifiedPath?: readonly Uint8Array[];
   /** Client: the OCSP response the server stapled (DER), if any. */

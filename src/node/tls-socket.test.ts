@@ -140,3 +140,57 @@ test('getPeerX509Certificate() gives the certificate node:tls gives', { timeout:
     server.close();
   }
 });
+
+for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+  test(`getCertificate() / getX509Certificate(): ours on a ${version} server is what the node:tls client got; none on a client without one`, { timeout: 10_000 }, async () => {
+    let serverSocket: TLSSocket | undefined;
+    const accepted: TLSSocket[] = [];
+    const server = createServer({ key: pki.keyPem, cert: pki.chainPem, minVersion: version, maxVersion: version }, (s) => {
+      serverSocket = s;
+      accepted.push(s);
+      s.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, minVersion: version, maxVersion: version };
+    const theirs = tls.connect(options);
+    const ours = connect(options);
+    try {
+      await Promise.all([secured(theirs, 'secureConnect'), secured(ours, 'secureConnect')]);
+      for (let i = 0; i < 50 && !serverSocket; i++) await new Promise((r) => setTimeout(r, 10));
+      const got = theirs.getPeerX509Certificate()!;
+      assert.equal(serverSocket!.getX509Certificate()?.fingerprint256, got.fingerprint256);
+      assert.equal((serverSocket!.getCertificate() as { fingerprint256?: string }).fingerprint256, got.fingerprint256);
+      // A client that was not asked for a certificate has none, as in node:tls.
+      assert.deepEqual(ours.getCertificate(), theirs.getCertificate());
+      assert.equal(ours.getX509Certificate(), theirs.getX509Certificate());
+    } finally {
+      theirs.destroy();
+      ours.destroy();
+      for (const s of accepted) s.destroy();
+      server.close();
+    }
+  });
+}
+
+test('getX509Certificate() on a client that sent a certificate is what the server saw', { timeout: 10_000 }, async () => {
+  const accepted: TLSSocket[] = [];
+  const server = createServer({ key: pki.keyPem, cert: pki.chainPem, requestCert: true, rejectUnauthorized: false, ca: pki.caPem }, (s) => {
+    accepted.push(s);
+    s.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, key: pki.keyPem, cert: pki.chainPem });
+  try {
+    await secured(client, 'secureConnect');
+    for (let i = 0; i < 50 && accepted.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const seen = accepted[0]!.getPeerX509Certificate();
+    assert.ok(seen);
+    assert.equal(client.getX509Certificate()?.fingerprint256, seen.fingerprint256);
+  } finally {
+    client.destroy();
+    for (const s of accepted) s.destroy();
+    server.close();
+  }
+});

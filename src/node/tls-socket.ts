@@ -481,6 +481,17 @@ export class TLSSocket extends Duplex {
     return describePeerChain(detailed && info.verifiedPath ? info.verifiedPath : info.peerCertificates, detailed);
   }
 
+  /** Our certificate, as node:tls's getCertificate(): described like a peer's; {} when we sent none. */
+  getCertificate(): PeerCertificate | Record<string, never> {
+    return describePeerChain(this.connection.info.localCertificates ?? [], false);
+  }
+
+  /** Our leaf certificate as node:crypto's X509Certificate, as node:tls; undefined when we sent none. */
+  getX509Certificate(): X509Certificate | undefined {
+    const leaf = this.connection.info.localCertificates?.[0];
+    return leaf ? new X509Certificate(leaf) : undefined;
+  }
+
   /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
     const leaf = this.connection.info.peerCertificates[0];

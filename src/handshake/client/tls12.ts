@@ -176,6 +176,7 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
     const p = io.provider;
     const signer = this.request ? chooseClientCertificate(config.certificates, config.signatureSchemes, this.request, false) : undefined;
     if (this.request) io.send(buildCertificate12(signer ? signer.certificate.chain : []));
+    if (this.request && signer) io.info.localCertificates = signer.certificate.chain;
 
     let preMaster: Secret;
     if (suite.keyExchange === 'ecdhe') {

@@ -227,6 +227,7 @@ class ExpectFinished implements HandshakeState {
       return then(io);
     }
     io.send(buildCertificate13(request.requestContext, chosen.certificate.chain));
+    io.info.localCertificates = chosen.certificate.chain;
     return sendCertificateVerify13(io, chosen.certificate, chosen.scheme, 'client', then);
   }
 }

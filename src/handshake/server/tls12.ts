@@ -176,6 +176,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.send(buildServerHello({ random, sessionId, cipherSuite: suite.id, extensions: extensions(suite, issueTicket, staple) }));
   io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, ...(choice.group ? { group: choice.group.name } : {}), resumed: false });
   io.send(buildCertificate12(choice.certificate.chain));
+  io.info.localCertificates = choice.certificate.chain;
   if (staple) io.send(buildCertificateStatus(choice.certificate.ocspResponse!));
   io.step({ step: 'certificate', side: 'server', certificates: choice.certificate.chain });
 

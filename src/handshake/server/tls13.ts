@@ -219,6 +219,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     ? [{ type: E.status_request, body: encode((w) => writeCertificateStatusBody(w, certificate.ocspResponse!)) }]
     : [];
   io.send(buildCertificate13(new Uint8Array(0), certificate.chain, stapled));
+  io.info.localCertificates = certificate.chain;
   io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
   return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
     resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });

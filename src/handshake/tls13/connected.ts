@@ -134,6 +134,7 @@ export class Connected13 implements ConnectedState {
       return finish();
     }
     sendAndAdd(buildCertificate13(request.requestContext, chosen.certificate.chain));
+    io.info.localCertificates = chosen.certificate.chain;
     return sendCertificateVerify13(io, chosen.certificate, chosen.scheme, 'client', () => finish(), transcript);
   }
 
