@@ -3,7 +3,7 @@
 // transport while our reader is full, and a write completes when the transport accepted its bytes.
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
 import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
@@ -107,7 +107,12 @@ const EC_CURVES: Record<string, { nist: string; bits: number }> = {
 
 /** The key fields node:tls adds to a peer certificate for RSA and EC keys (none for Ed25519). */
 function publicKeyFields(x: X509Certificate): Partial<PeerCertificate> {
-  const key = x.publicKey;
+  let key: KeyObject;
+  try {
+    key = x.publicKey;
+  } catch {
+    return {}; // a key node:crypto cannot load (possible with rejectUnauthorized: false): no key fields
+  }
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
     const jwk = key.export({ format: 'jwk' });
