@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
-import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
+import type { ConnectionHandlers, PostHandshakeAuthOutcome, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 import { MAX_PLAINTEXT } from '../protocol/limits.js';
 
@@ -153,9 +153,20 @@ export function describePeerChain(chain: readonly Uint8Array[], detailed: boolea
   return described[0]!;
 }
 
+/**
+ * Server, TLS 1.3: how the client answered requestClientCertificate(), once its CertificateVerify
+ * and Finished verified (the 'clientCertificate' event and the request's callback). `certificate`
+ * is what it sent, described as getPeerCertificate() does ({} when it sent none).
+ */
+export interface ClientCertificateOutcome {
+  authorized: boolean;
+  authorizationError: TlsError | undefined;
+  certificate: PeerCertificate | Record<string, never>;
+}
+
 export class TLSSocket extends Duplex {
   readonly encrypted = true;
-  /** Set once the handshake completes. */
+  /** Set once the handshake completes; again when a post-handshake authentication completes. */
   authorized = false;
   authorizationError: TlsError | undefined;
   alpnProtocol: string | false = false;
@@ -179,6 +190,8 @@ export class TLSSocket extends Duplex {
   private earlySent: Uint8Array[] = [];
   /** The transport's reading side ended: the peer closed TCP (its FIN). */
   private transportReadEnded = false;
+  /** The callback of the requestClientCertificate() in progress, if it has one. */
+  private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -218,6 +231,7 @@ export class TLSSocket extends Duplex {
         }
       },
       handshakeComplete: () => this.handshakeComplete(),
+      postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
       peerClosed: () => this.push(null),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => {
@@ -307,6 +321,25 @@ export class TLSSocket extends Duplex {
         this._final(cb);
       }
     });
+  }
+
+  /**
+   * The engine already committed the outcome to its info: the socket's fields follow at once, and
+   * the event goes out synchronously, after every chunk the client sent before its Finished.
+   */
+  private clientAuthenticated(outcome: PostHandshakeAuthOutcome): void {
+    const info = this.connection.info;
+    this.authorized = info.authorized;
+    this.authorizationError = info.authorizationError;
+    const result: ClientCertificateOutcome = {
+      authorized: outcome.authorized,
+      authorizationError: outcome.authorizationError,
+      certificate: describePeerChain(outcome.certificates, false),
+    };
+    const callback = this.clientCertificateCallback;
+    this.clientCertificateCallback = undefined;
+    this.emit('clientCertificate', result);
+    callback?.(null, result);
   }
 
   private failed(err: TlsError): void {
@@ -455,6 +488,9 @@ export class TLSSocket extends Duplex {
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));
+    const requested = this.clientCertificateCallback;
+    this.clientCertificateCallback = undefined;
+    requested?.(err ?? new Error('socket closed before the client answered the certificate request'));
     this.transport.destroy();
     callback(err);
   }
@@ -515,11 +551,15 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * Server, TLS 1.3: ask the client for its certificate now (post-handshake authentication); the
-   * answer updates getPeerCertificate() and authorized. The client must have offered it.
+   * Server, TLS 1.3: ask the client for its certificate now (post-handshake authentication, RFC 8446
+   * §4.6.2). The client must have offered it. authorized, authorizationError, getPeerCertificate()
+   * and getPeerX509Certificate() change only when its CertificateVerify and Finished verified; then
+   * 'clientCertificate' is emitted and `callback` called with the outcome. Data read before that
+   * came from the identity before it. A failed answer destroys the socket; `callback` gets the error.
    */
-  requestClientCertificate(): void {
+  requestClientCertificate(callback?: (err: Error | null, outcome?: ClientCertificateOutcome) => void): void {
     this.connection.requestClientCertificate();
+    this.clientCertificateCallback = callback;
     this.flush();
   }
 
