@@ -164,6 +164,21 @@ export interface ClientCertificateOutcome {
   certificate: PeerCertificate | Record<string, never>;
 }
 
+/** What the socket shows of its peer: the part of ConnectionInfo post-handshake authentication changes. */
+interface ShownIdentity {
+  readonly peerCertificates: readonly Uint8Array[];
+  readonly verifiedPath?: readonly Uint8Array[];
+  readonly authorized: boolean;
+  readonly authorizationError: TlsError | undefined;
+}
+
+function snapshotIdentity(info: ConnectionInfo): ShownIdentity {
+  return {
+    peerCertificates: info.peerCertificates, authorized: info.authorized, authorizationError: info.authorizationError,
+    ...(info.verifiedPath ? { verifiedPath: info.verifiedPath } : {}),
+  };
+}
+
 export class TLSSocket extends Duplex {
   readonly encrypted = true;
   /** Set once the handshake completes; again when a post-handshake authentication completes. */
@@ -190,6 +205,14 @@ export class TLSSocket extends Duplex {
   private earlySent: Uint8Array[] = [];
   /** The transport's reading side ended: the peer closed TCP (its FIN). */
   private transportReadEnded = false;
+  /** Server: the identity the socket showed after the handshake or the last post-handshake authentication. */
+  private lastShownIdentity: ShownIdentity | undefined;
+  /**
+   * Server: outcomes of post-handshake authentication not shown yet, because data the client sent
+   * before them is still unread in our buffer (`unread` units of readableLength); meanwhile the
+   * socket shows `shown`.
+   */
+  private heldIdentity: { readonly shown: ShownIdentity; unread: number; readonly outcomes: readonly PostHandshakeAuthOutcome[] } | undefined;
   /** The callback of the requestClientCertificate() in progress, if it has one. */
   private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
 
@@ -302,6 +325,7 @@ export class TLSSocket extends Duplex {
     const info = this.connection.info;
     this.authorized = info.authorized;
     this.authorizationError = info.authorizationError;
+    this.lastShownIdentity = snapshotIdentity(info);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? false;
     // Emit after the current receive() finished its bookkeeping.
@@ -324,13 +348,37 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * The engine already committed the outcome to its info: the socket's fields follow at once, and
-   * the event goes out synchronously, after every chunk the client sent before its Finished.
+   * The engine committed the outcome to its info after it delivered everything the client sent
+   * before its Finished. What the application already holds keeps the earlier identity: when our
+   * reader still buffers such data (a paused stream), the socket goes on showing the earlier
+   * identity until that data was read, and only then changes and emits 'clientCertificate'. In
+   * flowing mode the buffer is empty here and all happens at once.
    */
   private clientAuthenticated(outcome: PostHandshakeAuthOutcome): void {
+    const held = this.heldIdentity;
+    if (this.readableLength > 0) {
+      this.heldIdentity = {
+        shown: held?.shown ?? this.shownIdentity(),
+        unread: this.readableLength,
+        outcomes: [...(held?.outcomes ?? []), outcome],
+      };
+      return;
+    }
+    this.heldIdentity = undefined;
+    for (const o of [...(held?.outcomes ?? []), outcome]) this.reportClientCertificate(o);
+  }
+
+  /** The identity before the outcome (the engine's info already moved on). */
+  private shownIdentity(): ShownIdentity {
+    const last = this.lastShownIdentity;
+    return last ?? { peerCertificates: [], authorized: false, authorizationError: undefined };
+  }
+
+  private reportClientCertificate(outcome: PostHandshakeAuthOutcome): void {
     const info = this.connection.info;
     this.authorized = info.authorized;
     this.authorizationError = info.authorizationError;
+    this.lastShownIdentity = snapshotIdentity(info);
     const result: ClientCertificateOutcome = {
       authorized: outcome.authorized,
       authorizationError: outcome.authorizationError,
@@ -340,6 +388,21 @@ export class TLSSocket extends Duplex {
     this.clientCertificateCallback = undefined;
     this.emit('clientCertificate', result);
     callback?.(null, result);
+  }
+
+  /** Counts what the application read of the data buffered before an outcome it waits for. */
+  override read(size?: number): ReturnType<Duplex['read']> {
+    const before = this.readableLength;
+    const chunk: unknown = super.read(size);
+    const held = this.heldIdentity;
+    if (held && chunk !== null) {
+      held.unread -= Math.max(0, before - this.readableLength);
+      if (held.unread <= 0) {
+        this.heldIdentity = undefined;
+        for (const o of held.outcomes) this.reportClientCertificate(o);
+      }
+    }
+    return chunk;
   }
 
   private failed(err: TlsError): void {
@@ -518,7 +581,7 @@ export class TLSSocket extends Duplex {
 
   /** As node:tls; `detailed` follows the validated path up to the trust anchor when there is one. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    const info = this.connection.info;
+    const info = this.heldIdentity?.shown ?? this.connection.info;
     return describePeerChain(detailed && info.verifiedPath ? info.verifiedPath : info.peerCertificates, detailed);
   }
 
@@ -535,7 +598,7 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.connection.info.peerCertificates[0];
+    const leaf = (this.heldIdentity?.shown ?? this.connection.info).peerCertificates[0];
     return leaf ? new X509Certificate(leaf) : undefined;
   }
 

@@ -126,3 +126,36 @@ test('requestClientCertificate() answered with an untrusted certificate: unknown
     server.close();
   }
 });
+
+test('data the client sent before its Finished and still unread keeps the earlier identity until it is read (paused stream)', { timeout: 15_000 }, async () => {
+  const { server, port, accepted } = await listening();
+  const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: serverPki.caPem, key: clientPki.keyPem, cert: clientPki.chainPem });
+  client.on('error', () => {});
+  try {
+    const socket = await within(5_000, 'the connection', accepted);
+    // Nobody reads yet: the stream is paused and buffers what arrives.
+    client.write('sent before the request');
+    await within(5_000, 'buffered data', (async () => {
+      while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    })());
+    const outcomes: { view: ReturnType<typeof view> }[] = [];
+    socket.on('clientCertificate', () => outcomes.push({ view: view(socket) }));
+    const clientFinished = new Promise<void>((resolve) => socket.on('tlsEvent', (e: TlsEvent) => { if (e.kind === 'step' && e.step === 'finished') resolve(); }));
+    socket.requestClientCertificate();
+    await within(5_000, 'the client\'s Finished', clientFinished);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Authenticated in the engine, but what the application will read next came before that.
+    assert.equal(socket.info.authorized, true);
+    assert.deepEqual(view(socket), anonymous);
+    assert.equal(outcomes.length, 0);
+    const chunk = socket.read() as Buffer | null;
+    assert.equal(chunk?.toString(), 'sent before the request');
+    const expected = new X509Certificate(clientPki.leaf.der).fingerprint256;
+    assert.equal(outcomes.length, 1, 'clientCertificate once the earlier data was read');
+    assert.deepEqual(outcomes[0]!.view, { authorized: true, certificate: expected, x509: expected });
+    assert.deepEqual(view(socket), { authorized: true, certificate: expected, x509: expected });
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});
