@@ -10,7 +10,7 @@ import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
 import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
-import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next } from '../handshake/state.js';
+import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next, type PostHandshakeAuthOutcome } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { concat, toHex } from '../wire/bytes.js';
@@ -422,7 +422,9 @@ export class Connection implements HandshakeIO {
 
   /**
    * Server, TLS 1.3: ask the client for a certificate now (RFC 8446 §4.6.2). Only when the client
-   * offered post_handshake_auth; the outcome lands in info (peerCertificates, authorized).
+   * offered post_handshake_auth. info (peerCertificates, authorized, ...) changes only once the
+   * client's CertificateVerify and Finished verified, and then all at once; the postHandshakeAuth
+   * handler reports the outcome. A failure ends the connection (error handler) and changes nothing.
    */
   requestClientCertificate(): void {
     const state = this.state as Partial<{ requestCertificate(io: HandshakeIO): Next }>;
@@ -610,6 +612,22 @@ export class Connection implements HandshakeIO {
 
   skipEarlyData(maxBytes: number): void {
     this.earlyDataSkipBudget = maxBytes;
+  }
+
+  postHandshakeAuthenticated(outcome: PostHandshakeAuthOutcome): void {
+    // One step, nothing read in between: a certificate the client proved replaces the identity;
+    // none (allowed with rejectUnauthorized: false) leaves the earlier one.
+    if (outcome.certificates.length > 0) {
+      const info = this.info;
+      info.peerCertificates = outcome.certificates;
+      info.authorized = outcome.authorized;
+      if (outcome.authorizationError) info.authorizationError = outcome.authorizationError;
+      else delete info.authorizationError;
+      if (outcome.verifiedPath) info.verifiedPath = outcome.verifiedPath;
+      else delete info.verifiedPath;
+      if (outcome.signatureScheme) info.peerSignatureScheme = outcome.signatureScheme;
+    }
+    this.handlers.postHandshakeAuth?.(outcome);
   }
 
   setSendLimit(limit: number): void {

@@ -1,6 +1,9 @@
 // What the engine tells its adapter and observers. Events carry public facts only (STYLE.md
 // "Diagnostics"): no key material, except through the opt-in keylog hook.
 import type { TlsError } from '../errors.js';
+import type { PostHandshakeAuthOutcome } from '../handshake/state.js';
+
+export type { PostHandshakeAuthOutcome };
 
 /** One step of the handshake worth showing a person (the demo and `--trace` print these). */
 export type HandshakeStep =
@@ -31,6 +34,12 @@ export interface ConnectionHandlers {
   peerClosed?(): void;
   /** The connection failed for good; an alert was sent (origin 'local') or received (origin 'peer'). */
   error?(err: TlsError): void;
+  /**
+   * Server, TLS 1.3: the client answered requestClientCertificate() and its CertificateVerify and
+   * Finished verified (RFC 8446 §4.6.2); getInfo() was updated just before, data delivered earlier
+   * came from the identity before it. A failed answer ends the connection through `error` instead.
+   */
+  postHandshakeAuth?(outcome: PostHandshakeAuthOutcome): void;
   /** A session the client may resume later (serialised, holds secrets: store it like a key). */
   session?(session: Uint8Array): void;
   /** Diagnostics for traces. */

@@ -10,34 +10,56 @@ import { checkPeerSignatureScheme } from './negotiation.js';
 import { whenReady, type HandshakeIO, type Next } from './state.js';
 import type { Transcript } from './transcript.js';
 
+/** What validating a peer's chain found; the caller decides when it becomes ConnectionInfo. */
+export interface ChainValidation {
+  readonly authorized: boolean;
+  readonly authorizationError?: TlsError;
+  /** DER, leaf first: the path the verifier validated, when it says. */
+  readonly verifiedPath?: readonly Uint8Array[];
+}
+
 /**
- * Validates the peer's chain, then continues with the leaf's public key. With rejectUnauthorized
- * (the default) a chain that does not validate ends the handshake with the verifier's alert;
- * without it, the failure is recorded in info.authorizationError and the handshake goes on. The
- * verifier may answer asynchronously (the handshake then pauses). A client's `identityCheck`
- * (ClientConfig.serverIdentity) replaces the verifier's host name check, after the chain validated.
+ * Validates the peer's chain, records it in ConnectionInfo, then continues with the leaf's public
+ * key. With rejectUnauthorized (the default) a chain that does not validate ends the handshake with
+ * the verifier's alert; without it, the failure is recorded in info.authorizationError and the
+ * handshake goes on. The verifier may answer asynchronously (the handshake then pauses). A client's
+ * `identityCheck` (ClientConfig.serverIdentity) replaces the verifier's host name check, after the
+ * chain validated.
  */
 export function authenticatePeerChain(
   io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
   then: (leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
 ): Next {
   io.info.peerCertificates = chain;
+  return validatePeerChain(io, config, chain, usage, serverName, (validation, leafKey, resumed) => {
+    resumed.info.authorized = validation.authorized;
+    if (validation.verifiedPath) resumed.info.verifiedPath = validation.verifiedPath;
+    if (validation.authorizationError) resumed.info.authorizationError = validation.authorizationError;
+    return then(leafKey, resumed);
+  }, identityCheck);
+}
+
+/**
+ * authenticatePeerChain without touching ConnectionInfo: the outcome goes to `then` only, for an
+ * exchange that commits it later (post-handshake authentication, RFC 8446 §4.6.2, commits it once
+ * the client's Finished verified). A failure under rejectUnauthorized still throws the verifier's error.
+ */
+export function validatePeerChain(
+  io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
+  then: (validation: ChainValidation, leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
+): Next {
   const leafKey = io.provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
   const nameForVerifier = identityCheck ? undefined : serverName;
   const verified = config.verifier.verify(chain, { usage, now: config.now(), ...(nameForVerifier !== undefined ? { serverName: nameForVerifier } : {}) });
   const outcome = identityCheck ? mapMaybeAsync(verified, (result) => (result.ok ? checkIdentity(identityCheck, serverName ?? '', result.path ?? chain) ?? result : result)) : verified;
   return whenReady(outcome, 'certificate verification', (result, resumed) => {
     if (result.ok) {
-      resumed.info.authorized = true;
-      if (result.path) resumed.info.verifiedPath = result.path;
       resumed.step({ step: 'certificate-validation', side: usage, ok: true, detail: result.detail });
-    } else {
-      resumed.info.authorized = false;
-      resumed.info.authorizationError = result.error;
-      resumed.step({ step: 'certificate-validation', side: usage, ok: false, detail: result.error.message });
-      if (config.rejectUnauthorized) throw result.error;
+      return then({ authorized: true, ...(result.path ? { verifiedPath: result.path } : {}) }, leafKey, resumed);
     }
-    return then(leafKey, resumed);
+    resumed.step({ step: 'certificate-validation', side: usage, ok: false, detail: result.error.message });
+    if (config.rejectUnauthorized) throw result.error;
+    return then({ authorized: false, authorizationError: result.error }, leafKey, resumed);
   }, io);
 }
 
@@ -89,17 +111,21 @@ export function verifyPeerSignature(
   }, io);
 }
 
-/** RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far, then `then`. */
+/**
+ * RFC 8446 §4.4.3: checks the peer's CertificateVerify over the transcript so far, then `then`. The
+ * scheme goes to info.peerSignatureScheme, except over a post-handshake transcript (`transcript`
+ * given), where the caller commits it with the rest of the exchange.
+ */
 export function verifyCertificateVerify13(
   io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client',
-  then: (io: HandshakeIO) => Next, transcript: Transcript = io.transcript,
+  then: (io: HandshakeIO, scheme: SignatureScheme) => Next, transcript?: Transcript,
 ): Next {
   const scheme = checkPeerSignatureScheme(signed.scheme, config.signatureSchemes, key, true);
-  const input = certificateVerifyInput(signer, transcript.current());
+  const input = certificateVerifyInput(signer, (transcript ?? io.transcript).current());
   return verifyPeerSignature(io, key, scheme, input, signed.signature, `${signer} CertificateVerify`, (resumed) => {
-    resumed.info.peerSignatureScheme = scheme;
+    if (!transcript) resumed.info.peerSignatureScheme = scheme;
     resumed.step({ step: 'certificate-verify', side: signer, scheme: scheme.name });
-    return then(resumed);
+    return then(resumed, scheme);
   });
 }
 

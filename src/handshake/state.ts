@@ -45,6 +45,24 @@ export interface ConnectionInfo {
   clientRandom?: Uint8Array;
 }
 
+/**
+ * Server, TLS 1.3: the client's answer to a post-handshake CertificateRequest (RFC 8446 §4.6.2),
+ * known only once its CertificateVerify and Finished verified. Until then nothing of it is in
+ * ConnectionInfo.
+ */
+export interface PostHandshakeAuthOutcome {
+  /** DER, leaf first, as the client sent them; empty when it sent none. */
+  readonly certificates: readonly Uint8Array[];
+  /** The chain validated under the connection's trust settings, and the client signed with its key. */
+  readonly authorized: boolean;
+  /** Why not: the verifier's error, or certificate_required when the client sent no certificate. */
+  readonly authorizationError?: TlsError;
+  /** DER, leaf first: the path the verifier validated, when it says. */
+  readonly verifiedPath?: readonly Uint8Array[];
+  /** The scheme of the client's CertificateVerify. */
+  readonly signatureScheme?: SignatureScheme;
+}
+
 export interface HandshakeIO {
   readonly provider: CryptoProvider;
   readonly transcript: Transcript;
@@ -83,6 +101,11 @@ export interface HandshakeIO {
   acceptEarlyData(maxBytes: number | undefined): void;
   /** Server: rejected 0-RTT records are skipped, up to this many bytes. */
   skipEarlyData(maxBytes: number): void;
+  /**
+   * Server, TLS 1.3: a post-handshake authentication completed (the client's Finished verified).
+   * A certificate it proved replaces the peer's identity in info in one step; none leaves it as it was.
+   */
+  postHandshakeAuthenticated(outcome: PostHandshakeAuthOutcome): void;
 }
 
 export interface HandshakeState {

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
-import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
+import type { ConnectionHandlers, PostHandshakeAuthOutcome, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 import { MAX_PLAINTEXT } from '../protocol/limits.js';
 
@@ -153,9 +153,35 @@ export function describePeerChain(chain: readonly Uint8Array[], detailed: boolea
   return described[0]!;
 }
 
+/**
+ * Server, TLS 1.3: how the client answered requestClientCertificate(), once its CertificateVerify
+ * and Finished verified (the 'clientCertificate' event and the request's callback). `certificate`
+ * is what it sent, described as getPeerCertificate() does ({} when it sent none).
+ */
+export interface ClientCertificateOutcome {
+  authorized: boolean;
+  authorizationError: TlsError | undefined;
+  certificate: PeerCertificate | Record<string, never>;
+}
+
+/** What the socket shows of its peer: the part of ConnectionInfo post-handshake authentication changes. */
+interface ShownIdentity {
+  readonly peerCertificates: readonly Uint8Array[];
+  readonly verifiedPath?: readonly Uint8Array[];
+  readonly authorized: boolean;
+  readonly authorizationError: TlsError | undefined;
+}
+
+function snapshotIdentity(info: ConnectionInfo): ShownIdentity {
+  return {
+    peerCertificates: info.peerCertificates, authorized: info.authorized, authorizationError: info.authorizationError,
+    ...(info.verifiedPath ? { verifiedPath: info.verifiedPath } : {}),
+  };
+}
+
 export class TLSSocket extends Duplex {
   readonly encrypted = true;
-  /** Set once the handshake completes. */
+  /** Set once the handshake completes; again when a post-handshake authentication completes. */
   authorized = false;
   authorizationError: TlsError | undefined;
   alpnProtocol: string | false = false;
@@ -179,6 +205,16 @@ export class TLSSocket extends Duplex {
   private earlySent: Uint8Array[] = [];
   /** The transport's reading side ended: the peer closed TCP (its FIN). */
   private transportReadEnded = false;
+  /** Server: the identity the socket showed after the handshake or the last post-handshake authentication. */
+  private lastShownIdentity: ShownIdentity | undefined;
+  /**
+   * Server: outcomes of post-handshake authentication not shown yet, because data the client sent
+   * before them is still unread in our buffer (`unread` units of readableLength); meanwhile the
+   * socket shows `shown`.
+   */
+  private heldIdentity: { readonly shown: ShownIdentity; unread: number; readonly outcomes: readonly PostHandshakeAuthOutcome[] } | undefined;
+  /** The callback of the requestClientCertificate() in progress, if it has one. */
+  private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -218,6 +254,7 @@ export class TLSSocket extends Duplex {
         }
       },
       handshakeComplete: () => this.handshakeComplete(),
+      postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
       peerClosed: () => this.push(null),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => {
@@ -288,6 +325,7 @@ export class TLSSocket extends Duplex {
     const info = this.connection.info;
     this.authorized = info.authorized;
     this.authorizationError = info.authorizationError;
+    this.lastShownIdentity = snapshotIdentity(info);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? false;
     // Emit after the current receive() finished its bookkeeping.
@@ -307,6 +345,64 @@ export class TLSSocket extends Duplex {
         this._final(cb);
       }
     });
+  }
+
+  /**
+   * The engine committed the outcome to its info after it delivered everything the client sent
+   * before its Finished. What the application already holds keeps the earlier identity: when our
+   * reader still buffers such data (a paused stream), the socket goes on showing the earlier
+   * identity until that data was read, and only then changes and emits 'clientCertificate'. In
+   * flowing mode the buffer is empty here and all happens at once.
+   */
+  private clientAuthenticated(outcome: PostHandshakeAuthOutcome): void {
+    const held = this.heldIdentity;
+    if (this.readableLength > 0) {
+      this.heldIdentity = {
+        shown: held?.shown ?? this.shownIdentity(),
+        unread: this.readableLength,
+        outcomes: [...(held?.outcomes ?? []), outcome],
+      };
+      return;
+    }
+    this.heldIdentity = undefined;
+    for (const o of [...(held?.outcomes ?? []), outcome]) this.reportClientCertificate(o);
+  }
+
+  /** The identity before the outcome (the engine's info already moved on). */
+  private shownIdentity(): ShownIdentity {
+    const last = this.lastShownIdentity;
+    return last ?? { peerCertificates: [], authorized: false, authorizationError: undefined };
+  }
+
+  private reportClientCertificate(outcome: PostHandshakeAuthOutcome): void {
+    const info = this.connection.info;
+    this.authorized = info.authorized;
+    this.authorizationError = info.authorizationError;
+    this.lastShownIdentity = snapshotIdentity(info);
+    const result: ClientCertificateOutcome = {
+      authorized: outcome.authorized,
+      authorizationError: outcome.authorizationError,
+      certificate: describePeerChain(outcome.certificates, false),
+    };
+    const callback = this.clientCertificateCallback;
+    this.clientCertificateCallback = undefined;
+    this.emit('clientCertificate', result);
+    callback?.(null, result);
+  }
+
+  /** Counts what the application read of the data buffered before an outcome it waits for. */
+  override read(size?: number): ReturnType<Duplex['read']> {
+    const before = this.readableLength;
+    const chunk: unknown = super.read(size);
+    const held = this.heldIdentity;
+    if (held && chunk !== null) {
+      held.unread -= Math.max(0, before - this.readableLength);
+      if (held.unread <= 0) {
+        this.heldIdentity = undefined;
+        for (const o of held.outcomes) this.reportClientCertificate(o);
+      }
+    }
+    return chunk;
   }
 
   private failed(err: TlsError): void {
@@ -455,6 +551,9 @@ export class TLSSocket extends Duplex {
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));
+    const requested = this.clientCertificateCallback;
+    this.clientCertificateCallback = undefined;
+    requested?.(err ?? new Error('socket closed before the client answered the certificate request'));
     this.transport.destroy();
     callback(err);
   }
@@ -482,7 +581,7 @@ export class TLSSocket extends Duplex {
 
   /** As node:tls; `detailed` follows the validated path up to the trust anchor when there is one. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    const info = this.connection.info;
+    const info = this.heldIdentity?.shown ?? this.connection.info;
     return describePeerChain(detailed && info.verifiedPath ? info.verifiedPath : info.peerCertificates, detailed);
   }
 
@@ -499,7 +598,7 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = this.connection.info.peerCertificates[0];
+    const leaf = (this.heldIdentity?.shown ?? this.connection.info).peerCertificates[0];
     return leaf ? new X509Certificate(leaf) : undefined;
   }
 
@@ -515,11 +614,15 @@ export class TLSSocket extends Duplex {
   }
 
   /**
-   * Server, TLS 1.3: ask the client for its certificate now (post-handshake authentication); the
-   * answer updates getPeerCertificate() and authorized. The client must have offered it.
+   * Server, TLS 1.3: ask the client for its certificate now (post-handshake authentication, RFC 8446
+   * §4.6.2). The client must have offered it. authorized, authorizationError, getPeerCertificate()
+   * and getPeerX509Certificate() change only when its CertificateVerify and Finished verified; then
+   * 'clientCertificate' is emitted and `callback` called with the outcome. Data read before that
+   * came from the identity before it. A failed answer destroys the socket; `callback` gets the error.
    */
-  requestClientCertificate(): void {
+  requestClientCertificate(callback?: (err: Error | null, outcome?: ClientCertificateOutcome) => void): void {
     this.connection.requestClientCertificate();
+    this.clientCertificateCallback = callback;
     this.flush();
   }
 

@@ -15,11 +15,11 @@ import { readNewSessionTicket13, type NewSessionTicket13 } from '../../messages/
 import type { CipherSuite } from '../../protocol/cipher-suites.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
 import { equalBytes } from '../../wire/bytes.js';
-import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
+import { sendCertificateVerify13, validatePeerChain, verifyCertificateVerify13 } from '../authentication.js';
 import { computeFinished, nextTrafficSecret, verifyFinished } from '../key-schedule.js';
 import { chooseClientCertificate } from '../negotiation.js';
 import type { Transcript } from '../transcript.js';
-import { wipeAll, type HandshakeIO, type Next } from '../state.js';
+import { wipeAll, type HandshakeIO, type Next, type PostHandshakeAuthOutcome } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
@@ -36,13 +36,22 @@ export interface PostHandshakeAuth {
   readonly offered: boolean;
   readonly config: CommonConfig;
   /** Server: a request in progress, the transcript it is computed over, and how far it got. */
-  readonly pending?: {
-    readonly context: Uint8Array;
-    readonly transcript: Transcript;
-    readonly peerKey?: PublicKey;
-    readonly stage: 'certificate' | 'certificate-verify' | 'finished';
-  };
+  readonly pending?: PendingAuthentication;
 }
+
+/**
+ * Server: what the client has shown so far in answer to our request. It stays here, out of
+ * ConnectionInfo, until CertificateVerify (RFC 8446 §4.4.3) and Finished (§4.4.4) verified: a client
+ * that only holds someone's public chain must never look like them, not even for the application
+ * data it may interleave before its Finished (§4.6.2), which is delivered as the peer's earlier identity.
+ */
+type PendingAuthentication =
+  | { readonly stage: 'certificate'; readonly context: Uint8Array; readonly transcript: Transcript }
+  | { readonly stage: 'certificate-verify'; readonly context: Uint8Array; readonly transcript: Transcript; readonly answer: ClientAnswer; readonly peerKey: PublicKey }
+  | { readonly stage: 'finished'; readonly context: Uint8Array; readonly transcript: Transcript; readonly answer: ClientAnswer };
+
+/** The client's certificate and what checking it found, not yet committed. */
+type ClientAnswer = PostHandshakeAuthOutcome;
 
 export class Connected13 implements ConnectedState {
   readonly kind = 'connected-tls13';
@@ -158,6 +167,7 @@ export class Connected13 implements ConnectedState {
   private continueAuthentication(msg: HandshakeMessage, io: HandshakeIO): Next {
     const auth = this.auth!;
     const pending = auth.pending!;
+    const advance = (next: PendingAuthentication): Connected13 => this.with({ auth: { ...auth, pending: next } });
     // KeyUpdate may interleave; other messages wait their turn as unexpected.
     if (msg.type === HandshakeType.key_update) return this.receiveKeyUpdate(msg, io);
     switch (pending.stage) {
@@ -165,31 +175,43 @@ export class Connected13 implements ConnectedState {
         if (msg.type !== HandshakeType.certificate) break;
         const cert = readCertificate13(msg, { maxChainLength: auth.config.limits.maxChainLength });
         if (!equalBytes(cert.requestContext, pending.context)) throw illegalParameter('client certificate does not echo the request context');
-        if (cert.entries.length === 0) {
+        const chain = cert.entries.map((e) => e.certData);
+        io.step({ step: 'certificate', side: 'client', certificates: chain });
+        const { context, transcript } = pending;
+        if (chain.length === 0) {
+          // RFC 8446 §4.4.2.4: no certificate; we may go on (the identity stays as it was) or abort.
           if (auth.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
-          pending.transcript.add(msg.raw);
-          return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
+          transcript.add(msg.raw);
+          const answer: ClientAnswer = { certificates: [], authorized: false, authorizationError: new TlsError('certificate_required', 'client sent no certificate') };
+          return advance({ stage: 'finished', context, transcript, answer });
         }
-        return authenticatePeerChain(io, auth.config, cert.entries.map((e) => e.certData), 'client', undefined, (key) => {
-          pending.transcript.add(msg.raw);
-          return this.with({ auth: { ...auth, pending: { ...pending, peerKey: key, stage: 'certificate-verify' } } });
+        return validatePeerChain(io, auth.config, chain, 'client', undefined, (validation, peerKey) => {
+          transcript.add(msg.raw);
+          return advance({ stage: 'certificate-verify', context, transcript, answer: { certificates: chain, ...validation }, peerKey });
         });
       }
       case 'certificate-verify': {
         if (msg.type !== HandshakeType.certificate_verify) break;
-        return verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey!, 'client', () => {
-          pending.transcript.add(msg.raw);
-          return this.with({ auth: { ...auth, pending: { ...pending, stage: 'finished' } } });
-        }, pending.transcript);
+        const { context, transcript, answer } = pending;
+        // RFC 8446 §4.4.3: the signature over the post-handshake transcript proves the client holds the key.
+        return verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey, 'client', (_io, signatureScheme) => {
+          transcript.add(msg.raw);
+          return advance({ stage: 'finished', context, transcript, answer: { ...answer, signatureScheme } });
+        }, transcript);
       }
       case 'finished': {
         if (msg.type !== HandshakeType.finished) break;
+        // RFC 8446 §4.4.4, §4.6.2: Finished over the handshake, the request and the answer, keyed with
+        // the client's application traffic secret.
         const verifyData = readFinished(msg, hashLength[this.secrets.suite.hash]);
         if (!verifyFinished(io.provider, this.secrets.suite.hash, this.secrets.readSecret, pending.transcript.current(), verifyData)) {
           throw decryptError('client Finished after post-handshake authentication does not verify');
         }
         io.step({ step: 'finished', side: 'client', verified: true });
-        return this.with({ auth: { offered: auth.offered, config: auth.config } });
+        const next = this.with({ auth: { offered: auth.offered, config: auth.config } });
+        // Only now does what the client proved become the connection's peer identity.
+        io.postHandshakeAuthenticated(pending.answer);
+        return next;
       }
     }
     throw new TlsError('unexpected_message', `expected the client's ${pending.stage.replace('-', '_')}, peer sent ${handshakeTypeName(msg.type)}`);
