@@ -5,7 +5,7 @@ import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import type { AlertName } from '../protocol/alerts.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
-import { describePublicKey } from './algorithms.js';
+import { describePublicKey, signatureCost } from './algorithms.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import { CrlReason } from './crl.js';
@@ -13,7 +13,7 @@ import { formatTime } from './der.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
-import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
@@ -82,6 +82,11 @@ function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | Tls
   return key;
 }
 
+/** The message when the signature-verification work budget runs out (shared with ./async-verifier.ts). */
+export function signatureWorkExceeded(): string {
+  return `signature checks would exceed the verification work budget (${MAX_SIGNATURE_WORK} units, about that many RSA-2048 verifications)`;
+}
+
 /**
  * Signatures that verified, per provider, named by signatureCheckId() (key, algorithm, signed
  * bytes, signature): a client that talks to the same servers sees the same intermediates (and the
@@ -109,6 +114,8 @@ function rememberGood(provider: CryptoProvider, id: string): void {
 class PathSearch {
   private best: Failure | undefined;
   private signatureChecks = 0;
+  /** Estimated cost of the signature checks so far (signatureCost(), MAX_SIGNATURE_WORK). */
+  private signatureWork = 0;
   private steps = 0;
   private readonly signatureResults = new Map<Certificate, Map<Certificate | Crl, boolean>>();
   private readonly maxIntermediates: number;
@@ -225,6 +232,9 @@ class PathSearch {
         ok = true;
       } else {
         if (++this.signatureChecks > MAX_SIGNATURE_CHECKS) throw new WorkLimitExceeded(`more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+        // The count alone does not bound the work: one check with a large key costs many small ones.
+        this.signatureWork += signatureCost(issuer.publicKey);
+        if (this.signatureWork > MAX_SIGNATURE_WORK) throw new WorkLimitExceeded(signatureWorkExceeded());
         const key = importKey(provider, issuer);
         if (key instanceof TlsError) return { alert: key.alert as AlertName, message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
         ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
