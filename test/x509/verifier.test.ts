@@ -168,6 +168,14 @@ describe('host names', () => {
     assert.equal(verify([ipLeaf, intermediate], { serverName: '::1' }).length, 3);
     rejects([ipLeaf, intermediate], 'bad_certificate', /not valid for host "127\.0\.0\.2": it names 127\.0\.0\.1, ::1/, { serverName: '127.0.0.2' });
   });
+  test('names a resolver reads as IPv4 addresses are not DNS names: "*.0.0.1" matches none of them (RFC 9525 §6.2.1)', () => {
+    const numeric = pki.cert({ subject: '/CN=numeric', issuer: intermediate, extensions: leafExtensions('DNS:*.0.0.1', 'DNS:127.1', 'DNS:0x7f000001', 'IP:127.0.0.1') });
+    for (const name of ['0177.0.0.1', '127.1', '0x7f.0.0.1', '0x7f000001', '0X7F000001.']) {
+      rejects([numeric, intermediate], 'bad_certificate', /^certificate is not valid for host ".*": it names \*\.0\.0\.1, 127\.1, 0x7f000001, 127\.0\.0\.1$/, { serverName: name });
+    }
+    // The canonical literal takes the iPAddress path and still matches.
+    assert.equal(verify([numeric, intermediate], { serverName: '127.0.0.1' }).length, 3);
+  });
   test('commonName is never used, and a host-like one must repeat a SAN (CABF BR §7.1.4.3)', () => {
     const cnOnly = pki.cert({ subject: '/CN=cn.example', issuer: intermediate, extensions: leafExtensions() });
     rejects([cnOnly, intermediate], 'bad_certificate', /commonName "cn\.example", which is not one of its subjectAltNames/, { serverName: 'cn.example' });
