@@ -31,8 +31,18 @@ export interface VerifyOptions {
   readonly serverName?: string;
   /** Validation time; default: now. */
   readonly now?: Date;
-  /** CRLs to check revocation against (see readCrls). */
+  /**
+   * CRLs to check revocation against (see readCrls). When any is given, every certificate below
+   * the trust anchor needs a usable CRL from its issuer (see dangerouslyRelaxCrlCheck).
+   */
   readonly crls?: readonly Crl[];
+  /**
+   * Weakens the CRL requirement: 'leaf-only', only the leaf must have a CRL from its issuer
+   * (intermediates are still checked against their issuer's CRL when one is given); 'soft-fail',
+   * a certificate whose issuer has no CRL among `crls` passes unchecked. Either way a CRL that is
+   * given must be usable, and a revoked certificate fails.
+   */
+  readonly dangerouslyRelaxCrlCheck?: CrlRelaxation;
   /** Maximum number of intermediates, self-issued ones not counted. Default 8. */
   readonly maxDepth?: number;
   /**
@@ -41,6 +51,11 @@ export interface VerifyOptions {
    */
   readonly rememberSignatures?: boolean;
 }
+
+export type CrlRelaxation = 'leaf-only' | 'soft-fail';
+
+/** Values of VerifyOptions.dangerouslyRelaxCrlCheck. */
+export const CRL_RELAXATIONS: readonly CrlRelaxation[] = ['leaf-only', 'soft-fail'];
 
 export interface VerifiedChain {
   /** Leaf first, trust anchor last. */
@@ -56,6 +71,11 @@ interface Failure extends Violation {
 }
 
 class WorkLimitExceeded extends Error {}
+
+/** The message when the signature-verification work budget runs out (shared with ./async-verifier.ts). */
+export function signatureWorkExceeded(): string {
+  return `signature checks would exceed the verification work budget (${MAX_SIGNATURE_WORK} units, about that many RSA-2048 verifications)`;
+}
 
 /**
  * Imported keys by SubjectPublicKeyInfo, per provider: intermediates arrive anew with every
@@ -80,11 +100,6 @@ function importKey(provider: CryptoProvider, cert: Certificate): PublicKey | Tls
   if (cache.size >= MAX_CACHED_KEYS) cache.delete(cache.keys().next().value!);
   cache.set(id, key);
   return key;
-}
-
-/** The message when the signature-verification work budget runs out (shared with ./async-verifier.ts). */
-export function signatureWorkExceeded(): string {
-  return `signature checks would exceed the verification work budget (${MAX_SIGNATURE_WORK} units, about that many RSA-2048 verifications)`;
 }
 
 /**
@@ -271,13 +286,21 @@ class PathSearch {
     return this.checkRevocation(path);
   }
 
-  /** RFC 5280 §6.3: each certificate whose issuer published one of the supplied CRLs is checked against it. */
+  /**
+   * RFC 5280 §6.3: each certificate below the anchor is checked against its issuer's CRLs. With
+   * CRLs configured, one that has none fails, as OpenSSL's X509_V_FLAG_CRL_CHECK_ALL does (node:tls
+   * with `crl`: UNABLE_TO_GET_CRL): revocation checking that passes when a CRL is missing checks
+   * nothing against an attacker who can pick the chain. dangerouslyRelaxCrlCheck weakens this.
+   */
   private checkRevocation(path: readonly Certificate[]): Violation | undefined {
     const crls = this.options.crls;
     if (!crls || crls.length === 0) return undefined;
+    const relax = this.options.dangerouslyRelaxCrlCheck;
     for (let i = 0; i < path.length - 1; i++) {
       const cert = path[i]!;
       const issuer = path[i + 1]!;
+      const who = i === 0 ? 'certificate' : `certificate ${describeCertificate(cert)}`;
+      let checked = false;
       for (const crl of crls) {
         if (crl.issuer.key !== cert.issuer.key) continue;
         const from = `the CRL of ${describeCertificate(issuer)}`;
@@ -291,12 +314,16 @@ class PathSearch {
         // RFC 5280 §6.3.3(a)-(b): the CRL is current.
         if (crl.thisUpdate.getTime() > this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
         if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
+        checked = true;
         const entry = crl.revoked.get(cert.serialNumber);
         // RFC 5280 §5.3.1: removeFromCRL only appears in delta CRLs, where it un-revokes.
         if (entry && entry.reason !== CrlReason.removeFromCRL) {
-          const who = i === 0 ? 'certificate' : `certificate ${describeCertificate(cert)}`;
           return { alert: 'certificate_revoked', message: `${who} was revoked on ${formatTime(entry.revocationDate)}` };
         }
+      }
+      const required = relax === undefined || (relax === 'leaf-only' && i === 0);
+      if (!checked && required) {
+        return { alert: 'certificate_unknown', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
       }
     }
     return undefined;

@@ -255,11 +255,32 @@ describe('revocation (RFC 5280 §6.3)', () => {
   });
   test('a CRL that does not list the certificate, in DER form', () => {
     const other = pki.cert({ subject: '/CN=other.example', issuer: intermediate, extensions: leafExtensions('DNS:other.example') });
-    assert.equal(verify([leaf, intermediate], { crls: readCrls(pki.crl(intermediate, [other]).der) }).length, 3);
+    // The root's CRL too: with CRLs configured, the intermediate needs one as well.
+    assert.equal(verify([leaf, intermediate], { crls: readCrls([pki.crl(intermediate, [other]).der, pki.crl(root, []).der]) }).length, 3);
   });
   test('an out-of-date CRL cannot be relied on', () => {
     const crls = readCrls(pki.crl(intermediate, [], { days: 1 }).pem);
     rejects([leaf, intermediate], 'certificate_unknown', /the CRL of "O=tlskit, CN=Test Intermediate" is out of date since/, { crls, now: new Date(Date.now() + 3 * DAY) });
+  });
+  test('with CRLs configured, a certificate whose issuer has none fails, naming it (node:tls: UNABLE_TO_GET_CRL)', () => {
+    const leafCrl = pki.crl(intermediate, []).der;
+    const rootCrl = pki.crl(root, []).der;
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Root" to check certificate "O=tlskit, CN=Test Intermediate" for revocation/, { crls: readCrls(leafCrl) });
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Intermediate" to check certificate "CN=www\.example\.com" for revocation/, { crls: readCrls(rootCrl) });
+    assert.equal(verify([leaf, intermediate], { crls: readCrls([leafCrl, rootCrl]) }).length, 3);
+  });
+  test("dangerouslyRelaxCrlCheck: 'leaf-only' needs the leaf's CRL only; 'soft-fail' none; revoked still fails", () => {
+    const leafCrl = readCrls(pki.crl(intermediate, []).der);
+    const rootCrl = readCrls(pki.crl(root, []).der);
+    assert.equal(verify([leaf, intermediate], { crls: leafCrl, dangerouslyRelaxCrlCheck: 'leaf-only' }).length, 3);
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Intermediate" to check certificate "CN=www\.example\.com"/, { crls: rootCrl, dangerouslyRelaxCrlCheck: 'leaf-only' });
+    assert.equal(verify([leaf, intermediate], { crls: rootCrl, dangerouslyRelaxCrlCheck: 'soft-fail' }).length, 3);
+    // Given CRLs are still applied: a revoked intermediate fails in both modes.
+    const revokedIntermediate = readCrls([pki.crl(root, [intermediate]).der, pki.crl(intermediate, []).der]);
+    for (const mode of ['leaf-only', 'soft-fail'] as const) {
+      rejects([leaf, intermediate], 'certificate_revoked', /^certificate "O=tlskit, CN=Test Intermediate" was revoked on/, { crls: revokedIntermediate, dangerouslyRelaxCrlCheck: mode });
+    }
+    rejects([leaf, intermediate], 'certificate_revoked', /^certificate was revoked on/, { crls: readCrls(pki.crl(intermediate, [leaf]).der), dangerouslyRelaxCrlCheck: 'soft-fail' });
   });
   test('a CRL without cRLNumber is refused (RFC 5280 §5.2.3)', () => {
     const crls = readCrls(pki.crl(intermediate, [], { crlNumber: false }).pem);
