@@ -11,6 +11,7 @@ import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig, ServerIdentityCheck } from './config.js';
 import { X509Verifier, trustStoreFor } from './x509-verifier.js';
 import { TrustStore } from '../x509/trust-store.js';
+import { CRL_RELAXATIONS, type CrlRelaxation } from '../x509/verifier.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring } from '../handshake/tickets.js';
 import { SingleUseTickets } from '../handshake/anti-replay.js';
@@ -33,8 +34,16 @@ export interface CommonOptions {
   ALPNProtocols?: readonly (string | Uint8Array)[] | Uint8Array;
   /** Trust anchors (PEM or DER, one or many), or a TrustStore built once and shared. */
   ca?: PemOrDer | readonly PemOrDer[] | TrustStore;
-  /** Certificate revocation lists to check peers against (PEM or DER). */
+  /**
+   * Certificate revocation lists to check peers against (PEM or DER). When given, every certificate
+   * of the peer's chain below the trust anchor needs a usable CRL from its issuer (as node:tls).
+   */
   crl?: PemOrDer | readonly PemOrDer[];
+  /**
+   * Weakens the `crl` requirement: 'leaf-only', only the peer's leaf certificate must have a CRL;
+   * 'soft-fail', a certificate without a CRL passes unchecked. A revoked certificate still fails.
+   */
+  dangerouslyRelaxCrlCheck?: CrlRelaxation;
   /** Our certificate chains (PEM, leaf first), one per key. */
   cert?: PemOrDer | readonly PemOrDer[];
   key?: KeyInput | readonly KeyInput[];
@@ -276,11 +285,16 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
     now: options.now ?? (() => new Date()),
-    verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl),
+    verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl, checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck)),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     recordPadding: options.recordPadding ?? 0,
     ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: checkedRecordSizeLimit(options.recordSizeLimit) } : {}),
   };
+}
+
+function checkedCrlRelaxation(value: CrlRelaxation | undefined): CrlRelaxation | undefined {
+  if (value !== undefined && !CRL_RELAXATIONS.includes(value)) throw new TypeError(`dangerouslyRelaxCrlCheck: expected ${CRL_RELAXATIONS.map((v) => `'${v}'`).join(' or ')}, got ${String(value)}`);
+  return value;
 }
 
 /**

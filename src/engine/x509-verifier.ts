@@ -3,7 +3,7 @@
 // are (src/x509/async-verifier.ts).
 import { TlsError, asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { TrustStore, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type VerifiedChain } from '../x509/index.js';
+import { TrustStore, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
 
 export type CaInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -38,11 +38,13 @@ export class X509Verifier implements PeerVerifier {
     private readonly provider: CryptoProvider,
     private readonly trustAnchors: TrustStore,
     private readonly crls: readonly Crl[] = [],
+    /** See VerifyOptions.dangerouslyRelaxCrlCheck. */
+    private readonly dangerouslyRelaxCrlCheck?: CrlRelaxation,
   ) {}
 
-  static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined): X509Verifier {
+  static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined, dangerouslyRelaxCrlCheck?: CrlRelaxation): X509Verifier {
     const store = ca instanceof TrustStore ? ca : trustStoreFor(ca ?? []);
-    return new X509Verifier(provider, store, crl ? readCrls(crl) : []);
+    return new X509Verifier(provider, store, crl ? readCrls(crl) : [], dangerouslyRelaxCrlCheck);
   }
 
   /**
@@ -63,6 +65,7 @@ export class X509Verifier implements PeerVerifier {
         now: context.now,
         ...(context.serverName !== undefined ? { serverName: context.serverName } : {}),
         ...(this.crls.length > 0 ? { crls: this.crls } : {}),
+        ...(this.dangerouslyRelaxCrlCheck !== undefined ? { dangerouslyRelaxCrlCheck: this.dangerouslyRelaxCrlCheck } : {}),
       });
       return verified instanceof Promise ? verified.then(outcome, failure) : outcome(verified);
     } catch (err) {

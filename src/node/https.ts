@@ -75,7 +75,7 @@ function optionKey(value: unknown): string {
 
 /** Options that make two TLS connections to the same host:port not interchangeable. */
 const identityOptions = [
-  'servername', 'ca', 'cert', 'key', 'passphrase', 'crl', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers',
+  'servername', 'ca', 'cert', 'key', 'passphrase', 'crl', 'dangerouslyRelaxCrlCheck', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers',
   'ecdhCurve', 'sigalgs', 'ALPNProtocols', 'verifier', 'provider', 'checkServerIdentity',
 ] as const;
 

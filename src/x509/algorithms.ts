@@ -4,6 +4,7 @@
 import type { CurveName, HashName, SignatureAlgorithm } from '../crypto/provider.js';
 import { equalBytes } from '../wire/bytes.js';
 import { DerReader, Tag, contextTag, decodeOid, malformed, readTop } from './der.js';
+import { MAX_RSA_PUBLIC_EXPONENT } from './limits.js';
 import { AlgorithmOid, CurveOid } from './oids.js';
 
 export type PublicKeyKind = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519';
@@ -134,11 +135,43 @@ function readPssParameters(r: DerReader, der: Uint8Array): SignatureAlgorithmIde
 }
 
 export type PublicKeyInfo =
-  | { readonly kind: 'rsa' | 'rsa-pss'; readonly bits: number }
+  /** `exponent`: the public exponent, within rsaPublicExponentViolation()'s bounds. */
+  | { readonly kind: 'rsa' | 'rsa-pss'; readonly bits: number; readonly exponent: number }
   | { readonly kind: 'ec'; readonly curve: CurveName }
   | { readonly kind: 'ed25519' }
-  /** A key we parse but do not accept (DSA, other curves, explicit parameters, malformed content). */
-  | { readonly kind: 'unsupported'; readonly algorithm: string; readonly reason: string };
+  /**
+   * A key we parse but do not accept (DSA, other curves, explicit parameters, malformed content).
+   * `invalid`: a key no conforming issuer produces (a certificate with it is bad, not unsupported).
+   */
+  | { readonly kind: 'unsupported'; readonly algorithm: string; readonly reason: string; readonly invalid?: true };
+
+/**
+ * The RSA public exponent rule, the one place it is decided: certificates (here) and both crypto
+ * providers' public keys (src/crypto/node/provider.ts, src/crypto/portable/keys.ts) call it.
+ * RFC 8017 §3.1: e lies in [3, n - 1] and is coprime to λ(n), which is even, so e is odd. We also
+ * bound it from above, as BoringSSL does (33 bits there, 2^32 here, MAX_RSA_PUBLIC_EXPONENT in
+ * ./limits.ts): verification costs one modular multiplication per exponent bit, so a huge exponent
+ * turns each signature check into a denial of service. `exponent` is the unsigned big-endian
+ * magnitude (leading zero octets allowed) or a bigint. Returns why the exponent is refused.
+ */
+export function rsaPublicExponentViolation(exponent: Uint8Array | bigint): string | undefined {
+  let e: bigint;
+  if (typeof exponent === 'bigint') {
+    e = exponent;
+  } else {
+    let start = 0;
+    while (start < exponent.length && exponent[start] === 0) start++;
+    const magnitude = exponent.subarray(start);
+    // More than five octets is above 2^32 whatever they hold: no need to read it all.
+    if (magnitude.length > 5) return `RSA public exponent of ${(magnitude.length - 1) * 8 + (32 - Math.clz32(magnitude[0]!))} bits is too large (at most 2^32)`;
+    e = 0n;
+    for (const b of magnitude) e = (e << 8n) | BigInt(b);
+  }
+  if (e > MAX_RSA_PUBLIC_EXPONENT) return `RSA public exponent of ${e.toString(2).length} bits is too large (at most 2^32)`;
+  if (e < 3n) return `RSA public exponent ${e} is too small (at least 3)`;
+  if ((e & 1n) === 0n) return `RSA public exponent ${e} is even`;
+  return undefined;
+}
 
 const curveByOid: Readonly<Record<string, CurveName>> = Object.fromEntries(Object.entries(CurveOid).map(([name, oid]) => [oid, name as CurveName]));
 
@@ -156,6 +189,11 @@ export function readSubjectPublicKeyInfo(r: DerReader, field: string): { der: Ui
   const key = spki.bitString(`${field} subjectPublicKey`);
   spki.done(field);
   return { der, info: describeKey(r, oid, params, key.bytes, key.unusedBits) };
+}
+
+/** What a SubjectPublicKeyInfo DER on its own holds (as readSubjectPublicKeyInfo()); throws only on DER errors. */
+export function describeSubjectPublicKeyInfo(spki: Uint8Array): PublicKeyInfo {
+  return readSubjectPublicKeyInfo(new DerReader(spki, 'SubjectPublicKeyInfo'), 'SubjectPublicKeyInfo').info;
 }
 
 function describeKey(r: DerReader, oid: string, params: { tag: number; value: Uint8Array } | undefined, key: Uint8Array, unusedBits: number): PublicKeyInfo {
@@ -176,10 +214,14 @@ function describeKey(r: DerReader, oid: string, params: { tag: number; value: Ui
         const exponent = seq.integerBytes('RSA public exponent');
         seq.done('RSAPublicKey');
         if (modulus[0]! & 0x80 || exponent[0]! & 0x80) return bad('RSA', 'RSA key with a negative modulus or exponent');
+        const exponentProblem = rsaPublicExponentViolation(exponent);
+        if (exponentProblem) return { kind: 'unsupported', algorithm: 'RSA', reason: exponentProblem, invalid: true };
         let start = 0;
         while (start < modulus.length - 1 && modulus[start] === 0) start++;
         const bits = (modulus.length - start - 1) * 8 + (32 - Math.clz32(modulus[start]!));
-        return { kind, bits };
+        let e = 0;
+        for (const b of exponent) e = e * 256 + b;
+        return { kind, bits, exponent: e };
       } catch {
         return bad('RSA', 'RSAPublicKey is malformed');
       }
@@ -225,6 +267,32 @@ export function describePublicKey(info: PublicKeyInfo): string {
       return 'Ed25519';
     case 'unsupported':
       return info.algorithm;
+  }
+}
+
+/** Work units per EC/EdDSA verification (one unit: RSA-2048 with e = 65537, about 50 µs with OpenSSL). */
+const verifyCost: Readonly<Record<CurveName | 'ed25519', number>> = { 'P-256': 2, 'P-384': 16, 'P-521': 36, ed25519: 3 };
+
+/**
+ * What verifying one signature with this key costs, in the units of MAX_SIGNATURE_WORK
+ * (./limits.ts). Estimates from OpenSSL on one core, rounded up. RSA: one modular multiplication
+ * per exponent bit and per set bit (square-and-multiply), each quadratic in the modulus size,
+ * relative to RSA-2048 with e = 65537 (17 multiplications); never below one unit.
+ */
+export function signatureCost(info: PublicKeyInfo): number {
+  switch (info.kind) {
+    case 'rsa':
+    case 'rsa-pss': {
+      let multiplications = -2;
+      for (let e = info.exponent; e > 0; e = Math.floor(e / 2)) multiplications += 1 + (e % 2);
+      return Math.max(1, Math.ceil((info.bits / 2048) ** 2 * (multiplications / 17)));
+    }
+    case 'ec':
+      return verifyCost[info.curve];
+    case 'ed25519':
+      return verifyCost.ed25519;
+    case 'unsupported':
+      return 1; // never verified: refused before
   }
 }
 

@@ -11,9 +11,10 @@
 // tries the alternatives. Rounds and checks are bounded like the rest of path building.
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
-import { MAX_ASYNC_SIGNATURE_ROUNDS, MAX_CACHED_SIGNATURE_RESULTS, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { describeSubjectPublicKeyInfo, signatureCost } from './algorithms.js';
+import { MAX_ASYNC_SIGNATURE_ROUNDS, MAX_CACHED_SIGNATURE_RESULTS, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';
-import { verifyCertificateChain, type VerifiedChain, type VerifyOptions } from './verifier.js';
+import { signatureWorkExceeded, verifyCertificateChain, type VerifiedChain, type VerifyOptions } from './verifier.js';
 
 interface PendingCheck {
   readonly id: string;
@@ -130,18 +131,30 @@ export function verifyCertificateChainDeferred(chain: readonly Uint8Array[], opt
   return (async () => {
     let round = first;
     let checks = 0;
+    let work = 0;
     for (let rounds = 1; ; rounds++) {
       if (rounds > MAX_ASYNC_SIGNATURE_ROUNDS) {
         throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`);
       }
       checks += round.pending.size;
       if (checks > MAX_SIGNATURE_CHECKS) throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+      // Each run is bounded by MAX_SIGNATURE_WORK; so is the real work of all rounds together.
+      for (const check of round.pending.values()) work += checkCost(check);
+      if (work > MAX_SIGNATURE_WORK) throw new TlsError('unknown_ca', `gave up building a certificate path: ${signatureWorkExceeded()}`);
       await Promise.all([...round.pending.values()].map((check) => checkNow(inner, check, results)));
       round = new Round(results);
       const outcome = runOnce(provider, round, chain, options);
       if (round.pending.size === 0) return settle(outcome);
     }
   })();
+}
+
+function checkCost(check: PendingCheck): number {
+  try {
+    return signatureCost(describeSubjectPublicKeyInfo(check.key.spki));
+  } catch {
+    return 1; // the provider imported it, so it parses; counted like the cheapest key if not
+  }
 }
 
 async function checkNow(provider: CryptoProvider, check: PendingCheck, results: Map<string, boolean | TlsError>): Promise<void> {

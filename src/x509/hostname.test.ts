@@ -36,6 +36,16 @@ describe('IP literals', () => {
 });
 
 describe('verifyHostname (RFC 9525)', () => {
+  test('a reference name a resolver reads as IPv4 is no DNS name (WHATWG URL "ends in a number", inet_aton)', () => {
+    const cert = withSans(dns('*.0.0.1'), dns('127.1'), dns('0x7f000001'), dns('0177.0.0.1'), dns('*.1'), dns('foo.123'), ip('127.0.0.1'));
+    for (const name of ['0177.0.0.1', '127.1', '0x7f.0.0.1', '0x7f000001', '0X7F000001', '127.1.', 'foo.123', 'a.0x', '1.2.3.4.5']) {
+      assert.equal(verifyHostname(cert, name), false, name);
+    }
+    assert.equal(verifyHostname(cert, '127.0.0.1'), true, 'the canonical literal matches iPAddress');
+    // Digits elsewhere are fine.
+    assert.equal(verifyHostname(withSans(dns('*.0.0.example')), '1.0.0.example'), true);
+    assert.equal(verifyHostname(withSans(dns('123.example')), '123.example'), true);
+  });
   test('exact names match case-insensitively, with an optional trailing dot', () => {
     const cert = withSans(dns('www.Example.com'));
     assert.ok(verifyHostname(cert, 'www.example.com'));

@@ -2,7 +2,7 @@
 // the subjectAltName entries of a certificate. The subject Common Name is never consulted.
 import type { Certificate } from './certificate.js';
 import { equalBytes } from '../wire/bytes.js';
-import { parseIPAddress } from './ip-address.js';
+import { looksLikeIPAddress, parseIPAddress } from './ip-address.js';
 
 /** RFC 1034 §3.5 / RFC 1123 §2.1: letters, digits and hyphens; no leading or trailing hyphen. */
 const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -32,11 +32,27 @@ export function readPresentedDnsName(presented: string): { base: string; wildcar
   return isValidDnsName(name) ? { base: name, wildcard: false } : undefined;
 }
 
+/**
+ * A name a resolver would read as an IPv4 address rather than look up: the WHATWG URL host parser's
+ * "ends in a number" (last label all digits, or 0x and hex digits), or any inet_aton spelling
+ * (1-4 parts, decimal, octal, hex: "127.1", "0177.0.0.1", "0x7f000001"). No top-level domain is
+ * numeric (RFC 3696 §2), so such a name is never a DNS name.
+ */
+function readsAsIPv4(name: string): boolean {
+  const last = name.slice(name.lastIndexOf('.') + 1);
+  return /^([0-9]+|0x[0-9a-f]*)$/.test(last) || looksLikeIPAddress(name);
+}
+
 /** The reference identifier as we compare it: lower-case, one trailing dot removed; undefined if invalid. */
 function normalizeReferenceHostname(name: string): string | undefined {
   // ASCII case folding only (RFC 9525 §6.3): IDNs must be given as A-labels, compared as given.
   const lower = name.replace(/[A-Z]/g, (c) => c.toLowerCase());
   const trimmed = lower.endsWith('.') ? lower.slice(0, -1) : lower; // an absolute name, same host
+  // RFC 9525 §6.2.1 / RFC 6125 §6.4.4: an IP address is an IP-ID, never a DNS-ID. The client
+  // connects to the address a resolver makes of the name, so a non-canonical IPv4 spelling must
+  // not match dNSName entries ("*.0.0.1" for "0177.0.0.1"); canonical literals took the iPAddress
+  // path in verifyHostname() already, so these match nothing.
+  if (readsAsIPv4(trimmed)) return undefined;
   return isValidDnsName(trimmed) ? trimmed : undefined;
 }
 

@@ -88,7 +88,11 @@ function checkCommon(cert: Certificate, role: CertificateRole, curated: boolean,
     }
   }
   const keyProblem = publicKeyPolicyViolation(cert.publicKey);
-  if (keyProblem) return { alert: 'unsupported_certificate', message: `${who} has an unacceptable public key: ${keyProblem}` };
+  if (keyProblem) {
+    // A key that breaks the key format's own rules (an RSA exponent out of bounds) makes the certificate bad, not unsupported.
+    const alert = cert.publicKey.kind === 'unsupported' && cert.publicKey.invalid ? 'bad_certificate' : 'unsupported_certificate';
+    return { alert, message: `${who} has an unacceptable public key: ${keyProblem}` };
+  }
   return undefined;
 }
 

@@ -5,7 +5,7 @@ import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import type { AlertName } from '../protocol/alerts.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
-import { describePublicKey } from './algorithms.js';
+import { describePublicKey, signatureCost } from './algorithms.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import { CrlReason } from './crl.js';
@@ -13,7 +13,7 @@ import { formatTime } from './der.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
-import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS } from './limits.js';
+import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
@@ -31,8 +31,18 @@ export interface VerifyOptions {
   readonly serverName?: string;
   /** Validation time; default: now. */
   readonly now?: Date;
-  /** CRLs to check revocation against (see readCrls). */
+  /**
+   * CRLs to check revocation against (see readCrls). When any is given, every certificate below
+   * the trust anchor needs a usable CRL from its issuer (see dangerouslyRelaxCrlCheck).
+   */
   readonly crls?: readonly Crl[];
+  /**
+   * Weakens the CRL requirement: 'leaf-only', only the leaf must have a CRL from its issuer
+   * (intermediates are still checked against their issuer's CRL when one is given); 'soft-fail',
+   * a certificate whose issuer has no CRL among `crls` passes unchecked. Either way a CRL that is
+   * given must be usable, and a revoked certificate fails.
+   */
+  readonly dangerouslyRelaxCrlCheck?: CrlRelaxation;
   /** Maximum number of intermediates, self-issued ones not counted. Default 8. */
   readonly maxDepth?: number;
   /**
@@ -41,6 +51,11 @@ export interface VerifyOptions {
    */
   readonly rememberSignatures?: boolean;
 }
+
+export type CrlRelaxation = 'leaf-only' | 'soft-fail';
+
+/** Values of VerifyOptions.dangerouslyRelaxCrlCheck. */
+export const CRL_RELAXATIONS: readonly CrlRelaxation[] = ['leaf-only', 'soft-fail'];
 
 export interface VerifiedChain {
   /** Leaf first, trust anchor last. */
@@ -56,6 +71,11 @@ interface Failure extends Violation {
 }
 
 class WorkLimitExceeded extends Error {}
+
+/** The message when the signature-verification work budget runs out (shared with ./async-verifier.ts). */
+export function signatureWorkExceeded(): string {
+  return `signature checks would exceed the verification work budget (${MAX_SIGNATURE_WORK} units, about that many RSA-2048 verifications)`;
+}
 
 /**
  * Imported keys by SubjectPublicKeyInfo, per provider: intermediates arrive anew with every
@@ -109,6 +129,8 @@ function rememberGood(provider: CryptoProvider, id: string): void {
 class PathSearch {
   private best: Failure | undefined;
   private signatureChecks = 0;
+  /** Estimated cost of the signature checks so far (signatureCost(), MAX_SIGNATURE_WORK). */
+  private signatureWork = 0;
   private steps = 0;
   private readonly signatureResults = new Map<Certificate, Map<Certificate | Crl, boolean>>();
   private readonly maxIntermediates: number;
@@ -225,6 +247,9 @@ class PathSearch {
         ok = true;
       } else {
         if (++this.signatureChecks > MAX_SIGNATURE_CHECKS) throw new WorkLimitExceeded(`more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+        // The count alone does not bound the work: one check with a large key costs many small ones.
+        this.signatureWork += signatureCost(issuer.publicKey);
+        if (this.signatureWork > MAX_SIGNATURE_WORK) throw new WorkLimitExceeded(signatureWorkExceeded());
         const key = importKey(provider, issuer);
         if (key instanceof TlsError) return { alert: key.alert as AlertName, message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
         ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
@@ -261,13 +286,21 @@ class PathSearch {
     return this.checkRevocation(path);
   }
 
-  /** RFC 5280 §6.3: each certificate whose issuer published one of the supplied CRLs is checked against it. */
+  /**
+   * RFC 5280 §6.3: each certificate below the anchor is checked against its issuer's CRLs. With
+   * CRLs configured, one that has none fails, as OpenSSL's X509_V_FLAG_CRL_CHECK_ALL does (node:tls
+   * with `crl`: UNABLE_TO_GET_CRL): revocation checking that passes when a CRL is missing checks
+   * nothing against an attacker who can pick the chain. dangerouslyRelaxCrlCheck weakens this.
+   */
   private checkRevocation(path: readonly Certificate[]): Violation | undefined {
     const crls = this.options.crls;
     if (!crls || crls.length === 0) return undefined;
+    const relax = this.options.dangerouslyRelaxCrlCheck;
     for (let i = 0; i < path.length - 1; i++) {
       const cert = path[i]!;
       const issuer = path[i + 1]!;
+      const who = i === 0 ? 'certificate' : `certificate ${describeCertificate(cert)}`;
+      let checked = false;
       for (const crl of crls) {
         if (crl.issuer.key !== cert.issuer.key) continue;
         const from = `the CRL of ${describeCertificate(issuer)}`;
@@ -281,12 +314,16 @@ class PathSearch {
         // RFC 5280 §6.3.3(a)-(b): the CRL is current.
         if (crl.thisUpdate.getTime() > this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
         if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
+        checked = true;
         const entry = crl.revoked.get(cert.serialNumber);
         // RFC 5280 §5.3.1: removeFromCRL only appears in delta CRLs, where it un-revokes.
         if (entry && entry.reason !== CrlReason.removeFromCRL) {
-          const who = i === 0 ? 'certificate' : `certificate ${describeCertificate(cert)}`;
           return { alert: 'certificate_revoked', message: `${who} was revoked on ${formatTime(entry.revocationDate)}` };
         }
+      }
+      const required = relax === undefined || (relax === 'leaf-only' && i === 0);
+      if (!checked && required) {
+        return { alert: 'certificate_unknown', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
       }
     }
     return undefined;

@@ -4,6 +4,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { TlsError } from '../../src/errors.js';
 import { parseCertificate, parseCrl } from '../../src/x509/index.js';
+import { rsaPublicExponentViolation } from '../../src/x509/algorithms.js';
 import { standardChain, TestPki } from '../x509/fixtures.js';
 
 const pki = new TestPki();
@@ -37,5 +38,15 @@ test('a valid certificate and CRL with bytes flipped, inserted or removed', () =
   fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
     onlyTlsErrors(parseCertificate, mutations.reduce(mutate, leaf.der));
     onlyTlsErrors(parseCrl, mutations.reduce(mutate, crl));
+  }), { numRuns: 3000 });
+});
+
+test('the RSA exponent rule: bytes and bigint agree, and only odd 3 ≤ e ≤ 2^32 pass (src/x509/algorithms.ts)', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 9 }), (bytes) => {
+    let e = 0n;
+    for (const b of bytes) e = (e << 8n) | BigInt(b);
+    const fromBytes = rsaPublicExponentViolation(bytes);
+    assert.equal(fromBytes, rsaPublicExponentViolation(e));
+    assert.equal(fromBytes === undefined, e >= 3n && e <= 1n << 32n && e % 2n === 1n, `e = ${e}`);
   }), { numRuns: 3000 });
 });

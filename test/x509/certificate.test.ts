@@ -47,7 +47,7 @@ describe('parseCertificate', () => {
   });
   test('an RSA key reports its size', () => {
     const rsa = pki.cert({ subject: '/CN=rsa', key: 'rsa', extensions: CA_EXTENSIONS });
-    assert.deepEqual(parseCertificate(rsa.der).publicKey, { kind: 'rsa', bits: 2048 });
+    assert.deepEqual(parseCertificate(rsa.der).publicKey, { kind: 'rsa', bits: 2048, exponent: 65537 });
   });
   test('every strict prefix is rejected', () => {
     for (let n = 0; n < leaf.der.length; n++) {

@@ -168,6 +168,14 @@ describe('host names', () => {
     assert.equal(verify([ipLeaf, intermediate], { serverName: '::1' }).length, 3);
     rejects([ipLeaf, intermediate], 'bad_certificate', /not valid for host "127\.0\.0\.2": it names 127\.0\.0\.1, ::1/, { serverName: '127.0.0.2' });
   });
+  test('names a resolver reads as IPv4 addresses are not DNS names: "*.0.0.1" matches none of them (RFC 9525 §6.2.1)', () => {
+    const numeric = pki.cert({ subject: '/CN=numeric', issuer: intermediate, extensions: leafExtensions('DNS:*.0.0.1', 'DNS:127.1', 'DNS:0x7f000001', 'IP:127.0.0.1') });
+    for (const name of ['0177.0.0.1', '127.1', '0x7f.0.0.1', '0x7f000001', '0X7F000001.']) {
+      rejects([numeric, intermediate], 'bad_certificate', /^certificate is not valid for host ".*": it names \*\.0\.0\.1, 127\.1, 0x7f000001, 127\.0\.0\.1$/, { serverName: name });
+    }
+    // The canonical literal takes the iPAddress path and still matches.
+    assert.equal(verify([numeric, intermediate], { serverName: '127.0.0.1' }).length, 3);
+  });
   test('commonName is never used, and a host-like one must repeat a SAN (CABF BR §7.1.4.3)', () => {
     const cnOnly = pki.cert({ subject: '/CN=cn.example', issuer: intermediate, extensions: leafExtensions() });
     rejects([cnOnly, intermediate], 'bad_certificate', /commonName "cn\.example", which is not one of its subjectAltNames/, { serverName: 'cn.example' });
@@ -247,11 +255,32 @@ describe('revocation (RFC 5280 §6.3)', () => {
   });
   test('a CRL that does not list the certificate, in DER form', () => {
     const other = pki.cert({ subject: '/CN=other.example', issuer: intermediate, extensions: leafExtensions('DNS:other.example') });
-    assert.equal(verify([leaf, intermediate], { crls: readCrls(pki.crl(intermediate, [other]).der) }).length, 3);
+    // The root's CRL too: with CRLs configured, the intermediate needs one as well.
+    assert.equal(verify([leaf, intermediate], { crls: readCrls([pki.crl(intermediate, [other]).der, pki.crl(root, []).der]) }).length, 3);
   });
   test('an out-of-date CRL cannot be relied on', () => {
     const crls = readCrls(pki.crl(intermediate, [], { days: 1 }).pem);
     rejects([leaf, intermediate], 'certificate_unknown', /the CRL of "O=tlskit, CN=Test Intermediate" is out of date since/, { crls, now: new Date(Date.now() + 3 * DAY) });
+  });
+  test('with CRLs configured, a certificate whose issuer has none fails, naming it (node:tls: UNABLE_TO_GET_CRL)', () => {
+    const leafCrl = pki.crl(intermediate, []).der;
+    const rootCrl = pki.crl(root, []).der;
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Root" to check certificate "O=tlskit, CN=Test Intermediate" for revocation/, { crls: readCrls(leafCrl) });
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Intermediate" to check certificate "CN=www\.example\.com" for revocation/, { crls: readCrls(rootCrl) });
+    assert.equal(verify([leaf, intermediate], { crls: readCrls([leafCrl, rootCrl]) }).length, 3);
+  });
+  test("dangerouslyRelaxCrlCheck: 'leaf-only' needs the leaf's CRL only; 'soft-fail' none; revoked still fails", () => {
+    const leafCrl = readCrls(pki.crl(intermediate, []).der);
+    const rootCrl = readCrls(pki.crl(root, []).der);
+    assert.equal(verify([leaf, intermediate], { crls: leafCrl, dangerouslyRelaxCrlCheck: 'leaf-only' }).length, 3);
+    rejects([leaf, intermediate], 'certificate_unknown', /^no CRL from "O=tlskit, CN=Test Intermediate" to check certificate "CN=www\.example\.com"/, { crls: rootCrl, dangerouslyRelaxCrlCheck: 'leaf-only' });
+    assert.equal(verify([leaf, intermediate], { crls: rootCrl, dangerouslyRelaxCrlCheck: 'soft-fail' }).length, 3);
+    // Given CRLs are still applied: a revoked intermediate fails in both modes.
+    const revokedIntermediate = readCrls([pki.crl(root, [intermediate]).der, pki.crl(intermediate, []).der]);
+    for (const mode of ['leaf-only', 'soft-fail'] as const) {
+      rejects([leaf, intermediate], 'certificate_revoked', /^certificate "O=tlskit, CN=Test Intermediate" was revoked on/, { crls: revokedIntermediate, dangerouslyRelaxCrlCheck: mode });
+    }
+    rejects([leaf, intermediate], 'certificate_revoked', /^certificate was revoked on/, { crls: readCrls(pki.crl(intermediate, [leaf]).der), dangerouslyRelaxCrlCheck: 'soft-fail' });
   });
   test('a CRL without cRLNumber is refused (RFC 5280 §5.2.3)', () => {
     const crls = readCrls(pki.crl(intermediate, [], { crlNumber: false }).pem);

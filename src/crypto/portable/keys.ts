@@ -11,6 +11,7 @@ import { cbc } from '@noble/ciphers/aes.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { TlsError } from '../../errors.js';
 import type { CurveName, HashName, KeyType } from '../provider.js';
+import { rsaPublicExponentViolation } from '../../x509/algorithms.js';
 import { DerReader, Tag, contextTag, malformed, readTop } from '../../x509/der.js';
 import * as der from '../../x509/der-writer.js';
 import { AlgorithmOid, CurveOid } from '../../x509/oids.js';
@@ -106,12 +107,17 @@ function modulusBits(n: Uint8Array): number {
   return n.length === 0 ? 0 : (n.length - 1) * 8 + (32 - Math.clz32(n[0]!));
 }
 
-/** RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus, publicExponent }. Returns the modulus size in bits. */
+/**
+ * RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus, publicExponent }. Returns the modulus
+ * size in bits. The exponent must pass the shared rule (src/x509/algorithms.ts): bad_certificate.
+ */
 function readRsaPublicKey(encoding: Uint8Array): number {
   const key = readTop(encoding, 'RSAPublicKey', Tag.SEQUENCE, 'RSAPublicKey', MAX_KEY_BYTES);
   const n = key.unsignedInteger('modulus');
-  key.unsignedInteger('publicExponent');
+  const e = key.unsignedInteger('publicExponent');
   key.done('RSAPublicKey');
+  const problem = rsaPublicExponentViolation(e);
+  if (problem) throw new TlsError('bad_certificate', `RSAPublicKey: ${problem}`);
   return modulusBits(n);
 }
 

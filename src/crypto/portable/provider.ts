@@ -347,7 +347,9 @@ export class PortableCryptoProvider implements CryptoProvider {
       if (err instanceof TlsError && err.alert === 'unsupported_certificate') {
         throw new TlsError('unsupported_certificate', `certificate public key is not supported: ${err.message}`, { cause: err });
       }
-      throw new TlsError('bad_certificate', 'certificate public key could not be parsed', { cause: err });
+      // Name what is wrong when it is ours to say (a malformed key, an RSA exponent out of bounds).
+      const detail = err instanceof TlsError ? `: ${err.message}` : '';
+      throw new TlsError('bad_certificate', `certificate public key could not be parsed${detail}`, { cause: err });
     }
     return new PortablePublicKey(parsed.type, spki, parsed.key, parsed.curve, parsed.bits, parsed.pss);
   }

@@ -202,12 +202,14 @@ test('X.509 on RSA chains: CRL signatures are checked through WebCrypto too (RFC
     const options = (crls: ReturnType<typeof readCrls>) => ({ provider: new PortableCryptoProvider(), trustAnchors: TrustStore.from(root.pem), usage: 'server' as const, crls });
     await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [leaf]).pem))),
       rejectsWith('certificate_revoked', /^certificate was revoked on/));
-    const { path } = await verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [other]).pem)));
+    // The root's CRL too: with CRLs configured, the intermediate needs one as well.
+    const rootCrl = x509.crl(root, []).pem;
+    const { path } = await verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls([x509.crl(intermediate, [other]).pem, rootCrl])));
     assert.equal(path.length, 3);
     // A CRL whose signature was tampered with cannot be relied on, though the first run took it on trust.
     const crl = x509.crl(intermediate, [other]).der.slice();
     crl[crl.length - 1]! ^= 1;
-    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(crl))),
+    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls([crl, rootCrl]))),
       rejectsWith('bad_certificate', /the CRL of .* cannot be used: the CRL signature does not verify/));
   } finally {
     x509.cleanup();
