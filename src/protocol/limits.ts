@@ -4,6 +4,8 @@
 export const MAX_PLAINTEXT = 16384;
 // RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256.
 export const MAX_CIPHERTEXT_13 = 16384 + 256;
+// RFC 8446 §5.4: a TLS 1.3 TLSInnerPlaintext (content, type byte and padding) is at most 2^14 + 1 bytes.
+export const MAX_INNER_PLAINTEXT_13 = 16384 + 1;
 // RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048.
 export const MAX_CIPHERTEXT_12 = 16384 + 2048;
 export const RECORD_HEADER_LENGTH = 5;

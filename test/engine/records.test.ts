@@ -86,15 +86,41 @@ describe('record framing', () => {
     assertAborted(over, 'client', 'record_overflow', /record of 16641 bytes, more than the 16640 allowed/);
   });
 
-  test('a protected record with more than 2^14 bytes of plaintext: record_overflow; exactly 2^14 (even padded to the limit) passes', () => {
+  test('a protected record with more than 2^14 bytes of plaintext: record_overflow; exactly 2^14 passes', () => {
     const ok = newPair().handshake();
-    ok.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16384).fill(1), padding: 239 }]);
+    ok.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16384).fill(1) }]);
     assertNoErrors(ok);
     assert.equal(ok.client.received[0]!.length, 16384);
     const pair = newPair().handshake();
     pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16385) }]);
     pair.pump();
-    assertAborted(pair, 'client', 'record_overflow', /record with 16385 bytes of plaintext/);
+    assertAborted(pair, 'client', 'record_overflow', /inner plaintext of 16386 bytes/);
+  });
+
+  // RFC 8446 §5.4: the limit is on TLSInnerPlaintext (content, type byte and padding together).
+  for (const [content, padding] of [[16384, 1], [16000, 385], [0, 16385]] as const) {
+    test(`a protected record whose inner plaintext is 2^14 + 2 bytes (${content} of content, ${padding} of padding): record_overflow`, () => {
+      const pair = newPair().handshake();
+      pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(content).fill(1), padding }]);
+      pair.pump();
+      assertAborted(pair, 'client', 'record_overflow', /inner plaintext of 16386 bytes, more than the 16385 allowed/);
+      assert.equal(pair.client.received.length, 0, 'nothing of the record reaches the application');
+    });
+
+    test(`a protected record whose inner plaintext is exactly 2^14 + 1 bytes (${content} of content, ${padding - 1} of padding) passes`, () => {
+      const pair = newPair().handshake();
+      pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(content).fill(1), padding: padding - 1 }]);
+      pair.inject('client', [{ type: ContentType.application_data, data: utf8('after') }]);
+      assertNoErrors(pair);
+      assert.equal(Buffer.concat(pair.client.received).length, content + 5);
+    });
+  }
+
+  test('a handshake record whose inner plaintext is 2^14 + 2 bytes, to the server: record_overflow', () => {
+    // The client's protected Finished flight padded one byte past the limit.
+    const pair = newPair({ tamper: (r) => (r.from === 'client' && r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: r.data, padding: 16385 - r.data.length }] : undefined) });
+    pair.pump();
+    assertAborted(pair, 'server', 'record_overflow', /inner plaintext of 16386 bytes/);
   });
 
   for (const type of [0, 19, 24, 0x7f, 0xff]) {
