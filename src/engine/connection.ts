@@ -73,6 +73,8 @@ export class Connection implements HandshakeIO {
   private receivedCloseNotify = false;
   /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
   private helloSeen = false;
+  /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
+  private compatibilityCcsReceived = false;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
   /** Key material was wiped (the connection ended): nothing can be protected or opened any more. */
@@ -272,9 +274,14 @@ export class Connection implements HandshakeIO {
     this.countEmptyRecord('change_cipher_spec');
     if (this.info.version !== 'TLSv1.2') {
       // RFC 8446 §5: an unprotected CCS of value 1 is dropped between the first ClientHello and the
-      // peer's Finished; before the ClientHello or after that Finished it is unexpected.
-      if (this.phase === 'handshaking' && this.helloSeen) return;
-      throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
+      // peer's Finished; before the ClientHello or after that Finished it is unexpected. Appendix
+      // D.4: a peer sends one per handshake (as BoringSSL and OpenSSL allow), so a second is too.
+      if (this.phase !== 'handshaking' || !this.helloSeen) {
+        throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
+      }
+      if (this.compatibilityCcsReceived) throw new TlsError('unexpected_message', 'peer sent a second change_cipher_spec during the handshake');
+      this.compatibilityCcsReceived = true;
+      return;
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');

@@ -498,14 +498,14 @@ describe('records that carry nothing', () => {
     assertAborted(pair, 'client', 'unexpected_message', /more than 3 empty application data records/);
   });
 
-  test('a change_cipher_spec flood during the handshake: unexpected_message', () => {
+  test('change_cipher_spec records in a row during the handshake: the second is unexpected_message', () => {
     const pair = waitingClient();
     const ccs = { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false };
-    pair.inject('client', Array.from({ length: 32 }, () => ccs));
+    pair.inject('client', [ccs]);
     assert.equal(pair.client.errors.length, 0);
     pair.inject('client', [ccs]);
     pair.pump();
-    assertAborted(pair, 'client', 'unexpected_message', /more than 32 change_cipher_spec records in a row/);
+    assertAborted(pair, 'client', 'unexpected_message', /second change_cipher_spec/);
   });
 
   test('a user_canceled flood: unexpected_message', () => {
@@ -538,6 +538,71 @@ describe('change_cipher_spec', () => {
     pair.raw('server', plainRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
     pair.pump();
     assertAborted(pair, 'server', 'unexpected_message', /change_cipher_spec before the client_hello/);
+  });
+
+  // RFC 8446 Appendix D.4: each side sends at most one compatibility CCS per handshake.
+  for (const from of ['server', 'client'] as const) {
+    const to = from === 'server' ? 'client' : 'server';
+    test(`one change_cipher_spec from the ${from} during the handshake is dropped`, () => {
+      let seen = 0;
+      const pair = newPair({ tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? (seen++, undefined) : undefined) });
+      pair.handshake();
+      assert.equal(seen, 1, `the ${from} sent its compatibility change_cipher_spec`);
+    });
+
+    test(`a second change_cipher_spec from the ${from} during the handshake: unexpected_message at the ${to}`, () => {
+      const pair = newPair({ tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? [{ wire: r.wire }, { wire: r.wire }] : undefined) });
+      pair.pump();
+      assertAborted(pair, to, 'unexpected_message', /second change_cipher_spec/);
+    });
+
+  }
+
+  test('a change_cipher_spec before the ServerHello and the compatibility one after it: unexpected_message at the client', () => {
+    let injected = false;
+    const pair = newPair({
+      tamper: (r) => {
+        if (r.from !== 'server' || r.type !== ContentType.handshake || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { wire: r.wire }];
+      },
+    });
+    pair.pump();
+    assert.ok(injected);
+    assertAborted(pair, 'client', 'unexpected_message', /second change_cipher_spec/);
+  });
+
+  test('after a HelloRetryRequest, a change_cipher_spec before the client Finished besides the one before the second ClientHello: unexpected_message', () => {
+    let injected = false;
+    const pair = newPair({
+      client: { ecdhCurve: 'P-256:X25519' },
+      server: { ecdhCurve: 'X25519' },
+      tamper: (r) => {
+        if (r.from !== 'client' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+      },
+    });
+    pair.pump();
+    assert.ok(injected);
+    assertAborted(pair, 'server', 'unexpected_message', /second change_cipher_spec/);
+  });
+
+  test('without compatibility mode no change_cipher_spec is sent, and one injected is dropped', () => {
+    let seen = 0;
+    let injected = false;
+    const pair = newPair({
+      client: { middleboxCompatibility: false },
+      tamper: (r) => {
+        if (r.type === ContentType.change_cipher_spec) seen++;
+        if (r.from !== 'server' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+      },
+    });
+    pair.handshake();
+    assert.equal(seen, 0);
+    assert.ok(injected);
   });
 
   test('a protected change_cipher_spec during the handshake: unexpected_message', () => {
