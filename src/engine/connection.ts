@@ -3,9 +3,10 @@
 import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
-import { ContentType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
+import { ContentType, HandshakeType } from '../protocol/constants.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
+import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
 import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
@@ -75,6 +76,8 @@ export class Connection implements HandshakeIO {
   private helloSeen = false;
   /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
   private compatibilityCcsReceived = false;
+  /** HelloRequests a TLS 1.2 client ignored during this handshake (RFC 5246 §7.4.1.1). */
+  private ignoredHelloRequests = 0;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
   /** Key material was wiped (the connection ended): nothing can be protected or opened any more. */
@@ -261,12 +264,26 @@ export class Connection implements HandshakeIO {
     let msg: HandshakeMessage | undefined;
     while (!this.pending && this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
+      if (this.ignoresHelloRequest(msg)) continue;
       this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
       }
       this.advance(this.state.handle(msg, this));
     }
+  }
+
+  /**
+   * RFC 5246 §7.4.1.1: a TLS 1.2 client ignores a HelloRequest while it negotiates, and leaves it out
+   * of the handshake hashes. Once connected, the state refuses renegotiation (no_renegotiation).
+   */
+  private ignoresHelloRequest(msg: HandshakeMessage): boolean {
+    if (msg.type !== HandshakeType.hello_request || this.config.side !== 'client' || this.phase !== 'handshaking' || this.info.version !== 'TLSv1.2') return false;
+    readHelloRequest(msg);
+    if (++this.ignoredHelloRequests > MAX_IGNORED_HELLO_REQUESTS) {
+      throw new TlsError('unexpected_message', `peer sent more than ${MAX_IGNORED_HELLO_REQUESTS} hello_request messages during the handshake`);
+    }
+    return true;
   }
 
   private receiveChangeCipherSpec(payload: Uint8Array): void {

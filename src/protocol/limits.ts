@@ -19,6 +19,12 @@ export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 /** Consecutive records carrying no progress (empty fragments, CCS, warning alerts) before we give up. */
 export const DEFAULT_MAX_EMPTY_RECORDS = 32;
 
+/**
+ * HelloRequests a TLS 1.2 client ignores during one handshake (RFC 5246 §7.4.1.1). A server has no
+ * reason to send more than one: an endless stream would keep the handshake busy for nothing.
+ */
+export const MAX_IGNORED_HELLO_REQUESTS = 4;
+
 /** Certificates in a chain the peer may send (leaf included). */
 export const DEFAULT_MAX_CHAIN_LENGTH = 10;
 

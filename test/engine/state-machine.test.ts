@@ -68,6 +68,13 @@ const connected13ClientWithCertificate = at(undefined, ['new_session_ticket', 'k
 // TLS 1.2 after the handshake: renegotiation requests get a no_renegotiation warning (RFC 5746).
 const connected12Client = at(undefined, ['hello_request']);
 const connected12Server = at(undefined, ['client_hello']);
+/**
+ * RFC 5246 §7.4.1.1: once the ServerHello chose TLS 1.2, a HelloRequest is ignored until the
+ * handshake completes (the first point, before the version is known, and the last keep theirs).
+ */
+function ignoringHelloRequest(points: readonly Point[]): Point[] {
+  return points.map((p, i) => (i === 0 || i === points.length - 1 ? p : { ...p, accepts: [...p.accepts, 'hello_request'] }));
+}
 
 const scenarios: Scenario[] = [
   {
@@ -135,23 +142,23 @@ const scenarios: Scenario[] = [
     name: 'TLS 1.2 full handshake (ECDHE, ticket)',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2' }, server: { ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       // Before the ServerHello the version is not known: a CCS is dropped as TLS 1.3 would.
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
       at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
       at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
   {
     name: 'TLS 1.2 with a client certificate',
     version: 'TLSv1.2',
     options: () => ({ client: { ...clientAuth.client, maxVersion: 'TLSv1.2' }, server: { ...clientAuth.server, ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
       at('certificate_request', ['certificate_request', 'server_hello_done']), at('server_hello_done', ['server_hello_done']),
       at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [
       at('client_hello', ['client_hello']), at('certificate', ['certificate']), at('client_key_exchange', ['client_key_exchange']),
       at('certificate_verify', ['certificate_verify']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server,
@@ -161,22 +168,22 @@ const scenarios: Scenario[] = [
     name: 'TLS 1.2 with a stapled OCSP response',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', requestOCSP: true }, server: { ticketKeys, ocspResponse: ocsp } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']),
       at('certificate_status', ['certificate_status', 'server_key_exchange']), at('server_key_exchange', ['server_key_exchange']),
       at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
       at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
   {
     name: 'TLS 1.2 resumed with a ticket (abbreviated)',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', session: sessionFor('TLSv1.2') }, server: { ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'),
       at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
 ];
