@@ -3,9 +3,10 @@
 import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
-import { ContentType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
+import { ContentType, HandshakeType } from '../protocol/constants.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
+import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
 import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
@@ -73,6 +74,10 @@ export class Connection implements HandshakeIO {
   private receivedCloseNotify = false;
   /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
   private helloSeen = false;
+  /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
+  private compatibilityCcsReceived = false;
+  /** HelloRequests a TLS 1.2 client ignored during this handshake (RFC 5246 §7.4.1.1). */
+  private ignoredHelloRequests = 0;
   private sentCloseNotify = false;
   private failure: TlsError | undefined;
   /** Key material was wiped (the connection ended): nothing can be protected or opened any more. */
@@ -259,6 +264,7 @@ export class Connection implements HandshakeIO {
     let msg: HandshakeMessage | undefined;
     while (!this.pending && this.phase !== 'failed' && (msg = this.handshakeReader.next())) {
       this.emit({ kind: 'handshake-message', direction: 'received', type: msg.type, length: msg.body.length, raw: msg.raw });
+      if (this.ignoresHelloRequest(msg)) continue;
       this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
         throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
@@ -267,14 +273,32 @@ export class Connection implements HandshakeIO {
     }
   }
 
+  /**
+   * RFC 5246 §7.4.1.1: a TLS 1.2 client ignores a HelloRequest while it negotiates, and leaves it out
+   * of the handshake hashes. Once connected, the state refuses renegotiation (no_renegotiation).
+   */
+  private ignoresHelloRequest(msg: HandshakeMessage): boolean {
+    if (msg.type !== HandshakeType.hello_request || this.config.side !== 'client' || this.phase !== 'handshaking' || this.info.version !== 'TLSv1.2') return false;
+    readHelloRequest(msg);
+    if (++this.ignoredHelloRequests > MAX_IGNORED_HELLO_REQUESTS) {
+      throw new TlsError('unexpected_message', `peer sent more than ${MAX_IGNORED_HELLO_REQUESTS} hello_request messages during the handshake`);
+    }
+    return true;
+  }
+
   private receiveChangeCipherSpec(payload: Uint8Array): void {
     if (payload.length !== 1 || payload[0] !== 1) throw new TlsError('unexpected_message', 'peer sent a malformed change_cipher_spec record');
     this.countEmptyRecord('change_cipher_spec');
     if (this.info.version !== 'TLSv1.2') {
       // RFC 8446 §5: an unprotected CCS of value 1 is dropped between the first ClientHello and the
-      // peer's Finished; before the ClientHello or after that Finished it is unexpected.
-      if (this.phase === 'handshaking' && this.helloSeen) return;
-      throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
+      // peer's Finished; before the ClientHello or after that Finished it is unexpected. Appendix
+      // D.4: a peer sends one per handshake (as BoringSSL and OpenSSL allow), so a second is too.
+      if (this.phase !== 'handshaking' || !this.helloSeen) {
+        throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
+      }
+      if (this.compatibilityCcsReceived) throw new TlsError('unexpected_message', 'peer sent a second change_cipher_spec during the handshake');
+      this.compatibilityCcsReceived = true;
+      return;
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
     if (this.handshakeReader.hasPartialMessage) throw new TlsError('unexpected_message', 'peer changed keys inside a fragmented handshake message');

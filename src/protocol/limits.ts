@@ -4,6 +4,8 @@
 export const MAX_PLAINTEXT = 16384;
 // RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256.
 export const MAX_CIPHERTEXT_13 = 16384 + 256;
+// RFC 8446 §5.4: a TLS 1.3 TLSInnerPlaintext (content, type byte and padding) is at most 2^14 + 1 bytes.
+export const MAX_INNER_PLAINTEXT_13 = 16384 + 1;
 // RFC 5246 §6.2.3: TLSCiphertext.length MUST NOT exceed 2^14 + 2048.
 export const MAX_CIPHERTEXT_12 = 16384 + 2048;
 export const RECORD_HEADER_LENGTH = 5;
@@ -16,6 +18,12 @@ export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
 
 /** Consecutive records carrying no progress (empty fragments, CCS, warning alerts) before we give up. */
 export const DEFAULT_MAX_EMPTY_RECORDS = 32;
+
+/**
+ * HelloRequests a TLS 1.2 client ignores during one handshake (RFC 5246 §7.4.1.1). A server has no
+ * reason to send more than one: an endless stream would keep the handshake busy for nothing.
+ */
+export const MAX_IGNORED_HELLO_REQUESTS = 4;
 
 /** Certificates in a chain the peer may send (leaf included). */
 export const DEFAULT_MAX_CHAIN_LENGTH = 10;

@@ -4,7 +4,7 @@
 import { TlsError } from '../errors.js';
 import type { Aead } from '../crypto/provider.js';
 import { ContentType, ProtocolVersion } from '../protocol/constants.js';
-import { MAX_CIPHERTEXT_12, MAX_CIPHERTEXT_13, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from '../protocol/limits.js';
+import { MAX_CIPHERTEXT_12, MAX_CIPHERTEXT_13, MAX_INNER_PLAINTEXT_13, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from '../protocol/limits.js';
 import type { RawRecord } from './record-reader.js';
 
 export const AEAD_TAG_LENGTH = 16;
@@ -141,12 +141,15 @@ export class Tls13Protection implements RecordProtection {
     const split = fragment.length - AEAD_TAG_LENGTH;
     const plain = this.aead.open(this.nonce, record.bytes.subarray(0, RECORD_HEADER_LENGTH), fragment.subarray(0, split), fragment.subarray(split));
     if (plain === null) throw badRecordMac();
+    // RFC 8446 §5.4: the whole inner plaintext (content, type byte and padding) is at most 2^14 + 1
+    // bytes; padding does not buy room beyond that.
+    if (plain.length > MAX_INNER_PLAINTEXT_13) {
+      throw new TlsError('record_overflow', `peer sent a record with an inner plaintext of ${plain.length} bytes, more than the ${MAX_INNER_PLAINTEXT_13} allowed`);
+    }
     // The content type is the last non-zero byte; all zeros is unexpected_message (RFC 8446 §5.4).
     let end = plain.length - 1;
     while (end >= 0 && plain[end] === 0) end--;
     if (end < 0) throw new TlsError('unexpected_message', 'peer sent a protected record with no content type');
-    // RFC 8446 §5.4: the inner plaintext, content type included, is at most 2^14 + 1 bytes.
-    if (end > MAX_PLAINTEXT) throw new TlsError('record_overflow', `peer sent a record with ${end} bytes of plaintext`);
     return { type: plain[end]!, data: plain.subarray(0, end) };
   }
 }

@@ -86,15 +86,41 @@ describe('record framing', () => {
     assertAborted(over, 'client', 'record_overflow', /record of 16641 bytes, more than the 16640 allowed/);
   });
 
-  test('a protected record with more than 2^14 bytes of plaintext: record_overflow; exactly 2^14 (even padded to the limit) passes', () => {
+  test('a protected record with more than 2^14 bytes of plaintext: record_overflow; exactly 2^14 passes', () => {
     const ok = newPair().handshake();
-    ok.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16384).fill(1), padding: 239 }]);
+    ok.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16384).fill(1) }]);
     assertNoErrors(ok);
     assert.equal(ok.client.received[0]!.length, 16384);
     const pair = newPair().handshake();
     pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(16385) }]);
     pair.pump();
-    assertAborted(pair, 'client', 'record_overflow', /record with 16385 bytes of plaintext/);
+    assertAborted(pair, 'client', 'record_overflow', /inner plaintext of 16386 bytes/);
+  });
+
+  // RFC 8446 §5.4: the limit is on TLSInnerPlaintext (content, type byte and padding together).
+  for (const [content, padding] of [[16384, 1], [16000, 385], [0, 16385]] as const) {
+    test(`a protected record whose inner plaintext is 2^14 + 2 bytes (${content} of content, ${padding} of padding): record_overflow`, () => {
+      const pair = newPair().handshake();
+      pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(content).fill(1), padding }]);
+      pair.pump();
+      assertAborted(pair, 'client', 'record_overflow', /inner plaintext of 16386 bytes, more than the 16385 allowed/);
+      assert.equal(pair.client.received.length, 0, 'nothing of the record reaches the application');
+    });
+
+    test(`a protected record whose inner plaintext is exactly 2^14 + 1 bytes (${content} of content, ${padding - 1} of padding) passes`, () => {
+      const pair = newPair().handshake();
+      pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(content).fill(1), padding: padding - 1 }]);
+      pair.inject('client', [{ type: ContentType.application_data, data: utf8('after') }]);
+      assertNoErrors(pair);
+      assert.equal(Buffer.concat(pair.client.received).length, content + 5);
+    });
+  }
+
+  test('a handshake record whose inner plaintext is 2^14 + 2 bytes, to the server: record_overflow', () => {
+    // The client's protected Finished flight padded one byte past the limit.
+    const pair = newPair({ tamper: (r) => (r.from === 'client' && r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: r.data, padding: 16385 - r.data.length }] : undefined) });
+    pair.pump();
+    assertAborted(pair, 'server', 'record_overflow', /inner plaintext of 16386 bytes/);
   });
 
   for (const type of [0, 19, 24, 0x7f, 0xff]) {
@@ -472,14 +498,14 @@ describe('records that carry nothing', () => {
     assertAborted(pair, 'client', 'unexpected_message', /more than 3 empty application data records/);
   });
 
-  test('a change_cipher_spec flood during the handshake: unexpected_message', () => {
+  test('change_cipher_spec records in a row during the handshake: the second is unexpected_message', () => {
     const pair = waitingClient();
     const ccs = { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false };
-    pair.inject('client', Array.from({ length: 32 }, () => ccs));
+    pair.inject('client', [ccs]);
     assert.equal(pair.client.errors.length, 0);
     pair.inject('client', [ccs]);
     pair.pump();
-    assertAborted(pair, 'client', 'unexpected_message', /more than 32 change_cipher_spec records in a row/);
+    assertAborted(pair, 'client', 'unexpected_message', /second change_cipher_spec/);
   });
 
   test('a user_canceled flood: unexpected_message', () => {
@@ -512,6 +538,71 @@ describe('change_cipher_spec', () => {
     pair.raw('server', plainRecord(ContentType.change_cipher_spec, Uint8Array.of(1)));
     pair.pump();
     assertAborted(pair, 'server', 'unexpected_message', /change_cipher_spec before the client_hello/);
+  });
+
+  // RFC 8446 Appendix D.4: each side sends at most one compatibility CCS per handshake.
+  for (const from of ['server', 'client'] as const) {
+    const to = from === 'server' ? 'client' : 'server';
+    test(`one change_cipher_spec from the ${from} during the handshake is dropped`, () => {
+      let seen = 0;
+      const pair = newPair({ tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? (seen++, undefined) : undefined) });
+      pair.handshake();
+      assert.equal(seen, 1, `the ${from} sent its compatibility change_cipher_spec`);
+    });
+
+    test(`a second change_cipher_spec from the ${from} during the handshake: unexpected_message at the ${to}`, () => {
+      const pair = newPair({ tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? [{ wire: r.wire }, { wire: r.wire }] : undefined) });
+      pair.pump();
+      assertAborted(pair, to, 'unexpected_message', /second change_cipher_spec/);
+    });
+
+  }
+
+  test('a change_cipher_spec before the ServerHello and the compatibility one after it: unexpected_message at the client', () => {
+    let injected = false;
+    const pair = newPair({
+      tamper: (r) => {
+        if (r.from !== 'server' || r.type !== ContentType.handshake || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { wire: r.wire }];
+      },
+    });
+    pair.pump();
+    assert.ok(injected);
+    assertAborted(pair, 'client', 'unexpected_message', /second change_cipher_spec/);
+  });
+
+  test('after a HelloRetryRequest, a change_cipher_spec before the client Finished besides the one before the second ClientHello: unexpected_message', () => {
+    let injected = false;
+    const pair = newPair({
+      client: { ecdhCurve: 'P-256:X25519' },
+      server: { ecdhCurve: 'X25519' },
+      tamper: (r) => {
+        if (r.from !== 'client' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+      },
+    });
+    pair.pump();
+    assert.ok(injected);
+    assertAborted(pair, 'server', 'unexpected_message', /second change_cipher_spec/);
+  });
+
+  test('without compatibility mode no change_cipher_spec is sent, and one injected is dropped', () => {
+    let seen = 0;
+    let injected = false;
+    const pair = newPair({
+      client: { middleboxCompatibility: false },
+      tamper: (r) => {
+        if (r.type === ContentType.change_cipher_spec) seen++;
+        if (r.from !== 'server' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
+        injected = true;
+        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+      },
+    });
+    pair.handshake();
+    assert.equal(seen, 0);
+    assert.ok(injected);
   });
 
   test('a protected change_cipher_spec during the handshake: unexpected_message', () => {

@@ -68,6 +68,13 @@ const connected13ClientWithCertificate = at(undefined, ['new_session_ticket', 'k
 // TLS 1.2 after the handshake: renegotiation requests get a no_renegotiation warning (RFC 5746).
 const connected12Client = at(undefined, ['hello_request']);
 const connected12Server = at(undefined, ['client_hello']);
+/**
+ * RFC 5246 §7.4.1.1: once the ServerHello chose TLS 1.2, a HelloRequest is ignored until the
+ * handshake completes (the first point, before the version is known, and the last keep theirs).
+ */
+function ignoringHelloRequest(points: readonly Point[]): Point[] {
+  return points.map((p, i) => (i === 0 || i === points.length - 1 ? p : { ...p, accepts: [...p.accepts, 'hello_request'] }));
+}
 
 const scenarios: Scenario[] = [
   {
@@ -135,23 +142,23 @@ const scenarios: Scenario[] = [
     name: 'TLS 1.2 full handshake (ECDHE, ticket)',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2' }, server: { ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       // Before the ServerHello the version is not known: a CCS is dropped as TLS 1.3 would.
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
       at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
       at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
   {
     name: 'TLS 1.2 with a client certificate',
     version: 'TLSv1.2',
     options: () => ({ client: { ...clientAuth.client, maxVersion: 'TLSv1.2' }, server: { ...clientAuth.server, ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
       at('certificate_request', ['certificate_request', 'server_hello_done']), at('server_hello_done', ['server_hello_done']),
       at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [
       at('client_hello', ['client_hello']), at('certificate', ['certificate']), at('client_key_exchange', ['client_key_exchange']),
       at('certificate_verify', ['certificate_verify']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server,
@@ -161,22 +168,22 @@ const scenarios: Scenario[] = [
     name: 'TLS 1.2 with a stapled OCSP response',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', requestOCSP: true }, server: { ticketKeys, ocspResponse: ocsp } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']),
       at('certificate_status', ['certificate_status', 'server_key_exchange']), at('server_key_exchange', ['server_key_exchange']),
       at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
       at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
   {
     name: 'TLS 1.2 resumed with a ticket (abbreviated)',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', session: sessionFor('TLSv1.2') }, server: { ticketKeys } }),
-    client: [
+    client: ignoringHelloRequest([
       at('server_hello', ['server_hello'], 'dropped'), at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'),
       at('finished', ['finished']), connected12Client,
-    ],
+    ]),
     server: [at('client_hello', ['client_hello']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
 ];
@@ -206,8 +213,9 @@ function insertAt(index: number, where: 'before' | 'after', extra: Uint8Array): 
 const receiverOf = (side: Side): Side => side;
 const senderOf = (receiver: Side): Side => (receiver === 'client' ? 'server' : 'client');
 
-function pairWith(s: Scenario, receiver: Side, rewrite: ((msg: HandshakeMessage) => HandshakeMessage) | undefined, tamper?: RecordHook): Pair {
-  const options = s.options();
+function pairWith(s: Scenario, receiver: Side, rewrite: ((msg: HandshakeMessage) => HandshakeMessage) | undefined, tamper?: RecordHook, compatibility = true): Pair {
+  const scenario = s.options();
+  const options = compatibility ? scenario : { ...scenario, client: { ...scenario.client, middleboxCompatibility: false } };
   const sender = senderOf(receiver);
   const pair = newPair({
     ...options,
@@ -268,53 +276,65 @@ describe('state machine conformance: every handshake type in every state', () =>
         t.diagnostic(`mutations: ${tried} out-of-place messages`);
       });
 
-      test(`${s.name}: a change_cipher_spec at each point of the ${receiver}'s handshake`, () => {
-        const points = s[receiver];
-        const sender = senderOf(receiver);
-        const ccsRecord: RecordOut = { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false };
-        for (let i = 0; i < points.length; i++) {
-          const point = points[i]!;
-          if (point.next === 'ccs') continue; // the real one
-          let pair: Pair;
-          if (i === points.length - 1) {
-            pair = pairWith(s, receiver, undefined).handshake();
-            injectConnected(pair, receiver, ccsRecord);
-          } else {
-            // Split the sender's records into one message each and put the CCS before message number m.
-            const m = placement(points, i)!.index;
-            let count = 0;
-            let encrypted12 = false;
-            const tamper: RecordHook = (r) => {
-              if (r.from !== sender) return undefined;
-              if (r.type === ContentType.change_cipher_spec) {
-                if (s.version === 'TLSv1.2') encrypted12 = true;
-                return undefined;
-              }
-              if (r.type !== ContentType.handshake) return undefined;
-              const messages = encrypted12 ? undefined : splitMessages(r.data);
-              const parts = messages ? messages.map((msg) => msg.raw) : [r.data];
-              const out: RecordOut[] = [];
-              for (const part of parts) {
-                if (count++ === m) out.push(ccsRecord);
-                out.push(encrypted12 ? { wire: r.wire } : { type: ContentType.handshake, data: part, ...(r.protected ? {} : { protect: false }) });
-              }
-              return out;
-            };
-            pair = pairWith(s, receiver, undefined, tamper);
-            pair.pump();
+      // RFC 8446 Appendix D.4: in compatibility mode each side sends one CCS of its own, so one more
+      // anywhere is a second (unexpected_message); without it, the one injected is dropped.
+      for (const compatibility of s.version === 'TLSv1.3' ? [true, false] : [true]) {
+        test(`${s.name}: a change_cipher_spec at each point of the ${receiver}'s handshake${s.version === 'TLSv1.3' ? (compatibility ? ' (compatibility mode: a second one)' : ' (no compatibility mode: the only one)') : ''}`, () => {
+          const points = s[receiver];
+          const sender = senderOf(receiver);
+          const ccsRecord: RecordOut = { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false };
+          for (let i = 0; i < points.length; i++) {
+            const point = points[i]!;
+            if (point.next === 'ccs') continue; // the real one
+            let pair: Pair;
+            let injected = true;
+            if (i === points.length - 1) {
+              pair = pairWith(s, receiver, undefined, undefined, compatibility).handshake();
+              injectConnected(pair, receiver, ccsRecord);
+            } else {
+              // Split the sender's records into one message each and put the CCS before message number m.
+              const m = placement(points, i)!.index;
+              let count = 0;
+              let encrypted12 = false;
+              injected = false;
+              const tamper: RecordHook = (r) => {
+                if (r.from !== sender) return undefined;
+                if (r.type === ContentType.change_cipher_spec) {
+                  if (s.version === 'TLSv1.2') encrypted12 = true;
+                  return undefined;
+                }
+                if (r.type !== ContentType.handshake) return undefined;
+                const messages = encrypted12 ? undefined : splitMessages(r.data);
+                const parts = messages ? messages.map((msg) => msg.raw) : [r.data];
+                const out: RecordOut[] = [];
+                for (const part of parts) {
+                  if (count++ === m) {
+                    out.push(ccsRecord);
+                    injected = true;
+                  }
+                  out.push(encrypted12 ? { wire: r.wire } : { type: ContentType.handshake, data: part, ...(r.protected ? {} : { protect: false }) });
+                }
+                return out;
+              };
+              pair = pairWith(s, receiver, undefined, tamper, compatibility);
+              pair.pump();
+            }
+            // A message the man in the middle cannot read (EndOfEarlyData under the early keys) has no
+            // CCS put before it: nothing changes there.
+            const ccs = point.ccs === 'dropped' && s.version === 'TLSv1.3' && compatibility && injected ? 'unexpected' : point.ccs;
+            if (ccs === 'unexpected') {
+              assertAborted(pair, receiver, 'unexpected_message', /change_cipher_spec/);
+            } else if (ccs === 'expected') {
+              // The state machine takes it, and changes keys early: what follows no longer authenticates.
+              assertOnlyTlsErrors(pair.client, pair.server);
+              assert.ok(pair.peer(receiver).errors.length === 1 && !pair.peer(receiver).completed, `${s.name}: an early CCS at point ${i} must fail`);
+            } else {
+              assertNoErrors(pair);
+              assert.ok(pair.client.completed && pair.server.completed, `${s.name}: a CCS at point ${i} is dropped`);
+            }
           }
-          if (point.ccs === 'unexpected') {
-            assertAborted(pair, receiver, 'unexpected_message', /change_cipher_spec/);
-          } else if (point.ccs === 'expected') {
-            // The state machine takes it, and changes keys early: what follows no longer authenticates.
-            assertOnlyTlsErrors(pair.client, pair.server);
-            assert.ok(pair.peer(receiver).errors.length === 1 && !pair.peer(receiver).completed, `${s.name}: an early CCS at point ${i} must fail`);
-          } else {
-            assertNoErrors(pair);
-            assert.ok(pair.client.completed && pair.server.completed, `${s.name}: a CCS at point ${i} is dropped`);
-          }
-        }
-      });
+        });
+      }
     }
   }
 });

@@ -1,6 +1,6 @@
 // The TLS 1.3 client after ServerHello (RFC 8446 §2, §4.3-4.4): EncryptedExtensions, the
 // server's Certificate and CertificateVerify, Finished; then our own Finished.
-import { TlsError, decodeError, decryptError } from '../../errors.js';
+import { TlsError, decodeError, decryptError, illegalParameter } from '../../errors.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ClientConfig } from '../../engine/config.js';
@@ -13,7 +13,7 @@ import { decodeExtension } from '../../messages/extensions/extension.js';
 import { readCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
-import type { CipherSuite } from '../../protocol/cipher-suites.js';
+import { cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { ExtensionType, HandshakeType, ProtocolVersion, extensionName } from '../../protocol/constants.js';
 import { MAX_TICKET_LIFETIME, type NewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { hashLength } from '../../crypto/provider.js';
@@ -79,11 +79,32 @@ export class ExpectEncryptedExtensions implements HandshakeState {
       io.setSendLimit(ee.recordSizeLimit - 1);
       if (this.ctx.config.recordSizeLimit !== undefined) io.setReceiveLimit(this.ctx.config.recordSizeLimit - 1);
     }
-    if (this.ctx.earlyDataOffered) io.info.earlyData = ee.earlyData && this.ctx.resumed ? 'accepted' : 'rejected';
-    else if (ee.earlyData) throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
+    if (this.ctx.earlyDataOffered) {
+      if (ee.earlyData) this.checkEarlyDataAcceptance(io);
+      io.info.earlyData = ee.earlyData ? 'accepted' : 'rejected';
+    } else if (ee.earlyData) {
+      throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
+    }
     io.transcript.add(msg.raw);
     io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
     return this.ctx.resumed ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
+  }
+
+  /**
+   * RFC 8446 §4.2.10: our 0-RTT data was protected under the ticket's PSK, cipher suite and ALPN; a
+   * server that takes it must have resumed that ticket with that suite and that protocol.
+   */
+  private checkEarlyDataAcceptance(io: HandshakeIO): void {
+    const ticket = this.ctx.offer.psk13;
+    if (!this.ctx.resumed || !ticket) throw illegalParameter('server accepted early data without resuming the ticket it was sent under');
+    if (this.ctx.suite.id !== ticket.cipherSuite) {
+      throw illegalParameter(`server accepted early data with ${this.ctx.suite.name}, but the ticket's suite is ${cipherSuiteName(ticket.cipherSuite)}`);
+    }
+    const chosen = io.info.alpnProtocol;
+    if (chosen !== ticket.alpnProtocol) {
+      const what = (p: string | undefined) => (p === undefined ? 'no application protocol' : `application protocol "${p}"`);
+      throw illegalParameter(`server accepted early data with ${what(chosen)}, but the ticket was issued for ${what(ticket.alpnProtocol)}`);
+    }
   }
 }
 

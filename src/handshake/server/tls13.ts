@@ -94,6 +94,17 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
 export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry?: RetryContext): Next {
   checkTls13Hello(hello);
   const candidate = pskCandidate(config, hello);
+  // The ticket's PSK was decrypted for this step alone: wipe it however the step ends (a full or
+  // resumed first flight, a HelloRetryRequest, a bad binder, any abort); the early secret, derived
+  // before anything asynchronous, stands for it afterwards.
+  try {
+    return respondWith(config, hello, io, certificates, retry, candidate);
+  } finally {
+    candidate?.session.secret.wipe();
+  }
+}
+
+function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry: RetryContext | undefined, candidate: PskCandidate | undefined): Next {
   const candidateHash = candidate ? cipherSuiteById(candidate.session.cipherSuite)?.hash : undefined;
   // A resumable ticket steers the choice to a suite with its hash (RFC 8446 §4.2.11).
   const suite = retry?.suite
@@ -115,8 +126,6 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.transcript.add(hello.raw);
   const earlyData = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
   const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
-  // The ticket's PSK was decrypted for this connection alone: the early secret now stands for it.
-  candidate?.session.secret.wipe();
   const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
   if (hello.earlyData) {
     io.info.earlyData = earlyData ? 'accepted' : 'rejected';
@@ -397,10 +406,15 @@ function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandi
     session = decodeSession(sealed);
   } catch {
     return undefined;
+  } finally {
+    sealed.fill(0); // the decrypted ticket holds the PSK; the session has its own copy
   }
-  if (session.version !== ProtocolVersion.TLSv1_3 || !sessionIsFresh(session, now)) return undefined;
-  if (session.serverName !== hello.serverName) return undefined;
-  if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
+  const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
+    && !(config.requestCert && config.rejectUnauthorized && !session.authorized);
+  if (!usable) {
+    session.secret.wipe(); // a ticket we will not resume: its PSK goes now
+    return undefined;
+  }
   const first = offered.identities[0]!;
   return { session, identity: first.identity, obfuscatedAge: first.obfuscatedTicketAge, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
 }
