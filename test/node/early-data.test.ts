@@ -10,7 +10,10 @@ import { createHttpsServer, type HttpsServerOptions } from '../../src/node/https
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { MemoryAntiReplayStore, type AntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { captureEarlyFlight, countAcceptedEarlyData, replayFlight, sessionFrom } from '../helpers/zero-rtt.js';
-import { once, withTimeout } from '../helpers/peers.js';
+import { hasCommand, missingPeerReason, once, withTimeout } from '../helpers/peers.js';
+import { run, tempDir } from '../apps/helpers/peers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const pki = createTestPki({ names: ['localhost', '127.0.0.1'] });
 const ticketKeys = new Uint8Array(48).fill(0x42);
@@ -217,6 +220,32 @@ describe('createHttpsServer answers requests that came in early data with 425 To
       assert.deepEqual(earlyFlags, []);
     } finally {
       await close(server);
+    }
+  });
+});
+
+describe('createHttpsServer and openssl s_client -early_data', { skip: missingPeerReason(hasCommand('openssl'), 'openssl is not installed') ?? false }, () => {
+  test('openssl s_client sends a request as 0-RTT: the server accepts the early data and answers 425 Too Early', async () => {
+    const files = tempDir('tlskit-early-');
+    const ca = join(files.path, 'ca.pem');
+    const sess = join(files.path, 'session.pem');
+    const early = join(files.path, 'early.txt');
+    writeFileSync(ca, pki.caPem);
+    writeFileSync(early, 'GET /early HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    const server = createHttpsServer({ key: pki.keyPem, cert: pki.chainPem, maxEarlyData: 4096 }, (req, res) => res.end(`early=${req.tlsEarlyData}`));
+    const port = await listen(server);
+    const sClient = ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-alpn', 'http/1.1', '-servername', 'localhost', '-CAfile', ca, '-ign_eof'];
+    try {
+      const one = await run('openssl', [...sClient, '-sess_out', sess], { input: 'GET /first HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', ms: 10_000 });
+      assert.match(one.stdout, /early=false/, one.stdout + one.stderr);
+      const two = await run('openssl', [...sClient, '-sess_in', sess, '-early_data', early], { input: '', ms: 10_000 });
+      const out = two.stdout + two.stderr;
+      assert.match(out, /Early data was accepted/, out);
+      assert.match(out, /HTTP\/1\.1 425 Too Early/, out);
+      assert.doesNotMatch(out, /early=true/);
+    } finally {
+      await close(server);
+      files.remove();
     }
   });
 });
