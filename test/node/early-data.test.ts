@@ -14,6 +14,9 @@ import { hasCommand, missingPeerReason, once, withTimeout } from '../helpers/pee
 import { run, tempDir } from '../apps/helpers/peers.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { upgrade } from '../../src/node/upgrade.js';
+import { acceptStream } from '../../src/web/streams.js';
 
 const pki = createTestPki({ names: ['localhost', '127.0.0.1'] });
 const ticketKeys = new Uint8Array(48).fill(0x42);
@@ -46,6 +49,13 @@ describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC
     // Without early data, or with a store, shared keys are fine.
     createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys }).close();
     createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024, antiReplay: new MemoryAntiReplayStore() }).close();
+  });
+
+  test('the same holds for every way to make a server (upgrade(), acceptStream()), each resolving options per connection', async () => {
+    const socket = new PassThrough();
+    assert.throws(() => upgrade(socket, { isServer: true, key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024 }), /antiReplay/);
+    const noTransport = { readable: new ReadableStream<Uint8Array>(), writable: new WritableStream<Uint8Array>() };
+    await assert.rejects(acceptStream(noTransport, { key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024 }), /antiReplay/);
   });
 
   test('two servers with the same ticketKeys and store: a replayed ClientHello opens early data on neither', async () => {
