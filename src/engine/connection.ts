@@ -502,6 +502,7 @@ export class Connection implements HandshakeIO {
   private release(): void {
     if (this.released) return;
     this.released = true;
+    this.pending?.wipe?.();
     this.pending = undefined;
     this.records.clear();
     this.handshakeReader.clear();

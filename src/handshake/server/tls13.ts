@@ -36,7 +36,7 @@ import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { tls13Exporter } from '../exporter.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, whenReady, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, isAsyncStep, whenReady, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { serverKeyExchange } from '../tls13/key-exchange.js';
@@ -115,7 +115,9 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   io.transcript.add(hello.raw);
   const claimed = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
   // A shared anti-replay store may answer asynchronously: the flight waits for it (RFC 8446 §8).
-  return whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', afterClaim, io);
+  const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', afterClaim, io);
+  // While it waits, the ticket's PSK is held here: wiped if the connection ends first.
+  return isAsyncStep(waiting) ? { ...waiting, wipe: () => candidate?.session.secret.wipe() } : waiting;
 
   // The rest of the first flight, once we know whether this ticket may open early data.
   // (Kept at the outer indentation: it is respond13's body, split only where the store answers.)
