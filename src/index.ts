@@ -22,6 +22,9 @@ export {
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './web/streams.js';
 export { createHttpsServer, HttpsServer, HttpsAgent, undiciConnector, type HttpsServerOptions, type HttpsAgentOptions, type UndiciConnector, type UndiciConnectTarget } from './node/https.js';
+export { RedisAntiReplayStore, RedisTicketKeys, type RedisClientLike, type RedisAntiReplayOptions, type RedisTicketKeysOptions, type RedisTicketKeysEvent } from './node/redis-store.js';
+export { MemoryAntiReplayStore, type AntiReplayStore } from './handshake/anti-replay.js';
+export type { TicketKeySource } from './handshake/tickets.js';
 export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
 export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
 export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';

@@ -8,7 +8,7 @@ import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import type { SessionState, SessionStore } from '../handshake/session.js';
 import type { TicketKeyring } from '../handshake/tickets.js';
-import type { SingleUseTickets } from '../handshake/anti-replay.js';
+import type { AntiReplayStore } from '../handshake/anti-replay.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
@@ -123,8 +123,8 @@ export interface ServerConfig extends CommonConfig {
   readonly ticketCount: number;
   /** 0-RTT bytes accepted per connection; 0 disables early data (RFC 8446 §4.2.10). */
   readonly maxEarlyData: number;
-  /** Remembers tickets used for 0-RTT, so that each opens early data once (RFC 8446 §8.1). */
-  readonly earlyDataReplay: SingleUseTickets;
+  /** Remembers tickets used for 0-RTT, so that each opens early data once (RFC 8446 §8.1); shared by the servers holding the same ticket keys. */
+  readonly earlyDataReplay: AntiReplayStore;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

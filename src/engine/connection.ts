@@ -364,7 +364,7 @@ export class Connection implements HandshakeIO {
       // RFC 8446 §4.2.10: early data beyond max_early_data_size is unexpected_message.
       if (data.length > this.earlyDataAllowance) throw new TlsError('unexpected_message', 'peer sent more early data than max_early_data_size');
       this.earlyDataAllowance -= data.length;
-      if (data.length > 0) this.handlers.data?.(data);
+      if (data.length > 0) this.handlers.data?.(data, true);
       return;
     }
     if (this.phase !== 'connected') {
@@ -377,7 +377,7 @@ export class Connection implements HandshakeIO {
     }
     this.emptyRecords = 0;
     this.postHandshakeMessages = 0;
-    this.handlers.data?.(data);
+    this.handlers.data?.(data, false);
   }
 
   private countEmptyRecord(what: string): void {
@@ -528,6 +528,7 @@ export class Connection implements HandshakeIO {
   private release(): void {
     if (this.released) return;
     this.released = true;
+    this.pending?.wipe?.();
     this.pending = undefined;
     this.records.clear();
     this.handshakeReader.clear();

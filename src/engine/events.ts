@@ -26,8 +26,12 @@ export type TlsEvent =
   | { readonly kind: 'alert'; readonly direction: 'sent' | 'received'; readonly level: number; readonly description: number };
 
 export interface ConnectionHandlers {
-  /** Decrypted application data, in order. The chunk is the caller's to keep. */
-  data?(chunk: Uint8Array): void;
+  /**
+   * Decrypted application data, in order. The chunk is the caller's to keep. `early`: it came as
+   * TLS 1.3 0-RTT data (server), which an attacker can replay (RFC 8446 §8); early chunks all come
+   * before any 1-RTT chunk.
+   */
+  data?(chunk: Uint8Array, early: boolean): void;
   /** The handshake finished: getInfo() now has the full picture. */
   handshakeComplete?(): void;
   /** The peer sent close_notify: no more data will arrive. */

@@ -13,8 +13,8 @@ import { X509Verifier, trustStoreFor } from './x509-verifier.js';
 import { TrustStore } from '../x509/trust-store.js';
 import { CRL_RELAXATIONS, type CrlRelaxation } from '../x509/verifier.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
-import { TicketKeyring } from '../handshake/tickets.js';
-import { SingleUseTickets } from '../handshake/anti-replay.js';
+import { TicketKeyring, type TicketKeySource } from '../handshake/tickets.js';
+import { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -108,8 +108,12 @@ export interface ServerOptions extends CommonOptions {
    * certificates (from key/cert) are used.
    */
   SNICallback?: (servername: string, callback: (err: Error | null, context?: SecureContext) => void) => void;
-  /** Session ticket keys, 48 bytes each as node:tls's ticketKeys (or several, newest first). Random and rotating when absent. */
-  ticketKeys?: Uint8Array | readonly Uint8Array[];
+  /**
+   * Session ticket keys, 48 bytes each as node:tls's ticketKeys (or several, newest first), or a
+   * function giving the current ones (keys shared by a fleet, e.g. RedisTicketStore's). Random and
+   * rotating when absent. With maxEarlyData, shared keys need a shared `antiReplay` store.
+   */
+  ticketKeys?: Uint8Array | readonly Uint8Array[] | TicketKeySource;
   /** Seconds a session may be resumed for (node:tls default: 300). */
   sessionTimeout?: number;
   /** TLS 1.2 session-id cache; in memory by default, `false` disables it. */
@@ -120,6 +124,13 @@ export interface ServerOptions extends CommonOptions {
   ticketCount?: number;
   /** Accept this many bytes of TLS 1.3 0-RTT data per connection (default 0: off). Early data can be replayed: opt-in. */
   maxEarlyData?: number;
+  /**
+   * Remembers the tickets that opened 0-RTT, so that each does once (RFC 8446 §8.1). In memory,
+   * per server object, by default. Every server that can open the same tickets (same ticketKeys)
+   * must share one store, or each would accept the same replayed early data: passing one says it is
+   * shared (MemoryAntiReplayStore for servers in one process, RedisAntiReplayStore across processes).
+   */
+  antiReplay?: AntiReplayStore;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -340,7 +351,32 @@ function sniCallbackSelector(callback: NonNullable<ServerOptions['SNICallback']>
   };
 }
 
-export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider): ServerConfig {
+/**
+ * RFC 8446 §8: 0-RTT is safe from replay only if every server that can open a ticket sees the same
+ * record of used tickets. Random ticket keys belong to one server object (whose store is its own);
+ * ticketKeys exist to be shared, so with early data on they need a store said to be shared.
+ */
+function checkAntiReplay(options: ServerOptions): void {
+  if (options.ticketKeys === undefined || (options.maxEarlyData ?? 0) === 0 || options.tickets === false || options.antiReplay) return;
+  throw new TypeError(
+    'maxEarlyData with ticketKeys needs an antiReplay store shared by every server holding those keys: ' +
+      'each server would otherwise accept the same replayed early data (RFC 8446 §8). ' +
+      'Pass antiReplay (MemoryAntiReplayStore for servers in one process, RedisAntiReplayStore across processes), or set maxEarlyData to 0',
+  );
+}
+
+function ticketKeyringFor(options: ServerOptions, provider: CryptoProvider): TicketKeyring {
+  const keys = options.ticketKeys;
+  if (keys === undefined) return new TicketKeyring(provider);
+  return new TicketKeyring(provider, { keys: typeof keys === 'function' ? keys : asList(keys as Uint8Array | readonly Uint8Array[]) });
+}
+
+/**
+ * `antiReplay`: the store of the server object this configuration is for, used when the options
+ * name none, so that it outlives a configuration change (setSecureContext).
+ */
+export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider, antiReplay?: AntiReplayStore): ServerConfig {
+  checkAntiReplay(options);
   const base = common(options, provider, 0x0303);
   const certificates = certifiedKeys(options, provider);
   return {
@@ -353,10 +389,10 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     sessionTimeout: options.sessionTimeout ?? 300,
     ticketCount: options.ticketCount ?? 1,
     maxEarlyData: options.maxEarlyData ?? 0,
-    earlyDataReplay: new SingleUseTickets(),
+    earlyDataReplay: options.antiReplay ?? antiReplay ?? new MemoryAntiReplayStore(),
     ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
     ...(options.tickets !== false
-      ? { ticketKeyring: new TicketKeyring(provider, options.ticketKeys ? { keys: asList(options.ticketKeys) } : {}) }
+      ? { ticketKeyring: ticketKeyringFor(options, provider) }
       : {}),
   };
 }

@@ -1,7 +1,25 @@
-// 0-RTT anti-replay (RFC 8446 §8): every ticket opens early data at most once. A bounded memory
-// of used tickets; when it is full, early data is refused (the handshake itself still proceeds).
+// 0-RTT anti-replay (RFC 8446 §8): every ticket opens early data at most once. Early data is not
+// protected against replay by the handshake itself, so the server must remember which tickets
+// already opened it, and that memory must be shared by every server that can open the same
+// tickets (the same ticket keys): a ClientHello replayed to another server of the fleet, or to
+// this server after its configuration changed, must find the ticket already claimed.
 
-export class SingleUseTickets {
+/**
+ * Where the tickets that opened early data are remembered. `claim` answers true exactly once per
+ * id until `expiresAt` (milliseconds since the epoch, the ticket's end of life); it may answer
+ * asynchronously (a shared store across processes). Anything but `true` (false, a rejection, an
+ * answer that never comes within the handshake's time) refuses the early data: the handshake goes
+ * on without it (RFC 8446 §4.2.10), it never accepts.
+ */
+export interface AntiReplayStore {
+  claim(id: Uint8Array, expiresAt: number, now: number): boolean | Promise<boolean>;
+}
+
+/**
+ * The in-memory store: one process only. A bounded memory of claimed tickets; when it is full
+ * (of tickets still alive), early data is refused.
+ */
+export class MemoryAntiReplayStore implements AntiReplayStore {
   private readonly used = new Map<string, number>();
 
   constructor(private readonly capacity = 100_000) {}
@@ -23,6 +41,10 @@ export class SingleUseTickets {
     return this.used.size;
   }
 }
+
+/** The former name of the in-memory store. */
+export const SingleUseTickets = MemoryAntiReplayStore;
+export type SingleUseTickets = MemoryAntiReplayStore;
 
 /** RFC 8446 §8.3: the client's idea of the ticket's age and ours may differ by at most this much. */
 export const MAX_TICKET_AGE_SKEW_MS = 10_000;

@@ -136,6 +136,8 @@ export interface AsyncStep {
   readonly description: string;
   readonly start: () => Promise<unknown>;
   readonly resume: (result: unknown, io: HandshakeIO) => Next;
+  /** The connection ended while waiting: overwrite the secrets the step holds (as HandshakeState.wipe). */
+  readonly wipe?: () => void;
 }
 
 export type Next = HandshakeState | AsyncStep;

@@ -15,13 +15,23 @@ interface TicketKey {
   readonly createdAt: number;
 }
 
+/**
+ * The current ticket keys, newest first, asked for at every seal and open: keys that change over
+ * time (a fleet's shared keys, rotated elsewhere). Must answer synchronously from what it holds.
+ */
+export type TicketKeySource = () => readonly Uint8Array[];
+
+/** Keys derived from a source's material, kept so that each is derived once. */
+const MAX_DERIVED_SOURCE_KEYS = 16;
+
 export interface TicketKeyringOptions {
   /**
    * Application-supplied keys, e.g. shared by several servers: 48 bytes each, like node:tls's
    * `ticketKeys` (16-byte name, 32 bytes of key material). The first one issues new tickets.
-   * Without them, random keys are made here and rotated every `rotationSeconds`.
+   * Without them, random keys are made here and rotated every `rotationSeconds`. A function is
+   * asked for the current list each time (an empty list: this keyring's own random key serves).
    */
-  readonly keys?: readonly Uint8Array[];
+  readonly keys?: readonly Uint8Array[] | TicketKeySource;
   readonly rotationSeconds?: number;
   /** How many retired keys still open tickets. */
   readonly retainedKeys?: number;
@@ -32,12 +42,32 @@ export class TicketKeyring {
   private readonly supplied: boolean;
   private readonly rotationMs: number;
   private readonly retained: number;
+  private readonly source: TicketKeySource | undefined;
+  private sourceList: readonly Uint8Array[] | undefined;
+  private readonly derived = new Map<string, TicketKey>();
 
   constructor(private readonly provider: CryptoProvider, options: TicketKeyringOptions = {}, now = Date.now()) {
     this.rotationMs = (options.rotationSeconds ?? 12 * 3600) * 1000;
     this.retained = options.retainedKeys ?? 2;
-    this.supplied = (options.keys?.length ?? 0) > 0;
-    this.keys = this.supplied ? options.keys!.map((k) => this.fromMaterial(k, now)) : [this.randomKey(now)];
+    const keys = options.keys;
+    this.source = typeof keys === 'function' ? keys : undefined;
+    this.supplied = this.source !== undefined || (keys?.length ?? 0) > 0;
+    this.keys = this.supplied && !this.source ? (keys as readonly Uint8Array[]).map((k) => this.fromMaterial(k, now)) : [this.randomKey(now)];
+  }
+
+  /** With a source: the keys it gives now (derived once each); its first one seals. */
+  private refreshFromSource(now: number): void {
+    const list = this.source!();
+    if (list === this.sourceList) return;
+    this.sourceList = list;
+    if (list.length === 0) return; // nothing shared yet: our own random key goes on serving
+    if (this.derived.size > MAX_DERIVED_SOURCE_KEYS) this.derived.clear();
+    this.keys = list.map((material) => {
+      const id = String.fromCharCode(...material);
+      let key = this.derived.get(id);
+      if (!key) this.derived.set(id, (key = this.fromMaterial(material, now)));
+      return key;
+    });
   }
 
   private fromMaterial(material: Uint8Array, now: number): TicketKey {
@@ -54,6 +84,7 @@ export class TicketKeyring {
   }
 
   private rotate(now: number): void {
+    if (this.source) this.refreshFromSource(now);
     if (this.supplied || now - this.keys[0]!.createdAt < this.rotationMs) return;
     this.keys = [this.randomKey(now), ...this.keys].slice(0, 1 + this.retained);
   }

@@ -10,7 +10,60 @@ import type { TLSSocket } from './tls-socket.js';
 
 const HTTP_1_1 = ['http/1.1'];
 
-export interface HttpsServerOptions extends TlsServerOptions, Omit<http.ServerOptions, keyof TlsServerOptions> {}
+export interface HttpsServerOptions extends TlsServerOptions, Omit<http.ServerOptions, keyof TlsServerOptions> {
+  /**
+   * Requests that arrived, even partly, as TLS 1.3 0-RTT data (with maxEarlyData) can be replayed
+   * by an attacker. By default they are answered 425 Too Early (RFC 8470 §5.2), which the client
+   * may retry once the handshake completed; true, or a predicate answering true for a request,
+   * lets them through to the handlers, which see `req.tlsEarlyData === true`.
+   */
+  allowEarlyDataRequests?: boolean | ((req: http.IncomingMessage) => boolean);
+}
+
+declare module 'node:http' {
+  interface IncomingMessage {
+    /** createHttpsServer: the request arrived, even partly, as TLS 1.3 0-RTT data (replayable, RFC 8470). */
+    tlsEarlyData?: boolean;
+  }
+}
+
+/**
+ * Where a connection's reading stands relative to its 0-RTT bytes (the first `length` bytes the
+ * socket delivers; TLSSocket.earlyDataLength). http parses each delivered chunk at once and emits
+ * the requests it completes, and early chunks are delivered apart from later ones, so a request
+ * emitted while an early chunk is parsed began early; so did the first one completed after the
+ * last early chunk, unless the early bytes end exactly between two requests.
+ */
+interface EarlyDataTracker {
+  readonly length: number;
+  delivered: number;
+  inEarlyChunk: boolean;
+  /** An early chunk was parsed and no request completed since: the next one may have begun in it. */
+  earlyTail: boolean;
+  /** The early bytes (at most maxEarlyData), to see whether they end between two requests. */
+  earlyChunks: Buffer[];
+}
+
+/**
+ * Whether `bytes` are whole requests, each with no body or a Content-Length one, and nothing after
+ * them. Anything else (chunked bodies, several or odd lengths, a partial request) answers false:
+ * the request after them is then treated as early, never the other way.
+ */
+function wholeRequests(bytes: Buffer): boolean {
+  let at = 0;
+  while (at < bytes.length) {
+    const end = bytes.indexOf('\r\n\r\n', at, 'latin1');
+    if (end < 0) return false;
+    const head = bytes.toString('latin1', at, end + 2);
+    if (/\r\ntransfer-encoding\s*:/i.test(head)) return false;
+    const lengths = [...head.matchAll(/\r\ncontent-length[ \t]*:[ \t]*([^\r]*)\r\n/gi)];
+    if (lengths.length > 1 || (lengths.length === 1 && !/^\d{1,9}$/.test(lengths[0]![1]!.trim()))) return false;
+    at = end + 4 + (lengths.length === 1 ? Number(lengths[0]![1]!.trim()) : 0);
+  }
+  return at === bytes.length;
+}
+
+const TOO_EARLY = 425;
 
 /**
  * An http.Server whose connections are TLS, like node's https.Server: 'request' and every other
@@ -20,9 +73,12 @@ export interface HttpsServerOptions extends TlsServerOptions, Omit<http.ServerOp
 export class HttpsServer extends http.Server {
   /** The TLS side: it handshakes each TCP connection before http sees it. */
   readonly tls: Server;
+  private readonly earlyTrackers = new WeakMap<object, EarlyDataTracker>();
+  private readonly allowEarlyDataRequests: NonNullable<HttpsServerOptions['allowEarlyDataRequests']>;
 
   constructor(options: HttpsServerOptions = {}, requestListener?: http.RequestListener) {
     super(options, requestListener);
+    this.allowEarlyDataRequests = options.allowEarlyDataRequests ?? false;
     // http.Server parses requests from whatever its 'connection' listener is handed. That listener
     // gets the TLSSocket once the handshake is done, instead of the raw TCP socket (node's own
     // https.Server does the same through tls.Server).
@@ -38,8 +94,73 @@ export class HttpsServer extends http.Server {
     this.tls.on('tlsClientError', (err: Error, socket: TLSSocket) => this.emit('tlsClientError', err, socket));
     this.tls.on('secureConnection', (socket: TLSSocket) => {
       this.emit('secureConnection', socket);
+      // The handshake is complete: every 0-RTT byte is already queued, at the head of the stream.
+      const tracker = socket.earlyDataLength > 0 ? this.trackEarlyData(socket) : undefined;
       for (const listener of serveHttp) listener.call(this, socket);
+      if (tracker) {
+        socket.on('data', () => {
+          if (tracker.inEarlyChunk) {
+            // After the last early chunk: the next request began early unless they ended between requests.
+            const last = tracker.delivered >= tracker.length;
+            tracker.earlyTail = !last || !wholeRequests(Buffer.concat(tracker.earlyChunks));
+            if (last) tracker.earlyChunks = [];
+          }
+          tracker.inEarlyChunk = false;
+        });
+      }
     });
+  }
+
+  private trackEarlyData(socket: TLSSocket): EarlyDataTracker {
+    const tracker: EarlyDataTracker = { length: socket.earlyDataLength, delivered: 0, inEarlyChunk: false, earlyTail: false, earlyChunks: [] };
+    this.earlyTrackers.set(socket, tracker);
+    // Runs before http's parser for each chunk (and the listener above, after it). TLSSocket
+    // delivers early chunks apart from later ones, so a chunk is all early or not at all.
+    socket.prependListener('data', (chunk: Buffer) => {
+      tracker.inEarlyChunk = tracker.delivered < tracker.length;
+      tracker.delivered += chunk.length;
+      if (tracker.inEarlyChunk) tracker.earlyChunks.push(chunk);
+    });
+    return tracker;
+  }
+
+  /** Whether the request http is emitting now arrived, even partly, as 0-RTT data. */
+  private arrivedEarly(req: http.IncomingMessage): boolean {
+    if (req.tlsEarlyData !== undefined) return req.tlsEarlyData;
+    const tracker = this.earlyTrackers.get(req.socket);
+    let early = false;
+    if (tracker) {
+      early = tracker.inEarlyChunk || tracker.earlyTail;
+      if (!tracker.inEarlyChunk) tracker.earlyTail = false;
+    }
+    req.tlsEarlyData = early;
+    return early;
+  }
+
+  private earlyRequestAllowed(req: http.IncomingMessage): boolean {
+    const allow = this.allowEarlyDataRequests;
+    return typeof allow === 'function' ? allow(req) === true : allow === true;
+  }
+
+  /**
+   * RFC 8470 §5.2: a request that came in early data, unless the application takes those, gets
+   * 425 Too Early before any handler sees it.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'request' || event === 'checkContinue' || event === 'checkExpectation') {
+      const [req, res] = args as [http.IncomingMessage, http.ServerResponse];
+      if (this.arrivedEarly(req) && !this.earlyRequestAllowed(req)) {
+        res.writeHead(TOO_EARLY, { 'content-type': 'text/plain' }).end('Too Early: retry after the TLS handshake (RFC 8470)\n');
+        return true;
+      }
+    } else if (event === 'upgrade' || event === 'connect') {
+      const [req, socket] = args as [http.IncomingMessage, Duplex];
+      if (this.arrivedEarly(req) && !this.earlyRequestAllowed(req)) {
+        socket.end('HTTP/1.1 425 Too Early\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return true;
+      }
+    }
+    return (super.emit as (event: string | symbol, ...args: unknown[]) => boolean).call(this, event, ...args);
   }
 
   /** New key, certificate or TLS options for new connections. */

@@ -4,6 +4,7 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { createSecureContext as createContext, resolveServerOptions, type SecureContext, type ServerOptions } from '../engine/options.js';
 import type { ServerConfig } from '../engine/config.js';
+import { MemoryAntiReplayStore } from '../handshake/anti-replay.js';
 import { TlsError } from '../errors.js';
 import { TLSSocket } from './tls-socket.js';
 
@@ -17,10 +18,15 @@ export interface TlsServerOptions extends ServerOptions {
 export class Server extends net.Server {
   private config: ServerConfig;
   private readonly handshakeTimeout: number;
+  /**
+   * The tickets that opened 0-RTT here, when the options name no store: the server's, not a
+   * configuration's, so that a ticket replayed after setSecureContext() is still recognised.
+   */
+  private readonly antiReplay = new MemoryAntiReplayStore();
 
   constructor(options: TlsServerOptions = {}, secureConnectionListener?: (socket: TLSSocket) => void) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, pauseOnConnect: options.pauseOnConnect ?? false });
-    this.config = resolveServerOptions(options, options.provider ?? nodeCryptoProvider);
+    this.config = resolveServerOptions(options, options.provider ?? nodeCryptoProvider, this.antiReplay);
     this.handshakeTimeout = options.handshakeTimeout ?? 120_000;
     if (secureConnectionListener) this.on('secureConnection', secureConnectionListener);
     this.on('connection', (raw: net.Socket) => this.accept(raw));
@@ -28,7 +34,7 @@ export class Server extends net.Server {
 
   /** Replaces the configuration for new connections (like node's setSecureContext). */
   setSecureContext(options: TlsServerOptions): void {
-    this.config = resolveServerOptions(options, options.provider ?? nodeCryptoProvider);
+    this.config = resolveServerOptions(options, options.provider ?? nodeCryptoProvider, this.antiReplay);
   }
 
   private accept(raw: net.Socket): void {

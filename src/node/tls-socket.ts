@@ -215,6 +215,7 @@ export class TLSSocket extends Duplex {
   private heldIdentity: { readonly shown: ShownIdentity; unread: number; readonly outcomes: readonly PostHandshakeAuthOutcome[] } | undefined;
   /** The callback of the requestClientCertificate() in progress, if it has one. */
   private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
+  private earlyBytes = 0;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
     super({ allowHalfOpen: false });
@@ -247,8 +248,11 @@ export class TLSSocket extends Duplex {
 
   private handlers(): ConnectionHandlers {
     return {
-      data: (chunk) => {
-        if (!this.push(chunk)) {
+      data: (chunk, early) => {
+        if (early) this.earlyBytes += chunk.length;
+        const wanted = this.push(chunk);
+        if (early) this.emit('earlyData', chunk.length);
+        if (!wanted) {
           this.readerFull = true;
           this.transport.pause();
         }
@@ -567,6 +571,17 @@ export class TLSSocket extends Duplex {
 
   get info(): ConnectionInfo {
     return this.connection.info;
+  }
+
+  /**
+   * Server, TLS 1.3 0-RTT: how many bytes at the head of the readable stream arrived as early data,
+   * which an attacker can replay (RFC 8446 §8). Bytes 0 to earlyDataLength - 1 of what this socket
+   * delivers are early, every later byte is not; the count is final once 'secure' was emitted (the
+   * client's EndOfEarlyData comes before its Finished). 'earlyData' (byteCount) is emitted as each
+   * early chunk is queued for reading.
+   */
+  get earlyDataLength(): number {
+    return this.earlyBytes;
   }
 
   getProtocol(): string | null {

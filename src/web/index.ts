@@ -9,6 +9,7 @@ export { Connection } from '../engine/connection.js';
 export { createClientConnection, createServerConnection } from '../engine/endpoints.js';
 export { resolveClientOptions, resolveServerOptions, createSecureContext, type SecureContext } from '../engine/options.js';
 export type { ClientOptions, ServerOptions, CommonOptions, KeyInput, PemOrDer, VersionName } from '../engine/options.js';
+export { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
 export { X509Verifier, trustStoreFor } from '../engine/x509-verifier.js';
 export { TrustStore, parseCertificate, verifyCertificateChain, verifyCertificateChainAsync } from '../x509/index.js';
 export type { ClientConfig, ServerConfig, PeerVerifier, VerificationContext, VerificationOutcome } from '../engine/config.js';

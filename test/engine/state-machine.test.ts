@@ -21,6 +21,7 @@ import {
   type Pair, type PairOptions, type RecordHook, type RecordOut, type Side,
 } from '../helpers/engine-harness.js';
 import { pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
+import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 
 type Ccs = 'unexpected' | 'dropped' | 'expected';
 interface Point {
@@ -51,7 +52,7 @@ function sessionFor(version: 'TLSv1.3' | 'TLSv1.2', maxEarlyData = 0): Uint8Arra
   const key = `${version}/${maxEarlyData}`;
   let s = sessions.get(key);
   if (!s) {
-    const first = newPair({ client: { maxVersion: version }, server: { ticketKeys, maxEarlyData } }).handshake();
+    const first = newPair({ client: { maxVersion: version }, server: { ticketKeys, maxEarlyData, antiReplay: new MemoryAntiReplayStore() } }).handshake();
     s = first.client.sessions[0]!;
     assert.ok(s, 'the first handshake gave a session');
     sessions.set(key, s);
@@ -128,7 +129,7 @@ const scenarios: Scenario[] = [
   {
     name: 'TLS 1.3 with 0-RTT accepted',
     version: 'TLSv1.3',
-    options: () => ({ client: { session: sessionFor('TLSv1.3', 1024), earlyData: true }, server: { ticketKeys, maxEarlyData: 1024 } }),
+    options: () => ({ client: { session: sessionFor('TLSv1.3', 1024), earlyData: true }, server: { ticketKeys, maxEarlyData: 1024, antiReplay: new MemoryAntiReplayStore() } }),
     client: [
       at('server_hello', ['server_hello'], 'dropped'), at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
       at('finished', ['finished'], 'dropped'), at('new_session_ticket', connected13Client.accepts), connected13Client,

@@ -36,7 +36,7 @@ import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { tls13Exporter } from '../exporter.js';
 import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, isAsyncStep, whenReady, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { serverKeyExchange } from '../tls13/key-exchange.js';
@@ -124,8 +124,18 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
   if (psk) checkBinder(io.provider, suite.hash, psk.session.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder);
   io.transcript.add(hello.raw);
-  const earlyData = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
+  // The early secret stands for the ticket's PSK from here on: respond13 wipes the PSK when this
+  // function returns, which is before the rest of the flight when the anti-replay store is slow.
   const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
+  const claimed = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
+  // A shared anti-replay store may answer asynchronously: the flight waits for it (RFC 8446 §8).
+  const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', afterClaim, io);
+  // While it waits, the early secret is held here: wiped if the connection ends first.
+  return isAsyncStep(waiting) ? { ...waiting, wipe: () => early.wipe() } : waiting;
+
+  // The rest of the first flight, once we know whether this ticket may open early data.
+  // (Kept at the outer indentation: it is respond13's body, split only where the store answers.)
+  function afterClaim(earlyData: boolean, io: HandshakeIO): Next {
   const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
   if (hello.earlyData) {
     io.info.earlyData = earlyData ? 'accepted' : 'rejected';
@@ -235,6 +245,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     return finish(resumed);
   });
 }
+}
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
 function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[]): HandshakeState {
@@ -297,7 +308,7 @@ class ExpectEndOfEarlyData implements HandshakeState {
  * RFC 8446 §4.2.10, §8: we take 0-RTT only on the ticket's first use, with the same suite and
  * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours.
  */
-function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO): boolean {
+function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO): boolean | Promise<boolean> {
   const session = psk.session;
   if (!hello.earlyData || config.maxEarlyData === 0 || (session.maxEarlyData ?? 0) === 0) return false;
   if (suite.id !== session.cipherSuite) return false;
@@ -305,8 +316,19 @@ function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: 
   const now = config.now().getTime();
   const clientAge = ticketAgeFrom(psk.obfuscatedAge, session.ageAdd ?? 0);
   if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return false;
+  // RFC 8446 §8.1: the ticket (its identity, unique per ticket we issue) is claimed once, in a store
+  // shared by every server that holds its keys; only a plain `true` accepts, anything else refuses.
   const digest = io.provider.hash('sha256', psk.identity);
-  return config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000, now);
+  let answer: boolean | PromiseLike<boolean>;
+  try {
+    answer = config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000, now);
+  } catch {
+    return false;
+  }
+  if (typeof answer === 'object' && answer !== null && typeof answer.then === 'function') {
+    return Promise.resolve(answer).then((ok) => ok === true, () => false);
+  }
+  return answer === true;
 }
 
 class ExpectClientCertificate implements HandshakeState {
