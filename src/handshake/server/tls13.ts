@@ -24,7 +24,8 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
-import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
+import { decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
 import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
@@ -128,9 +129,7 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
     authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
   } else {
-    io.info.resumed = true;
-    io.info.peerCertificates = psk.session.peerCertificates;
-    io.info.authorized = psk.session.authorized;
+    resumeAuthentication(io.info, psk.session);
   }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
@@ -400,7 +399,9 @@ function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandi
   }
   if (session.version !== ProtocolVersion.TLSv1_3 || !sessionIsFresh(session, now)) return undefined;
   if (session.serverName !== hello.serverName) return undefined;
-  if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
+  // RFC 8446 §4.6.1: the client is not authenticated again, so the session's client
+  // authentication must stand for what we require now.
+  if (!sessionAuthenticationFits(config, session)) return undefined;
   const first = offered.identities[0]!;
   return { session, identity: first.identity, obfuscatedAge: first.obfuscatedTicketAge, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
 }
@@ -415,7 +416,7 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
     const nonce = Uint8Array.of(i);
     const ageAdd = new DataView(io.provider.randomBytes(4).buffer).getUint32(0);
     const psk = ticketPsk(io.provider, suite.hash, resumptionMasterSecret, nonce);
-    const state = encodeSession({
+    const state = encodeSessionWithinLimit({
       version: ProtocolVersion.TLSv1_3,
       cipherSuite: suite.id,
       secret: psk,
@@ -424,12 +425,13 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
       lifetime,
       ...(hello.serverName !== undefined ? { serverName: hello.serverName } : {}),
       ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-      peerCertificates: io.info.peerCertificates,
-      authorized: io.info.authorized,
+      ...peerForSession(io.info, trustDigest(config)),
       ageAdd,
       ...(config.maxEarlyData > 0 ? { maxEarlyData: config.maxEarlyData } : {}),
     });
     psk.wipe();
+    // A session too large to keep (MAX_SESSION_STATE_BYTES) gets no ticket.
+    if (!state) return;
     io.send(buildNewSessionTicket13({
       lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now),
       ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
