@@ -6,7 +6,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemorySessionStore, decodeSession } from '../../src/handshake/session.js';
 import { DEFAULT_SESSION_CACHE_BYTES, DEFAULT_SESSION_CACHE_ENTRIES } from '../../src/protocol/limits.js';
-import { createTestPki } from '../../src/devcert/test-pki.js';
+import { createTestPki, testKeyPair } from '../../src/devcert/test-pki.js';
+import { createCertificate } from '../../src/devcert/certificate-builder.js';
+import { subjectAltNamesFor } from '../../src/devcert/names.js';
 import type { ClientOptions } from '../../src/engine/options.js';
 import { makePair, serverConfigFor, testPki } from '../helpers/engine.js';
 import { pump } from '../helpers/pair.js';
@@ -148,4 +150,25 @@ test('TLS 1.2 session cache entries expire after sessionTimeout (injected clock)
   const late = makePair({ maxVersion: 'TLSv1.2', session: first.c.sessions[0]!, ...clock, now: () => new Date(now - 5_000) }, server);
   pump(late.client, late.server);
   assert.equal(late.server.info.resumed, false);
+});
+
+test('a session whose server certificate has expired meanwhile is not offered: the full handshake refuses it', () => {
+  const pki = testPki();
+  const start = Date.now();
+  let now = start;
+  const leafKey = testKeyPair('ec-p256');
+  const leaf = createCertificate({
+    subject: 'CN=localhost', subjectKey: leafKey, issuer: pki.ca, subjectAltNames: subjectAltNamesFor(['localhost']),
+    notBefore: new Date(start - 60_000), notAfter: new Date(start + 10 * 60_000),
+  });
+  const server = serverConfigFor({ key: leafKey.privateKeyPem, cert: leaf.pem, sessionTimeout: 3600, now: () => new Date(now) });
+  const first = makePair({ now: () => new Date(now) }, server);
+  pump(first.client, first.server);
+  assert.deepEqual(first.c.errors, []);
+  assert.equal(first.client.info.authorized, true);
+  now = start + 20 * 60_000; // the ticket is fresh (an hour), the certificate is not
+  const second = makePair({ session: first.c.sessions[0]!, now: () => new Date(now) }, server);
+  pump(second.client, second.server);
+  assert.equal(second.client.info.resumed, false);
+  assert.equal(second.c.errors[0]?.alert, 'certificate_expired');
 });
