@@ -4,7 +4,7 @@
 // whatever chain the client sends.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MemorySessionStore, decodeSession } from '../../src/handshake/session.js';
+import { MemorySessionStore, decodeSession, encodeSession } from '../../src/handshake/session.js';
 import { DEFAULT_SESSION_CACHE_BYTES, DEFAULT_SESSION_CACHE_ENTRIES } from '../../src/protocol/limits.js';
 import { createTestPki, testKeyPair } from '../../src/devcert/test-pki.js';
 import { createCertificate } from '../../src/devcert/certificate-builder.js';
@@ -171,4 +171,26 @@ test('a session whose server certificate has expired meanwhile is not offered: t
   pump(second.client, second.server);
   assert.equal(second.client.info.resumed, false);
   assert.equal(second.c.errors[0]?.alert, 'certificate_expired');
+});
+
+test('a session without a trust digest (written before there was one) is not offered; the new fields round-trip', () => {
+  const server = serverConfigFor();
+  const lax = { rejectUnauthorized: false, ca: createTestPki().caPem };
+  const first = makePair(lax, server);
+  pump(first.client, first.server);
+  const session = decodeSession(first.c.sessions[0]!);
+  assert.equal(session.trustDigest?.length, 32);
+  assert.equal(session.authorizationError?.alert, first.client.info.authorizationError?.alert);
+  assert.equal(session.authorizationError?.message, first.client.info.authorizationError?.message);
+  const again = decodeSession(encodeSession(session));
+  assert.deepEqual(again.trustDigest, session.trustDigest);
+  assert.equal(again.authorizationError?.message, session.authorizationError?.message);
+  const resumed = makePair({ ...lax, session: encodeSession(again) }, server);
+  pump(resumed.client, resumed.server);
+  assert.equal(resumed.client.info.resumed, true, 'with its digest: resumed');
+  const { trustDigest: _dropped, ...old } = session;
+  const second = makePair({ ...lax, session: encodeSession(old) }, server);
+  pump(second.client, second.server);
+  assert.deepEqual(second.c.errors, []);
+  assert.equal(second.client.info.resumed, false);
 });
