@@ -12,6 +12,7 @@ export { createClientConnection, createServerConnection } from './engine/endpoin
 export { Connection } from './engine/connection.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/events.js';
 export type { PeerVerifier, VerificationContext, VerificationOutcome } from './engine/config.js';
+export { MemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './handshake/session.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';
 export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from './crypto/portable/provider.js';

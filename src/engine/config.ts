@@ -37,6 +37,13 @@ export type VerificationOutcome =
 /** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
 export interface PeerVerifier {
   verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome | Promise<VerificationOutcome>;
+  /**
+   * What this verifier trusts, as bytes equal for two verifiers only if they judge every chain
+   * alike. A resumed session carries the outcome of a validation, so it is resumed only under an
+   * equal description (src/handshake/trust-binding.ts). Without it, the verifier object stands for
+   * itself: its sessions resume only under the same object, in the same process.
+   */
+  trustDescription?(): Uint8Array;
 }
 
 export interface Limits {

@@ -15,7 +15,7 @@ import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, typ
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { concat, toHex } from '../wire/bytes.js';
-import { encodeSession, type SessionState } from '../handshake/session.js';
+import { encodeSessionWithinLimit, type SessionState } from '../handshake/session.js';
 import type { KeyingMaterialExporter } from '../handshake/exporter.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
@@ -622,9 +622,10 @@ export class Connection implements HandshakeIO {
   }
 
   newSession(session: SessionState): void {
-    const encoded = redactSession(encodeSession(session));
+    const encoded = encodeSessionWithinLimit(session);
     session.secret.wipe(); // made for this call: the encoding is now the only copy
-    this.handlers.session?.(encoded);
+    // A session too large to keep (MAX_SESSION_STATE_BYTES) is not offered to the application.
+    if (encoded) this.handlers.session?.(redactSession(encoded));
   }
 
   allowEarlyWrites(maxBytes: number | undefined): void {

@@ -5,6 +5,8 @@ import { TlsError, asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { TrustStore, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
+import { Writer } from '../wire/writer.js';
+import { utf8 } from '../wire/bytes.js';
 
 export type CaInput = string | Uint8Array | readonly (string | Uint8Array)[];
 
@@ -33,7 +35,21 @@ export function trustStoreFor(ca: CaInput, curated = false): TrustStore {
   return store;
 }
 
+// What a trust store trusts, by content (its anchors' SHA-256, sorted): computed once per store.
+const anchorDigests = new WeakMap<TrustStore, readonly Uint8Array[]>();
+
+function sortedDigests(provider: CryptoProvider, ders: readonly Uint8Array[]): Uint8Array[] {
+  return ders.map((der) => provider.hash('sha256', der)).sort(compareBytes);
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 export class X509Verifier implements PeerVerifier {
+  private description: Uint8Array | undefined;
+
   constructor(
     private readonly provider: CryptoProvider,
     private readonly trustAnchors: TrustStore,
@@ -45,6 +61,28 @@ export class X509Verifier implements PeerVerifier {
   static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined, dangerouslyRelaxCrlCheck?: CrlRelaxation): X509Verifier {
     const store = ca instanceof TrustStore ? ca : trustStoreFor(ca ?? []);
     return new X509Verifier(provider, store, crl ? readCrls(crl) : [], dangerouslyRelaxCrlCheck);
+  }
+
+  /**
+   * PeerVerifier.trustDescription: the trust anchors and CRLs as sets (their SHA-256, sorted, so
+   * order does not matter), and whether the store applies a curated root program's constraints.
+   * Equal stores describe alike in any process, so sessions resume across a fleet sharing them.
+   */
+  trustDescription(): Uint8Array {
+    if (!this.description) {
+      let anchors = anchorDigests.get(this.trustAnchors);
+      if (!anchors) {
+        anchors = sortedDigests(this.provider, this.trustAnchors.anchors.map((a) => a.der));
+        anchorDigests.set(this.trustAnchors, anchors);
+      }
+      const crls = sortedDigests(this.provider, this.crls.map((c) => c.der));
+      const w = new Writer(64 + 32 * (anchors.length + crls.length));
+      w.vectorBytes(1, utf8('x509')).u8(this.trustAnchors.curated ? 1 : 0);
+      w.vector(3, (v) => anchors.forEach((d) => v.bytes(d)));
+      w.vector(3, (v) => crls.forEach((d) => v.bytes(d)));
+      this.description = w.finish();
+    }
+    return this.description;
   }
 
   /**

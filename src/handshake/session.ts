@@ -1,11 +1,15 @@
 // Resumable session state (RFC 5246 §7.4.1.2 / RFC 5077 for TLS 1.2, RFC 8446 §4.6.1 for
 // TLS 1.3), and its serialisation: inside server tickets, in the server's session cache, and in
 // the opaque session blob a client gets from the 'session' event and hands back to resume.
-import { decodeError } from '../errors.js';
+import { TlsError, decodeError } from '../errors.js';
 import { Secret } from '../crypto/secret.js';
+import { alertName } from '../protocol/alerts.js';
+import { DEFAULT_SESSION_CACHE_BYTES, DEFAULT_SESSION_CACHE_ENTRIES, MAX_SESSION_STATE_BYTES } from '../protocol/limits.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
-import { ascii, utf8 } from '../wire/bytes.js';
+import { ascii, equalBytes, fromUtf8, utf8 } from '../wire/bytes.js';
+import { parseCertificate } from '../x509/certificate.js';
+import type { ConnectionInfo } from './state.js';
 
 export interface SessionState {
   readonly version: 0x0303 | 0x0304;
@@ -20,10 +24,21 @@ export interface SessionState {
   readonly lifetime: number;
   readonly serverName?: string;
   readonly alpnProtocol?: string;
-  /** The peer's certificates (DER, leaf first) as authenticated in the original handshake. */
+  /**
+   * The peer's certificates (DER, leaf first) from the original handshake: those of the validated
+   * path when the chain validated, only the leaf when it did not (see `peerForSession`).
+   */
   readonly peerCertificates: readonly Uint8Array[];
   /** Whether the peer's chain validated in the original handshake. */
   readonly authorized: boolean;
+  /** Why it did not validate (the original handshake's authorizationError), when it did not. */
+  readonly authorizationError?: TlsError;
+  /**
+   * The trust the peer was authenticated under (`trustDigest` in ./trust-binding.ts): the outcome
+   * above stands only for a connection with the same digest. Sessions written before it existed
+   * have none, and are never resumed.
+   */
+  readonly trustDigest?: Uint8Array;
   // Client side only.
   /** TLS 1.2: the session id to offer; TLS 1.3: unused. */
   readonly sessionId?: Uint8Array;
@@ -39,7 +54,7 @@ const FORMAT_VERSION = 1;
 
 // Field tags of the serialised form: a version byte, then tagged optional fields, so that
 // sessions written by one release can be read (or cleanly refused) by another.
-const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7 } as const;
+const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9 } as const;
 
 export function encodeSession(s: SessionState): Uint8Array {
   const w = new Writer(256 + s.secret.length + (s.ticket?.length ?? 0));
@@ -53,6 +68,11 @@ export function encodeSession(s: SessionState): Uint8Array {
   if (s.ageAdd !== undefined) w.u8(Tag.ageAdd).vectorBytes(2, new Uint8Array([s.ageAdd >>> 24, s.ageAdd >>> 16, s.ageAdd >>> 8, s.ageAdd]));
   if (s.maxEarlyData !== undefined) w.u8(Tag.maxEarlyData).vectorBytes(2, new Uint8Array([s.maxEarlyData >>> 24, s.maxEarlyData >>> 16, s.maxEarlyData >>> 8, s.maxEarlyData]));
   for (const c of s.peerCertificates) w.u8(Tag.certificate).vector(2, (v) => v.vectorBytes(3, c));
+  if (s.trustDigest !== undefined) w.u8(Tag.trustDigest).vectorBytes(2, s.trustDigest);
+  if (s.authorizationError !== undefined) {
+    const { alertCode, message } = s.authorizationError;
+    w.u8(Tag.authorizationError).vector(2, (v) => v.u8(alertCode).bytes(utf8(message.slice(0, 1024))));
+  }
   return w.finish();
 }
 
@@ -80,6 +100,12 @@ export function decodeSession(bytes: Uint8Array): SessionState {
       case Tag.ageAdd: fields.ageAdd = value.u32('age add'); break;
       case Tag.maxEarlyData: fields.maxEarlyData = value.u32('max early data'); break;
       case Tag.certificate: certs.push(value.vectorBytes(3, 1, 0xffffff, 'certificate').slice()); break;
+      case Tag.trustDigest: fields.trustDigest = value.rest().slice(); break;
+      case Tag.authorizationError: {
+        const alert = alertName(value.u8('alert'));
+        fields.authorizationError = new TlsError(alert, readText(value.rest(), 'authorization error'));
+        break;
+      }
       default: value.rest(); break; // a field from a newer release: skip it
     }
     value.done();
@@ -90,43 +116,178 @@ export function decodeSession(bytes: Uint8Array): SessionState {
   };
 }
 
+function readText(bytes: Uint8Array, what: string): string {
+  try {
+    return fromUtf8(bytes);
+  } catch {
+    throw decodeError(`session: ${what} is not UTF-8`);
+  }
+}
+
 /** Whether a session may still be resumed at `now` (ms). */
 export function sessionIsFresh(s: SessionState, now: number): boolean {
   return now >= s.issuedAt - 60_000 && now < s.issuedAt + s.lifetime * 1000;
 }
 
+/** What a session records of the peer's authentication. */
+export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest'>;
+
+/**
+ * The peer's authentication as a new session records it, from the handshake that authenticated it
+ * under `trustDigest`. Only what resumption needs is kept: a chain that validated keeps the
+ * certificates of the validated path (not extras the peer added); a chain that did not validate
+ * keeps its leaf alone (so getPeerCertificate() on a resumed connection still says who the peer
+ * claimed to be), never the rest the peer sent.
+ */
+export function peerForSession(info: ConnectionInfo, trustDigest: Uint8Array): SessionPeer {
+  const sent = info.peerCertificates;
+  if (!info.authorized) {
+    return {
+      peerCertificates: sent.slice(0, 1), authorized: false, trustDigest,
+      ...(info.authorizationError ? { authorizationError: info.authorizationError } : {}),
+    };
+  }
+  const path = info.verifiedPath;
+  // Without a path, the verifier (a custom one) vouched for the chain as sent.
+  const peerCertificates = path ? sent.filter((c) => path.some((p) => equalBytes(p, c))) : sent;
+  return { peerCertificates, authorized: true, trustDigest };
+}
+
+/** A certificate's notAfter (ms); one we cannot read counts as expired. */
+function notAfter(der: Uint8Array): number {
+  try {
+    return parseCertificate(der).notAfter.getTime();
+  } catch {
+    return -Infinity;
+  }
+}
+
+/** The handshake info a resumed connection takes from its session: what the original one proved. */
+export function resumeAuthentication(info: ConnectionInfo, session: SessionState): void {
+  info.resumed = true;
+  info.peerCertificates = session.peerCertificates;
+  info.authorized = session.authorized;
+  if (session.authorizationError) info.authorizationError = session.authorizationError;
+}
+
+/**
+ * Whether a session's record of the peer's authentication holds for a connection that trusts
+ * `trustDigest` (./trust-binding.ts) and requires an authenticated peer or not: it must come from
+ * the same trust, have passed when the connection requires it, and, having passed, its
+ * certificates must still be within their validity at `now`, as a full handshake would demand.
+ */
+export function sessionAuthenticationHolds(session: SessionState, trustDigest: Uint8Array, requireAuthorized: boolean, now: number): boolean {
+  if (!session.trustDigest || !equalBytes(session.trustDigest, trustDigest)) return false;
+  if (!session.authorized) return !requireAuthorized;
+  return session.peerCertificates.every((c) => now < notAfter(c));
+}
+
+/**
+ * A serialised session, if it is small enough to keep (MAX_SESSION_STATE_BYTES, not counting a
+ * client's ticket, which is the server's to size); else undefined.
+ */
+export function encodeSessionWithinLimit(s: SessionState): Uint8Array | undefined {
+  // Checked before encoding: a certificate too large for the format must not reach the writer.
+  const certificates = s.peerCertificates.reduce((n, c) => n + c.length, 0);
+  if (certificates > MAX_SESSION_STATE_BYTES) return undefined;
+  const bytes = encodeSession(s);
+  return bytes.length - (s.ticket?.length ?? 0) <= MAX_SESSION_STATE_BYTES ? bytes : undefined;
+}
+
 /** Where a server keeps TLS 1.2 sessions by id (RFC 5246 §7.4.1.2). Pluggable; in-memory by default. */
 export interface SessionStore {
-  get(id: Uint8Array): Uint8Array | undefined;
-  set(id: Uint8Array, session: Uint8Array): void;
+  /** The session stored under `id`, unless it expired by `now` (ms since the epoch). */
+  get(id: Uint8Array, now: number): Uint8Array | undefined;
+  /** Keeps a session until `expiresAt` (ms since the epoch: `sessionTimeout` after `now`). */
+  set(id: Uint8Array, session: Uint8Array, now: number, expiresAt: number): void;
   delete(id: Uint8Array): void;
 }
 
-/** A bounded in-memory store: the oldest entry goes when full. */
+export interface MemorySessionStoreOptions {
+  /** Most sessions kept (default DEFAULT_SESSION_CACHE_ENTRIES). */
+  readonly maxEntries?: number;
+  /** Most bytes of sessions (and their ids) kept (default DEFAULT_SESSION_CACHE_BYTES). */
+  readonly maxBytes?: number;
+}
+
+interface StoredSession {
+  readonly bytes: Uint8Array;
+  readonly expiresAt: number;
+  readonly size: number;
+}
+
+/**
+ * A bounded in-memory store: bounded in entries and in bytes (the oldest entries go first), and
+ * each entry expires at the time it was given. It reads no clock: the server passes `now`.
+ */
 export class MemorySessionStore implements SessionStore {
-  private readonly entries = new Map<string, Uint8Array>();
-  constructor(private readonly capacity = 10_000) {}
+  private readonly entries = new Map<string, StoredSession>();
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private bytes = 0;
+
+  constructor(options: MemorySessionStoreOptions = {}) {
+    this.maxEntries = options.maxEntries ?? DEFAULT_SESSION_CACHE_ENTRIES;
+    this.maxBytes = options.maxBytes ?? DEFAULT_SESSION_CACHE_BYTES;
+    if (!(this.maxEntries >= 0) || !(this.maxBytes >= 0)) throw new RangeError('MemorySessionStore: maxEntries and maxBytes must be non-negative');
+  }
 
   private key(id: Uint8Array): string {
     return ascii(id);
   }
 
-  get(id: Uint8Array): Uint8Array | undefined {
-    return this.entries.get(this.key(id));
+  get(id: Uint8Array, now: number): Uint8Array | undefined {
+    const key = this.key(id);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (now >= entry.expiresAt) {
+      this.remove(key, entry);
+      return undefined;
+    }
+    return entry.bytes;
   }
 
-  set(id: Uint8Array, session: Uint8Array): void {
+  set(id: Uint8Array, session: Uint8Array, now: number, expiresAt: number): void {
     const key = this.key(id);
-    this.entries.delete(key);
-    this.entries.set(key, session);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    const old = this.entries.get(key);
+    if (old) this.remove(key, old);
+    const size = session.length + id.length;
+    if (expiresAt <= now || size > this.maxBytes || this.maxEntries === 0) return;
+    this.dropExpired(now);
+    this.entries.set(key, { bytes: session, expiresAt, size });
+    this.bytes += size;
+    // Oldest first, until both bounds hold again.
+    for (const [k, e] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.bytes <= this.maxBytes) break;
+      this.remove(k, e);
+    }
   }
 
   delete(id: Uint8Array): void {
-    this.entries.delete(this.key(id));
+    const key = this.key(id);
+    const entry = this.entries.get(key);
+    if (entry) this.remove(key, entry);
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes held: sessions and their ids. */
+  get byteLength(): number {
+    return this.bytes;
+  }
+
+  /** Expired entries from the oldest on (entries mostly expire in the order they came). */
+  private dropExpired(now: number): void {
+    for (const [k, e] of this.entries) {
+      if (now < e.expiresAt) break;
+      this.remove(k, e);
+    }
+  }
+
+  private remove(key: string, entry: StoredSession): void {
+    this.entries.delete(key);
+    this.bytes -= entry.size;
   }
 }

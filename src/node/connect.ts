@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
+import type { ServerIdentityCheck } from '../engine/config.js';
 import { TLSSocket, describePeerChain, type PeerCertificate } from './tls-socket.js';
 import { trustStoreFor } from '../engine/x509-verifier.js';
 import type { TrustStore } from '../x509/trust-store.js';
@@ -51,7 +52,7 @@ export function connect(...args: unknown[]): TLSSocket {
   const config = resolveClientOptions({
     ...resolved,
     servername: servername || host,
-    ...(check ? { serverIdentity: (name: string, chain: readonly Uint8Array[]) => check(name, describePeerChain(chain, true) as PeerCertificate) } : {}),
+    ...(check ? { serverIdentity: identityCheckFor(check) } : {}),
   }, resolved.provider!);
   const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
   const socket = new TLSSocket(transport, {
@@ -63,6 +64,23 @@ export function connect(...args: unknown[]): TLSSocket {
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
   if (listener) socket.once('secureConnect', listener);
   return socket;
+}
+
+type CheckServerIdentity = NonNullable<ConnectOptions['checkServerIdentity']>;
+const identityChecks = new WeakMap<CheckServerIdentity, ServerIdentityCheck>();
+
+/**
+ * The engine's identity check for a checkServerIdentity function: one per function, so that a
+ * session authenticated under it resumes under the same function and no other
+ * (src/handshake/trust-binding.ts).
+ */
+function identityCheckFor(check: CheckServerIdentity): ServerIdentityCheck {
+  let wrapped = identityChecks.get(check);
+  if (!wrapped) {
+    wrapped = (name, chain) => check(name, describePeerChain(chain, true) as PeerCertificate);
+    identityChecks.set(check, wrapped);
+  }
+  return wrapped;
 }
 
 function normalizeArgs(args: unknown[]): { options: ConnectOptions; listener?: () => void } {

@@ -42,3 +42,21 @@ export const MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA = 64;
  * well before it (and for ChaCha20-Poly1305, whose limit is above 2^64, at the same point for simplicity).
  */
 export const KEY_UPDATE_AFTER_RECORDS = 2 ** 23;
+
+/**
+ * Largest serialised session we keep (server cache entry or ticket state; a client's session
+ * without its ticket). A session holds the peer's validated certificates: a few KiB for a real
+ * chain. Without a bound, a peer could make each one as large as a Certificate message allows
+ * (64 KiB), and a TLS 1.2 or 1.3 ticket could not even carry it (opaque ticket<1..2^16-1>).
+ * A larger session is simply not kept: no ticket, no cache entry.
+ */
+export const MAX_SESSION_STATE_BYTES = 16 * 1024;
+
+/**
+ * The in-memory TLS 1.2 session cache (RFC 5246 §7.4.1.2): at most this many sessions and bytes,
+ * oldest out first. Anonymous clients fill it, so it must not grow with them: 10,000 sessions of
+ * a resumable server without client certificates take about 1 MiB; the byte bound keeps servers
+ * that record client certificates within 16 MiB as well.
+ */
+export const DEFAULT_SESSION_CACHE_ENTRIES = 10_000;
+export const DEFAULT_SESSION_CACHE_BYTES = 16 * 1024 * 1024;

@@ -4,7 +4,7 @@
 import * as crypto from 'node:crypto';
 import { TlsError } from '../../src/errors.js';
 import type { PeerVerifier } from '../../src/engine/config.js';
-import { equalBytes } from '../../src/wire/bytes.js';
+import { concat, equalBytes } from '../../src/wire/bytes.js';
 
 export type KeyKind = 'ed25519' | 'ec' | 'rsa';
 
@@ -112,9 +112,13 @@ export function testIdentity(kind: KeyKind = 'ed25519'): TestIdentity {
   return id;
 }
 
-/** Accepts exactly the given leaf certificates: what a pinned test client trusts. */
+/**
+ * Accepts exactly the given leaf certificates: what a pinned test client trusts. Two such verifiers
+ * pinning the same certificates judge alike, so sessions resume across them (trustDescription).
+ */
 export function pinnedVerifier(...trusted: readonly Uint8Array[]): PeerVerifier {
   return {
+    trustDescription: () => concat(new TextEncoder().encode('pinned test certificates'), ...trusted.flatMap((t) => [Uint8Array.of(t.length >>> 24, t.length >>> 16, t.length >>> 8, t.length), t])),
     verify(chain) {
       const leaf = chain[0];
       if (leaf && trusted.some((t) => equalBytes(t, leaf))) return { ok: true, detail: 'pinned test certificate' };

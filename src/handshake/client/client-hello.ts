@@ -39,6 +39,8 @@ export interface ClientOffer {
   /** The extension types of the ClientHello as sent: the server may answer only with these. */
   readonly extensionTypes: ReadonlySet<number>;
   readonly cookie?: Uint8Array;
+  /** TLS 1.2 resumption: the session offered (by ticket or id); the only one the server may resume. */
+  readonly session12?: SessionState;
   /** TLS 1.2 resumption: the ticket offered in session_ticket (empty: tickets welcome, none held). */
   readonly ticket12?: Uint8Array;
   /** TLS 1.3 resumption: the session whose ticket is offered as a PSK (RFC 8446 §4.2.11). */

@@ -16,7 +16,8 @@ import { installTrafficSecret } from '../tls13/traffic.js';
 import { offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft } from './client-hello.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
 import { serverHello12 } from './tls12.js';
-import { sessionIsFresh, type SessionState } from '../session.js';
+import { resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { sessionAuthenticationFits } from '../trust-binding.js';
 
 /** The configured session, if it is a TLS 1.3 ticket we may offer now (RFC 8446 §4.6.1). */
 function resumableTls13(config: ClientConfig): SessionState | undefined {
@@ -25,6 +26,8 @@ function resumableTls13(config: ClientConfig): SessionState | undefined {
   if (!sessionIsFresh(s, config.now().getTime())) return undefined;
   if (s.serverName !== config.serverName) return undefined;
   if (!config.cipherSuites.some((c) => c.id === s.cipherSuite)) return undefined;
+  // The server is not authenticated again: the session's authentication must stand for ours.
+  if (!sessionAuthenticationFits(config, s)) return undefined;
   return s;
 }
 
@@ -34,6 +37,8 @@ function resumableTls12(config: ClientConfig, versions: readonly number[]): Sess
   if (!s || s.version !== ProtocolVersion.TLSv1_2 || !versions.includes(ProtocolVersion.TLSv1_2)) return undefined;
   if (!sessionIsFresh(s, config.now().getTime()) || !s.extendedMasterSecret) return undefined;
   if (s.serverName !== undefined && config.serverName !== undefined && s.serverName !== config.serverName) return undefined;
+  // The server is not authenticated again: the session's authentication must stand for ours.
+  if (!sessionAuthenticationFits(config, s)) return undefined;
   return s.ticket || s.sessionId ? s : undefined;
 }
 
@@ -58,6 +63,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const draft: ClientOfferDraft = {
     random,
     sessionId,
+    ...(resume12 ? { session12: resume12 } : {}),
     ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
     ...(resume13 ? { psk13: resume13 } : {}),
     earlyData: earlyDataPossible(config, resume13),
@@ -110,7 +116,7 @@ export class ExpectServerHello implements HandshakeState {
     this.checkExtensions(sh);
     if (version === ProtocolVersion.TLSv1_2) {
       if (this.retried) throw illegalParameter('server chose TLS 1.2 after a TLS 1.3 hello_retry_request');
-      return serverHello12(this.config, this.offer, sh, io, resumableTls12(this.config, this.offer.versions));
+      return serverHello12(this.config, this.offer, sh, io);
     }
     this.checkCommon(sh);
     if (sh.isRetryRequest) return this.retry(sh, io);
@@ -210,11 +216,7 @@ export class ExpectServerHello implements HandshakeState {
     io.info.cipherSuite = suite;
     io.info.group = group;
     io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
-    if (psk) {
-      io.info.resumed = true;
-      io.info.peerCertificates = psk.peerCertificates;
-      io.info.authorized = psk.authorized;
-    }
+    if (psk) resumeAuthentication(io.info, psk);
 
     const shared = share.agree(sh.keyShare.keyExchange);
     io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: sh.keyShare.keyExchange.length });

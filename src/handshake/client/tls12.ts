@@ -20,7 +20,8 @@ import { PlaintextProtection } from '../../record/protection.js';
 import { ascii, concat, equalBytes } from '../../wire/bytes.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseClientCertificate } from '../negotiation.js';
-import type { SessionState } from '../session.js';
+import { peerForSession, resumeAuthentication } from '../session.js';
+import { trustDigest } from '../trust-binding.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls12ExporterFor } from '../exporter.js';
 import { Connected12 } from '../tls12/connected.js';
@@ -37,7 +38,7 @@ interface Client12Context {
 }
 
 /** Takes over from ExpectServerHello once the server chose TLS 1.2. */
-export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: ServerHelloMessage, io: HandshakeIO, resumable?: SessionState): HandshakeState {
+export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: ServerHelloMessage, io: HandshakeIO): HandshakeState {
   const suite = cipherSuiteById(sh.cipherSuite);
   if (!suite || suite.version !== 'TLSv1.2' || !offer.cipherSuites.includes(suite)) {
     throw illegalParameter(`server chose cipher suite ${cipherSuiteName(sh.cipherSuite)}, which we did not offer for TLS 1.2`);
@@ -63,18 +64,18 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
   io.setWriteKeys(new PlaintextProtection(ProtocolVersion.TLSv1_2), 'handshake');
   const ctx: Client12Context = { config, offer, suite, serverHello: sh };
 
-  // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server echoing our session id means it resumes.
+  // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server echoing our session id means it resumes, and
+  // only the session we offered can be resumed: an echo when we offered none is a full handshake.
+  const resumable = offer.session12;
   if (resumable && offer.sessionId.length > 0 && equalBytes(sh.sessionId, offer.sessionId)) {
     if (resumable.cipherSuite !== suite.id) throw illegalParameter('server resumed a session with a different cipher suite');
     // RFC 7627 §5.3: the resumed handshake must agree with the session on the extended master secret.
     if (resumable.extendedMasterSecret !== sh.extendedMasterSecret) throw new TlsError('handshake_failure', 'server resumed a session without the extended master secret it was created with');
-    io.info.resumed = true;
-    io.info.peerCertificates = resumable.peerCertificates;
-    io.info.authorized = resumable.authorized;
+    resumeAuthentication(io.info, resumable);
     io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, resumed: true });
     const master = new Secret(resumable.secret.expose().slice());
     keylogMaster(io, master);
-    return new ExpectServerFinishedAbbreviated(ctx, master, sh.sessionTicket, resumable);
+    return new ExpectServerFinishedAbbreviated(ctx, master, sh.sessionTicket);
   }
   io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, resumed: false });
   return new ExpectServerCertificate(ctx);
@@ -273,7 +274,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
   readonly kind = 'client12-expect-finished-resumed';
   constructor(
     private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticketExpected: boolean,
-    private readonly session: SessionState, private readonly ticket?: { lifetime: number; ticket: Uint8Array }, private readonly readKeysSet = false,
+    private readonly ticket?: { lifetime: number; ticket: Uint8Array }, private readonly readKeysSet = false,
   ) {}
 
   wipe(): void {
@@ -285,7 +286,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
       if (msg.type !== HandshakeType.new_session_ticket || !this.ticketExpected || this.ticket) unexpected(msg, 'change_cipher_spec');
       const nst = readNewSessionTicket12(msg);
       io.transcript.add(msg.raw);
-      return new ExpectServerFinishedAbbreviated(this.ctx, this.master, this.ticketExpected, this.session, { lifetime: nst.lifetimeHint, ticket: nst.ticket });
+      return new ExpectServerFinishedAbbreviated(this.ctx, this.master, this.ticketExpected, { lifetime: nst.lifetimeHint, ticket: nst.ticket });
     }
     expect(msg, 'finished');
     const { suite, offer, serverHello, config } = this.ctx;
@@ -303,7 +304,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     io.step({ step: 'finished', side: 'client', verified: true });
     io.setExporter(tls12ExporterFor(io, suite, this.master, offer.random, serverHello.random));
     io.complete();
-    if (this.ticket) emitSession(io, config, suite, this.master, serverHello, this.ticket, this.session);
+    if (this.ticket) emitSession(io, config, suite, this.master, serverHello, this.ticket);
     this.master.wipe();
     return new Connected12('client');
   }
@@ -313,14 +314,14 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
     const { suite, offer, serverHello } = this.ctx;
     const block = keyBlockFor(io, suite, this.master, offer.random, serverHello.random);
     io.setReadKeys(tls12Protection(io, suite, block, 'server'), 'application');
-    return new ExpectServerFinishedAbbreviated(this.ctx, this.master, this.ticketExpected, this.session, this.ticket, true);
+    return new ExpectServerFinishedAbbreviated(this.ctx, this.master, this.ticketExpected, this.ticket, true);
   }
 }
 
 /** Offers the session for resumption: by ticket when the server gave one, else by session id. */
 function emitSession(
   io: HandshakeIO, config: ClientConfig, suite: CipherSuite, master: Secret, sh: ServerHelloMessage,
-  ticket: { lifetime: number; ticket: Uint8Array } | undefined, previous?: SessionState,
+  ticket: { lifetime: number; ticket: Uint8Array } | undefined,
 ): void {
   if (!ticket && sh.sessionId.length === 0) return;
   // RFC 7627 §5.3: sessions without the extended master secret are not resumed (our policy).
@@ -334,8 +335,8 @@ function emitSession(
     lifetime: ticket && ticket.lifetime > 0 ? Math.min(ticket.lifetime, 7 * 24 * 3600) : 300,
     ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
     ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-    peerCertificates: previous?.peerCertificates ?? io.info.peerCertificates,
-    authorized: previous?.authorized ?? io.info.authorized,
+    // A resumed connection's info holds the session's authentication (resumeAuthentication).
+    ...peerForSession(io.info, trustDigest(config)),
     ...(sh.sessionId.length > 0 ? { sessionId: sh.sessionId.slice() } : {}),
     ...(ticket && ticket.ticket.length > 0 ? { ticket: ticket.ticket.slice() } : {}),
   });

@@ -25,6 +25,8 @@ import { chooseClientCertificate } from '../negotiation.js';
 import { expect, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
+import { peerForSession } from '../session.js';
+import { trustDigest } from '../trust-binding.js';
 import type { ClientOffer } from './client-hello.js';
 
 /** What the client knows once ServerHello is processed. */
@@ -228,8 +230,7 @@ class ExpectFinished implements HandshakeState {
         lifetime: Math.min(ticket.lifetime, MAX_TICKET_LIFETIME),
         ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
         ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-        peerCertificates: io.info.peerCertificates,
-        authorized: io.info.authorized,
+        ...peerForSession(io.info, trustDigest(config)),
         ticket: ticket.ticket.slice(),
         ageAdd: ticket.ageAdd,
         maxEarlyData: ticket.maxEarlyDataSize ?? 0,

@@ -26,7 +26,8 @@ import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
-import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
+import { decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls12ExporterFor } from '../exporter.js';
 import { Connected12 } from '../tls12/connected.js';
@@ -144,9 +145,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
     const { session, suite } = resumed;
     const ctx: Server12Context = { config, hello, suite, serverRandom: random, sessionId: hello.sessionId, issueTicket };
     io.info.cipherSuite = suite;
-    io.info.resumed = true;
-    io.info.peerCertificates = session.peerCertificates;
-    io.info.authorized = session.authorized;
+    resumeAuthentication(io.info, session);
     io.transcript.setHash(suite.hash);
     io.transcript.add(hello.raw);
     io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions: extensions(suite, issueTicket) }));
@@ -215,7 +214,7 @@ function findSession(config: ServerConfig, hello: ClientHelloMessage): { session
     // RFC 5077 §3.4: a ticket-based resumption echoes the client's session id, which must be there.
     if (bytes && hello.sessionId.length === 0) bytes = undefined;
   }
-  if (!bytes && hello.sessionId.length > 0 && config.sessionStore) bytes = config.sessionStore.get(hello.sessionId);
+  if (!bytes && hello.sessionId.length > 0 && config.sessionStore) bytes = config.sessionStore.get(hello.sessionId, now);
   if (!bytes) return undefined;
   let session: SessionState;
   try {
@@ -229,8 +228,8 @@ function findSession(config: ServerConfig, hello: ClientHelloMessage): { session
   // RFC 7627 §5.3: resume only sessions with the extended master secret, and only if the client still offers it.
   if (!session.extendedMasterSecret || !hello.extendedMasterSecret) return undefined;
   if (session.serverName !== hello.serverName) return undefined;
-  // A session whose client certificate did not validate is not resumed when we require one.
-  if (config.requestCert && config.rejectUnauthorized && !session.authorized) return undefined;
+  // The client is not authenticated again: the session's client authentication must stand for ours.
+  if (!sessionAuthenticationFits(config, session)) return undefined;
   return { session, suite };
 }
 
@@ -350,7 +349,10 @@ class ExpectClientFinished12 implements HandshakeState {
       io.send(buildFinished(finishedVerifyData(p, suite.hash, this.master, 'server', io.transcript.current())));
       io.step({ step: 'finished', side: 'server', verified: true });
       if (config.sessionStore && this.ctx.sessionId.length > 0 && this.ctx.hello.extendedMasterSecret) {
-        config.sessionStore.set(this.ctx.sessionId, encodeSession(sessionState(io, this.ctx, this.master)));
+        const session = sessionState(io, this.ctx, this.master);
+        const bytes = encodeSessionWithinLimit(session);
+        // Kept for sessionTimeout; a session too large to keep (MAX_SESSION_STATE_BYTES) is not.
+        if (bytes) config.sessionStore.set(this.ctx.sessionId, bytes, session.issuedAt, session.issuedAt + session.lifetime * 1000);
       }
     }
     io.setExporter(tls12ExporterFor(io, suite, this.master, this.ctx.hello.random, this.ctx.serverRandom));
@@ -370,19 +372,20 @@ function sessionState(io: HandshakeIO, ctx: Server12Context, master: Secret): Se
     lifetime: ctx.config.sessionTimeout,
     ...(ctx.hello.serverName !== undefined ? { serverName: ctx.hello.serverName } : {}),
     ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-    peerCertificates: io.info.peerCertificates,
-    authorized: io.info.authorized,
+    ...peerForSession(io.info, trustDigest(ctx.config)),
   };
 }
 
 /** RFC 5077 §3.3: a ticket sealing the session, sent before our ChangeCipherSpec. */
 function sendTicket(io: HandshakeIO, ctx: Server12Context, master: Secret): void {
-  if (!ctx.hello.extendedMasterSecret) {
-    // We never resume sessions without the extended master secret, so a ticket would be useless.
+  // We never resume sessions without the extended master secret, so a ticket would be useless; nor
+  // do we seal a session too large to keep. RFC 5077 §3.3: having announced a ticket, we send an
+  // empty one.
+  const state = ctx.hello.extendedMasterSecret ? encodeSessionWithinLimit(sessionState(io, ctx, master)) : undefined;
+  if (!state) {
     io.send(buildNewSessionTicket12({ lifetimeHint: 0, ticket: new Uint8Array(0) }));
     return;
   }
-  const state = encodeSession(sessionState(io, ctx, master));
   const ticket = ctx.config.ticketKeyring!.seal(state, ctx.config.now().getTime());
   io.send(buildNewSessionTicket12({ lifetimeHint: ctx.config.sessionTimeout, ticket }));
 }

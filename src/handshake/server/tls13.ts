@@ -24,7 +24,8 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
-import { decodeSession, encodeSession, sessionIsFresh, type SessionState } from '../session.js';
+import { decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
 import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
@@ -147,9 +148,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
     authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
   } else {
-    io.info.resumed = true;
-    io.info.peerCertificates = psk.session.peerCertificates;
-    io.info.authorized = psk.session.authorized;
+    resumeAuthentication(io.info, psk.session);
   }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
@@ -431,8 +430,10 @@ function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandi
   } finally {
     sealed.fill(0); // the decrypted ticket holds the PSK; the session has its own copy
   }
+  // RFC 8446 §4.6.1: the client is not authenticated again, so the session's client
+  // authentication must stand for what we require now.
   const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
-    && !(config.requestCert && config.rejectUnauthorized && !session.authorized);
+    && sessionAuthenticationFits(config, session);
   if (!usable) {
     session.secret.wipe(); // a ticket we will not resume: its PSK goes now
     return undefined;
@@ -451,7 +452,7 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
     const nonce = Uint8Array.of(i);
     const ageAdd = new DataView(io.provider.randomBytes(4).buffer).getUint32(0);
     const psk = ticketPsk(io.provider, suite.hash, resumptionMasterSecret, nonce);
-    const state = encodeSession({
+    const state = encodeSessionWithinLimit({
       version: ProtocolVersion.TLSv1_3,
       cipherSuite: suite.id,
       secret: psk,
@@ -460,12 +461,13 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
       lifetime,
       ...(hello.serverName !== undefined ? { serverName: hello.serverName } : {}),
       ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-      peerCertificates: io.info.peerCertificates,
-      authorized: io.info.authorized,
+      ...peerForSession(io.info, trustDigest(config)),
       ageAdd,
       ...(config.maxEarlyData > 0 ? { maxEarlyData: config.maxEarlyData } : {}),
     });
     psk.wipe();
+    // A session too large to keep (MAX_SESSION_STATE_BYTES) gets no ticket.
+    if (!state) return;
     io.send(buildNewSessionTicket13({
       lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now),
       ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
