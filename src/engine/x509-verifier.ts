@@ -65,7 +65,9 @@ export class X509Verifier implements PeerVerifier {
 
   /**
    * PeerVerifier.trustDescription: the trust anchors and CRLs as sets (their SHA-256, sorted, so
-   * order does not matter), and whether the store applies a curated root program's constraints.
+   * order does not matter), whether the store applies a curated root program's constraints, and
+   * how strictly CRLs are required (a session checked with missing CRLs tolerated must not stand
+   * for a connection that requires them).
    * Equal stores describe alike in any process, so sessions resume across a fleet sharing them.
    */
   trustDescription(): Uint8Array {
@@ -78,6 +80,7 @@ export class X509Verifier implements PeerVerifier {
       const crls = sortedDigests(this.provider, this.crls.map((c) => c.der));
       const w = new Writer(64 + 32 * (anchors.length + crls.length));
       w.vectorBytes(1, utf8('x509')).u8(this.trustAnchors.curated ? 1 : 0);
+      w.vectorBytes(1, utf8(this.dangerouslyRelaxCrlCheck ?? 'all'));
       w.vector(3, (v) => anchors.forEach((d) => v.bytes(d)));
       w.vector(3, (v) => crls.forEach((d) => v.bytes(d)));
       this.description = w.finish();

@@ -84,6 +84,28 @@ test("client dangerouslyRelaxCrlCheck: 'leaf-only' and 'soft-fail' connect witho
   assert.throws(() => connect({ port: 1, host: '127.0.0.1', dangerouslyRelaxCrlCheck: 'never' as 'soft-fail' }), /dangerouslyRelaxCrlCheck: expected 'leaf-only' or 'soft-fail'/);
 });
 
+test('a session from a connection that tolerated a missing CRL does not let a strict one skip the check (issue 13, points 1 and 10)', { timeout: 20_000 }, async () => {
+  await withNodeServer(leaf, async (port) => {
+    for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const relaxed = await outcome({ port, maxVersion, servername: 'www.example.com', crl: leafCrl, dangerouslyRelaxCrlCheck: 'soft-fail' });
+      assert.equal(relaxed.error, undefined, maxVersion);
+      // TLS 1.3 tickets arrive after the handshake: wait for the session before closing.
+      const session = await new Promise<Buffer | undefined>((resolve) => {
+        const have = relaxed.socket.getSession();
+        if (have && maxVersion === 'TLSv1.2') return resolve(have);
+        relaxed.socket.once('session', resolve);
+        setTimeout(() => resolve(relaxed.socket.getSession()), 2_000).unref();
+      });
+      relaxed.socket.destroy();
+      assert.ok(session, `${maxVersion}: the relaxed connection gave a session`);
+      const strict = await outcome({ port, maxVersion, servername: 'www.example.com', crl: leafCrl, session });
+      strict.socket.destroy();
+      assert.equal(strict.socket.isSessionReused(), false, maxVersion);
+      assertAlert(strict.error, 'certificate_unknown', /no CRL from "O=tlskit, CN=CRL Root"/);
+    }
+  });
+});
+
 test('server with crl and requestCert: a client chain without the root CRL is refused; with dangerouslyRelaxCrlCheck it is accepted', { timeout: 20_000 }, async () => {
   const client = pki.cert({ subject: '/CN=client.example', issuer: intermediate, extensions: [...leafExtensions('DNS:client.example').filter((e) => !e.startsWith('extendedKeyUsage')), 'extendedKeyUsage=clientAuth'] });
   const serverCert = leaf;
