@@ -7,12 +7,14 @@ import { ExtensionType } from '../../src/protocol/constants.js';
 import { writeAlpnList } from '../../src/messages/extensions/alpn.js';
 import { encode } from '../../src/wire/writer.js';
 import { utf8 } from '../../src/wire/bytes.js';
+import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { assertAborted, assertNoErrors, hooks, newPair, type PairOptions, type RecordHook } from '../helpers/engine-harness.js';
 import { editEncryptedExtensions, editServerHello, without } from '../helpers/message-edits.js';
 
 const ticketKeys = new Uint8Array(48).fill(9);
 const ALPN = ['h2', 'http/1.1'];
-const server = { ticketKeys, maxEarlyData: 1024, ALPNProtocols: ALPN };
+// ticketKeys with maxEarlyData need an anti-replay store (issue 13, point 6).
+const server = { ticketKeys, maxEarlyData: 1024, ALPNProtocols: ALPN, antiReplay: new MemoryAntiReplayStore() };
 
 /** A ticket for 0-RTT, from a first handshake (TLS_AES_128_GCM_SHA256, ALPN h2). */
 function ticket(): Uint8Array {
