@@ -76,6 +76,8 @@ export class Connection implements HandshakeIO {
   private helloSeen = false;
   /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
   private compatibilityCcsReceived = false;
+  /** Handler calls a state queued while it handled a message: they run once its successor is current. */
+  private afterAdvance: (() => void)[] = [];
   /** HelloRequests a TLS 1.2 client ignored during this handshake (RFC 5246 §7.4.1.1). */
   private ignoredHelloRequests = 0;
   private sentCloseNotify = false;
@@ -157,6 +159,11 @@ export class Connection implements HandshakeIO {
     if (this.phase === 'connected' && !isConnected(this.state)) {
       throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
     }
+    // Handlers a state asked for run now that it is current: they may act on the connection.
+    const queued = this.afterAdvance;
+    if (queued.length === 0) return;
+    this.afterAdvance = [];
+    for (const run of queued) run();
   }
 
   /** What the handshake is waiting for: the adapter calls start() and reports with completeTask()/failTask(). */
@@ -529,6 +536,7 @@ export class Connection implements HandshakeIO {
     if (this.released) return;
     this.released = true;
     this.pending = undefined;
+    this.afterAdvance = [];
     this.records.clear();
     this.handshakeReader.clear();
     this.state.wipe?.();
@@ -651,7 +659,10 @@ export class Connection implements HandshakeIO {
       else delete info.verifiedPath;
       if (outcome.signatureScheme) info.peerSignatureScheme = outcome.signatureScheme;
     }
-    this.handlers.postHandshakeAuth?.(outcome);
+    // The handler may act on the connection (ask again, update keys): it runs once the state that
+    // ends this exchange replaced the one still handling the Finished, else that state, with the
+    // request still pending and its secrets, would come back afterwards and undo what it did.
+    this.afterAdvance.push(() => this.handlers.postHandshakeAuth?.(outcome));
   }
 
   setSendLimit(limit: number): void {
