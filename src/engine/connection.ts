@@ -9,7 +9,7 @@ import type { HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
-import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
+import { PlaintextProtection, Tls13Protection, type OpenedRecord, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
 import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next, type PostHandshakeAuthOutcome } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
@@ -228,12 +228,16 @@ export class Connection implements HandshakeIO {
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
-    const { type, data } = this.readProtection.open(record);
-    this.dispatchOpened(type, data);
+    this.dispatchOpened(this.readProtection.open(record));
   }
 
-  private dispatchOpened(type: number, data: Uint8Array): void {
-    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow.
+  private dispatchOpened({ type, data, innerLength }: OpenedRecord): void {
+    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow. In TLS 1.3 the
+    // limit counts the whole TLSInnerPlaintext (receiveLimit is the content's share, one byte less
+    // for the type): padding buys no room past it.
+    if (innerLength !== undefined && innerLength > this.receiveLimit + 1) {
+      throw new TlsError('record_overflow', `peer sent a record with an inner plaintext of ${innerLength} bytes, more than the ${this.receiveLimit + 1} we asked for`);
+    }
     if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext') throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
@@ -355,7 +359,7 @@ export class Connection implements HandshakeIO {
       const probe = this.readProtection.tryOpen(record);
       if (probe) {
         this.earlyDataSkipBudget = 0; // the first record that decrypts ends the skipping
-        this.dispatchOpened(probe.type, probe.data);
+        this.dispatchOpened(probe);
         return true;
       }
     }
