@@ -44,7 +44,7 @@ export class X509Verifier implements PeerVerifier {
 
   static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined, dangerouslyRelaxCrlCheck?: CrlRelaxation): X509Verifier {
     const store = ca instanceof TrustStore ? ca : trustStoreFor(ca ?? []);
-    return new X509Verifier(provider, store, crl ? readCrls(crl) : [], checkedCrlRelaxation(dangerouslyRelaxCrlCheck));
+    return new X509Verifier(provider, store, crl !== undefined ? readCrls(crl) : [], checkedCrlRelaxation(dangerouslyRelaxCrlCheck));
   }
 
   /**
