@@ -466,6 +466,8 @@ export class Connection implements HandshakeIO {
     if (!this.isConnected || this.info.version !== 'TLSv1.3' || !state.requestCertificate) {
       throw new TlsError('internal_error', 'a client certificate can be requested after a TLS 1.3 handshake only');
     }
+    // RFC 8446 §6.1: nothing follows our close_notify.
+    if (this.closed) throw new TlsError('internal_error', 'a client certificate cannot be requested after close');
     // A misuse is the caller's error, not the connection's: checked before anything is sent.
     if (!this.canRequestClientCertificate) throw new TlsError('internal_error', 'the client did not offer post-handshake authentication, or a request is in progress');
     const request = state.requestCertificate.bind(this.state);
@@ -474,7 +476,7 @@ export class Connection implements HandshakeIO {
 
   /** Whether the client offered post-handshake authentication (server, TLS 1.3). */
   get canRequestClientCertificate(): boolean {
-    return this.isConnected && (this.state as Partial<{ postHandshakeAuthOffered: boolean }>).postHandshakeAuthOffered === true;
+    return this.isConnected && !this.closed && (this.state as Partial<{ postHandshakeAuthOffered: boolean }>).postHandshakeAuthOffered === true;
   }
 
   /** TLS 1.3: update our sending keys, and ask the peer to update theirs if requested. */

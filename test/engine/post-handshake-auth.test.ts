@@ -304,3 +304,16 @@ describe('the postHandshakeAuth handler runs once the exchange is over (RFC 8446
     assert.deepEqual(pair.seen.at(-1), { data: 'to server', identity: identityOf(pair.server) });
   });
 });
+
+describe('requestClientCertificate() after close_notify', () => {
+  test('is refused as the caller\'s error and sends nothing: nothing may follow close_notify (RFC 8446 §6.1)', () => {
+    const pair = connectedPair(clientPki);
+    pair.server.close();
+    const sent = pair.server.takeOutput().length;
+    assert.ok(sent > 0, 'close_notify went out');
+    assert.throws(() => pair.server.requestClientCertificate(), (err: unknown) => err instanceof Error && 'alert' in err && err.alert === 'internal_error');
+    assert.equal(pair.server.takeOutput().length, 0, 'no CertificateRequest after close_notify');
+    assert.equal(pair.s.errors.length, 0, 'the connection itself is unharmed');
+    assert.equal(pair.server.canRequestClientCertificate, false);
+  });
+});
