@@ -9,7 +9,7 @@ import type { HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
-import { PlaintextProtection, Tls13Protection, type RecordProtection } from '../record/protection.js';
+import { PlaintextProtection, Tls13Protection, type OpenedRecord, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
 import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next, type PostHandshakeAuthOutcome } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
@@ -76,6 +76,8 @@ export class Connection implements HandshakeIO {
   private helloSeen = false;
   /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
   private compatibilityCcsReceived = false;
+  /** Handler calls a state queued while it handled a message: they run once its successor is current. */
+  private afterAdvance: (() => void)[] = [];
   /** HelloRequests a TLS 1.2 client ignored during this handshake (RFC 5246 §7.4.1.1). */
   private ignoredHelloRequests = 0;
   private sentCloseNotify = false;
@@ -157,6 +159,11 @@ export class Connection implements HandshakeIO {
     if (this.phase === 'connected' && !isConnected(this.state)) {
       throw new TlsError('internal_error', `handshake completed in state ${this.state.kind}`);
     }
+    // Handlers a state asked for run now that it is current: they may act on the connection.
+    const queued = this.afterAdvance;
+    if (queued.length === 0) return;
+    this.afterAdvance = [];
+    for (const run of queued) run();
   }
 
   /** What the handshake is waiting for: the adapter calls start() and reports with completeTask()/failTask(). */
@@ -221,12 +228,16 @@ export class Connection implements HandshakeIO {
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
       throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
     }
-    const { type, data } = this.readProtection.open(record);
-    this.dispatchOpened(type, data);
+    this.dispatchOpened(this.readProtection.open(record));
   }
 
-  private dispatchOpened(type: number, data: Uint8Array): void {
-    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow.
+  private dispatchOpened({ type, data, innerLength }: OpenedRecord): void {
+    // RFC 8449 §4: a record larger than the limit we advertised is record_overflow. In TLS 1.3 the
+    // limit counts the whole TLSInnerPlaintext (receiveLimit is the content's share, one byte less
+    // for the type): padding buys no room past it.
+    if (innerLength !== undefined && innerLength > this.receiveLimit + 1) {
+      throw new TlsError('record_overflow', `peer sent a record with an inner plaintext of ${innerLength} bytes, more than the ${this.receiveLimit + 1} we asked for`);
+    }
     if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext') throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
@@ -348,7 +359,7 @@ export class Connection implements HandshakeIO {
       const probe = this.readProtection.tryOpen(record);
       if (probe) {
         this.earlyDataSkipBudget = 0; // the first record that decrypts ends the skipping
-        this.dispatchOpened(probe.type, probe.data);
+        this.dispatchOpened(probe);
         return true;
       }
     }
@@ -455,6 +466,8 @@ export class Connection implements HandshakeIO {
     if (!this.isConnected || this.info.version !== 'TLSv1.3' || !state.requestCertificate) {
       throw new TlsError('internal_error', 'a client certificate can be requested after a TLS 1.3 handshake only');
     }
+    // RFC 8446 §6.1: nothing follows our close_notify.
+    if (this.closed) throw new TlsError('internal_error', 'a client certificate cannot be requested after close');
     // A misuse is the caller's error, not the connection's: checked before anything is sent.
     if (!this.canRequestClientCertificate) throw new TlsError('internal_error', 'the client did not offer post-handshake authentication, or a request is in progress');
     const request = state.requestCertificate.bind(this.state);
@@ -463,7 +476,7 @@ export class Connection implements HandshakeIO {
 
   /** Whether the client offered post-handshake authentication (server, TLS 1.3). */
   get canRequestClientCertificate(): boolean {
-    return this.isConnected && (this.state as Partial<{ postHandshakeAuthOffered: boolean }>).postHandshakeAuthOffered === true;
+    return this.isConnected && !this.closed && (this.state as Partial<{ postHandshakeAuthOffered: boolean }>).postHandshakeAuthOffered === true;
   }
 
   /** TLS 1.3: update our sending keys, and ask the peer to update theirs if requested. */
@@ -530,6 +543,7 @@ export class Connection implements HandshakeIO {
     this.released = true;
     this.pending?.wipe?.();
     this.pending = undefined;
+    this.afterAdvance = [];
     this.records.clear();
     this.handshakeReader.clear();
     this.state.wipe?.();
@@ -653,7 +667,10 @@ export class Connection implements HandshakeIO {
       else delete info.verifiedPath;
       if (outcome.signatureScheme) info.peerSignatureScheme = outcome.signatureScheme;
     }
-    this.handlers.postHandshakeAuth?.(outcome);
+    // The handler may act on the connection (ask again, update keys): it runs once the state that
+    // ends this exchange replaced the one still handling the Finished, else that state, with the
+    // request still pending and its secrets, would come back afterwards and undo what it did.
+    this.afterAdvance.push(() => this.handlers.postHandshakeAuth?.(outcome));
   }
 
   setSendLimit(limit: number): void {

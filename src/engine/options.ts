@@ -11,7 +11,7 @@ import { equalBytes, utf8 } from '../wire/bytes.js';
 import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig, ServerIdentityCheck } from './config.js';
 import { X509Verifier, trustStoreFor } from './x509-verifier.js';
 import { TrustStore } from '../x509/trust-store.js';
-import { CRL_RELAXATIONS, type CrlRelaxation } from '../x509/verifier.js';
+import { checkedCrlRelaxation, type CrlRelaxation } from '../x509/verifier.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring, type TicketKeySource } from '../handshake/tickets.js';
 import { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
@@ -301,11 +301,6 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
     recordPadding: options.recordPadding ?? 0,
     ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: checkedRecordSizeLimit(options.recordSizeLimit) } : {}),
   };
-}
-
-function checkedCrlRelaxation(value: CrlRelaxation | undefined): CrlRelaxation | undefined {
-  if (value !== undefined && !CRL_RELAXATIONS.includes(value)) throw new TypeError(`dangerouslyRelaxCrlCheck: expected ${CRL_RELAXATIONS.map((v) => `'${v}'`).join(' or ')}, got ${String(value)}`);
-  return value;
 }
 
 /**

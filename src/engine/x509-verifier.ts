@@ -3,7 +3,7 @@
 // are (src/x509/async-verifier.ts).
 import { TlsError, asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
-import { TrustStore, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
+import { TrustStore, checkedCrlRelaxation, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
 import { Writer } from '../wire/writer.js';
 import { utf8 } from '../wire/bytes.js';
@@ -60,7 +60,7 @@ export class X509Verifier implements PeerVerifier {
 
   static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined, dangerouslyRelaxCrlCheck?: CrlRelaxation): X509Verifier {
     const store = ca instanceof TrustStore ? ca : trustStoreFor(ca ?? []);
-    return new X509Verifier(provider, store, crl ? readCrls(crl) : [], dangerouslyRelaxCrlCheck);
+    return new X509Verifier(provider, store, crl !== undefined ? readCrls(crl) : [], checkedCrlRelaxation(dangerouslyRelaxCrlCheck));
   }
 
   /**

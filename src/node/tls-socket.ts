@@ -172,6 +172,15 @@ interface ShownIdentity {
   readonly authorizationError: TlsError | undefined;
 }
 
+/** An outcome the socket reports once the data before it was read. */
+interface HeldOutcome {
+  readonly outcome: PostHandshakeAuthOutcome;
+  /** The engine's identity right after this outcome committed. */
+  readonly identity: ShownIdentity;
+  readonly callback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
+  unread: number;
+}
+
 function snapshotIdentity(info: ConnectionInfo): ShownIdentity {
   return {
     peerCertificates: info.peerCertificates, authorized: info.authorized, authorizationError: info.authorizationError,
@@ -208,11 +217,12 @@ export class TLSSocket extends Duplex {
   /** Server: the identity the socket showed after the handshake or the last post-handshake authentication. */
   private lastShownIdentity: ShownIdentity | undefined;
   /**
-   * Server: outcomes of post-handshake authentication not shown yet, because data the client sent
-   * before them is still unread in our buffer (`unread` units of readableLength); meanwhile the
-   * socket shows `shown`.
+   * Server: outcomes of post-handshake authentication not shown yet, oldest first, because data the
+   * client sent before each is still unread in our buffer (`unread` units of readableLength);
+   * meanwhile the socket shows lastShownIdentity. Each keeps the identity the engine committed with
+   * it and the callback of the request it answers.
    */
-  private heldIdentity: { readonly shown: ShownIdentity; unread: number; readonly outcomes: readonly PostHandshakeAuthOutcome[] } | undefined;
+  private heldOutcomes: HeldOutcome[] = [];
   /** The callback of the requestClientCertificate() in progress, if it has one. */
   private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
   private earlyBytes = 0;
@@ -359,52 +369,46 @@ export class TLSSocket extends Duplex {
    * flowing mode the buffer is empty here and all happens at once.
    */
   private clientAuthenticated(outcome: PostHandshakeAuthOutcome): void {
-    const held = this.heldIdentity;
-    if (this.readableLength > 0) {
-      this.heldIdentity = {
-        shown: held?.shown ?? this.shownIdentity(),
-        unread: this.readableLength,
-        outcomes: [...(held?.outcomes ?? []), outcome],
-      };
-      return;
-    }
-    this.heldIdentity = undefined;
-    for (const o of [...(held?.outcomes ?? []), outcome]) this.reportClientCertificate(o);
+    // This outcome answers the request in progress: its callback and identity go with it, whatever
+    // the application asks next while it is held.
+    const callback = this.clientCertificateCallback;
+    this.clientCertificateCallback = undefined;
+    this.heldOutcomes.push({ outcome, identity: snapshotIdentity(this.connection.info), callback, unread: this.readableLength });
+    this.reportReadOutcomes();
   }
 
-  /** The identity before the outcome (the engine's info already moved on). */
-  private shownIdentity(): ShownIdentity {
-    const last = this.lastShownIdentity;
-    return last ?? { peerCertificates: [], authorized: false, authorizationError: undefined };
+  /** Reports, oldest first, the held outcomes whose earlier data was read. */
+  private reportReadOutcomes(): void {
+    while (this.heldOutcomes.length > 0 && this.heldOutcomes[0]!.unread <= 0) this.reportClientCertificate(this.heldOutcomes.shift()!);
   }
 
-  private reportClientCertificate(outcome: PostHandshakeAuthOutcome): void {
-    const info = this.connection.info;
-    this.authorized = info.authorized;
-    this.authorizationError = info.authorizationError;
-    this.lastShownIdentity = snapshotIdentity(info);
+  private reportClientCertificate(held: HeldOutcome): void {
+    const { outcome, identity } = held;
+    this.authorized = identity.authorized;
+    this.authorizationError = identity.authorizationError;
+    this.lastShownIdentity = identity;
     const result: ClientCertificateOutcome = {
       authorized: outcome.authorized,
       authorizationError: outcome.authorizationError,
       certificate: describePeerChain(outcome.certificates, false),
     };
-    const callback = this.clientCertificateCallback;
-    this.clientCertificateCallback = undefined;
     this.emit('clientCertificate', result);
-    callback?.(null, result);
+    held.callback?.(null, result);
   }
 
-  /** Counts what the application read of the data buffered before an outcome it waits for. */
+  /** What getPeerCertificate() and friends show: the engine's view unless an outcome is held. */
+  private shownIdentity(): ShownIdentity | ConnectionInfo {
+    return this.heldOutcomes.length > 0 && this.lastShownIdentity ? this.lastShownIdentity : this.connection.info;
+  }
+
+  /** Counts what the application read of the data buffered before the outcomes it waits for. */
   override read(size?: number): ReturnType<Duplex['read']> {
     const before = this.readableLength;
     const chunk: unknown = super.read(size);
-    const held = this.heldIdentity;
-    if (held && chunk !== null) {
-      held.unread -= Math.max(0, before - this.readableLength);
-      if (held.unread <= 0) {
-        this.heldIdentity = undefined;
-        for (const o of held.outcomes) this.reportClientCertificate(o);
-      }
+    if (this.heldOutcomes.length > 0 && chunk !== null) {
+      const consumed = Math.max(0, before - this.readableLength);
+      for (const held of this.heldOutcomes) held.unread -= consumed;
+      this.reportReadOutcomes();
     }
     return chunk;
   }
@@ -555,9 +559,10 @@ export class TLSSocket extends Duplex {
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));
-    const requested = this.clientCertificateCallback;
+    const requested = [...this.heldOutcomes.map((h) => h.callback), this.clientCertificateCallback];
+    this.heldOutcomes = [];
     this.clientCertificateCallback = undefined;
-    requested?.(err ?? new Error('socket closed before the client answered the certificate request'));
+    for (const cb of requested) cb?.(err ?? new Error('socket closed before the client answered the certificate request'));
     this.transport.destroy();
     callback(err);
   }
@@ -596,7 +601,7 @@ export class TLSSocket extends Duplex {
 
   /** As node:tls; `detailed` follows the validated path up to the trust anchor when there is one. */
   getPeerCertificate(detailed = false): PeerCertificate | Record<string, never> {
-    const info = this.heldIdentity?.shown ?? this.connection.info;
+    const info = this.shownIdentity();
     return describePeerChain(detailed && info.verifiedPath ? info.verifiedPath : info.peerCertificates, detailed);
   }
 
@@ -613,7 +618,7 @@ export class TLSSocket extends Duplex {
 
   /** The peer's leaf certificate as node:crypto's X509Certificate, as node:tls; undefined without one. */
   getPeerX509Certificate(): X509Certificate | undefined {
-    const leaf = (this.heldIdentity?.shown ?? this.connection.info).peerCertificates[0];
+    const leaf = this.shownIdentity().peerCertificates[0];
     return leaf ? new X509Certificate(leaf) : undefined;
   }
 

@@ -12,6 +12,8 @@ export const AEAD_TAG_LENGTH = 16;
 export interface OpenedRecord {
   readonly type: number;
   readonly data: Uint8Array;
+  /** TLS 1.3: the length of the whole TLSInnerPlaintext (content, type byte and padding). */
+  readonly innerLength?: number;
 }
 
 export interface RecordProtection {
@@ -150,7 +152,7 @@ export class Tls13Protection implements RecordProtection {
     let end = plain.length - 1;
     while (end >= 0 && plain[end] === 0) end--;
     if (end < 0) throw new TlsError('unexpected_message', 'peer sent a protected record with no content type');
-    return { type: plain[end]!, data: plain.subarray(0, end) };
+    return { type: plain[end]!, data: plain.subarray(0, end), innerLength: plain.length };
   }
 }
 

@@ -24,12 +24,24 @@ interface PendingCheck {
   readonly signature: Uint8Array;
 }
 
+/** The signature work one validation really did, over all its runs (MAX_SIGNATURE_WORK). */
+class WorkBudget {
+  private spent = 0;
+
+  charge(spki: Uint8Array): void {
+    this.spent += checkCost(spki);
+    if (this.spent > MAX_SIGNATURE_WORK) throw new TlsError('unknown_ca', `gave up building a certificate path: ${signatureWorkExceeded()}`);
+  }
+}
+
 /** What one synchronous run of the path builder left unanswered. */
 class Round {
   readonly pending = new Map<string, PendingCheck>();
   constructor(
     /** Results of this validation so far: a TlsError when the provider could not use the key. */
     readonly results: Map<string, boolean | TlsError>,
+    /** Shared by all runs: each run's own budget restarts, the real work must not. */
+    readonly budget: WorkBudget,
   ) {}
 }
 
@@ -63,8 +75,19 @@ class DeferringProvider implements CryptoProvider {
 
   verify(key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array): boolean {
     const round = this.round;
-    if (!round || !this.inner.asyncOnly?.(key)) return this.inner.verify(key, algorithm, message, signature);
+    if (!round) return this.inner.verify(key, algorithm, message, signature);
     const id = signatureCheckId(this.inner, key.spki, algorithm, message, signature);
+    if (!this.inner.asyncOnly?.(key)) {
+      // Checked now, once per validation however many runs ask again, and on its budget: every
+      // run repeats the search from the start, with a fresh budget of its own.
+      const done = round.results.get(id);
+      if (done instanceof TlsError) throw done;
+      if (done !== undefined) return done;
+      round.budget.charge(key.spki);
+      const ok = this.inner.verify(key, algorithm, message, signature);
+      round.results.set(id, ok);
+      return ok;
+    }
     const known = round.results.get(id) ?? knownResults.get(this.inner)?.get(id);
     if (known instanceof TlsError) throw known;
     if (known !== undefined) return known;
@@ -125,33 +148,33 @@ export function verifyCertificateChainDeferred(chain: readonly Uint8Array[], opt
   if (!inner.verifyAsync || !inner.asyncOnly) return verifyCertificateChain(chain, options);
   const provider = deferringProvider(inner);
   const results = new Map<string, boolean | TlsError>();
-  const first = new Round(results);
+  const budget = new WorkBudget();
+  const first = new Round(results, budget);
   const outcome = runOnce(provider, first, chain, options);
   if (first.pending.size === 0) return settle(outcome);
   return (async () => {
     let round = first;
     let checks = 0;
-    let work = 0;
     for (let rounds = 1; ; rounds++) {
       if (rounds > MAX_ASYNC_SIGNATURE_ROUNDS) {
         throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`);
       }
       checks += round.pending.size;
       if (checks > MAX_SIGNATURE_CHECKS) throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
-      // Each run is bounded by MAX_SIGNATURE_WORK; so is the real work of all rounds together.
-      for (const check of round.pending.values()) work += checkCost(check);
-      if (work > MAX_SIGNATURE_WORK) throw new TlsError('unknown_ca', `gave up building a certificate path: ${signatureWorkExceeded()}`);
+      // Each run is bounded by MAX_SIGNATURE_WORK; so is the real work of all runs together, the
+      // synchronous checks (charged as they run) and these.
+      for (const check of round.pending.values()) budget.charge(check.key.spki);
       await Promise.all([...round.pending.values()].map((check) => checkNow(inner, check, results)));
-      round = new Round(results);
+      round = new Round(results, budget);
       const outcome = runOnce(provider, round, chain, options);
       if (round.pending.size === 0) return settle(outcome);
     }
   })();
 }
 
-function checkCost(check: PendingCheck): number {
+function checkCost(spki: Uint8Array): number {
   try {
-    return signatureCost(describeSubjectPublicKeyInfo(check.key.spki));
+    return signatureCost(describeSubjectPublicKeyInfo(spki));
   } catch {
     return 1; // the provider imported it, so it parses; counted like the cheapest key if not
   }

@@ -143,12 +143,19 @@ export function parseCrl(der: Uint8Array): Crl {
   };
 }
 
-/** CRLs from PEM text ("X509 CRL" blocks) or DER, one or many, as the `crl` option of node:tls takes them. */
+/**
+ * CRLs from PEM text ("X509 CRL" blocks) or DER, one or many, as the `crl` option of node:tls takes
+ * them. PEM text without a CRL block is an error (bad_certificate), not an empty list.
+ */
 export function readCrls(input: string | Uint8Array | readonly (string | Uint8Array)[]): Crl[] {
   const items = typeof input === 'string' || input instanceof Uint8Array ? [input] : input;
   const out: Crl[] = [];
   for (const item of items) {
-    for (const der of derBlocks(item, 'X509 CRL')) out.push(parseCrl(der));
+    const blocks = derBlocks(item, 'X509 CRL');
+    // Strict by default: CRL input without a CRL in it (an empty or truncated file, a certificate
+    // given by mistake) would switch revocation checking off without a word.
+    if (blocks.length === 0) throw malformed('CRL', 'no CRL found: the PEM text holds no "X509 CRL" block');
+    for (const der of blocks) out.push(parseCrl(der));
   }
   return out;
 }

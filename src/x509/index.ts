@@ -13,7 +13,7 @@ export type { CertificateExtensions, Extension, BasicConstraints, KeyUsage, KeyU
 export type { PublicKeyInfo, SignatureAlgorithmIdentifier } from './algorithms.js';
 export { parseCrl, readCrls, CrlReason, type Crl, type RevokedCertificate } from './crl.js';
 export { TrustStore, readCertificates, type CertificateInput, type TrustStoreOptions } from './trust-store.js';
-export { CRL_RELAXATIONS, verifyCertificateChain, type CrlRelaxation, type VerifyOptions, type VerifiedChain } from './verifier.js';
+export { CRL_RELAXATIONS, checkedCrlRelaxation, verifyCertificateChain, type CrlRelaxation, type VerifyOptions, type VerifiedChain } from './verifier.js';
 export { verifyCertificateChainAsync, verifyCertificateChainDeferred } from './async-verifier.js';
 export { verifyHostname, verifyEmailAddress } from './hostname.js';
 export type { Usage } from './profile.js';

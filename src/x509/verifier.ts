@@ -57,6 +57,17 @@ export type CrlRelaxation = 'leaf-only' | 'soft-fail';
 /** Values of VerifyOptions.dangerouslyRelaxCrlCheck. */
 export const CRL_RELAXATIONS: readonly CrlRelaxation[] = ['leaf-only', 'soft-fail'];
 
+/**
+ * dangerouslyRelaxCrlCheck as given: undefined (strict) or a known relaxation. Anything else is
+ * the caller's mistake (false, 'none', a typo), refused rather than taken for a weakening.
+ */
+export function checkedCrlRelaxation(value: unknown): CrlRelaxation | undefined {
+  if (value !== undefined && !CRL_RELAXATIONS.includes(value as CrlRelaxation)) {
+    throw new TypeError(`dangerouslyRelaxCrlCheck: expected ${CRL_RELAXATIONS.map((v) => `'${v}'`).join(' or ')}, got ${String(value)}`);
+  }
+  return value as CrlRelaxation | undefined;
+}
+
 export interface VerifiedChain {
   /** Leaf first, trust anchor last. */
   readonly path: readonly Certificate[];
@@ -321,7 +332,8 @@ class PathSearch {
           return { alert: 'certificate_revoked', message: `${who} was revoked on ${formatTime(entry.revocationDate)}` };
         }
       }
-      const required = relax === undefined || (relax === 'leaf-only' && i === 0);
+      // Strict unless a known relaxation says otherwise (checkedCrlRelaxation refused the rest).
+      const required = relax === 'soft-fail' ? false : relax === 'leaf-only' ? i === 0 : true;
       if (!checked && required) {
         return { alert: 'certificate_unknown', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
       }
@@ -346,6 +358,7 @@ function raise(v: Violation): never {
  * the name when given, and revocation when CRLs are given. Throws TlsError with the right alert.
  */
 export function verifyCertificateChain(chainDer: readonly Uint8Array[], options: VerifyOptions): VerifiedChain {
+  checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck);
   if (chainDer.length === 0) throw new TlsError('bad_certificate', 'peer sent no certificate');
   if (chainDer.length > MAX_CHAIN_CERTIFICATES) throw new TlsError('bad_certificate', `peer sent ${chainDer.length} certificates (at most ${MAX_CHAIN_CERTIFICATES} accepted)`);
   const now = options.now ?? new Date();

@@ -51,7 +51,7 @@ interface ServerSetup extends ServerOptions {
 }
 
 /** A connected pair whose client signs asynchronously, so its answer can be cut after the Certificate. */
-function connectedPair(pki: TestPki, client: ClientSetup = {}, server: ServerSetup = {}) {
+function connectedPair(pki: TestPki, client: ClientSetup = {}, server: ServerSetup = {}, onOutcome: (outcome: PostHandshakeAuthOutcome) => void = () => undefined) {
   let connected = false;
   const { rewrite: serverRewrite, ...serverOptions } = server;
   const serverConfig = { ...serverConfigFor({ ca: clientPki.caPem, ...serverOptions }), dangerouslyRewriteHandshake: (m: HandshakeMessage) => (connected ? serverRewrite?.(m) : undefined) ?? m };
@@ -75,7 +75,10 @@ function connectedPair(pki: TestPki, client: ClientSetup = {}, server: ServerSet
   const serverConnection: Connection = createServerConnection(serverConfig, {
     ...endpointHandlers(s),
     data: (chunk) => seen.push({ data: decoded(chunk), identity: identityOf(serverConnection) }),
-    postHandshakeAuth: (outcome) => seen.push({ outcome, identity: identityOf(serverConnection) }),
+    postHandshakeAuth: (outcome) => {
+      seen.push({ outcome, identity: identityOf(serverConnection) });
+      onOutcome(outcome);
+    },
   });
   const clientConnection = createClientConnection(clientConfig, endpointHandlers(c));
   pump(clientConnection, serverConnection);
@@ -264,5 +267,53 @@ describe('post-handshake authentication commits the identity only after Finished
     pump(pair.client, pair.server);
     assert.equal(pair.s.errors[0]?.alert, 'illegal_parameter');
     assert.deepEqual(identityOf(pair.server), { authorized: false, peerCertificates: 0 });
+  });
+});
+
+describe('the postHandshakeAuth handler runs once the exchange is over (RFC 8446 §4.6.2)', () => {
+  test('inside the handler the server may update its keys and ask again: both work, keys stay in step', async () => {
+    let reentered = false;
+    const pair = connectedPair(clientPki, {}, {}, () => {
+      if (reentered) return;
+      reentered = true;
+      // What an application does on 'clientCertificate': rotate keys, ask for a fresh proof.
+      pair.server.updateKeys(true);
+      pair.server.requestClientCertificate();
+    });
+    pair.server.requestClientCertificate();
+    deliver(pair.server, pair.client);
+    deliver(pair.client, pair.server);
+    await finishSigning(pair.client);
+    deliver(pair.client, pair.server);
+    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.ok(reentered);
+    // The second request reaches the client, which answers it.
+    deliver(pair.server, pair.client);
+    deliver(pair.client, pair.server);
+    await finishSigning(pair.client);
+    deliver(pair.client, pair.server);
+    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.equal(pair.seen.filter((x) => 'outcome' in x).length, 2, 'both requests answered');
+    // Keys in step both ways, including after more updates.
+    pair.server.updateKeys(true);
+    pair.server.write(text('to client'));
+    deliver(pair.server, pair.client);
+    pair.client.write(text('to server'));
+    deliver(pair.client, pair.server);
+    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.deepEqual(pair.seen.at(-1), { data: 'to server', identity: identityOf(pair.server) });
+  });
+});
+
+describe('requestClientCertificate() after close_notify', () => {
+  test('is refused as the caller\'s error and sends nothing: nothing may follow close_notify (RFC 8446 §6.1)', () => {
+    const pair = connectedPair(clientPki);
+    pair.server.close();
+    const sent = pair.server.takeOutput().length;
+    assert.ok(sent > 0, 'close_notify went out');
+    assert.throws(() => pair.server.requestClientCertificate(), (err: unknown) => err instanceof Error && 'alert' in err && err.alert === 'internal_error');
+    assert.equal(pair.server.takeOutput().length, 0, 'no CertificateRequest after close_notify');
+    assert.equal(pair.s.errors.length, 0, 'the connection itself is unharmed');
+    assert.equal(pair.server.canRequestClientCertificate, false);
   });
 });

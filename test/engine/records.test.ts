@@ -116,6 +116,19 @@ describe('record framing', () => {
     });
   }
 
+  // RFC 8449 §4: in TLS 1.3 the advertised record_size_limit counts the whole TLSInnerPlaintext,
+  // content type and padding included; padding does not buy room past it either.
+  test('with record_size_limit 256 advertised, an inner plaintext of 257 bytes (200 of content, 56 of padding): record_overflow', () => {
+    const pair = newPair({ client: { recordSizeLimit: 256 }, server: { recordSizeLimit: 256 } }).handshake();
+    pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(200).fill(1), padding: 55 }]);
+    assertNoErrors(pair);
+    assert.equal(pair.client.received[0]!.length, 200, '256 bytes in all pass');
+    pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(200).fill(1), padding: 56 }]);
+    pair.pump();
+    assertAborted(pair, 'client', 'record_overflow', /inner plaintext of 257 bytes, more than the 256 we asked for/);
+    assert.equal(pair.client.received.length, 1, 'nothing of the record reaches the application');
+  });
+
   test('a handshake record whose inner plaintext is 2^14 + 2 bytes, to the server: record_overflow', () => {
     // The client's protected Finished flight padded one byte past the limit.
     const pair = newPair({ tamper: (r) => (r.from === 'client' && r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: r.data, padding: 16385 - r.data.length }] : undefined) });

@@ -159,3 +159,45 @@ test('data the client sent before its Finished and still unread keeps the earlie
     server.close();
   }
 });
+
+test('a second request while the first outcome is held for unread data: each callback gets its own outcome, in order', { timeout: 15_000 }, async () => {
+  const { server, port, accepted } = await listening();
+  const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: serverPki.caPem, key: clientPki.keyPem, cert: clientPki.chainPem });
+  client.on('error', () => {});
+  try {
+    const socket = await within(5_000, 'the connection', accepted);
+    client.write('before the first request');
+    await within(5_000, 'buffered data', (async () => {
+      while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    })());
+    let finishedSteps = 0;
+    const finished = (n: number): Promise<void> => within(5_000, `Finished #${n}`, new Promise<void>((resolve) => {
+      const check = (): void => { if (finishedSteps >= n) resolve(); };
+      socket.on('tlsEvent', (e: TlsEvent) => { if (e.kind === 'step' && e.step === 'finished') { finishedSteps++; check(); } });
+      check();
+    }));
+    const answers: { request: number; outcome: ClientCertificateOutcome | undefined; error: Error | null; view: ReturnType<typeof view> }[] = [];
+    const events: ReturnType<typeof view>[] = [];
+    socket.on('clientCertificate', () => events.push(view(socket)));
+    socket.requestClientCertificate((error, outcome) => answers.push({ request: 1, outcome, error, view: view(socket) }));
+    await finished(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(view(socket), anonymous, 'held: the first request\'s data is unread');
+    // The engine is free for another request; the client answers it too, with data in between.
+    client.write('between the requests');
+    socket.requestClientCertificate((error, outcome) => answers.push({ request: 2, outcome, error, view: view(socket) }));
+    await finished(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(answers.length, 0, 'nothing reported while data from before the first Finished is unread');
+    assert.deepEqual(view(socket), anonymous);
+    // Read everything: both outcomes are reported, each to its own request.
+    while (socket.read() !== null) { /* drain */ }
+    const expected = new X509Certificate(clientPki.leaf.der).fingerprint256;
+    const authenticated = { authorized: true, certificate: expected, x509: expected };
+    assert.deepEqual(answers.map((a) => [a.request, a.error, a.outcome?.authorized, a.view]), [[1, null, true, authenticated], [2, null, true, authenticated]]);
+    assert.equal(events.length, 2);
+  } finally {
+    client.destroy();
+    server.close();
+  }
+});

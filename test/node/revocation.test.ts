@@ -161,3 +161,21 @@ test('host names a resolver reads as IPv4 do not match "*.0.0.1" or other dNSNam
     assert.equal(ip.socket.authorized, true);
   });
 });
+
+test('a crl option that holds no CRL (an empty string, a certificate PEM) is refused, not taken as "no revocation checking"', { timeout: 20_000 }, async () => {
+  await withNodeServer(leaf, async (port) => {
+    for (const crl of ['', leaf.pem]) {
+      let result: { socket: TLSSocket; error?: Error } | undefined;
+      let thrown: unknown;
+      try {
+        result = await outcome({ port, servername: 'www.example.com', crl });
+      } catch (err) {
+        thrown = err;
+      }
+      result?.socket.destroy();
+      const error = thrown ?? result?.error;
+      assert.ok(error instanceof Error, `crl ${JSON.stringify(crl.slice(0, 20))}: expected an error, got a connection (authorized: ${String(result?.socket.authorized)})`);
+      assert.match(error.message, /no CRL/);
+    }
+  });
+});

@@ -282,6 +282,15 @@ describe('revocation (RFC 5280 §6.3)', () => {
     }
     rejects([leaf, intermediate], 'certificate_revoked', /^certificate was revoked on/, { crls: readCrls(pki.crl(intermediate, [leaf]).der), dangerouslyRelaxCrlCheck: 'soft-fail' });
   });
+  test('dangerouslyRelaxCrlCheck with a value it does not know is refused, never read as a relaxation', () => {
+    // A caller of the x509 API without the type (plain JavaScript, a config file) writing "no" or
+    // false must not get soft-fail: the default is strict, and an unknown weakening is an error.
+    const leafCrl = readCrls(pki.crl(intermediate, []).der);
+    for (const value of ['none', 'strict', false, null, 'SOFT-FAIL']) {
+      assert.throws(() => verify([leaf, intermediate], { crls: leafCrl, dangerouslyRelaxCrlCheck: value as never }),
+        (err: unknown) => err instanceof TypeError && /dangerouslyRelaxCrlCheck/.test(err.message), String(value));
+    }
+  });
   test('a CRL without cRLNumber is refused (RFC 5280 §5.2.3)', () => {
     const crls = readCrls(pki.crl(intermediate, [], { crlNumber: false }).pem);
     rejects([leaf, intermediate], 'certificate_unknown', /cannot be used: it has no cRLNumber extension/, { crls });

@@ -10,8 +10,9 @@ import { createCertificate, generateKeyPair, type Issuer, type KeyKind, type Key
 import { TlsError } from '../../src/errors.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { MAX_SIGNATURE_WORK } from '../../src/x509/limits.js';
-import { signatureCost } from '../../src/x509/algorithms.js';
-import { TrustStore, verifyCertificateChain } from '../../src/x509/index.js';
+import { describeSubjectPublicKeyInfo, signatureCost } from '../../src/x509/algorithms.js';
+import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../../src/crypto/provider.js';
+import { TrustStore, verifyCertificateChain, verifyCertificateChainAsync } from '../../src/x509/index.js';
 import { rsaKeyPairWithExponent, rsaSpkiWithExponent } from '../helpers/rsa-exponent.js';
 
 function ca(subject: string, key: KeyPair, issuer?: Issuer): Issuer {
@@ -126,5 +127,42 @@ describe(`signature-verification work budget (MAX_SIGNATURE_WORK = ${MAX_SIGNATU
     const leaf = leafUnder(issuer);
     const { path } = verifyCertificateChain([leaf, ...intermediates], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server', maxDepth: 14, serverName: 'www.example.com' });
     assert.equal(path.length, 16);
+  });
+});
+
+describe('the work budget spans the rounds of an asynchronous validation (src/x509/async-verifier.ts)', () => {
+  test('synchronous checks repeated in every round count once, and all rounds together stay within MAX_SIGNATURE_WORK', async () => {
+    // A provider whose RSA checks are asynchronous (as the portable provider's WebCrypto RSA), and
+    // which adds up the work of every signature it really checks.
+    let work = 0;
+    const cost = (spki: Uint8Array): number => signatureCost(describeSubjectPublicKeyInfo(spki));
+    const counting: CryptoProvider = Object.assign(Object.create(nodeCryptoProvider) as CryptoProvider, {
+      asyncOnly: (key: { type: string }) => key.type === 'rsa',
+      verify: (key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array) => {
+        work += cost(key.spki);
+        return nodeCryptoProvider.verify(key, algorithm, message, signature);
+      },
+      verifyAsync: async (key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array) => {
+        work += cost(key.spki);
+        return nodeCryptoProvider.verify(key, algorithm, message, signature);
+      },
+    });
+    // A root, and a forger with its name and key identifier but another key: what the forger signs
+    // fails under the real root, one asynchronous round each.
+    const rootId = Uint8Array.of(1, 2, 3, 4);
+    const asRoot = (key: KeyPair): Issuer => ({ key, certificate: createCertificate({ subject: 'CN=Async Root, O=tlskit', subjectKey: key, isCA: true, subjectKeyIdentifier: rootId }) });
+    const rsaRoot = asRoot(generateKeyPair('rsa-2048'));
+    const forger = asRoot(generateKeyPair('rsa-2048'));
+    const issuerKey = generateKeyPair('ec-p256');
+    const name = 'CN=Shared Name CA, O=tlskit';
+    const issuerId = Uint8Array.of(5, 6, 7, 8);
+    const candidates = Array.from({ length: 4 }, () => createCertificate({ subject: name, subjectKey: issuerKey, isCA: true, issuer: forger, subjectKeyIdentifier: issuerId }));
+    const leaf = createCertificate({ subject: 'CN=www.example.com', subjectKey: generateKeyPair('ec-p256'), issuer: { key: issuerKey, certificate: candidates[0]! }, subjectAltNames: { dns: ['www.example.com'] } }).der;
+    // Decoys tried first in every round: P-521 keys with the issuer's name and key identifier that did not sign the leaf.
+    const decoys = Array.from({ length: 26 }, () => createCertificate({ subject: name, subjectKey: generateKeyPair('ec-p521'), isCA: true, issuer: rsaRoot, subjectKeyIdentifier: issuerId }).der);
+    await assert.rejects(verifyCertificateChainAsync([leaf, ...decoys, ...candidates.map((c) => c.der)], { provider: counting, trustAnchors: TrustStore.from(rsaRoot.certificate.der), usage: 'server' }),
+      (err: unknown) => err instanceof TlsError);
+    // Before, each round redid the decoys' checks on a fresh budget: about five times the budget here.
+    assert.ok(work <= MAX_SIGNATURE_WORK, `${work} units of real signature work, budget ${MAX_SIGNATURE_WORK}`);
   });
 });
