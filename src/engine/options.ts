@@ -276,6 +276,20 @@ function checkedRecordSizeLimit(limit: number): number {
   return limit;
 }
 
+/**
+ * The verifier that judges the peer: the caller's, or the built-in one over `ca` and `crl`. CRLs
+ * are read only by the built-in verifier, so `crl` or `dangerouslyRelaxCrlCheck` next to a
+ * `verifier` would be ignored: refused instead, naming them.
+ */
+function peerVerifier(provider: CryptoProvider, options: CommonOptions): PeerVerifier {
+  if (options.verifier) {
+    const ignored = (['crl', 'dangerouslyRelaxCrlCheck'] as const).filter((name) => options[name] !== undefined);
+    if (ignored.length > 0) throw new TypeError(`${ignored.join(' and ')} ${ignored.length > 1 ? 'apply' : 'applies'} to the built-in verifier only: check revocation in your verifier, or leave out verifier`);
+    return options.verifier;
+  }
+  return X509Verifier.fromOptions(provider, options.ca, options.crl, checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck));
+}
+
 function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x0303 | 0x0304): CommonConfig {
   const minVersion = versionCode(options.minVersion, defaultMin, 'minVersion');
   const maxVersion = versionCode(options.maxVersion, 0x0304, 'maxVersion');
@@ -296,7 +310,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
     now: options.now ?? (() => new Date()),
-    verifier: options.verifier ?? X509Verifier.fromOptions(provider, options.ca, options.crl, checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck)),
+    verifier: peerVerifier(provider, options),
     rejectUnauthorized: options.rejectUnauthorized !== false,
     recordPadding: options.recordPadding ?? 0,
     ...(options.recordSizeLimit !== undefined ? { recordSizeLimit: checkedRecordSizeLimit(options.recordSizeLimit) } : {}),

@@ -179,3 +179,10 @@ test('a crl option that holds no CRL (an empty string, a certificate PEM) is ref
     }
   });
 });
+
+test('crl and dangerouslyRelaxCrlCheck next to a custom verifier are refused, naming them (the built-in verifier alone reads them)', () => {
+  const verifier = { verify: () => ({ ok: true as const, detail: 'trusted by the test' }) };
+  assert.throws(() => connect({ port: 1, host: '127.0.0.1', verifier, crl: leafCrl }), /crl applies to the built-in verifier only/);
+  assert.throws(() => connect({ port: 1, host: '127.0.0.1', verifier, crl: leafCrl, dangerouslyRelaxCrlCheck: 'soft-fail' }), /crl and dangerouslyRelaxCrlCheck apply to the built-in verifier only/);
+  assert.throws(() => createServer({ key: readFileSync(leaf.keyFile), cert: leaf.pem, verifier, requestCert: true, crl: leafCrl }), /crl applies to the built-in verifier only/);
+});
