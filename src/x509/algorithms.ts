@@ -4,7 +4,7 @@
 import type { CurveName, HashName, SignatureAlgorithm } from '../crypto/provider.js';
 import { equalBytes } from '../wire/bytes.js';
 import { DerReader, Tag, contextTag, decodeOid, malformed, readTop } from './der.js';
-import { MAX_RSA_PUBLIC_EXPONENT } from './limits.js';
+import { MAX_RSA_MODULUS_BITS, MAX_RSA_PUBLIC_EXPONENT } from './limits.js';
 import { AlgorithmOid, CurveOid } from './oids.js';
 
 export type PublicKeyKind = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519';
@@ -173,6 +173,11 @@ export function rsaPublicExponentViolation(exponent: Uint8Array | bigint): strin
   return undefined;
 }
 
+/** The RSA modulus size rule, beside the exponent's and called from the same places (MAX_RSA_MODULUS_BITS). */
+export function rsaModulusViolation(bits: number): string | undefined {
+  return bits > MAX_RSA_MODULUS_BITS ? `RSA modulus of ${bits} bits is too large (at most ${MAX_RSA_MODULUS_BITS})` : undefined;
+}
+
 const curveByOid: Readonly<Record<string, CurveName>> = Object.fromEntries(Object.entries(CurveOid).map(([name, oid]) => [oid, name as CurveName]));
 
 /** RFC 5480 §2.2: the uncompressed point length of each curve (1 + 2 × field size). */
@@ -219,6 +224,8 @@ function describeKey(r: DerReader, oid: string, params: { tag: number; value: Ui
         let start = 0;
         while (start < modulus.length - 1 && modulus[start] === 0) start++;
         const bits = (modulus.length - start - 1) * 8 + (32 - Math.clz32(modulus[start]!));
+        const modulusProblem = rsaModulusViolation(bits);
+        if (modulusProblem) return { kind: 'unsupported', algorithm: 'RSA', reason: modulusProblem, invalid: true };
         let e = 0;
         for (const b of exponent) e = e * 256 + b;
         return { kind, bits, exponent: e };

@@ -37,6 +37,13 @@ export const MAX_SIGNATURE_CHECKS = 64;
 export const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n;
 
 /**
+ * Largest RSA modulus we accept: 16,384 bits, as BoringSSL (OPENSSL_RSA_MAX_MODULUS_BITS). Real keys
+ * are 2048 to 4096 bits; verification cost grows with the square of the modulus, and node:crypto's
+ * RSA encryption (TLS 1.2 key transport) throws a plain error above this size.
+ */
+export const MAX_RSA_MODULUS_BITS = 16_384;
+
+/**
  * Signature-verification work one path search may spend, in units of one RSA-2048 (e = 65537)
  * verification, about 50 µs (see signatureCost() in ./algorithms.ts for the cost of each key).
  * The count above alone lets crafted chains spend 64 of the dearest checks (P-521 at about 2 ms,

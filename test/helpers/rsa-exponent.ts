@@ -45,10 +45,10 @@ export function rsaKeyPairWithExponent(e: bigint): KeyPair {
 }
 
 /** An rsaEncryption SubjectPublicKeyInfo with a random 2048-bit modulus and exponent `e` (no private key: for parsers). */
-export function rsaSpkiWithExponent(e: bigint): Uint8Array {
-  const modulus = crypto.randomBytes(256);
+export function rsaSpkiWithExponent(e: bigint, modulusBytes = 256): Uint8Array {
+  const modulus = crypto.randomBytes(modulusBytes);
   modulus[0]! |= 0x80;
-  modulus[255]! |= 1;
+  modulus[modulusBytes - 1]! |= 1;
   const rsaPublicKey = der.sequence(der.integer(new Uint8Array(modulus)), der.integer(e));
   return der.sequence(der.sequence(der.oid(AlgorithmOid.rsaEncryption), der.nullValue()), der.bitString(rsaPublicKey));
 }

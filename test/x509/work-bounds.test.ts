@@ -9,7 +9,7 @@ import { PortableCryptoProvider } from '../../src/crypto/portable/provider.js';
 import { createCertificate, generateKeyPair, type Issuer, type KeyKind, type KeyPair } from '../../src/devcert/certificate-builder.js';
 import { TlsError } from '../../src/errors.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
-import { MAX_SIGNATURE_WORK } from '../../src/x509/limits.js';
+import { MAX_RSA_MODULUS_BITS, MAX_SIGNATURE_WORK } from '../../src/x509/limits.js';
 import { describeSubjectPublicKeyInfo, signatureCost } from '../../src/x509/algorithms.js';
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { TrustStore, verifyCertificateChain, verifyCertificateChainAsync } from '../../src/x509/index.js';
@@ -85,6 +85,19 @@ describe('RSA public exponents (RFC 8017 §3.1, BoringSSL: odd, at least 3, at m
       }
     });
   }
+
+  test(`an RSA modulus over ${MAX_RSA_MODULUS_BITS} bits is refused by the certificate parser and both providers (bad_certificate); ${MAX_RSA_MODULUS_BITS} bits is not`, () => {
+    const largest = rsaSpkiWithExponent(65537n, MAX_RSA_MODULUS_BITS / 8);
+    const over = rsaSpkiWithExponent(65537n, MAX_RSA_MODULUS_BITS / 8 + 1);
+    const refused = new RegExp(`RSA modulus of ${MAX_RSA_MODULUS_BITS + 8} bits is too large`);
+    for (const provider of [nodeCryptoProvider, new PortableCryptoProvider()]) {
+      assert.equal(provider.importPublicKey(largest).type, 'rsa', provider.name);
+      rejectsWith(() => provider.importPublicKey(over), 'bad_certificate', refused);
+    }
+    const cert = parseCertificate(createCertificate({ subject: 'CN=key holder', subjectKey: over, issuer: root }).der);
+    assert.equal(cert.publicKey.kind, 'unsupported');
+    assert.match(cert.publicKey.kind === 'unsupported' ? cert.publicKey.reason : '', refused);
+  });
 
   test('our own private key with a refused exponent is refused by both providers (TypeError)', () => {
     const key = rsaKeyPairWithExponent((1n << 32n) + 15n);

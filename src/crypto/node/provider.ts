@@ -7,7 +7,7 @@ import type {
   PrivateKey, PublicKey, SignatureAlgorithm,
 } from '../provider.js';
 import { hashLength } from '../provider.js';
-import { rsaPublicExponentViolation } from '../../x509/algorithms.js';
+import { rsaModulusViolation, rsaPublicExponentViolation } from '../../x509/algorithms.js';
 import {
   MLKEM768_ENCAPSULATION_KEY_LENGTH, X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768,
   splitX25519MlKem768Private, type MlKem768,
@@ -237,10 +237,10 @@ function hmacKey(key: Uint8Array): crypto.KeyObject | Uint8Array {
 
 const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
 
-/** Why an RSA key's public exponent is refused (the shared rule, src/x509/algorithms.ts); undefined for other keys. */
-function rsaExponentProblem(key: crypto.KeyObject): string | undefined {
+/** Why an RSA key's public exponent or modulus size is refused (the shared rules, src/x509/algorithms.ts); undefined for other keys. */
+function rsaKeyProblem(key: crypto.KeyObject): string | undefined {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return undefined;
-  return rsaPublicExponentViolation(key.asymmetricKeyDetails?.publicExponent ?? 0n);
+  return rsaPublicExponentViolation(key.asymmetricKeyDetails?.publicExponent ?? 0n) ?? rsaModulusViolation(key.asymmetricKeyDetails?.modulusLength ?? 0);
 }
 
 function signOptions(key: crypto.KeyObject, algorithm: SignatureAlgorithm): { hash: string | null; opts: crypto.SignKeyObjectInput } {
@@ -364,8 +364,8 @@ export class NodeCryptoProvider implements CryptoProvider {
     if (!supportedKeyTypes.has(key.asymmetricKeyType ?? '')) {
       throw new TlsError('unsupported_certificate', `certificate public key type ${key.asymmetricKeyType} is not supported`);
     }
-    const exponentProblem = rsaExponentProblem(key);
-    if (exponentProblem) throw new TlsError('bad_certificate', `certificate public key is invalid: ${exponentProblem}`);
+    const keyProblem = rsaKeyProblem(key);
+    if (keyProblem) throw new TlsError('bad_certificate', `certificate public key is invalid: ${keyProblem}`);
     return new NodePublicKey(key, spki);
   }
 
@@ -389,8 +389,8 @@ export class NodeCryptoProvider implements CryptoProvider {
       throw new TypeError(`private key type ${keyObject.asymmetricKeyType} is not supported`);
     }
     // Our own key: peers refuse certificates with such an exponent, so refuse it here already.
-    const exponentProblem = rsaExponentProblem(keyObject);
-    if (exponentProblem) throw new TypeError(`private key is unusable: ${exponentProblem}`);
+    const keyProblem = rsaKeyProblem(keyObject);
+    if (keyProblem) throw new TypeError(`private key is unusable: ${keyProblem}`);
     return new NodePrivateKey(keyObject);
   }
 

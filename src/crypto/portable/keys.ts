@@ -11,7 +11,7 @@ import { cbc } from '@noble/ciphers/aes.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { TlsError } from '../../errors.js';
 import type { CurveName, HashName, KeyType } from '../provider.js';
-import { rsaPublicExponentViolation } from '../../x509/algorithms.js';
+import { rsaModulusViolation, rsaPublicExponentViolation } from '../../x509/algorithms.js';
 import { DerReader, Tag, contextTag, malformed, readTop } from '../../x509/der.js';
 import * as der from '../../x509/der-writer.js';
 import { AlgorithmOid, CurveOid } from '../../x509/oids.js';
@@ -116,9 +116,10 @@ function readRsaPublicKey(encoding: Uint8Array): number {
   const n = key.unsignedInteger('modulus');
   const e = key.unsignedInteger('publicExponent');
   key.done('RSAPublicKey');
-  const problem = rsaPublicExponentViolation(e);
+  const bits = modulusBits(n);
+  const problem = rsaPublicExponentViolation(e) ?? rsaModulusViolation(bits);
   if (problem) throw new TlsError('bad_certificate', `RSAPublicKey: ${problem}`);
-  return modulusBits(n);
+  return bits;
 }
 
 /**
