@@ -2,7 +2,8 @@
 // sendCommand), claims that only a plain 'OK' grants, and a slow or failing Redis refusing 0-RTT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisAntiReplayStore, RedisTicketKeys } from './redis-store.js';
+import { inspect } from 'node:util';
+import { RedisAntiReplayStore, RedisTicketKeys, type RedisTicketKeysEvent } from './redis-store.js';
 import { TicketKeyring } from '../handshake/tickets.js';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { equalBytes } from '../wire/bytes.js';
@@ -115,4 +116,25 @@ test('RedisTicketKeys: keys retire on time while Redis is unreachable; with no k
     assert.ok(![k1000, k1001].some((k) => equalBytes(k.subarray(0, 16), sealedIn1002.subarray(0, 16))), 'sealed with the keyring\'s own key, not a retired shared one');
     assert.deepEqual([...ring.open(sealedIn1002, clock.now) ?? []], [4]);
   });
+});
+
+test('RedisTicketKeys: a failed SET of a ticket key is reported without the key, though the client\'s error carries the command\'s arguments (as ioredis\'s ReplyError does)', async () => {
+  const sentMaterial: string[] = [];
+  const client = {
+    call: async (command: string, ...args: string[]): Promise<unknown> => {
+      sentMaterial.push(args[1]!);
+      // ioredis: a ReplyError with `command: { name, args }`.
+      throw Object.assign(new Error(`READONLY You can't write against a read only replica. (${command} ${args.join(' ')})`), { name: 'ReplyError', command: { name: command.toLowerCase(), args } });
+    },
+  };
+  const events: RedisTicketKeysEvent[] = [];
+  const keys = new RedisTicketKeys(client, { onEvent: (e) => events.push(e) });
+  await assert.rejects(keys.start());
+  keys.stop();
+  const error = events.find((e) => e.kind === 'error');
+  assert.ok(error && error.kind === 'error');
+  assert.match(error.error.message, /READONLY/);
+  const shown = `${inspect(error, { depth: 10, showHidden: true })} ${JSON.stringify(error.error)} ${error.error.stack}`;
+  assert.ok(sentMaterial.length > 0);
+  for (const material of sentMaterial) assert.ok(!shown.includes(material), 'the ticket key material appears nowhere in the reported error');
 });

@@ -43,6 +43,20 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A client's error as we report it: its message alone, with any key material we sent cut out. The
+ * client's own error object may carry the command it failed on with its arguments (ioredis's
+ * ReplyError has `command.args`), which for a ticket key's SET is the key itself: an application
+ * logging the error (util.inspect, JSON loggers) would write the fleet's ticket key to its logs.
+ */
+function publicError(err: unknown, secrets: readonly string[]): Error {
+  let message = err instanceof Error ? err.message : String(err);
+  for (const secret of secrets) message = message.split(secret).join('[redacted]');
+  const error = new Error(message);
+  if (err instanceof Error && err.name !== 'Error') error.name = err.name;
+  return error;
+}
+
 export interface RedisAntiReplayOptions {
   /** Prefix of our Redis keys (default 'tlskit'). */
   readonly prefix?: string;
@@ -213,11 +227,13 @@ export class RedisTicketKeys {
 
   private async load(): Promise<void> {
     const period = this.periodAt(Date.now());
+    const sent: string[] = [];
     try {
       // Current and next are made if missing (first writer wins); earlier ones are only read.
       const ttl = String((this.retained + 2) * this.rotationMs);
       for (const p of [period, period + 1]) {
         const material = randomBytes(48).toString('base64');
+        sent.push(material);
         await this.run(['SET', this.keyName(p), material, 'PX', ttl, 'NX']);
       }
       const periods = [period, period + 1];
@@ -236,7 +252,7 @@ export class RedisTicketKeys {
       this.given = undefined;
       this.onEvent?.({ kind: 'loaded', period, keys: keys.size });
     } catch (err) {
-      this.onEvent?.({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)), shared: this.loaded });
+      this.onEvent?.({ kind: 'error', error: publicError(err, sent), shared: this.loaded });
     }
   }
 
