@@ -270,6 +270,35 @@ describe('createHttpsServer answers requests that came in early data with 425 To
       await close(server);
     }
   });
+  test('insecureHTTPParser: a header line ending in a bare LF cannot make early bytes look like whole requests, and a request begun in them is early: 425', async () => {
+    const seen: string[] = [];
+    const server = createHttpsServer({ key: pki.keyPem, cert: pki.chainPem, maxEarlyData: 4096, insecureHTTPParser: true }, (req, res) => {
+      seen.push(`${req.url} early=${req.tlsEarlyData === true}`);
+      res.end('served');
+    });
+    const port = await listen(server);
+    try {
+      const options = { ...client, ALPNProtocols: ['http/1.1'] };
+      const session = await sessionFrom(port, options);
+      // The lenient parser reads /a's Content-Length (its line starts after a bare LF): /a's body is
+      // /b's head, and /evil's request line, the end of the early bytes, starts a request completed
+      // by 1-RTT bytes. Read with CRLF lines only, the early bytes are /a and /b, whole.
+      const evil = 'POST /evil HTTP/1.1\r\n';
+      const b = `POST /b HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${evil.length}\r\n\r\n`;
+      const early = `POST /a HTTP/1.1\r\nHost: localhost\nContent-Length: ${b.length}\r\n\r\n${b}${evil}`;
+      const { socket } = await captureEarlyFlight(port, session, early, options);
+      assert.equal(socket.info.earlyData, 'accepted');
+      let responses = '';
+      socket.on('data', (d: Buffer) => (responses += d.toString()));
+      socket.write('Host: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      await once(socket, 'end', 'the HTTP responses');
+      socket.destroy();
+      assert.deepEqual(seen, [], 'no request begun in early data reaches the handler as a 1-RTT request');
+      assert.deepEqual([...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['425', '425'], responses);
+    } finally {
+      await close(server);
+    }
+  });
 });
 
 describe('createHttpsServer and openssl s_client -early_data', { skip: missingPeerReason(hasCommand('openssl'), 'openssl is not installed') ?? false }, () => {
