@@ -7,12 +7,14 @@ import { ExtensionType } from '../../src/protocol/constants.js';
 import { writeAlpnList } from '../../src/messages/extensions/alpn.js';
 import { encode } from '../../src/wire/writer.js';
 import { utf8 } from '../../src/wire/bytes.js';
+import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { assertAborted, assertNoErrors, hooks, newPair, type PairOptions, type RecordHook } from '../helpers/engine-harness.js';
 import { editEncryptedExtensions, editServerHello, without } from '../helpers/message-edits.js';
 
 const ticketKeys = new Uint8Array(48).fill(9);
 const ALPN = ['h2', 'http/1.1'];
-const server = { ticketKeys, maxEarlyData: 1024, ALPNProtocols: ALPN };
+// Shared ticket keys with 0-RTT need a shared anti-replay store (RFC 8446 §8): one for every pair here.
+const server = { ticketKeys, maxEarlyData: 1024, ALPNProtocols: ALPN, antiReplay: new MemoryAntiReplayStore() };
 
 /** A ticket for 0-RTT, from a first handshake (TLS_AES_128_GCM_SHA256, ALPN h2). */
 function ticket(): Uint8Array {
