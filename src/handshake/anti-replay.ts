@@ -6,7 +6,8 @@
 
 /**
  * Where the tickets that opened early data are remembered. `claim` answers true exactly once per
- * id until `expiresAt` (milliseconds since the epoch, the ticket's end of life); it may answer
+ * id until `expiresAt` (milliseconds since the epoch: the ticket's end of life plus the clock skew
+ * tolerated between servers, SESSION_CLOCK_SKEW_MS, by the claiming server's clock); it may answer
  * asynchronously (a shared store across processes). Anything but `true` (false, a rejection, an
  * answer that never comes within the handshake's time) refuses the early data: the handshake goes
  * on without it (RFC 8446 §4.2.10), it never accepts.

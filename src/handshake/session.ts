@@ -124,9 +124,16 @@ function readText(bytes: Uint8Array, what: string): string {
   }
 }
 
+/**
+ * How far the clocks of the servers sharing sessions (ticket keys, a session store) may differ: a
+ * session issued by a server whose clock runs ahead is still taken that much "before" its issue,
+ * and one whose clock runs behind takes it that much after its end of life by another's clock.
+ */
+export const SESSION_CLOCK_SKEW_MS = 60_000;
+
 /** Whether a session may still be resumed at `now` (ms). */
 export function sessionIsFresh(s: SessionState, now: number): boolean {
-  return now >= s.issuedAt - 60_000 && now < s.issuedAt + s.lifetime * 1000;
+  return now >= s.issuedAt - SESSION_CLOCK_SKEW_MS && now < s.issuedAt + s.lifetime * 1000;
 }
 
 /** What a session records of the peer's authentication. */

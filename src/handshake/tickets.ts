@@ -45,6 +45,8 @@ export class TicketKeyring {
   private readonly source: TicketKeySource | undefined;
   private sourceList: readonly Uint8Array[] | undefined;
   private readonly derived = new Map<string, TicketKey>();
+  /** With a source: our own random keys (rotating), which serve whenever the source gives none. */
+  private own: TicketKey[] = [];
 
   constructor(private readonly provider: CryptoProvider, options: TicketKeyringOptions = {}, now = Date.now()) {
     this.rotationMs = (options.rotationSeconds ?? 12 * 3600) * 1000;
@@ -53,14 +55,24 @@ export class TicketKeyring {
     this.source = typeof keys === 'function' ? keys : undefined;
     this.supplied = this.source !== undefined || (keys?.length ?? 0) > 0;
     this.keys = this.supplied && !this.source ? (keys as readonly Uint8Array[]).map((k) => this.fromMaterial(k, now)) : [this.randomKey(now)];
+    if (this.source) this.own = this.keys;
   }
 
-  /** With a source: the keys it gives now (derived once each); its first one seals. */
+  /**
+   * With a source: the keys it gives now (derived once each); its first one seals. When it gives
+   * none (nothing shared yet, or its keys went stale and were withdrawn), our own random keys serve
+   * again, rotating as without a source: keys the source no longer gives never open or seal here.
+   */
   private refreshFromSource(now: number): void {
     const list = this.source!();
+    if (list.length === 0) {
+      this.sourceList = list;
+      if (now - this.own[0]!.createdAt >= this.rotationMs) this.own = [this.randomKey(now), ...this.own].slice(0, 1 + this.retained);
+      this.keys = this.own;
+      return;
+    }
     if (list === this.sourceList) return;
     this.sourceList = list;
-    if (list.length === 0) return; // nothing shared yet: our own random key goes on serving
     if (this.derived.size > MAX_DERIVED_SOURCE_KEYS) this.derived.clear();
     this.keys = list.map((material) => {
       const id = String.fromCharCode(...material);

@@ -46,7 +46,8 @@ interface EarlyDataTracker {
 
 /**
  * Whether `bytes` are whole requests, each with no body or a Content-Length one, and nothing after
- * them. Anything else (chunked bodies, several or odd lengths, a partial request) answers false:
+ * them. Anything else (chunked bodies, several or odd lengths, a partial request, lines not ended
+ * by CRLF or folded) answers false:
  * the request after them is then treated as early, never the other way.
  */
 function wholeRequests(bytes: Buffer): boolean {
@@ -55,6 +56,10 @@ function wholeRequests(bytes: Buffer): boolean {
     const end = bytes.indexOf('\r\n\r\n', at, 'latin1');
     if (end < 0) return false;
     const head = bytes.toString('latin1', at, end + 2);
+    // Only the strict grammar is read here: CRLF line ends, no folded lines. A head that a parser
+    // could read otherwise (http's insecureHTTPParser ends lines at a bare LF, and so may find a
+    // Content-Length we would miss) is not counted whole.
+    if (head.slice(0, -2).split('\r\n').some((line, i) => /[\r\n]/.test(line) || (i > 0 && /^[ \t]/.test(line)))) return false;
     if (/\r\ntransfer-encoding\s*:/i.test(head)) return false;
     const lengths = [...head.matchAll(/\r\ncontent-length[ \t]*:[ \t]*([^\r]*)\r\n/gi)];
     if (lengths.length > 1 || (lengths.length === 1 && !/^\d{1,9}$/.test(lengths[0]![1]!.trim()))) return false;

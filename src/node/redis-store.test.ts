@@ -2,7 +2,11 @@
 // sendCommand), claims that only a plain 'OK' grants, and a slow or failing Redis refusing 0-RTT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RedisAntiReplayStore, RedisTicketKeys } from './redis-store.js';
+import { inspect } from 'node:util';
+import { RedisAntiReplayStore, RedisTicketKeys, type RedisTicketKeysEvent } from './redis-store.js';
+import { TicketKeyring } from '../handshake/tickets.js';
+import { nodeCryptoProvider } from '../crypto/node/provider.js';
+import { equalBytes } from '../wire/bytes.js';
 
 /** A tiny in-memory Redis answering SET (NX, PX) and MGET. */
 function fakeRedis(): { commands: string[][]; reply(args: string[]): unknown } {
@@ -71,4 +75,66 @@ test('RedisTicketKeys: processes agree on the keys of a period (first SET NX win
   down.stop();
   assert.deepEqual(down.ticketKeys(), [], 'no shared keys: the server\'s own random key serves, only it can open those tickets');
   assert.deepEqual(events, ['error shared=false']);
+});
+
+/** Runs `body` with Date.now() answering `clock.now`. */
+async function withClock<T>(clock: { now: number }, body: () => Promise<T>): Promise<T> {
+  const realNow = Date.now;
+  Date.now = () => clock.now;
+  try {
+    return await body();
+  } finally {
+    Date.now = realNow;
+  }
+}
+
+test('RedisTicketKeys: keys retire on time while Redis is unreachable; with no key for the period, the keyring\'s own random key serves', async () => {
+  const hour = 3600_000;
+  const clock = { now: 1000 * hour + 1 }; // the start of period 1000
+  let up = true;
+  const redis = fakeRedis();
+  const client = { call: async (command: string, ...args: string[]) => (up ? redis.reply([command, ...args]) : Promise.reject(new Error('ECONNREFUSED'))) };
+  await withClock(clock, async () => {
+    const keys = new RedisTicketKeys(client, { rotationSeconds: 3600, retainedKeys: 1, onEvent: () => {} });
+    await keys.start();
+    keys.stop();
+    const [k1000, k1001] = keys.ticketKeys();
+    assert.ok(k1000 && k1001);
+    const ring = new TicketKeyring(nodeCryptoProvider, { keys: keys.ticketKeys });
+    const sealedIn1000 = ring.seal(Uint8Array.of(1, 2, 3), clock.now);
+    up = false; // Redis goes away for good
+
+    clock.now += hour; // period 1001: the next key seals, 1000's still opens
+    assert.deepEqual(keys.ticketKeys(), [k1001, k1000]);
+    await keys.refresh(); // fails: the snapshot stays, its use follows the clock
+    assert.deepEqual([...ring.open(sealedIn1000, clock.now) ?? []], [1, 2, 3]);
+
+    clock.now += hour; // period 1002: no key of ours for it; 1000's is retired (retainedKeys 1)
+    assert.deepEqual(keys.ticketKeys(), [], 'no shared key for the period: none is given');
+    assert.equal(ring.open(sealedIn1000, clock.now), undefined, 'a retired shared key opens nothing');
+    const sealedIn1002 = ring.seal(Uint8Array.of(4), clock.now);
+    assert.ok(![k1000, k1001].some((k) => equalBytes(k.subarray(0, 16), sealedIn1002.subarray(0, 16))), 'sealed with the keyring\'s own key, not a retired shared one');
+    assert.deepEqual([...ring.open(sealedIn1002, clock.now) ?? []], [4]);
+  });
+});
+
+test('RedisTicketKeys: a failed SET of a ticket key is reported without the key, though the client\'s error carries the command\'s arguments (as ioredis\'s ReplyError does)', async () => {
+  const sentMaterial: string[] = [];
+  const client = {
+    call: async (command: string, ...args: string[]): Promise<unknown> => {
+      sentMaterial.push(args[1]!);
+      // ioredis: a ReplyError with `command: { name, args }`.
+      throw Object.assign(new Error(`READONLY You can't write against a read only replica. (${command} ${args.join(' ')})`), { name: 'ReplyError', command: { name: command.toLowerCase(), args } });
+    },
+  };
+  const events: RedisTicketKeysEvent[] = [];
+  const keys = new RedisTicketKeys(client, { onEvent: (e) => events.push(e) });
+  await assert.rejects(keys.start());
+  keys.stop();
+  const error = events.find((e) => e.kind === 'error');
+  assert.ok(error && error.kind === 'error');
+  assert.match(error.error.message, /READONLY/);
+  const shown = `${inspect(error, { depth: 10, showHidden: true })} ${JSON.stringify(error.error)} ${error.error.stack}`;
+  assert.ok(sentMaterial.length > 0);
+  for (const material of sentMaterial) assert.ok(!shown.includes(material), 'the ticket key material appears nowhere in the reported error');
 });

@@ -43,6 +43,20 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A client's error as we report it: its message alone, with any key material we sent cut out. The
+ * client's own error object may carry the command it failed on with its arguments (ioredis's
+ * ReplyError has `command.args`), which for a ticket key's SET is the key itself: an application
+ * logging the error (util.inspect, JSON loggers) would write the fleet's ticket key to its logs.
+ */
+function publicError(err: unknown, secrets: readonly string[]): Error {
+  let message = err instanceof Error ? err.message : String(err);
+  for (const secret of secrets) message = message.split(secret).join('[redacted]');
+  const error = new Error(message);
+  if (err instanceof Error && err.name !== 'Error') error.name = err.name;
+  return error;
+}
+
 export interface RedisAntiReplayOptions {
   /** Prefix of our Redis keys (default 'tlskit'). */
   readonly prefix?: string;
@@ -114,7 +128,9 @@ export interface RedisTicketKeysOptions {
  * in advance, for clocks slightly ahead) and `retainedKeys` earlier ones.
  *
  * Pass `ticketKeys` to createServer (with a shared `antiReplay` store when maxEarlyData is set).
- * The engine reads a local snapshot, refreshed every `refreshMs` and at once when a period ends.
+ * The engine reads a local snapshot, refreshed every `refreshMs` and at once when a period ends;
+ * which of its keys seal and open follows the clock, so a server cut off from Redis retires keys on
+ * time and, once it holds no key for the current period, falls back to its own random key.
  * A server that never loaded keys (Redis unreachable from the start) does not invent shared ones:
  * it issues tickets under its own random key, which only it can open, and reports an 'error' event
  * with `shared: false`; once Redis answers, the shared keys take over.
@@ -127,8 +143,11 @@ export class RedisTicketKeys {
   private readonly refreshMs: number;
   private readonly timeoutMs: number;
   private readonly onEvent: ((event: RedisTicketKeysEvent) => void) | undefined;
-  private snapshot: readonly Uint8Array[] = [];
+  /** The keys loaded last, by rotation period. */
+  private periodKeys = new Map<number, Uint8Array>();
   private snapshotPeriod: number | undefined;
+  /** The list last given to the keyring, and the period it is for (the same array while unchanged). */
+  private given: { readonly period: number; readonly keys: readonly Uint8Array[] } | undefined;
   private refreshing: Promise<void> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -146,11 +165,29 @@ export class RedisTicketKeys {
 
   /** For createServer's `ticketKeys`: the current keys, newest first (empty until loaded). */
   readonly ticketKeys: TicketKeySource = () => {
-    // A period ended since the snapshot: fetch the new keys (this handshake still uses the old
-    // current one, which every server still opens).
-    if (this.snapshotPeriod !== undefined && this.periodAt(Date.now()) !== this.snapshotPeriod) void this.refresh();
-    return this.snapshot;
+    const period = this.periodAt(Date.now());
+    // A period ended since the snapshot: fetch the new keys.
+    if (this.snapshotPeriod !== undefined && period !== this.snapshotPeriod) void this.refresh();
+    if (this.given?.period !== period) this.given = { period, keys: this.keysFor(period) };
+    return this.given.keys;
   };
+
+  /**
+   * The loaded keys that serve in `period`, by the clock and not by when they were loaded: its own
+   * key seals, the next one and `retainedKeys` earlier ones open. Keys are retired on time even
+   * while Redis is unreachable; and without the period's own key (Redis away for a whole period)
+   * the list is empty, so that the server's own random key serves rather than a retired one.
+   */
+  private keysFor(period: number): readonly Uint8Array[] {
+    const current = this.periodKeys.get(period);
+    if (!current) return [];
+    const keys = [current];
+    for (const p of [period + 1, ...Array.from({ length: this.retained }, (_, i) => period - 1 - i)]) {
+      const key = this.periodKeys.get(p);
+      if (key) keys.push(key);
+    }
+    return keys;
+  }
 
   /** Whether keys were loaded from Redis at least once. */
   get loaded(): boolean {
@@ -190,29 +227,32 @@ export class RedisTicketKeys {
 
   private async load(): Promise<void> {
     const period = this.periodAt(Date.now());
+    const sent: string[] = [];
     try {
       // Current and next are made if missing (first writer wins); earlier ones are only read.
       const ttl = String((this.retained + 2) * this.rotationMs);
       for (const p of [period, period + 1]) {
         const material = randomBytes(48).toString('base64');
+        sent.push(material);
         await this.run(['SET', this.keyName(p), material, 'PX', ttl, 'NX']);
       }
       const periods = [period, period + 1];
       for (let i = 1; i <= this.retained; i++) periods.push(period - i);
       const values = await this.run(['MGET', ...periods.map((p) => this.keyName(p))]);
       if (!Array.isArray(values) || values.length !== periods.length) throw new Error('redis: unexpected MGET reply');
-      const keys: Uint8Array[] = [];
-      for (const v of values) {
-        if (typeof v !== 'string') continue;
+      const keys = new Map<number, Uint8Array>();
+      values.forEach((v, i) => {
+        if (typeof v !== 'string') return;
         const material = Buffer.from(v, 'base64');
-        if (material.length === 48) keys.push(new Uint8Array(material));
-      }
-      if (typeof values[0] !== 'string' || keys.length === 0) throw new Error('redis: the current ticket key is missing');
-      this.snapshot = keys;
+        if (material.length === 48) keys.set(periods[i]!, new Uint8Array(material));
+      });
+      if (!keys.has(period)) throw new Error('redis: the current ticket key is missing');
+      this.periodKeys = keys;
       this.snapshotPeriod = period;
-      this.onEvent?.({ kind: 'loaded', period, keys: keys.length });
+      this.given = undefined;
+      this.onEvent?.({ kind: 'loaded', period, keys: keys.size });
     } catch (err) {
-      this.onEvent?.({ kind: 'error', error: err instanceof Error ? err : new Error(String(err)), shared: this.loaded });
+      this.onEvent?.({ kind: 'error', error: publicError(err, sent), shared: this.loaded });
     }
   }
 

@@ -9,6 +9,7 @@ import { createServer, type Server, type TlsServerOptions } from '../../src/node
 import { createHttpsServer, type HttpsServerOptions } from '../../src/node/https.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { MemoryAntiReplayStore, type AntiReplayStore } from '../../src/handshake/anti-replay.js';
+import { RedisAntiReplayStore } from '../../src/node/redis-store.js';
 import { captureEarlyFlight, countAcceptedEarlyData, replayFlight, sessionFrom } from '../helpers/zero-rtt.js';
 import { hasCommand, missingPeerReason, once, withTimeout } from '../helpers/peers.js';
 import { run, tempDir } from '../apps/helpers/peers.js';
@@ -97,6 +98,43 @@ describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC
       assert.equal(count.accepted, 1, 'the replay after setSecureContext() is refused');
     } finally {
       await close(server);
+    }
+  });
+
+  test('a fleet on a Redis-like store (claims kept for a relative time): a server whose clock is 20 s behind refuses a replay near the ticket\'s end of life', async () => {
+    // The test's clock, the one Redis counts PX against; server B's clock runs 20 s behind it.
+    let advance = 0;
+    const realNow = (): number => Date.now() + advance;
+    const keysInRedis = new Map<string, number>();
+    const redis = {
+      call: async (command: string, ...args: string[]): Promise<unknown> => {
+        const [key, , , px] = args as [string, string, string, string];
+        assert.equal(command, 'SET');
+        const expiry = keysInRedis.get(key);
+        if (expiry !== undefined && expiry > realNow()) return null; // NX
+        keysInRedis.set(key, realNow() + Number(px));
+        return 'OK';
+      },
+    };
+    const antiReplay = new RedisAntiReplayStore(redis);
+    const options = { ticketKeys, maxEarlyData: 1024, antiReplay, sessionTimeout: 60 };
+    const a = echoServer({ ...options, now: () => new Date(realNow()) });
+    const b = echoServer({ ...options, now: () => new Date(realNow() - 20_000) });
+    const countB = countAcceptedEarlyData(b);
+    const [portA, portB] = [await listen(a), await listen(b)];
+    const clientNow = { ...client, now: () => new Date(realNow()) };
+    try {
+      const session = await sessionFrom(portA, clientNow);
+      advance = 55_000; // 5 s before the ticket expires, by server A's clock (and the real one)
+      const { flight, socket } = await captureEarlyFlight(portA, session, 'GET /transfer?amount=100', clientNow);
+      assert.equal(socket.info.earlyData, 'accepted');
+      socket.destroy();
+      advance = 75_000; // the ticket expired for A; by B's clock it is 55 s old, as the replayed age says
+      assert.ok((await replayFlight(portB, flight)).length > 0, 'server B answers the replayed ClientHello');
+      assert.equal(countB.accepted, 0, 'server B refuses the replayed early data: the claim outlives the ticket by the tolerated clock skew');
+    } finally {
+      await close(a);
+      await close(b);
     }
   });
 
@@ -228,6 +266,35 @@ describe('createHttpsServer answers requests that came in early data with 425 To
       socket.destroy();
       assert.match(responses, /^HTTP\/1\.1 425 /);
       assert.deepEqual(earlyFlags, []);
+    } finally {
+      await close(server);
+    }
+  });
+  test('insecureHTTPParser: a header line ending in a bare LF cannot make early bytes look like whole requests, and a request begun in them is early: 425', async () => {
+    const seen: string[] = [];
+    const server = createHttpsServer({ key: pki.keyPem, cert: pki.chainPem, maxEarlyData: 4096, insecureHTTPParser: true }, (req, res) => {
+      seen.push(`${req.url} early=${req.tlsEarlyData === true}`);
+      res.end('served');
+    });
+    const port = await listen(server);
+    try {
+      const options = { ...client, ALPNProtocols: ['http/1.1'] };
+      const session = await sessionFrom(port, options);
+      // The lenient parser reads /a's Content-Length (its line starts after a bare LF): /a's body is
+      // /b's head, and /evil's request line, the end of the early bytes, starts a request completed
+      // by 1-RTT bytes. Read with CRLF lines only, the early bytes are /a and /b, whole.
+      const evil = 'POST /evil HTTP/1.1\r\n';
+      const b = `POST /b HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${evil.length}\r\n\r\n`;
+      const early = `POST /a HTTP/1.1\r\nHost: localhost\nContent-Length: ${b.length}\r\n\r\n${b}${evil}`;
+      const { socket } = await captureEarlyFlight(port, session, early, options);
+      assert.equal(socket.info.earlyData, 'accepted');
+      let responses = '';
+      socket.on('data', (d: Buffer) => (responses += d.toString()));
+      socket.write('Host: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      await once(socket, 'end', 'the HTTP responses');
+      socket.destroy();
+      assert.deepEqual(seen, [], 'no request begun in early data reaches the handler as a 1-RTT request');
+      assert.deepEqual([...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['425', '425'], responses);
     } finally {
       await close(server);
     }

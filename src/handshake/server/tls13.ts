@@ -24,7 +24,7 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
-import { decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { SESSION_CLOCK_SKEW_MS, decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
@@ -317,10 +317,14 @@ function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: 
   if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return false;
   // RFC 8446 §8.1: the ticket (its identity, unique per ticket we issue) is claimed once, in a store
   // shared by every server that holds its keys; only a plain `true` accepts, anything else refuses.
+  // The claim outlives the ticket by the clock skew tolerated between those servers: one whose
+  // clock runs behind still takes the ticket (and a replay of its ClientHello, whose age then
+  // matches) after its end of life by the claiming server's clock, which a store keeping claims
+  // for a relative time (Redis PX) counts by.
   const digest = io.provider.hash('sha256', psk.identity);
   let answer: boolean | PromiseLike<boolean>;
   try {
-    answer = config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000, now);
+    answer = config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000 + SESSION_CLOCK_SKEW_MS, now);
   } catch {
     return false;
   }
