@@ -7,7 +7,7 @@ import type {
   PrivateKey, PublicKey, SignatureAlgorithm,
 } from '../provider.js';
 import { hashLength } from '../provider.js';
-import { rsaModulusViolation, rsaPublicExponentViolation } from '../../x509/algorithms.js';
+import { describeSubjectPublicKeyInfo, rsaModulusViolation, rsaPublicExponentViolation, type PublicKeyInfo } from '../../x509/algorithms.js';
 import {
   MLKEM768_ENCAPSULATION_KEY_LENGTH, X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768,
   splitX25519MlKem768Private, type MlKem768,
@@ -235,6 +235,15 @@ function hmacKey(key: Uint8Array): crypto.KeyObject | Uint8Array {
   return HMAC_KEY_OBJECTS ? crypto.createSecretKey(key) : key;
 }
 
+/** The SPKI as the X.509 layer reads it; undefined when that reader refuses it (node:crypto then says why). */
+function describeSubjectPublicKeyInfoSafely(spki: Uint8Array): PublicKeyInfo | undefined {
+  try {
+    return describeSubjectPublicKeyInfo(spki);
+  } catch {
+    return undefined;
+  }
+}
+
 const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
 
 /** Why an RSA key's public exponent or modulus size is refused (the shared rules, src/x509/algorithms.ts); undefined for other keys. */
@@ -355,6 +364,13 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   private importPublicKeyUncached(spki: Uint8Array): NodePublicKey {
+    // The shared RSA rules are applied to the DER before node:crypto sees the key: OpenSSL 3.5
+    // (Node 24) loads an RSA key over 16,384 bits but leaves an error queued, which the next,
+    // unrelated crypto call in the process then reports as its own failure.
+    const described = describeSubjectPublicKeyInfoSafely(spki);
+    if (described?.kind === 'unsupported' && described.invalid && described.algorithm === 'RSA') {
+      throw new TlsError('bad_certificate', `certificate public key is invalid: ${described.reason}`);
+    }
     let key: crypto.KeyObject;
     try {
       key = crypto.createPublicKey({ key: Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength), format: 'der', type: 'spki' });
