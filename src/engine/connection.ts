@@ -703,6 +703,8 @@ export class Connection implements HandshakeIO {
 
   complete(): void {
     this.phase = 'connected';
+    // A full handshake authenticated the peer now; a resumed one took its session's time.
+    this.info.authenticatedAt ??= this.config.now().getTime();
     this.transcript.releaseMessages();
     const suite = this.info.cipherSuite;
     this.step({ step: 'complete', version: this.info.version ?? '?', cipherSuite: suite?.name ?? '?' });

@@ -4,7 +4,7 @@
 import { TlsError, decodeError } from '../errors.js';
 import { Secret } from '../crypto/secret.js';
 import { alertName } from '../protocol/alerts.js';
-import { DEFAULT_SESSION_CACHE_BYTES, DEFAULT_SESSION_CACHE_ENTRIES, MAX_SESSION_STATE_BYTES } from '../protocol/limits.js';
+import { DEFAULT_SESSION_CACHE_BYTES, DEFAULT_SESSION_CACHE_ENTRIES, MAX_AUTHENTICATION_AGE_MS, MAX_SESSION_STATE_BYTES } from '../protocol/limits.js';
 import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { ascii, equalBytes, fromUtf8, utf8 } from '../wire/bytes.js';
@@ -22,6 +22,13 @@ export interface SessionState {
   readonly issuedAt: number;
   /** Seconds the session may be resumed for. */
   readonly lifetime: number;
+  /**
+   * Milliseconds since the epoch when the peer's authentication this session carries was made: the
+   * original full handshake's, kept by every session renewed from it (MAX_AUTHENTICATION_AGE_MS).
+   * Sessions written before it existed have none, and are never resumed: their `issuedAt` may
+   * itself be a renewal's, so it says nothing of how old the authentication is.
+   */
+  readonly authenticatedAt?: number;
   readonly serverName?: string;
   readonly alpnProtocol?: string;
   /**
@@ -54,7 +61,7 @@ const FORMAT_VERSION = 1;
 
 // Field tags of the serialised form: a version byte, then tagged optional fields, so that
 // sessions written by one release can be read (or cleanly refused) by another.
-const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9 } as const;
+const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10 } as const;
 
 export function encodeSession(s: SessionState): Uint8Array {
   const w = new Writer(256 + s.secret.length + (s.ticket?.length ?? 0));
@@ -69,6 +76,9 @@ export function encodeSession(s: SessionState): Uint8Array {
   if (s.maxEarlyData !== undefined) w.u8(Tag.maxEarlyData).vectorBytes(2, new Uint8Array([s.maxEarlyData >>> 24, s.maxEarlyData >>> 16, s.maxEarlyData >>> 8, s.maxEarlyData]));
   for (const c of s.peerCertificates) w.u8(Tag.certificate).vector(2, (v) => v.vectorBytes(3, c));
   if (s.trustDigest !== undefined) w.u8(Tag.trustDigest).vectorBytes(2, s.trustDigest);
+  if (s.authenticatedAt !== undefined) {
+    w.u8(Tag.authenticatedAt).vector(2, (v) => v.u32(Math.floor(s.authenticatedAt! / 0x100000000)).u32(s.authenticatedAt! >>> 0));
+  }
   if (s.authorizationError !== undefined) {
     const { alertCode, message } = s.authorizationError;
     w.u8(Tag.authorizationError).vector(2, (v) => v.u8(alertCode).bytes(utf8(message.slice(0, 1024))));
@@ -101,6 +111,7 @@ export function decodeSession(bytes: Uint8Array): SessionState {
       case Tag.maxEarlyData: fields.maxEarlyData = value.u32('max early data'); break;
       case Tag.certificate: certs.push(value.vectorBytes(3, 1, 0xffffff, 'certificate').slice()); break;
       case Tag.trustDigest: fields.trustDigest = value.rest().slice(); break;
+      case Tag.authenticatedAt: fields.authenticatedAt = value.u32('authenticated at') * 0x100000000 + value.u32('authenticated at'); break;
       case Tag.authorizationError: {
         const alert = alertName(value.u8('alert'));
         fields.authorizationError = new TlsError(alert, readText(value.rest(), 'authorization error'));
@@ -131,33 +142,53 @@ function readText(bytes: Uint8Array, what: string): string {
  */
 export const SESSION_CLOCK_SKEW_MS = 60_000;
 
-/** Whether a session may still be resumed at `now` (ms). */
+/**
+ * Whether a session may still be resumed at `now` (ms): within its own lifetime, and with the
+ * peer's authentication it carries no older than MAX_AUTHENTICATION_AGE_MS (a session without that
+ * time, from an older release, is not).
+ */
 export function sessionIsFresh(s: SessionState, now: number): boolean {
-  return now >= s.issuedAt - SESSION_CLOCK_SKEW_MS && now < s.issuedAt + s.lifetime * 1000;
+  return now >= s.issuedAt - SESSION_CLOCK_SKEW_MS && now < s.issuedAt + s.lifetime * 1000 && authenticationIsFresh(s, now);
+}
+
+function authenticationIsFresh(s: SessionState, now: number): boolean {
+  const at = s.authenticatedAt;
+  return at !== undefined && now >= at - SESSION_CLOCK_SKEW_MS && now < at + MAX_AUTHENTICATION_AGE_MS;
+}
+
+/**
+ * Seconds a session renewed at `now` from an authentication made at `authenticatedAt` may live, at
+ * most `lifetime`: never past the end of the authentication's reliance (MAX_AUTHENTICATION_AGE_MS).
+ */
+export function renewedLifetime(lifetime: number, authenticatedAt: number, now: number): number {
+  return Math.max(0, Math.min(lifetime, Math.floor((authenticatedAt + MAX_AUTHENTICATION_AGE_MS - now) / 1000)));
 }
 
 /** What a session records of the peer's authentication. */
-export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest'>;
+export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest'> & { readonly authenticatedAt: number };
 
 /**
  * The peer's authentication as a new session records it, from the handshake that authenticated it
  * under `trustDigest`. Only what resumption needs is kept: a chain that validated keeps the
  * certificates of the validated path (not extras the peer added); a chain that did not validate
  * keeps its leaf alone (so getPeerCertificate() on a resumed connection still says who the peer
- * claimed to be), never the rest the peer sent.
+ * claimed to be), never the rest the peer sent. The authentication time is the connection's
+ * (`info.authenticatedAt`: a resumed connection's is its session's), or `now` for a full handshake
+ * still under way.
  */
-export function peerForSession(info: ConnectionInfo, trustDigest: Uint8Array): SessionPeer {
+export function peerForSession(info: ConnectionInfo, trustDigest: Uint8Array, now: number): SessionPeer {
   const sent = info.peerCertificates;
+  const authenticatedAt = info.authenticatedAt ?? now;
   if (!info.authorized) {
     return {
-      peerCertificates: sent.slice(0, 1), authorized: false, trustDigest,
+      peerCertificates: sent.slice(0, 1), authorized: false, trustDigest, authenticatedAt,
       ...(info.authorizationError ? { authorizationError: info.authorizationError } : {}),
     };
   }
   const path = info.verifiedPath;
   // Without a path, the verifier (a custom one) vouched for the chain as sent.
   const peerCertificates = path ? sent.filter((c) => path.some((p) => equalBytes(p, c))) : sent;
-  return { peerCertificates, authorized: true, trustDigest };
+  return { peerCertificates, authorized: true, trustDigest, authenticatedAt };
 }
 
 /** A certificate's notAfter (ms); one we cannot read counts as expired. */
@@ -175,6 +206,7 @@ export function resumeAuthentication(info: ConnectionInfo, session: SessionState
   info.peerCertificates = session.peerCertificates;
   info.authorized = session.authorized;
   if (session.authorizationError) info.authorizationError = session.authorizationError;
+  if (session.authenticatedAt !== undefined) info.authenticatedAt = session.authenticatedAt;
 }
 
 /**

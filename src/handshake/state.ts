@@ -38,6 +38,11 @@ export interface ConnectionInfo {
   /** Whether the peer's chain validated. */
   authorized: boolean;
   authorizationError?: TlsError;
+  /**
+   * Milliseconds since the epoch when the peer's authentication this connection relies on was made:
+   * when the handshake completed, or for a resumed connection its original full handshake's.
+   */
+  authenticatedAt?: number;
   resumed: boolean;
   /** TLS 1.3 0-RTT: whether early data was offered (client) or received (server), and the server's answer. */
   earlyData?: 'offered' | 'accepted' | 'rejected';

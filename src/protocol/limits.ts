@@ -53,6 +53,17 @@ export const KEY_UPDATE_AFTER_RECORDS = 2 ** 23;
 export const MAX_SESSION_STATE_BYTES = 16 * 1024;
 
 /**
+ * How long (ms) the peer's authentication in a full handshake may be relied on by resumptions,
+ * however often the session is renewed: a ticket or cache entry issued on a resumed connection
+ * keeps the original authentication time, and a session whose authentication is older is not
+ * offered (client) nor accepted (server); a full handshake authenticates the peer again. 7 days:
+ * RFC 8446 §4.6.1's bound on a ticket's lifetime, which a chain of renewed tickets must not
+ * stretch (BoringSSL's auth_timeout is the same rule and default). A renewed session's lifetime
+ * also ends with it.
+ */
+export const MAX_AUTHENTICATION_AGE_MS = 7 * 24 * 3600 * 1000;
+
+/**
  * The in-memory TLS 1.2 session cache (RFC 5246 §7.4.1.2): at most this many sessions and bytes,
  * oldest out first. Anonymous clients fill it, so it must not grow with them: 10,000 sessions of
  * a resumable server without client certificates take about 1 MiB; the byte bound keeps servers

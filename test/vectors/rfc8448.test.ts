@@ -288,8 +288,8 @@ function binderOver(hello: HandshakeMessage, psk: Secret): string {
  * The RFC's ticket is opaque bytes sealed by the RFC's server under keys it does not publish. This
  * stand-in keyring opens that ticket, and no other, to the session RFC 8448 §3 left its server
  * with: §4's PSK, TLS_AES_128_GCM_SHA256, the name "server" (§3's SNI), and the lifetime,
- * ticket_age_add and max_early_data_size of §3's NewSessionTicket, issued at ticketIssuedAt. It
- * seals nothing: the §4 server issues no ticket.
+ * ticket_age_add and max_early_data_size of §3's NewSessionTicket, issued (and authenticated) at
+ * ticketIssuedAt. It seals nothing: the §4 server issues no ticket.
  */
 function rfcTicketKeyring(ticket: NewSessionTicket13): Pick<TicketKeyring, 'seal' | 'open'> {
   const T = F.RESUMED_0RTT;
@@ -299,6 +299,8 @@ function rfcTicketKeyring(ticket: NewSessionTicket13): Pick<TicketKeyring, 'seal
     secret: new Secret(bytes(T.psk)),
     extendedMasterSecret: false,
     issuedAt: T.ticketIssuedAt,
+    // §3's full handshake, which issued the ticket, is the authentication it carries.
+    authenticatedAt: T.ticketIssuedAt,
     lifetime: ticket.lifetime,
     serverName: 'server',
     peerCertificates: [],

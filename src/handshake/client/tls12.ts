@@ -335,8 +335,8 @@ function emitSession(
     lifetime: ticket && ticket.lifetime > 0 ? Math.min(ticket.lifetime, 7 * 24 * 3600) : 300,
     ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
     ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-    // A resumed connection's info holds the session's authentication (resumeAuthentication).
-    ...peerForSession(io.info, trustDigest(config)),
+    // A resumed connection's info holds the session's authentication and its time (resumeAuthentication).
+    ...peerForSession(io.info, trustDigest(config), config.now().getTime()),
     ...(sh.sessionId.length > 0 ? { sessionId: sh.sessionId.slice() } : {}),
     ...(ticket && ticket.ticket.length > 0 ? { ticket: ticket.ticket.slice() } : {}),
   });

@@ -230,7 +230,8 @@ class ExpectFinished implements HandshakeState {
         lifetime: Math.min(ticket.lifetime, MAX_TICKET_LIFETIME),
         ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
         ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-        ...peerForSession(io.info, trustDigest(config)),
+        // A resumed connection's info holds the session's authentication and its time.
+        ...peerForSession(io.info, trustDigest(config), config.now().getTime()),
         ticket: ticket.ticket.slice(),
         ageAdd: ticket.ageAdd,
         maxEarlyData: ticket.maxEarlyDataSize ?? 0,

@@ -26,7 +26,7 @@ import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
-import { decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls12ExporterFor } from '../exporter.js';
@@ -363,16 +363,20 @@ class ExpectClientFinished12 implements HandshakeState {
 }
 
 function sessionState(io: HandshakeIO, ctx: Server12Context, master: Secret): SessionState {
+  const now = ctx.config.now().getTime();
+  // On a resumed connection the peer's authentication is the original one's, and so is its time:
+  // a renewed session never outlives its reliance (MAX_AUTHENTICATION_AGE_MS).
+  const peer = peerForSession(io.info, trustDigest(ctx.config), now);
   return {
     version: ProtocolVersion.TLSv1_2,
     cipherSuite: ctx.suite.id,
     secret: master,
     extendedMasterSecret: ctx.hello.extendedMasterSecret,
-    issuedAt: ctx.config.now().getTime(),
-    lifetime: ctx.config.sessionTimeout,
+    issuedAt: now,
+    lifetime: renewedLifetime(ctx.config.sessionTimeout, peer.authenticatedAt, now),
     ...(ctx.hello.serverName !== undefined ? { serverName: ctx.hello.serverName } : {}),
     ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-    ...peerForSession(io.info, trustDigest(ctx.config)),
+    ...peer,
   };
 }
 
@@ -381,12 +385,14 @@ function sendTicket(io: HandshakeIO, ctx: Server12Context, master: Secret): void
   // We never resume sessions without the extended master secret, so a ticket would be useless; nor
   // do we seal a session too large to keep. RFC 5077 §3.3: having announced a ticket, we send an
   // empty one.
-  const state = ctx.hello.extendedMasterSecret ? encodeSessionWithinLimit(sessionState(io, ctx, master)) : undefined;
-  if (!state) {
+  // A session whose authentication may no longer be relied on is not sealed either.
+  const session = ctx.hello.extendedMasterSecret ? sessionState(io, ctx, master) : undefined;
+  const state = session && session.lifetime > 0 ? encodeSessionWithinLimit(session) : undefined;
+  if (!session || !state) {
     io.send(buildNewSessionTicket12({ lifetimeHint: 0, ticket: new Uint8Array(0) }));
     return;
   }
   const ticket = ctx.config.ticketKeyring!.seal(state, ctx.config.now().getTime());
-  io.send(buildNewSessionTicket12({ lifetimeHint: ctx.config.sessionTimeout, ticket }));
+  io.send(buildNewSessionTicket12({ lifetimeHint: session.lifetime, ticket }));
 }
 

@@ -24,7 +24,7 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
-import { SESSION_CLOCK_SKEW_MS, decodeSession, encodeSessionWithinLimit, peerForSession, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import { SESSION_CLOCK_SKEW_MS, decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
@@ -451,7 +451,11 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
   const { config, hello, suite } = ctx;
   if (!config.ticketKeyring || config.ticketCount === 0 || !hello.pskModes?.includes(PskKeyExchangeMode.psk_dhe_ke)) return;
   const now = config.now().getTime();
-  const lifetime = Math.min(config.sessionTimeout, MAX_TICKET_LIFETIME);
+  // After a PSK handshake the peer's authentication is the original one's, and so is its time: a
+  // renewed ticket never outlives its reliance (MAX_AUTHENTICATION_AGE_MS). None left: no ticket.
+  const peer = peerForSession(io.info, trustDigest(config), now);
+  const lifetime = renewedLifetime(Math.min(config.sessionTimeout, MAX_TICKET_LIFETIME), peer.authenticatedAt, now);
+  if (lifetime === 0) return;
   for (let i = 0; i < config.ticketCount; i++) {
     const nonce = Uint8Array.of(i);
     const ageAdd = new DataView(io.provider.randomBytes(4).buffer).getUint32(0);
@@ -465,7 +469,7 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
       lifetime,
       ...(hello.serverName !== undefined ? { serverName: hello.serverName } : {}),
       ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-      ...peerForSession(io.info, trustDigest(config)),
+      ...peer,
       ageAdd,
       ...(config.maxEarlyData > 0 ? { maxEarlyData: config.maxEarlyData } : {}),
     });
