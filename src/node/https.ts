@@ -10,6 +10,14 @@ import type { TLSSocket } from './tls-socket.js';
 
 const HTTP_1_1 = ['http/1.1'];
 
+/**
+ * `options` offering http/1.1 by ALPN unless they name protocols. A key present with the value
+ * undefined (got passes `ALPNProtocols: undefined`) counts as absent, as in node's https.
+ */
+function withHttpAlpn<T extends { ALPNProtocols?: unknown }>(options: T): T {
+  return { ...options, ALPNProtocols: options.ALPNProtocols ?? HTTP_1_1 };
+}
+
 export interface HttpsServerOptions extends TlsServerOptions, Omit<http.ServerOptions, keyof TlsServerOptions> {
   /**
    * Requests that arrived, even partly, as TLS 1.3 0-RTT data (with maxEarlyData) can be replayed
@@ -89,7 +97,7 @@ export class HttpsServer extends http.Server {
     // https.Server does the same through tls.Server).
     const serveHttp = this.listeners('connection') as ((this: http.Server, socket: Duplex) => void)[];
     this.removeAllListeners('connection');
-    this.tls = new Server({ ALPNProtocols: HTTP_1_1, ...options });
+    this.tls = new Server(withHttpAlpn(options));
     this.on('connection', (raw: net.Socket) => this.tls.emit('connection', raw));
     this.tls.on('handshakeStart', (socket: TLSSocket) => {
       // Like node's https.Server: 'keylog' (line, socket) for every connection, while someone listens.
@@ -170,7 +178,7 @@ export class HttpsServer extends http.Server {
 
   /** New key, certificate or TLS options for new connections. */
   setSecureContext(options: TlsServerOptions): void {
-    this.tls.setSecureContext({ ALPNProtocols: HTTP_1_1, ...options });
+    this.tls.setSecureContext(withHttpAlpn(options));
   }
 }
 
@@ -226,8 +234,7 @@ export class HttpsAgent extends http.Agent {
     const name = this.getName(options);
     const session = this.sessions.get(name);
     const socket = connect({
-      ALPNProtocols: HTTP_1_1,
-      ...options,
+      ...withHttpAlpn(options),
       host: options.host ?? options.hostname ?? 'localhost',
       port: Number(options.port) || 443,
       // http.Agent passes servername '' for IP hosts: no SNI, and the certificate checked against the host.
@@ -295,9 +302,8 @@ export function undiciConnector(options: ConnectOptions = {}): UndiciConnector {
     }
     const servername = options.servername ?? (target.servername || (net.isIP(host) ? undefined : host));
     const socket = connect({
-      ALPNProtocols: HTTP_1_1,
       handshakeTimeout: 10_000,
-      ...options,
+      ...withHttpAlpn(options),
       host,
       port,
       ...(servername !== undefined ? { servername } : {}),

@@ -152,6 +152,18 @@ describe('our HTTPS client', () => {
     }
   });
 
+  test('ALPNProtocols: undefined (as got passes it) still offers and accepts http/1.1, on the agent and the server', async () => {
+    const { server, port } = await startServer({ ALPNProtocols: undefined });
+    const agent = new HttpsAgent({ ca: pki.caPem });
+    try {
+      const r = await get(`https://localhost:${port}/u`, { agent, ALPNProtocols: undefined } as https.RequestOptions);
+      assert.equal(r.body, 'GET /u TLSv1.3 http/1.1\n');
+    } finally {
+      agent.destroy();
+      await stop(server);
+    }
+  });
+
   test("HttpsAgent: a certificate for 'localhost' only is refused at https://127.0.0.1/ (http.Agent passes servername '')", async () => {
     const { server, port } = await startServer({}, localhostOnly);
     const agent = new HttpsAgent({ ca: localhostOnly.caPem });
