@@ -4,8 +4,10 @@
 import { createRequire } from 'node:module';
 import { existsSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import nodeTls from 'node:tls';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import * as tlskit from '../../../src/index.js';
 import { hasCommand, missingPeerReason } from '../../helpers/peers.js';
 import { freePort, startPeer, tempDir, withTimeout, type Peer } from './peers.js';
 
@@ -175,4 +177,16 @@ export function startMariaDbTls(tls: TlsServerFiles): Promise<RunningServer> {
       `--ssl-cert=${f.cert}`, `--ssl-key=${f.key}`, `--ssl-ca=${f.ca}`,
     ], { ready: /ready for connections/, ms: 20_000, stdin: 'ignore' });
   });
+}
+
+/**
+ * For libraries that call node:tls themselves and offer no hook (mysql2, node-redis): tlskit's
+ * connect and createSecureContext put in node:tls's place, process-wide, as docs/node-compat.md
+ * says; returns the function that puts node's back. Tests in one file run one after another, so
+ * the swap stays within the test that made it.
+ */
+export function useTlskitAsNodeTls(): () => void {
+  const saved = { connect: nodeTls.connect, createSecureContext: nodeTls.createSecureContext };
+  Object.assign(nodeTls, { connect: tlskit.connect, createSecureContext: tlskit.createSecureContext });
+  return () => Object.assign(nodeTls, saved);
 }
