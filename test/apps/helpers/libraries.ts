@@ -155,9 +155,11 @@ export function startMosquittoTls(tls: TlsServerFiles): Promise<RunningServer> {
     const conf = join(dir, 'mosquitto.conf');
     writeFileSync(conf, [
       `listener ${port} 127.0.0.1`, `cafile ${f.ca}`, `certfile ${f.cert}`, `keyfile ${f.key}`,
+      // Run as root, mosquitto switches to its own user unless told to stay: our files are ours.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', '',
     ].join('\n'));
-    return startPeer('mosquitto', ['-c', conf, '-v'], { ready: /Opening ipv4 listen socket on port|running/, ms: 20_000, stdin: 'ignore' });
+    return startPeer('mosquitto', ['-c', conf, '-v'], { ready: /mosquitto version \S+ running/, ms: 20_000, stdin: 'ignore' });
   });
 }
 
