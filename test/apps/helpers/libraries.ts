@@ -192,3 +192,23 @@ export function useTlskitAsNodeTls(): () => void {
   Object.assign(nodeTls, { connect: tlskit.connect, createSecureContext: tlskit.createSecureContext });
   return () => Object.assign(nodeTls, saved);
 }
+
+/** A tlskit HTTPS server (createHttpsServer) answering every request with JSON about its TLS. */
+export async function startTlskitHttps(tls: { certPem: string; keyPem: string }): Promise<{ port: number; url: string; server: tlskit.HttpsServer; close(): Promise<void> }> {
+  const server = tlskit.createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+    const socket = req.socket as unknown as tlskit.TLSSocket;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url, protocol: socket.getProtocol(), alpn: socket.alpnProtocol }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    port,
+    url: `https://127.0.0.1:${port}`,
+    server,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections?.();
+      server.close(() => resolve());
+    }),
+  };
+}
