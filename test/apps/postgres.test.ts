@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createTestPki } from '../../src/devcert/test-pki.js';
-import { pgStream, type PgStreamOptions, type PgTlsStream } from '../../src/index.js';
+import type { AddressInfo } from 'node:net';
+import { createServer, pgStream, type PgStreamOptions, type PgTlsStream } from '../../src/index.js';
 import { missing, run, tempDir, withTimeout } from './helpers/peers.js';
 import { postgresMissing, startPostgres, type PostgresServer } from './helpers/postgres.js';
 import { startSilentPeer } from './helpers/libraries.js';
@@ -182,5 +183,49 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
     assert.match(r.stderr, /SSLRequest/);
     assert.match(r.stderr, /protocol +TLSv1\.3/);
     assert.match(r.stderr, /certificate +trusted/);
+  });
+});
+
+describe("pgStream sslnegotiation 'direct' (PostgreSQL 17): TLS from the first byte, ALPN 'postgresql'", () => {
+  /** A tlskit server standing in for PostgreSQL 17: what arrives first, and the ALPN it agreed. */
+  async function directServer(alpn: string[]): Promise<{ port: number; seen: Promise<{ alpn: string | false; first: Buffer }>; close(): Promise<void> }> {
+    let report!: (v: { alpn: string | false; first: Buffer }) => void;
+    const seen = new Promise<{ alpn: string | false; first: Buffer }>((resolve) => (report = resolve));
+    const server = createServer({ key: pki.keyPem, cert: pki.chainPem, ALPNProtocols: alpn }, (socket) => {
+      socket.once('data', (first: Buffer) => {
+        report({ alpn: socket.alpnProtocol, first });
+        socket.destroy();
+      });
+    });
+    server.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as AddressInfo).port, seen, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  test("the handshake starts the connection (no SSLRequest) with ALPN 'postgresql'; pg's StartupMessage follows over TLS", async () => {
+    const server = await directServer(['postgresql']);
+    const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'x', stream: pgStream({ ca: pki.caPem, sslnegotiation: 'direct' }) });
+    client.on('error', () => undefined);
+    try {
+      const connecting = client.connect().catch(() => undefined);
+      const { alpn, first } = await withTimeout(server.seen, 10_000, 'the StartupMessage');
+      assert.equal(alpn, 'postgresql');
+      assert.equal(first.readUInt32BE(4), 196608, 'protocol 3.0 StartupMessage, not an SSLRequest');
+      await connecting;
+    } finally {
+      await client.end().catch(() => undefined);
+      await server.close();
+    }
+  });
+
+  test("a server that does not agree to ALPN 'postgresql' is refused, and says so", async () => {
+    const server = await directServer([]);
+    const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: 'x', stream: pgStream({ ca: pki.caPem, sslnegotiation: 'direct' }) });
+    try {
+      await assert.rejects(withTimeout(client.connect(), 10_000, 'pg connect'), /did not select ALPN 'postgresql'/);
+    } finally {
+      await client.end().catch(() => undefined);
+      await server.close();
+    }
   });
 });
