@@ -27,6 +27,9 @@ export { RedisAntiReplayStore, RedisTicketKeys, type RedisClientLike, type Redis
 export { MemoryAntiReplayStore, type AntiReplayStore } from './handshake/anti-replay.js';
 export type { TicketKeySource } from './handshake/tickets.js';
 export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
+export { pgStream, PgTlsStream, type PgStreamOptions, type PgSslMode } from './node/pg.js';
+export { IoRedisConnector, type IoRedisConnectorOptions } from './node/ioredis.js';
+export { http2Connect, acceptHttp2, type Http2ConnectOptions } from './node/http2.js';
 export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
 export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';
 export { webSocketTransport, type WebSocketLike } from './web/websocket.js';

@@ -1,15 +1,10 @@
 // A throwaway PostgreSQL server for tests: initdb in a temporary directory, TLS on with a given
 // certificate, listening on 127.0.0.1 only, every connection over TCP required to use TLS
 // (hostssl), password authentication (SCRAM). Run as the 'postgres' user when we are root, since
-// PostgreSQL refuses to run as root. And a `pg` stream that reaches it through SSLRequest and tlskit.
+// PostgreSQL refuses to run as root. (pg reaches it over tlskit with the product's pgStream.)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, writeFileSync, appendFileSync, readFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
-import { Duplex } from 'node:stream';
-import { negotiateStartTls } from '../../../src/node/starttls.js';
-import { upgrade, type ClientUpgradeOptions } from '../../../src/node/upgrade.js';
-import type { TLSSocket } from '../../../src/node/tls-socket.js';
 import { freePort, tempDir } from './peers.js';
 
 /** Where initdb and pg_ctl are: $PATH, else Debian's /usr/lib/postgresql/<version>/bin. */
@@ -102,80 +97,4 @@ export async function startPostgres(tls: { certPem: string; keyPem: string }): P
     throw err;
   }
   return { port, user, password, stop };
-}
-
-/**
- * A stream for `pg`'s `stream` option: connect(port, host) opens TCP, sends SSLRequest, and on
- * 'S' upgrades with tlskit; pg then speaks its protocol over TLS with ssl: false.
- */
-export class TlskitPostgresStream extends Duplex {
-  private raw: net.Socket | undefined;
-  tls: TLSSocket | undefined;
-
-  constructor(private readonly options: ClientUpgradeOptions) {
-    super();
-  }
-
-  connect(port: number, host: string): this {
-    const raw = net.connect(port, host);
-    raw.setNoDelay(true);
-    this.raw = raw;
-    raw.once('error', (err) => this.destroy(err));
-    raw.once('connect', () => {
-      negotiateStartTls(raw, 'postgres').then((head) => {
-        const tls = upgrade(raw, { host, ...this.options, head });
-        tls.on('error', (err: Error) => this.destroy(err));
-        tls.once('secureConnect', () => {
-          this.tls = tls;
-          tls.on('data', (chunk: Buffer) => {
-            if (!this.push(chunk)) tls.pause();
-          });
-          tls.on('end', () => this.push(null));
-          tls.on('close', () => this.destroy());
-          this.emit('connect');
-        });
-      }, (err: Error) => this.destroy(err));
-    });
-    return this;
-  }
-
-  override _read(): void {
-    this.tls?.resume();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
-    if (!this.tls) return callback(new Error('write before the TLS connection is up'));
-    this.tls.write(chunk, callback);
-  }
-
-  override _final(callback: (err?: Error | null) => void): void {
-    if (this.tls) this.tls.end(() => callback());
-    else callback();
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.tls?.destroy();
-    this.raw?.destroy();
-    callback(err);
-  }
-
-  setNoDelay(noDelay?: boolean): this {
-    this.raw?.setNoDelay(noDelay);
-    return this;
-  }
-
-  setKeepAlive(enable?: boolean, delay?: number): this {
-    this.raw?.setKeepAlive(enable, delay);
-    return this;
-  }
-
-  ref(): this {
-    this.raw?.ref();
-    return this;
-  }
-
-  unref(): this {
-    this.raw?.unref();
-    return this;
-  }
 }
