@@ -47,7 +47,8 @@ export interface PeerVerifier {
 }
 
 export interface Limits {
-  readonly maxHandshakeMessage: number;
+  /** One bound for every handshake message; absent: per type (defaultHandshakeMessageLimit). */
+  readonly maxHandshakeMessage?: number;
   readonly maxChainLength: number;
   readonly maxEmptyRecords: number;
 }

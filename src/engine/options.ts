@@ -4,7 +4,7 @@ import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/p
 import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
-import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE } from '../protocol/limits.js';
+import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS } from '../protocol/limits.js';
 import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
@@ -61,6 +61,7 @@ export interface CommonOptions {
   verifier?: PeerVerifier;
   /** The clock for certificate validation. */
   now?: () => Date;
+  /** One bound for every handshake message; default per type: ClientHello 131,396, Certificate 100 KiB, others 64 KiB. */
   maxHandshakeMessageSize?: number;
   maxCertificateChainLength?: number;
   maxEmptyRecords?: number;
@@ -305,7 +306,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
     signatureSchemes: parseSigalgs(options.sigalgs),
     alpnProtocols: parseAlpn(options.ALPNProtocols),
     limits: {
-      maxHandshakeMessage: options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
+      maxHandshakeMessage: options.maxHandshakeMessageSize,
       maxChainLength: options.maxCertificateChainLength ?? DEFAULT_MAX_CHAIN_LENGTH,
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
