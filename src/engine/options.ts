@@ -15,6 +15,7 @@ import { checkedCrlRelaxation, type CrlRelaxation } from '../x509/verifier.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring, type TicketKeySource } from '../handshake/tickets.js';
 import { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
+import { clientExternalPsk, serverExternalPsk, type ClientPskCallback, type ServerPskCallback } from './external-psk-options.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -90,6 +91,11 @@ export interface ClientOptions extends CommonOptions {
    * returns fails the handshake with bad_certificate, unless rejectUnauthorized is false.
    */
   serverIdentity?: ServerIdentityCheck;
+  /**
+   * TLS 1.3 external PSK (node:tls's pskCallback): called with null (TLS 1.3 has no identity hint),
+   * returns { psk, identity } to offer, or null for none. The key's hash is SHA-256.
+   */
+  pskCallback?: ClientPskCallback;
 }
 
 /** Certificates and keys resolved once, for SNICallback answers (like node's tls.createSecureContext). */
@@ -132,6 +138,14 @@ export interface ServerOptions extends CommonOptions {
    * shared (MemoryAntiReplayStore for servers in one process, RedisAntiReplayStore across processes).
    */
   antiReplay?: AntiReplayStore;
+  /**
+   * TLS 1.3 external PSKs (node:tls's pskCallback): called with the connection's socket (undefined
+   * outside the node API) and the identity the client offered; returns the key (SHA-256), or null
+   * when the identity is unknown (the handshake then goes on with certificates, if any).
+   */
+  pskCallback?: ServerPskCallback;
+  /** node:tls's TLS 1.2 identity hint: TLS 1.3 has none, so it is accepted and not sent (as node:tls in TLS 1.3). */
+  pskIdentityHint?: string;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -343,7 +357,12 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     earlyData: options.earlyData === true,
     requestOcsp: options.requestOCSP === true,
     ...(options.serverIdentity ? { serverIdentity: options.serverIdentity } : {}),
+    ...optional('externalPsk', clientExternalPsk(options)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** The subject names of our trust anchors, for CertificateRequest's certificate_authorities. */
@@ -404,5 +423,6 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     ...(options.tickets !== false
       ? { ticketKeyring: ticketKeyringFor(options, provider) }
       : {}),
+    ...optional('externalPsk', serverExternalPsk(options)),
   };
 }
