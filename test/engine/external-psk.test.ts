@@ -28,6 +28,13 @@ const serverPsk = (keys: Record<string, Uint8Array> = { TestUser: KEY }) => ({
 /** A server with no certificate at all: only a PSK can authenticate it. */
 const certless = { key: [], cert: [] };
 
+/** The client's first ClientHello, decoded. */
+function sentHello(pair: Pair) {
+  const hello = pair.client.events.find((e) => e.kind === 'handshake-message' && e.direction === 'sent' && e.type === 1);
+  assert.ok(hello && hello.kind === 'handshake-message');
+  return readClientHello({ type: 1, raw: hello.raw, body: hello.raw.subarray(4) });
+}
+
 const steps = (pair: Pair, side: 'client' | 'server') => pair[side].events.flatMap((e) => (e.kind === 'step' ? [e.step] : []));
 
 describe('external PSK handshakes', () => {
@@ -92,9 +99,7 @@ describe('external PSK handshakes', () => {
     assert.deepEqual(seen, ['ünïcode-id']);
     assert.equal(pair.server.connection.info.pskIdentity, 'ünïcode-id');
     const none = newPair({ client: { pskCallback: () => null }, server: serverPsk() }).handshake();
-    const hello = none.client.events.find((e) => e.kind === 'handshake-message' && e.direction === 'sent' && e.type === 1);
-    assert.ok(hello && hello.kind === 'handshake-message');
-    assert.equal(readClientHello({ type: 1, raw: hello.raw, body: hello.raw.subarray(4) }).preSharedKey, undefined);
+    assert.equal(sentHello(none).preSharedKey, undefined);
   });
 
   test('after a HelloRetryRequest the PSK is offered again, with a new binder, and accepted', () => {
@@ -113,6 +118,13 @@ describe('external PSK handshakes', () => {
     });
     pair.pump();
     assertAborted(pair, 'server', 'handshake_failure', /no certificate is configured/);
+  });
+
+  test('a client allowing only SHA-384 suites does not offer (nor reveal the identity of) the SHA-256 PSK', () => {
+    const pair = newPair({ client: { ...clientPsk(), ciphers: 'TLS_AES_256_GCM_SHA384' }, server: serverPsk() }).handshake();
+    assert.equal(sentHello(pair).preSharedKey, undefined);
+    assert.equal(pair.client.connection.info.pskIdentity, undefined);
+    assert.equal(pair.client.connection.info.peerCertificates.length, 1);
   });
 
   test('a pskCallback that throws or returns nonsense fails the handshake with an error naming it', () => {

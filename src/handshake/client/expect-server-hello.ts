@@ -54,7 +54,9 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
   const resume12 = resumableTls12(config, versions);
   // RFC 8446 §2.2: an external PSK, asked for once per handshake (node:tls's pskCallback).
-  const externalPsk = tls13 ? config.externalPsk?.() : undefined;
+  // It is usable only with a suite of its hash (RFC 8446 §4.2.11): without one, it is not offered.
+  const offered = tls13 ? config.externalPsk?.() : undefined;
+  const externalPsk = offered && config.cipherSuites.some((s) => s.version === 'TLSv1.3' && s.hash === offered.hash) ? offered : undefined;
   const resume13 = tls13 ? resumableTls13(config, externalPsk) : undefined;
   // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
   // RNG pool (the RFC 8448 traces) replays deterministically.
