@@ -35,7 +35,7 @@ export interface Aead {
   wipe?(): void;
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';
+export type GroupName = 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';
 
 /** One side of an ephemeral key exchange. */
 export interface KeyShare {

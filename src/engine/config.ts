@@ -9,6 +9,7 @@ import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import type { SessionState, SessionStore } from '../handshake/session.js';
 import type { TicketKeyring } from '../handshake/tickets.js';
 import type { AntiReplayStore } from '../handshake/anti-replay.js';
+import type { ClientExternalPsk, ServerExternalPsk } from '../handshake/external-psk.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
@@ -47,7 +48,8 @@ export interface PeerVerifier {
 }
 
 export interface Limits {
-  readonly maxHandshakeMessage: number;
+  /** One bound for every handshake message; absent: per type (defaultHandshakeMessageLimit). */
+  readonly maxHandshakeMessage?: number;
   readonly maxChainLength: number;
   readonly maxEmptyRecords: number;
 }
@@ -98,6 +100,8 @@ export interface ClientConfig extends CommonConfig {
   readonly requestOcsp: boolean;
   /** Replaces the host name check once the chain validated (node:tls's checkServerIdentity). */
   readonly serverIdentity?: ServerIdentityCheck;
+  /** TLS 1.3 external PSK to offer (node:tls's pskCallback), asked for at each handshake. */
+  readonly externalPsk?: ClientExternalPsk;
 }
 
 /**
@@ -132,6 +136,8 @@ export interface ServerConfig extends CommonConfig {
   readonly maxEarlyData: number;
   /** Remembers tickets used for 0-RTT, so that each opens early data once (RFC 8446 §8.1); shared by the servers holding the same ticket keys. */
   readonly earlyDataReplay: AntiReplayStore;
+  /** TLS 1.3 external PSKs by identity (node:tls's pskCallback). */
+  readonly externalPsk?: ServerExternalPsk;
 }
 
 export type ConnectionConfig = ClientConfig | ServerConfig;

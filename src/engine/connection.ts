@@ -4,7 +4,7 @@ import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
 import { ContentType, HandshakeType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, defaultHandshakeMessageLimit } from '../protocol/limits.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
@@ -97,7 +97,7 @@ export class Connection implements HandshakeIO {
   ) {
     this.state = initial;
     this.transcript = new Transcript(config.provider);
-    this.handshakeReader = new HandshakeReader(config.limits.maxHandshakeMessage);
+    this.handshakeReader = new HandshakeReader(config.limits.maxHandshakeMessage ?? defaultHandshakeMessageLimit(config.side));
     this.writeProtection = new PlaintextProtection(initialRecordVersion);
   }
 

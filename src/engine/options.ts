@@ -4,7 +4,7 @@ import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/p
 import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
-import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE } from '../protocol/limits.js';
+import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS } from '../protocol/limits.js';
 import { readPem } from '../x509/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
@@ -15,6 +15,7 @@ import { checkedCrlRelaxation, type CrlRelaxation } from '../x509/verifier.js';
 import { MemorySessionStore, decodeSession, type SessionStore } from '../handshake/session.js';
 import { TicketKeyring, type TicketKeySource } from '../handshake/tickets.js';
 import { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
+import { clientExternalPsk, serverExternalPsk, type ClientPskCallback, type ServerPskCallback } from './external-psk-options.js';
 
 export type VersionName = 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 export type PemOrDer = string | Uint8Array;
@@ -61,6 +62,7 @@ export interface CommonOptions {
   verifier?: PeerVerifier;
   /** The clock for certificate validation. */
   now?: () => Date;
+  /** One bound for every handshake message; default per type: ClientHello 131,396, Certificate 100 KiB, others 64 KiB. */
   maxHandshakeMessageSize?: number;
   maxCertificateChainLength?: number;
   maxEmptyRecords?: number;
@@ -89,6 +91,11 @@ export interface ClientOptions extends CommonOptions {
    * returns fails the handshake with bad_certificate, unless rejectUnauthorized is false.
    */
   serverIdentity?: ServerIdentityCheck;
+  /**
+   * TLS 1.3 external PSK (node:tls's pskCallback): called with null (TLS 1.3 has no identity hint),
+   * returns { psk, identity } to offer, or null for none. The key's hash is SHA-256.
+   */
+  pskCallback?: ClientPskCallback;
 }
 
 /** Certificates and keys resolved once, for SNICallback answers (like node's tls.createSecureContext). */
@@ -131,6 +138,14 @@ export interface ServerOptions extends CommonOptions {
    * shared (MemoryAntiReplayStore for servers in one process, RedisAntiReplayStore across processes).
    */
   antiReplay?: AntiReplayStore;
+  /**
+   * TLS 1.3 external PSKs (node:tls's pskCallback): called with the connection's socket (undefined
+   * outside the node API) and the identity the client offered; returns the key (SHA-256), or null
+   * when the identity is unknown (the handshake then goes on with certificates, if any).
+   */
+  pskCallback?: ServerPskCallback;
+  /** node:tls's TLS 1.2 identity hint: TLS 1.3 has none, so it is accepted and not sent (as node:tls in TLS 1.3). */
+  pskIdentityHint?: string;
 }
 
 const versionCodes: Record<VersionName, 0x0303 | 0x0304> = {
@@ -305,7 +320,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
     signatureSchemes: parseSigalgs(options.sigalgs),
     alpnProtocols: parseAlpn(options.ALPNProtocols),
     limits: {
-      maxHandshakeMessage: options.maxHandshakeMessageSize ?? DEFAULT_MAX_HANDSHAKE_MESSAGE,
+      maxHandshakeMessage: options.maxHandshakeMessageSize,
       maxChainLength: options.maxCertificateChainLength ?? DEFAULT_MAX_CHAIN_LENGTH,
       maxEmptyRecords: options.maxEmptyRecords ?? DEFAULT_MAX_EMPTY_RECORDS,
     },
@@ -342,7 +357,12 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     earlyData: options.earlyData === true,
     requestOcsp: options.requestOCSP === true,
     ...(options.serverIdentity ? { serverIdentity: options.serverIdentity } : {}),
+    ...optional('externalPsk', clientExternalPsk(options)),
   };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 /** The subject names of our trust anchors, for CertificateRequest's certificate_authorities. */
@@ -403,5 +423,6 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     ...(options.tickets !== false
       ? { ticketKeyring: ticketKeyringFor(options, provider) }
       : {}),
+    ...optional('externalPsk', serverExternalPsk(options)),
   };
 }

@@ -46,6 +46,12 @@ export interface SessionState {
    * have none, and are never resumed.
    */
   readonly trustDigest?: Uint8Array;
+  /**
+   * The identity of the external PSK that authenticated the peer (RFC 8446 §2.2), when one did: the
+   * session then stands only where that identity still maps to the same key (`trustDigest` is then
+   * externalPskBinding's, see ./trust-binding.ts), and carries no certificate.
+   */
+  readonly pskIdentity?: Uint8Array;
   // Client side only.
   /** TLS 1.2: the session id to offer; TLS 1.3: unused. */
   readonly sessionId?: Uint8Array;
@@ -61,7 +67,7 @@ const FORMAT_VERSION = 1;
 
 // Field tags of the serialised form: a version byte, then tagged optional fields, so that
 // sessions written by one release can be read (or cleanly refused) by another.
-const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10 } as const;
+const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10, pskIdentity: 11 } as const;
 
 export function encodeSession(s: SessionState): Uint8Array {
   const w = new Writer(256 + s.secret.length + (s.ticket?.length ?? 0));
@@ -76,6 +82,7 @@ export function encodeSession(s: SessionState): Uint8Array {
   if (s.maxEarlyData !== undefined) w.u8(Tag.maxEarlyData).vectorBytes(2, new Uint8Array([s.maxEarlyData >>> 24, s.maxEarlyData >>> 16, s.maxEarlyData >>> 8, s.maxEarlyData]));
   for (const c of s.peerCertificates) w.u8(Tag.certificate).vector(2, (v) => v.vectorBytes(3, c));
   if (s.trustDigest !== undefined) w.u8(Tag.trustDigest).vectorBytes(2, s.trustDigest);
+  if (s.pskIdentity !== undefined) w.u8(Tag.pskIdentity).vectorBytes(2, s.pskIdentity);
   if (s.authenticatedAt !== undefined) {
     w.u8(Tag.authenticatedAt).vector(2, (v) => v.u32(Math.floor(s.authenticatedAt! / 0x100000000)).u32(s.authenticatedAt! >>> 0));
   }
@@ -111,6 +118,12 @@ export function decodeSession(bytes: Uint8Array): SessionState {
       case Tag.maxEarlyData: fields.maxEarlyData = value.u32('max early data'); break;
       case Tag.certificate: certs.push(value.vectorBytes(3, 1, 0xffffff, 'certificate').slice()); break;
       case Tag.trustDigest: fields.trustDigest = value.rest().slice(); break;
+      case Tag.pskIdentity: {
+        const identity = value.rest().slice();
+        readText(identity, 'PSK identity'); // as pskCallback knows identities: text
+        fields.pskIdentity = identity;
+        break;
+      }
       case Tag.authenticatedAt: fields.authenticatedAt = value.u32('authenticated at') * 0x100000000 + value.u32('authenticated at'); break;
       case Tag.authorizationError: {
         const alert = alertName(value.u8('alert'));
@@ -165,7 +178,7 @@ export function renewedLifetime(lifetime: number, authenticatedAt: number, now: 
 }
 
 /** What a session records of the peer's authentication. */
-export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest'> & { readonly authenticatedAt: number };
+export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest' | 'pskIdentity'> & { readonly authenticatedAt: number };
 
 /**
  * The peer's authentication as a new session records it, from the handshake that authenticated it
@@ -207,6 +220,7 @@ export function resumeAuthentication(info: ConnectionInfo, session: SessionState
   info.authorized = session.authorized;
   if (session.authorizationError) info.authorizationError = session.authorizationError;
   if (session.authenticatedAt !== undefined) info.authenticatedAt = session.authenticatedAt;
+  if (session.pskIdentity !== undefined) info.pskIdentity = readText(session.pskIdentity, 'PSK identity');
 }
 
 /**

@@ -35,8 +35,13 @@ export interface ConnectionInfo {
   verifiedPath?: readonly Uint8Array[];
   /** Client: the OCSP response the server stapled (DER), if any. */
   ocspResponse?: Uint8Array;
-  /** Whether the peer's chain validated. */
+  /**
+   * Whether the peer's chain validated; after a handshake authenticated by an external PSK, whether
+   * that proof counts (client: always; server: when it asked for client authentication, as node:tls).
+   */
   authorized: boolean;
+  /** TLS 1.3: the identity of the external PSK that authenticated the peer (RFC 8446 §2.2), in this handshake or the session it resumed. */
+  pskIdentity?: string;
   authorizationError?: TlsError;
   /**
    * Milliseconds since the epoch when the peer's authentication this connection relies on was made:

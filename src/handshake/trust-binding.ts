@@ -8,6 +8,8 @@ import type { CryptoProvider } from '../crypto/provider.js';
 import type { ConnectionConfig, PeerVerifier } from '../engine/config.js';
 import { utf8 } from '../wire/bytes.js';
 import { Writer } from '../wire/writer.js';
+import { equalBytes } from '../wire/bytes.js';
+import { externalPskBinding, type ExternalPsk } from './external-psk.js';
 import { sessionAuthenticationHolds, type SessionState } from './session.js';
 
 const LABEL = utf8('tlskit session trust v1');
@@ -70,14 +72,28 @@ export function trustDigest(config: ConnectionConfig): Uint8Array {
 }
 
 /**
+ * The trust a session records for a peer authenticated by `psk` (RFC 8446 §2.2) on a connection
+ * with `config`: the certificate trust digest, bound to the PSK's identity and key.
+ */
+export function externalPskTrustDigest(config: ConnectionConfig, psk: ExternalPsk): Uint8Array {
+  return externalPskBinding(config.provider, psk, trustDigest(config));
+}
+
+/**
  * Whether `session`'s record of the peer's authentication may stand for a connection with
  * `config`. Client: the server's authentication, under the same trust, and passed when
  * rejectUnauthorized requires it. Server: the same for the client's certificate when it has one
  * (a session without one proved nothing about the client, so it fits wherever no client
- * certificate is required).
+ * certificate is required). A session whose peer an external PSK authenticated fits only a
+ * connection whose `psk` (the client's, or the server's for the session's identity, asked for
+ * afresh) is the same identity with the same key, under the same trust.
  */
-export function sessionAuthenticationFits(config: ConnectionConfig, session: SessionState): boolean {
+export function sessionAuthenticationFits(config: ConnectionConfig, session: SessionState, psk?: ExternalPsk): boolean {
   const now = config.now().getTime();
+  if (session.pskIdentity !== undefined) {
+    if (!psk || !equalBytes(psk.identity, session.pskIdentity)) return false;
+    return sessionAuthenticationHolds(session, externalPskTrustDigest(config, psk), false, now);
+  }
   if (config.side === 'client') return sessionAuthenticationHolds(session, trustDigest(config), config.rejectUnauthorized, now);
   const required = config.requestCert && config.rejectUnauthorized;
   if (session.peerCertificates.length === 0 && !session.authorized) return !required;

@@ -7,6 +7,7 @@ import type { ServerConfig } from '../engine/config.js';
 import { MemoryAntiReplayStore } from '../handshake/anti-replay.js';
 import { TlsError } from '../errors.js';
 import { TLSSocket } from './tls-socket.js';
+import { withPskOwner } from '../engine/external-psk-options.js';
 
 export interface TlsServerOptions extends ServerOptions {
   /** Milliseconds a client has to complete the handshake (node:tls default: 120000). */
@@ -38,8 +39,9 @@ export class Server extends net.Server {
   }
 
   private accept(raw: net.Socket): void {
-    const config = this.config;
-    const socket = new TLSSocket(raw, {
+    // pskCallback gets this connection's TLSSocket, as in node:tls.
+    const config = withPskOwner(this.config, () => socket);
+    const socket: TLSSocket = new TLSSocket(raw, {
       isServer: true,
       createConnection: (handlers) => createServerConnection(config, handlers),
       handshakeTimeout: this.handshakeTimeout,

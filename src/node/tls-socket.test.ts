@@ -24,7 +24,7 @@ function secured(socket: tls.TLSSocket | TLSSocket, event: string): Promise<void
   });
 }
 
-for (const ecdhCurve of ['X25519', 'P-256', 'P-384', 'P-521']) {
+for (const ecdhCurve of ['X25519', 'X448', 'P-256', 'P-384', 'P-521']) {
   test(`getEphemeralKeyInfo() on a client matches node:tls for ${ecdhCurve}`, { timeout: 10_000 }, async () => {
     const { server, port } = await nodeServer(ecdhCurve);
     const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, ecdhCurve };

@@ -57,6 +57,7 @@ export interface EphemeralKeyInfo {
 // 'TLSGroup' of no size (Node 24 with OpenSSL 3.5).
 const ephemeralKeyInfo: Record<string, EphemeralKeyInfo> = {
   x25519: { type: 'ECDH', name: 'X25519', size: 253 },
+  x448: { type: 'ECDH', name: 'X448', size: 448 },
   secp256r1: { type: 'ECDH', name: 'prime256v1', size: 256 },
   secp384r1: { type: 'ECDH', name: 'secp384r1', size: 384 },
   secp521r1: { type: 'ECDH', name: 'secp521r1', size: 521 },

@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
+import { withPskOwner } from '../engine/external-psk-options.js';
 import { connect, type ConnectOptions } from './connect.js';
 import type { TlsServerOptions } from './server.js';
 import { TLSSocket } from './tls-socket.js';
@@ -45,7 +46,8 @@ export function upgrade(socket: Duplex, options: ClientUpgradeOptions | ServerUp
   if (head && head.length > 0) socket.unshift(head);
   let tls: TLSSocket;
   if (rest.isServer) {
-    const config = resolveServerOptions(rest, rest.provider ?? nodeCryptoProvider);
+    // pskCallback gets the TLSSocket, as in node:tls.
+    const config = withPskOwner(resolveServerOptions(rest, rest.provider ?? nodeCryptoProvider), () => tls);
     tls = new TLSSocket(socket, {
       isServer: true,
       createConnection: (handlers) => createServerConnection(config, handlers),

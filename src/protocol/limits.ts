@@ -1,4 +1,5 @@
 // Every size and work limit the engine enforces, with why. Defaults are safe; most are options.
+import { HandshakeType } from './constants.js';
 
 // RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14.
 export const MAX_PLAINTEXT = 16384;
@@ -11,10 +12,43 @@ export const MAX_CIPHERTEXT_12 = 16384 + 2048;
 export const RECORD_HEADER_LENGTH = 5;
 
 /**
- * Largest handshake message we accept. RFC 8446 allows 2^24-1; nothing legitimate comes close.
- * A certificate chain is the biggest message in practice (tens of KiB at most).
+ * Largest handshake message we accept by default, but for the two below. RFC 8446 §4 allows
+ * 2^24-1; no other message has a legitimate reason to come close (a ServerHello or
+ * EncryptedExtensions is a few hundred bytes, a NewSessionTicket a few KiB).
  */
 export const DEFAULT_MAX_HANDSHAKE_MESSAGE = 64 * 1024;
+
+/**
+ * The largest ClientHello that can be encoded at all (RFC 8446 §4.1.2, RFC 5246 §7.4.1.2): every
+ * field at its maximum, i.e. version 2 + random 32 + session id 1+32 + cipher suites 2+(2^16-2) +
+ * compression methods 1+(2^8-1) + extensions 2+(2^16-1). A longer one is malformed whatever it
+ * holds, so a server that waits for this many bytes accepts every well-formed ClientHello (32,000
+ * signature algorithms, post-quantum key shares, padding, many extensions) and still holds at most
+ * ~128 KiB for one. OpenSSL's server uses the same sum (CLIENT_HELLO_MAX_LENGTH); BoringSSL's
+ * stops at 16 KiB unless it asks for client certificates (then its max_cert_list, 100 KiB).
+ */
+export const MAX_CLIENT_HELLO = 2 + 32 + (1 + 32) + (2 + 0xfffe) + (1 + 0xff) + (2 + 0xffff);
+
+/**
+ * Largest Certificate or CertificateRequest message by default: the whole chain (or the list of
+ * acceptable CAs) is one message. 100 KiB, the default max_cert_list of OpenSSL and BoringSSL, so
+ * any chain those stacks accept, and so real servers serve, is accepted here too; each
+ * certificate in it is further bounded by the X.509 reader (MAX_CERTIFICATE_BYTES).
+ */
+export const DEFAULT_MAX_CERTIFICATE_MESSAGE = 100 * 1024;
+
+/**
+ * The largest message of each type one side waits for, by default (the three bounds above): a
+ * ClientHello only on a server, a CertificateRequest only on a client. Anything longer is refused
+ * from its header, before its body is buffered.
+ */
+export function defaultHandshakeMessageLimit(side: 'client' | 'server'): (type: number) => number {
+  return (type) => {
+    if (type === HandshakeType.client_hello && side === 'server') return MAX_CLIENT_HELLO;
+    if (type === HandshakeType.certificate || (type === HandshakeType.certificate_request && side === 'client')) return DEFAULT_MAX_CERTIFICATE_MESSAGE;
+    return DEFAULT_MAX_HANDSHAKE_MESSAGE;
+  };
+}
 
 /** Consecutive records carrying no progress (empty fragments, CCS, warning alerts) before we give up. */
 export const DEFAULT_MAX_EMPTY_RECORDS = 32;
@@ -47,7 +81,7 @@ export const KEY_UPDATE_AFTER_RECORDS = 2 ** 23;
  * Largest serialised session we keep (server cache entry or ticket state; a client's session
  * without its ticket). A session holds the peer's validated certificates: a few KiB for a real
  * chain. Without a bound, a peer could make each one as large as a Certificate message allows
- * (64 KiB), and a TLS 1.2 or 1.3 ticket could not even carry it (opaque ticket<1..2^16-1>).
+ * (100 KiB), and a TLS 1.2 or 1.3 ticket could not even carry it (opaque ticket<1..2^16-1>).
  * A larger session is simply not kept: no ticket, no cache entry.
  */
 export const MAX_SESSION_STATE_BYTES = 16 * 1024;

@@ -6,13 +6,20 @@ import { TlsError } from '../errors.js';
 import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../messages/handshake.js';
 import { handshakeTypeName } from '../protocol/constants.js';
 
+/** The largest message length accepted: one bound for every type, or one per type. */
+export type HandshakeMessageLimit = number | ((type: number) => number);
+
 export class HandshakeReader {
   /** Fragments from `head` on are unconsumed, in order; none is empty. */
   private fragments: Uint8Array[] = [];
   private head = 0;
   private buffered = 0;
 
-  constructor(private readonly maxMessageLength: number) {}
+  private readonly maxMessageLength: (type: number) => number;
+
+  constructor(limit: HandshakeMessageLimit) {
+    this.maxMessageLength = typeof limit === 'number' ? () => limit : limit;
+  }
 
   /** Whether part of a message is buffered (a key change now would be unexpected_message). */
   get hasPartialMessage(): boolean {
@@ -37,8 +44,9 @@ export class HandshakeReader {
     if (this.buffered < HANDSHAKE_HEADER_LENGTH) return undefined;
     const type = this.byteAt(0);
     const length = (this.byteAt(1) << 16) | (this.byteAt(2) << 8) | this.byteAt(3);
-    if (length > this.maxMessageLength) {
-      throw new TlsError('illegal_parameter', `peer sent a ${handshakeTypeName(type)} of ${length} bytes, more than the ${this.maxMessageLength} we accept`);
+    const max = this.maxMessageLength(type);
+    if (length > max) {
+      throw new TlsError('illegal_parameter', `peer sent a ${handshakeTypeName(type)} of ${length} bytes, more than the ${max} we accept`);
     }
     const total = HANDSHAKE_HEADER_LENGTH + length;
     if (this.buffered < total) return undefined;

@@ -10,7 +10,7 @@ import { testProvider } from './provider.js';
 // again; shares are stateless (agree() only reads the private key), so they can be reused.
 const shareCache = new Map<string, KeyShare>();
 
-const privateKeyLength: Record<GroupName, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66, X25519MLKEM768: 96 }; // ML-KEM seed (64) || X25519 key (32)
+const privateKeyLength: Record<GroupName, number> = { x25519: 32, x448: 56, secp256r1: 32, secp384r1: 48, secp521r1: 66, X25519MLKEM768: 96 }; // ML-KEM seed (64) || X25519 key (32)
 
 export function deterministicProvider(seed: string): CryptoProvider {
   const base = testProvider;

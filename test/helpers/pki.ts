@@ -7,8 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-export type CertKind = 'rsa' | 'ec' | 'ed25519';
+export type CertKind = 'rsa' | 'ec' | 'ed25519' | 'p521';
+/** The kinds the interop matrix crosses with every suite and group; 'p521' has cells of its own (issue 15). */
 export const CERT_KINDS: readonly CertKind[] = ['rsa', 'ec', 'ed25519'];
+const MINTED_KINDS: readonly CertKind[] = [...CERT_KINDS, 'p521'];
 
 export interface KeyAndCert {
   /** Path of the PEM private key (PKCS#8). */
@@ -32,6 +34,7 @@ const keyAlgorithm: Record<CertKind | 'ca', string[]> = {
   rsa: ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'],
   ec: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256'],
   ed25519: ['-algorithm', 'ED25519'],
+  p521: ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-521'],
 };
 
 // RSA keys may also encipher (TLS 1.2 RSA key transport); the others only sign.
@@ -39,6 +42,7 @@ const keyUsage: Record<CertKind, string> = {
   rsa: 'critical,digitalSignature,keyEncipherment',
   ec: 'critical,digitalSignature',
   ed25519: 'critical,digitalSignature',
+  p521: 'critical,digitalSignature',
 };
 
 function openssl(args: readonly string[], cwd: string): Promise<void> {
@@ -82,9 +86,9 @@ async function mint(): Promise<TestPki> {
     '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
     '-out', 'ca.crt',
   ], dir);
-  const [rsa, ec, ed25519] = await Promise.all(CERT_KINDS.map((kind) => mintLeaf(dir, kind)));
+  const [rsa, ec, ed25519, p521] = await Promise.all(MINTED_KINDS.map((kind) => mintLeaf(dir, kind)));
   const ca = join(dir, 'ca.crt');
-  return { dir, caPem: readFileSync(ca, 'utf8'), ca, certs: { rsa: rsa!, ec: ec!, ed25519: ed25519! } };
+  return { dir, caPem: readFileSync(ca, 'utf8'), ca, certs: { rsa: rsa!, ec: ec!, ed25519: ed25519!, p521: p521! } };
 }
 
 let pki: Promise<TestPki> | undefined;

@@ -27,7 +27,7 @@ export interface Suite {
 
 const tls13 = (name: string, gnutlsCipher: string): Suite => ({ name, openssl: name, gnutlsCipher });
 const tls12 = (name: string, openssl: string, gnutlsCipher: string, gnutlsKx: 'ECDHE-RSA' | 'ECDHE-ECDSA' | 'RSA'): Suite => ({
-  name, openssl, gnutlsCipher, gnutlsKx, certs: gnutlsKx === 'ECDHE-ECDSA' ? ['ec', 'ed25519'] : ['rsa'], ...(gnutlsKx === 'RSA' ? { optIn: true } : {}),
+  name, openssl, gnutlsCipher, gnutlsKx, certs: gnutlsKx === 'ECDHE-ECDSA' ? ['ec', 'ed25519', 'p521'] : ['rsa'], ...(gnutlsKx === 'RSA' ? { optIn: true } : {}),
 });
 
 export const SUITES: Readonly<Record<Version, readonly Suite[]>> = {
@@ -52,7 +52,7 @@ const suite12 = (name: string): Suite => SUITES['TLSv1.2'].find((s) => s.name ==
 
 export interface Group {
   /** IANA name (our NamedGroup.name). */
-  readonly name: 'x25519' | 'secp256r1' | 'secp384r1';
+  readonly name: 'x25519' | 'secp256r1' | 'secp384r1' | 'x448' | 'secp521r1';
   /** openssl -groups, node:tls and our `ecdhCurve`. */
   readonly openssl: string;
   /** What node:tls getEphemeralKeyInfo() reports (OpenSSL's short name), and its size. */
@@ -62,11 +62,19 @@ export interface Group {
   readonly gnutls: string;
 }
 
+/** The groups crossed with every TLS 1.3 suite and certificate. */
 export const GROUPS: readonly Group[] = [
   { name: 'x25519', openssl: 'X25519', nodeName: 'X25519', nodeSize: 253, gnutls: 'X25519' },
   { name: 'secp256r1', openssl: 'P-256', nodeName: 'prime256v1', nodeSize: 256, gnutls: 'SECP256R1' },
   { name: 'secp384r1', openssl: 'P-384', nodeName: 'secp384r1', nodeSize: 384, gnutls: 'SECP384R1' },
 ];
+/** Groups with cells of their own (EXTRA_CURVE_CELLS), not the cross product (issue 15). */
+export const EXTRA_GROUPS: readonly Group[] = [
+  { name: 'x448', openssl: 'X448', nodeName: 'X448', nodeSize: 448, gnutls: 'X448' },
+  { name: 'secp521r1', openssl: 'P-521', nodeName: 'secp521r1', nodeSize: 521, gnutls: 'SECP521R1' },
+];
+/** Every group a cell can use, for reading what a peer reports. */
+export const ALL_GROUPS: readonly Group[] = [...GROUPS, ...EXTRA_GROUPS];
 
 export interface Cell {
   readonly version: Version;
@@ -82,7 +90,7 @@ export interface Cell {
   readonly restrictedBy: 'peer' | 'us';
 }
 
-const group = (name: Group['name']): Group => GROUPS.find((g) => g.name === name)!;
+const group = (name: Group['name']): Group => ALL_GROUPS.find((g) => g.name === name)!;
 
 /**
  * TLS 1.2, trimmed (issue 4: at most ~100 cells over the four peers and both directions, instead
@@ -106,9 +114,32 @@ const TLS12_CELLS: readonly Cell[] = (() => {
   ];
 })();
 
+/**
+ * x448 and secp521r1 (issue 15), with the P-521 ECDSA certificate (ecdsa_secp521r1_sha512 in TLS
+ * 1.3): a few cells per version, restricted by the peer and by us, rather than the cross product.
+ */
+const EXTRA_CURVE_CELLS: readonly Cell[] = (() => {
+  const suite13 = (name: string): Suite => SUITES['TLSv1.3'].find((s) => s.name === name)!;
+  const cell = (version: Version, suite: string, g: Group['name'], cert: CertKind, restrictedBy: Cell['restrictedBy']): Cell => ({
+    version, suite: version === 'TLSv1.3' ? suite13(suite) : suite12(suite), group: group(g), cert, restrictedBy,
+  });
+  return [
+    cell('TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'secp521r1', 'p521', 'peer'),
+    cell('TLSv1.3', 'TLS_CHACHA20_POLY1305_SHA256', 'x448', 'p521', 'peer'),
+    cell('TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'x448', 'rsa', 'peer'),
+    cell('TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'secp521r1', 'p521', 'peer'),
+    cell('TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'x448', 'p521', 'peer'),
+    cell('TLSv1.2', 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'x448', 'rsa', 'peer'),
+    cell('TLSv1.3', 'TLS_AES_128_GCM_SHA256', 'x448', 'ec', 'us'),
+    cell('TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'secp521r1', 'p521', 'us'),
+    cell('TLSv1.2', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'x448', 'p521', 'us'),
+    cell('TLSv1.2', 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'secp521r1', 'rsa', 'us'),
+  ];
+})();
+
 /** Every cell of the matrix restricted by the peer, in a stable order (TLS 1.2: see TLS12_CELLS). */
 export function matrix(): Cell[] {
-  const cells: Cell[] = [];
+  const cells: Cell[] = [...EXTRA_CURVE_CELLS.filter((c) => c.restrictedBy === 'peer')];
   for (const version of VERSIONS) {
     if (version === 'TLSv1.2') {
       cells.push(...TLS12_CELLS.filter((c) => c.restrictedBy === 'peer'));
@@ -131,7 +162,7 @@ export function matrix(): Cell[] {
  * TLS 1.2: the cells of TLS12_CELLS that our options restrict.
  */
 export function ourOptionsMatrix(): Cell[] {
-  const cells: Cell[] = [];
+  const cells: Cell[] = [...EXTRA_CURVE_CELLS.filter((c) => c.restrictedBy === 'us')];
   for (const version of VERSIONS) {
     if (version === 'TLSv1.2') {
       cells.push(...TLS12_CELLS.filter((c) => c.restrictedBy === 'us'));
@@ -155,7 +186,8 @@ export function cellName(direction: string, cell: Cell): string {
 
 export type Role = 'client' | 'server';
 
-const P256 = GROUPS.find((g) => g.name === 'secp256r1')!;
+/** The group of an ECDSA certificate's curve, which a TLS 1.2 client's supported_groups must list too. */
+const certificateGroup: Partial<Record<CertKind, Group>> = { ec: group('secp256r1'), p521: group('secp521r1') };
 
 /** The suite a side allows for the cell, or undefined for its defaults: the restricting side allows the cell's. */
 function cellSuite(cell: Cell, side: Cell['restrictedBy']): Suite | undefined {
@@ -177,8 +209,9 @@ function ourCiphers(cell: Cell): string | undefined {
  */
 function cellGroups(cell: Cell, side: Cell['restrictedBy'], role: Role): Group[] | undefined {
   if (cell.group === undefined) return undefined;
-  const certificateCurveToo = cell.version === 'TLSv1.2' && cell.cert === 'ec' && cell.group !== P256;
-  if (cell.restrictedBy === side) return role === 'client' && certificateCurveToo ? [cell.group, P256] : [cell.group];
+  const curve = certificateGroup[cell.cert];
+  const certificateCurveToo = cell.version === 'TLSv1.2' && curve !== undefined && cell.group !== curve;
+  if (cell.restrictedBy === side) return role === 'client' && certificateCurveToo ? [cell.group, curve] : [cell.group];
   return certificateCurveToo && role === 'server' ? [cell.group] : undefined;
 }
 
@@ -258,7 +291,7 @@ export function readOpensslTrace(trace: string): PeerView {
   if (hello === undefined) return {};
   const suite = /cipher_suite \{0x[0-9A-F]{2}, 0x[0-9A-F]{2}\} (\S+)/i.exec(hello)?.[1];
   const groupText = /NamedGroup: (\S+)/.exec(hello)?.[1] ?? /named_curve: (\S+)/.exec(traceMessage(trace, 'ServerKeyExchange') ?? '')?.[1];
-  const group = groupText === undefined ? undefined : GROUPS.find((g) => groupText.toLowerCase().includes(g.name))?.name ?? groupText;
+  const group = groupText === undefined ? undefined : ALL_GROUPS.find((g) => groupText.toLowerCase().includes(g.name))?.name ?? groupText;
   // TLS 1.3 names the version in supported_versions; TLS 1.2 in server_version alone.
   const selected = /supported_versions\(43\), length=2\n\s+TLS 1\.(\d)/.exec(hello)?.[1] ?? (/server_version=0x303/.test(hello) ? '2' : undefined);
   const version = selected === undefined ? undefined : `TLSv1.${selected}`;
@@ -274,7 +307,7 @@ export function readGnutlsDescription(text: string, cell: Cell): PeerView {
   if (!m) return {};
   const kx = m[2]!;
   const groupText = /^(?:EC)?DHE-(.+)$/.exec(kx)?.[1];
-  const group = groupText === undefined ? undefined : GROUPS.find((g) => g.gnutls === groupText)?.name ?? groupText;
+  const group = groupText === undefined ? undefined : ALL_GROUPS.find((g) => g.gnutls === groupText)?.name ?? groupText;
   // TLS 1.2 suites share bulk ciphers: the key exchange and the certificate tell them apart.
   const gnutlsKx = kx === 'RSA' ? 'RSA' : cell.cert === 'rsa' ? 'ECDHE-RSA' : 'ECDHE-ECDSA';
   const suite = SUITES[cell.version].find((s) => s.gnutlsCipher === m[3] && (!s.gnutlsKx || s.gnutlsKx === gnutlsKx))?.name ?? m[3]!;

@@ -7,7 +7,7 @@ import { describe, it, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { testPki, type TestPki } from '../helpers/pki.js';
 import { PeerProcess, missingPeerReason, nodeBinary } from '../helpers/peers.js';
-import { GROUPS, cellName, matrix, ourOptionsMatrix, nodeCellOptions, type Cell, type PeerView } from './cells.js';
+import { ALL_GROUPS, cellName, matrix, ourOptionsMatrix, nodeCellOptions, type Cell, type PeerView } from './cells.js';
 import { CELL_CONCURRENCY, CELL_TIMEOUT_MS, clientAgainstOurServer, ourClientAgainst, type ClientPeer, type ServerPeer } from './exchange.js';
 
 const peerScript = fileURLToPath(new URL('./peers/node-peer.js', import.meta.url));
@@ -32,7 +32,7 @@ function readNodeReport(peer: PeerProcess, mustAuthorize: boolean): PeerView {
   if (!line) return {};
   const report = JSON.parse(line) as SecureReport;
   if (mustAuthorize && !report.authorized) throw new Error(`node:tls did not authorize our server: ${report.authorizationError}`);
-  const group = report.ephemeral?.name === undefined ? undefined : GROUPS.find((g) => g.nodeName === report.ephemeral!.name)?.name ?? report.ephemeral.name;
+  const group = report.ephemeral?.name === undefined ? undefined : ALL_GROUPS.find((g) => g.nodeName === report.ephemeral!.name)?.name ?? report.ephemeral.name;
   return {
     ...(report.protocol ? { version: report.protocol } : {}),
     ...(report.cipher?.standardName ? { suite: report.cipher.standardName } : {}),

@@ -58,49 +58,67 @@ class NodeAead implements Aead {
   }
 }
 
-// DER prefixes of the fixed-size SubjectPublicKeyInfo / PKCS#8 encodings of X25519 keys (RFC 8410).
-const X25519_SPKI_PREFIX_LENGTH = 12;
-const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+// RFC 7748 §5: X25519 and X448, the Montgomery-curve groups (RFC 8446 §4.2.8.2: raw public values
+// of 32 and 56 bytes). The DER prefixes are those of their fixed-size SubjectPublicKeyInfo and
+// PKCS#8 encodings (RFC 8410).
+interface MontgomeryCurve {
+  readonly group: 'x25519' | 'x448';
+  /** node:crypto's key type, and the JWK `crv` (RFC 8037). */
+  readonly type: 'x25519' | 'x448';
+  readonly crv: 'X25519' | 'X448';
+  readonly length: number;
+  readonly spkiPrefixLength: number;
+  readonly pkcs8Prefix: Buffer;
+}
+const montgomery: Record<'x25519' | 'x448', MontgomeryCurve> = {
+  x25519: { group: 'x25519', type: 'x25519', crv: 'X25519', length: 32, spkiPrefixLength: 12, pkcs8Prefix: Buffer.from('302e020100300506032b656e04220420', 'hex') },
+  x448: { group: 'x448', type: 'x448', crv: 'X448', length: 56, spkiPrefixLength: 12, pkcs8Prefix: Buffer.from('3046020100300506032b656f043a0438', 'hex') },
+};
 
 /**
- * A fresh X25519 key pair and its public value. The public key leaves node:crypto as JWK (RFC
- * 8037: `x` is the 32 raw bytes), encoded by generateKeyPairSync itself: OpenSSL 3's DER encoder
+ * A fresh X25519 or X448 key pair and its public value. The public key leaves node:crypto as JWK
+ * (RFC 8037: `x` is the raw bytes), encoded by generateKeyPairSync itself: OpenSSL 3's DER encoder
  * costs about twice the key agreement. Not publicKey.export({ format: 'jwk' }) afterwards: on
  * Node 20 that can deadlock when garbage collection during the export finalizes the key's
  * generation job, which takes the same lock.
  */
-function generateX25519(): { privateKey: crypto.KeyObject; publicValue: Uint8Array } {
+function generateMontgomery(curve: MontgomeryCurve): { privateKey: crypto.KeyObject; publicValue: Uint8Array } {
   // Only the public key encoded: node:crypto accepts it, @types/node has no overload for it.
   const options = { publicKeyEncoding: { format: 'jwk' } } as unknown as crypto.X25519KeyPairKeyObjectOptions;
-  const pair = crypto.generateKeyPairSync('x25519', options) as unknown as { publicKey: crypto.JsonWebKey; privateKey: crypto.KeyObject };
+  // (The X448 overload takes the same options; one cast covers both.)
+  const pair = crypto.generateKeyPairSync(curve.type as 'x25519', options) as unknown as { publicKey: crypto.JsonWebKey; privateKey: crypto.KeyObject };
   const publicValue = Buffer.from(pair.publicKey.x ?? '', 'base64url');
-  if (publicValue.length !== 32) throw new TlsError('internal_error', `x25519 public key encoded as ${publicValue.length} bytes`);
+  if (publicValue.length !== curve.length) throw new TlsError('internal_error', `${curve.group} public key encoded as ${publicValue.length} bytes`);
   return { privateKey: pair.privateKey, publicValue };
 }
 
-class X25519Share implements KeyShare {
-  readonly group = 'x25519' as const;
+class MontgomeryShare implements KeyShare {
+  readonly group: 'x25519' | 'x448';
   constructor(
+    private readonly curve: MontgomeryCurve,
     private readonly privateKey: crypto.KeyObject,
     readonly publicKey: Uint8Array,
-  ) {}
+  ) {
+    this.group = curve.group;
+  }
 
   agree(peer: Uint8Array): Secret {
-    // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
-    if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
+    const { group, length, crv } = this.curve;
+    // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes, an X448 one 56.
+    if (peer.length !== length) throw illegalParameter(`${group} key share is ${peer.length} bytes, expected ${length}`);
     const x = Buffer.from(peer.buffer, peer.byteOffset, peer.byteLength).toString('base64url');
-    const publicKey = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    const publicKey = crypto.createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
     let shared: Uint8Array;
     try {
       shared = crypto.diffieHellman({ privateKey: this.privateKey, publicKey });
     } catch {
-      // OpenSSL 3 refuses to derive an all-zero X25519 output: the same low-order point as below.
-      throw illegalParameter('x25519 key share is a low-order point');
+      // OpenSSL 3 refuses to derive an all-zero output: the same low-order point as below.
+      throw illegalParameter(`${group} key share is a low-order point`);
     }
-    // RFC 8446 §7.4.2: an all-zero X25519 output means the peer sent a low-order point.
+    // RFC 8446 §7.4.2 (and RFC 7748 §6): an all-zero output means the peer sent a low-order point.
     let acc = 0;
     for (const b of shared) acc |= b;
-    if (acc === 0) throw illegalParameter('x25519 key share is a low-order point');
+    if (acc === 0) throw illegalParameter(`${group} key share is a low-order point`);
     return new Secret(shared);
   }
 }
@@ -313,13 +331,14 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   supportsGroup(group: GroupName): boolean {
     // X25519MLKEM768: node:crypto's ML-KEM where the runtime has it, noble's otherwise.
-    return group === 'x25519' || group === 'X25519MLKEM768' || group in ecdhCurve;
+    return group === 'x25519' || group === 'x448' || group === 'X25519MLKEM768' || group in ecdhCurve;
   }
 
   generateKeyShare(group: GroupName): KeyShare {
-    if (group === 'x25519') {
-      const { privateKey, publicValue } = generateX25519();
-      return new X25519Share(privateKey, publicValue);
+    if (group === 'x25519' || group === 'x448') {
+      const curve = montgomery[group];
+      const { privateKey, publicValue } = generateMontgomery(curve);
+      return new MontgomeryShare(curve, privateKey, publicValue);
     }
     if (group === 'X25519MLKEM768') return new X25519MlKem768Share(mlKem768().generate(), this.generateKeyShare('x25519'));
     const curve = ecdhCurve[group];
@@ -330,10 +349,12 @@ export class NodeCryptoProvider implements CryptoProvider {
   }
 
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
-    if (group === 'x25519') {
-      const key = crypto.createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, privateKey]), format: 'der', type: 'pkcs8' });
+    if (group === 'x25519' || group === 'x448') {
+      const curve = montgomery[group];
+      if (privateKey.length !== curve.length) throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${curve.length}`);
+      const key = crypto.createPrivateKey({ key: Buffer.concat([curve.pkcs8Prefix, privateKey]), format: 'der', type: 'pkcs8' });
       const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
-      return new X25519Share(key, spki.subarray(X25519_SPKI_PREFIX_LENGTH));
+      return new MontgomeryShare(curve, key, spki.subarray(curve.spkiPrefixLength));
     }
     if (group === 'X25519MLKEM768') {
       const { seed, x25519 } = splitX25519MlKem768Private(privateKey);

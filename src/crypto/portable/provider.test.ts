@@ -221,7 +221,7 @@ test('AEAD known answers: AES-GCM (GCM spec test case 3 prefix), ChaCha20-Poly13
 
 // ---- key exchange ----
 
-const EC_GROUPS: GroupName[] = ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
+const EC_GROUPS: GroupName[] = ['x25519', 'x448', 'secp256r1', 'secp384r1', 'secp521r1'];
 
 test('key exchange: portable and node shares agree both ways for every group', () => {
   for (const group of EC_GROUPS) {
@@ -237,7 +237,7 @@ test('key exchange: portable and node shares agree both ways for every group', (
 });
 
 test('key exchange: keyShareFromPrivate gives the same public value as node:crypto', () => {
-  const privateLength: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66 };
+  const privateLength: Record<string, number> = { x25519: 32, x448: 56, secp256r1: 32, secp384r1: 48, secp521r1: 66 };
   for (const group of EC_GROUPS) {
     for (let i = 0; i < 3; i++) {
       let priv = bytes(privateLength[group]!, 300 + i);
@@ -256,6 +256,36 @@ test('key exchange: RFC 7748 §6.1 X25519 known answer', () => {
   assert.equal(toHex(alice.agree(bob.publicKey).expose()), shared);
   assert.equal(toHex(bob.agree(alice.publicKey).expose()), shared);
   count('known-answer', 4);
+});
+
+test('key exchange: RFC 7748 §6.2 X448 known answer, in both providers', () => {
+  for (const provider of [P, N]) {
+    const alice = provider.keyShareFromPrivate('x448', fromHex('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'));
+    const bob = provider.keyShareFromPrivate('x448', fromHex('1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d'));
+    assert.equal(toHex(alice.publicKey), '9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0');
+    assert.equal(toHex(bob.publicKey), '3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609');
+    const shared = '07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d';
+    assert.equal(toHex(alice.agree(bob.publicKey).expose()), shared);
+    assert.equal(toHex(bob.agree(alice.publicKey).expose()), shared);
+    assert.equal(alice.group, 'x448');
+    count('known-answer', 4);
+  }
+});
+
+test('key exchange: X448 low-order and wrong-length peer values are illegal_parameter in both providers', () => {
+  const p448 = 'fe' + 'ff'.repeat(27) + 'fe' + 'ff'.repeat(27); // p - 1, little-endian
+  const lowOrder = [new Uint8Array(56), fromHex(`01${'00'.repeat(55)}`), fromHex(p448)];
+  for (const provider of [P, N]) {
+    const share = provider.generateKeyShare('x448');
+    assert.equal(share.publicKey.length, 56);
+    for (const point of lowOrder) {
+      assertTlsError(() => share.agree(point), 'illegal_parameter', /low-order/);
+      count('key-exchange-reject');
+    }
+    assertTlsError(() => share.agree(new Uint8Array(55)), 'illegal_parameter', /55 bytes/);
+    assertTlsError(() => share.agree(new Uint8Array(32)), 'illegal_parameter', /32 bytes, expected 56/);
+    count('key-exchange-reject', 2);
+  }
 });
 
 test('key exchange: malformed and low-order peer values are illegal_parameter in both providers', () => {
@@ -621,15 +651,17 @@ interface HandshakeCase {
   clientGroups?: string;
   serverGroups?: string;
   ciphers?: string;
+  version?: 'TLSv1.2';
 }
 
 function handshake(c: HandshakeCase) {
   const cert = certs!.get(c.kind);
   const serverGroups = c.serverGroups ?? c.group;
   const clientGroups = c.clientGroups ?? c.group;
-  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...(serverGroups ? { ecdhCurve: serverGroups } : {}) }, c.server);
+  const version = c.version ? { minVersion: c.version, maxVersion: c.version } : {};
+  const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...version, ...(serverGroups ? { ecdhCurve: serverGroups } : {}) }, c.server);
   const clientConfig = resolveClientOptions({
-    servername: 'localhost', rejectUnauthorized: false, ...(clientGroups ? { ecdhCurve: clientGroups } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
+    servername: 'localhost', rejectUnauthorized: false, ...version, ...(clientGroups ? { ecdhCurve: clientGroups } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
   }, c.client);
   const s = newEndpointState();
   const cl = newEndpointState();
@@ -650,7 +682,7 @@ function exchange(h: ReturnType<typeof handshake>, label: string): void {
   pump(h.client, h.server);
   assert.equal(toHex(joined(h.s.received)), toHex(up), `${label}: client to server`);
   assert.equal(toHex(joined(h.c.received)), toHex(down), `${label}: server to client`);
-  h.client.updateKeys(true);
+  if (h.client.info.version === 'TLSv1.3') h.client.updateKeys(true);
   h.client.write(Uint8Array.of(7));
   h.client.close();
   pump(h.client, h.server);
@@ -660,7 +692,7 @@ function exchange(h: ReturnType<typeof handshake>, label: string): void {
 test('handshakes: portable on both sides and mixed with node, every certificate type, suite and group', { skip: skipNoOpenssl }, () => {
   const pairs: [string, CryptoProvider, CryptoProvider][] = [['portable-portable', P, P], ['portable-node', P, N], ['node-portable', N, P]];
   const suites = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
-  const groups = ['X25519', 'P-256', 'P-384', 'P-521'];
+  const groups = ['X25519', 'X448', 'P-256', 'P-384', 'P-521'];
   let n = 0;
   for (const [pairName, client, server] of pairs) {
     for (const kind of ['p256', 'p384', 'p521', 'ed25519'] as const) {
@@ -676,6 +708,21 @@ test('handshakes: portable on both sides and mixed with node, every certificate 
         }
       }
       n++;
+    }
+  }
+});
+
+test('handshakes: TLS 1.2 ECDHE over x448 and secp521r1 with a P-521 certificate, portable on either side', { skip: skipNoOpenssl }, () => {
+  const pairs: [string, CryptoProvider, CryptoProvider][] = [['portable-portable', P, P], ['portable-node', P, N], ['node-portable', N, P]];
+  for (const [pairName, client, server] of pairs) {
+    // RFC 8422 §5.1.1: the client's supported_groups also vouch for the certificate's curve.
+    for (const [group, clientGroups] of [['X448', 'X448:P-521'], ['P-521', 'P-521']] as const) {
+      const h = handshake({ client, server, kind: 'p521', version: 'TLSv1.2', serverGroups: group, clientGroups, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
+      exchange(h, `${pairName} TLS 1.2 ${group}`);
+      assert.equal(h.client.info.version, 'TLSv1.2');
+      assert.equal(h.client.info.group?.opensslName, group);
+      assert.equal(h.server.info.group?.opensslName, group);
+      count('handshakes');
     }
   }
 });

@@ -12,7 +12,7 @@ import type { CHash, Hash } from '@noble/hashes/utils.js';
 import { gcm } from '@noble/ciphers/aes.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
-import { ed448 } from '@noble/curves/ed448.js';
+import { ed448, x448 } from '@noble/curves/ed448.js';
 import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError, illegalParameter } from '../../errors.js';
 import { Secret } from '../secret.js';
@@ -99,26 +99,28 @@ class PortableAead implements Aead {
 
 // ---- key exchange ----
 
-class X25519Share implements KeyShare {
-  readonly group = 'x25519' as const;
+// RFC 7748 §5: X25519 and X448, raw public values of 32 and 56 bytes (RFC 8446 §4.2.8.2).
+const montgomery = { x25519: { ecdh: x25519, length: 32 }, x448: { ecdh: x448, length: 56 } } as const;
+
+class MontgomeryShare implements KeyShare {
   readonly publicKey: Uint8Array;
-  constructor(private readonly privateKey: Uint8Array) {
-    this.publicKey = x25519.getPublicKey(privateKey);
+  constructor(readonly group: 'x25519' | 'x448', private readonly privateKey: Uint8Array) {
+    this.publicKey = montgomery[group].ecdh.getPublicKey(privateKey);
   }
   agree(peer: Uint8Array): Secret {
-    // RFC 8446 §4.2.8.2: an X25519 public value is exactly 32 bytes.
-    if (peer.length !== 32) throw illegalParameter(`x25519 key share is ${peer.length} bytes, expected 32`);
+    const { ecdh, length } = montgomery[this.group];
+    if (peer.length !== length) throw illegalParameter(`${this.group} key share is ${peer.length} bytes, expected ${length}`);
     let shared: Uint8Array;
     try {
-      // noble refuses the low-order points before the ladder runs (RFC 7748 §6.1 permits this).
-      shared = x25519.getSharedSecret(this.privateKey, peer);
+      // noble refuses the low-order points before the ladder runs (RFC 7748 §6 permits this).
+      shared = ecdh.getSharedSecret(this.privateKey, peer);
     } catch {
-      throw illegalParameter('x25519 key share is a low-order point');
+      throw illegalParameter(`${this.group} key share is a low-order point`);
     }
-    // RFC 8446 §7.4.2: an all-zero X25519 output means the peer sent a low-order point.
+    // RFC 8446 §7.4.2: an all-zero output means the peer sent a low-order point.
     let acc = 0;
     for (const b of shared) acc |= b;
-    if (acc === 0) throw illegalParameter('x25519 key share is a low-order point');
+    if (acc === 0) throw illegalParameter(`${this.group} key share is a low-order point`);
     return new Secret(shared);
   }
 }
@@ -303,21 +305,24 @@ export class PortableCryptoProvider implements CryptoProvider {
   }
 
   supportsGroup(group: GroupName): boolean {
-    return group === 'x25519' || group === 'X25519MLKEM768' || curveOfGroup[group] !== undefined;
+    return group === 'x25519' || group === 'x448' || group === 'X25519MLKEM768' || curveOfGroup[group] !== undefined;
   }
 
   generateKeyShare(group: GroupName): KeyShare {
-    if (group === 'x25519') return new X25519Share(this.randomBytes(32));
+    if (group === 'x25519' || group === 'x448') return new MontgomeryShare(group, this.randomBytes(montgomery[group].length));
     if (group === 'X25519MLKEM768') return new X25519MlKem768Share(this.mlKem.generate(), this.generateKeyShare('x25519'));
     const curve = this.nistCurve(group);
     return new EcdhShare(group, curve, curve.utils.randomSecretKey(this.randomBytes(curve.lengths.seed!)));
   }
 
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
-    if (group === 'x25519') return new X25519Share(privateKey.slice());
+    if (group === 'x25519' || group === 'x448') {
+      if (privateKey.length !== montgomery[group].length) throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${montgomery[group].length}`);
+      return new MontgomeryShare(group, privateKey.slice());
+    }
     if (group === 'X25519MLKEM768') {
       const { seed, x25519: x } = splitX25519MlKem768Private(privateKey);
-      return new X25519MlKem768Share(this.mlKem.generate(seed), new X25519Share(x.slice()));
+      return new X25519MlKem768Share(this.mlKem.generate(seed), new MontgomeryShare('x25519', x.slice()));
     }
     const curve = this.nistCurve(group);
     if (!curve.utils.isValidSecretKey(privateKey)) throw new TlsError('internal_error', `${group} private key is out of range`);

@@ -20,9 +20,9 @@ export interface ReplayRecording {
   readonly signatures?: readonly RecordedSignature[];
 }
 
-// Size of a private key drawn for a group: the X25519 scalar (RFC 7748 §5) and the SEC1 private
+// Size of a private key drawn for a group: the X25519 and X448 scalars (RFC 7748 §5) and the SEC1 private
 // scalar of each curve (the byte length of its order). Hybrid KEM groups are not replayable here.
-const privateKeyLength: Partial<Record<GroupName, number>> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66 };
+const privateKeyLength: Partial<Record<GroupName, number>> = { x25519: 32, x448: 56, secp256r1: 32, secp384r1: 48, secp521r1: 66 };
 
 export class ReplayCryptoProvider implements CryptoProvider {
   readonly name: string;

@@ -25,6 +25,9 @@ import type { NamedGroup } from '../../protocol/groups.js';
 import { ascii } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import type { HandshakeIO } from '../state.js';
+import type { ExternalPsk } from '../external-psk.js';
+import type { Secret } from '../../crypto/secret.js';
+import type { HashName } from '../../crypto/provider.js';
 
 /** What the client offered: the answer is checked against it. */
 export interface ClientOffer {
@@ -45,8 +48,38 @@ export interface ClientOffer {
   readonly ticket12?: Uint8Array;
   /** TLS 1.3 resumption: the session whose ticket is offered as a PSK (RFC 8446 §4.2.11). */
   readonly psk13?: SessionState;
+  /** TLS 1.3: an external PSK (RFC 8446 §2.2), offered after the ticket if there is one. */
+  readonly externalPsk?: ExternalPsk;
+  /** What sessions from a handshake `externalPsk` authenticates are bound to (externalPskTrustDigest), computed while the key is at hand. */
+  readonly externalPskTrustDigest?: Uint8Array;
   /** TLS 1.3: early data offered with the PSK (RFC 8446 §4.2.10). */
   readonly earlyData: boolean;
+}
+
+/** One PSK of the pre_shared_key extension, in the order sent (the server answers with its index). */
+export interface OfferedPsk {
+  readonly identity: Uint8Array;
+  readonly obfuscatedTicketAge: number;
+  readonly secret: Secret;
+  readonly hash: HashName;
+  /** The ticket, or the external PSK (its binder key differs: RFC 8446 §4.2.11.2). */
+  readonly session?: SessionState;
+  readonly external?: ExternalPsk;
+}
+
+/** The PSKs an offer sends, in order: the ticket, then the external PSK (RFC 8446 §4.2.11). */
+export function offeredPsks(config: ClientConfig, offer: Pick<ClientOffer, 'psk13' | 'externalPsk'>): OfferedPsk[] {
+  const list: OfferedPsk[] = [];
+  const ticket = offer.psk13;
+  const ticketSuite = ticket ? cipherSuiteById(ticket.cipherSuite) : undefined;
+  if (ticket && ticketSuite) {
+    const age = obfuscatedTicketAge(config.now().getTime() - ticket.issuedAt, ticket.ageAdd ?? 0);
+    list.push({ identity: ticket.ticket!, obfuscatedTicketAge: age, secret: ticket.secret, hash: ticketSuite.hash, session: ticket });
+  }
+  const external = offer.externalPsk;
+  // RFC 8446 §4.2.11: an external identity's obfuscated_ticket_age SHOULD be 0.
+  if (external) list.push({ identity: external.identity, obfuscatedTicketAge: 0, secret: external.secret, hash: external.hash, external });
+  return list;
 }
 
 /** An offer before its ClientHello is sent: what was sent is known only after. */
@@ -100,13 +133,11 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     // RFC 8446 §4.2.6: a client with a certificate can be asked for it after the handshake.
     if (config.certificates.length > 0) add(E.post_handshake_auth);
   }
-  const psk = tls13 ? offer.psk13 : undefined;
-  const pskSuite = psk ? cipherSuiteById(psk.cipherSuite) : undefined;
-  if (psk && pskSuite) {
-    // RFC 8446 §4.2.11: pre_shared_key goes last, its binder filled in once the rest is encoded.
-    const identity = { identity: psk.ticket!, obfuscatedTicketAge: obfuscatedTicketAge(config.now().getTime() - psk.issuedAt, psk.ageAdd ?? 0) };
-    const placeholder = new Uint8Array(hashLength[pskSuite.hash]);
-    add(E.pre_shared_key, encode((w) => writeOfferedPsks(w, [identity], [placeholder])));
+  const psks = tls13 ? offeredPsks(config, offer) : [];
+  if (psks.length > 0) {
+    // RFC 8446 §4.2.11: pre_shared_key goes last, its binders filled in once the rest is encoded.
+    const placeholders = psks.map((p) => new Uint8Array(hashLength[p.hash]));
+    add(E.pre_shared_key, encode((w) => writeOfferedPsks(w, psks, placeholders)));
   }
   const hello = buildClientHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -115,12 +146,15 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     cipherSuites: offer.cipherSuites.map((s) => s.id),
     extensions,
   });
-  if (psk && pskSuite) {
-    // RFC 8446 §4.2.11.2: the binder MACs the transcript up to the binders list (one binder here).
-    const binderLength = hashLength[pskSuite.hash];
-    const bindersLength = bindersListLength([binderLength]);
-    const binder = computeBinder(io.provider, pskSuite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, pskSuite.hash));
-    (hello.raw as Uint8Array).set(binder, hello.raw.length - binderLength);
+  if (psks.length > 0) {
+    // RFC 8446 §4.2.11.2: each binder MACs the transcript up to the binders list, under its own PSK.
+    const bindersLength = bindersListLength(psks.map((p) => hashLength[p.hash]));
+    let at = hello.raw.length - bindersLength + 2;
+    for (const p of psks) {
+      const binder = computeBinder(io.provider, p.hash, p.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, p.hash), p.external !== undefined);
+      (hello.raw as Uint8Array).set(binder, at + 1);
+      at += 1 + binder.length;
+    }
   }
   return send(io, hello, config, offer);
 }

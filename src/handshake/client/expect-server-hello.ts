@@ -8,26 +8,30 @@ import { readServerHello, type ServerHelloMessage } from '../../messages/server-
 import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType, ProtocolVersion, extensionName, versionName } from '../../protocol/constants.js';
 import { groupById, groupName } from '../../protocol/groups.js';
-import { ascii, equalBytes } from '../../wire/bytes.js';
+import { ascii, equalBytes, fromUtf8 } from '../../wire/bytes.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
 import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
-import { offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft } from './client-hello.js';
+import { offeredPsks, offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft, type OfferedPsk } from './client-hello.js';
+import type { ExternalPsk } from '../external-psk.js';
 import { ExpectEncryptedExtensions } from './tls13.js';
 import { serverHello12 } from './tls12.js';
 import { resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
-import { sessionAuthenticationFits } from '../trust-binding.js';
+import { externalPskTrustDigest, sessionAuthenticationFits } from '../trust-binding.js';
 
-/** The configured session, if it is a TLS 1.3 ticket we may offer now (RFC 8446 §4.6.1). */
-function resumableTls13(config: ClientConfig): SessionState | undefined {
+/**
+ * The configured session, if it is a TLS 1.3 ticket we may offer now (RFC 8446 §4.6.1); one from
+ * a handshake an external PSK authenticated needs `external` to be that same PSK.
+ */
+function resumableTls13(config: ClientConfig, external: ExternalPsk | undefined): SessionState | undefined {
   const s = config.session;
   if (!s || s.version !== ProtocolVersion.TLSv1_3 || !s.ticket) return undefined;
   if (!sessionIsFresh(s, config.now().getTime())) return undefined;
   if (s.serverName !== config.serverName) return undefined;
   if (!config.cipherSuites.some((c) => c.id === s.cipherSuite)) return undefined;
   // The server is not authenticated again: the session's authentication must stand for ours.
-  if (!sessionAuthenticationFits(config, s)) return undefined;
+  if (!sessionAuthenticationFits(config, s, external)) return undefined;
   return s;
 }
 
@@ -49,7 +53,11 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const serverName = sniFor(config);
   const tls13 = versions.includes(ProtocolVersion.TLSv1_3);
   const resume12 = resumableTls12(config, versions);
-  const resume13 = tls13 ? resumableTls13(config) : undefined;
+  // RFC 8446 §2.2: an external PSK, asked for once per handshake (node:tls's pskCallback).
+  // It is usable only with a suite of its hash (RFC 8446 §4.2.11): without one, it is not offered.
+  const offered = tls13 ? config.externalPsk?.() : undefined;
+  const externalPsk = offered && config.cipherSuites.some((s) => s.version === 'TLSv1.3' && s.hash === offered.hash) ? offered : undefined;
+  const resume13 = tls13 ? resumableTls13(config, externalPsk) : undefined;
   // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
   // RNG pool (the RFC 8448 traces) replays deterministically.
   const random = p.randomBytes(32);
@@ -66,6 +74,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
     ...(resume12 ? { session12: resume12 } : {}),
     ...(resume12?.ticket ? { ticket12: resume12.ticket } : {}),
     ...(resume13 ? { psk13: resume13 } : {}),
+    ...(externalPsk ? { externalPsk, externalPskTrustDigest: externalPskTrustDigest(config, externalPsk) } : {}),
     earlyData: earlyDataPossible(config, resume13),
     versions,
     cipherSuites: config.cipherSuites.filter((s) => versions.includes(s.version === 'TLSv1.3' ? ProtocolVersion.TLSv1_3 : ProtocolVersion.TLSv1_2)),
@@ -196,16 +205,20 @@ export class ExpectServerHello implements HandshakeState {
     // RFC 8446 Appendix D.4: the compatibility CCS goes before the second ClientHello (if not sent yet).
     if (this.offer.sessionId.length > 0 && !this.offer.earlyData) io.sendChangeCipherSpec();
     // RFC 8446 §4.2.11: a PSK whose hash differs from the suite the server chose cannot be offered again.
-    const { psk13, extensionTypes: _sent, ...rest } = this.offer;
+    const { psk13, externalPsk, extensionTypes: _sent, ...rest } = this.offer;
     const keepPsk = psk13 !== undefined && cipherSuiteById(psk13.cipherSuite)?.hash === suite.hash;
+    const keepExternal = externalPsk !== undefined && externalPsk.hash === suite.hash;
     // RFC 8446 §4.2.10: early data is never sent after a HelloRetryRequest.
-    const offer = sendClientHello(io, this.config, { ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}) });
+    const offer = sendClientHello(io, this.config, {
+      ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(keepExternal ? { externalPsk } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}),
+    });
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
 
   private serverHello13(sh: ServerHelloMessage, io: HandshakeIO): HandshakeState {
     const suite = cipherSuiteById(sh.cipherSuite)!;
     const psk = this.acceptedPsk(sh, suite);
+    const resumed = psk?.session !== undefined;
     // We offer only psk_dhe_ke, so a key share is always required.
     if (!sh.keyShare) throw new TlsError('missing_extension', 'server_hello has no key_share');
     const share = this.offer.keyShares.get(sh.keyShare.group);
@@ -215,8 +228,15 @@ export class ExpectServerHello implements HandshakeState {
     io.info.version = 'TLSv1.3';
     io.info.cipherSuite = suite;
     io.info.group = group;
-    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
-    if (psk) resumeAuthentication(io.info, psk);
+    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed });
+    if (psk?.session) resumeAuthentication(io.info, psk.session);
+    else if (psk?.external) {
+      // RFC 8446 §2.2: only a server holding the PSK can finish this handshake (its Finished is
+      // keyed by it): that is its authentication, no certificate follows. node:tls says authorized.
+      io.info.pskIdentity = fromUtf8(psk.external.identity);
+      io.info.authorized = true;
+      io.info.authenticatedAt = this.config.now().getTime();
+    }
 
     const shared = share.agree(sh.keyShare.keyExchange);
     io.step({ step: 'key-exchange', group: group.name, ourShareBytes: share.publicKey.length, peerShareBytes: sh.keyShare.keyExchange.length });
@@ -225,6 +245,8 @@ export class ExpectServerHello implements HandshakeState {
     const helloHash = io.transcript.current();
     const handshakeSecret = new EarlySecret(io.provider, suite.hash, psk?.secret).toHandshakeSecret(shared);
     shared.wipe();
+    // Our copy of the external key is not needed past this point (its binding was computed at the start).
+    this.offer.externalPsk?.secret.wipe();
     const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
     const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
     installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'client', 'handshake');
@@ -236,18 +258,18 @@ export class ExpectServerHello implements HandshakeState {
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
       compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
-      resumed: psk !== undefined,
+      pskAccepted: psk !== undefined,
       earlyDataOffered: earlyData,
     });
   }
 
   /** RFC 8446 §4.2.11: the PSK the server selected, checked against what we offered. */
-  private acceptedPsk(sh: ServerHelloMessage, suite: CipherSuite): SessionState | undefined {
+  private acceptedPsk(sh: ServerHelloMessage, suite: CipherSuite): OfferedPsk | undefined {
     if (sh.selectedIdentity === undefined) return undefined;
-    const psk = this.offer.psk13;
-    if (!psk || sh.selectedIdentity !== 0) throw illegalParameter(`server selected PSK identity ${sh.selectedIdentity}, which we did not offer`);
+    const psk = offeredPsks(this.config, this.offer)[sh.selectedIdentity];
+    if (!psk) throw illegalParameter(`server selected PSK identity ${sh.selectedIdentity}, which we did not offer`);
     // RFC 8446 §4.2.11: the chosen suite must use the PSK's hash.
-    if (cipherSuiteById(psk.cipherSuite)?.hash !== suite.hash) throw illegalParameter(`server resumed with ${suite.name}, whose hash differs from the ticket's suite`);
+    if (psk.hash !== suite.hash) throw illegalParameter(`server selected a PSK with ${suite.name}, whose hash differs from the PSK's`);
     return psk;
   }
 }

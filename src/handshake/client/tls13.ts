@@ -39,8 +39,8 @@ export interface Client13Context {
   readonly serverHandshakeSecret: Secret;
   /** Whether we still owe the middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4). */
   readonly compatibilityCcsPending: boolean;
-  /** The server accepted our PSK: no certificate messages follow (RFC 8446 §2.2). */
-  readonly resumed: boolean;
+  /** The server accepted our PSK (a ticket or an external one): no certificate messages follow (RFC 8446 §2.2). */
+  readonly pskAccepted: boolean;
   /** We sent 0-RTT data: our handshake write keys wait until EndOfEarlyData. */
   readonly earlyDataOffered: boolean;
 }
@@ -89,7 +89,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     }
     io.transcript.add(msg.raw);
     io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: ee.serverNameAck });
-    return this.ctx.resumed ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
+    return this.ctx.pskAccepted ? new ExpectFinished(this.ctx) : new ExpectCertificateOrRequest(this.ctx);
   }
 
   /**
@@ -98,7 +98,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
    */
   private checkEarlyDataAcceptance(io: HandshakeIO): void {
     const ticket = this.ctx.offer.psk13;
-    if (!this.ctx.resumed || !ticket) throw illegalParameter('server accepted early data without resuming the ticket it was sent under');
+    if (io.info.resumed !== true || !ticket) throw illegalParameter('server accepted early data without resuming the ticket it was sent under');
     if (this.ctx.suite.id !== ticket.cipherSuite) {
       throw illegalParameter(`server accepted early data with ${this.ctx.suite.name}, but the ticket's suite is ${cipherSuiteName(ticket.cipherSuite)}`);
     }
@@ -218,6 +218,7 @@ class ExpectFinished implements HandshakeState {
     master.wipe();
     io.complete();
     const { config } = this.ctx;
+    const pskBinding = io.info.pskIdentity !== undefined ? this.ctx.offer.externalPskTrustDigest : undefined;
     const onTicket = (ticket: NewSessionTicket13, resumptionMasterSecret: Secret): void => {
       // RFC 8446 §4.6.1: a lifetime of zero means "do not use"; more than 7 days is capped.
       if (ticket.lifetime === 0) return;
@@ -230,8 +231,10 @@ class ExpectFinished implements HandshakeState {
         lifetime: Math.min(ticket.lifetime, MAX_TICKET_LIFETIME),
         ...(config.serverName !== undefined ? { serverName: config.serverName } : {}),
         ...(io.info.alpnProtocol !== undefined ? { alpnProtocol: io.info.alpnProtocol } : {}),
-        // A resumed connection's info holds the session's authentication and its time.
-        ...peerForSession(io.info, trustDigest(config), config.now().getTime()),
+        // A resumed connection's info holds the session's authentication and its time. A server an
+        // external PSK authenticated: the session is bound to that PSK (../trust-binding.ts).
+        ...peerForSession(io.info, pskBinding ?? trustDigest(config), config.now().getTime()),
+        ...(pskBinding ? { pskIdentity: this.ctx.offer.externalPsk!.identity } : {}),
         ticket: ticket.ticket.slice(),
         ageAdd: ticket.ageAdd,
         maxEarlyData: ticket.maxEarlyDataSize ?? 0,

@@ -2,7 +2,7 @@
 // HelloRetryRequest), EncryptedExtensions, Certificate, CertificateVerify and Finished; then read
 // the client's (Certificate, CertificateVerify and) Finished.
 import { TlsError, decryptError, illegalParameter } from '../../errors.js';
-import { hashLength, type PublicKey } from '../../crypto/provider.js';
+import { hashLength, type HashName, type PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ServerConfig } from '../../engine/config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
@@ -25,13 +25,14 @@ import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import { SESSION_CLOCK_SKEW_MS, decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
-import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
+import { externalPskTrustDigest, sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
+import type { ExternalPsk } from '../external-psk.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
 import { MAX_TICKET_AGE_SKEW_MS } from '../anti-replay.js';
 import { readEndOfEarlyData } from '../../messages/end-of-early-data.js';
 import { writeCertificateStatusBody } from '../../messages/extensions/status-request.js';
 import type { NamedGroup } from '../../protocol/groups.js';
-import { equalBytes, ascii } from '../../wire/bytes.js';
+import { equalBytes, ascii, fromUtf8 } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
@@ -95,19 +96,19 @@ function checkTls13Hello(hello: ClientHelloMessage): void {
 export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry?: RetryContext): Next {
   checkTls13Hello(hello);
   const candidate = pskCandidate(config, hello);
-  // The ticket's PSK was decrypted for this step alone: wipe it however the step ends (a full or
+  // The PSK (a ticket's, or the external key) is held for this step alone: wipe it however the step ends (a full or
   // resumed first flight, a HelloRetryRequest, a bad binder, any abort); the early secret, derived
   // before anything asynchronous, stands for it afterwards.
   try {
     return respondWith(config, hello, io, certificates, retry, candidate);
   } finally {
-    candidate?.session.secret.wipe();
+    candidate?.secret.wipe();
   }
 }
 
 function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry: RetryContext | undefined, candidate: PskCandidate | undefined): Next {
-  const candidateHash = candidate ? cipherSuiteById(candidate.session.cipherSuite)?.hash : undefined;
-  // A resumable ticket steers the choice to a suite with its hash (RFC 8446 §4.2.11).
+  const candidateHash = candidate?.hash;
+  // A usable PSK steers the choice to a suite with its hash (RFC 8446 §4.2.11).
   const suite = retry?.suite
     ?? config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.hash === candidateHash && hello.cipherSuites.includes(s.id))
     ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
@@ -123,12 +124,13 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   if (!retry) io.transcript.setHash(suite.hash);
   // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
-  if (psk) checkBinder(io.provider, suite.hash, psk.session.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder);
+  if (psk) checkBinder(io.provider, suite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder, psk.external !== undefined);
   io.transcript.add(hello.raw);
   // The early secret stands for the ticket's PSK from here on: respond13 wipes the PSK when this
   // function returns, which is before the rest of the flight when the anti-replay store is slow.
-  const early = new EarlySecret(io.provider, suite.hash, psk?.session.secret);
-  const claimed = psk && !retry ? acceptsEarlyData(config, hello, psk, suite, alpn, io) : false;
+  const early = new EarlySecret(io.provider, suite.hash, psk?.secret);
+  // 0-RTT only on tickets: an external PSK never opens early data here.
+  const claimed = psk?.session && !retry ? acceptsEarlyData(config, hello, psk, psk.session, suite, alpn, io) : false;
   // A shared anti-replay store may answer asynchronously: the flight waits for it (RFC 8446 §8).
   const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', afterClaim, io);
   // While it waits, the early secret is held here: wiped if the connection ends first.
@@ -147,8 +149,10 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   if (!psk) {
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
     authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
-  } else {
+  } else if (psk.session) {
     resumeAuthentication(io.info, psk.session);
+  } else {
+    externalPskAuthentication(config, io, psk.identity);
   }
 
   const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
@@ -160,13 +164,14 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   // RFC 8446 §4.2: any order is valid here (only the ClientHello's pre_shared_key has a fixed
   // place); ours is RFC 8448's (pre_shared_key, key_share, supported_versions), so the traces replay.
   const extensions: Extension[] = [];
-  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(0)) }); // selected_identity
+  const selected = psk?.index ?? 0;
+  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(selected)) }); // selected_identity
   extensions.push(
     { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: serverShare })) },
     { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
   );
   io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
-  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk !== undefined });
+  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk?.session !== undefined });
   // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
   if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
 
@@ -226,7 +231,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
     serverHandshakeSecret.wipe();
 
-    const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp };
+    const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp, ...(psk?.binding ? { pskBinding: psk.binding } : {}) };
     if (earlyData) return new ExpectEndOfEarlyData(ctx);
     return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
   };
@@ -277,6 +282,20 @@ interface Server13Context {
   readonly clientHandshakeSecret: Secret;
   readonly clientApp: Secret;
   readonly serverApp: Secret;
+  /** The external PSK that authenticated the client (now, or in the session resumed): what its tickets are bound to. */
+  readonly pskBinding?: PskBinding;
+}
+
+/**
+ * RFC 8446 §2.2: the client proved it holds the external PSK for `identity`; no certificate is
+ * involved. Whether that counts as `authorized` follows node:tls, which judges a server's peer only
+ * when it asked for client authentication (requestCert): then the PSK's proof counts as one.
+ */
+function externalPskAuthentication(config: ServerConfig, io: HandshakeIO, identity: Uint8Array): void {
+  io.info.pskIdentity = fromUtf8(identity);
+  io.info.peerCertificates = [];
+  io.info.authorized = config.requestCert;
+  io.info.authenticatedAt = config.now().getTime();
 }
 
 /** The secrets a server state holds until the client's Finished. */
@@ -307,8 +326,9 @@ class ExpectEndOfEarlyData implements HandshakeState {
  * RFC 8446 §4.2.10, §8: we take 0-RTT only on the ticket's first use, with the same suite and
  * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours.
  */
-function acceptsEarlyData(config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO): boolean | Promise<boolean> {
-  const session = psk.session;
+function acceptsEarlyData(
+  config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, session: SessionState, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO,
+): boolean | Promise<boolean> {
   if (!hello.earlyData || config.maxEarlyData === 0 || (session.maxEarlyData ?? 0) === 0) return false;
   if (suite.id !== session.cipherSuite) return false;
   if ((alpn ? ascii(alpn) : undefined) !== session.alpnProtocol) return false;
@@ -407,8 +427,24 @@ class ExpectClientFinished implements HandshakeState {
 }
 
 
+/** An external PSK's identity and the trust digest a session from its handshake is bound to. */
+interface PskBinding {
+  readonly identity: Uint8Array;
+  readonly trustDigest: Uint8Array;
+}
+
 interface PskCandidate {
-  readonly session: SessionState;
+  /** Its place in the client's list: our selected_identity (RFC 8446 §4.2.11). */
+  readonly index: number;
+  /** The PSK: a ticket's, or an external key. */
+  readonly secret: Secret;
+  readonly hash: HashName;
+  /** A ticket of ours: the session it stands for. */
+  readonly session?: SessionState;
+  /** An external PSK. */
+  readonly external?: ExternalPsk;
+  /** The external PSK that authenticated the client: this one, or the one a ticket's session was bound to. */
+  readonly binding?: PskBinding;
   readonly identity: Uint8Array;
   readonly obfuscatedAge: number;
   readonly binder: Uint8Array;
@@ -418,13 +454,45 @@ interface PskCandidate {
 /** Rejected 0-RTT we skip even when we never offer early data (a client may hold an old ticket). */
 const DEFAULT_EARLY_DATA_SKIP = 16384;
 
-/** The session behind the client's first PSK identity, if it is one of our tickets we may resume. */
+/**
+ * PSK identities we look at in one ClientHello: each costs a ticket decryption or a pskCallback
+ * call, so a client listing thousands must not make us do thousands. Real clients offer one or two
+ * (a ticket, then an external PSK).
+ */
+const MAX_PSK_IDENTITIES_TRIED = 8;
+
+/** The first PSK the client offers that we can use: one of our tickets we may resume, or an external PSK we know. */
 function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandidate | undefined {
   const offered = hello.preSharedKey;
-  // We resume only with a fresh (EC)DHE exchange, psk_dhe_ke (RFC 8446 §4.2.9).
-  if (!offered || !config.ticketKeyring || !hello.pskModes!.includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  // We take PSKs only with a fresh (EC)DHE exchange, psk_dhe_ke (RFC 8446 §4.2.9).
+  if (!offered || !hello.pskModes!.includes(PskKeyExchangeMode.psk_dhe_ke)) return undefined;
+  if (!config.ticketKeyring && !config.externalPsk) return undefined;
+  const count = Math.min(offered.identities.length, MAX_PSK_IDENTITIES_TRIED);
+  for (let index = 0; index < count; index++) {
+    const { identity, obfuscatedTicketAge } = offered.identities[index]!;
+    const common = { index, identity, obfuscatedAge: obfuscatedTicketAge, binder: offered.binders[index]!, bindersLength: offered.bindersLength };
+    const ticket = ticketCandidate(config, hello, identity);
+    if (ticket) {
+      const hash = cipherSuiteById(ticket.session.cipherSuite)?.hash;
+      if (hash) return { ...common, ...ticket, secret: ticket.session.secret, hash };
+      ticket.session.secret.wipe();
+      continue;
+    }
+    const external = config.externalPsk?.(identity);
+    if (external) {
+      // Bound now, while the key is at hand: respond13 wipes it once the first flight is derived.
+      const binding = { identity: external.identity, trustDigest: externalPskTrustDigest(config, external) };
+      return { ...common, secret: external.secret, hash: external.hash, external, binding };
+    }
+  }
+  return undefined;
+}
+
+/** The session behind a ticket of ours, if we may resume it now. */
+function ticketCandidate(config: ServerConfig, hello: ClientHelloMessage, identity: Uint8Array): { session: SessionState; binding?: PskBinding } | undefined {
+  if (!config.ticketKeyring) return undefined;
   const now = config.now().getTime();
-  const sealed = config.ticketKeyring.open(offered.identities[0]!.identity, now);
+  const sealed = config.ticketKeyring.open(identity, now);
   if (!sealed) return undefined;
   let session: SessionState;
   try {
@@ -435,15 +503,20 @@ function pskCandidate(config: ServerConfig, hello: ClientHelloMessage): PskCandi
     sealed.fill(0); // the decrypted ticket holds the PSK; the session has its own copy
   }
   // RFC 8446 §4.6.1: the client is not authenticated again, so the session's client
-  // authentication must stand for what we require now.
-  const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
-    && sessionAuthenticationFits(config, session);
-  if (!usable) {
-    session.secret.wipe(); // a ticket we will not resume: its PSK goes now
-    return undefined;
+  // authentication must stand for what we require now: a client an external PSK authenticated,
+  // only if that identity still has the same key here (asked for again: it may have changed).
+  const psk = session.pskIdentity !== undefined ? config.externalPsk?.(session.pskIdentity) : undefined;
+  try {
+    const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
+      && sessionAuthenticationFits(config, session, psk);
+    if (!usable) {
+      session.secret.wipe(); // a ticket we will not resume: its PSK goes now
+      return undefined;
+    }
+    return { session, ...(psk ? { binding: { identity: psk.identity, trustDigest: externalPskTrustDigest(config, psk) } } : {}) };
+  } finally {
+    psk?.secret.wipe();
   }
-  const first = offered.identities[0]!;
-  return { session, identity: first.identity, obfuscatedAge: first.obfuscatedTicketAge, binder: offered.binders[0]!, bindersLength: offered.bindersLength };
 }
 
 /** RFC 8446 §4.6.1: tickets after the handshake, each standing for its own PSK. */
@@ -453,7 +526,9 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
   const now = config.now().getTime();
   // After a PSK handshake the peer's authentication is the original one's, and so is its time: a
   // renewed ticket never outlives its reliance (MAX_AUTHENTICATION_AGE_MS). None left: no ticket.
-  const peer = peerForSession(io.info, trustDigest(config), now);
+  // A client an external PSK authenticated: its sessions are bound to that PSK (./trust-binding.ts).
+  const binding = ctx.pskBinding;
+  const peer = { ...peerForSession(io.info, binding?.trustDigest ?? trustDigest(config), now), ...(binding ? { pskIdentity: binding.identity } : {}) };
   const lifetime = renewedLifetime(Math.min(config.sessionTimeout, MAX_TICKET_LIFETIME), peer.authenticatedAt, now);
   if (lifetime === 0) return;
   for (let i = 0; i < config.ticketCount; i++) {

@@ -1,25 +1,33 @@
-// Resumption PSKs in TLS 1.3 (RFC 8446 §4.2.11, §4.6.1): binders, ticket ages, and the session a
-// ticket stands for.
+// PSKs in TLS 1.3 (RFC 8446 §4.2.11, §4.6.1): binders, for resumption tickets and for external
+// PSKs, and ticket ages.
 import { decryptError } from '../../errors.js';
 import { hashLength, type CryptoProvider, type HashName } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import { computeFinished, verifyFinished, EarlySecret } from '../key-schedule.js';
 import type { Transcript } from '../transcript.js';
 
-/** RFC 8446 §4.2.11.2: the binder is a Finished-style MAC under the binder key, over the truncated ClientHello. */
-export function computeBinder(p: CryptoProvider, hash: HashName, psk: Secret, transcriptHash: Uint8Array): Uint8Array {
-  const binderKey = new EarlySecret(p, hash, psk).binderKey(false);
+/**
+ * RFC 8446 §4.2.11.2: the binder is a Finished-style MAC under the binder key, over the truncated
+ * ClientHello; `external` picks the "ext binder" key (an external PSK) over "res binder" (a ticket),
+ * so that neither kind of PSK can be passed off as the other.
+ */
+export function computeBinder(p: CryptoProvider, hash: HashName, psk: Secret, transcriptHash: Uint8Array, external = false): Uint8Array {
+  const binderKey = new EarlySecret(p, hash, psk).binderKey(external);
   const binder = computeFinished(p, hash, binderKey, transcriptHash);
   binderKey.wipe();
   return binder;
 }
 
-export function checkBinder(p: CryptoProvider, hash: HashName, psk: Secret, transcriptHash: Uint8Array, binder: Uint8Array): void {
-  const binderKey = new EarlySecret(p, hash, psk).binderKey(false);
+export function checkBinder(p: CryptoProvider, hash: HashName, psk: Secret, transcriptHash: Uint8Array, binder: Uint8Array, external = false): void {
+  const binderKey = new EarlySecret(p, hash, psk).binderKey(external);
   const ok = binder.length === hashLength[hash] && verifyFinished(p, hash, binderKey, transcriptHash, binder);
   binderKey.wipe();
   // RFC 8446 §4.2.11: a binder that does not validate aborts the handshake.
-  if (!ok) throw decryptError('the PSK binder in client_hello does not verify (tampered with, or not made with this ticket)');
+  if (!ok) {
+    throw decryptError(external
+      ? 'the PSK binder in client_hello does not verify: the client holds a different key for this identity (or the hello was tampered with)'
+      : 'the PSK binder in client_hello does not verify (tampered with, or not made with this ticket)');
+  }
 }
 
 /**

@@ -44,6 +44,8 @@ interface PeerConfig {
   ocspResponse?: string;
   /** Client: ask for a stapled OCSP response. */
   requestOCSP?: boolean;
+  /** TLS 1.3 external PSK (pskCallback): the client offers it; the server knows this identity alone. */
+  psk?: { identity: string; keyHex: string };
 }
 
 const config = JSON.parse(process.argv[2] ?? '{}') as PeerConfig;
@@ -108,8 +110,15 @@ function reportErrors(socket: tls.TLSSocket, index: number): void {
 if (config.role === 'server') {
   let served = 0;
   const contexts = new Map(Object.entries(config.sni ?? {}).map(([name, kc]) => [name, tls.createSecureContext({ key: readFileSync(kc.key), cert: readFileSync(kc.cert) })]));
+  const psk = config.psk;
   const server = tls.createServer({
     ...securityOptions(),
+    ...(psk ? {
+      pskCallback: (_socket: tls.TLSSocket, identity: string) => {
+        report('psk-identity', { identity });
+        return identity === psk.identity ? Buffer.from(psk.keyHex, 'hex') : null;
+      },
+    } : {}),
     ...(config.requestCert ? { requestCert: true, rejectUnauthorized: true } : {}),
     ...(config.sni ? {
       SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
@@ -163,6 +172,7 @@ if (config.role === 'server') {
       ...(config.servername !== undefined ? { servername: config.servername } : {}),
       ...securityOptions(),
       ...(config.requestOCSP ? { requestOCSP: true } : {}),
+      ...(config.psk ? { pskCallback: () => ({ psk: Buffer.from(config.psk!.keyHex, 'hex'), identity: config.psk!.identity }) } : {}),
       ...(session ? { session } : {}),
     }, () => {
       secure = true;
