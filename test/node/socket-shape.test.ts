@@ -79,6 +79,19 @@ describe('state and events of a client, as node:tls', () => {
     });
   }
 
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as Version[]) {
+    test(`a server that writes and closes right after its handshake: the client still sees secureConnect, then data, end, close (${version})`, { timeout: 10_000 }, async () => {
+      const { port } = await nodeServer({ maxVersion: version }, (s) => s.end('bye'));
+      for (const open of Object.values(clients)) {
+        const s = open({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: version });
+        const order: string[] = [];
+        for (const name of ['secureConnect', 'data', 'end', 'close']) s.on(name, () => order.push(name));
+        await once(s, 'close');
+        assert.deepEqual(order, ['secureConnect', 'data', 'end', 'close'], open === connect ? 'tlskit' : 'node:tls');
+      }
+    });
+  }
+
   test('servername is false on both sides when the client connects to an IP address without servername', { timeout: 10_000 }, async () => {
     const names: unknown[] = [];
     const { port } = await nodeServer({}, (s) => {
