@@ -13,6 +13,7 @@ import { distinguishedNameObject, extensionFields } from './certificate-fields.j
 import { HandshakeFacts } from './handshake-facts.js';
 import { isPublicInit, publicSocketInit, type TLSSocketOptions } from './tls-socket-options.js';
 import { startTrace } from './trace-output.js';
+import { ticketlessSession } from './session-placeholder.js';
 import { renegotiationRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
 
 /** Queued writes shorter than this are joined into shared records by _writev. */
@@ -814,12 +815,16 @@ export class TLSSocket extends Duplex {
    * The latest resumable session (also delivered by the 'session' event); pass it as `session` to
    * resume. Like node:tls, a TLS 1.2 connection that resumed without getting a new ticket (by
    * session ID, say) gives the session it resumed, which stays resumable; TLS 1.3 tickets are not
-   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket.
+   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket. A TLS 1.3 client before
+   * its first ticket gets, as from node:tls, a session that resumes nothing (a full handshake).
    */
   getSession(): Buffer | undefined {
-    if (this.lastSession || !this.offeredSession) return this.lastSession;
+    if (this.lastSession) return this.lastSession;
     const info = this.connection.info;
-    return info.resumed && info.version === 'TLSv1.2' ? redactSession(Buffer.from(this.offeredSession)) : undefined;
+    if (this.offeredSession && info.resumed && info.version === 'TLSv1.2') return redactSession(Buffer.from(this.offeredSession));
+    // TLS 1.3 before a ticket came: like node:tls, a session that resumes nothing (./session-placeholder.ts).
+    if (!this.isServer && this.secure && info.version === 'TLSv1.3' && info.cipherSuite) return ticketlessSession(info.cipherSuite.id, Date.now());
+    return undefined;
   }
 
   isSessionReused(): boolean {

@@ -419,6 +419,35 @@ describe('methods node code calls, as node:tls', () => {
     assert.ok(data.every((n) => n <= 512), sizes.join());
   });
 
+  test('getSession() right after secureConnect in TLS 1.3: a Buffer, as node:tls, that offered again gives a full handshake; the ticket from session resumes', { timeout: 10_000 }, async () => {
+    const { port } = await nodeServer({ maxVersion: 'TLSv1.3' }, (s) => s.end('x'));
+    const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem };
+    const early: unknown[] = [];
+    for (const open of Object.values(clients)) {
+      const s = open(options);
+      await settled(s);
+      early.push(Buffer.isBuffer(s.getSession()));
+      s.destroy();
+    }
+    assert.deepEqual(early, [true, true]);
+    const first = connect(options);
+    await settled(first);
+    const placeholder = first.getSession()!;
+    const ticket = once(first, 'session');
+    first.resume();
+    const [session] = (await ticket) as [Buffer];
+    assert.notDeepEqual(session, placeholder);
+    const again = connect({ ...options, session: placeholder });
+    await settled(again);
+    assert.equal(again.isSessionReused(), false);
+    assert.equal(again.authorized, true);
+    again.destroy();
+    const resumed = connect({ ...options, session });
+    await settled(resumed);
+    assert.equal(resumed.isSessionReused(), true);
+    resumed.destroy();
+  });
+
   test('renegotiate(): false, and the callback gets an error that names renegotiation; bad arguments throw as node:tls', { timeout: 10_000 }, async () => {
     const { port } = await nodeServer({ maxVersion: 'TLSv1.3' });
     const results: unknown[][] = [];
