@@ -907,7 +907,7 @@ export class TLSSocket extends Duplex {
 
   /**
    * Prints every handshake message from now on to stderr, decoded (tlskit's trace, not OpenSSL's
-   * format as node:tls prints: see docs/node-compat.md).
+   * format as node:tls prints: see docs/tls-socket.md).
    */
   enableTrace(): void {
     if (this.tracing) return;
