@@ -330,6 +330,7 @@ export class TLSSocket extends Duplex {
     });
   }
 
+  /** The stream the TLS records go over. */
   readonly transport: Duplex;
 
   /** The engine, started on first use. */
@@ -671,12 +672,12 @@ export class TLSSocket extends Duplex {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    this.waitingForTransport = false;
     const conn = this.conn;
     if (conn && !conn.closed && err) {
       conn.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
     }
-    this.flush(); // a close_notify or alert queued just before
+    this.flush(); // a close_notify or alert queued just before (nothing while the transport never connected)
+    this.waitingForTransport = false;
     // The transport goes away with us: the engine's key material goes now, not when the GC gets to it.
     conn?.dispose();
     const pending = this.pendingWrites;
