@@ -254,6 +254,8 @@ export class TLSSocket extends Duplex {
    * reader only after them, as with node:tls, so that no 'end' or 'close' comes first.
    */
   private heldUntilSecure: (() => void)[] | undefined;
+  /** Sessions that arrived before 'secureConnect' was emitted, reported right after it. */
+  private sessionsBeforeSecure: Buffer[] = [];
   private readonly offeredSession: Uint8Array | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
@@ -365,8 +367,12 @@ export class TLSSocket extends Duplex {
         else this.emit('tlsEvent', event);
       },
       session: (session: Uint8Array) => {
-        this.lastSession = redactSession(Buffer.from(session));
-        this.emit('session', this.lastSession);
+        const bytes = redactSession(Buffer.from(session));
+        this.lastSession = bytes;
+        // A TLS 1.2 ticket comes before the server's Finished: as with node:tls, 'session' follows
+        // 'secureConnect' (code that listens for it from there gets it).
+        if (!this.secure || this.heldUntilSecure) this.sessionsBeforeSecure.push(bytes);
+        else this.emit('session', bytes);
       },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
       keylog: (line: string) => this.emit('keylog', Buffer.from(line, 'latin1')),
@@ -449,6 +455,9 @@ export class TLSSocket extends Duplex {
       // from its own first 'secure' listener: listeners see 'secureConnect' first.
       if (!this.isServer) this.emit('secureConnect');
       this.emit('secure');
+      const sessions = this.sessionsBeforeSecure;
+      this.sessionsBeforeSecure = [];
+      for (const session of sessions) this.emit('session', session);
       if (this.connection.info.earlyData === 'rejected') for (const chunk of this.earlySent) this.writeNow(chunk, () => undefined);
       this.earlySent = [];
       const pending = this.pendingWrites;

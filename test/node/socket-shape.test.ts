@@ -450,6 +450,28 @@ describe('methods node code calls, as node:tls', () => {
     resumed.destroy();
   });
 
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as Version[]) {
+    test(`'session' comes after 'secureConnect', as node:tls: a listener added there gets it (${version})`, { timeout: 10_000 }, async () => {
+      const { port } = await nodeServer({ maxVersion: version }, (s) => setTimeout(() => s.end('x'), 20));
+      const got: unknown[] = [];
+      for (const open of Object.values(clients)) {
+        const s = open({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: version });
+        // node:tls reports sessions only once a 'session' listener exists, so one listens from the start.
+        const order: string[] = [];
+        s.on('session', () => order.push('session'));
+        s.on('secureConnect', () => {
+          order.push('secureConnect');
+          s.on('session', () => order.push('late listener'));
+        });
+        s.resume();
+        await once(s, 'close');
+        got.push(order.slice(0, 3));
+      }
+      assert.deepEqual(got[1], got[0]);
+      assert.deepEqual(got[1], ['secureConnect', 'session', 'late listener']);
+    });
+  }
+
   test('renegotiate(): false, and the callback gets an error that names renegotiation; bad arguments throw as node:tls', { timeout: 10_000 }, async () => {
     const { port } = await nodeServer({ maxVersion: 'TLSv1.3' });
     const results: unknown[][] = [];
