@@ -215,6 +215,31 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
     assert.equal(s.alpnProtocol, 'smtp');
   });
 
+  test('new TLSSocket(socket, { isServer: true, requestCert, ca }): the client certificate is asked for and verified; a stranger is refused', { timeout: 10_000 }, async () => {
+    const clientPki = createTestPki({ names: ['client.test'] });
+    const stranger = createTestPki({ names: ['client.test'] });
+    const outcomes: unknown[] = [];
+    const plain = net.createServer((raw) => {
+      const s = new TLSSocket(raw, { isServer: true, key: pki.keyPem, cert: pki.chainPem, requestCert: true, ca: clientPki.caPem });
+      s.on('secure', () => {
+        outcomes.push({ authorized: s.authorized, cn: (s.getPeerCertificate() as { subject?: { CN?: string } }).subject?.CN });
+        s.end();
+      });
+      s.on('error', (err: Error) => outcomes.push(err.message.length > 0 ? 'refused' : 'error'));
+    });
+    closers.push(() => plain.close());
+    plain.listen(0, '127.0.0.1');
+    await once(plain, 'listening');
+    const port = (plain.address() as net.AddressInfo).port;
+    for (const who of [clientPki, stranger]) {
+      const c = tls.connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.caPem, key: who.keyPem, cert: who.chainPem });
+      c.on('error', () => undefined); // the stranger gets unknown_ca
+      c.resume();
+      await new Promise((resolve) => c.on('close', resolve));
+    }
+    assert.deepEqual(outcomes, [{ authorized: true, cn: 'client.test' }, 'refused']);
+  });
+
   test('new TLSSocket(socket, { isServer: false }) on a connected socket: verified handshake, secureConnect and secure', { timeout: 10_000 }, async () => {
     const { port } = await nodeServer();
     const raw = net.connect(port, '127.0.0.1');
