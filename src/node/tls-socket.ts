@@ -236,6 +236,8 @@ export class TLSSocket extends Duplex {
   /** Bytes of the write the stream handed to _write/_writev and still waits for. */
   private writeInFlight = 0;
   private tracing = false;
+  /** The last setTimeout() value (net.Socket's `timeout`). */
+  private idleTimeout: number | undefined;
   private secure = false;
   /** Writes issued before the handshake completed: released when it does. */
   private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
@@ -737,6 +739,11 @@ export class TLSSocket extends Duplex {
     return 'closed';
   }
 
+  /** As net.Socket: the idle timeout setTimeout() set, in milliseconds (undefined before any). */
+  get timeout(): number | undefined {
+    return this.idleTimeout;
+  }
+
   /** As node:tls: the plaintext bytes received (handshake and record overhead not counted). */
   get bytesRead(): number {
     return this.plaintextRead;
@@ -947,6 +954,7 @@ export class TLSSocket extends Duplex {
   }
 
   setTimeout(timeout: number, callback?: () => void): this {
+    this.idleTimeout = timeout;
     const socket = this.transport as Partial<Socket>;
     if (socket.setTimeout) {
       socket.setTimeout(timeout);

@@ -126,6 +126,22 @@ describe('state and events of a client, as node:tls', () => {
     assert.deepEqual(counts[1], [0, 0, 10, 30, 10]);
   });
 
+  test('timeout reflects setTimeout(), as net.Socket', { timeout: 10_000 }, async () => {
+    const { port } = await nodeServer();
+    const seen: unknown[][] = [];
+    for (const open of Object.values(clients)) {
+      const s = open({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
+      const row: unknown[] = [s.timeout];
+      s.setTimeout(1234);
+      row.push(s.timeout);
+      s.setTimeout(0);
+      row.push(s.timeout);
+      seen.push(row);
+      s.destroy();
+    }
+    assert.deepEqual(seen, [[undefined, 1234, 0], [undefined, 1234, 0]]);
+  });
+
   test('a server socket: state and events as node:tls (secure, no connect or ready)', { timeout: 10_000 }, async () => {
     const shapes: Record<string, unknown>[] = [];
     const events: string[][] = [];
