@@ -43,13 +43,13 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
   }
   // The name the server's certificate must carry: servername, host, else the address the socket is
   // connected to (as upgrade()). node:tls checks no name at all on sockets built this way; tlskit
-  // verifies as tls.connect() does, so with none to check it refuses rather than check only the chain.
+  // verifies as tls.connect() does, so with none to check it refuses rather than check only the
+  // chain (which would let `authorized` say true for any certificate from a trusted CA), unless
+  // checkServerIdentity does the checking (it then gets '' as the name, and no SNI is sent).
   const host = rest.host ?? rest.servername ?? (socket as Partial<Socket>).remoteAddress;
-  if (host === undefined || host === '') {
-    if (rest.rejectUnauthorized !== false && !rest.checkServerIdentity) {
-      throw new TypeError('new TLSSocket(socket, { isServer: false }): give servername (the name the server certificate must carry), ' +
-        'since the socket has no remote address to check it against; or checkServerIdentity to check it yourself');
-    }
+  if ((host === undefined || host === '') && !rest.checkServerIdentity) {
+    throw new TypeError('new TLSSocket(socket, { isServer: false }): give servername (the name the server certificate must carry), ' +
+      'since the socket has no remote address to check it against; or checkServerIdentity to check it yourself');
   }
-  return clientSocketInit({ ...rest, host: host || 'localhost' });
+  return clientSocketInit({ ...rest, host: host ?? '' });
 }

@@ -279,7 +279,11 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
 
   test('new TLSSocket() without a socket, or a client over a Duplex with no name to check, is refused with a TypeError', () => {
     assert.throws(() => new TLSSocket(undefined as never, {}), /needs the connected socket/);
-    assert.throws(() => new TLSSocket(new Duplex({ read() {}, write(_c, _e, cb) { cb(); } }), { ca: pki.caPem }), /give servername/);
+    const duplex = (): Duplex => new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+    assert.throws(() => new TLSSocket(duplex(), { ca: pki.caPem }), /give servername/);
+    // Not even with rejectUnauthorized: false, where `authorized` would otherwise mean a chain check only.
+    assert.throws(() => new TLSSocket(duplex(), { ca: pki.caPem, rejectUnauthorized: false }), /give servername/);
+    new TLSSocket(duplex(), { ca: pki.caPem, checkServerIdentity: () => undefined }).destroy();
   });
 
   test('setServername() before the socket connected sets the SNI sent; afterwards it throws', { timeout: 10_000 }, async () => {
