@@ -59,6 +59,9 @@ export class Connection implements HandshakeIO {
   private output: Uint8Array[] = [];
   private pendingHandshake: Uint8Array[] = [];
   private sendLimit = MAX_PLAINTEXT;
+  /** The peer's record_size_limit (RFC 8449) and the application's cap (setMaxSendFragment): sendLimit is the lower. */
+  private peerSendLimit = MAX_PLAINTEXT;
+  private maxSendFragment = MAX_PLAINTEXT;
   /** Largest plaintext we accept per record: 2^14, or less after record_size_limit (RFC 8449). */
   private receiveLimit = MAX_PLAINTEXT;
   /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
@@ -674,7 +677,18 @@ export class Connection implements HandshakeIO {
   }
 
   setSendLimit(limit: number): void {
-    this.sendLimit = Math.min(limit, MAX_PLAINTEXT);
+    this.peerSendLimit = Math.min(limit, MAX_PLAINTEXT);
+    this.sendLimit = Math.min(this.peerSendLimit, this.maxSendFragment);
+  }
+
+  /**
+   * The application's bound on the plaintext of each record we send from now on (node:tls's
+   * setMaxSendFragment), below the peer's limit when it set one; MAX_PLAINTEXT lifts it.
+   */
+  setMaxSendFragment(size: number): void {
+    if (!Number.isInteger(size) || size < 1 || size > MAX_PLAINTEXT) throw new RangeError(`max send fragment ${size} outside 1..${MAX_PLAINTEXT}`);
+    this.maxSendFragment = size;
+    this.sendLimit = Math.min(this.peerSendLimit, size);
   }
 
   setReceiveLimit(limit: number): void {

@@ -6,7 +6,7 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
 import type { ServerIdentityCheck } from '../engine/config.js';
-import { TLSSocket, describePeerChain, type PeerCertificate } from './tls-socket.js';
+import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit } from './tls-socket.js';
 import { trustStoreFor } from '../engine/x509-verifier.js';
 import type { TrustStore } from '../x509/trust-store.js';
 
@@ -25,6 +25,8 @@ export interface ConnectOptions extends ClientOptions {
    * the handshake with bad_certificate, or leaves the socket unauthorized with rejectUnauthorized: false.
    */
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
+  /** Print the handshake to stderr (see TLSSocket#enableTrace). */
+  enableTrace?: boolean;
 }
 
 /** Options with node's defaults filled in: the trust store is Node's bundled roots when `ca` is absent. */
@@ -43,6 +45,19 @@ export function connect(port: number, options?: ConnectOptions, secureConnectLis
 export function connect(...args: unknown[]): TLSSocket {
   const { options, listener } = normalizeArgs(args);
   const host = options.host ?? 'localhost';
+  // Options are checked before any connection is opened.
+  const init = clientSocketInit({ ...options, host });
+  // A socket still connecting (or not yet asked to) is waited for: the TLSSocket starts on its 'connect'.
+  const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
+  const socket = new TLSSocket(transport, { ...init, ownsTransport: !options.socket });
+  if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  if (listener) socket.once('secureConnect', listener);
+  return socket;
+}
+
+/** The client side of a TLSSocket for these options (connect(), and new TLSSocket(socket, options)). */
+export function clientSocketInit(options: ConnectOptions & { host: string }): TlsSocketInit {
+  const host = options.host;
   // node:tls sends the host as SNI unless it is an IP address or servername says otherwise.
   const servername = options.servername ?? (net.isIP(host) ? undefined : host);
   const resolved = withNodeDefaults({ ...options, host, ...(servername !== undefined ? { servername } : {}) });
@@ -54,16 +69,15 @@ export function connect(...args: unknown[]): TLSSocket {
     servername: servername || host,
     ...(check ? { serverIdentity: identityCheckFor(check) } : {}),
   }, resolved.provider!);
-  const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
-  const socket = new TLSSocket(transport, {
+  return {
     isServer: false,
-    createConnection: (handlers) => createClientConnection(config, handlers),
+    // setServername() before the start changes the SNI (sent only for a DNS name) and the name checked.
+    createConnection: (handlers, overrides) => createClientConnection(
+      overrides?.servername ? { ...config, serverName: overrides.servername } : config, handlers),
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
     ...(options.session !== undefined ? { session: options.session } : {}),
-  });
-  if (options.timeout !== undefined) socket.setTimeout(options.timeout);
-  if (listener) socket.once('secureConnect', listener);
-  return socket;
+    ...(options.enableTrace ? { enableTrace: true } : {}),
+  };
 }
 
 type CheckServerIdentity = NonNullable<ConnectOptions['checkServerIdentity']>;

@@ -2,20 +2,27 @@
 // default), driving the sans-I/O engine. Backpressure holds both ways: we stop reading the
 // transport while our reader is full, and a write completes when the transport accepted its bytes.
 import { Duplex } from 'node:stream';
-import type { Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { TlsError } from '../errors.js';
 import { redactSession, type Connection } from '../engine/connection.js';
 import type { ConnectionHandlers, PostHandshakeAuthOutcome, TlsEvent } from '../engine/events.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 import { MAX_PLAINTEXT } from '../protocol/limits.js';
+import { distinguishedNameObject, extensionFields } from './certificate-fields.js';
+import { HandshakeFacts } from './handshake-facts.js';
+import { isPublicInit, publicSocketInit, type TLSSocketOptions } from './tls-socket-options.js';
+import { startTrace } from './trace-output.js';
+import { ticketlessSession } from './session-placeholder.js';
+import { renegotiationRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
 
 /** Queued writes shorter than this are joined into shared records by _writev. */
 const JOIN_BELOW = 4096;
 
 export interface PeerCertificate {
-  subject: Record<string, string>;
-  issuer: Record<string, string>;
+  /** Attribute short names to values (an array when repeated), in an object without a prototype, as node:tls. */
+  subject: Record<string, string | string[]>;
+  issuer: Record<string, string | string[]>;
   subjectaltname?: string;
   valid_from: string;
   valid_to: string;
@@ -25,6 +32,10 @@ export interface PeerCertificate {
   fingerprint: string;
   /** Whether it is a CA certificate. */
   ca: boolean;
+  /** Extended key usage OIDs (RFC 5280 §4.2.1.12), when the certificate has the extension. */
+  ext_key_usage?: string[];
+  /** Authority information access by method (RFC 5280 §4.2.2.1), e.g. { 'OCSP - URI': [url] }. */
+  infoAccess?: Record<string, string[]>;
   /** Key size in bits (RSA and EC keys). */
   bits?: number;
   /** As node:tls (what key pinning hashes): RSA, the SubjectPublicKeyInfo DER; EC, the uncompressed point. */
@@ -67,37 +78,47 @@ const ephemeralKeyInfo: Record<string, EphemeralKeyInfo> = {
 /** Internal: how a TLSSocket is created by connect() and the server. */
 export interface TlsSocketInit {
   readonly isServer: boolean;
-  /** Builds the engine with the socket's handlers. */
-  readonly createConnection: (handlers: ConnectionHandlers) => Connection;
+  /**
+   * Builds the engine with the socket's handlers; a client gets `servername` when setServername()
+   * was called before the engine started (the SNI sent and the name the certificate must carry).
+   */
+  readonly createConnection: (handlers: ConnectionHandlers, overrides?: { readonly servername?: string }) => Connection;
   /** Milliseconds to complete the handshake before giving up (0: no limit). */
   readonly handshakeTimeout?: number;
   /** Client: the session offered for resumption (the `session` option). */
   readonly session?: Uint8Array;
+  /** Client: the socket opened the transport itself (tls.connect without `socket`): 'ready' follows 'connect', as net does. */
+  readonly ownsTransport?: boolean;
+  /** Print a trace of the handshake to stderr (node's enableTrace option). */
+  readonly enableTrace?: boolean;
 }
 
-function parseDistinguishedName(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
+/**
+ * The engine starts once the transport is connected: a net.Socket still connecting, or not yet
+ * asked to connect (pending), is waited for ('connect'), as node:tls does.
+ */
+function transportPending(transport: Duplex): boolean {
+  return (transport as Partial<Socket>).pending === true && !transport.destroyed;
 }
 
 function describeCertificate(der: Uint8Array): PeerCertificate {
   const x = new X509Certificate(der);
+  const { infoAccess, ext_key_usage: extKeyUsage } = extensionFields(x);
+  // In node:tls's order, so that printed or serialised objects read alike.
   return {
-    subject: parseDistinguishedName(x.subject),
-    issuer: parseDistinguishedName(x.issuer),
+    subject: distinguishedNameObject(x.subject),
+    issuer: distinguishedNameObject(x.issuer),
     ...(x.subjectAltName ? { subjectaltname: x.subjectAltName } : {}),
-    valid_from: x.validFrom,
-    valid_to: x.validTo,
-    serialNumber: x.serialNumber,
-    fingerprint256: x.fingerprint256,
-    fingerprint512: x.fingerprint512,
-    fingerprint: x.fingerprint,
+    ...(infoAccess ? { infoAccess } : {}),
     ca: x.ca,
     ...publicKeyFields(x),
+    valid_from: x.validFrom,
+    valid_to: x.validTo,
+    fingerprint: x.fingerprint,
+    fingerprint256: x.fingerprint256,
+    fingerprint512: x.fingerprint512,
+    ...(extKeyUsage ? { ext_key_usage: extKeyUsage } : {}),
+    serialNumber: x.serialNumber,
     raw: x.raw,
   };
 }
@@ -119,8 +140,8 @@ function publicKeyFields(x: X509Certificate): Partial<PeerCertificate> {
     const jwk = key.export({ format: 'jwk' });
     const exponent = Buffer.from(jwk.e!, 'base64url').toString('hex').replace(/^0+/, '');
     return {
-      bits: details.modulusLength!,
       modulus: Buffer.from(jwk.n!, 'base64url').toString('hex').toUpperCase(),
+      bits: details.modulusLength!,
       exponent: `0x${exponent}`,
       pubkey: key.export({ type: 'spki', format: 'der' }),
     };
@@ -130,9 +151,10 @@ function publicKeyFields(x: X509Certificate): Partial<PeerCertificate> {
     const point = Buffer.concat([Buffer.of(4), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
     const curve = EC_CURVES[details.namedCurve];
     return {
-      ...(curve ? { bits: curve.bits, nistCurve: curve.nist } : {}),
+      ...(curve ? { bits: curve.bits } : {}),
       pubkey: point,
       asn1Curve: details.namedCurve,
+      ...(curve ? { nistCurve: curve.nist } : {}),
     };
   }
   return {};
@@ -194,9 +216,29 @@ export class TLSSocket extends Duplex {
   /** Set once the handshake completes; again when a post-handshake authentication completes. */
   authorized = false;
   authorizationError: TlsError | undefined;
-  alpnProtocol: string | false = false;
-  servername: string | false = false;
-  private connection: Connection;
+  /** As node:tls: null until the handshake completes, then the protocol agreed, or false. */
+  alpnProtocol: string | false | null = null;
+  /**
+   * As node:tls: null until the handshake completes; then the client's SNI (a host name, never an
+   * IP address), as sent by a client and as received by a server, or false when there was none.
+   */
+  servername: string | false | null = null;
+  /** The engine, made when the transport is connected (`engine` makes it at once). */
+  private conn: Connection | undefined;
+  private readonly init: TlsSocketInit;
+  /** Waiting for the transport to connect: the engine has not started. */
+  private waitingForTransport = false;
+  /** setServername() before the engine started: the SNI (and name checked) to use instead. */
+  private servernameOverride: string | undefined;
+  private readonly facts: HandshakeFacts;
+  /** Plaintext bytes delivered to the reader / handed to the engine, as node's bytesRead and bytesWritten. */
+  private plaintextRead = 0;
+  private plaintextWritten = 0;
+  /** Bytes of the write the stream handed to _write/_writev and still waits for. */
+  private writeInFlight = 0;
+  private tracing = false;
+  /** The last setTimeout() value (net.Socket's `timeout`). */
+  private idleTimeout: number | undefined;
   private secure = false;
   /** Writes issued before the handshake completed: released when it does. */
   private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
@@ -209,6 +251,14 @@ export class TLSSocket extends Duplex {
   /** Our reader refused the last chunk (push returned false): the transport stays paused until _read. */
   private readerFull = false;
   private lastSession: Buffer | undefined;
+  /**
+   * Set from the handshake's completion until 'secure'/'secureConnect' were emitted: what the peer
+   * sent right behind its last handshake message (data, its close_notify, its FIN) reaches the
+   * reader only after them, as with node:tls, so that no 'end' or 'close' comes first.
+   */
+  private heldUntilSecure: (() => void)[] | undefined;
+  /** Sessions that arrived before 'secureConnect' was emitted, reported right after it. */
+  private sessionsBeforeSecure: Buffer[] = [];
   private readonly offeredSession: Uint8Array | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
@@ -228,11 +278,39 @@ export class TLSSocket extends Duplex {
   private clientCertificateCallback: ((err: Error | null, outcome?: ClientCertificateOutcome) => void) | undefined;
   private earlyBytes = 0;
 
-  constructor(readonly transport: Duplex, init: TlsSocketInit) {
+  /** @internal tlskit's own sockets (connect(), the server, upgrade()). */
+  constructor(transport: Duplex, init: TlsSocketInit);
+  /**
+   * As node:tls: TLS over `socket` (a net.Socket or any Duplex), as a server when
+   * `options.isServer`, else as a client; the client's handshake starts as soon as the socket is
+   * connected (node's waits for the first write). The server's certificate is verified as by
+   * tls.connect(), against `servername`, else `host`, else the address the socket is connected to.
+   */
+  constructor(socket: Duplex, options?: TLSSocketOptions);
+  constructor(socket: Duplex, options: TLSSocketOptions | TlsSocketInit = {}) {
+    // Before super(): a bad option throws before a stream exists.
+    const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
     super({ allowHalfOpen: false });
+    this.transport = socket;
+    this.init = init;
     this.isServer = init.isServer;
     this.offeredSession = init.session;
-    this.connection = init.createConnection(this.handlers());
+    this.facts = new HandshakeFacts(init.isServer);
+    const transport = socket;
+    if (transportPending(transport)) {
+      this.waitingForTransport = true;
+      transport.once('connect', () => {
+        if (this.destroyed) return;
+        this.waitingForTransport = false;
+        this.emit('connect');
+        if (init.ownsTransport) this.emit('ready');
+        void this.connection; // starts the engine, unless a call already did
+        this.afterEngine();
+      });
+    } else {
+      void this.connection;
+    }
+    if (init.enableTrace) this.enableTrace();
     transport.on('data', (data: Buffer) => this.receive(data));
     transport.on('end', () => {
       this.transportReadEnded = true;
@@ -249,7 +327,7 @@ export class TLSSocket extends Duplex {
       }, init.handshakeTimeout);
       this.handshakeTimer.unref?.();
     }
-    this.afterEngine();
+    if (!this.waitingForTransport) this.afterEngine();
     queueMicrotask(() => {
       const early = this.earlyEvents ?? [];
       this.earlyEvents = undefined;
@@ -257,9 +335,22 @@ export class TLSSocket extends Duplex {
     });
   }
 
+  /** The stream the TLS records go over. */
+  readonly transport: Duplex;
+
+  /** The engine, started on first use. */
+  private get connection(): Connection {
+    if (!this.conn) {
+      const servername = this.servernameOverride;
+      this.conn = this.init.createConnection(this.handlers(), servername !== undefined ? { servername } : undefined);
+    }
+    return this.conn;
+  }
+
   private handlers(): ConnectionHandlers {
     return {
-      data: (chunk, early) => {
+      data: (chunk, early) => this.deliver(() => {
+        this.plaintextRead += chunk.length;
         if (early) this.earlyBytes += chunk.length;
         const wanted = this.push(chunk);
         if (early) this.emit('earlyData', chunk.length);
@@ -267,19 +358,24 @@ export class TLSSocket extends Duplex {
           this.readerFull = true;
           this.transport.pause();
         }
-      },
+      }),
       handshakeComplete: () => this.handshakeComplete(),
       postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
-      peerClosed: () => this.push(null),
+      peerClosed: () => this.deliver(() => this.push(null)),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => {
+        this.facts.observe(event, this.conn?.info.version);
         // Events raised while constructing (the ClientHello) wait until a listener could exist.
         if (this.earlyEvents) this.earlyEvents.push(event);
         else this.emit('tlsEvent', event);
       },
       session: (session: Uint8Array) => {
-        this.lastSession = redactSession(Buffer.from(session));
-        this.emit('session', this.lastSession);
+        const bytes = redactSession(Buffer.from(session));
+        this.lastSession = bytes;
+        // A TLS 1.2 ticket comes before the server's Finished: as with node:tls, 'session' follows
+        // 'secureConnect' (code that listens for it from there gets it).
+        if (!this.secure || this.heldUntilSecure) this.sessionsBeforeSecure.push(bytes);
+        else this.emit('session', bytes);
       },
       keylogEnabled: () => this.listenerCount('keylog') > 0,
       keylog: (line: string) => this.emit('keylog', Buffer.from(line, 'latin1')),
@@ -316,7 +412,9 @@ export class TLSSocket extends Duplex {
 
   /** Sends whatever the engine has queued; false when the transport asks us to wait. */
   private flush(): boolean {
-    const out = this.connection.takeOutput();
+    // Until the transport connected, what the engine queued stays there.
+    if (this.waitingForTransport || !this.conn) return this.transportWritable;
+    const out = this.conn.takeOutput();
     if (out.length === 0 || this.transport.destroyed) return this.transportWritable;
     const socket = this.transport as Partial<Socket>;
     socket.cork?.();
@@ -334,21 +432,35 @@ export class TLSSocket extends Duplex {
     for (const w of waiters) w();
   }
 
+  /** Hands something the peer sent to the reader, after the secure events when they are pending. */
+  private deliver(step: () => void): void {
+    if (this.heldUntilSecure) this.heldUntilSecure.push(step);
+    else step();
+  }
+
   private handshakeComplete(): void {
     this.secure = true;
+    this.heldUntilSecure = [];
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     const info = this.connection.info;
     this.authorized = info.authorized;
     this.authorizationError = info.authorizationError;
     this.lastShownIdentity = snapshotIdentity(info);
     this.alpnProtocol = info.alpnProtocol ?? false;
-    this.servername = info.serverName ?? false;
+    // A client names what it sent as SNI: never an IP address (RFC 6066 §3), as node:tls.
+    this.servername = info.serverName && (this.isServer || !isIP(info.serverName)) ? info.serverName : false;
     // Emit after the current receive() finished its bookkeeping.
     queueMicrotask(() => {
       if (this.destroyed) return;
       const ocsp = this.connection.info.ocspResponse;
       if (!this.isServer && ocsp) this.emit('OCSPResponse', Buffer.from(ocsp));
-      this.emit(this.isServer ? 'secure' : 'secureConnect');
+      // node:tls emits 'secure' on both sides, and a client's tls.connect() emits 'secureConnect'
+      // from its own first 'secure' listener: listeners see 'secureConnect' first.
+      if (!this.isServer) this.emit('secureConnect');
+      this.emit('secure');
+      const sessions = this.sessionsBeforeSecure;
+      this.sessionsBeforeSecure = [];
+      for (const session of sessions) this.emit('session', session);
       if (this.connection.info.earlyData === 'rejected') for (const chunk of this.earlySent) this.writeNow(chunk, () => undefined);
       this.earlySent = [];
       const pending = this.pendingWrites;
@@ -359,6 +471,9 @@ export class TLSSocket extends Duplex {
         this.pendingFinal = undefined;
         this._final(cb);
       }
+      const held = this.heldUntilSecure ?? [];
+      this.heldUntilSecure = undefined;
+      for (const step of held) step();
     });
   }
 
@@ -435,7 +550,7 @@ export class TLSSocket extends Duplex {
       return;
     }
     // The peer closed TCP without close_notify: treated as end of stream, like node:tls.
-    if (!this.connection.peerClosed) this.push(null);
+    if (!this.connection.peerClosed) this.deliver(() => this.push(null));
   }
 
   /**
@@ -456,7 +571,21 @@ export class TLSSocket extends Duplex {
     this.updateFlow();
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+  override _write(chunk: Buffer, encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
+    this.countWrite(chunk.length, callback, (done) => this.writeOne(chunk, encoding, done));
+  }
+
+  /** node's bytesWritten counts a write once the stream hands it over; the rest is still in writableLength. */
+  private countWrite(length: number, callback: (err?: Error | null) => void, write: (done: (err?: Error | null) => void) => void): void {
+    this.plaintextWritten += length;
+    this.writeInFlight = length;
+    write((err) => {
+      this.writeInFlight = 0;
+      callback(err);
+    });
+  }
+
+  private writeOne(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
     if (!this.secure) {
       // TLS 1.3 0-RTT (client option earlyData): sent at once if the session allows, kept in case
       // the server rejects it, in which case it goes again after the handshake.
@@ -480,6 +609,10 @@ export class TLSSocket extends Duplex {
    * does; writes of a record or more go as they are.
    */
   override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
+    this.countWrite(chunks.reduce((n, c) => n + c.chunk.length, 0), callback, (done) => this.writeMany(chunks, done));
+  }
+
+  private writeMany(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
     if (!this.secure) {
       // Before the handshake: one at a time, through the early-data and pending-write logic.
       let next = 0;
@@ -487,7 +620,7 @@ export class TLSSocket extends Duplex {
         if (err || next === chunks.length) callback(err);
         else {
           const { chunk, encoding } = chunks[next++]!;
-          this._write(chunk, encoding, writeNext);
+          this.writeOne(chunk, encoding, writeNext);
         }
       };
       writeNext();
@@ -551,12 +684,14 @@ export class TLSSocket extends Duplex {
 
   override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    if (!this.connection.closed && err) {
-      this.connection.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
+    const conn = this.conn;
+    if (conn && !conn.closed && err) {
+      conn.abort(err instanceof TlsError ? err : new TlsError('internal_error', err.message));
     }
-    this.flush(); // a close_notify or alert queued just before
+    this.flush(); // a close_notify or alert queued just before (nothing while the transport never connected)
+    this.waitingForTransport = false;
     // The transport goes away with us: the engine's key material goes now, not when the GC gets to it.
-    this.connection.dispose();
+    conn?.dispose();
     const pending = this.pendingWrites;
     this.pendingWrites = [];
     for (const { callback: cb } of pending) cb(err ?? new Error('socket destroyed'));
@@ -577,6 +712,47 @@ export class TLSSocket extends Duplex {
 
   get info(): ConnectionInfo {
     return this.connection.info;
+  }
+
+  // ---- net.Socket's state, as node:tls reports it ----
+
+  /** True while the transport is still connecting (then 'connect' is emitted), as net.Socket. */
+  get connecting(): boolean {
+    return this.waitingForTransport;
+  }
+
+  /** As net.Socket: not connected yet, or closed. */
+  get pending(): boolean {
+    return this.waitingForTransport || this.destroyed;
+  }
+
+  /** True until the handshake completed. */
+  get secureConnecting(): boolean {
+    return !this.secure;
+  }
+
+  /** As net.Socket: 'opening' while connecting, then 'open', 'readOnly', 'writeOnly' or 'closed'. */
+  get readyState(): 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed' {
+    if (this.waitingForTransport) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  /** As net.Socket: the idle timeout setTimeout() set, in milliseconds (undefined before any). */
+  get timeout(): number | undefined {
+    return this.idleTimeout;
+  }
+
+  /** As node:tls: the plaintext bytes received (handshake and record overhead not counted). */
+  get bytesRead(): number {
+    return this.plaintextRead;
+  }
+
+  /** As node:tls: the plaintext bytes written, including those still queued. */
+  get bytesWritten(): number {
+    return this.plaintextWritten + Math.max(0, this.writableLength - this.writeInFlight);
   }
 
   /**
@@ -657,12 +833,16 @@ export class TLSSocket extends Duplex {
    * The latest resumable session (also delivered by the 'session' event); pass it as `session` to
    * resume. Like node:tls, a TLS 1.2 connection that resumed without getting a new ticket (by
    * session ID, say) gives the session it resumed, which stays resumable; TLS 1.3 tickets are not
-   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket.
+   * offered twice (RFC 8446 Appendix C.4), so there it takes a new ticket. A TLS 1.3 client before
+   * its first ticket gets, as from node:tls, a session that resumes nothing (a full handshake).
    */
   getSession(): Buffer | undefined {
-    if (this.lastSession || !this.offeredSession) return this.lastSession;
+    if (this.lastSession) return this.lastSession;
     const info = this.connection.info;
-    return info.resumed && info.version === 'TLSv1.2' ? redactSession(Buffer.from(this.offeredSession)) : undefined;
+    if (this.offeredSession && info.resumed && info.version === 'TLSv1.2') return redactSession(Buffer.from(this.offeredSession));
+    // TLS 1.3 before a ticket came: like node:tls, a session that resumes nothing (./session-placeholder.ts).
+    if (!this.isServer && this.secure && info.version === 'TLSv1.3' && info.cipherSuite) return ticketlessSession(info.cipherSuite.id, Date.now());
+    return undefined;
   }
 
   isSessionReused(): boolean {
@@ -679,6 +859,90 @@ export class TLSSocket extends Duplex {
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 
+  /**
+   * As node:tls: the verify_data of the latest Finished message we sent (12 bytes in TLS 1.2, RFC
+   * 5246 §7.4.9; the hash's length in TLS 1.3, RFC 8446 §4.4.4), which channel bindings such as
+   * tls-unique use; undefined before one was sent.
+   */
+  getFinished(): Buffer | undefined {
+    return this.facts.ownFinished;
+  }
+
+  /** As node:tls: the verify_data of the latest Finished message the peer sent; undefined before. */
+  getPeerFinished(): Buffer | undefined {
+    return this.facts.peerFinished;
+  }
+
+  /**
+   * As node:tls: the signature algorithms both sides accept, OpenSSL-named ('ECDSA+SHA256'), in the
+   * peer's order: on a server, from the client's signature_algorithms; on a client, from the
+   * server's CertificateRequest (none asked: []).
+   */
+  getSharedSigalgs(): string[] {
+    return this.facts.sharedSigalgs(this.connection.config.signatureSchemes);
+  }
+
+  /** As node:tls: a client's latest session ticket from the server (opaque to us); undefined without one. */
+  getTLSTicket(): Buffer | undefined {
+    return this.isServer ? undefined : this.facts.ticket;
+  }
+
+  /**
+   * As node:tls: the SNI a client sends. Only before the handshake started (while the socket is still
+   * connecting); the name is then also the one the server's certificate must carry.
+   */
+  setServername(name: string): void {
+    if (typeof name !== 'string') throw Object.assign(new TypeError(`The "name" argument must be of type string. Received ${typeof name}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (this.isServer) throw Object.assign(new Error('Cannot issue SNI from a TLS server-side socket'), { code: 'ERR_TLS_SNI_FROM_SERVER' });
+    if (this.conn) throw Object.assign(new Error('setServername() must be called before the handshake starts (while the socket is still connecting)'), { code: 'ERR_INVALID_STATE' });
+    this.servernameOverride = name;
+  }
+
+  /**
+   * As node:tls: records we send carry at most `size` bytes of plaintext (512 to 16384, else false
+   * and nothing changes), within the peer's record_size_limit (RFC 8449) if lower.
+   */
+  setMaxSendFragment(size: number): boolean {
+    if (!validateMaxSendFragment(size)) return false;
+    this.connection.setMaxSendFragment(size);
+    return true;
+  }
+
+  /** As node:tls. tlskit never renegotiates (it refuses the peer's requests, RFC 5746): nothing to disable. */
+  disableRenegotiation(): void {}
+
+  /**
+   * node:tls's signature; tlskit does not renegotiate (TLS 1.2 renegotiation is refused, TLS 1.3 has
+   * none): returns false and gives `callback` an ERR_TLS_RENEGOTIATION_DISABLED error that says so
+   * and what to use instead, as node:tls does when renegotiation fails to start.
+   */
+  renegotiate(options: object, callback?: (err: Error | null) => void): boolean | undefined {
+    validateRenegotiateArgs(options, callback);
+    if (this.destroyed) return undefined;
+    if (callback) process.nextTick(callback, renegotiationRefused());
+    return false;
+  }
+
+  /**
+   * Prints every handshake message from now on to stderr, decoded (tlskit's trace, not OpenSSL's
+   * format as node:tls prints: see docs/tls-socket.md).
+   */
+  enableTrace(): void {
+    if (this.tracing) return;
+    this.tracing = true;
+    startTrace(this, this.isServer ? 'server' : 'client', (line) => process.stderr.write(`${line}\n`));
+  }
+
+  /** As net.Socket: end the writing side, then destroy once all was written. */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** node:tls's internal start, which some STARTTLS code calls: the handshake starts by itself here. */
+  _start(): void {}
+
   // net.Socket pass-throughs that http and friends use.
   setNoDelay(noDelay?: boolean): this {
     (this.transport as Partial<Socket>).setNoDelay?.(noDelay);
@@ -691,6 +955,7 @@ export class TLSSocket extends Duplex {
   }
 
   setTimeout(timeout: number, callback?: () => void): this {
+    this.idleTimeout = timeout;
     const socket = this.transport as Partial<Socket>;
     if (socket.setTimeout) {
       socket.setTimeout(timeout);
