@@ -188,9 +188,9 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
 
 describe("pgStream sslnegotiation 'direct' (PostgreSQL 17): TLS from the first byte, ALPN 'postgresql'", () => {
   /** A tlskit server standing in for PostgreSQL 17: what arrives first, and the ALPN it agreed. */
-  async function directServer(alpn: string[]): Promise<{ port: number; seen: Promise<{ alpn: string | false; first: Buffer }>; close(): Promise<void> }> {
-    let report!: (v: { alpn: string | false; first: Buffer }) => void;
-    const seen = new Promise<{ alpn: string | false; first: Buffer }>((resolve) => (report = resolve));
+  async function directServer(alpn: string[]): Promise<{ port: number; seen: Promise<{ alpn: string | false | null; first: Buffer }>; close(): Promise<void> }> {
+    let report!: (v: { alpn: string | false | null; first: Buffer }) => void;
+    const seen = new Promise<{ alpn: string | false | null; first: Buffer }>((resolve) => (report = resolve));
     const server = createServer({ key: pki.keyPem, cert: pki.chainPem, ALPNProtocols: alpn }, (socket) => {
       socket.once('data', (first: Buffer) => {
         report({ alpn: socket.alpnProtocol, first });
