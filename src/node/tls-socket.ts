@@ -72,6 +72,8 @@ export interface TlsSocketInit {
   readonly handshakeTimeout?: number;
   /** Client: the session offered for resumption (the `session` option). */
   readonly session?: Uint8Array;
+  /** The stream buffer sizes (node's highWaterMark option). */
+  readonly highWaterMark?: number;
 }
 
 function parseDistinguishedName(text: string): Record<string, string> {
@@ -228,7 +230,7 @@ export class TLSSocket extends Duplex {
   private earlyBytes = 0;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
     this.isServer = init.isServer;
     this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
