@@ -41,6 +41,7 @@ export { webSocketTransport, type WebSocketLike } from './web/websocket.js';
 import * as surface from './index.js';
 import { defineDefaults } from './node/module-surface.js';
 import { defaults as tlsDefaults } from './node/secure-context.js';
+import type { VersionName } from './engine/options.js';
 /** Read-only snapshots at import; set them through the default export (tls.DEFAULT_CIPHERS = ...). */
 export const DEFAULT_CIPHERS = tlsDefaults.ciphers;
 export const DEFAULT_MIN_VERSION = tlsDefaults.minVersion;
@@ -48,5 +49,13 @@ export const DEFAULT_MAX_VERSION = tlsDefaults.maxVersion;
 export const DEFAULT_ECDH_CURVE = tlsDefaults.ecdhCurve;
 const moduleObject: Record<string, unknown> = {};
 for (const name of Reflect.ownKeys(surface)) if (typeof name === 'string' && name !== 'default' && !name.startsWith('DEFAULT_')) moduleObject[name] = surface[name as keyof typeof surface];
-const tls = defineDefaults(moduleObject) as Omit<typeof surface, 'default'>;
+type DefaultName = 'DEFAULT_CIPHERS' | 'DEFAULT_MIN_VERSION' | 'DEFAULT_MAX_VERSION' | 'DEFAULT_ECDH_CURVE';
+/** The module object: every named export, and the DEFAULT_* settings, settable. */
+export type TlsModule = Omit<typeof surface, 'default' | DefaultName> & {
+  DEFAULT_CIPHERS: string;
+  DEFAULT_MIN_VERSION: VersionName;
+  DEFAULT_MAX_VERSION: VersionName;
+  DEFAULT_ECDH_CURVE: string;
+};
+const tls = defineDefaults(moduleObject) as TlsModule;
 export default tls;
