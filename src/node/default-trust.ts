@@ -6,6 +6,8 @@
 import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import { TrustStore, readCertificates, type TrustStorePart } from '../x509/trust-store.js';
+import { parseCertificate, type Certificate } from '../x509/certificate.js';
+import { readPem } from '../x509/pem.js';
 
 let store: TrustStore | undefined;
 
@@ -18,14 +20,26 @@ export function usesSystemCa(): boolean {
 function extraCertificates(): TrustStorePart | undefined {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return undefined;
+  let blocks;
   try {
-    const certificates = readCertificates(fs.readFileSync(file, 'latin1'));
-    if (certificates.length === 0) throw new Error('no certificate found');
-    return { certificates, curated: false };
+    blocks = readPem(fs.readFileSync(file, 'latin1')).filter((b) => b.label === 'CERTIFICATE' || b.label === 'TRUSTED CERTIFICATE');
+    if (blocks.length === 0) throw new Error('no certificate found');
   } catch (err) {
     process.emitWarning(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`);
     return undefined;
   }
+  // One certificate tlskit cannot parse (a system bundle may hold odd ones) costs only itself.
+  const certificates: Certificate[] = [];
+  const failures: string[] = [];
+  for (const [i, block] of blocks.entries()) {
+    try {
+      certificates.push(parseCertificate(block.der));
+    } catch (err) {
+      failures.push(`certificate ${i + 1}: ${(err as Error).message}`);
+    }
+  }
+  if (failures.length > 0) process.emitWarning(`Ignoring ${failures.length} of the extra certs from \`${file}\`, load failed: ${failures.join('; ')}`);
+  return certificates.length > 0 ? { certificates, curated: false } : undefined;
 }
 
 function systemCertificates(): TrustStorePart | undefined {

