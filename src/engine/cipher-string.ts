@@ -89,7 +89,8 @@ function checkSecurityLevel(option: string, value: string): void {
  * selects no implemented suite, and TypeError for syntax tlskit does not honour.
  */
 export function parseCipherString(ciphers: string | undefined, option = 'ciphers'): ParsedCiphers {
-  if (ciphers === undefined) return { suites: [...DEFAULT_CIPHER_SUITES], tls13Only: false };
+  // As node: an empty string means the defaults too.
+  if (ciphers === undefined || ciphers === '') return { suites: [...DEFAULT_CIPHER_SUITES], tls13Only: false };
   const tokens = ciphers.split(/[:,\s]+/).filter((t) => t.length > 0);
   // Node: TLS_* names go to the TLS 1.3 list (IANA names of TLS 1.2 suites are tlskit's extension).
   const isTls13Token = (t: string) => /^TLS_/i.test(t) && !TLS12_SUITES.some((s) => s.name === t.toUpperCase());
