@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { connect, type ConnectOptions } from '../../src/node/connect.js';
 import { createSecureContext } from '../../src/node/secure-context.js';
@@ -403,6 +404,15 @@ const cases: Record<string, Case> = {
 
 test('every option in the table has a case here, and every case is in the table', () => {
   assert.deepEqual(Object.keys(cases).sort(), Object.keys(OPTION_TABLE).sort());
+});
+
+test('docs/node-compat.md lists every option of the table with its status', () => {
+  const doc = fs.readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/node-compat.md'), 'utf8');
+  for (const [name, entry] of Object.entries(OPTION_TABLE)) {
+    const row = doc.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    assert.ok(row, `${name} has a row`);
+    assert.ok(row.includes(`| ${entry.scope} | ${entry.status}`), `${name}: ${row}`);
+  }
 });
 
 for (const [name, entry] of Object.entries(OPTION_TABLE)) {
