@@ -69,7 +69,8 @@ const NET_KEYS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hi
 
 /** The net.connect() options: path, or host and port, with the socket options node passes on. */
 function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
-  const out: Record<string, unknown> = options.path !== undefined ? { path: options.path } : { port: options.port ?? 443, host };
+  // As net: an empty or null path (http.Agent passes the request's null one) means host and port.
+  const out: Record<string, unknown> = options.path ? { path: options.path } : { port: options.port ?? 443, host };
   for (const k of NET_KEYS) if (options[k] !== undefined && k !== 'timeout') out[k] = options[k];
   return out as unknown as net.NetConnectOpts;
 }

@@ -185,7 +185,7 @@ export function checkArgumentTypes(options: Record<string, unknown>): void {
     if (typeof o !== 'object' || !(ArrayBuffer.isView(o.buffer) || typeof o.buffer === 'function')) throw invalidArgType('options.onread.buffer', 'an instance of Buffer, TypedArray, DataView or a function', o?.buffer);
     if (typeof o.callback !== 'function') throw invalidArgType('options.onread.callback', 'of type function', o.callback);
   }
-  if (options.port !== undefined && options.path === undefined && options.socket === undefined) checkPort(options.port);
+  if (options.port !== undefined && !options.path && options.socket === undefined) checkPort(options.port);
 }
 
 /** net's port check (RangeError ERR_SOCKET_BAD_PORT). */

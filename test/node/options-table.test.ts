@@ -145,9 +145,11 @@ const cases: Record<string, Case> = {
     assert.throws(() => connect({ port: 'abc' as unknown as number }), { name: 'RangeError', code: 'ERR_SOCKET_BAD_PORT' });
     assert.throws(() => connect({ port: 70000 }), { code: 'ERR_SOCKET_BAD_PORT' });
   },
-  path: async (_port, sockPath) => {
+  path: async (port, sockPath) => {
     const { seen } = await run({ path: sockPath, host: 'localhost' });
     assert.equal(seen?.unix, true);
+    // http.Agent passes the request's path as null: host and port then, as net.
+    assert.equal((await run({ port, path: null as never })).seen?.unix, undefined);
   },
   socket: async (port) => {
     const raw = net.connect(port, '127.0.0.1');
