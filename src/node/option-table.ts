@@ -4,6 +4,7 @@
 // by test/node/options-table.test.ts; docs/node-compat.md shows it to users. Keys node does not
 // know are ignored, as node ignores them (libraries pass their own options objects through).
 import * as crypto from 'node:crypto';
+import { TrustStore } from '../x509/trust-store.js';
 
 export type OptionScope = 'tls.connect' | 'tls.createSecureContext' | 'net.connect';
 
@@ -149,6 +150,7 @@ export function checkArgumentTypes(options: Record<string, unknown>): void {
   const present = (k: string) => options[k] !== undefined && options[k] !== null;
   for (const name of ['ca', 'cert', 'crl']) {
     if (!present(name)) continue;
+    if (name === 'ca' && options.ca instanceof TrustStore) continue; // tlskit's own: a store built once
     const v = options[name];
     for (const item of Array.isArray(v) ? v : [v]) if (!isBytes(item)) throw invalidArgType(`options.${name}`, BYTES, item);
   }

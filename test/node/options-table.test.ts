@@ -17,6 +17,7 @@ import { connect, type ConnectOptions } from '../../src/node/connect.js';
 import { createSecureContext } from '../../src/node/secure-context.js';
 import { OPTION_TABLE, UnsupportedOptionError } from '../../src/node/option-table.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
+import { TrustStore } from '../../src/x509/trust-store.js';
 import { TestPki as X509Pki, CA_EXTENSIONS } from '../x509/fixtures.js';
 
 const pki = createTestPki();
@@ -249,6 +250,7 @@ const cases: Record<string, Case> = {
     assert.equal((await run({ port })).socket.authorized, true);
     assert.ok((await run({ port, ca: clientPki.caPem })).error);
     assert.throws(() => connect({ port, ca: 5 as unknown as string }), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.equal((await run({ port, ca: TrustStore.from(pki.caPem) })).socket.authorized, true, "tlskit's own TrustStore");
   },
   cert: async (port) => {
     assert.equal((await run({ port, key: clientPki.keyPem, cert: clientPki.leaf.pem })).seen?.clientCn, 'client.test');
