@@ -1,7 +1,8 @@
 // User options, shaped like node:tls's, resolved into a checked configuration. Option strings
 // accept both OpenSSL's names (what node:tls users write) and IANA's.
 import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
-import { ALL_CIPHER_SUITES, DEFAULT_CIPHER_SUITES, type CipherSuite } from '../protocol/cipher-suites.js';
+import type { CipherSuite } from '../protocol/cipher-suites.js';
+import { parseCipherString } from './cipher-string.js';
 import { DEFAULT_GROUPS, groupByName, type NamedGroup } from '../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, type SignatureScheme } from '../protocol/signature-schemes.js';
 import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS } from '../protocol/limits.js';
@@ -167,24 +168,9 @@ function splitList(s: string): string[] {
   return s.split(/[:,\s]+/).map((t) => t.trim()).filter((t) => t.length > 0);
 }
 
-/**
- * `ciphers`: each version keeps its defaults unless the string names suites of that version.
- * OpenSSL keywords (HIGH, DEFAULT, !aNULL, @SECLEVEL=...) and suites we lack are skipped.
- */
+/** `ciphers` as node:tls reads it (src/engine/cipher-string.ts); the defaults when absent. */
 export function parseCiphers(ciphers: string | undefined): CipherSuite[] {
-  if (ciphers === undefined) return [...DEFAULT_CIPHER_SUITES];
-  const named: CipherSuite[] = [];
-  for (const token of splitList(ciphers)) {
-    const upper = token.toUpperCase();
-    const suite = ALL_CIPHER_SUITES.find((s) => s.name === upper || s.opensslName === upper);
-    if (suite && !named.includes(suite)) named.push(suite);
-  }
-  const result: CipherSuite[] = [];
-  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
-    const mine = named.filter((s) => s.version === version);
-    result.push(...(mine.length > 0 ? mine : DEFAULT_CIPHER_SUITES.filter((s) => s.version === version)));
-  }
-  return result;
+  return parseCipherString(ciphers).suites;
 }
 
 export function parseGroups(ecdhCurve: string | undefined): NamedGroup[] {
@@ -306,8 +292,10 @@ function peerVerifier(provider: CryptoProvider, options: CommonOptions): PeerVer
 }
 
 function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x0303 | 0x0304): CommonConfig {
-  const minVersion = versionCode(options.minVersion, defaultMin, 'minVersion');
+  const ciphers = parseCipherString(options.ciphers);
   const maxVersion = versionCode(options.maxVersion, 0x0304, 'maxVersion');
+  // As node: a `ciphers` string of TLS 1.3 names only leaves no TLS 1.2 suite, so TLS 1.3 is the minimum.
+  const minVersion = ciphers.tls13Only && maxVersion === 0x0304 ? 0x0304 : versionCode(options.minVersion, defaultMin, 'minVersion');
   if (minVersion > maxVersion) throw new TypeError(`minVersion ${options.minVersion} is above maxVersion ${options.maxVersion}`);
   const groups = parseGroups(options.ecdhCurve).filter((g) => provider.supportsGroup(g.name));
   if (groups.length === 0) throw new TypeError('none of the groups in ecdhCurve is supported by the crypto provider');
@@ -315,7 +303,7 @@ function common(options: CommonOptions, provider: CryptoProvider, defaultMin: 0x
     provider,
     minVersion,
     maxVersion,
-    cipherSuites: parseCiphers(options.ciphers),
+    cipherSuites: ciphers.suites,
     groups,
     signatureSchemes: parseSigalgs(options.sigalgs),
     alpnProtocols: parseAlpn(options.ALPNProtocols),

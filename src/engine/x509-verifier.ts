@@ -79,7 +79,13 @@ export class X509Verifier implements PeerVerifier {
       }
       const crls = sortedDigests(this.provider, this.crls.map((c) => c.der));
       const w = new Writer(64 + 32 * (anchors.length + crls.length));
-      w.vectorBytes(1, utf8('x509')).u8(this.trustAnchors.curated ? 1 : 0);
+      // Curation: 1 all anchors, 0 none, 2 mixed followed by the curated anchors' digests.
+      const mixed = this.trustAnchors.individuallyCurated;
+      w.vectorBytes(1, utf8('x509')).u8(this.trustAnchors.curated ? 1 : mixed.length > 0 ? 2 : 0);
+      if (mixed.length > 0) {
+        const digests = sortedDigests(this.provider, mixed.map((a) => a.der));
+        w.vector(3, (v) => digests.forEach((d) => v.bytes(d)));
+      }
       w.vectorBytes(1, utf8(this.dangerouslyRelaxCrlCheck ?? 'all'));
       w.vector(3, (v) => anchors.forEach((d) => v.bytes(d)));
       w.vector(3, (v) => crls.forEach((d) => v.bytes(d)));

@@ -1,18 +1,22 @@
 // tls.connect(), shaped like node:tls's.
 import * as net from 'node:net';
-import { rootCertificates } from 'node:tls';
-import type { Duplex } from 'node:stream';
+import { addAbortSignal, type Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
 import type { ServerIdentityCheck } from '../engine/config.js';
 import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit } from './tls-socket.js';
-import { trustStoreFor } from '../engine/x509-verifier.js';
 import type { TrustStore } from '../x509/trust-store.js';
+import type { SecureContext } from '../engine/options.js';
+import { defaultTrustStore } from './default-trust.js';
+import { checkArgumentTypes, refuseUnsupported } from './option-table.js';
+import { CONTEXT_KEYS, normalizeContextOptions, optionsOfSecureContext, type PfxInput } from './secure-context.js';
 
 export interface ConnectOptions extends ClientOptions {
   port?: number;
   host?: string;
+  /** Connect to this Unix socket instead of host and port (host still names the server). */
+  path?: string;
   /** Run TLS over this existing stream instead of opening a TCP connection. */
   socket?: Duplex;
   /** Milliseconds to complete the handshake (default: no limit beyond the transport's). */
@@ -27,30 +31,79 @@ export interface ConnectOptions extends ClientOptions {
   checkServerIdentity?: (hostname: string, cert: PeerCertificate) => Error | undefined;
   /** Print the handshake to stderr (see TLSSocket#enableTrace). */
   enableTrace?: boolean;
+  /** A context from createSecureContext(): its ca, cert, key, ciphers... replace the options' own (as node). */
+  secureContext?: SecureContext;
+  pfx?: PfxInput | readonly PfxInput[];
+  secureProtocol?: string;
+  secureOptions?: number;
+  /** Destroys the socket with node's AbortError when aborted. */
+  signal?: AbortSignal;
+  highWaterMark?: number;
+  onread?: { buffer: Uint8Array | (() => Uint8Array); callback: (bytes: number, buffer: Uint8Array) => boolean | void };
+  // Passed to net.connect() when tlskit opens the connection.
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  keepAliveInitialDelay?: number;
+  family?: number;
+  hints?: number;
+  localAddress?: string;
+  localPort?: number;
+  lookup?: net.LookupFunction;
+  autoSelectFamily?: boolean;
+  autoSelectFamilyAttemptTimeout?: number;
+  minDHSize?: number;
 }
 
-/** Options with node's defaults filled in: the trust store is Node's bundled roots when `ca` is absent. */
+/** Options with node's defaults filled in: the trust store is node's default trust when `ca` is absent. */
 export function withNodeDefaults<T extends ClientOptions>(options: T): T {
   return { ...options, ca: options.ca ?? nodeRootStore(), provider: options.provider ?? nodeCryptoProvider };
 }
 
-/** Node's bundled Mozilla roots, parsed once per process (a curated root program: see TrustStoreOptions). */
+/**
+ * Node's default trust: the bundled Mozilla roots (a curated root program: see TrustStoreOptions),
+ * NODE_EXTRA_CA_CERTS and, with --use-system-ca, the system store (src/node/default-trust.ts).
+ */
 export function nodeRootStore(): TrustStore {
-  return trustStoreFor(rootCertificates, true);
+  return defaultTrustStore();
+}
+
+const NET_KEYS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
+
+/** The net.connect() options: path, or host and port, with the socket options node passes on. */
+function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
+  // As net: an empty or null path (http.Agent passes the request's null one) means host and port.
+  const out: Record<string, unknown> = options.path ? { path: options.path } : { port: options.port ?? 443, host };
+  for (const k of NET_KEYS) if (options[k] !== undefined && k !== 'timeout') out[k] = options[k];
+  return out as unknown as net.NetConnectOpts;
+}
+
+/** The TLS options of a connection: a secureContext's, else the options' own, normalised (pfx, defaults...). */
+export function contextOptionsFor(options: ConnectOptions): ConnectOptions {
+  if (options.secureContext === undefined || options.secureContext === null) return normalizeContextOptions(options);
+  const fromContext = optionsOfSecureContext(options.secureContext);
+  const rest: Record<string, unknown> = { ...options };
+  for (const k of CONTEXT_KEYS) delete rest[k];
+  return { ...rest, ...fromContext } as ConnectOptions;
 }
 
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(port: number, host?: string, options?: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(port: number, options?: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
+export function connect(path: string, options?: ConnectOptions, secureConnectListener?: () => void): TLSSocket;
 export function connect(...args: unknown[]): TLSSocket {
-  const { options, listener } = normalizeArgs(args);
+  const { options: given, listener } = normalizeArgs(args);
+  checkArgumentTypes(given as Record<string, unknown>);
+  refuseUnsupported(given as Record<string, unknown>, ['tls.connect', 'net.connect']);
+  const options = contextOptionsFor(given);
   const host = options.host ?? 'localhost';
   // Options are checked before any connection is opened.
   const init = clientSocketInit({ ...options, host });
   // A socket still connecting (or not yet asked to) is waited for: the TLSSocket starts on its 'connect'.
-  const transport = options.socket ?? net.connect({ port: options.port ?? 443, host });
+  const transport = options.socket ?? net.connect(netOptions(options, host));
   const socket = new TLSSocket(transport, { ...init, ownsTransport: !options.socket });
   if (options.timeout !== undefined) socket.setTimeout(options.timeout);
+  if (options.signal) addAbortSignal(options.signal, socket);
+  if (options.onread) deliverInto(socket, options.onread);
   if (listener) socket.once('secureConnect', listener);
   return socket;
 }
@@ -77,7 +130,26 @@ export function clientSocketInit(options: ConnectOptions & { host: string }): Tl
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
     ...(options.session !== undefined ? { session: options.session } : {}),
     ...(options.enableTrace ? { enableTrace: true } : {}),
+    ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
   };
+}
+
+/**
+ * node's `onread`: each chunk of plaintext is copied into the caller's buffer (a fresh one from the
+ * function form for each chunk) and handed to the callback, in pieces when it is larger; a callback
+ * returning false pauses the socket (resume() continues), as in net.
+ */
+function deliverInto(socket: TLSSocket, onread: NonNullable<ConnectOptions['onread']>): void {
+  socket.on('data', (chunk: Buffer) => {
+    for (let at = 0; at < chunk.length; ) {
+      const buffer = typeof onread.buffer === 'function' ? onread.buffer() : onread.buffer;
+      const n = Math.min(buffer.length, chunk.length - at);
+      if (n === 0) throw new RangeError('onread.buffer has no room');
+      buffer.set(chunk.subarray(at, at + n));
+      at += n;
+      if (onread.callback(n, buffer) === false) socket.pause();
+    }
+  });
 }
 
 type CheckServerIdentity = NonNullable<ConnectOptions['checkServerIdentity']>;
@@ -97,13 +169,16 @@ function identityCheckFor(check: CheckServerIdentity): ServerIdentityCheck {
   return wrapped;
 }
 
+/** node's argument forms: (options, cb), (port, host?, options?, cb?), (path, options?, cb?). */
 function normalizeArgs(args: unknown[]): { options: ConnectOptions; listener?: () => void } {
   let options: ConnectOptions = {};
   let listener: (() => void) | undefined;
   const rest = [...args];
-  if (typeof rest[0] === 'number') {
-    options.port = rest.shift() as number;
+  if (typeof rest[0] === 'number' || (typeof rest[0] === 'string' && /^\d+$/.test(rest[0]))) {
+    options.port = Number(rest.shift());
     if (typeof rest[0] === 'string') options.host = rest.shift() as string;
+  } else if (typeof rest[0] === 'string') {
+    options.path = rest.shift() as string;
   }
   if (typeof rest[0] === 'object' && rest[0] !== null) options = { ...(rest.shift() as ConnectOptions), ...options };
   if (typeof rest[0] === 'function') listener = rest.shift() as () => void;

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
-import { clientSocketInit, type ConnectOptions } from './connect.js';
+import { clientSocketInit, contextOptionsFor, type ConnectOptions } from './connect.js';
 import type { TlsServerOptions } from './server.js';
 import type { TlsSocketInit } from './tls-socket.js';
 
@@ -51,5 +51,6 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
     throw new TypeError('new TLSSocket(socket, { isServer: false }): give servername (the name the server certificate must carry), ' +
       'since the socket has no remote address to check it against; or checkServerIdentity to check it yourself');
   }
-  return clientSocketInit({ ...rest, host: host ?? '' });
+  // secureContext, pfx, secureProtocol... as tls.connect() reads them.
+  return clientSocketInit({ ...contextOptionsFor(rest), host: host ?? '' });
 }

@@ -91,6 +91,8 @@ export interface TlsSocketInit {
   readonly ownsTransport?: boolean;
   /** Print a trace of the handshake to stderr (node's enableTrace option). */
   readonly enableTrace?: boolean;
+  /** The stream buffer sizes (node's highWaterMark option). */
+  readonly highWaterMark?: number;
 }
 
 /**
@@ -290,7 +292,7 @@ export class TLSSocket extends Duplex {
   constructor(socket: Duplex, options: TLSSocketOptions | TlsSocketInit = {}) {
     // Before super(): a bad option throws before a stream exists.
     const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
     this.transport = socket;
     this.init = init;
     this.isServer = init.isServer;

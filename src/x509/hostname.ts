@@ -98,3 +98,9 @@ export function verifyEmailAddress(cert: Certificate, address: string): boolean 
     return got !== undefined && got.local === wanted.local && got.domain === wanted.domain;
   });
 }
+
+/** Whether a dNSName as presented (text, e.g. from node's subjectaltname string) matches a host name. */
+export function presentedDnsNameMatches(presented: string, name: string): boolean {
+  const reference = normalizeReferenceHostname(name);
+  return reference !== undefined && dnsNameMatches(presented, reference);
+}

@@ -67,12 +67,46 @@ export interface TrustStoreOptions {
   readonly curated?: boolean;
 }
 
+/** One group of anchors for TrustStore.combine(): a curated root program's list, or private anchors. */
+export interface TrustStorePart {
+  readonly certificates: readonly Certificate[];
+  readonly curated: boolean;
+}
+
 export class TrustStore {
   private constructor(
     private readonly index: CertificateIndex,
-    /** See TrustStoreOptions.curated. */
+    /** See TrustStoreOptions.curated: true when every anchor is curated. */
     readonly curated: boolean,
+    /** Anchors curated one by one, in a store that mixes curated and private anchors. */
+    private readonly curatedAnchors: ReadonlySet<Certificate> = new Set(),
   ) {}
+
+  /**
+   * Anchors from several sources, each keeping its own curation: node's bundled roots are a
+   * curated program, NODE_EXTRA_CA_CERTS or a system store are not, and must not inherit it.
+   */
+  static combine(parts: readonly TrustStorePart[]): TrustStore {
+    const index = new CertificateIndex();
+    const curated = new Set<Certificate>();
+    // Curated parts first: a root that is also in a private source (a system store holds most of
+    // Mozilla's) is still the vetted program's root, byte for byte.
+    for (const part of [...parts.filter((p) => p.curated), ...parts.filter((p) => !p.curated)]) {
+      for (const c of part.certificates) if (index.add(c) && part.curated) curated.add(c);
+    }
+    const all = curated.size === index.size && index.size > 0;
+    return new TrustStore(index, all, all ? new Set() : curated);
+  }
+
+  /** Whether this anchor belongs to a curated root program (see TrustStoreOptions.curated). */
+  isCurated(anchor: Certificate): boolean {
+    return this.curated || this.curatedAnchors.has(anchor);
+  }
+
+  /** Curated anchors of a mixed store (empty when all or none are curated). */
+  get individuallyCurated(): readonly Certificate[] {
+    return [...this.curatedAnchors];
+  }
 
   /** Trust anchors from PEM (one or many blocks) or DER, one or many. Throws TlsError on malformed input. */
   static from(ca: CertificateInput | readonly CertificateInput[], options: TrustStoreOptions = {}): TrustStore {

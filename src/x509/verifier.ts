@@ -197,7 +197,7 @@ class PathSearch {
     const anchors = this.rank(cert, this.options.trustAnchors.withSubject(cert.issuer));
     for (const anchor of anchors) {
       this.step();
-      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.curated }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
+      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.isCurated(anchor) }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
       if (problem) {
         this.fail(depth, problem);
         continue;
