@@ -192,7 +192,14 @@ export class TLSSocket extends Duplex {
   readonly encrypted = true;
   /** Set once the handshake completes; again when a post-handshake authentication completes. */
   authorized = false;
-  authorizationError: TlsError | undefined;
+  /**
+   * As node:tls: why the peer is not authorized, as node's code ('UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+   * 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', ...; docs/node-compat.md), else null. The
+   * full TlsError, with its message, is `info.authorizationError`.
+   */
+  authorizationError: string | null = null;
+  /** 'close' says whether the socket closed because of an error, as node's hadError. */
+  private closedByError = false;
   alpnProtocol: string | false = false;
   servername: string | false = false;
   private connection: Connection;
@@ -228,7 +235,8 @@ export class TLSSocket extends Duplex {
   private earlyBytes = 0;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
-    super({ allowHalfOpen: false });
+    // 'close' is emitted by _destroy, with node's hadError argument.
+    super({ allowHalfOpen: false, emitClose: false });
     this.isServer = init.isServer;
     this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
@@ -338,7 +346,7 @@ export class TLSSocket extends Duplex {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     const info = this.connection.info;
     this.authorized = info.authorized;
-    this.authorizationError = info.authorizationError;
+    this.authorizationError = info.authorizationError?.code ?? null;
     this.lastShownIdentity = snapshotIdentity(info);
     this.alpnProtocol = info.alpnProtocol ?? false;
     this.servername = info.serverName ?? false;
@@ -385,7 +393,7 @@ export class TLSSocket extends Duplex {
   private reportClientCertificate(held: HeldOutcome): void {
     const { outcome, identity } = held;
     this.authorized = identity.authorized;
-    this.authorizationError = identity.authorizationError;
+    this.authorizationError = identity.authorizationError?.code ?? null;
     this.lastShownIdentity = identity;
     const result: ClientCertificateOutcome = {
       authorized: outcome.authorized,
@@ -423,7 +431,8 @@ export class TLSSocket extends Duplex {
   }
 
   private handshakeAborted(): Error {
-    const err = new Error(`${this.isServer ? 'Client' : 'Server'} network socket disconnected before secure TLS connection was established`) as NodeJS.ErrnoException;
+    // node:tls's message on the client, word for word (it names the client's socket); it reads right on the server too.
+    const err = new Error('Client network socket disconnected before secure TLS connection was established') as NodeJS.ErrnoException;
     err.code = 'ECONNRESET';
     return err;
   }
@@ -564,7 +573,12 @@ export class TLSSocket extends Duplex {
     this.clientCertificateCallback = undefined;
     for (const cb of requested) cb?.(err ?? new Error('socket closed before the client answered the certificate request'));
     this.transport.destroy();
+    // node:tls's hadError: true when an error destroyed the socket, except a TLS error after the
+    // handshake, which node emits as 'error' and then closes with hadError false.
+    this.closedByError = err != null && !(this.secure && err instanceof TlsError);
     callback(err);
+    // After 'error' (queued by callback above), as net.Socket does.
+    process.nextTick(() => this.emit('close', this.closedByError));
   }
 
   // ---- node:tls API ----
