@@ -297,3 +297,23 @@ test('authorized: authorizationError is null on both sides, as node:tls', { time
     assert.deepEqual(await serverView(create, client), { authorized: true, authorizationError: null });
   }
 });
+
+test('a leaf naming its host only in the commonName connects through a checkServerIdentity that checks it, as the error advises', { timeout: 2 * TIMEOUT_MS }, async () => {
+  const r = root();
+  const k = key();
+  const leaf = createCertificate({ subject: 'CN=svc.example.com', subjectKey: k, issuer: r });
+  const situation: Situation = { chain: leaf.pem, key: k.privateKeyPem, ca: r.certificate.pem };
+  await withServer(situation, async (port) => {
+    const outcome = (options: Record<string, unknown>): Promise<string> => new Promise((resolve) => {
+      const socket = tlskitConnect({ host: '127.0.0.1', port, servername: 'svc.example.com', ca: situation.ca, ...options });
+      socket.on('secureConnect', () => {
+        resolve(`authorized ${socket.authorized}`);
+        socket.destroy();
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(`${err.code}: ${err.message}`));
+    });
+    assert.match(await outcome({}), /^ERR_TLS_CERT_ALTNAME_INVALID: .*names its host only in the subject commonName \("svc\.example\.com"\).*\(for example DNS:svc\.example\.com\), or pass a checkServerIdentity/);
+    const byCommonName = (host: string, cert: { subject?: { CN?: string } }): Error | undefined => (cert.subject?.CN === host ? undefined : new Error(`not ${host}`));
+    assert.equal(await outcome({ checkServerIdentity: byCommonName }), 'authorized true');
+  });
+});
