@@ -45,7 +45,7 @@ export const CertificateFailure = {
   crlMissing: { alert: 'certificate_unknown', node: 'UNABLE_TO_GET_CRL' },
   crlExpired: { alert: 'certificate_unknown', node: 'CRL_HAS_EXPIRED' },
   crlNotYetValid: { alert: 'certificate_unknown', node: 'CRL_NOT_YET_VALID' },
-  crlSignatureFailure: { alert: 'certificate_unknown', node: 'CRL_SIGNATURE_FAILURE' },
+  crlSignatureFailure: { alert: 'bad_certificate', node: 'CRL_SIGNATURE_FAILURE' },
   /** A CRL that is malformed for its purpose or whose issuer may not sign CRLs. */
   crlUnusable: { alert: 'certificate_unknown', node: 'UNSPECIFIED' },
   unhandledCriticalExtension: { alert: 'unsupported_certificate', node: 'UNSPECIFIED' },
