@@ -28,8 +28,10 @@ export const CertificateFailure = {
   signatureFailure: { alert: 'bad_certificate', node: 'CERT_SIGNATURE_FAILURE' },
   /** A signature in the path uses an algorithm we do not support. */
   unsupportedSignature: { alert: 'unsupported_certificate', node: 'CERT_SIGNATURE_FAILURE' },
-  /** The issuer's public key cannot be used. */
+  /** The issuer's public key is malformed. */
   issuerKeyUnusable: { alert: 'bad_certificate', node: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY' },
+  /** The issuer's public key is of a type the provider does not support. */
+  issuerKeyUnsupported: { alert: 'unsupported_certificate', node: 'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY' },
   /** A version 3 issuer without basicConstraints. */
   invalidCa: { alert: 'certificate_unknown', node: 'INVALID_CA' },
   /** An issuer that is not a CA (cA false, or a version 1 certificate that is not a trust anchor). */

@@ -283,7 +283,7 @@ class PathSearch {
         this.signatureWork += signatureCost(issuer.publicKey);
         if (this.signatureWork > MAX_SIGNATURE_WORK) throw new WorkLimitExceeded(signatureWorkExceeded());
         const key = importKey(provider, issuer);
-        if (key instanceof TlsError) return { reason: 'issuerKeyUnusable', message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
+        if (key instanceof TlsError) return { reason: key.alert === 'unsupported_certificate' ? 'issuerKeyUnsupported' : 'issuerKeyUnusable', message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
         ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
         if (ok && id !== undefined) rememberGood(provider, id);
       }
