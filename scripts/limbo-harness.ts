@@ -101,6 +101,11 @@ export function runCase(tc: LimboCase): CaseResult {
       ...(tc.validation_time ? { now: new Date(tc.validation_time) } : {}),
       ...(tc.crls.length > 0 ? { crls: readCrls(tc.crls) } : {}),
       ...(tc.max_chain_depth !== null ? { maxDepth: tc.max_chain_depth } : {}),
+      // limbo judges RFC 5280's conformance rule that CAs include an authorityKeyIdentifier
+      // (rfc5280::aki::*-missing-aki). tlskit follows OpenSSL, Go, rustls-webpki and Chrome and
+      // does not require it by default; the strict rule is opt-in, and checked here. Without it,
+      // those two cases are accepted, as by the verifiers named.
+      requireAuthorityKeyIdentifier: true,
     });
     const leaf = path[0]!;
     const names = [...(peerName && peerName.kind === 'RFC822' ? [peerName] : []), ...tc.expected_peer_names];

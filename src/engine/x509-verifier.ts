@@ -1,8 +1,9 @@
 // The default PeerVerifier: RFC 5280 path validation and RFC 6125 name checks (src/x509) against
 // the configured trust anchors and CRLs. Asynchronous only where the provider's signature checks
 // are (src/x509/async-verifier.ts).
-import { TlsError, asTlsError } from '../errors.js';
+import { asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
+import { certificateError } from '../x509/failure.js';
 import { TrustStore, checkedCrlRelaxation, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
 import { Writer } from '../wire/writer.js';
@@ -100,7 +101,7 @@ export class X509Verifier implements PeerVerifier {
    */
   verify(chain: readonly Uint8Array[], context: VerificationContext): VerificationOutcome | Promise<VerificationOutcome> {
     if (this.trustAnchors.size === 0) {
-      return { ok: false, error: new TlsError('unknown_ca', 'no trusted certificate authorities are configured (set the ca option)') };
+      return { ok: false, error: certificateError('issuerNotFound', 'no trusted certificate authorities are configured (set the ca option)') };
     }
     const outcome = (verified: VerifiedChain): VerificationOutcome => ({ ok: true, detail: verified.path.map(describeCertificate).join(' ← '), path: verified.path.map((c) => c.der) });
     const failure = (err: unknown): VerificationOutcome => ({ ok: false, error: asTlsError(err) });

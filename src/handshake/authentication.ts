@@ -1,6 +1,7 @@
 // Peer authentication shared by both sides and both versions: validate the chain through the
 // configured verifier, and check a CertificateVerify signature with the leaf's key.
 import { TlsError, decryptError } from '../errors.js';
+import { certificateError } from '../x509/failure.js';
 import { signWithProvider, verifyWithProvider, type PublicKey, type SignatureAlgorithm } from '../crypto/provider.js';
 import type { CertifiedKey, CommonConfig, ServerIdentityCheck, VerificationOutcome } from '../engine/config.js';
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
@@ -78,7 +79,9 @@ function checkIdentity(check: ServerIdentityCheck, serverName: string, chain: re
   }
   if (problem === undefined || problem === null) return undefined;
   const message = problem instanceof Error ? problem.message : String(problem);
-  return { ok: false, error: new TlsError('bad_certificate', `the server identity check failed: ${message}`, { cause: problem }) };
+  // node:tls reports the error checkServerIdentity returned; its own gives ERR_TLS_CERT_ALTNAME_INVALID.
+  const code = (problem as { code?: unknown }).code;
+  return { ok: false, error: certificateError('hostnameMismatch', `the server identity check failed: ${message}`, { cause: problem, ...(typeof code === 'string' ? { code } : {}) }) };
 }
 
 /** Signs with our key: locally through the provider, or through the certificate's remote signer (which may be asynchronous). */

@@ -67,7 +67,7 @@ const FORMAT_VERSION = 1;
 
 // Field tags of the serialised form: a version byte, then tagged optional fields, so that
 // sessions written by one release can be read (or cleanly refused) by another.
-const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10, pskIdentity: 11 } as const;
+const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10, pskIdentity: 11, authorizationCode: 12 } as const;
 
 export function encodeSession(s: SessionState): Uint8Array {
   const w = new Writer(256 + s.secret.length + (s.ticket?.length ?? 0));
@@ -89,6 +89,8 @@ export function encodeSession(s: SessionState): Uint8Array {
   if (s.authorizationError !== undefined) {
     const { alertCode, message } = s.authorizationError;
     w.u8(Tag.authorizationError).vector(2, (v) => v.u8(alertCode).bytes(utf8(message.slice(0, 1024))));
+    // Its node:tls code (TlsError.code), which the alert alone does not give back.
+    w.u8(Tag.authorizationCode).vectorBytes(2, utf8(s.authorizationError.code.slice(0, 128)));
   }
   return w.finish();
 }
@@ -106,6 +108,7 @@ export function decodeSession(bytes: Uint8Array): SessionState {
   const lifetime = r.u32('lifetime');
   const certs: Uint8Array[] = [];
   const fields: { -readonly [K in keyof SessionState]?: SessionState[K] } = {};
+  let authorizationCode: string | undefined;
   while (r.remaining > 0) {
     const tag = r.u8('field tag');
     const value = r.vector(2, 0, 0xffff, 'field');
@@ -125,6 +128,7 @@ export function decodeSession(bytes: Uint8Array): SessionState {
         break;
       }
       case Tag.authenticatedAt: fields.authenticatedAt = value.u32('authenticated at') * 0x100000000 + value.u32('authenticated at'); break;
+      case Tag.authorizationCode: authorizationCode = readText(value.rest(), 'authorization code'); break;
       case Tag.authorizationError: {
         const alert = alertName(value.u8('alert'));
         fields.authorizationError = new TlsError(alert, readText(value.rest(), 'authorization error'));
@@ -133,6 +137,10 @@ export function decodeSession(bytes: Uint8Array): SessionState {
       default: value.rest(); break; // a field from a newer release: skip it
     }
     value.done();
+  }
+  if (fields.authorizationError && authorizationCode !== undefined) {
+    const { alert, message } = fields.authorizationError;
+    fields.authorizationError = new TlsError(alert, message, { code: authorizationCode });
   }
   return {
     ...fields, version, cipherSuite, secret, extendedMasterSecret: (flags & 1) !== 0, authorized: (flags & 2) !== 0,

@@ -217,7 +217,14 @@ export class TLSSocket extends Duplex {
   readonly encrypted = true;
   /** Set once the handshake completes; again when a post-handshake authentication completes. */
   authorized = false;
-  authorizationError: TlsError | undefined;
+  /**
+   * As node:tls: why the peer is not authorized, as node's code ('UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+   * 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', ...; docs/node-compat.md), else null. The
+   * full TlsError, with its message, is `info.authorizationError`.
+   */
+  authorizationError: string | null = null;
+  /** 'close' says whether the socket closed because of an error, as node's hadError. */
+  private closedByError = false;
   /** As node:tls: null until the handshake completes, then the protocol agreed, or false. */
   alpnProtocol: string | false | null = null;
   /**
@@ -292,7 +299,8 @@ export class TLSSocket extends Duplex {
   constructor(socket: Duplex, options: TLSSocketOptions | TlsSocketInit = {}) {
     // Before super(): a bad option throws before a stream exists.
     const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
-    super({ allowHalfOpen: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
+    // 'close' is emitted by _destroy, with node's hadError argument.
+    super({ allowHalfOpen: false, emitClose: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
     this.transport = socket;
     this.init = init;
     this.isServer = init.isServer;
@@ -446,7 +454,7 @@ export class TLSSocket extends Duplex {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
     const info = this.connection.info;
     this.authorized = info.authorized;
-    this.authorizationError = info.authorizationError;
+    this.authorizationError = info.authorizationError?.code ?? null;
     this.lastShownIdentity = snapshotIdentity(info);
     this.alpnProtocol = info.alpnProtocol ?? false;
     // A client names what it sent as SNI: never an IP address (RFC 6066 §3), as node:tls.
@@ -503,7 +511,7 @@ export class TLSSocket extends Duplex {
   private reportClientCertificate(held: HeldOutcome): void {
     const { outcome, identity } = held;
     this.authorized = identity.authorized;
-    this.authorizationError = identity.authorizationError;
+    this.authorizationError = identity.authorizationError?.code ?? null;
     this.lastShownIdentity = identity;
     const result: ClientCertificateOutcome = {
       authorized: outcome.authorized,
@@ -541,7 +549,8 @@ export class TLSSocket extends Duplex {
   }
 
   private handshakeAborted(): Error {
-    const err = new Error(`${this.isServer ? 'Client' : 'Server'} network socket disconnected before secure TLS connection was established`) as NodeJS.ErrnoException;
+    // node:tls's message on the client, word for word (it names the client's socket); it reads right on the server too.
+    const err = new Error('Client network socket disconnected before secure TLS connection was established') as NodeJS.ErrnoException;
     err.code = 'ECONNRESET';
     return err;
   }
@@ -702,7 +711,12 @@ export class TLSSocket extends Duplex {
     this.clientCertificateCallback = undefined;
     for (const cb of requested) cb?.(err ?? new Error('socket closed before the client answered the certificate request'));
     this.transport.destroy();
+    // node:tls's hadError: true when an error destroyed the socket, except a TLS error after the
+    // handshake, which node emits as 'error' and then closes with hadError false.
+    this.closedByError = err != null && !(this.secure && err instanceof TlsError);
     callback(err);
+    // After 'error' (queued by callback above), as net.Socket does.
+    process.nextTick(() => this.emit('close', this.closedByError));
   }
 
   // ---- node:tls API ----

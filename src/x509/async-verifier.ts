@@ -12,6 +12,7 @@
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { describeSubjectPublicKeyInfo, signatureCost } from './algorithms.js';
+import { certificateError } from './failure.js';
 import { MAX_ASYNC_SIGNATURE_ROUNDS, MAX_CACHED_SIGNATURE_RESULTS, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';
 import { signatureWorkExceeded, verifyCertificateChain, type VerifiedChain, type VerifyOptions } from './verifier.js';
@@ -30,7 +31,7 @@ class WorkBudget {
 
   charge(spki: Uint8Array): void {
     this.spent += checkCost(spki);
-    if (this.spent > MAX_SIGNATURE_WORK) throw new TlsError('unknown_ca', `gave up building a certificate path: ${signatureWorkExceeded()}`);
+    if (this.spent > MAX_SIGNATURE_WORK) throw certificateError('workLimit', `gave up building a certificate path: ${signatureWorkExceeded()}`);
   }
 }
 
@@ -157,10 +158,10 @@ export function verifyCertificateChainDeferred(chain: readonly Uint8Array[], opt
     let checks = 0;
     for (let rounds = 1; ; rounds++) {
       if (rounds > MAX_ASYNC_SIGNATURE_ROUNDS) {
-        throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`);
+        throw certificateError('workLimit', `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`);
       }
       checks += round.pending.size;
-      if (checks > MAX_SIGNATURE_CHECKS) throw new TlsError('unknown_ca', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+      if (checks > MAX_SIGNATURE_CHECKS) throw certificateError('workLimit', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
       // Each run is bounded by MAX_SIGNATURE_WORK; so is the real work of all runs together, the
       // synchronous checks (charged as they run) and these.
       for (const check of round.pending.values()) budget.charge(check.key.spki);

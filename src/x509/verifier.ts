@@ -3,16 +3,18 @@
 // candidate fails, with bounded depth and work. The most specific failure is reported.
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
-import type { AlertName } from '../protocol/alerts.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
 import { describePublicKey, signatureCost } from './algorithms.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import { CrlReason } from './crl.js';
 import { formatTime } from './der.js';
+import { certificateError, type CertificateFailureReason } from './failure.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
+import { attributeValues } from './name.js';
+import { AttributeOid } from './oids.js';
 import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';
 import { findNameConstraintViolation } from './name-constraints.js';
@@ -43,6 +45,12 @@ export interface VerifyOptions {
    * given must be usable, and a revoked certificate fails.
    */
   readonly dangerouslyRelaxCrlCheck?: CrlRelaxation;
+  /**
+   * Refuse certificates below the trust anchor that have no authorityKeyIdentifier, as RFC 5280
+   * §4.2.1.1 asks of conforming CAs. Default false, as OpenSSL, Go, rustls-webpki and Chrome:
+   * paths are built by issuer name, with the key identifiers only as a hint.
+   */
+  readonly requireAuthorityKeyIdentifier?: boolean;
   /** Maximum number of intermediates, self-issued ones not counted. Default 8. */
   readonly maxDepth?: number;
   /**
@@ -167,10 +175,10 @@ class PathSearch {
       if (path) return path;
     } catch (err) {
       if (!(err instanceof WorkLimitExceeded)) throw err;
-      throw new TlsError('unknown_ca', `gave up building a certificate path: ${err.message}`);
+      throw certificateError('workLimit', `gave up building a certificate path: ${err.message}`);
     }
-    const b = this.best ?? { alert: 'unknown_ca' as AlertName, message: 'no path to a trusted certificate' };
-    throw new TlsError(b.alert, b.message);
+    const b = this.best ?? { reason: 'issuerNotFound', message: 'no path to a trusted certificate' };
+    throw certificateError(b.reason, b.message);
   }
 
   /** Candidate issuers of `cert` from a list: AKI/SKI matches first, then ones valid now. */
@@ -197,7 +205,7 @@ class PathSearch {
     const anchors = this.rank(cert, this.options.trustAnchors.withSubject(cert.issuer));
     for (const anchor of anchors) {
       this.step();
-      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.isCurated(anchor) }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
+      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.isCurated(anchor), ...this.strictness() }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
       if (problem) {
         this.fail(depth, problem);
         continue;
@@ -219,10 +227,10 @@ class PathSearch {
       this.step();
       const nextIntermediates = intermediates + (candidate.selfIssued ? 0 : 1);
       if (nextIntermediates > this.maxIntermediates || path.length + 2 > MAX_PATH_CERTIFICATES) {
-        this.fail(depth, { alert: 'unknown_ca', message: `no trusted path within ${this.maxIntermediates} intermediate certificates` }, 0);
+        this.fail(depth, { reason: 'chainTooLong', message: `no trusted path within ${this.maxIntermediates} intermediate certificates` }, 0);
         continue;
       }
-      const problem = checkCertificate(candidate, 'intermediate', this.options.usage) ?? checkValidity(candidate, this.now, 'intermediate') ?? this.checkSignature(cert, candidate);
+      const problem = checkCertificate(candidate, 'intermediate', this.options.usage, this.strictness()) ?? checkValidity(candidate, this.now, 'intermediate') ?? this.checkSignature(cert, candidate);
       if (problem) {
         this.fail(depth, problem);
         continue;
@@ -234,19 +242,32 @@ class PathSearch {
       const message = cert.selfIssued
         ? `self-signed certificate ${describeCertificate(cert)} is not trusted`
         : `no trusted issuer found for ${describeCertificate(cert)} (issuer "${cert.issuer.text}")`;
-      this.fail(path.length, { alert: 'unknown_ca', message }, 0);
+      this.fail(path.length, { reason: this.notFound(cert, cert.selfIssued), message }, 0);
     }
     return undefined;
+  }
+
+  private strictness(): { requireAuthorityKeyIdentifier?: boolean } {
+    return this.options.requireAuthorityKeyIdentifier ? { requireAuthorityKeyIdentifier: true } : {};
+  }
+
+  /**
+   * The path ends at `cert`, whose issuer is not found: as node:tls (OpenSSL) names it, by whether
+   * `cert` is the leaf and whether it is self-issued (the end of the chain sent, untrusted).
+   */
+  private notFound(cert: Certificate, selfIssued: boolean): CertificateFailureReason {
+    if (selfIssued) return cert === this.leaf ? 'selfSignedLeaf' : 'selfSignedInChain';
+    return cert === this.leaf ? 'leafIssuerNotFound' : 'issuerNotFound';
   }
 
   /** The signature on `signed` (a certificate or CRL) under the public key of `issuer`. */
   private checkSignature(signed: Certificate | Crl, issuer: Certificate): Violation | undefined {
     const what = 'serialNumber' in signed ? `the signature on ${signed === this.leaf ? 'the certificate' : `certificate ${describeCertificate(signed)}`}` : `the CRL signature`;
     const alg = signed.signatureAlgorithm;
-    if (!alg.algorithm) return { alert: 'unsupported_certificate', message: `${what} uses an unsupported algorithm: ${alg.unsupportedReason}` };
+    if (!alg.algorithm) return { reason: 'unsupportedSignature', message: `${what} uses an unsupported algorithm: ${alg.unsupportedReason}` };
     const keyKind = issuer.publicKey.kind;
     if (keyKind === 'unsupported' || !alg.keyKinds.includes(keyKind)) {
-      return { alert: 'bad_certificate', message: `${what} (${alg.name}) cannot come from the ${describePublicKey(issuer.publicKey)} key of ${describeCertificate(issuer)}` };
+      return { reason: 'signatureFailure', message: `${what} (${alg.name}) cannot come from the ${describePublicKey(issuer.publicKey)} key of ${describeCertificate(issuer)}` };
     }
     let results = this.signatureResults.get(issuer);
     if (!results) this.signatureResults.set(issuer, (results = new Map()));
@@ -262,7 +283,7 @@ class PathSearch {
         this.signatureWork += signatureCost(issuer.publicKey);
         if (this.signatureWork > MAX_SIGNATURE_WORK) throw new WorkLimitExceeded(signatureWorkExceeded());
         const key = importKey(provider, issuer);
-        if (key instanceof TlsError) return { alert: key.alert as AlertName, message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
+        if (key instanceof TlsError) return { reason: key.alert === 'unsupported_certificate' ? 'issuerKeyUnsupported' : 'issuerKeyUnusable', message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
         ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
         if (ok && id !== undefined) rememberGood(provider, id);
       }
@@ -273,9 +294,9 @@ class PathSearch {
     const keyId = 'serialNumber' in signed ? signed.extensions.authorityKeyIdentifier?.keyIdentifier : undefined;
     const ski = issuer.extensions.subjectKeyIdentifier;
     if (keyId && ski && !equalBytes(keyId, ski)) {
-      return { alert: 'unknown_ca', message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
+      return { reason: this.notFound(signed as Certificate, false), message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
     }
-    return { alert: 'bad_certificate', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
+    return { reason: 'signatureFailure', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
   }
 
   /** Rules over the whole path (leaf first, anchor last) once it reaches an anchor. */
@@ -286,14 +307,14 @@ class PathSearch {
     for (let i = path.length - 1; i >= 1; i--) {
       const cert = path[i]!;
       if (i < path.length - 1 && !cert.selfIssued) {
-        if (remaining <= 0) return { alert: 'certificate_unknown', message: `certificate ${describeCertificate(cert)} exceeds the pathLenConstraint of a CA above it` };
+        if (remaining <= 0) return { reason: 'pathLengthExceeded', message: `certificate ${describeCertificate(cert)} exceeds the pathLenConstraint of a CA above it` };
         remaining--;
       }
       const pathLength = cert.extensions.basicConstraints?.pathLength;
       if (pathLength !== undefined && pathLength < remaining) remaining = pathLength;
     }
     const nc = findNameConstraintViolation(path);
-    if (nc) return { alert: 'certificate_unknown', message: nc };
+    if (nc) return { reason: 'nameConstraints', message: nc };
     return this.checkRevocation(path);
   }
 
@@ -315,27 +336,27 @@ class PathSearch {
       for (const crl of crls) {
         if (crl.issuer.key !== cert.issuer.key) continue;
         const from = `the CRL of ${describeCertificate(issuer)}`;
-        if (crl.defect) return { alert: 'certificate_unknown', message: `${from} cannot be used: ${crl.defect}` };
+        if (crl.defect) return { reason: 'crlUnusable', message: `${from} cannot be used: ${crl.defect}` };
         // RFC 5280 §6.3.3(f): when the issuer has keyUsage, it must allow cRLSign.
         if (issuer.extensions.keyUsage && !hasKeyUsage(issuer.extensions.keyUsage, 'cRLSign')) {
-          return { alert: 'certificate_unknown', message: `${from} cannot be used: the issuer may not sign CRLs (keyUsage lacks cRLSign)` };
+          return { reason: 'crlUnusable', message: `${from} cannot be used: the issuer may not sign CRLs (keyUsage lacks cRLSign)` };
         }
         const signature = this.checkSignature(crl, issuer);
-        if (signature) return { alert: signature.alert, message: `${from} cannot be used: ${signature.message}` };
+        if (signature) return { reason: 'crlSignatureFailure', message: `${from} cannot be used: ${signature.message}` };
         // RFC 5280 §6.3.3(a)-(b): the CRL is current.
-        if (crl.thisUpdate.getTime() > this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
-        if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime()) return { alert: 'certificate_unknown', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
+        if (crl.thisUpdate.getTime() > this.now.getTime()) return { reason: 'crlNotYetValid', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
+        if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime()) return { reason: 'crlExpired', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
         checked = true;
         const entry = crl.revoked.get(cert.serialNumber);
         // RFC 5280 §5.3.1: removeFromCRL only appears in delta CRLs, where it un-revokes.
         if (entry && entry.reason !== CrlReason.removeFromCRL) {
-          return { alert: 'certificate_revoked', message: `${who} was revoked on ${formatTime(entry.revocationDate)}` };
+          return { reason: 'revoked', message: `${who} was revoked on ${formatTime(entry.revocationDate)}` };
         }
       }
       // Strict unless a known relaxation says otherwise (checkedCrlRelaxation refused the rest).
       const required = relax === 'soft-fail' ? false : relax === 'leaf-only' ? i === 0 : true;
       if (!checked && required) {
-        return { alert: 'certificate_unknown', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
+        return { reason: 'crlMissing', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
       }
     }
     return undefined;
@@ -344,12 +365,22 @@ class PathSearch {
 
 function nameMismatch(leaf: Certificate, name: string): TlsError {
   const names = (leaf.extensions.subjectAltName ?? []).filter((n) => n.kind === 'dns' || n.kind === 'ip').map(describeGeneralName);
+  if (names.length === 0) {
+    const cn = attributeValues(leaf.subject, AttributeOid.commonName);
+    if (cn.length > 0) {
+      // RFC 6125 §6.4.4 lets a client fall back to the commonName only without DNS-ID support;
+      // CABF BR §7.1.4.3 makes subjectAltName the identity, and Go, rustls, Chrome and Firefox
+      // ignore the commonName. node:tls still falls back to it: say so, and how to proceed.
+      return certificateError('hostnameMismatch',
+        `certificate is not valid for host "${name}": it names its host only in the subject commonName ("${cn[0]}"), which tlskit does not match (RFC 6125 §6.4.4, CA/Browser Forum BR §7.1.4.3; node:tls would accept it); reissue the certificate with a subjectAltName (for example DNS:${cn[0]}), or pass a checkServerIdentity function that checks the commonName yourself`);
+    }
+  }
   const listed = names.length === 0 ? 'it names no DNS names or IP addresses' : `it names ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, and ${names.length - 8} more` : ''}`;
-  return new TlsError('bad_certificate', `certificate is not valid for host "${name}": ${listed}`);
+  return certificateError('hostnameMismatch', `certificate is not valid for host "${name}": ${listed}`);
 }
 
 function raise(v: Violation): never {
-  throw new TlsError(v.alert, v.message);
+  throw certificateError(v.reason, v.message);
 }
 
 /**
@@ -364,10 +395,15 @@ export function verifyCertificateChain(chainDer: readonly Uint8Array[], options:
   const now = options.now ?? new Date();
   const leaf = parseCertificate(chainDer[0]!);
   const pinned = options.trustAnchors.find(leaf) !== undefined;
-  const leafProblem = checkCertificate(leaf, 'leaf', options.usage, { pinned }) ?? checkValidity(leaf, now, 'leaf');
+  const leafProblem = checkCertificate(leaf, 'leaf', options.usage, { pinned, ...(options.requireAuthorityKeyIdentifier ? { requireAuthorityKeyIdentifier: true } : {}) }) ?? checkValidity(leaf, now, 'leaf');
   if (leafProblem) raise(leafProblem);
-  if (options.serverName !== undefined && !verifyHostname(leaf, options.serverName)) throw nameMismatch(leaf, options.serverName);
-  if (pinned) return { path: [leaf] };
+  // The host name is checked once the path validated, as node:tls does (checkServerIdentity runs
+  // after OpenSSL's verification): a chain that fails both reports the chain's failure.
+  const checkName = (path: Certificate[]): VerifiedChain => {
+    if (options.serverName !== undefined && !verifyHostname(leaf, options.serverName)) throw nameMismatch(leaf, options.serverName);
+    return { path };
+  };
+  if (pinned) return checkName([leaf]);
 
   // Other certificates are only candidates: one that does not parse is skipped, and reported
   // only if nothing better explains a failure.
@@ -381,12 +417,14 @@ export function verifyCertificateChain(chainDer: readonly Uint8Array[], options:
       unparsed ??= err;
     }
   }
+  let path: Certificate[];
   try {
-    return { path: new PathSearch(leaf, pool, options, now).run() };
+    path = new PathSearch(leaf, pool, options, now).run();
   } catch (err) {
     if (unparsed && err instanceof TlsError && err.alert === 'unknown_ca') {
-      throw new TlsError('bad_certificate', `${err.message}; an intermediate certificate was malformed: ${unparsed.message}`);
+      throw new TlsError('bad_certificate', `${err.message}; an intermediate certificate was malformed: ${unparsed.message}`, { code: err.code });
     }
     throw err;
   }
+  return checkName(path);
 }

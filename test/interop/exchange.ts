@@ -60,7 +60,7 @@ function checkOurs(socket: TLSSocket, cell: Cell, side: 'client' | 'server'): vo
     // node:tls reports the group by OpenSSL's short name, with its size in bits; {} without one (RSA key transport).
     const expected = cell.group ? { type: 'ECDH', name: cell.group.nodeName, size: cell.group.nodeSize } : {};
     assert.deepEqual(socket.getEphemeralKeyInfo(), expected, 'our getEphemeralKeyInfo()');
-    assert.equal(socket.authorized, true, `our client did not authorize the server: ${socket.authorizationError?.message}`);
+    assert.equal(socket.authorized, true, `our client did not authorize the server: ${socket.info.authorizationError?.message}`);
   } else {
     assert.equal(socket.info.group?.name, cell.group?.name, 'our negotiated group');
   }

@@ -209,7 +209,7 @@ describe('interop features: gnutls', { concurrency: FEATURE_CONCURRENCY }, () =>
       const log = tempFile('log');
       const peer = spawn((port) => gnutlsCli(port, 'TLSv1.3', log, ['--x509certfile', pki.client.cert, '--x509keyfile', pki.client.key]));
       const ours = await clientConnection(server, peer, 'gnutls-cli');
-      assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.authorizationError?.message}`);
+      assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.info.authorizationError?.message}`);
       assert.equal(ours.socket.getPeerCertificate().fingerprint256, pki.client.fingerprint256, 'the client certificate we got');
       assert.match(read(log), /- Successfully sent 1 certificate\(s\) to server\./, 'gnutls-cli sent its certificate');
     }));

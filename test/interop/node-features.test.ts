@@ -229,7 +229,7 @@ describe('interop features: node:tls', { concurrency: FEATURE_CONCURRENCY }, () 
       againstOurServer(ourServerOptions('TLSv1.3', { requestCert: true, ca: pki.caPem }), async (ourServer, spawn) => {
         const peer = spawn((port) => client(port, { ...versions('TLSv1.3'), key: pki.client.key, cert: pki.client.cert }).peer);
         const ours = await clientConnection(ourServer, peer, C);
-        assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.authorizationError?.message}`);
+        assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.info.authorizationError?.message}`);
         assert.equal(ours.socket.getPeerCertificate().fingerprint256, pki.client.fingerprint256, 'the client certificate we got');
       }));
 

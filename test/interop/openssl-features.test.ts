@@ -246,7 +246,7 @@ describe('interop features: openssl', { concurrency: FEATURE_CONCURRENCY, skip: 
     againstOurServer(ourServerOptions('TLSv1.3', { requestCert: true, ca: pki.caPem }), async (server, spawn) => {
       const peer = spawn((port) => sClient(port, ['-tls1_3', '-cert', pki.client.cert, '-key', pki.client.key]));
       const ours = await clientConnection(server, peer, 's_client');
-      assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.authorizationError?.message}`);
+      assert.equal(ours.socket.authorized, true, `our server authorized the client: ${ours.socket.info.authorizationError?.message}`);
       assert.equal(ours.socket.getPeerCertificate().fingerprint256, pki.client.fingerprint256, 'the client certificate we got');
     }));
 

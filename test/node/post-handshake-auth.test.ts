@@ -83,7 +83,7 @@ test('requestClientCertificate(): the socket is authorized only after the client
     const authenticated = { authorized: true, certificate: expected, x509: expected };
     assert.deepEqual(atEvent, authenticated);
     assert.deepEqual(view(socket), authenticated);
-    assert.equal(socket.authorizationError, undefined);
+    assert.equal(socket.authorizationError, null);
     assert.equal(outcome.authorized, true);
     assert.equal(outcome.authorizationError, undefined);
     assert.equal('fingerprint256' in outcome.certificate ? outcome.certificate.fingerprint256 : undefined, expected);
@@ -116,7 +116,7 @@ test('requestClientCertificate() answered with an untrusted certificate: unknown
     assert.ok(steps.some((s) => s.step === 'certificate-validation'));
     for (const s of steps) assert.deepEqual(s.view, anonymous, `at step ${s.step}`);
     assert.deepEqual(view(socket), anonymous);
-    assert.equal(socket.authorizationError, undefined);
+    assert.equal(socket.authorizationError, null);
     assert.equal(events, 0);
     const err = await within(1_000, 'the callback', failure);
     assert.ok(err instanceof TlsError);

@@ -5,6 +5,7 @@ import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 import type { CryptoProvider } from '../../src/crypto/provider.js';
 import { TlsError } from '../../src/errors.js';
 import { readCrls, TrustStore, verifyCertificateChain, type VerifyOptions } from '../../src/x509/index.js';
+import { createCertificate, generateKeyPair, type Issuer } from '../../src/devcert/index.js';
 import { CA_EXTENSIONS, DAY, leafExtensions, standardChain, TestPki, type Issued } from './fixtures.js';
 
 const pki = new TestPki();
@@ -178,7 +179,10 @@ describe('host names', () => {
   });
   test('commonName is never used, and a host-like one must repeat a SAN (CABF BR §7.1.4.3)', () => {
     const cnOnly = pki.cert({ subject: '/CN=cn.example', issuer: intermediate, extensions: leafExtensions() });
-    rejects([cnOnly, intermediate], 'bad_certificate', /commonName "cn\.example", which is not one of its subjectAltNames/, { serverName: 'cn.example' });
+    // Without any subjectAltName the host name check refuses it, saying why and how to proceed.
+    rejects([cnOnly, intermediate], 'bad_certificate', /names its host only in the subject commonName \("cn\.example"\), which tlskit does not match/, { serverName: 'cn.example' });
+    const cnElsewhere = pki.cert({ subject: '/CN=cn.example', issuer: intermediate, extensions: leafExtensions('DNS:other.example') });
+    rejects([cnElsewhere, intermediate], 'bad_certificate', /commonName "cn\.example", which is not one of its subjectAltNames/, { serverName: 'other.example' });
     const friendly = pki.cert({ subject: '/CN=Payments Service', issuer: intermediate, extensions: leafExtensions('DNS:pay.example') });
     assert.equal(verify([friendly, intermediate], { serverName: 'pay.example' }).length, 3);
   });
@@ -217,9 +221,24 @@ describe('usage', () => {
     const odd = pki.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: [...leafExtensions('DNS:www.example.com'), '1.3.6.1.4.1.55738.666.1=critical,ASN1:NULL'] });
     rejects([odd, intermediate], 'unsupported_certificate', /unsupported critical extension 1\.3\.6\.1\.4\.1\.55738\.666\.1/);
   });
-  test('a missing authorityKeyIdentifier (RFC 5280 §4.2.1.1)', () => {
+  test('a missing authorityKeyIdentifier is accepted (paths are built by name, as OpenSSL, Go and rustls-webpki do); refused only with requireAuthorityKeyIdentifier', () => {
     const noAki = pki.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: [...leafExtensions('DNS:www.example.com').filter((e) => !e.startsWith('authority')), 'authorityKeyIdentifier=none'] });
-    rejects([noAki, intermediate], 'bad_certificate', /certificate has no authorityKeyIdentifier/);
+    const withoutAki = (extensions: readonly string[]): string[] => [...extensions.filter((e) => !e.startsWith('authority')), 'authorityKeyIdentifier=none'];
+    const bareCa = pki.cert({ subject: '/CN=No AKI CA/O=tlskit', issuer: root, extensions: withoutAki(CA_EXTENSIONS) });
+    const underBare = pki.cert({ subject: '/CN=www.example.com', issuer: bareCa, extensions: withoutAki(leafExtensions('DNS:www.example.com')) });
+    assert.equal(verify([noAki, intermediate]).length, 3);
+    assert.equal(verify([underBare, bareCa]).length, 3);
+    rejects([noAki, intermediate], 'bad_certificate', /certificate has no authorityKeyIdentifier/, { requireAuthorityKeyIdentifier: true });
+    rejects([underBare, bareCa], 'bad_certificate', /"O=tlskit, CN=No AKI CA" has no authorityKeyIdentifier|certificate has no authorityKeyIdentifier/, { requireAuthorityKeyIdentifier: true });
+  });
+  test('with two CAs of the same name, the one whose key signed is found without key identifiers', () => {
+    const withoutAki = (extensions: readonly string[]): string[] => [...extensions.filter((e) => !e.startsWith('authority')), 'authorityKeyIdentifier=none'];
+    const keyless = (subject: string): Issued => pki.cert({ subject, issuer: root, extensions: withoutAki(CA_EXTENSIONS) });
+    const first = keyless('/CN=Twin CA/O=tlskit');
+    const second = keyless('/CN=Twin CA/O=tlskit');
+    const leafOfSecond = pki.cert({ subject: '/CN=www.example.com', issuer: second, extensions: withoutAki(leafExtensions('DNS:www.example.com')) });
+    const { path } = verifyCertificateChain([leafOfSecond, first, second].map((c) => c.der), { provider: nodeCryptoProvider, trustAnchors: store, usage: 'server' });
+    assert.deepEqual(path[1]!.der, second.der);
   });
 });
 
@@ -294,5 +313,71 @@ describe('revocation (RFC 5280 §6.3)', () => {
   test('a CRL without cRLNumber is refused (RFC 5280 §5.2.3)', () => {
     const crls = readCrls(pki.crl(intermediate, [], { crlNumber: false }).pem);
     rejects([leaf, intermediate], 'certificate_unknown', /cannot be used: it has no cRLNumber extension/, { crls });
+  });
+});
+
+describe('X.509 version 1 certificates (as OpenSSL and Go)', () => {
+  const v1Root = (): Issuer => {
+    const key = generateKeyPair('ec-p256');
+    return { key, certificate: createCertificate({ subject: 'CN=V1 Root', subjectKey: key, version: 1 }) };
+  };
+  const check = (chain: readonly Uint8Array[], anchor: Issuer, serverName?: string, usage: 'server' | 'client' = 'server'): number =>
+    verifyCertificateChain(chain, { provider: nodeCryptoProvider, trustAnchors: TrustStore.from(anchor.certificate.pem), usage, ...(serverName ? { serverName } : {}) }).path.length;
+
+  test('a version 1 trust anchor may sign: RFC 5280 §6.1.1(d) takes an anchor as a name and a key', () => {
+    const anchor = v1Root();
+    const leaf = createCertificate({ subject: 'CN=v1.example', subjectKey: generateKeyPair('ec-p256').publicKeySpki, issuer: anchor, subjectAltNames: { dns: ['v1.example'] } });
+    assert.equal(check([leaf.der], anchor, 'v1.example'), 2);
+  });
+  test('a version 1 intermediate is not a CA: INVALID_PURPOSE, saying how to proceed', () => {
+    const anchor = v1Root();
+    const key = generateKeyPair('ec-p256');
+    const v1Ca: Issuer = { key, certificate: createCertificate({ subject: 'CN=V1 Intermediate', subjectKey: key, issuer: anchor, version: 1 }) };
+    const leaf = createCertificate({ subject: 'CN=v1.example', subjectKey: generateKeyPair('ec-p256').publicKeySpki, issuer: v1Ca, subjectAltNames: { dns: ['v1.example'] } });
+    assert.throws(() => check([leaf.der, v1Ca.certificate.der], anchor, 'v1.example'), (err: unknown) =>
+      err instanceof TlsError && err.code === 'INVALID_PURPOSE' && err.alert === 'certificate_unknown' &&
+      /"CN=V1 Intermediate" is an X\.509 version 1 certificate, which cannot say it is a CA: a version 1 issuer is accepted only as a trust anchor \(add it to ca\), or reissue it as version 3 with basicConstraints cA/.test(err.message));
+  });
+  test('a version 1 end-entity certificate is accepted where no host name is checked (a client certificate)', () => {
+    const anchor = v1Root();
+    const leaf = createCertificate({ subject: 'CN=client one', subjectKey: generateKeyPair('ec-p256').publicKeySpki, issuer: anchor, version: 1 });
+    assert.equal(check([leaf.der], anchor, undefined, 'client'), 2);
+  });
+  test('its host name, only in the commonName, is not matched: the error says so and how to proceed', () => {
+    const anchor = v1Root();
+    const leaf = createCertificate({ subject: 'CN=v1.example', subjectKey: generateKeyPair('ec-p256').publicKeySpki, issuer: anchor, version: 1 });
+    assert.throws(() => check([leaf.der], anchor, 'v1.example'), (err: unknown) =>
+      err instanceof TlsError && err.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && err.alert === 'bad_certificate' &&
+      /names its host only in the subject commonName \("v1\.example"\), which tlskit does not match \(RFC 6125 §6\.4\.4, CA\/Browser Forum BR §7\.1\.4\.3; node:tls would accept it\); reissue the certificate with a subjectAltName \(for example DNS:v1\.example\), or pass a checkServerIdentity function/.test(err.message));
+  });
+});
+
+describe("node:tls's codes for each failure (src/x509/failure.ts)", () => {
+  const codeOf = (fn: () => unknown): string => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof TlsError) return `${err.alert} ${err.code}`;
+      throw err;
+    }
+    return 'accepted';
+  };
+  test('issuer not found, self-signed, expired, name, revoked: the alert as before and the code node gives', () => {
+    const other = TrustStore.from(pki.cert({ subject: '/CN=Other Root', extensions: CA_EXTENSIONS }).pem);
+    const self = pki.cert({ subject: '/CN=self.example', extensions: leafExtensions('DNS:self.example').filter((e) => !e.startsWith('authority')) });
+    assert.equal(codeOf(() => verify([leaf])), 'unknown_ca UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { trustAnchors: other })), 'unknown_ca UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
+    assert.equal(codeOf(() => verify([leaf, intermediate, root], { trustAnchors: other })), 'unknown_ca SELF_SIGNED_CERT_IN_CHAIN');
+    assert.equal(codeOf(() => verify([self])), 'unknown_ca DEPTH_ZERO_SELF_SIGNED_CERT');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { now: new Date(Date.now() + 60 * DAY) })), 'certificate_expired CERT_HAS_EXPIRED');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { now: new Date(Date.now() - DAY) })), 'certificate_expired CERT_NOT_YET_VALID');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { serverName: 'other.example' })), 'bad_certificate ERR_TLS_CERT_ALTNAME_INVALID');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { maxDepth: 0 })), 'unknown_ca CERT_CHAIN_TOO_LONG');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { crls: readCrls([pki.crl(intermediate, [leaf]).der, pki.crl(root, []).der]) })), 'certificate_revoked CERT_REVOKED');
+    assert.equal(codeOf(() => verify([leaf, intermediate], { crls: readCrls([pki.crl(intermediate, []).der]) })), 'certificate_unknown UNABLE_TO_GET_CRL');
+  });
+  test('a chain that fails validation and the name reports the chain, as node:tls (which checks the name last)', () => {
+    const other = TrustStore.from(pki.cert({ subject: '/CN=Other Root 2', extensions: CA_EXTENSIONS }).pem);
+    assert.equal(codeOf(() => verify([leaf, intermediate], { trustAnchors: other, serverName: 'other.example' })), 'unknown_ca UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   });
 });

@@ -171,7 +171,7 @@ function report(socket: TLSSocket, peer: string, validation: Extract<HandshakeSt
   row('ALPN', socket.alpnProtocol || 'none');
   row('resumed', socket.isSessionReused() ? 'yes' : 'no');
   if (socket.authorized) row('certificate', `${s.green('trusted')}${validation?.ok ? `: ${validation.detail}` : ''}`);
-  else row('certificate', s.red(`NOT trusted: ${socket.authorizationError?.message ?? validation?.detail ?? 'no certificate'}`));
+  else row('certificate', s.red(`NOT trusted: ${socket.info.authorizationError?.message ?? validation?.detail ?? 'no certificate'}`));
   const chain = info.peerCertificates;
   say(`Server certificate chain (${chain.length} sent):`);
   chain.forEach((der, i) => say(`  ${String(i).padStart(2)}  ${describeCertificateLine(der)}`));

@@ -1,6 +1,7 @@
 // The TLS 1.2 server (RFC 5246 §7.3): full handshakes with ECDHE (RFC 8422) or RSA key transport,
 // and abbreviated ones resuming a session by id or by ticket (RFC 5077).
 import { TlsError, decryptError, handshakeFailure, illegalParameter } from '../../errors.js';
+import { certificateError } from '../../x509/failure.js';
 import type { CurveName, PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
 import type { CertifiedKey, ServerConfig } from '../../engine/config.js';
@@ -245,7 +246,7 @@ class ExpectClientCertificate12 implements HandshakeState {
     if (chain.length === 0) {
       // RFC 5246 §7.4.6: a client without a suitable certificate sends an empty list.
       if (this.ctx.config.rejectUnauthorized) throw handshakeFailure('client sent no certificate, and one is required');
-      io.info.authorizationError = new TlsError('certificate_required', 'client sent no certificate');
+      io.info.authorizationError = certificateError('noClientCertificate', 'client sent no certificate');
       return new ExpectClientKeyExchange(this.ctx, this.kx, undefined);
     }
     return authenticatePeerChain(io, this.ctx.config, chain, 'client', undefined, (key) => new ExpectClientKeyExchange(this.ctx, this.kx, key));

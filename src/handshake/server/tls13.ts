@@ -2,6 +2,7 @@
 // HelloRetryRequest), EncryptedExtensions, Certificate, CertificateVerify and Finished; then read
 // the client's (Certificate, CertificateVerify and) Finished.
 import { TlsError, decryptError, illegalParameter } from '../../errors.js';
+import { certificateError } from '../../x509/failure.js';
 import { hashLength, type HashName, type PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ServerConfig } from '../../engine/config.js';
@@ -370,7 +371,7 @@ class ExpectClientCertificate implements HandshakeState {
     if (cert.entries.length === 0) {
       // RFC 8446 §4.4.2.4: no certificate; we may go on or abort with certificate_required.
       if (this.ctx.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
-      io.info.authorizationError = new TlsError('certificate_required', 'client sent no certificate');
+      io.info.authorizationError = certificateError('noClientCertificate', 'client sent no certificate');
       io.transcript.add(msg.raw);
       return new ExpectClientFinished(this.ctx);
     }

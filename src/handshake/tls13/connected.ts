@@ -1,6 +1,7 @@
 // RFC 8446 §4.6: after the handshake. KeyUpdate both ways; NewSessionTicket on the client;
 // post-handshake client authentication (§4.6.2) when the client offered it.
 import { TlsError, decryptError, illegalParameter } from '../../errors.js';
+import { certificateError } from '../../x509/failure.js';
 import { hashLength } from '../../crypto/provider.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
@@ -182,7 +183,7 @@ export class Connected13 implements ConnectedState {
           // RFC 8446 §4.4.2.4: no certificate; we may go on (the identity stays as it was) or abort.
           if (auth.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
           transcript.add(msg.raw);
-          const answer: ClientAnswer = { certificates: [], authorized: false, authorizationError: new TlsError('certificate_required', 'client sent no certificate') };
+          const answer: ClientAnswer = { certificates: [], authorized: false, authorizationError: certificateError('noClientCertificate', 'client sent no certificate') };
           return advance({ stage: 'finished', context, transcript, answer });
         }
         return validatePeerChain(io, auth.config, chain, 'client', undefined, (validation, peerKey) => {
