@@ -294,7 +294,7 @@ class PathSearch {
     const keyId = 'serialNumber' in signed ? signed.extensions.authorityKeyIdentifier?.keyIdentifier : undefined;
     const ski = issuer.extensions.subjectKeyIdentifier;
     if (keyId && ski && !equalBytes(keyId, ski)) {
-      return { reason: this.notFound(signed as Certificate, false), message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
+      return { reason: this.notFound(signed as Certificate, (signed as Certificate).selfIssued), message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
     }
     return { reason: 'signatureFailure', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
   }

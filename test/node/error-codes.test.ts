@@ -32,10 +32,10 @@ interface Situation {
 const key = (): KeyPair => generateKeyPair('ec-p256');
 let counter = 0;
 
-function root(options: { pathLength?: number; version?: 1 | 3; aki?: boolean } = {}): Issuer {
+function root(options: { pathLength?: number; version?: 1 | 3; aki?: boolean; subject?: string } = {}): Issuer {
   const k = key();
   const certificate = createCertificate({
-    subject: `CN=codes root ${++counter}`, subjectKey: k,
+    subject: options.subject ?? `CN=codes root ${++counter}`, subjectKey: k,
     ...(options.version === 1 ? { version: 1 as const } : { isCA: true }),
     ...(options.pathLength !== undefined ? { pathLength: options.pathLength } : {}),
     ...(options.aki === false ? { authorityKeyIdentifier: false } : {}),
@@ -105,6 +105,15 @@ const rows: readonly Row[] = [
   {
     name: 'the chain sent ends at an untrusted self-signed root', node: 'SELF_SIGNED_CERT_IN_CHAIN',
     make: () => { const r = root(); const i = ca(r); const l = leafUnder(i); return { chain: l.cert.pem + i.certificate.pem + r.certificate.pem, key: l.key.privateKeyPem, ca: root().certificate.pem }; },
+  },
+  {
+    // The client trusts a CA of the same name and another key (two test PKIs, as redis-server sends its root).
+    name: 'the chain sent ends at an untrusted self-signed root named as a trusted CA', node: 'SELF_SIGNED_CERT_IN_CHAIN',
+    make: () => {
+      const subject = `CN=codes same-named root ${++counter}`;
+      const r = root({ subject }); const i = ca(r); const l = leafUnder(i);
+      return { chain: l.cert.pem + i.certificate.pem + r.certificate.pem, key: l.key.privateKeyPem, ca: root({ subject }).certificate.pem };
+    },
   },
   {
     name: 'an untrusted self-signed leaf', node: 'DEPTH_ZERO_SELF_SIGNED_CERT',

@@ -50,7 +50,7 @@ describe('got over tlskit (agent: { https: new HttpsAgent({ ca }) })', { skip: g
     }
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code", async () => {
     const agent = new HttpsAgent({ ca: createTestPki().caPem });
     try {
       await assert.rejects(got()(https.url, { agent: { https: agent }, retry: { limit: 0 } }).text(), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
@@ -98,7 +98,7 @@ describe('axios over tlskit (httpsAgent: new HttpsAgent({ ca }))', { skip: axios
     }
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code", async () => {
     const agent = new HttpsAgent({ ca: createTestPki().caPem });
     try {
       await assert.rejects(axios().get(https.url, { httpsAgent: agent, proxy: false }), { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
@@ -144,7 +144,7 @@ describe('undici over tlskit (new Agent({ connect: undiciConnector({ ca }) }))',
     }
   });
 
-  test("bad CA: node's code on the cause", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code on the cause", async () => {
     const dispatcher = new UndiciAgent({ connect: undiciConnector({ ca: createTestPki().caPem }) as never });
     try {
       await assert.rejects(undiciFetch(https.url, { dispatcher }), (err: TlsFailure) => err.cause?.code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');

@@ -124,7 +124,7 @@ describe('http2 over tlskit: acceptHttp2 (server) and http2Connect (client)', ()
     }
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code", async () => {
     const session = http2Connect(`https://127.0.0.1:${port}`, { ca: createTestPki().caPem });
     try {
       const [err] = await onceEvent<[NodeJS.ErrnoException]>(session, 'error', 'h2 session error');

@@ -46,7 +46,7 @@ describe('ioredis over tlskit (Connector: IoRedisConnector), redis-server with T
     }
   });
 
-  test("bad CA: node's code, and no 'connect' before the handshake failed", { todo: "needs node error codes and TLSSocket.connecting (issue 14)" }, async () => {
+  test("bad CA: node's code, and no 'connect' before the handshake failed", async () => {
     const other = createTestPki();
     const redis = new Redis({ host: '127.0.0.1', port: server.port, tls: { ca: other.caPem }, Connector: IoRedisConnector as never, ...quiet });
     let connected = false;
@@ -60,7 +60,7 @@ describe('ioredis over tlskit (Connector: IoRedisConnector), redis-server with T
     }
   });
 
-  test('a server that accepts TCP and never answers: connectTimeout fires and the socket is destroyed', { todo: 'needs TLSSocket.connecting (ioredis applies connectTimeout only while the socket is connecting), issue 14' }, async () => {
+  test('a server that accepts TCP and never answers: connectTimeout fires and the socket is destroyed', async () => {
     const silent = await startSilentPeer();
     const redis = new Redis({ host: '127.0.0.1', port: silent.port, tls: { ca: pki.caPem }, Connector: IoRedisConnector as never, connectTimeout: 300, ...quiet });
     redis.on('error', () => undefined);

@@ -61,7 +61,7 @@ describe('MQTT.js over tlskit (stream builder), mosquitto with a TLS listener', 
     }
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code", async () => {
     const { client } = open(server.port, createTestPki().caPem);
     try {
       const [err] = await onceEvent<[NodeJS.ErrnoException]>(client, 'error', 'MQTT.js error');

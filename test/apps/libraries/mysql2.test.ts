@@ -30,7 +30,7 @@ describe('mysql2 over tlskit (in node:tls\'s place), MariaDB requiring TLS', { s
   const open = (port: number, options: Record<string, unknown>): Promise<Db> =>
     mysqlLib.lib!.default.createConnection({ host: '127.0.0.1', port, user: 'root', connectTimeout: 10_000, ...options });
 
-  test('queries run over verified tlskit TLS (mysql2 passes secureContext from createSecureContext({ ca }))', { todo: 'needs secureContext from tlskit createSecureContext honoured by connect(), issue 14' }, async () => {
+  test('queries run over verified tlskit TLS (mysql2 passes secureContext from createSecureContext({ ca }))', async () => {
     const made: unknown[] = [];
     const swapped = nodeTls.connect;
     nodeTls.connect = ((...args: Parameters<typeof nodeTls.connect>) => {
@@ -73,9 +73,10 @@ describe('mysql2 over tlskit (in node:tls\'s place), MariaDB requiring TLS', { s
     });
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
-    // MariaDB sends its ssl-ca root after the leaf.
-    await assert.rejects(withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' });
+  test("bad CA: mysql2 replaces the code with its own HANDSHAKE_SSL_ERROR, as over node:tls; the TLS facts stay", async () => {
+    // MariaDB sends its ssl-ca root after the leaf; mysql2 overwrites err.code for any TLS failure.
+    await assert.rejects(withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'),
+      { code: 'HANDSHAKE_SSL_ERROR', alert: 'unknown_ca', message: /another key/ });
   });
 
   test('a server that accepts TCP and never answers: connectTimeout fires and the socket is destroyed', async () => {

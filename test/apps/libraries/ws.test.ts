@@ -66,7 +66,7 @@ describe('ws over tlskit: client (agent: HttpsAgent) and server (WebSocketServer
     }
   });
 
-  test("bad CA: node's code", { todo: 'needs node error codes, issue 14' }, async () => {
+  test("bad CA: node's code", async () => {
     const agent = new HttpsAgent({ ca: createTestPki().caPem });
     const ws = new WebSocket(url, { agent });
     try {
