@@ -332,6 +332,8 @@ function initialKeyShares(groups: readonly NamedGroup[]): NamedGroup[] {
 }
 
 export function resolveClientOptions(options: ClientOptions, provider: CryptoProvider): ClientConfig {
+  // First: TLS 1.2 PSK entries in ciphers get the error that says why, not "no cipher match".
+  const externalPsk = clientExternalPsk(options);
   const base = common(options, provider, 0x0303);
   const serverName = options.servername ?? options.host;
   return {
@@ -345,7 +347,7 @@ export function resolveClientOptions(options: ClientOptions, provider: CryptoPro
     earlyData: options.earlyData === true,
     requestOcsp: options.requestOCSP === true,
     ...(options.serverIdentity ? { serverIdentity: options.serverIdentity } : {}),
-    ...optional('externalPsk', clientExternalPsk(options)),
+    ...optional('externalPsk', externalPsk),
   };
 }
 
@@ -394,6 +396,7 @@ function ticketKeyringFor(options: ServerOptions, provider: CryptoProvider): Tic
  */
 export function resolveServerOptions(options: ServerOptions, provider: CryptoProvider, antiReplay?: AntiReplayStore): ServerConfig {
   checkAntiReplay(options);
+  const externalPsk = serverExternalPsk(options);
   const base = common(options, provider, 0x0303);
   const certificates = certifiedKeys(options, provider);
   return {
@@ -411,6 +414,6 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     ...(options.tickets !== false
       ? { ticketKeyring: ticketKeyringFor(options, provider) }
       : {}),
-    ...optional('externalPsk', serverExternalPsk(options)),
+    ...optional('externalPsk', externalPsk),
   };
 }
