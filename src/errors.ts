@@ -12,11 +12,12 @@ export class TlsError extends Error {
   /** Node-style error code, e.g. ERR_TLS_ALERT_DECODE_ERROR. */
   readonly code: string;
 
-  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown }) {
+  /** `code`: node's code for this failure where it has a more specific one than the alert's. */
+  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown; code?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.alert = alert;
     this.origin = options?.origin ?? 'local';
-    this.code = `ERR_TLS_ALERT_${alert.toUpperCase()}`;
+    this.code = options?.code ?? `ERR_TLS_ALERT_${alert.toUpperCase()}`;
   }
 
   /** The alert's wire code (internal_error for an alert we do not know). */
