@@ -72,6 +72,8 @@ export interface TlsSocketInit {
   readonly handshakeTimeout?: number;
   /** Client: the session offered for resumption (the `session` option). */
   readonly session?: Uint8Array;
+  /** Stay writable after the peer closed its side (node's allowHalfOpen; default false). */
+  readonly allowHalfOpen?: boolean;
 }
 
 function parseDistinguishedName(text: string): Record<string, string> {
@@ -228,7 +230,7 @@ export class TLSSocket extends Duplex {
   private earlyBytes = 0;
 
   constructor(readonly transport: Duplex, init: TlsSocketInit) {
-    super({ allowHalfOpen: false });
+    super({ allowHalfOpen: init.allowHalfOpen ?? false });
     this.isServer = init.isServer;
     this.offeredSession = init.session;
     this.connection = init.createConnection(this.handlers());
