@@ -12,12 +12,20 @@ export class TlsError extends Error {
   /** Node-style error code, e.g. ERR_TLS_ALERT_DECODE_ERROR. */
   readonly code: string;
 
+  /**
+   * The peer does not speak TLS at all (its first bytes are no TLS record): the alert is named for
+   * the record but not sent, as OpenSSL does; such a peer cannot read one, and one that waits for
+   * the connection to end without reading would wait forever for the unread alert.
+   */
+  readonly peerNotTls: boolean;
+
   /** `code`: node's code for this failure where it has a more specific one than the alert's. */
-  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown; code?: string }) {
+  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown; code?: string; peerNotTls?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.alert = alert;
     this.origin = options?.origin ?? 'local';
     this.code = options?.code ?? `ERR_TLS_ALERT_${alert.toUpperCase()}`;
+    this.peerNotTls = options?.peerNotTls === true;
   }
 
   /** The alert's wire code (internal_error for an alert we do not know). */

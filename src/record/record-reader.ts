@@ -17,6 +17,8 @@ export class RecordReader {
   /** Offset into chunks[0] of the first unread byte. */
   private head = 0;
   private buffered = 0;
+  /** A whole record was read: the peer speaks TLS, or at least began as if it did. */
+  private seenRecord = false;
 
   /** Bytes received and not yet returned as records. */
   get bufferedLength(): number {
@@ -47,7 +49,7 @@ export class RecordReader {
     const type = this.byteAt(0);
     const version = (this.byteAt(1) << 8) | this.byteAt(2);
     const length = (this.byteAt(3) << 8) | this.byteAt(4);
-    checkHeader(type, version, () => this.headerText());
+    checkHeader(type, version, () => this.headerText(), !this.seenRecord);
     // RFC 8446 §5.1, §5.2: records above the limit end the connection with record_overflow, as
     // soon as the header says so (never waiting for the bytes announced).
     if (length > maxFragment) {
@@ -58,6 +60,7 @@ export class RecordReader {
     const total = RECORD_HEADER_LENGTH + length;
     if (this.buffered < total) return undefined;
     const bytes = this.take(total);
+    this.seenRecord = true;
     return { type, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }
 
@@ -114,22 +117,27 @@ const HTTP_VERB_BYTES = 8;
  * 3.x version. The usual cause is a plain-text protocol spoken to a TLS port; errors carry the
  * code node (OpenSSL) gives the same input: ERR_SSL_HTTP_REQUEST for an HTTP request,
  * ERR_SSL_HTTPS_PROXY_REQUEST for an HTTP CONNECT, ERR_SSL_WRONG_VERSION_NUMBER for other text.
+ * As the first record (`first`), such text means the peer is not speaking TLS: no alert goes to it
+ * (TlsError's peerNotTls), as OpenSSL sends none.
  */
-function checkHeader(type: number, version: number, headerText: () => string): void {
+function checkHeader(type: number, version: number, headerText: () => string, first: boolean): void {
   if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
     const text = headerText();
     const code = /^(GET|POST|HEAD|PUT) /.test(text) ? 'ERR_SSL_HTTP_REQUEST'
       : text.startsWith('CONNE') ? 'ERR_SSL_HTTPS_PROXY_REQUEST'
         : version >> 8 !== 0x03 ? 'ERR_SSL_WRONG_VERSION_NUMBER' : undefined;
+    // OpenSSL reads a 3.x version with an unknown type as TLS gone wrong (an alert), anything else
+    // (text, SSL 2) as no TLS at all.
+    const options = { ...(code ? { code } : {}), peerNotTls: first && code !== undefined };
     // A plain-text protocol spoken to a TLS port is the usual cause: say so.
     if (type >= 0x41 && type <= 0x5a) {
-      throw new TlsError('unexpected_message', 'peer sent plain text, not TLS (is it an HTTP or other cleartext client?)', code ? { code } : undefined);
+      throw new TlsError('unexpected_message', 'peer sent plain text, not TLS (is it an HTTP or other cleartext client?)', options);
     }
     // RFC 8446 §5: an unknown record type is unexpected_message.
-    throw new TlsError('unexpected_message', `peer sent a record of unknown content type ${type}`, code ? { code } : undefined);
+    throw new TlsError('unexpected_message', `peer sent a record of unknown content type ${type}`, options);
   }
   // RFC 8446 §5.1: legacy_record_version is otherwise ignored, but anything not 3.x is not TLS.
   if (version >> 8 !== 0x03) {
-    throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`, { code: 'ERR_SSL_WRONG_VERSION_NUMBER' });
+    throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`, { code: 'ERR_SSL_WRONG_VERSION_NUMBER', peerNotTls: first });
   }
 }
