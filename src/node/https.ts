@@ -107,12 +107,10 @@ export class HTTPSServer extends http.Server {
     const serveHttp = this.listeners('connection') as ((this: http.Server, socket: Duplex) => void)[];
     this.removeAllListeners('connection');
     this.tls = new TLSServer(withHttpAlpn(options));
+    // 'keylog', 'newSession' and 'resumeSession' are this server's events, as on node's https.Server.
+    this.tls.eventOwner = this;
     this.on('connection', (raw: net.Socket) => this.tls.emit('connection', raw));
-    this.tls.on('handshakeStart', (socket: TLSSocket) => {
-      // Like node's https.Server: 'keylog' (line, socket) for every connection, while someone listens.
-      if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
-      this.emit('handshakeStart', socket);
-    });
+    this.tls.on('handshakeStart', (socket: TLSSocket) => this.emit('handshakeStart', socket));
     this.tls.on('tlsClientError', (err: Error, socket: TLSSocket) => this.emit('tlsClientError', err, socket));
     this.tls.on('secureConnection', (socket: TLSSocket) => {
       this.emit('secureConnection', socket);

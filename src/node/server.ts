@@ -1,4 +1,5 @@
 // tls.createServer(), shaped like node:tls's: a net.Server whose connections become TLSSockets.
+import type { EventEmitter } from 'node:events';
 import * as net from 'node:net';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
@@ -95,6 +96,11 @@ export class TLSServer extends net.Server {
   private readonly pauseOnConnectOption: boolean;
   private readonly allowHalfOpenOption: boolean;
   private readonly blockList: net.BlockList | undefined;
+  /**
+   * Internal: the server whose listeners get 'keylog', 'newSession' and 'resumeSession' (this one,
+   * or the HttpsServer this one serves, as node's https.Server is itself a tls.Server).
+   */
+  eventOwner: EventEmitter = this;
 
   constructor(options?: TlsServerOptions | ((socket: TLSSocket) => void) | null, secureConnectionListener?: (socket: TLSSocket) => void) {
     if (typeof options === 'function') {
@@ -207,8 +213,9 @@ export class TLSServer extends net.Server {
     let sessionEvents: SessionEventStore | undefined;
     // Reassigned below, once the socket exists; the store only calls it during the handshake.
     let socket: TLSSocket | undefined;
-    if (sessionEventsWanted(this)) {
-      sessionEvents = new SessionEventStore(this, (err) => socket?.destroy(err));
+    const owner = this.eventOwner;
+    if (sessionEventsWanted(owner)) {
+      sessionEvents = new SessionEventStore(owner, (err) => socket?.destroy(err));
       config = { ...config, sessionStore: sessionEvents };
     }
     const connectionConfig = config;
@@ -226,7 +233,7 @@ export class TLSServer extends net.Server {
       raw.resume();
     }
     // Like node:tls: 'keylog' (line, socket) on the server for every connection, while someone listens.
-    if (this.listenerCount('keylog') > 0) tlsSocket.on('keylog', (line: Buffer) => this.emit('keylog', line, tlsSocket));
+    if (owner.listenerCount('keylog') > 0) tlsSocket.on('keylog', (line: Buffer) => owner.emit('keylog', line, tlsSocket));
     // Before the handshake: lets a caller watch its events ('tlsEvent') from the first message.
     this.emit('handshakeStart', tlsSocket);
     let secure = false;

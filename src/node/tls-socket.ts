@@ -246,7 +246,7 @@ export class TLSSocket extends Duplex {
     transport.on('drain', () => this.drained());
     if (init.handshakeTimeout) {
       this.handshakeTimer = setTimeout(() => {
-        this.destroy(new TlsError('user_canceled', `TLS handshake did not complete within ${init.handshakeTimeout} ms`));
+        this.destroy(new TlsError('user_canceled', `TLS handshake did not complete within ${init.handshakeTimeout} ms`, { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
       }, init.handshakeTimeout);
       this.handshakeTimer.unref?.();
     }

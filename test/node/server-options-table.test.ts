@@ -69,6 +69,7 @@ const effects: Record<string, () => Promise<void>> = {
     await withTimeout(once(silent, 'close'), 'handshake timeout', 3_000);
     assert.ok(Date.now() - started < 2_000);
     assert.equal(clientErrors.length, 1);
+    assert.equal(clientErrors[0]!.code, 'ERR_TLS_HANDSHAKE_TIMEOUT'); // node's code
   },
   rejectUnauthorized: async () => {
     const { port } = await serve({ requestCert: true, rejectUnauthorized: false, ca: clientPki.caPem }, (s) => s.end(String(s.authorized)));

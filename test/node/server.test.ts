@@ -92,22 +92,38 @@ describe('a first record that is not TLS is refused at once, with node:tls 20 co
   for (const [what, bytes] of inputs) {
     test(what, async () => {
       const codes: (string | undefined)[] = [];
+      const alerted: boolean[] = [];
       for (const make of [() => nodeTls.createServer(base), () => createServer(base)]) {
         const server = make();
         servers.push(server);
         const errors: (Error & { code?: string })[] = [];
         server.on('tlsClientError', (err: Error) => errors.push(err));
         const port = await listening(server);
-        const { closed } = await rawExchange(port, Buffer.from(bytes, 'latin1'));
+        const { closed, reply } = await rawExchange(port, Buffer.from(bytes, 'latin1'));
         assert.ok(closed);
+        alerted.push(reply.length > 0);
         await withTimeout((async () => { while (errors.length === 0) await new Promise((r) => setTimeout(r, 5)); })(), 'tlsClientError');
         codes.push(errors[0]!.code);
       }
       // Node 24 (OpenSSL 3.5) names the oversized record ERR_SSL_DATA_LENGTH_TOO_LONG; we follow Node 20.
       if (nodeIs20) assert.equal(codes[1], codes[0]);
       assert.match(codes[1]!, /^ERR_SSL_/);
+      // A peer that is not speaking TLS gets no alert; a TLS record too long gets record_overflow.
+      assert.equal(alerted[1], alerted[0]);
     });
   }
+
+  test("a client that sends text and waits for the end without reading sees it end (node's junk test)", async () => {
+    const server = createServer(base);
+    servers.push(server);
+    server.on('tlsClientError', () => {});
+    const port = await listening(server);
+    const c = net.connect(port, '127.0.0.1', () => c.write('blah\nblah\nblah\n'));
+    c.on('error', () => {});
+    // No 'data' listener: an alert sent to it would stay unread and 'end' would never come.
+    await withTimeout(once(c, 'end'), "the client's 'end'", 3_000);
+    c.destroy();
+  });
 });
 
 describe("'keylog' on the server and on HttpsAgent, as node", () => {
@@ -287,6 +303,32 @@ describe("'newSession' / 'resumeSession': a TLS 1.2 session cache kept by the ap
     const first = await nodeClient(await listening(plain), tls12);
     await nodeClient(port, { ...tls12, session: first.session! });
     assert.equal(errors[0]?.message, 'cache down');
+  });
+
+  test('on HttpsServer, whose own events they are (as https.Server)', async () => {
+    const cache = new Map<string, Buffer>();
+    const server = new HttpsServer({ ...base, tickets: false }, (_req, res) => res.end('ok'));
+    servers.push(server);
+    const events: string[] = [];
+    server.on('newSession', (id: Buffer, data: Buffer, done: () => void) => {
+      events.push('newSession');
+      cache.set(id.toString('hex'), data);
+      done();
+    });
+    server.on('resumeSession', (id: Buffer, cb: (e: null, d: Buffer | null) => void) => {
+      events.push('resumeSession');
+      cb(null, cache.get(id.toString('hex')) ?? null);
+    });
+    const keylog: string[] = [];
+    server.on('keylog', (line: Buffer) => keylog.push(line.toString().split(' ')[0]!));
+    const port = await listening(server);
+    const request = 'GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n';
+    const first = await nodeClient(port, tls12, request);
+    const second = await nodeClient(port, { ...tls12, session: first.session! }, request);
+    assert.equal(second.resumed, true);
+    assert.match(second.received, /^HTTP\/1.1 200/);
+    assert.deepEqual(events, ['newSession', 'resumeSession']);
+    assert.deepEqual(keylog, ['CLIENT_RANDOM', 'CLIENT_RANDOM']);
   });
 
   test('TLS 1.3 resumes by ticket: neither event is emitted', async () => {
