@@ -1,5 +1,6 @@
 // The one failure path (STYLE.md "Errors"): protocol code throws TlsError; the engine
-// catches it, sends one fatal alert, closes for good and reports the error.
+// catches it, sends one fatal alert, closes for good and reports the error. The one exception: a
+// peer whose first bytes are not TLS at all gets no alert (peerNotTls), as OpenSSL sends none.
 import { AlertDescription, alertName, type AlertName } from './protocol/alerts.js';
 
 export type ErrorOrigin = 'local' | 'peer';
