@@ -1,5 +1,6 @@
 // The one failure path (STYLE.md "Errors"): protocol code throws TlsError; the engine
-// catches it, sends one fatal alert, closes for good and reports the error.
+// catches it, sends one fatal alert, closes for good and reports the error. The one exception: a
+// peer whose first bytes are not TLS at all gets no alert (peerNotTls), as OpenSSL sends none.
 import { AlertDescription, alertName, type AlertName } from './protocol/alerts.js';
 
 export type ErrorOrigin = 'local' | 'peer';
@@ -17,11 +18,20 @@ export class TlsError extends Error {
    */
   readonly code: string;
 
-  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown; code?: string }) {
+  /**
+   * The peer does not speak TLS at all (its first bytes are no TLS record): the alert is named for
+   * the record but not sent, as OpenSSL does; such a peer cannot read one, and one that waits for
+   * the connection to end without reading would wait forever for the unread alert.
+   */
+  readonly peerNotTls: boolean;
+
+  /** `code`: node's code for this failure where it has a more specific one than the alert's. */
+  constructor(alert: AlertName | `alert_${number}`, message: string, options?: { origin?: ErrorOrigin; cause?: unknown; code?: string; peerNotTls?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.alert = alert;
     this.origin = options?.origin ?? 'local';
     this.code = options?.code ?? (this.origin === 'peer' ? peerAlertCode(alert) : undefined) ?? `ERR_TLS_ALERT_${alert.toUpperCase()}`;
+    this.peerNotTls = options?.peerNotTls === true;
   }
 
   /** The alert's wire code (internal_error for an alert we do not know). */

@@ -121,6 +121,11 @@ export interface ServerConfig extends CommonConfig {
   readonly certificateAuthorities?: readonly Uint8Array[];
   /** Chooses the certificates for a requested server name (SNICallback-style); default: all of ours. */
   readonly certificatesFor?: (serverName: string | undefined) => readonly CertifiedKey[] | Promise<readonly CertifiedKey[]>;
+  /**
+   * Chooses the application protocol from the client's ALPN list instead of alpnProtocols (node's
+   * ALPNCallback): one of `offered`, or undefined to refuse with no_application_protocol.
+   */
+  readonly alpnCallback?: (serverName: string | undefined, offered: readonly string[]) => string | undefined;
   /** TLS 1.2 sessions by id; undefined disables session-id resumption. */
   readonly sessionStore?: SessionStore;
   /**

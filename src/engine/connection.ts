@@ -525,7 +525,7 @@ export class Connection implements HandshakeIO {
     this.phase = 'failed';
     this.failure = err;
     this.pendingHandshake = [];
-    if (err.origin === 'local' && !this.sentCloseNotify && !this.released) {
+    if (err.origin === 'local' && !err.peerNotTls && !this.sentCloseNotify && !this.released) {
       try {
         this.sendAlert(AlertLevel.fatal, err.alertCode);
       } catch {

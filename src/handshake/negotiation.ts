@@ -66,6 +66,27 @@ export function chooseAlpn(ours: readonly Uint8Array[], offered: readonly Uint8A
   throw new TlsError('no_application_protocol', `no shared application protocol: the client offered ${offered.map(ascii).join(', ')}; we support ${ours.map(ascii).join(', ')}`);
 }
 
+/**
+ * Server side of RFC 7301 §3.2 with an application callback (node's ALPNCallback) when one is
+ * configured: it must pick one of the client's protocols, or none (no_application_protocol).
+ * A client that offers no ALPN is not asked.
+ */
+export function chooseServerAlpn(
+  config: { readonly alpnProtocols: readonly Uint8Array[]; readonly alpnCallback?: (serverName: string | undefined, offered: readonly string[]) => string | undefined },
+  offered: readonly Uint8Array[] | undefined, serverName: string | undefined,
+): Uint8Array | undefined {
+  if (!config.alpnCallback) return chooseAlpn(config.alpnProtocols, offered);
+  if (!offered) return undefined;
+  const names = offered.map(ascii);
+  const chosen = config.alpnCallback(serverName, names);
+  if (chosen === undefined) throw new TlsError('no_application_protocol', `the ALPN callback accepted none of the protocols the client offered (${names.join(', ')})`);
+  const index = typeof chosen === 'string' ? names.indexOf(chosen) : -1;
+  if (index < 0) {
+    throw new TlsError('internal_error', `ALPN callback returned a value (${String(chosen)}) that did not match any of the client's offered protocols (${names.join(', ')})`, { code: 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT' });
+  }
+  return offered[index];
+}
+
 /** The group for the key exchange: our preference among the client's shares, or a group to ask for. */
 export function chooseGroup(
   ours: readonly NamedGroup[], supported: readonly number[], shares: readonly number[],

@@ -257,8 +257,13 @@ export function encodeSessionWithinLimit(s: SessionState): Uint8Array | undefine
 
 /** Where a server keeps TLS 1.2 sessions by id (RFC 5246 §7.4.1.2). Pluggable; in-memory by default. */
 export interface SessionStore {
-  /** The session stored under `id`, unless it expired by `now` (ms since the epoch). */
-  get(id: Uint8Array, now: number): Uint8Array | undefined;
+  /**
+   * The session stored under `id`, unless it expired by `now` (ms since the epoch). A Promise
+   * pauses the handshake until it settles (a remote cache, node's 'resumeSession' event). What it
+   * gives is decoded strictly and resumed only if it fits the connection (version, suite, name,
+   * trust): anything else means a full handshake.
+   */
+  get(id: Uint8Array, now: number): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** Keeps a session until `expiresAt` (ms since the epoch: `sessionTimeout` after `now`). */
   set(id: Uint8Array, session: Uint8Array, now: number, expiresAt: number): void;
   delete(id: Uint8Array): void;

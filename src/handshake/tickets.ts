@@ -8,10 +8,14 @@ import { concat, constantTimeEqual, utf8 } from '../wire/bytes.js';
 const NAME_LENGTH = 16;
 const NONCE_LENGTH = 12;
 const TAG_LENGTH = 16;
+/** node's ticket key format: a 16-byte name and 32 bytes of key material. */
+const MATERIAL_LENGTH = 48;
 
 interface TicketKey {
   readonly name: Uint8Array;
   readonly key: Secret;
+  /** The 48 bytes the key was made from (node's ticket key format): what getTicketKeys() gives. */
+  readonly material: Secret;
   readonly createdAt: number;
 }
 
@@ -39,10 +43,10 @@ export interface TicketKeyringOptions {
 
 export class TicketKeyring {
   private keys: TicketKey[];
-  private readonly supplied: boolean;
+  private supplied: boolean;
   private readonly rotationMs: number;
   private readonly retained: number;
-  private readonly source: TicketKeySource | undefined;
+  private source: TicketKeySource | undefined;
   private sourceList: readonly Uint8Array[] | undefined;
   private readonly derived = new Map<string, TicketKey>();
   /** With a source: our own random keys (rotating), which serve whenever the source gives none. */
@@ -83,16 +87,39 @@ export class TicketKeyring {
   }
 
   private fromMaterial(material: Uint8Array, now: number): TicketKey {
-    if (material.length !== 48) throw new TypeError('ticket keys must be 48 bytes each');
+    if (material.length !== MATERIAL_LENGTH) throw new TypeError('ticket keys must be 48 bytes each');
     // The 32 key bytes go through HKDF so that any well-mixed input makes a proper AEAD key.
     const prk = this.provider.hkdfExtract('sha256', utf8('tlskit ticket key'), material.subarray(NAME_LENGTH));
     const key = this.provider.hkdfExpand('sha256', prk, utf8('aes-256-gcm'), 32);
     prk.wipe();
-    return { name: material.slice(0, NAME_LENGTH), key, createdAt: now };
+    return { name: material.slice(0, NAME_LENGTH), key, material: new Secret(material.slice()), createdAt: now };
   }
 
   private randomKey(now: number): TicketKey {
-    return { name: this.provider.randomBytes(NAME_LENGTH), key: new Secret(this.provider.randomBytes(32)), createdAt: now };
+    return this.fromMaterial(this.provider.randomBytes(MATERIAL_LENGTH), now);
+  }
+
+  /**
+   * The key new tickets are sealed with, as the 48 bytes it was made from (node's getTicketKeys()):
+   * given to another keyring, it opens this one's tickets.
+   */
+  currentKeyMaterial(now = Date.now()): Uint8Array {
+    this.rotate(now);
+    return this.keys[0]!.material.expose().slice();
+  }
+
+  /**
+   * Replaces every key with `keys` (48 bytes each, newest first; node's setTicketKeys()): from now
+   * on only they seal and open, and they do not rotate. Tickets under the keys before no longer open.
+   */
+  replaceKeys(keys: readonly Uint8Array[], now = Date.now()): void {
+    if (keys.length === 0) throw new TypeError('ticket keys: give at least one 48-byte key');
+    const replaced = keys.map((k) => this.fromMaterial(k, now));
+    this.source = undefined;
+    this.sourceList = undefined;
+    this.supplied = true;
+    this.own = [];
+    this.keys = replaced;
   }
 
   private rotate(now: number): void {

@@ -5,7 +5,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { connect, type ConnectOptions } from './connect.js';
-import { Server, type TlsServerOptions } from './server.js';
+import { TLSServer, type TlsServerOptions } from './server.js';
+import { callableClass, type CallableClass } from './callable.js';
 import type { TLSSocket } from './tls-socket.js';
 
 const HTTP_1_1 = ['http/1.1'];
@@ -14,7 +15,9 @@ const HTTP_1_1 = ['http/1.1'];
  * `options` offering http/1.1 by ALPN unless they name protocols. A key present with the value
  * undefined (got passes `ALPNProtocols: undefined`) counts as absent, as in node's https.
  */
-function withHttpAlpn<T extends { ALPNProtocols?: unknown }>(options: T): T {
+function withHttpAlpn<T extends { ALPNProtocols?: unknown; ALPNCallback?: unknown }>(options: T): T {
+  // An ALPNCallback chooses instead (node's https.Server offers no default then either).
+  if (options.ALPNCallback !== undefined && options.ALPNCallback !== null) return options;
   return { ...options, ALPNProtocols: options.ALPNProtocols ?? HTTP_1_1 };
 }
 
@@ -83,13 +86,19 @@ const TOO_EARLY = 425;
  * http.Server feature, plus 'secureConnection', 'tlsClientError' and 'handshakeStart' (before the
  * handshake, for watching its events) from the TLS side.
  */
-export class HttpsServer extends http.Server {
+export class HTTPSServer extends http.Server {
   /** The TLS side: it handshakes each TCP connection before http sees it. */
-  readonly tls: Server;
+  readonly tls: TLSServer;
   private readonly earlyTrackers = new WeakMap<object, EarlyDataTracker>();
   private readonly allowEarlyDataRequests: NonNullable<HttpsServerOptions['allowEarlyDataRequests']>;
 
-  constructor(options: HttpsServerOptions = {}, requestListener?: http.RequestListener) {
+  constructor(options?: HttpsServerOptions | http.RequestListener | null, requestListener?: http.RequestListener) {
+    // As node's https.Server: (options, listener), (listener) or ().
+    if (typeof options === 'function') {
+      requestListener = options;
+      options = {};
+    }
+    options ??= {};
     super(options, requestListener);
     this.allowEarlyDataRequests = options.allowEarlyDataRequests ?? false;
     // http.Server parses requests from whatever its 'connection' listener is handed. That listener
@@ -97,13 +106,11 @@ export class HttpsServer extends http.Server {
     // https.Server does the same through tls.Server).
     const serveHttp = this.listeners('connection') as ((this: http.Server, socket: Duplex) => void)[];
     this.removeAllListeners('connection');
-    this.tls = new Server(withHttpAlpn(options));
+    this.tls = new TLSServer(withHttpAlpn(options));
+    // 'keylog', 'newSession' and 'resumeSession' are this server's events, as on node's https.Server.
+    this.tls.eventOwner = this;
     this.on('connection', (raw: net.Socket) => this.tls.emit('connection', raw));
-    this.tls.on('handshakeStart', (socket: TLSSocket) => {
-      // Like node's https.Server: 'keylog' (line, socket) for every connection, while someone listens.
-      if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
-      this.emit('handshakeStart', socket);
-    });
+    this.tls.on('handshakeStart', (socket: TLSSocket) => this.emit('handshakeStart', socket));
     this.tls.on('tlsClientError', (err: Error, socket: TLSSocket) => this.emit('tlsClientError', err, socket));
     this.tls.on('secureConnection', (socket: TLSSocket) => {
       this.emit('secureConnection', socket);
@@ -180,12 +187,29 @@ export class HttpsServer extends http.Server {
   setSecureContext(options: TlsServerOptions): void {
     this.tls.setSecureContext(withHttpAlpn(options));
   }
+
+  /** As node's https.Server (tls.Server's): certificates for a server name (SNI). */
+  addContext(hostname: string, context: Parameters<TLSServer['addContext']>[1]): void {
+    this.tls.addContext(hostname, context);
+  }
+
+  getTicketKeys(): Buffer {
+    return this.tls.getTicketKeys();
+  }
+
+  setTicketKeys(keys: Uint8Array): void {
+    this.tls.setTicketKeys(keys);
+  }
 }
+
+/** node's https.Server: a class, also callable without `new`. */
+export const HttpsServer: CallableClass<typeof HTTPSServer> = callableClass(HTTPSServer);
+export type HttpsServer = HTTPSServer;
 
 export function createHttpsServer(options?: HttpsServerOptions, requestListener?: http.RequestListener): HttpsServer;
 export function createHttpsServer(requestListener?: http.RequestListener): HttpsServer;
 export function createHttpsServer(a?: HttpsServerOptions | http.RequestListener, b?: http.RequestListener): HttpsServer {
-  return typeof a === 'function' ? new HttpsServer({}, a) : new HttpsServer(a ?? {}, b);
+  return typeof a === 'function' ? new HTTPSServer({}, a) : new HTTPSServer(a ?? {}, b);
 }
 
 export interface HttpsAgentOptions extends http.AgentOptions, Omit<ConnectOptions, keyof http.AgentOptions> {
@@ -242,8 +266,8 @@ export class HttpsAgent extends http.Agent {
       ...(session ? { session } : {}),
     } as ConnectOptions);
     socket.on('session', (s: Uint8Array) => this.cacheSession(name, s));
-    // Like node's https.Agent: 'keylog' (line, socket) when the agent has listeners.
-    if (this.listenerCount('keylog') > 0) socket.on('keylog', (line: Buffer) => this.emit('keylog', line, socket));
+    // 'keylog' (line, socket): http.Agent forwards each socket's 'keylog' itself (installListeners),
+    // once it has a listener, as for node's https.Agent; forwarding here too repeated every line.
     // A session whose connection failed is not offered again.
     socket.once('error', () => this.sessions.delete(name));
     return socket;

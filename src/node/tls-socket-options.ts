@@ -33,7 +33,9 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
   if (options === null || typeof options !== 'object') throw new TypeError('new TLSSocket(socket, options): options must be an object');
   const { isServer, server: _server, ...rest } = options;
   if (isServer) {
-    const config = resolveServerOptions(rest, rest.provider ?? nodeCryptoProvider);
+    // secureContext, pfx, secureProtocol... as the server and tls.createSecureContext() read them.
+    const server = contextOptionsFor(rest) as typeof rest;
+    const config = resolveServerOptions(server, server.provider ?? nodeCryptoProvider);
     return {
       isServer: true,
       createConnection: (handlers) => createServerConnection(config, handlers),

@@ -93,6 +93,8 @@ export interface TlsSocketInit {
   readonly enableTrace?: boolean;
   /** The stream buffer sizes (node's highWaterMark option). */
   readonly highWaterMark?: number;
+  /** Stay writable after the peer closed its side (node's allowHalfOpen; default false). */
+  readonly allowHalfOpen?: boolean;
 }
 
 /**
@@ -300,7 +302,7 @@ export class TLSSocket extends Duplex {
     // Before super(): a bad option throws before a stream exists.
     const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
     // 'close' is emitted by _destroy, with node's hadError argument.
-    super({ allowHalfOpen: false, emitClose: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
+    super({ allowHalfOpen: init.allowHalfOpen ?? false, emitClose: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
     this.transport = socket;
     this.init = init;
     this.isServer = init.isServer;
@@ -333,7 +335,7 @@ export class TLSSocket extends Duplex {
     transport.on('drain', () => this.drained());
     if (init.handshakeTimeout) {
       this.handshakeTimer = setTimeout(() => {
-        this.destroy(new TlsError('user_canceled', `TLS handshake did not complete within ${init.handshakeTimeout} ms`));
+        this.destroy(new TlsError('user_canceled', `TLS handshake did not complete within ${init.handshakeTimeout} ms`, { code: 'ERR_TLS_HANDSHAKE_TIMEOUT' }));
       }, init.handshakeTimeout);
       this.handshakeTimer.unref?.();
     }

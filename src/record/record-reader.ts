@@ -2,7 +2,7 @@
 // inside one received chunk is returned as a view (no copy); one spanning chunks is joined once.
 import { TlsError } from '../errors.js';
 import { ContentType } from '../protocol/constants.js';
-import { RECORD_HEADER_LENGTH } from '../protocol/limits.js';
+import { MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from '../protocol/limits.js';
 
 export interface RawRecord {
   readonly type: number;
@@ -17,6 +17,8 @@ export class RecordReader {
   /** Offset into chunks[0] of the first unread byte. */
   private head = 0;
   private buffered = 0;
+  /** A whole record was read: the peer speaks TLS, or at least began as if it did. */
+  private seenRecord = false;
 
   /** Bytes received and not yet returned as records. */
   get bufferedLength(): number {
@@ -47,13 +49,26 @@ export class RecordReader {
     const type = this.byteAt(0);
     const version = (this.byteAt(1) << 8) | this.byteAt(2);
     const length = (this.byteAt(3) << 8) | this.byteAt(4);
-    checkHeader(type, version);
-    // RFC 8446 §5.1, §5.2: records above the limit end the connection with record_overflow.
-    if (length > maxFragment) throw new TlsError('record_overflow', `peer sent a record of ${length} bytes, more than the ${maxFragment} allowed`);
+    checkHeader(type, version, () => this.headerText(), !this.seenRecord);
+    // RFC 8446 §5.1, §5.2: records above the limit end the connection with record_overflow, as
+    // soon as the header says so (never waiting for the bytes announced).
+    if (length > maxFragment) {
+      // node (OpenSSL) names an oversized plaintext record ERR_SSL_PACKET_LENGTH_TOO_LONG.
+      const code = maxFragment === MAX_PLAINTEXT ? { code: 'ERR_SSL_PACKET_LENGTH_TOO_LONG' } : undefined;
+      throw new TlsError('record_overflow', `peer sent a record of ${length} bytes, more than the ${maxFragment} allowed`, code);
+    }
     const total = RECORD_HEADER_LENGTH + length;
     if (this.buffered < total) return undefined;
     const bytes = this.take(total);
+    this.seenRecord = true;
     return { type, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
+  }
+
+  /** The first bytes buffered, as latin1 text (to recognise a plain-text protocol). */
+  private headerText(): string {
+    let text = '';
+    for (let i = 0; i < Math.min(this.buffered, HTTP_VERB_BYTES); i++) text += String.fromCharCode(this.byteAt(i));
+    return text;
   }
 
   private take(n: number): Uint8Array {
@@ -94,15 +109,35 @@ export class RecordReader {
   }
 }
 
-function checkHeader(type: number, version: number): void {
+/** Enough bytes to tell an HTTP request line ('CONNE' tells a CONNECT, as OpenSSL reads it). */
+const HTTP_VERB_BYTES = 8;
+
+/**
+ * A header that cannot start a TLS record: TLS 1.3/1.2 records have a known content type and a
+ * 3.x version. The usual cause is a plain-text protocol spoken to a TLS port; errors carry the
+ * code node (OpenSSL) gives the same input: ERR_SSL_HTTP_REQUEST for an HTTP request,
+ * ERR_SSL_HTTPS_PROXY_REQUEST for an HTTP CONNECT, ERR_SSL_WRONG_VERSION_NUMBER for other text.
+ * As the first record (`first`), such text means the peer is not speaking TLS: no alert goes to it
+ * (TlsError's peerNotTls), as OpenSSL sends none.
+ */
+function checkHeader(type: number, version: number, headerText: () => string, first: boolean): void {
   if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
+    const text = headerText();
+    const code = /^(GET|POST|HEAD|PUT) /.test(text) ? 'ERR_SSL_HTTP_REQUEST'
+      : text.startsWith('CONNE') ? 'ERR_SSL_HTTPS_PROXY_REQUEST'
+        : version >> 8 !== 0x03 ? 'ERR_SSL_WRONG_VERSION_NUMBER' : undefined;
+    // OpenSSL reads a 3.x version with an unknown type as TLS gone wrong (an alert), anything else
+    // (text, SSL 2) as no TLS at all.
+    const options = { ...(code ? { code } : {}), peerNotTls: first && code !== undefined };
     // A plain-text protocol spoken to a TLS port is the usual cause: say so.
     if (type >= 0x41 && type <= 0x5a) {
-      throw new TlsError('unexpected_message', 'peer sent plain text, not TLS (is it an HTTP or other cleartext client?)');
+      throw new TlsError('unexpected_message', 'peer sent plain text, not TLS (is it an HTTP or other cleartext client?)', options);
     }
     // RFC 8446 §5: an unknown record type is unexpected_message.
-    throw new TlsError('unexpected_message', `peer sent a record of unknown content type ${type}`);
+    throw new TlsError('unexpected_message', `peer sent a record of unknown content type ${type}`, options);
   }
   // RFC 8446 §5.1: legacy_record_version is otherwise ignored, but anything not 3.x is not TLS.
-  if (version >> 8 !== 0x03) throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`);
+  if (version >> 8 !== 0x03) {
+    throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`, { code: 'ERR_SSL_WRONG_VERSION_NUMBER', peerNotTls: first });
+  }
 }

@@ -9,7 +9,7 @@ import { MAX_CLIENT_HELLO } from '../../src/protocol/limits.js';
 import { concat, utf8 } from '../../src/wire/bytes.js';
 import { buildKeyUpdate } from '../../src/messages/key-update.js';
 import {
-  assertAborted, assertNoErrors, assertOnlyTlsErrors, newPair, plainRecord, recordHeader,
+  assertAborted, assertNoErrors, assertOnlyTlsErrors, newPair, plainRecord, recordHeader, sentAlerts,
   type Pair, type PairOptions, type RecordHook, type Side,
 } from '../helpers/engine-harness.js';
 import { deterministicProvider } from '../helpers/deterministic-provider.js';
@@ -53,6 +53,23 @@ function exchangeData(pair: Pair, pump: () => void): void {
   const atClient = Buffer.concat(pair.client.received).toString();
   assert.ok(atServer === 'ping '.repeat(1000), `server received ${atServer.length} bytes: ${atServer.slice(0, 40)}...`);
   assert.ok(atClient === 'pong '.repeat(5000), `client received ${atClient.length} bytes: ${atClient.slice(0, 40)}...`);
+}
+
+/**
+ * A peer that does not speak TLS (its first bytes are no TLS record header): `by` fails with
+ * `alert` named and a message that says so, but sends no alert, as OpenSSL; the other side got none.
+ */
+function assertNotTlsRefused(pair: Pair, by: Side, alert: string, message: RegExp): void {
+  const p = pair.peer(by);
+  assertOnlyTlsErrors(p);
+  assert.equal(p.errors.length, 1);
+  const err = p.errors[0]!;
+  assert.equal(`${err.origin} ${err.alert}`, `local ${alert}`);
+  assert.match(err.message, message);
+  assert.equal(err.peerNotTls, true);
+  assert.ok(p.connection.closed);
+  assert.deepEqual(sentAlerts(p), []);
+  assert.deepEqual(pair.peer(by === 'client' ? 'server' : 'client').errors.filter((e) => e.origin === 'peer'), []);
 }
 
 describe('record framing', () => {
@@ -158,7 +175,8 @@ describe('record framing', () => {
       const pair = freshServer();
       pair.raw('server', utf8(text));
       pair.pump();
-      assertAborted(pair, 'server', 'unexpected_message', /peer sent plain text, not TLS \(is it an HTTP or other cleartext client\?\)/);
+      // Not TLS at all: no alert is sent to it (as OpenSSL), the error is ours.
+      assertNotTlsRefused(pair, 'server', 'unexpected_message', /peer sent plain text, not TLS \(is it an HTTP or other cleartext client\?\)/);
     });
   }
 
@@ -166,21 +184,21 @@ describe('record framing', () => {
     const pair = waitingClient();
     pair.raw('client', utf8('HTTP/1.1 400 Bad Request\r\n\r\n'));
     pair.pump();
-    assertAborted(pair, 'client', 'unexpected_message', /plain text, not TLS/);
+    assertNotTlsRefused(pair, 'client', 'unexpected_message', /plain text, not TLS/);
   });
 
   test('a record version that is not 3.x: protocol_version', () => {
     const pair = freshServer();
     pair.raw('server', plainRecord(ContentType.handshake, Uint8Array.of(1, 0, 0, 0), 0x0200));
     pair.pump();
-    assertAborted(pair, 'server', 'protocol_version', /record with version 0x200, which is not TLS/);
+    assertNotTlsRefused(pair, 'server', 'protocol_version', /record with version 0x200, which is not TLS/);
   });
 
   test('an SSLv2-style ClientHello: unexpected_message', () => {
     const pair = freshServer();
     pair.raw('server', Uint8Array.of(0x80, 0x2e, 0x01, 0x00, 0x02, 0x00, 0x15, 0x00, 0x00));
     pair.pump();
-    assertAborted(pair, 'server', 'unexpected_message', /unknown content type 128/);
+    assertNotTlsRefused(pair, 'server', 'unexpected_message', /unknown content type 128/);
   });
 });
 

@@ -26,10 +26,10 @@ import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
-import { checkPeerSignatureScheme, chooseAlpn, chooseSignatureScheme } from '../negotiation.js';
+import { checkPeerSignatureScheme, chooseServerAlpn, chooseSignatureScheme } from '../negotiation.js';
 import { decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
-import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, unexpected, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls12ExporterFor } from '../exporter.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
@@ -105,6 +105,11 @@ interface Server12Context {
 
 /** The server's answer to a ClientHello that negotiated TLS 1.2. */
 export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[]): Next {
+  // The session the client offers, if we hold it; a session store may answer asynchronously.
+  return whenReady(offeredSessionBytes(config, hello), 'session lookup', (bytes, resumed) => respondWith(config, hello, resumed, certificates, bytes), io);
+}
+
+function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], sessionBytes: Uint8Array | undefined): Next {
   // RFC 5246 §7.4.1.2: the null compression method must be offered.
   if (!hello.compressionMethods.includes(0)) throw illegalParameter('client_hello does not offer the null compression method');
   // RFC 7507 §3: a fallback retry while we could do better is an attack or a broken network.
@@ -115,7 +120,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   if (hello.renegotiationInfo && hello.renegotiationInfo.length !== 0) throw handshakeFailure('client_hello has a non-empty renegotiation_info on an initial handshake');
   const secureRenegotiation = hello.renegotiationInfo !== undefined || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
-  const alpn = chooseAlpn(config.alpnProtocols, hello.alpn);
+  const alpn = chooseServerAlpn(config, hello.alpn, hello.serverName);
   const random = io.provider.randomBytes(32);
   // RFC 8446 §4.1.3: a TLS 1.3-capable server negotiating TLS 1.2 marks its random.
   if (config.maxVersion >= ProtocolVersion.TLSv1_3) random.set(DOWNGRADE_TLS12, 24);
@@ -141,7 +146,7 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
     return list;
   };
 
-  const resumed = findSession(config, hello);
+  const resumed = findSession(config, hello, sessionBytes);
   if (resumed) {
     const { session, suite } = resumed;
     const ctx: Server12Context = { config, hello, suite, serverRandom: random, sessionId: hello.sessionId, issueTicket };
@@ -206,16 +211,21 @@ type KeyExchange12 =
   | { readonly kind: 'ecdhe'; readonly share: ReturnType<ServerConfig['provider']['generateKeyShare']> }
   | { readonly kind: 'rsa'; readonly key: CertifiedKey['key'] };
 
-/** A session the client offered that we can resume: by ticket first, then by id. */
-function findSession(config: ServerConfig, hello: ClientHelloMessage): { session: SessionState; suite: CipherSuite } | undefined {
-  let bytes: Uint8Array | undefined;
+/** The serialised session the client offered, by ticket first, then by id; undefined if we hold none. */
+function offeredSessionBytes(config: ServerConfig, hello: ClientHelloMessage): Uint8Array | undefined | Promise<Uint8Array | undefined> {
   const now = config.now().getTime();
   if (hello.sessionTicket && hello.sessionTicket.length > 0 && config.ticketKeyring) {
-    bytes = config.ticketKeyring.open(hello.sessionTicket, now);
+    const bytes = config.ticketKeyring.open(hello.sessionTicket, now);
     // RFC 5077 §3.4: a ticket-based resumption echoes the client's session id, which must be there.
-    if (bytes && hello.sessionId.length === 0) bytes = undefined;
+    if (bytes && hello.sessionId.length > 0) return bytes;
   }
-  if (!bytes && hello.sessionId.length > 0 && config.sessionStore) bytes = config.sessionStore.get(hello.sessionId, now);
+  if (hello.sessionId.length > 0 && config.sessionStore) return config.sessionStore.get(hello.sessionId, now);
+  return undefined;
+}
+
+/** The offered session (`bytes`, as held by us or given by a session store) if we can resume it. */
+function findSession(config: ServerConfig, hello: ClientHelloMessage, bytes: Uint8Array | undefined): { session: SessionState; suite: CipherSuite } | undefined {
+  const now = config.now().getTime();
   if (!bytes) return undefined;
   let session: SessionState;
   try {

@@ -38,7 +38,7 @@ import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify13 } from '../authentication.js';
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { tls13Exporter } from '../exporter.js';
-import { chooseAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
+import { chooseServerAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
 import { expect, isAsyncStep, whenReady, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
@@ -116,7 +116,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   const { group, haveShare } = retry
     ? { group: retry.group, haveShare: true }
     : chooseGroup(config.groups, hello.supportedGroups!, hello.keyShares!.map((s) => s.group));
-  const alpn = chooseAlpn(config.alpnProtocols, hello.alpn);
+  const alpn = chooseServerAlpn(config, hello.alpn, hello.serverName);
   io.info.version = 'TLSv1.3';
   io.info.cipherSuite = suite;
   io.info.group = group;
