@@ -65,7 +65,7 @@ function ciphers(spec: string): string {
     for (const token of raw.replace(/^\[|\]$/g, '').split('|')) {
       if (token === '' ) continue;
       if (token === 'DEFAULT' || token === 'ALL') {
-        names.push(...DEFAULT_CIPHER_SUITES.map((s) => s.name));
+        names.push(...DEFAULT_CIPHER_SUITES.map((s) => s.name), ...ALL_CIPHER_SUITES.filter((s) => !DEFAULT_CIPHER_SUITES.includes(s)).map((s) => s.name));
         continue;
       }
       const id = /^\d+$/.test(token) ? Number(token) : undefined;
@@ -231,6 +231,8 @@ interface TestState {
   readonly verifier: PeerVerifier;
   /** Milliseconds added to the clock (-resumption-delay). */
   clockOffset: number;
+  /** No host name check (BoringSSL's shim makes none): one function, so that sessions resume across connections. */
+  readonly serverIdentity: () => undefined;
 }
 
 function readFile(path: string): string {
@@ -239,8 +241,8 @@ function readFile(path: string): string {
 
 function commonOptions(f: FlagView, state: TestState): CommonOptions {
   const o: CommonOptions = { provider, ...versions(f) };
-  const cipher = f.str('-cipher');
-  if (cipher !== undefined) o.ciphers = ciphers(cipher);
+  // BoringSSL's default list has every suite tlskit has, RSA key transport included.
+  o.ciphers = ciphers(f.str('-cipher') ?? 'ALL');
   const groups = f.ints('-curves');
   if (groups) o.ecdhCurve = curves(groups);
   const signing = f.ints('-signing-prefs');
@@ -299,7 +301,7 @@ function makeConnection(f: FlagView, state: TestState, driver: Driver, session: 
       requestOCSP: f.has('-enable-ocsp-stapling'),
       // BoringSSL's shim verifies with a callback and, without -verify-peer, goes on whatever it says.
       rejectUnauthorized: f.has('-verify-peer'),
-      serverIdentity: () => undefined,
+      serverIdentity: state.serverIdentity,
     },
     provider,
   );
@@ -485,6 +487,7 @@ async function main(argv: readonly string[]): Promise<number> {
           : { ok: true, detail: 'accepted by the shim' },
     },
     clockOffset: 0,
+    serverIdentity: () => undefined,
   };
   const total = flags.view(undefined).int('-resume-count') ?? 0;
   // The 'renegotiate-ignore' and 'expect-total-renegotiations' flags describe what tlskit always does.

@@ -231,11 +231,15 @@ export class ExpectServerHello implements HandshakeState {
     // With 0-RTT in flight, our early keys stay until EndOfEarlyData (RFC 8446 §4.5).
     const earlyData = this.offer.earlyData && !this.retried;
     io.allowEarlyWrites(undefined);
-    if (!earlyData) installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
-    else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
+    if (!earlyData) {
+      // RFC 8446 Appendix D.4: the compatibility CCS precedes anything we protect, so it goes now,
+      // before our keys change (unless it went before 0-RTT data or a second ClientHello): an alert
+      // about the server's flight comes after it, as middleboxes (and BoringSSL's runner) expect.
+      if (this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData) io.sendChangeCipherSpec();
+      installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    } else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
-      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
       resumed: psk !== undefined,
       earlyDataOffered: earlyData,
     });
