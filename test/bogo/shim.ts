@@ -5,7 +5,7 @@
 // runner's doExchange), and closes as the flags ask. Outcome (runner.go runTest): exit 0 on
 // success; on failure, exit 1 with the error on stderr (test/bogo/config.json's ErrorMap maps
 // BoringSSL's error strings to ours); exit 89 for a flag or feature tlskit does not have.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
@@ -21,10 +21,13 @@ import { signatureSchemeById } from '../../src/protocol/signature-schemes.js';
 import { MemorySessionStore, decodeSession } from '../../src/handshake/session.js';
 import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { certificatesFrom } from '../../src/engine/options.js';
+import { parseCertificate } from '../../src/x509/certificate.js';
 import { ShimFlags, Unimplemented, type FlagView, type Layer } from './flags.js';
 
 const EXIT_UNIMPLEMENTED = 89;
 const provider = nodeCryptoProvider;
+/** Debugging aid: TLSKIT_BOGO_TRACE=FILE appends each connection's events to FILE. */
+const trace = process.env.TLSKIT_BOGO_TRACE;
 
 /** A check the test asked for did not hold (printed, exit 1). */
 class CheckFailed extends Error {}
@@ -143,9 +146,14 @@ class Driver {
       },
       session: (s: Uint8Array) => {
         this.sessions.push(s);
+        if (trace) {
+          const d = decodeSession(s);
+          appendFileSync(trace, `${process.pid} session ${JSON.stringify({ version: d.version, ems: d.extendedMasterSecret, lifetime: d.lifetime, serverName: d.serverName, ticket: d.ticket?.length, sessionId: d.sessionId?.length, authorized: d.authorized, maxEarlyData: d.maxEarlyData })}\n`);
+        }
       },
       event: (e: TlsEvent) => {
         this.events.push(e);
+        if (trace) appendFileSync(trace, `${process.pid} ${JSON.stringify(e, (k, v) => (k === 'raw' ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}\n`);
       },
     };
   }
@@ -229,8 +237,9 @@ interface TestState {
   /** Set per connection: whether the peer verifier says no (-verify-fail). */
   verifyFail: boolean;
   readonly verifier: PeerVerifier;
-  /** Milliseconds added to the clock (-resumption-delay). */
+  /** Milliseconds added to the clock (-resumption-delay, and see the verifier). */
   clockOffset: number;
+  clockSet: boolean;
   /** No host name check (BoringSSL's shim makes none): one function, so that sessions resume across connections. */
   readonly serverIdentity: () => undefined;
 }
@@ -481,11 +490,20 @@ async function main(argv: readonly string[]): Promise<number> {
     antiReplay: new MemoryAntiReplayStore(),
     verifyFail: false,
     verifier: {
-      verify: () =>
-        state.verifyFail
+      verify: (chain) => {
+        // The runner's certificates expired years ago, and BoringSSL's shim never looks at validity
+        // dates; tlskit does (a session resumes only while its peer's certificates are valid). So
+        // the shim's clock runs from an hour after the first peer certificate's notBefore.
+        if (!state.clockSet && chain[0]) {
+          state.clockSet = true;
+          state.clockOffset += parseCertificate(chain[0]).notBefore.getTime() + 3600_000 - Date.now();
+        }
+        return state.verifyFail
           ? { ok: false, error: new TlsError('bad_certificate', 'certificate verification failed (-verify-fail)') }
-          : { ok: true, detail: 'accepted by the shim' },
+          : { ok: true, detail: 'accepted by the shim' };
+      },
     },
+    clockSet: false,
     clockOffset: 0,
     serverIdentity: () => undefined,
   };
