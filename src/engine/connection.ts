@@ -4,7 +4,7 @@ import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
 import { ContentType, HandshakeType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../protocol/limits.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../protocol/limits.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
@@ -63,6 +63,8 @@ export class Connection implements HandshakeIO {
   private receiveLimit = MAX_PLAINTEXT;
   /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
   private emptyRecords = 0;
+  /** Warning (and user_canceled) alerts in a row, ignored up to MAX_WARNING_ALERTS_IN_A_ROW. */
+  private warningAlerts = 0;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
   /** Server: 0-RTT data we accepted and may still receive (RFC 8446 §4.2.10); undefined when not accepting. */
@@ -242,6 +244,7 @@ export class Connection implements HandshakeIO {
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
+    if (type !== ContentType.alert) this.warningAlerts = 0;
     switch (type) {
       case ContentType.handshake:
         // RFC 8446 §5.1: zero-length handshake fragments MUST NOT be sent.
@@ -339,6 +342,7 @@ export class Connection implements HandshakeIO {
     // fatal whatever its level; TLS 1.2 warning alerts are ignored (RFC 5246 §7.2.2), within limits.
     const tls13 = this.info.version !== 'TLSv1.2';
     if (description === AlertDescription.user_canceled || (!tls13 && level === AlertLevel.warning)) {
+      if (++this.warningAlerts > MAX_WARNING_ALERTS_IN_A_ROW) throw new TlsError('unexpected_message', `peer sent more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row`);
       this.countEmptyRecord('warning alert');
       return;
     }

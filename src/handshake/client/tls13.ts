@@ -241,7 +241,7 @@ class ExpectFinished implements HandshakeState {
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
   private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13, then: (io: HandshakeIO) => Next): Next {
     const config = this.ctx.config;
-    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    const chosen = chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, request);
     if (!chosen) {
       io.send(buildCertificate13(request.requestContext, []));
       return then(io);

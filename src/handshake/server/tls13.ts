@@ -146,7 +146,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
   if (!psk) {
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
-    authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
+    authentication = chooseCertificate(certificates, config.signingSchemes ?? config.signatureSchemes, hello.signatureAlgorithms, true);
   } else {
     resumeAuthentication(io.info, psk.session);
   }

@@ -129,7 +129,7 @@ export class Connected13 implements ConnectedState {
     const transcript = io.transcript.fork();
     transcript.add(msg.raw);
     const config = this.auth!.config as ClientConfig;
-    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    const chosen = chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, request);
     const sendAndAdd = (m: HandshakeMessage): void => {
       transcript.add(io.send(m).raw);
     };
