@@ -340,7 +340,9 @@ export class Connection implements HandshakeIO {
     }
     // RFC 8446 §6: user_canceled is a warning followed by close_notify. In TLS 1.3 every other alert is
     // fatal whatever its level; TLS 1.2 warning alerts are ignored (RFC 5246 §7.2.2), within limits.
-    const tls13 = this.info.version !== 'TLSv1.2';
+    // Before the version is known, a warning is taken as TLS 1.2 would: a TLS 1.2 server may send a
+    // warning unrecognized_name before its ServerHello (RFC 6066 §3).
+    const tls13 = this.info.version === 'TLSv1.3';
     if (description === AlertDescription.user_canceled || (!tls13 && level === AlertLevel.warning)) {
       if (++this.warningAlerts > MAX_WARNING_ALERTS_IN_A_ROW) throw new TlsError('unexpected_message', `peer sent more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row`);
       this.countEmptyRecord('warning alert');

@@ -4,7 +4,7 @@ import { TlsError, decodeError, decryptError, illegalParameter } from '../../err
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ClientConfig } from '../../engine/config.js';
-import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
@@ -134,6 +134,9 @@ class ExpectCertificateOrRequest implements HandshakeState {
     if (stapled) {
       // RFC 8446 §4.4.2.1: an OCSP response only if we asked.
       if (!this.ctx.config.requestOcsp) throw new TlsError('unsupported_extension', 'server stapled an OCSP response we did not ask for');
+    }
+    checkEntryExtensions(cert, this.ctx.config.requestOcsp ? [ExtensionType.status_request] : [], 'server');
+    if (stapled) {
       io.info.ocspResponse = decodeExtension(stapled.body, 'status_request', readCertificateStatusBody);
     }
     io.step({ step: 'certificate', side: 'server', certificates: chain });
