@@ -65,6 +65,8 @@ export class Connection implements HandshakeIO {
   private emptyRecords = 0;
   /** Warning (and user_canceled) alerts in a row, ignored up to MAX_WARNING_ALERTS_IN_A_ROW. */
   private warningAlerts = 0;
+  /** Client, TLS 1.3: the compatibility CCS is due before anything else we send (RFC 8446 Appendix D.4). */
+  private changeCipherSpecOwed = false;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
   /** Server: 0-RTT data we accepted and may still receive (RFC 8446 §4.2.10); undefined when not accepting. */
@@ -530,6 +532,7 @@ export class Connection implements HandshakeIO {
     this.pendingHandshake = [];
     if (err.origin === 'local' && !this.sentCloseNotify && !this.released) {
       try {
+        if (this.changeCipherSpecOwed) this.sendChangeCipherSpec();
         this.sendAlert(AlertLevel.fatal, err.alertCode);
       } catch {
         // the alert cannot be protected (keys gone): the error still stands
@@ -603,7 +606,12 @@ export class Connection implements HandshakeIO {
     }
   }
 
+  oweChangeCipherSpec(): void {
+    this.changeCipherSpecOwed = true;
+  }
+
   sendChangeCipherSpec(): void {
+    this.changeCipherSpecOwed = false;
     this.flushHandshake();
     // Always unprotected: TLS 1.3 compatibility CCS (Appendix D.4) and the TLS 1.2 initial handshake,
     // where it goes out under the null cipher (we refuse renegotiation, RFC 5746).

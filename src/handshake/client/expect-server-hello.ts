@@ -232,14 +232,15 @@ export class ExpectServerHello implements HandshakeState {
     const earlyData = this.offer.earlyData && !this.retried;
     io.allowEarlyWrites(undefined);
     if (!earlyData) {
-      // RFC 8446 Appendix D.4: the compatibility CCS precedes anything we protect, so it goes now,
-      // before our keys change (unless it went before 0-RTT data or a second ClientHello): an alert
-      // about the server's flight comes after it, as middleboxes (and BoringSSL's runner) expect.
-      if (this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData) io.sendChangeCipherSpec();
+      // RFC 8446 Appendix D.4: our compatibility CCS goes with our second flight, or before an
+      // alert we send first (middleboxes, and BoringSSL's runner, expect it before anything protected).
+      if (this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData) io.oweChangeCipherSpec();
       installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
-    } else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
+    }
+    if (earlyData && !psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
+      compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
       resumed: psk !== undefined,
       earlyDataOffered: earlyData,
     });

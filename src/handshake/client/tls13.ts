@@ -37,6 +37,8 @@ export interface Client13Context {
   readonly handshakeSecret: HandshakeSecret;
   readonly clientHandshakeSecret: Secret;
   readonly serverHandshakeSecret: Secret;
+  /** Whether we still owe the middlebox-compatibility ChangeCipherSpec (RFC 8446 Appendix D.4). */
+  readonly compatibilityCcsPending: boolean;
   /** The server accepted our PSK: no certificate messages follow (RFC 8446 §2.2). */
   readonly resumed: boolean;
   /** We sent 0-RTT data: our handshake write keys wait until EndOfEarlyData. */
@@ -195,6 +197,7 @@ class ExpectFinished implements HandshakeState {
     io.setExporter(tls13Exporter(p, suite.hash, exporterSecret));
     installTrafficSecret(io, suite, serverApp, 'server', 'client', 'application');
 
+    if (this.ctx.compatibilityCcsPending) io.sendChangeCipherSpec();
     if (this.ctx.earlyDataOffered) {
       // RFC 8446 §4.5: EndOfEarlyData under the early keys if the server took our 0-RTT data.
       if (io.info.earlyData === 'accepted') io.send(buildEndOfEarlyData());
