@@ -63,6 +63,12 @@ export interface CommonConfig {
   readonly groups: readonly NamedGroup[];
   /** Schemes we accept from the peer and may use ourselves, preference first. */
   readonly signatureSchemes: readonly SignatureScheme[];
+  /**
+   * Schemes we sign with, preference first, when they differ from those we accept (OpenSSL keeps
+   * the two lists apart too); default: signatureSchemes. No user option sets it yet: the BoGo shim
+   * does (-signing-prefs beside -verify-prefs).
+   */
+  readonly signingSchemes?: readonly SignatureScheme[];
   readonly alpnProtocols: readonly Uint8Array[];
   readonly limits: Limits;
   /** The clock for certificate validity and ticket ages. */

@@ -4,7 +4,7 @@ import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
 import { ContentType, HandshakeType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, defaultHandshakeMessageLimit } from '../protocol/limits.js';
+import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW, defaultHandshakeMessageLimit } from '../protocol/limits.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
@@ -66,6 +66,10 @@ export class Connection implements HandshakeIO {
   private receiveLimit = MAX_PLAINTEXT;
   /** Records in a row that moved nothing forward (RFC 8446 §5.1 permits some; a flood is an attack). */
   private emptyRecords = 0;
+  /** Warning (and user_canceled) alerts in a row, ignored up to MAX_WARNING_ALERTS_IN_A_ROW. */
+  private warningAlerts = 0;
+  /** Client, TLS 1.3: the compatibility CCS is due before anything else we send (RFC 8446 Appendix D.4). */
+  private changeCipherSpecOwed = false;
   /** Post-handshake messages (KeyUpdate, tickets) since the last application data: a flood is an attack. */
   private postHandshakeMessages = 0;
   /** Server: 0-RTT data we accepted and may still receive (RFC 8446 §4.2.10); undefined when not accepting. */
@@ -245,6 +249,7 @@ export class Connection implements HandshakeIO {
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
+    if (type !== ContentType.alert) this.warningAlerts = 0;
     switch (type) {
       case ContentType.handshake:
         // RFC 8446 §5.1: zero-length handshake fragments MUST NOT be sent.
@@ -340,8 +345,11 @@ export class Connection implements HandshakeIO {
     }
     // RFC 8446 §6: user_canceled is a warning followed by close_notify. In TLS 1.3 every other alert is
     // fatal whatever its level; TLS 1.2 warning alerts are ignored (RFC 5246 §7.2.2), within limits.
-    const tls13 = this.info.version !== 'TLSv1.2';
+    // Before the version is known, a warning is taken as TLS 1.2 would: a TLS 1.2 server may send a
+    // warning unrecognized_name before its ServerHello (RFC 6066 §3).
+    const tls13 = this.info.version === 'TLSv1.3';
     if (description === AlertDescription.user_canceled || (!tls13 && level === AlertLevel.warning)) {
+      if (++this.warningAlerts > MAX_WARNING_ALERTS_IN_A_ROW) throw new TlsError('unexpected_message', `peer sent more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row`);
       this.countEmptyRecord('warning alert');
       return;
     }
@@ -527,6 +535,7 @@ export class Connection implements HandshakeIO {
     this.pendingHandshake = [];
     if (err.origin === 'local' && !err.peerNotTls && !this.sentCloseNotify && !this.released) {
       try {
+        if (this.changeCipherSpecOwed) this.sendChangeCipherSpec();
         this.sendAlert(AlertLevel.fatal, err.alertCode);
       } catch {
         // the alert cannot be protected (keys gone): the error still stands
@@ -600,7 +609,12 @@ export class Connection implements HandshakeIO {
     }
   }
 
+  oweChangeCipherSpec(): void {
+    this.changeCipherSpecOwed = true;
+  }
+
   sendChangeCipherSpec(): void {
+    this.changeCipherSpecOwed = false;
     this.flushHandshake();
     // Always unprotected: TLS 1.3 compatibility CCS (Appendix D.4) and the TLS 1.2 initial handshake,
     // where it goes out under the null cipher (we refuse renegotiation, RFC 5746).

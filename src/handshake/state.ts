@@ -86,6 +86,8 @@ export interface HandshakeIO {
   send(msg: HandshakeMessage): HandshakeMessage;
   /** A ChangeCipherSpec record (TLS 1.2, or RFC 8446 Appendix D.4 compatibility). */
   sendChangeCipherSpec(): void;
+  /** A TLS 1.3 compatibility CCS is due: sent with our next flight, or before a fatal alert if that comes first. */
+  oweChangeCipherSpec(): void;
   /** New keys for reading: refused while part of a handshake message is buffered (RFC 8446 §5.1). */
   setReadKeys(protection: RecordProtection, epoch: KeyEpoch): void;
   /** New keys for writing: what was queued so far goes out under the old keys first. */

@@ -37,6 +37,19 @@ export function readCertificate13(msg: HandshakeMessage, limits: CertificateLimi
   return { requestContext, entries };
 }
 
+/**
+ * RFC 8446 §4.4.2: the extensions of each CertificateEntry must answer ones we sent (the server's, in
+ * our ClientHello; the client's, in our CertificateRequest); any other is unsupported_extension
+ * (§4.2), whether or not we know it.
+ */
+export function checkEntryExtensions(cert: Certificate13, requested: readonly number[], from: 'server' | 'client'): void {
+  for (const entry of cert.entries) {
+    for (const e of entry.extensions) {
+      if (!requested.includes(e.type)) throw new TlsError('unsupported_extension', `${from} certificate entry carries extension ${e.type}, which we did not ask for`);
+    }
+  }
+}
+
 export function buildCertificate13(requestContext: Uint8Array, certificates: readonly Uint8Array[], leafExtensions: readonly Extension[] = []): HandshakeMessage {
   const size = certificates.reduce((n, c) => n + c.length + 5, 16);
   return buildHandshake(HandshakeType.certificate, (w) => {

@@ -67,9 +67,16 @@ export const DEFAULT_MAX_EARLY_WRITE_BUFFER = 1024 * 1024;
 
 /**
  * Post-handshake messages (KeyUpdate, NewSessionTicket) accepted between two application data
- * records: a peer that sends them endlessly is making us spend CPU for nothing.
+ * records: a peer that sends them endlessly is making us spend CPU for nothing. 32, as BoringSSL
+ * bounds KeyUpdates in a row: no legitimate peer comes near it.
  */
-export const MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA = 64;
+export const MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA = 32;
+
+/**
+ * Warning alerts (TLS 1.2) and user_canceled alerts in a row that we ignore (RFC 5246 §7.2.2,
+ * RFC 8446 §6.1): a peer has no reason to send more than one or two; 4, as BoringSSL allows.
+ */
+export const MAX_WARNING_ALERTS_IN_A_ROW = 4;
 
 /**
  * RFC 8446 §5.5: records protected under one key. AES-GCM's limit is 2^24.5 full records; we rotate

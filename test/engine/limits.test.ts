@@ -6,7 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
-import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA } from '../../src/protocol/limits.js';
+import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { utf8 } from '../../src/wire/bytes.js';
 import { assertAborted, assertLocalError, assertNoErrors, handshakeBytes, newPair, type Pair } from '../helpers/engine-harness.js';
@@ -71,14 +71,27 @@ describe('TLS 1.2: records and messages that carry nothing', () => {
   const handshake12 = (options: Parameters<typeof newPair>[0] = {}): Pair =>
     newPair({ ...options, client: { maxVersion: 'TLSv1.2', ...options.client } }).handshake();
 
-  test(`${DEFAULT_MAX_EMPTY_RECORDS} warning alerts in a row are ignored, one more is unexpected_message`, () => {
+  test(`${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row are ignored, one more is unexpected_message (BoGo SendWarningAlerts-TooMany)`, () => {
     const pair = handshake12();
-    for (let i = 0; i < DEFAULT_MAX_EMPTY_RECORDS; i++) sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 100));
+    for (let i = 0; i < MAX_WARNING_ALERTS_IN_A_ROW; i++) sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 100));
     pair.pump();
     assertNoErrors(pair);
     sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 100));
     pair.pump();
-    assertAborted(pair, 'server', 'unexpected_message', /more than 32 warning alert records in a row/);
+    assertAborted(pair, 'server', 'unexpected_message', /more than 4 warning alerts in a row/);
+  });
+
+  test('warning alerts between empty records: the empty-record bound still applies', () => {
+    const pair = handshake12();
+    for (let i = 0; i < DEFAULT_MAX_EMPTY_RECORDS; i++) {
+      if (i % 4 === 0) sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 100));
+      else sealAs(pair.client.connection, ContentType.application_data, new Uint8Array(0));
+    }
+    pair.pump();
+    assertNoErrors(pair);
+    sealAs(pair.client.connection, ContentType.application_data, new Uint8Array(0));
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /more than 32 empty application data records in a row/);
   });
 
   test('empty application data records, with maxEmptyRecords; data resets the count', () => {
@@ -111,7 +124,7 @@ describe('TLS 1.2: records and messages that carry nothing', () => {
       to.events.splice(0, to.events.length, ...to.events.filter((e) => !(e.kind === 'alert' && e.direction === 'sent' && e.level === 1)));
       sealAs(sender, ContentType.handshake, handshakeBytes(type, new Uint8Array(0)));
       deliver();
-      assertLocalError(to, 'unexpected_message', /more than 64 post-handshake messages without application data/);
+      assertLocalError(to, 'unexpected_message', /more than 32 post-handshake messages without application data/);
     }
   });
 });

@@ -253,8 +253,13 @@ export class ExpectServerHello implements HandshakeState {
     // With 0-RTT in flight, our early keys stay until EndOfEarlyData (RFC 8446 §4.5).
     const earlyData = this.offer.earlyData && !this.retried;
     io.allowEarlyWrites(undefined);
-    if (!earlyData) installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
-    else if (!psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
+    if (!earlyData) {
+      // RFC 8446 Appendix D.4: our compatibility CCS goes with our second flight, or before an
+      // alert we send first (middleboxes, and BoringSSL's runner, expect it before anything protected).
+      if (this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData) io.oweChangeCipherSpec();
+      installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
+    }
+    if (earlyData && !psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
       compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,

@@ -175,7 +175,7 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
   private sendFlight(io: HandshakeIO): Next {
     const { config, suite, offer, serverHello } = this.ctx;
     const p = io.provider;
-    const signer = this.request ? chooseClientCertificate(config.certificates, config.signatureSchemes, this.request, false) : undefined;
+    const signer = this.request ? chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, this.request, false) : undefined;
     if (this.request) io.send(buildCertificate12(signer ? signer.certificate.chain : []));
     if (this.request && signer) io.info.localCertificates = signer.certificate.chain;
 

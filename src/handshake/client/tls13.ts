@@ -4,7 +4,7 @@ import { TlsError, decodeError, decryptError, illegalParameter } from '../../err
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ClientConfig } from '../../engine/config.js';
-import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { readEncryptedExtensions } from '../../messages/encrypted-extensions.js';
@@ -136,6 +136,9 @@ class ExpectCertificateOrRequest implements HandshakeState {
     if (stapled) {
       // RFC 8446 §4.4.2.1: an OCSP response only if we asked.
       if (!this.ctx.config.requestOcsp) throw new TlsError('unsupported_extension', 'server stapled an OCSP response we did not ask for');
+    }
+    checkEntryExtensions(cert, this.ctx.config.requestOcsp ? [ExtensionType.status_request] : [], 'server');
+    if (stapled) {
       io.info.ocspResponse = decodeExtension(stapled.body, 'status_request', readCertificateStatusBody);
     }
     io.step({ step: 'certificate', side: 'server', certificates: chain });
@@ -247,7 +250,7 @@ class ExpectFinished implements HandshakeState {
   /** RFC 8446 §4.4.2, §4.4.3: our certificate and signature, or an empty certificate if we have none that fits. */
   private sendClientCertificate(io: HandshakeIO, request: CertificateRequest13, then: (io: HandshakeIO) => Next): Next {
     const config = this.ctx.config;
-    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    const chosen = chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, request);
     if (!chosen) {
       io.send(buildCertificate13(request.requestContext, []));
       return then(io);

@@ -84,7 +84,7 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
     for (const certificate of certificates) {
       const fits = suite.authentication === 'ecdsa' ? ['ec', 'ed25519', 'ed448'].includes(certificate.key.type) : ['rsa', 'rsa-pss'].includes(certificate.key.type);
       if (!fits || !curveAcceptable(certificate, hello)) continue;
-      const scheme = chooseSignatureScheme(config.signatureSchemes, peerSchemes, certificate.key, false);
+      const scheme = chooseSignatureScheme(config.signingSchemes ?? config.signatureSchemes, peerSchemes, certificate.key, false);
       if (scheme) return { suite, group, certificate, scheme };
     }
   }

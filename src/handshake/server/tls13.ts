@@ -7,7 +7,7 @@ import { hashLength, type HashName, type PublicKey } from '../../crypto/provider
 import type { Secret } from '../../crypto/secret.js';
 import type { ServerConfig } from '../../engine/config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
-import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { buildCertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { buildEncryptedExtensions } from '../../messages/encrypted-extensions.js';
@@ -149,7 +149,7 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
   if (!psk) {
     if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
-    authentication = chooseCertificate(certificates, config.signatureSchemes, hello.signatureAlgorithms, true);
+    authentication = chooseCertificate(certificates, config.signingSchemes ?? config.signatureSchemes, hello.signatureAlgorithms, true);
   } else if (psk.session) {
     resumeAuthentication(io.info, psk.session);
   } else {
@@ -367,6 +367,8 @@ class ExpectClientCertificate implements HandshakeState {
     expect(msg, 'certificate');
     const cert = readCertificate13(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (cert.requestContext.length !== 0) throw illegalParameter('client certificate has a request context we did not send');
+    // Our CertificateRequest asks for no entry extensions.
+    checkEntryExtensions(cert, [], 'client');
     io.step({ step: 'certificate', side: 'client', certificates: cert.entries.map((e) => e.certData) });
     if (cert.entries.length === 0) {
       // RFC 8446 §4.4.2.4: no certificate; we may go on or abort with certificate_required.

@@ -6,7 +6,7 @@ import { hashLength } from '../../crypto/provider.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
 import type { ClientConfig, CommonConfig } from '../../engine/config.js';
-import { buildCertificate13, readCertificate13 } from '../../messages/certificate.js';
+import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { buildCertificateRequest13, readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
@@ -130,7 +130,7 @@ export class Connected13 implements ConnectedState {
     const transcript = io.transcript.fork();
     transcript.add(msg.raw);
     const config = this.auth!.config as ClientConfig;
-    const chosen = chooseClientCertificate(config.certificates, config.signatureSchemes, request);
+    const chosen = chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, request);
     const sendAndAdd = (m: HandshakeMessage): void => {
       transcript.add(io.send(m).raw);
     };
@@ -176,6 +176,7 @@ export class Connected13 implements ConnectedState {
         if (msg.type !== HandshakeType.certificate) break;
         const cert = readCertificate13(msg, { maxChainLength: auth.config.limits.maxChainLength });
         if (!equalBytes(cert.requestContext, pending.context)) throw illegalParameter('client certificate does not echo the request context');
+        checkEntryExtensions(cert, [], 'client'); // our CertificateRequest asks for none
         const chain = cert.entries.map((e) => e.certData);
         io.step({ step: 'certificate', side: 'client', certificates: chain });
         const { context, transcript } = pending;

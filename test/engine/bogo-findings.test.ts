@@ -1,0 +1,112 @@
+// Behaviour BoringSSL's test runner (BoGo, test/bogo) found wrong, each pinned by a test of our own:
+// the runner finds, these guard.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
+import { buildEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
+import { buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
+import type { HandshakeMessage } from '../../src/messages/handshake.js';
+import { testIdentity } from '../helpers/engine-pki.js';
+import { newPair, onHandshake, assertAborted, assertNoErrors, type RecordView } from '../helpers/engine-harness.js';
+import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
+import type { Connection } from '../../src/engine/connection.js';
+
+describe('TLS 1.3 middlebox compatibility (RFC 8446 Appendix D.4)', () => {
+  test('a client rejecting the server\'s encrypted flight sends its change_cipher_spec before the protected alert', () => {
+    const fromClient: RecordView[] = [];
+    const reject = onHandshake('server', (msg) => {
+      if (msg.type !== HandshakeType.encrypted_extensions) return undefined;
+      // EncryptedExtensions carrying a second, unknown extension body of the wrong shape
+      return [buildEncryptedExtensions([{ type: 0x0010, body: Uint8Array.of(0) }]).raw];
+    });
+    const pair = newPair({
+      tamper: (r) => {
+        if (r.from === 'client') fromClient.push(r);
+        return reject(r);
+      },
+    });
+    pair.pump();
+    assertAborted(pair, 'client', 'decode_error', /./);
+    const after = fromClient.slice(1); // after the ClientHello
+    assert.deepEqual(after.map((r) => [r.type, r.protected]), [[ContentType.change_cipher_spec, false], [ContentType.alert, true]]);
+  });
+});
+
+/** Seals a record as `sender` would, with its current write keys (test-only reach into the engine). */
+function sealAs(sender: Connection, type: number, data: Uint8Array): void {
+  const engine = sender as unknown as { flushHandshake(): void; writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void }; output: Uint8Array[] };
+  engine.flushHandshake();
+  engine.writeProtection.seal(type, data, engine.output);
+}
+
+describe('floods BoringSSL bounds (BoGo TooManyKeyUpdates, SendUserCanceledAlerts-TooMany-TLS13)', () => {
+  test('32 KeyUpdates in a row are answered, a 33rd before any data is unexpected_message', () => {
+    const pair = newPair().handshake();
+    for (let i = 0; i < MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA; i++) pair.client.connection.updateKeys(false);
+    pair.pump();
+    assertNoErrors(pair);
+    pair.client.connection.updateKeys(false);
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /more than 32 post-handshake messages/);
+  });
+
+  test('TLS 1.3: 4 user_canceled alerts in a row are ignored, a 5th is unexpected_message', () => {
+    const pair = newPair().handshake();
+    for (let i = 0; i < MAX_WARNING_ALERTS_IN_A_ROW; i++) sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 90));
+    pair.pump();
+    assertNoErrors(pair);
+    sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 90));
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /more than 4 warning alerts in a row/);
+  });
+});
+
+describe('warning alerts before the version is known (BoGo SendSNIWarningAlert)', () => {
+  test('a TLS 1.2 server\'s warning unrecognized_name before its ServerHello is ignored', () => {
+    let sent = false;
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2' },
+      tamper: (r) => {
+        if (r.from !== 'server' || sent || r.type !== ContentType.handshake) return undefined;
+        sent = true;
+        return [{ type: ContentType.alert, data: Uint8Array.of(1, 112), protect: false }, { type: r.type, data: r.data, protect: false }];
+      },
+    });
+    pair.handshake();
+    assert.ok(pair.client.completed);
+  });
+
+  test('TLS 1.3: a warning-level alert other than user_canceled or close_notify is still fatal', () => {
+    const pair = newPair().handshake();
+    sealAs(pair.client.connection, ContentType.alert, Uint8Array.of(1, 112));
+    pair.pump();
+    assert.equal(pair.server.errors[0]?.alert, 'unrecognized_name');
+  });
+});
+
+/** The same Certificate with an extension on its leaf entry. */
+function withLeafExtension(msg: HandshakeMessage, type: number): Uint8Array[] {
+  const cert = readCertificate13(msg, { maxChainLength: 10 });
+  return [buildCertificate13(cert.requestContext, cert.entries.map((e) => e.certData), [{ type, body: new Uint8Array(0) }]).raw];
+}
+
+describe('CertificateEntry extensions answer only what we asked for (RFC 8446 §4.4.2; BoGo SendExtensionOnClientCertificate-TLS13, SendUnknownExtensionOnCertificate-TLS13)', () => {
+  test('a server certificate entry with an extension we did not offer: unsupported_extension', () => {
+    for (const type of [0x1234, 0x0012 /* signed_certificate_timestamp */, 0x0005 /* status_request, not requested */]) {
+      const pair = newPair({ tamper: onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? withLeafExtension(msg, type) : undefined)) });
+      pair.pump();
+      assertAborted(pair, 'client', 'unsupported_extension', /./);
+    }
+  });
+
+  test('a client certificate entry with an extension (our CertificateRequest asks for none): unsupported_extension', () => {
+    const id = testIdentity('ed25519');
+    const pair = newPair({
+      client: { key: id.keyPem, cert: id.certPem },
+      server: { requestCert: true, verifier: { verify: () => ({ ok: true, detail: 'test' }) } },
+      tamper: onHandshake('client', (msg) => (msg.type === HandshakeType.certificate ? withLeafExtension(msg, 0x0005) : undefined)),
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'unsupported_extension', /client certificate entry carries extension 5/);
+  });
+});
