@@ -30,7 +30,9 @@ export class TlsError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.alert = alert;
     this.origin = options?.origin ?? 'local';
-    this.code = options?.code ?? (this.origin === 'peer' ? peerAlertCode(alert) : undefined) ?? `ERR_TLS_ALERT_${alert.toUpperCase()}`;
+    // An empty code (a checkServerIdentity error with code '') never stands: authorizationError
+    // is this code, and a falsy one would read as no error.
+    this.code = (options?.code || undefined) ?? (this.origin === 'peer' ? peerAlertCode(alert) : undefined) ?? `ERR_TLS_ALERT_${alert.toUpperCase()}`;
     this.peerNotTls = options?.peerNotTls === true;
   }
 

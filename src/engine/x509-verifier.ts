@@ -13,7 +13,9 @@ export type CaInput = string | Uint8Array | readonly (string | Uint8Array)[];
 
 // Parsing a trust store is the costly part: cache it per `ca` value, so that a client connecting
 // again and again with the same options parses its anchors once.
-const storesByObject = new WeakMap<object, TrustStore>();
+// Curated and private stores are cached apart: the same `ca` value must not pick up a curated
+// root program's leniencies (TrustStoreOptions.curated) because it was once read as one.
+const storesByObject = { curated: new WeakMap<object, TrustStore>(), private: new WeakMap<object, TrustStore>() };
 const storesByText = new Map<string, TrustStore>();
 const MAX_TEXT_STORES = 32;
 
@@ -28,10 +30,11 @@ export function trustStoreFor(ca: CaInput, curated = false): TrustStore {
     }
     return store;
   }
-  let store = storesByObject.get(ca);
+  const cache = curated ? storesByObject.curated : storesByObject.private;
+  let store = cache.get(ca);
   if (!store) {
     store = TrustStore.from(ca, { curated });
-    storesByObject.set(ca, store);
+    cache.set(ca, store);
   }
   return store;
 }

@@ -17,7 +17,7 @@ export function getCiphers(): string[] {
 
 /**
  * As Node 22.15+'s tls.getCACertificates(type): 'default' is what a client without `ca` trusts
- * (bundled, NODE_EXTRA_CA_CERTS, and the system store with --use-system-ca), 'bundled' the
+ * (./default-trust.ts: node's own default list where node gives it), 'bundled' the
  * bundled roots, 'extra' NODE_EXTRA_CA_CERTS's, 'system' the system store (where node offers it).
  */
 export function getCACertificates(type: 'default' | 'bundled' | 'extra' | 'system' = 'default'): string[] {
@@ -29,6 +29,7 @@ export function getCACertificates(type: 'default' | 'bundled' | 'extra' | 'syste
     return native('system');
   }
   if (type === 'extra') {
+    if (typeof native === 'function') return [...native('extra')];
     const bundled = new Set(rootCertificates.flatMap((p) => readCertificates(p).map((c) => toPem(c.der))));
     return defaultCaCertificates().filter((p) => !bundled.has(p));
   }

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { readPkcs12, Pkcs12Error } from './pkcs12.js';
 import { createTestPki } from '../devcert/test-pki.js';
+import * as der from '../x509/der-writer.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tlskit-p12-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -85,4 +86,47 @@ test('wrong password: mac verify failure; damaged files: Pkcs12Error only', () =
       assert.ok(err instanceof Pkcs12Error, String(err));
     }
   }
+});
+
+// Iteration counts are the file's: bounded each and in sum, so a crafted pfx cannot hold the process.
+/** A pkcs8ShroudedKeyBag of the test key under PBES2 (PBKDF2-HMAC-SHA1, AES-256-CBC) at `iterations`. */
+function pbes2Bag(iterations: number, password: string): Uint8Array {
+  const salt = new Uint8Array(8).fill(7);
+  const iv = new Uint8Array(16).fill(9);
+  const key = crypto.pbkdf2Sync(password, salt, iterations, 32, 'sha1');
+  const pkcs8 = crypto.createPrivateKey(pki.keyPem).export({ type: 'pkcs8', format: 'der' });
+  const c = crypto.createCipheriv('aes-256-cbc', key, iv);
+  const ciphertext = Buffer.concat([c.update(pkcs8), c.final()]);
+  return der.sequence(
+    der.oid('1.2.840.113549.1.12.10.1.2'), // pkcs8ShroudedKeyBag
+    der.explicit(0, der.sequence(
+      der.sequence(der.oid('1.2.840.113549.1.5.13'), der.sequence( // PBES2
+        der.sequence(der.oid('1.2.840.113549.1.5.12'), der.sequence(der.octetString(salt), der.integer(iterations))),
+        der.sequence(der.oid('2.16.840.1.101.3.4.1.42'), der.octetString(iv)))),
+      der.octetString(ciphertext))));
+}
+
+function craftedPfx(safeContents: Uint8Array[], macIterations?: number): Uint8Array {
+  const authSafe = der.sequence(...safeContents.map((sc) => der.sequence(der.oid('1.2.840.113549.1.7.1'), der.explicit(0, der.octetString(sc)))));
+  const mac = macIterations === undefined ? [] : [der.sequence(
+    der.sequence(der.sequence(der.oid('1.3.14.3.2.26'), der.nullValue()), der.octetString(new Uint8Array(20))),
+    der.octetString(new Uint8Array(8)), der.integer(macIterations))];
+  return der.sequence(der.integer(3), der.sequence(der.oid('1.2.840.113549.1.7.1'), der.explicit(0, der.octetString(authSafe))), ...mac);
+}
+
+test('a MAC iteration count above 1,000,000 is refused before any work', () => {
+  const started = Date.now();
+  assert.throws(() => readPkcs12(craftedPfx([der.sequence()], 10_000_000), 'sesame'), (err: Error) =>
+    err instanceof Pkcs12Error && /MAC iteration count 10000000 is out of range/.test(err.message));
+  assert.ok(Date.now() - started < 2000, `refused in ${Date.now() - started} ms`);
+});
+
+test('key derivations of one file are bounded in sum (many bags, each at an allowed count)', () => {
+  const bag = der.sequence(pbes2Bag(1_000_000, 'sesame')); // each decrypts: the work is the attack
+  const bags = Array.from({ length: 40 }, () => bag);
+  const started = Date.now();
+  assert.throws(() => readPkcs12(craftedPfx(bags), 'sesame'), (err: Error) =>
+    err instanceof Pkcs12Error && /would exceed 4000000 iterations in all/.test(err.message));
+  // Four derivations of 1,000,000 PBKDF2-SHA1 iterations run (about a second each), not forty.
+  assert.ok(Date.now() - started < 20_000, `refused in ${Date.now() - started} ms`);
 });

@@ -66,6 +66,26 @@ function fail(why: string): Pkcs12Error {
   return new Pkcs12Error(`Unable to load PFX certificate: ${why}`);
 }
 
+// Iteration counts come from the file: bound each and their sum, so a crafted pfx (many bags, each
+// at a large count; the Appendix B KDF runs a JavaScript loop) cannot hold the process for minutes.
+// Windows caps PKCS#12 counts at 600,000; OpenSSL writes 2048, Java and .NET 10,000 or fewer.
+const MAX_ITERATIONS = 1_000_000;
+const MAX_TOTAL_ITERATIONS = 4_000_000;
+
+/** What key derivations may still cost, in hash iterations, while one file is read. */
+interface WorkBudget {
+  left: number;
+}
+
+/** Charges `derivations` runs of `iterations` each to `budget`, or fails naming the count. */
+function spend(budget: WorkBudget, iterations: number, derivations: number, what: string): void {
+  if (iterations < 1 || iterations > MAX_ITERATIONS) {
+    throw fail(`${what} iteration count ${iterations} is out of range (tlskit reads 1 to ${MAX_ITERATIONS}): ${REEXPORT}`);
+  }
+  budget.left -= iterations * derivations;
+  if (budget.left < 0) throw fail(`the key derivations of this file would exceed ${MAX_TOTAL_ITERATIONS} iterations in all: ${REEXPORT}`);
+}
+
 export interface Pkcs12Contents {
   /** Private keys, as node:crypto KeyObjects. */
   readonly keys: crypto.KeyObject[];
@@ -129,7 +149,7 @@ function candidatePasswords(passphrase: string | undefined): (string | undefined
 }
 
 /** RFC 7292 §4: MacData over the authSafe content, with a key from the Appendix B KDF. */
-function checkMac(mac: DerReader, content: Uint8Array, passwords: (string | undefined)[]): string | undefined {
+function checkMac(mac: DerReader, content: Uint8Array, passwords: (string | undefined)[], budget: WorkBudget): string | undefined {
   const digestInfo = mac.sequence('mac');
   const alg = digestInfo.sequence('digestAlgorithm');
   const algOid = alg.oid('algorithm');
@@ -138,8 +158,8 @@ function checkMac(mac: DerReader, content: Uint8Array, passwords: (string | unde
   const expected = digestInfo.value(Tag.OCTET_STRING, 'digest');
   const salt = mac.value(Tag.OCTET_STRING, 'macSalt');
   const iterations = mac.atEnd ? 1 : mac.smallInteger('iterations');
-  if (iterations < 1 || iterations > 10_000_000) throw fail('MAC iteration count out of range');
   for (const password of passwords) {
+    spend(budget, iterations, 1, 'MAC');
     const pw = password === undefined ? Buffer.alloc(0) : bmpPassword(password);
     const key = pkcs12Kdf(hash.name, hash.blockSize, pw, salt, iterations, 3, crypto.createHash(hash.name).digest().length);
     const actual = crypto.createHmac(hash.name, key).update(content).digest();
@@ -149,7 +169,7 @@ function checkMac(mac: DerReader, content: Uint8Array, passwords: (string | unde
 }
 
 /** Decrypts an EncryptedContentInfo's content (RFC 5652 §6.1) under PBES2 or PKCS#12 PBE. */
-function decrypt(algorithm: DerReader, ciphertext: Uint8Array, password: string | undefined): Buffer {
+function decrypt(algorithm: DerReader, ciphertext: Uint8Array, password: string | undefined, budget: WorkBudget): Buffer {
   const oid = algorithm.oid('algorithm');
   if (oid === OID.pbes2) {
     // RFC 8018 §6.2 / A.4: PBES2-params { keyDerivationFunc, encryptionScheme }; PKCS#12 passes the password as its UTF-8 bytes.
@@ -173,7 +193,7 @@ function decrypt(algorithm: DerReader, ciphertext: Uint8Array, password: string 
     const cipher = PBES2_CIPHERS[cipherOid];
     if (!cipher) throw fail(`PBES2 with an unsupported cipher (${cipherOid}): ${REEXPORT}`);
     const iv = scheme.value(Tag.OCTET_STRING, 'iv');
-    if (iterations < 1 || iterations > 10_000_000) throw fail('PBKDF2 iteration count out of range');
+    spend(budget, iterations, 1, 'PBKDF2');
     const key = crypto.pbkdf2Sync(Buffer.from(password ?? '', 'utf8'), salt, iterations, cipher.keyLength, prf);
     return decipher(cipher.cipher, key, iv, ciphertext);
   }
@@ -186,7 +206,7 @@ function decrypt(algorithm: DerReader, ciphertext: Uint8Array, password: string 
   const params = algorithm.sequence('pkcs-12PbeParams');
   const salt = params.value(Tag.OCTET_STRING, 'salt');
   const iterations = params.smallInteger('iterations');
-  if (iterations < 1 || iterations > 10_000_000) throw fail('PBE iteration count out of range');
+  spend(budget, iterations, 2, 'PBE'); // the key and the IV
   const pw = password === undefined ? Buffer.alloc(0) : bmpPassword(password);
   const key = pkcs12Kdf('sha1', 64, pw, salt, iterations, 1, pbe.keyLength);
   const iv = pkcs12Kdf('sha1', 64, pw, salt, iterations, 2, pbe.ivLength);
@@ -203,7 +223,7 @@ function decipher(name: string, key: Buffer, iv: Uint8Array, ciphertext: Uint8Ar
 }
 
 /** RFC 7292 §4.2: SafeContents ::= SEQUENCE OF SafeBag. */
-function readSafeContents(der: Uint8Array, password: string | undefined, out: { keys: crypto.KeyObject[]; certificates: Uint8Array[] }, depth = 0): void {
+function readSafeContents(der: Uint8Array, password: string | undefined, out: { keys: crypto.KeyObject[]; certificates: Uint8Array[] }, budget: WorkBudget, depth = 0): void {
   if (depth > 4) throw fail('safe contents nested too deeply');
   const bags = new DerReader(der, 'PKCS#12 SafeContents').sequence('SafeContents');
   while (!bags.atEnd) {
@@ -217,14 +237,14 @@ function readSafeContents(der: Uint8Array, password: string | undefined, out: { 
       const info = new DerReader(encrypted, 'EncryptedPrivateKeyInfo').sequence('EncryptedPrivateKeyInfo');
       const algorithm = info.sequence('encryptionAlgorithm');
       const ciphertext = info.value(Tag.OCTET_STRING, 'encryptedData');
-      const pkcs8 = decrypt(algorithm, ciphertext, password);
+      const pkcs8 = decrypt(algorithm, ciphertext, password, budget);
       out.keys.push(crypto.createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }));
     } else if (bagId === OID.certBag) {
       const certBag = value.sequence('CertBag');
       if (certBag.oid('certId') !== OID.x509Certificate) continue; // SDSI certificates: not for TLS
       out.certificates.push(certBag.read(contextTag(0, true), 'certValue').value(Tag.OCTET_STRING, 'certificate'));
     } else if (bagId === OID.safeContentsBag) {
-      readSafeContents(value.element('SafeContents', Tag.SEQUENCE), password, out, depth + 1);
+      readSafeContents(value.element('SafeContents', Tag.SEQUENCE), password, out, budget, depth + 1);
     }
     // CRL and secret bags carry nothing a TLS endpoint uses: skipped.
   }
@@ -238,15 +258,16 @@ export function readPkcs12(pfx: Uint8Array, passphrase?: string): Pkcs12Contents
     const authSafe = pfxSeq.sequence('authSafe');
     if (authSafe.oid('contentType') !== OID.data) throw fail('public-key integrity mode is not supported: export with a password');
     const content = authSafe.read(contextTag(0, true), 'content').value(Tag.OCTET_STRING, 'authSafe data');
+    const budget: WorkBudget = { left: MAX_TOTAL_ITERATIONS };
     let password: string | undefined = passphrase;
-    if (!pfxSeq.atEnd) password = checkMac(pfxSeq.sequence('macData'), content, candidatePasswords(passphrase));
+    if (!pfxSeq.atEnd) password = checkMac(pfxSeq.sequence('macData'), content, candidatePasswords(passphrase), budget);
     const out = { keys: [] as crypto.KeyObject[], certificates: [] as Uint8Array[] };
     const infos = new DerReader(content, 'PKCS#12 AuthenticatedSafe').sequence('AuthenticatedSafe');
     while (!infos.atEnd) {
       const info = infos.sequence('ContentInfo');
       const type = info.oid('contentType');
       const body = info.read(contextTag(0, true), 'content');
-      if (type === OID.data) readSafeContents(body.value(Tag.OCTET_STRING, 'data'), password, out);
+      if (type === OID.data) readSafeContents(body.value(Tag.OCTET_STRING, 'data'), password, out, budget);
       else if (type === OID.encryptedData) {
         // RFC 5652 §8: EncryptedData { version, EncryptedContentInfo { contentType, algorithm, [0] IMPLICIT content } }
         const enc = body.sequence('EncryptedData');
@@ -255,7 +276,7 @@ export function readPkcs12(pfx: Uint8Array, passphrase?: string): Pkcs12Contents
         eci.oid('contentType');
         const algorithm = eci.sequence('contentEncryptionAlgorithm');
         const ciphertext = eci.value(contextTag(0, false), 'encryptedContent');
-        readSafeContents(decrypt(algorithm, ciphertext, password), password, out);
+        readSafeContents(decrypt(algorithm, ciphertext, password, budget), password, out, budget);
       } else throw fail(`unsupported content type ${type}`);
     }
     return out;

