@@ -36,6 +36,8 @@ export interface ConnectOptions extends ClientOptions {
   pfx?: PfxInput | readonly PfxInput[];
   secureProtocol?: string;
   secureOptions?: number;
+  /** Stay writable after the server ended its side (TLS 1.3 half-close; the TCP socket is half-open too). */
+  allowHalfOpen?: boolean;
   /** Destroys the socket with node's AbortError when aborted. */
   signal?: AbortSignal;
   highWaterMark?: number;
@@ -67,7 +69,7 @@ export function nodeRootStore(): TrustStore {
   return defaultTrustStore();
 }
 
-const NET_KEYS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
+const NET_KEYS = ['allowHalfOpen', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
 
 /** The net.connect() options: path, or host and port, with the socket options node passes on. */
 function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
@@ -131,6 +133,7 @@ export function clientSocketInit(options: ConnectOptions & { host: string }): Tl
     ...(options.session !== undefined ? { session: options.session } : {}),
     ...(options.enableTrace ? { enableTrace: true } : {}),
     ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+    ...(options.allowHalfOpen ? { allowHalfOpen: true } : {}),
   };
 }
 
