@@ -4,6 +4,7 @@ import { addAbortSignal, type Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
+import { decodeSession } from '../handshake/session.js';
 import type { ServerIdentityCheck } from '../engine/config.js';
 import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit } from './tls-socket.js';
 import type { TrustStore } from '../x509/trust-store.js';
@@ -127,8 +128,12 @@ export function clientSocketInit(options: ConnectOptions & { host: string }): Tl
   return {
     isServer: false,
     // setServername() before the start changes the SNI (sent only for a DNS name) and the name checked.
-    createConnection: (handlers, overrides) => createClientConnection(
-      overrides?.servername ? { ...config, serverName: overrides.servername } : config, handlers),
+    // setSession() likewise replaces the session offered (decoded as the option is).
+    createConnection: (handlers, overrides) => createClientConnection({
+      ...config,
+      ...(overrides?.servername ? { serverName: overrides.servername } : {}),
+      ...(overrides?.session ? { session: decodeSession(overrides.session) } : {}),
+    }, handlers),
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
     ...(options.session !== undefined ? { session: options.session } : {}),
     ...(options.enableTrace ? { enableTrace: true } : {}),
