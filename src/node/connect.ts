@@ -4,6 +4,7 @@ import { addAbortSignal, type Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
+import { decodeSession } from '../handshake/session.js';
 import type { ServerIdentityCheck } from '../engine/config.js';
 import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit } from './tls-socket.js';
 import type { TrustStore } from '../x509/trust-store.js';
@@ -36,6 +37,8 @@ export interface ConnectOptions extends ClientOptions {
   pfx?: PfxInput | readonly PfxInput[];
   secureProtocol?: string;
   secureOptions?: number;
+  /** Stay writable after the server ended its side (TLS 1.3 half-close; the TCP socket is half-open too). */
+  allowHalfOpen?: boolean;
   /** Destroys the socket with node's AbortError when aborted. */
   signal?: AbortSignal;
   highWaterMark?: number;
@@ -67,7 +70,7 @@ export function nodeRootStore(): TrustStore {
   return defaultTrustStore();
 }
 
-const NET_KEYS = ['noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
+const NET_KEYS = ['allowHalfOpen', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
 
 /** The net.connect() options: path, or host and port, with the socket options node passes on. */
 function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
@@ -125,12 +128,17 @@ export function clientSocketInit(options: ConnectOptions & { host: string }): Tl
   return {
     isServer: false,
     // setServername() before the start changes the SNI (sent only for a DNS name) and the name checked.
-    createConnection: (handlers, overrides) => createClientConnection(
-      overrides?.servername ? { ...config, serverName: overrides.servername } : config, handlers),
+    // setSession() likewise replaces the session offered (decoded as the option is).
+    createConnection: (handlers, overrides) => createClientConnection({
+      ...config,
+      ...(overrides?.servername ? { serverName: overrides.servername } : {}),
+      ...(overrides?.session ? { session: decodeSession(overrides.session) } : {}),
+    }, handlers),
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
     ...(options.session !== undefined ? { session: options.session } : {}),
     ...(options.enableTrace ? { enableTrace: true } : {}),
     ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+    ...(options.allowHalfOpen ? { allowHalfOpen: true } : {}),
   };
 }
 

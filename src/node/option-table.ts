@@ -30,10 +30,7 @@ export const OPTION_TABLE: Readonly<Record<string, OptionEntry>> = {
   port: { scope: 'tls.connect', status: 'honoured', note: 'the TCP port (RangeError ERR_SOCKET_BAD_PORT when invalid, as node)' },
   path: { scope: 'tls.connect', status: 'honoured', note: 'connects to this Unix socket; host still names the server for SNI and the certificate check' },
   socket: { scope: 'tls.connect', status: 'honoured', note: 'runs TLS over this Duplex instead of opening a connection' },
-  allowHalfOpen: {
-    scope: 'tls.connect', status: 'refused', refuses: (v) => v === true,
-    note: 'a half-open TLSSocket is not supported yet: leave allowHalfOpen false (the default), or pass your own half-open socket as `socket`',
-  },
+  allowHalfOpen: { scope: 'tls.connect', status: 'honoured', note: "stays writable after the server's close_notify and FIN (the TCP socket is half-open too), as node" },
   rejectUnauthorized: { scope: 'tls.connect', status: 'honoured', note: 'false keeps an unverified connection open, authorized false and authorizationError set' },
   pskCallback: { scope: 'tls.connect', status: 'honoured', note: 'TLS 1.3 external PSK (psk_dhe_ke, SHA-256); TLS 1.2 PSK suites are refused' },
   ALPNProtocols: { scope: 'tls.connect', status: 'honoured', note: 'array of strings or buffers, or one wire-format buffer' },

@@ -82,7 +82,7 @@ export interface TlsSocketInit {
    * Builds the engine with the socket's handlers; a client gets `servername` when setServername()
    * was called before the engine started (the SNI sent and the name the certificate must carry).
    */
-  readonly createConnection: (handlers: ConnectionHandlers, overrides?: { readonly servername?: string }) => Connection;
+  readonly createConnection: (handlers: ConnectionHandlers, overrides?: { readonly servername?: string; readonly session?: Uint8Array }) => Connection;
   /** Milliseconds to complete the handshake before giving up (0: no limit). */
   readonly handshakeTimeout?: number;
   /** Client: the session offered for resumption (the `session` option). */
@@ -270,7 +270,9 @@ export class TLSSocket extends Duplex {
   private heldUntilSecure: (() => void)[] | undefined;
   /** Sessions that arrived before 'secureConnect' was emitted, reported right after it. */
   private sessionsBeforeSecure: Buffer[] = [];
-  private readonly offeredSession: Uint8Array | undefined;
+  private offeredSession: Uint8Array | undefined;
+  /** setSession() before the engine started: the session to offer instead of the option's. */
+  private sessionOverride: Uint8Array | undefined;
   private earlyEvents: TlsEvent[] | undefined = [];
   /** 0-RTT data sent, kept until the server accepts or rejects it. */
   private earlySent: Uint8Array[] = [];
@@ -354,7 +356,9 @@ export class TLSSocket extends Duplex {
   private get connection(): Connection {
     if (!this.conn) {
       const servername = this.servernameOverride;
-      this.conn = this.init.createConnection(this.handlers(), servername !== undefined ? { servername } : undefined);
+      const session = this.sessionOverride;
+      const overrides = { ...(servername !== undefined ? { servername } : {}), ...(session !== undefined ? { session } : {}) };
+      this.conn = this.init.createConnection(this.handlers(), servername !== undefined || session !== undefined ? overrides : undefined);
     }
     return this.conn;
   }
@@ -914,6 +918,22 @@ export class TLSSocket extends Duplex {
     if (this.isServer) throw Object.assign(new Error('Cannot issue SNI from a TLS server-side socket'), { code: 'ERR_TLS_SNI_FROM_SERVER' });
     if (this.conn) throw Object.assign(new Error('setServername() must be called before the handshake starts (while the socket is still connecting)'), { code: 'ERR_INVALID_STATE' });
     this.servernameOverride = name;
+  }
+
+  /**
+   * As node:tls: the session (an earlier 'session' event's bytes) a client offers, like the
+   * `session` option; only before the handshake starts. It resumes only under the same trust
+   * settings (src/handshake/trust-binding.ts), else a full handshake follows.
+   */
+  setSession(session: string | Uint8Array): void {
+    if (typeof session !== 'string' && !(session instanceof Uint8Array)) {
+      throw Object.assign(new TypeError('The "session" argument must be of type string or an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' });
+    }
+    if (this.isServer) throw new Error('setSession() is for a client socket: a server resumes what its clients offer');
+    if (this.conn) throw Object.assign(new Error('setSession() must be called before the handshake starts (while the socket is still connecting); or pass session to connect()'), { code: 'ERR_INVALID_STATE' });
+    const bytes = typeof session === 'string' ? Buffer.from(session, 'latin1') : session;
+    this.sessionOverride = bytes;
+    this.offeredSession = bytes;
   }
 
   /**

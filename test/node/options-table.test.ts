@@ -184,9 +184,38 @@ const cases: Record<string, Case> = {
     const raw = net.connect(port, '127.0.0.1');
     assert.ok((await run({ socket: raw })).seen);
   },
-  allowHalfOpen: async (port) => {
-    refused({ allowHalfOpen: true } as ConnectOptions, 'allowHalfOpen');
-    assert.ok((await run({ port, allowHalfOpen: false } as ConnectOptions)).seen);
+  allowHalfOpen: async () => {
+    // A node:tls server that ends first, then answers what the client still writes.
+    const server = tls.createServer({ key: pki.keyPem, cert: pki.chainPem, allowHalfOpen: true }, (s) => {
+      s.on('error', () => {});
+      let text = '';
+      s.on('data', (d: Buffer) => (text += d.toString()));
+      s.on('end', () => (received = text));
+      s.end('bye');
+    });
+    let received: string | undefined;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as net.AddressInfo).port;
+      const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, allowHalfOpen: true });
+      client.on('data', () => {});
+      await new Promise<void>((resolve, reject) => {
+        client.on('error', reject);
+        // Later than the 'end' event: a socket that is not half-open has ended its side by then.
+        client.on('end', () => setTimeout(() => client.end('after the server ended'), 30));
+        client.on('close', () => resolve());
+        setTimeout(() => reject(new Error('timed out')), 5_000).unref();
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(received, 'after the server ended');
+      // Without it, as node, the socket ends its side when the server does.
+      const closing = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
+      closing.on('data', () => {});
+      await new Promise<void>((resolve) => closing.on('close', () => resolve()));
+      assert.equal(closing.writable, false);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   },
   rejectUnauthorized: async (port) => {
     const strict = await run({ port, ca: clientPki.caPem });

@@ -587,3 +587,30 @@ describe('methods node code calls, as node:tls', () => {
     for (const name of ['Sent ClientHello', 'Received ServerHello', 'Received Certificate', 'Sent Finished']) assert.ok(text.includes(name), `${name} in:\n${text}`);
   });
 });
+
+describe('setSession()', () => {
+  test("a client offers the session given before the handshake starts; afterwards it is node's ERR_INVALID_STATE", async () => {
+    for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+      const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: version }, (s) => { s.on('error', () => {}); s.end('hi'); });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as net.AddressInfo).port;
+        const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem };
+        const first = connect(options);
+        first.resume();
+        const closed = once(first, 'close');
+        const [session] = (await once(first, 'session')) as [Buffer];
+        await closed;
+        const second = connect(options);
+        second.setSession(session);
+        second.resume();
+        await once(second, 'secureConnect');
+        assert.equal(second.isSessionReused(), true, version);
+        assert.throws(() => second.setSession(session), { code: 'ERR_INVALID_STATE' });
+        second.destroy();
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
+    }
+  });
+});
