@@ -67,6 +67,19 @@ function checkServerOptions(options: TlsServerOptions): void {
   }
 }
 
+/**
+ * RFC 8446 §8: ticket keys other servers hold (setTicketKeys, ticketKeys) with 0-RTT on need an
+ * anti-replay store those servers share: each would otherwise accept the same replayed early data.
+ */
+function refuseUnsharedReplayStore(options: TlsServerOptions, what: 'setTicketKeys' | 'setSecureContext'): void {
+  if ((options.maxEarlyData ?? 0) === 0 || options.antiReplay) return;
+  throw new TypeError(
+    `${what === 'setTicketKeys' ? 'setTicketKeys with maxEarlyData' : 'setSecureContext: maxEarlyData with ticket keys given by setTicketKeys or ticketKeys'} ` +
+      'needs an antiReplay store shared by every server holding those keys: ' +
+      'each would otherwise accept the same replayed early data (RFC 8446 §8). Pass antiReplay in the options, or set maxEarlyData to 0',
+  );
+}
+
 /** A 48-byte buffer, as node's setTicketKeys() takes. */
 function checkedTicketKeys(keys: unknown): Uint8Array {
   if (!(keys instanceof Uint8Array)) throw invalidServerArg('keys', 'an instance of Buffer, TypedArray, or DataView', keys);
@@ -94,6 +107,8 @@ export class TLSServer extends net.Server {
   /** The server's ticket keys (getTicketKeys/setTicketKeys): kept across setSecureContext() unless it names ticketKeys. */
   private ticketKeyring: TicketKeyring | undefined;
   private ticketKeyProvider: CryptoProvider | undefined;
+  /** The keyring holds keys given to us (ticketKeys, setTicketKeys): other servers may hold them too. */
+  private ticketKeysShared = false;
   private readonly sniContexts = new SniContexts();
   private readonly pauseOnConnectOption: boolean;
   private readonly allowHalfOpenOption: boolean;
@@ -145,9 +160,14 @@ export class TLSServer extends net.Server {
     const resolved = resolveServerOptions(options, provider, this.antiReplay);
     // The server's keyring outlives configurations, so that getTicketKeys()/setTicketKeys() and
     // tickets already issued keep working; ticketKeys (or another provider) starts a new one.
-    if (resolved.ticketKeyring && (!this.ticketKeyring || options.ticketKeys !== undefined || provider !== this.ticketKeyProvider)) {
+    const newKeyring = resolved.ticketKeyring !== undefined && (!this.ticketKeyring || options.ticketKeys !== undefined || provider !== this.ticketKeyProvider);
+    // RFC 8446 §8: kept keys that were given to us (ticketKeys, setTicketKeys) may be on other
+    // servers too, so 0-RTT turned on now needs a shared anti-replay store, as when they were set.
+    if (!newKeyring && resolved.ticketKeyring && this.ticketKeysShared) refuseUnsharedReplayStore(options, 'setSecureContext');
+    if (newKeyring) {
       this.ticketKeyring = ticketKeyringFor(options, provider);
       this.ticketKeyProvider = provider;
+      this.ticketKeysShared = options.ticketKeys !== undefined;
     }
     const alpnCallback = options.ALPNCallback;
     this.options = options;
@@ -198,13 +218,9 @@ export class TLSServer extends net.Server {
     const material = checkedTicketKeys(keys);
     if (!this.ticketKeyring) throw new TypeError('setTicketKeys: this server issues no tickets (tickets: false)');
     // RFC 8446 §8: keys shared between servers need an anti-replay store they share too.
-    if ((this.options.maxEarlyData ?? 0) > 0 && !this.options.antiReplay) {
-      throw new TypeError(
-        'setTicketKeys with maxEarlyData needs an antiReplay store shared by every server holding those keys: ' +
-          'each would otherwise accept the same replayed early data (RFC 8446 §8). Pass antiReplay in the options, or set maxEarlyData to 0',
-      );
-    }
+    refuseUnsharedReplayStore(this.options, 'setTicketKeys');
     this.ticketKeyring.replaceKeys([material]);
+    this.ticketKeysShared = true;
   }
 
   private accept(raw: net.Socket): void {

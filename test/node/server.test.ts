@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
-import { createServer, createSecureContext, HttpsAgent, HttpsServer, Server, type TlsServerOptions } from '../../src/index.js';
+import { createServer, createSecureContext, HttpsAgent, HttpsServer, MemoryAntiReplayStore, Server, type TlsServerOptions } from '../../src/index.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { decodeSession, encodeSession } from '../../src/handshake/session.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
@@ -219,6 +219,23 @@ describe('getTicketKeys / setTicketKeys, as node', () => {
     assert.deepEqual(server.getTicketKeys(), Buffer.alloc(48, 4));
     assert.throws(() => server.setTicketKeys(Buffer.alloc(10)), { name: 'TypeError', message: /48-byte/ });
     assert.throws(() => server.setTicketKeys('x'.repeat(48) as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  test('0-RTT turned on by setSecureContext() over kept shared keys needs a shared antiReplay store (RFC 8446 §8)', () => {
+    // setTicketKeys() refuses keys for a server with 0-RTT and no shared store; setSecureContext()
+    // keeps the keys, so turning 0-RTT on there must be refused the same way, else every server
+    // holding the keys accepts the same replayed early data once each.
+    const server = tlskitServer();
+    server.setTicketKeys(Buffer.alloc(48, 5));
+    assert.throws(() => server.setSecureContext({ ...base, maxEarlyData: 16384 }), { name: 'TypeError', message: /antiReplay/ });
+    assert.deepEqual(server.getTicketKeys(), Buffer.alloc(48, 5), 'a refused setSecureContext() changes nothing');
+    const fromOption = tlskitServer({ ticketKeys: Buffer.alloc(48, 6) });
+    assert.throws(() => fromOption.setSecureContext({ ...base, maxEarlyData: 16384 }), { name: 'TypeError', message: /antiReplay/ });
+    // Allowed: a store said to be shared, or new keys of our own.
+    const store = new MemoryAntiReplayStore();
+    server.setSecureContext({ ...base, maxEarlyData: 16384, antiReplay: store });
+    const own = tlskitServer();
+    own.setSecureContext({ ...base, maxEarlyData: 16384 });
   });
 });
 
