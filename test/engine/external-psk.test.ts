@@ -212,6 +212,19 @@ describe('sessions after an external PSK handshake stay bound to that PSK', () =
     assertAborted(revoked, 'server', 'handshake_failure', /no certificate is configured/);
   });
 
+  test('a server requiring authentication does not resume a session its PSK handshake left unauthorized', () => {
+    // Issued without requestCert: the server side recorded authorized false. A server with the same
+    // key and ticket keys that requires authentication must not resume it as authorized false (nor
+    // as true: nothing was judged then); a full PSK handshake authenticates the client afresh.
+    const session = firstSession();
+    const pair = newPair({ client: { ...clientPsk(), session }, server: { ...server(), requestCert: true, rejectUnauthorized: true } }).handshake();
+    assertNoErrors(pair);
+    const s = pair.server.connection.info;
+    assert.equal(s.resumed, false);
+    assert.equal(s.authorized, true, 'rejectUnauthorized with requestCert: every connection it keeps is authorized');
+    assert.equal(s.pskIdentity, 'TestUser');
+  });
+
   test('a session from a PSK handshake never resumes where only certificates are trusted', () => {
     const session = firstSession();
     // The server has a certificate and tickets, but no pskCallback: the ticket's PSK binding cannot hold.
