@@ -10,7 +10,7 @@ import type { TrustStore } from '../x509/trust-store.js';
 import type { SecureContext } from '../engine/options.js';
 import { defaultTrustStore } from './default-trust.js';
 import { UnsupportedOptionError, checkArgumentTypes, refuseUnsupported } from './option-table.js';
-import { CONTEXT_KEYS, normalizeContextOptions, optionsOfSecureContext, type PfxInput } from './secure-context.js';
+import { CONTEXT_KEYS, TRUST_KEYS, normalizeContextOptions, optionsOfSecureContext, sameOptionValue, type PfxInput } from './secure-context.js';
 
 export interface ConnectOptions extends ClientOptions {
   port?: number;
@@ -99,23 +99,6 @@ export function contextOptionsFor(options: ConnectOptions): ConnectOptions {
   const rest: Record<string, unknown> = { ...options };
   for (const k of CONTEXT_KEYS) delete rest[k];
   return { ...rest, ...fromContext } as ConnectOptions;
-}
-
-/** Context options that say whom to trust: never dropped silently in favour of a secureContext's. */
-const TRUST_KEYS = ['ca', 'crl', 'verifier', 'dangerouslyRelaxCrlCheck'] as const;
-
-/** Whether two option values are the same (PEM text and DER bytes compared by content, lists in order, objects by identity). */
-function sameOptionValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
-  const bytes = (v: unknown): Buffer | undefined =>
-    typeof v === 'string' ? Buffer.from(v) : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
-  const [x, y] = [list(a), list(b)];
-  if (x.length !== y.length || x.length === 0) return false;
-  return x.every((item, i) => {
-    const [p, q] = [bytes(item), bytes(y[i])];
-    return p && q ? p.equals(q) : item === y[i];
-  });
 }
 
 export function connect(options: ConnectOptions, secureConnectListener?: () => void): TLSSocket;

@@ -11,7 +11,7 @@ import { TicketKeyring } from '../handshake/tickets.js';
 import { TlsError } from '../errors.js';
 import { callableClass, type CallableClass } from './callable.js';
 import { invalidServerArg, refuseUnsupportedServerOptions } from './server-option-table.js';
-import { normalizeContextOptions } from './secure-context.js';
+import { normalizeContextOptions, sniContextTrustProblem, withCheckedSniCallback } from './secure-context.js';
 import { SessionEventStore, sessionEventsWanted } from './session-events.js';
 import { SniContexts } from './sni-contexts.js';
 import { TLSSocket } from './tls-socket.js';
@@ -155,7 +155,8 @@ export class TLSServer extends net.Server {
 
   private configure(given: TlsServerOptions): void {
     // The secure-context options as tls.createSecureContext() reads them: refusals, pfx, secureProtocol/secureOptions, DEFAULT_*.
-    const options = normalizeContextOptions(given);
+    // An SNICallback context's ca/crl, which tlskit does not apply, refused rather than dropped.
+    const options = withCheckedSniCallback(normalizeContextOptions(given));
     const provider = options.provider ?? nodeCryptoProvider;
     const resolved = resolveServerOptions(options, provider, this.antiReplay);
     // The server's keyring outlives configurations, so that getTicketKeys()/setTicketKeys() and
@@ -194,6 +195,9 @@ export class TLSServer extends net.Server {
     if (!hostname) throw Object.assign(new Error('"servername" is required parameter for Server.addContext'), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
     if (typeof hostname !== 'string') throw invalidServerArg('servername', 'of type string', hostname);
     if (context === null || typeof context !== 'object') throw invalidServerArg('options', 'of type object', context);
+    // Its trust options are not applied to client certificates (node's would be): refused if they differ.
+    const problem = sniContextTrustProblem(context, this.options, `addContext("${hostname}")`);
+    if (problem) throw problem;
     const certificates = 'certificates' in context && Array.isArray(context.certificates)
       ? (context as SecureContext).certificates
       : createSecureContext(context as Parameters<typeof createSecureContext>[0]).certificates;

@@ -12,6 +12,7 @@ import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
 import { withPskOwner } from '../engine/external-psk-options.js';
 import { connect, contextOptionsFor, type ConnectOptions } from './connect.js';
+import { withCheckedSniCallback } from './secure-context.js';
 import type { TlsServerOptions } from './server.js';
 import { TLSSocket } from './tls-socket.js';
 
@@ -48,7 +49,7 @@ export function upgrade(socket: Duplex, options: ClientUpgradeOptions | ServerUp
   if (rest.isServer) {
     // The secure-context options as createServer() reads them (secureContext, pfx, secureProtocol,
     // secureOptions, refusals): resolved raw, those were silently dropped (a TLS 1.3-only server took TLS 1.2).
-    const options = contextOptionsFor(rest as ConnectOptions) as typeof rest;
+    const options = withCheckedSniCallback(contextOptionsFor(rest as ConnectOptions) as typeof rest);
     // pskCallback gets the TLSSocket, as in node:tls.
     const config = withPskOwner(resolveServerOptions(options, options.provider ?? nodeCryptoProvider), () => tls);
     tls = new TLSSocket(socket, {

@@ -182,6 +182,29 @@ describe('addContext, as node', () => {
     assert.equal(await leafFor('example.com'), 'localhost');
     assert.throws(() => server.addContext('', {}), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
   });
+
+  test("a per-name context's ca, which tlskit does not apply to client certificates (node:tls would), is refused, not dropped", async () => {
+    // node:tls verifies client certificates for a.example.com against that name's context's ca:
+    // dropping it would authorize clients of the server's ca that the context excludes.
+    const server = tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem });
+    assert.throws(() => server.addContext('a.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
+      { name: 'TypeError', message: /ca differs from the server's/ });
+    assert.throws(() => server.addContext('a.example.com', { key: exact.keyPem, cert: exact.chainPem, ca: other.caPem } as never),
+      { name: 'TypeError', message: /ca differs/ });
+    // The server's own ca (or none) is fine: nothing is dropped.
+    server.addContext('b.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: clientPki.caPem }));
+    server.addContext('c.example.com', { key: exact.keyPem, cert: exact.chainPem });
+    // An SNICallback's answer: the handshake fails with the reason, as for a context in error.
+    const errors: Error[] = [];
+    const sni = tlskitServer({
+      requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem,
+      SNICallback: (_name, cb) => cb(null, createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
+    });
+    sni.on('tlsClientError', (err: Error) => errors.push(err));
+    const outcome = await nodeClient(await listening(sni), { servername: 'x.example.com', key: clientPki.keyPem, cert: clientPki.leaf.pem });
+    assert.ok(outcome.error, 'the handshake fails');
+    assert.match(String(errors[0]?.message), /SNICallback: the context's ca differs/);
+  });
 });
 
 describe('getTicketKeys / setTicketKeys, as node', () => {
