@@ -108,6 +108,27 @@ describe('external PSK handshakes', () => {
     assert.equal(pair.client.connection.info.pskIdentity, 'TestUser');
   });
 
+  test('the client wipes its copy of the key when TLS 1.2 is negotiated or the PSK cannot be offered', () => {
+    // Secrets wiped during each handshake, recognised by their bytes just before the wipe.
+    const wipedKeys: string[] = [];
+    const original = Secret.prototype.wipe;
+    Secret.prototype.wipe = function (this: Secret) {
+      if (!this.wiped) wipedKeys.push(Buffer.from(this.expose()).toString('hex'));
+      original.call(this);
+    };
+    try {
+      const tls12 = newPair({ client: clientPsk(), server: { maxVersion: 'TLSv1.2' } }).handshake();
+      assert.equal(tls12.client.connection.info.version, 'TLSv1.2');
+      assert.ok(wipedKeys.includes(KEY.toString('hex')), 'TLS 1.2 negotiated: the PSK is wiped');
+      wipedKeys.length = 0;
+      const sha384 = newPair({ client: { ...clientPsk(), ciphers: 'TLS_AES_256_GCM_SHA384' }, server: {} }).handshake();
+      assert.equal(sha384.client.connection.info.pskIdentity, undefined);
+      assert.ok(wipedKeys.includes(KEY.toString('hex')), 'a PSK with no suite of its hash is not offered, and not kept');
+    } finally {
+      Secret.prototype.wipe = original;
+    }
+  });
+
   test('a client that offers only psk_ke gets no PSK handshake (we require (EC)DHE, RFC 8446 §4.2.9)', () => {
     const pair = newPair({
       client: clientPsk(),
