@@ -11,7 +11,7 @@ import { TicketKeyring } from '../handshake/tickets.js';
 import { TlsError } from '../errors.js';
 import { callableClass, type CallableClass } from './callable.js';
 import { invalidServerArg, refuseUnsupportedServerOptions } from './server-option-table.js';
-import { normalizeContextOptions, sniContextTrustProblem, withCheckedSniCallback } from './secure-context.js';
+import { CONTEXT_KEYS, normalizeContextOptions, sniContextTrustProblem, withCheckedSniCallback } from './secure-context.js';
 import { SessionEventStore, sessionEventsWanted } from './session-events.js';
 import { SniContexts } from './sni-contexts.js';
 import { TLSSocket } from './tls-socket.js';
@@ -146,12 +146,21 @@ export class TLSServer extends net.Server {
     this.on('connection', (raw: net.Socket) => this.accept(raw));
   }
 
-  /** Replaces the configuration for new connections (like node's setSecureContext). */
+  /**
+   * As node's: replaces the secure-context options (key, cert, ca, ciphers...: those absent go back
+   * to their defaults) for new connections; the server's own (requestCert, rejectUnauthorized,
+   * SNICallback, ALPN, pskCallback...) stay unless these options name them.
+   */
   setSecureContext(options: TlsServerOptions): void {
     if (options === null || typeof options !== 'object') throw invalidServerArg('options', 'of type object', options);
     checkServerOptions(options);
-    this.configure(options);
+    const kept: Record<string, unknown> = { ...this.givenOptions };
+    for (const k of CONTEXT_KEYS) delete kept[k];
+    this.configure({ ...kept, ...options } as TlsServerOptions);
   }
+
+  /** The options the configuration was made from (setSecureContext keeps their server options). */
+  private givenOptions: TlsServerOptions = {};
 
   private configure(given: TlsServerOptions): void {
     // The secure-context options as tls.createSecureContext() reads them: refusals, pfx, secureProtocol/secureOptions, DEFAULT_*.
@@ -172,6 +181,7 @@ export class TLSServer extends net.Server {
     }
     const alpnCallback = options.ALPNCallback;
     this.options = options;
+    this.givenOptions = given;
     this.config = {
       ...resolved,
       ...(resolved.ticketKeyring && this.ticketKeyring ? { ticketKeyring: this.ticketKeyring } : {}),

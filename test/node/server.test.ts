@@ -244,6 +244,21 @@ describe('getTicketKeys / setTicketKeys, as node', () => {
     assert.throws(() => server.setTicketKeys('x'.repeat(48) as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   });
 
+  test("setSecureContext() replaces the context's options only: requestCert and rejectUnauthorized stay, as node", async () => {
+    // node's certificate rotation idiom on an mTLS server: the new context names key, cert and ca;
+    // requestCert, rejectUnauthorized, SNICallback, ALPN and pskCallback are the server's (node
+    // keeps them), so client authentication must not be switched off by it.
+    const server = tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem }, (s) => s.end('bye'));
+    server.setSecureContext({ ...base, ca: clientPki.caPem });
+    const port = await listening(server);
+    const anonymous = await nodeClient(port, { ca: pki.caPem, servername: 'localhost', rejectUnauthorized: true });
+    assert.ok(anonymous.error, 'a client without a certificate is still refused');
+    assert.notEqual(anonymous.received, 'bye');
+    const known = await nodeClient(port, { ca: pki.caPem, servername: 'localhost', rejectUnauthorized: true, key: clientPki.keyPem, cert: clientPki.leaf.pem });
+    assert.equal(known.error, undefined);
+    assert.equal(known.received, 'bye');
+  });
+
   test('0-RTT turned on by setSecureContext() over kept shared keys needs a shared antiReplay store (RFC 8446 §8)', () => {
     // setTicketKeys() refuses keys for a server with 0-RTT and no shared store; setSecureContext()
     // keeps the keys, so turning 0-RTT on there must be refused the same way, else every server
