@@ -246,6 +246,26 @@ describe('sessions after an external PSK handshake stay bound to that PSK', () =
     assert.equal(s.pskIdentity, 'TestUser');
   });
 
+  test('a pskCallback that throws while a PSK-bound ticket is checked fails the handshake and wipes the ticket\'s PSK', () => {
+    const session = firstSession();
+    const resumptionPsk = Buffer.from(decodeSession(session).secret.expose()).toString('hex');
+    const wipedKeys: string[] = [];
+    const original = Secret.prototype.wipe;
+    Secret.prototype.wipe = function (this: Secret) {
+      if (!this.wiped) wipedKeys.push(Buffer.from(this.expose()).toString('hex'));
+      original.call(this);
+    };
+    try {
+      const pair = newPair({ client: { ...clientPsk(), session }, server: { ...server(), pskCallback: () => { throw new Error('key store down'); } } });
+      pair.pump();
+      assert.equal(pair.server.errors[0]?.alert, 'internal_error');
+      assert.match(pair.server.errors[0]!.message, /pskCallback threw: key store down/);
+      assert.ok(wipedKeys.includes(resumptionPsk), 'the PSK the ticket held is wiped');
+    } finally {
+      Secret.prototype.wipe = original;
+    }
+  });
+
   test('a session from a PSK handshake never resumes where only certificates are trusted', () => {
     const session = firstSession();
     // The server has a certificate and tickets, but no pskCallback: the ticket's PSK binding cannot hold.
