@@ -90,12 +90,15 @@ export function externalPskTrustDigest(config: ConnectionConfig, psk: ExternalPs
  */
 export function sessionAuthenticationFits(config: ConnectionConfig, session: SessionState, psk?: ExternalPsk): boolean {
   const now = config.now().getTime();
+  // Whether this connection requires its peer to be authenticated (a server: only with requestCert).
+  const required = config.side === 'client' ? config.rejectUnauthorized : config.requestCert && config.rejectUnauthorized;
   if (session.pskIdentity !== undefined) {
     if (!psk || !equalBytes(psk.identity, session.pskIdentity)) return false;
-    return sessionAuthenticationHolds(session, externalPskTrustDigest(config, psk), false, now);
+    // A server's session from a PSK handshake without requestCert is not authorized: where
+    // authentication is required it does not stand in (a full PSK handshake proves the key afresh).
+    return sessionAuthenticationHolds(session, externalPskTrustDigest(config, psk), required, now);
   }
-  if (config.side === 'client') return sessionAuthenticationHolds(session, trustDigest(config), config.rejectUnauthorized, now);
-  const required = config.requestCert && config.rejectUnauthorized;
+  if (config.side === 'client') return sessionAuthenticationHolds(session, trustDigest(config), required, now);
   if (session.peerCertificates.length === 0 && !session.authorized) return !required;
   return sessionAuthenticationHolds(session, trustDigest(config), required, now);
 }

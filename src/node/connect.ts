@@ -10,8 +10,8 @@ import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit 
 import type { TrustStore } from '../x509/trust-store.js';
 import type { SecureContext } from '../engine/options.js';
 import { defaultTrustStore } from './default-trust.js';
-import { checkArgumentTypes, refuseUnsupported } from './option-table.js';
-import { CONTEXT_KEYS, normalizeContextOptions, optionsOfSecureContext, type PfxInput } from './secure-context.js';
+import { UnsupportedOptionError, checkArgumentTypes, refuseUnsupported } from './option-table.js';
+import { CONTEXT_KEYS, TRUST_KEYS, normalizeContextOptions, optionsOfSecureContext, sameOptionValue, type PfxInput } from './secure-context.js';
 
 export interface ConnectOptions extends ClientOptions {
   port?: number;
@@ -83,7 +83,22 @@ function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
 /** The TLS options of a connection: a secureContext's, else the options' own, normalised (pfx, defaults...). */
 export function contextOptionsFor(options: ConnectOptions): ConnectOptions {
   if (options.secureContext === undefined || options.secureContext === null) return normalizeContextOptions(options);
-  const fromContext = optionsOfSecureContext(options.secureContext);
+  const all = optionsOfSecureContext(options.secureContext) as Record<string, unknown>;
+  // Only what a context is made of comes from it: options createSecureContext() was also given
+  // (rejectUnauthorized, checkServerIdentity, servername, host: one options object passed to both)
+  // mean nothing there, as in node, and must never override the connection's own.
+  const fromContext: Record<string, unknown> = {};
+  for (const k of CONTEXT_KEYS) if (k in all) fromContext[k] = all[k];
+  // The connection's own trust options would be replaced by the context's (node does so silently):
+  // one that differs is refused rather than dropped, since dropping it can widen trust.
+  for (const k of TRUST_KEYS) {
+    const given = (options as Record<string, unknown>)[k];
+    if (given === undefined || given === null || given === false) continue;
+    if (!sameOptionValue(given, fromContext[k])) {
+      throw new UnsupportedOptionError(k, `with secureContext, the context's ${k} is used and this one would be ignored; ` +
+        `give ${k} to createSecureContext() instead, or leave it out of these options`);
+    }
+  }
   const rest: Record<string, unknown> = { ...options };
   for (const k of CONTEXT_KEYS) delete rest[k];
   return { ...rest, ...fromContext } as ConnectOptions;

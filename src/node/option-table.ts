@@ -42,7 +42,7 @@ export const OPTION_TABLE: Readonly<Record<string, OptionEntry>> = {
   highWaterMark: { scope: 'tls.connect', status: 'honoured', note: "the TLSSocket's buffer sizes" },
   secureContext: {
     scope: 'tls.connect', status: 'honoured',
-    note: "a context from tlskit's createSecureContext() supplies ca, cert, key, ciphers... (the options' own are then ignored, as node). A node:tls SecureContext is refused: create it with tlskit's createSecureContext() instead",
+    note: "a context from tlskit's createSecureContext() supplies ca, cert, key, ciphers... (the options' own are then ignored, as node, except that a ca, crl or verifier differing from the context's is refused rather than dropped; options that are not context options, such as rejectUnauthorized, never come from the context). A node:tls SecureContext is refused: create it with tlskit's createSecureContext() instead",
   },
   onread: { scope: 'tls.connect', status: 'honoured', note: "data goes into onread.buffer and onread.callback(nread, buffer); a callback returning false pauses the socket" },
   timeout: { scope: 'tls.connect', status: 'honoured', note: 'socket.setTimeout(timeout): the socket emits \'timeout\' after that many idle milliseconds' },

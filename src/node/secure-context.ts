@@ -164,3 +164,61 @@ export function optionsOfSecureContext(context: unknown): SecureContextOptions {
   }
   throw Object.assign(new TypeError('context must be a SecureContext (from tlskit\'s createSecureContext())'), { code: 'ERR_TLS_INVALID_CONTEXT' });
 }
+
+/** Context options that say whom to trust: never dropped silently in favour of a secureContext's. */
+export const TRUST_KEYS = ['ca', 'crl', 'verifier', 'dangerouslyRelaxCrlCheck'] as const;
+
+/** Whether two option values are the same (PEM text and DER bytes compared by content, lists in order, objects by identity). */
+export function sameOptionValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+  const bytes = (v: unknown): Buffer | undefined =>
+    typeof v === 'string' ? Buffer.from(v) : ArrayBuffer.isView(v) ? Buffer.from(v.buffer, v.byteOffset, v.byteLength) : undefined;
+  const [x, y] = [list(a), list(b)];
+  if (x.length !== y.length || x.length === 0) return false;
+  return x.every((item, i) => {
+    const [p, q] = [bytes(item), bytes(y[i])];
+    return p && q ? p.equals(q) : item === y[i];
+  });
+}
+
+/** The options behind a context tlskit's createSecureContext() made, if it made this one. */
+export function knownContextOptions(context: unknown): SecureContextOptions | undefined {
+  return typeof context === 'object' && context !== null ? contextOptions.get(context) : undefined;
+}
+
+/**
+ * A certificate context for some server names (addContext, an SNICallback's answer) gives its
+ * certificates only: its trust options are not applied to client certificates, where node:tls
+ * would apply them. One whose ca, crl or verifier differs from the server's is refused (a TypeError
+ * naming it), never dropped: dropping it would accept client certificates its ca excludes.
+ */
+export function sniContextTrustProblem(context: unknown, server: object, what: string): TypeError | undefined {
+  // A context tlskit made, or the options addContext() was given to make one.
+  const isContext = typeof context === 'object' && context !== null && Array.isArray((context as { certificates?: unknown }).certificates);
+  const own = (isContext ? knownContextOptions(context) : context) as Record<string, unknown> | undefined;
+  if (!own || typeof own !== 'object') return undefined;
+  for (const k of TRUST_KEYS) {
+    const v = own[k];
+    if (v === undefined || v === null || v === false) continue;
+    if (!sameOptionValue(v, (server as Record<string, unknown>)[k])) {
+      return new TypeError(`${what}: the context's ${k} differs from the server's, and tlskit applies one ${k} to every client certificate ` +
+        `(node:tls would switch to the context's): give the server the ${k} it should apply, and leave ${k} out of the per-name context`);
+    }
+  }
+  return undefined;
+}
+
+type SniCallback = (servername: string, callback: (err: Error | null, context?: unknown) => void) => void;
+
+/** Server options whose SNICallback answers are checked by sniContextTrustProblem (a refused context fails that handshake). */
+export function withCheckedSniCallback<T extends object>(options: T): T {
+  const sni = (options as { SNICallback?: SniCallback }).SNICallback;
+  if (typeof sni !== 'function') return options;
+  const checked: SniCallback = (servername, callback) => sni(servername, (err, context) => {
+    const problem = !err && context ? sniContextTrustProblem(context, options, 'SNICallback') : undefined;
+    if (problem) callback(problem);
+    else callback(err, context);
+  });
+  return { ...options, SNICallback: checked };
+}

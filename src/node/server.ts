@@ -11,7 +11,7 @@ import { TicketKeyring } from '../handshake/tickets.js';
 import { TlsError } from '../errors.js';
 import { callableClass, type CallableClass } from './callable.js';
 import { invalidServerArg, refuseUnsupportedServerOptions } from './server-option-table.js';
-import { normalizeContextOptions } from './secure-context.js';
+import { CONTEXT_KEYS, normalizeContextOptions, sniContextTrustProblem, withCheckedSniCallback } from './secure-context.js';
 import { SessionEventStore, sessionEventsWanted } from './session-events.js';
 import { SniContexts } from './sni-contexts.js';
 import { TLSSocket } from './tls-socket.js';
@@ -67,6 +67,19 @@ function checkServerOptions(options: TlsServerOptions): void {
   }
 }
 
+/**
+ * RFC 8446 §8: ticket keys other servers hold (setTicketKeys, ticketKeys) with 0-RTT on need an
+ * anti-replay store those servers share: each would otherwise accept the same replayed early data.
+ */
+function refuseUnsharedReplayStore(options: TlsServerOptions, what: 'setTicketKeys' | 'setSecureContext'): void {
+  if ((options.maxEarlyData ?? 0) === 0 || options.antiReplay) return;
+  throw new TypeError(
+    `${what === 'setTicketKeys' ? 'setTicketKeys with maxEarlyData' : 'setSecureContext: maxEarlyData with ticket keys given by setTicketKeys or ticketKeys'} ` +
+      'needs an antiReplay store shared by every server holding those keys: ' +
+      'each would otherwise accept the same replayed early data (RFC 8446 §8). Pass antiReplay in the options, or set maxEarlyData to 0',
+  );
+}
+
 /** A 48-byte buffer, as node's setTicketKeys() takes. */
 function checkedTicketKeys(keys: unknown): Uint8Array {
   if (!(keys instanceof Uint8Array)) throw invalidServerArg('keys', 'an instance of Buffer, TypedArray, or DataView', keys);
@@ -94,6 +107,8 @@ export class TLSServer extends net.Server {
   /** The server's ticket keys (getTicketKeys/setTicketKeys): kept across setSecureContext() unless it names ticketKeys. */
   private ticketKeyring: TicketKeyring | undefined;
   private ticketKeyProvider: CryptoProvider | undefined;
+  /** The keyring holds keys given to us (ticketKeys, setTicketKeys): other servers may hold them too. */
+  private ticketKeysShared = false;
   private readonly sniContexts = new SniContexts();
   private readonly pauseOnConnectOption: boolean;
   private readonly allowHalfOpenOption: boolean;
@@ -131,26 +146,42 @@ export class TLSServer extends net.Server {
     this.on('connection', (raw: net.Socket) => this.accept(raw));
   }
 
-  /** Replaces the configuration for new connections (like node's setSecureContext). */
+  /**
+   * As node's: replaces the secure-context options (key, cert, ca, ciphers...: those absent go back
+   * to their defaults) for new connections; the server's own (requestCert, rejectUnauthorized,
+   * SNICallback, ALPN, pskCallback...) stay unless these options name them.
+   */
   setSecureContext(options: TlsServerOptions): void {
     if (options === null || typeof options !== 'object') throw invalidServerArg('options', 'of type object', options);
     checkServerOptions(options);
-    this.configure(options);
+    const kept: Record<string, unknown> = { ...this.givenOptions };
+    for (const k of CONTEXT_KEYS) delete kept[k];
+    this.configure({ ...kept, ...options } as TlsServerOptions);
   }
+
+  /** The options the configuration was made from (setSecureContext keeps their server options). */
+  private givenOptions: TlsServerOptions = {};
 
   private configure(given: TlsServerOptions): void {
     // The secure-context options as tls.createSecureContext() reads them: refusals, pfx, secureProtocol/secureOptions, DEFAULT_*.
-    const options = normalizeContextOptions(given);
+    // An SNICallback context's ca/crl, which tlskit does not apply, refused rather than dropped.
+    const options = withCheckedSniCallback(normalizeContextOptions(given));
     const provider = options.provider ?? nodeCryptoProvider;
     const resolved = resolveServerOptions(options, provider, this.antiReplay);
     // The server's keyring outlives configurations, so that getTicketKeys()/setTicketKeys() and
     // tickets already issued keep working; ticketKeys (or another provider) starts a new one.
-    if (resolved.ticketKeyring && (!this.ticketKeyring || options.ticketKeys !== undefined || provider !== this.ticketKeyProvider)) {
+    const newKeyring = resolved.ticketKeyring !== undefined && (!this.ticketKeyring || options.ticketKeys !== undefined || provider !== this.ticketKeyProvider);
+    // RFC 8446 §8: kept keys that were given to us (ticketKeys, setTicketKeys) may be on other
+    // servers too, so 0-RTT turned on now needs a shared anti-replay store, as when they were set.
+    if (!newKeyring && resolved.ticketKeyring && this.ticketKeysShared) refuseUnsharedReplayStore(options, 'setSecureContext');
+    if (newKeyring) {
       this.ticketKeyring = ticketKeyringFor(options, provider);
       this.ticketKeyProvider = provider;
+      this.ticketKeysShared = options.ticketKeys !== undefined;
     }
     const alpnCallback = options.ALPNCallback;
     this.options = options;
+    this.givenOptions = given;
     this.config = {
       ...resolved,
       ...(resolved.ticketKeyring && this.ticketKeyring ? { ticketKeyring: this.ticketKeyring } : {}),
@@ -174,6 +205,9 @@ export class TLSServer extends net.Server {
     if (!hostname) throw Object.assign(new Error('"servername" is required parameter for Server.addContext'), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
     if (typeof hostname !== 'string') throw invalidServerArg('servername', 'of type string', hostname);
     if (context === null || typeof context !== 'object') throw invalidServerArg('options', 'of type object', context);
+    // Its trust options are not applied to client certificates (node's would be): refused if they differ.
+    const problem = sniContextTrustProblem(context, this.options, `addContext("${hostname}")`);
+    if (problem) throw problem;
     const certificates = 'certificates' in context && Array.isArray(context.certificates)
       ? (context as SecureContext).certificates
       : createSecureContext(context as Parameters<typeof createSecureContext>[0]).certificates;
@@ -198,13 +232,9 @@ export class TLSServer extends net.Server {
     const material = checkedTicketKeys(keys);
     if (!this.ticketKeyring) throw new TypeError('setTicketKeys: this server issues no tickets (tickets: false)');
     // RFC 8446 §8: keys shared between servers need an anti-replay store they share too.
-    if ((this.options.maxEarlyData ?? 0) > 0 && !this.options.antiReplay) {
-      throw new TypeError(
-        'setTicketKeys with maxEarlyData needs an antiReplay store shared by every server holding those keys: ' +
-          'each would otherwise accept the same replayed early data (RFC 8446 §8). Pass antiReplay in the options, or set maxEarlyData to 0',
-      );
-    }
+    refuseUnsharedReplayStore(this.options, 'setTicketKeys');
     this.ticketKeyring.replaceKeys([material]);
+    this.ticketKeysShared = true;
   }
 
   private accept(raw: net.Socket): void {

@@ -6,6 +6,7 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
 import { clientSocketInit, contextOptionsFor, type ConnectOptions } from './connect.js';
+import { withCheckedSniCallback } from './secure-context.js';
 import type { TlsServerOptions } from './server.js';
 import type { TlsSocketInit } from './tls-socket.js';
 
@@ -34,7 +35,7 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
   const { isServer, server: _server, ...rest } = options;
   if (isServer) {
     // secureContext, pfx, secureProtocol... as the server and tls.createSecureContext() read them.
-    const server = contextOptionsFor(rest) as typeof rest;
+    const server = withCheckedSniCallback(contextOptionsFor(rest) as typeof rest);
     const config = resolveServerOptions(server, server.provider ?? nodeCryptoProvider);
     return {
       isServer: true,

@@ -11,7 +11,8 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
 import { withPskOwner } from '../engine/external-psk-options.js';
-import { connect, type ConnectOptions } from './connect.js';
+import { connect, contextOptionsFor, type ConnectOptions } from './connect.js';
+import { withCheckedSniCallback } from './secure-context.js';
 import type { TlsServerOptions } from './server.js';
 import { TLSSocket } from './tls-socket.js';
 
@@ -46,8 +47,11 @@ export function upgrade(socket: Duplex, options: ClientUpgradeOptions | ServerUp
   if (head && head.length > 0) socket.unshift(head);
   let tls: TLSSocket;
   if (rest.isServer) {
+    // The secure-context options as createServer() reads them (secureContext, pfx, secureProtocol,
+    // secureOptions, refusals): resolved raw, those were silently dropped (a TLS 1.3-only server took TLS 1.2).
+    const options = withCheckedSniCallback(contextOptionsFor(rest as ConnectOptions) as typeof rest);
     // pskCallback gets the TLSSocket, as in node:tls.
-    const config = withPskOwner(resolveServerOptions(rest, rest.provider ?? nodeCryptoProvider), () => tls);
+    const config = withPskOwner(resolveServerOptions(options, options.provider ?? nodeCryptoProvider), () => tls);
     tls = new TLSSocket(socket, {
       isServer: true,
       createConnection: (handlers) => createServerConnection(config, handlers),

@@ -108,6 +108,27 @@ describe('external PSK handshakes', () => {
     assert.equal(pair.client.connection.info.pskIdentity, 'TestUser');
   });
 
+  test('the client wipes its copy of the key when TLS 1.2 is negotiated or the PSK cannot be offered', () => {
+    // Secrets wiped during each handshake, recognised by their bytes just before the wipe.
+    const wipedKeys: string[] = [];
+    const original = Secret.prototype.wipe;
+    Secret.prototype.wipe = function (this: Secret) {
+      if (!this.wiped) wipedKeys.push(Buffer.from(this.expose()).toString('hex'));
+      original.call(this);
+    };
+    try {
+      const tls12 = newPair({ client: clientPsk(), server: { maxVersion: 'TLSv1.2' } }).handshake();
+      assert.equal(tls12.client.connection.info.version, 'TLSv1.2');
+      assert.ok(wipedKeys.includes(KEY.toString('hex')), 'TLS 1.2 negotiated: the PSK is wiped');
+      wipedKeys.length = 0;
+      const sha384 = newPair({ client: { ...clientPsk(), ciphers: 'TLS_AES_256_GCM_SHA384' }, server: {} }).handshake();
+      assert.equal(sha384.client.connection.info.pskIdentity, undefined);
+      assert.ok(wipedKeys.includes(KEY.toString('hex')), 'a PSK with no suite of its hash is not offered, and not kept');
+    } finally {
+      Secret.prototype.wipe = original;
+    }
+  });
+
   test('a client that offers only psk_ke gets no PSK handshake (we require (EC)DHE, RFC 8446 §4.2.9)', () => {
     const pair = newPair({
       client: clientPsk(),
@@ -210,6 +231,39 @@ describe('sessions after an external PSK handshake stay bound to that PSK', () =
     revoked.pump();
     assert.equal(revoked.server.connection.info.resumed, false);
     assertAborted(revoked, 'server', 'handshake_failure', /no certificate is configured/);
+  });
+
+  test('a server requiring authentication does not resume a session its PSK handshake left unauthorized', () => {
+    // Issued without requestCert: the server side recorded authorized false. A server with the same
+    // key and ticket keys that requires authentication must not resume it as authorized false (nor
+    // as true: nothing was judged then); a full PSK handshake authenticates the client afresh.
+    const session = firstSession();
+    const pair = newPair({ client: { ...clientPsk(), session }, server: { ...server(), requestCert: true, rejectUnauthorized: true } }).handshake();
+    assertNoErrors(pair);
+    const s = pair.server.connection.info;
+    assert.equal(s.resumed, false);
+    assert.equal(s.authorized, true, 'rejectUnauthorized with requestCert: every connection it keeps is authorized');
+    assert.equal(s.pskIdentity, 'TestUser');
+  });
+
+  test('a pskCallback that throws while a PSK-bound ticket is checked fails the handshake and wipes the ticket\'s PSK', () => {
+    const session = firstSession();
+    const resumptionPsk = Buffer.from(decodeSession(session).secret.expose()).toString('hex');
+    const wipedKeys: string[] = [];
+    const original = Secret.prototype.wipe;
+    Secret.prototype.wipe = function (this: Secret) {
+      if (!this.wiped) wipedKeys.push(Buffer.from(this.expose()).toString('hex'));
+      original.call(this);
+    };
+    try {
+      const pair = newPair({ client: { ...clientPsk(), session }, server: { ...server(), pskCallback: () => { throw new Error('key store down'); } } });
+      pair.pump();
+      assert.equal(pair.server.errors[0]?.alert, 'internal_error');
+      assert.match(pair.server.errors[0]!.message, /pskCallback threw: key store down/);
+      assert.ok(wipedKeys.includes(resumptionPsk), 'the PSK the ticket held is wiped');
+    } finally {
+      Secret.prototype.wipe = original;
+    }
   });
 
   test('a session from a PSK handshake never resumes where only certificates are trusted', () => {

@@ -265,10 +265,22 @@ const cases: Record<string, Case> = {
     assert.equal(socket.writableHighWaterMark, 1234);
   },
   secureContext: async (port) => {
-    // As node: the context's ca is used, the options' own is not.
-    const { seen, socket } = await run({ port, ca: clientPki.caPem, secureContext: createSecureContext({ ca: pki.caPem, key: clientPki.keyPem, cert: clientPki.leaf.pem }) });
+    // The context's ca, cert and key are used (the options' own ca is the same one here).
+    const { seen, socket } = await run({ port, ca: pki.caPem, secureContext: createSecureContext({ ca: pki.caPem, key: clientPki.keyPem, cert: clientPki.leaf.pem }) });
     assert.equal(socket.authorized, true);
     assert.equal(seen?.clientCn, 'client.test');
+    // A different ca next to it would be ignored (node ignores it silently): refused, never dropped.
+    refused({ ca: clientPki.caPem, secureContext: createSecureContext({ ca: pki.caPem }) }, 'ca');
+    // Options a context was also given that are not context options (one options object passed to
+    // createSecureContext() and connect()) never override the connection's: rejectUnauthorized
+    // stays true (the default) and checkServerIdentity is not the context's.
+    const lax = createSecureContext({ ca: clientPki.caPem, rejectUnauthorized: false } as never);
+    const untrusted = await run({ port, ca: undefined, secureContext: lax });
+    assert.ok(untrusted.error, 'the server is not trusted by the context, and rejectUnauthorized is true');
+    assert.equal(untrusted.socket.authorized, false);
+    const nameless = createSecureContext({ ca: pki.caPem, checkServerIdentity: () => undefined } as never);
+    const wrongName = await run({ port, ca: undefined, servername: 'wrong.example', secureContext: nameless });
+    assert.equal(wrongName.error?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
     assert.throws(() => connect({ port, secureContext: tls.createSecureContext({}) as never }), (err: Error & { code?: string }) =>
       err instanceof TypeError && err.code === 'ERR_TLS_INVALID_CONTEXT' && /tlskit's createSecureContext/.test(err.message));
     assert.throws(() => connect({ port, secureContext: {} as never }), { code: 'ERR_TLS_INVALID_CONTEXT' });

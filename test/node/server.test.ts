@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as nodeTls from 'node:tls';
-import { createServer, createSecureContext, HttpsAgent, HttpsServer, Server, type TlsServerOptions } from '../../src/index.js';
+import { createServer, createSecureContext, HttpsAgent, HttpsServer, MemoryAntiReplayStore, Server, type TlsServerOptions } from '../../src/index.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import { decodeSession, encodeSession } from '../../src/handshake/session.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
@@ -182,6 +182,29 @@ describe('addContext, as node', () => {
     assert.equal(await leafFor('example.com'), 'localhost');
     assert.throws(() => server.addContext('', {}), { code: 'ERR_TLS_REQUIRED_SERVER_NAME' });
   });
+
+  test("a per-name context's ca, which tlskit does not apply to client certificates (node:tls would), is refused, not dropped", async () => {
+    // node:tls verifies client certificates for a.example.com against that name's context's ca:
+    // dropping it would authorize clients of the server's ca that the context excludes.
+    const server = tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem });
+    assert.throws(() => server.addContext('a.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
+      { name: 'TypeError', message: /ca differs from the server's/ });
+    assert.throws(() => server.addContext('a.example.com', { key: exact.keyPem, cert: exact.chainPem, ca: other.caPem } as never),
+      { name: 'TypeError', message: /ca differs/ });
+    // The server's own ca (or none) is fine: nothing is dropped.
+    server.addContext('b.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: clientPki.caPem }));
+    server.addContext('c.example.com', { key: exact.keyPem, cert: exact.chainPem });
+    // An SNICallback's answer: the handshake fails with the reason, as for a context in error.
+    const errors: Error[] = [];
+    const sni = tlskitServer({
+      requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem,
+      SNICallback: (_name, cb) => cb(null, createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
+    });
+    sni.on('tlsClientError', (err: Error) => errors.push(err));
+    const outcome = await nodeClient(await listening(sni), { servername: 'x.example.com', key: clientPki.keyPem, cert: clientPki.leaf.pem });
+    assert.ok(outcome.error, 'the handshake fails');
+    assert.match(String(errors[0]?.message), /SNICallback: the context's ca differs/);
+  });
 });
 
 describe('getTicketKeys / setTicketKeys, as node', () => {
@@ -219,6 +242,38 @@ describe('getTicketKeys / setTicketKeys, as node', () => {
     assert.deepEqual(server.getTicketKeys(), Buffer.alloc(48, 4));
     assert.throws(() => server.setTicketKeys(Buffer.alloc(10)), { name: 'TypeError', message: /48-byte/ });
     assert.throws(() => server.setTicketKeys('x'.repeat(48) as never), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+  });
+
+  test("setSecureContext() replaces the context's options only: requestCert and rejectUnauthorized stay, as node", async () => {
+    // node's certificate rotation idiom on an mTLS server: the new context names key, cert and ca;
+    // requestCert, rejectUnauthorized, SNICallback, ALPN and pskCallback are the server's (node
+    // keeps them), so client authentication must not be switched off by it.
+    const server = tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem }, (s) => s.end('bye'));
+    server.setSecureContext({ ...base, ca: clientPki.caPem });
+    const port = await listening(server);
+    const anonymous = await nodeClient(port, { ca: pki.caPem, servername: 'localhost', rejectUnauthorized: true });
+    assert.ok(anonymous.error, 'a client without a certificate is still refused');
+    assert.notEqual(anonymous.received, 'bye');
+    const known = await nodeClient(port, { ca: pki.caPem, servername: 'localhost', rejectUnauthorized: true, key: clientPki.keyPem, cert: clientPki.leaf.pem });
+    assert.equal(known.error, undefined);
+    assert.equal(known.received, 'bye');
+  });
+
+  test('0-RTT turned on by setSecureContext() over kept shared keys needs a shared antiReplay store (RFC 8446 §8)', () => {
+    // setTicketKeys() refuses keys for a server with 0-RTT and no shared store; setSecureContext()
+    // keeps the keys, so turning 0-RTT on there must be refused the same way, else every server
+    // holding the keys accepts the same replayed early data once each.
+    const server = tlskitServer();
+    server.setTicketKeys(Buffer.alloc(48, 5));
+    assert.throws(() => server.setSecureContext({ ...base, maxEarlyData: 16384 }), { name: 'TypeError', message: /antiReplay/ });
+    assert.deepEqual(server.getTicketKeys(), Buffer.alloc(48, 5), 'a refused setSecureContext() changes nothing');
+    const fromOption = tlskitServer({ ticketKeys: Buffer.alloc(48, 6) });
+    assert.throws(() => fromOption.setSecureContext({ ...base, maxEarlyData: 16384 }), { name: 'TypeError', message: /antiReplay/ });
+    // Allowed: a store said to be shared, or new keys of our own.
+    const store = new MemoryAntiReplayStore();
+    server.setSecureContext({ ...base, maxEarlyData: 16384, antiReplay: store });
+    const own = tlskitServer();
+    own.setSecureContext({ ...base, maxEarlyData: 16384 });
   });
 });
 

@@ -57,6 +57,7 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   // It is usable only with a suite of its hash (RFC 8446 §4.2.11): without one, it is not offered.
   const offered = tls13 ? config.externalPsk?.() : undefined;
   const externalPsk = offered && config.cipherSuites.some((s) => s.version === 'TLSv1.3' && s.hash === offered.hash) ? offered : undefined;
+  if (offered && !externalPsk) offered.secret.wipe(); // not offered: the key is not kept
   const resume13 = tls13 ? resumableTls13(config, externalPsk) : undefined;
   // Randomness is drawn in ClientHello field order (random, session id, key shares), so a recorded
   // RNG pool (the RFC 8448 traces) replays deterministically.
@@ -125,6 +126,8 @@ export class ExpectServerHello implements HandshakeState {
     this.checkExtensions(sh);
     if (version === ProtocolVersion.TLSv1_2) {
       if (this.retried) throw illegalParameter('server chose TLS 1.2 after a TLS 1.3 hello_retry_request');
+      // An external PSK is TLS 1.3's alone: our copy of the key goes now, as after a TLS 1.3 ServerHello.
+      this.offer.externalPsk?.secret.wipe();
       return serverHello12(this.config, this.offer, sh, io);
     }
     this.checkCommon(sh);

@@ -508,7 +508,13 @@ function ticketCandidate(config: ServerConfig, hello: ClientHelloMessage, identi
   // RFC 8446 §4.6.1: the client is not authenticated again, so the session's client
   // authentication must stand for what we require now: a client an external PSK authenticated,
   // only if that identity still has the same key here (asked for again: it may have changed).
-  const psk = session.pskIdentity !== undefined ? config.externalPsk?.(session.pskIdentity) : undefined;
+  let psk: ExternalPsk | undefined;
+  try {
+    psk = session.pskIdentity !== undefined ? config.externalPsk?.(session.pskIdentity) : undefined;
+  } catch (err) {
+    session.secret.wipe(); // the application's pskCallback threw: the handshake ends, the ticket's PSK goes now
+    throw err;
+  }
   try {
     const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
       && sessionAuthenticationFits(config, session, psk);
