@@ -110,3 +110,43 @@ describe('CertificateEntry extensions answer only what we asked for (RFC 8446 §
     assertAborted(pair, 'server', 'unsupported_extension', /client certificate entry carries extension 5/);
   });
 });
+
+describe('handshake data past the end of a flight (BoGo Partial*WithClientHello, Partial*WithServerHelloDone, PartialSecondClientHelloAfterFirst)', () => {
+  // The start of a message (a header promising 10 bytes, then 2 of them) pipelined after the last
+  // message of a flight, in the same record.
+  const partial = Uint8Array.of(HandshakeType.finished, 0, 0, 10, 1, 2);
+  const appendAfter = (from: 'client' | 'server', last: number) => onHandshake(from, (msg) => (msg.type === last ? [msg.raw, partial] : undefined));
+
+  test('TLS 1.2 client: data after ServerHelloDone is unexpected_message', () => {
+    const pair = newPair({ client: { maxVersion: 'TLSv1.2' }, tamper: appendAfter('server', HandshakeType.server_hello_done) });
+    pair.pump();
+    assertAborted(pair, 'client', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.2 server: data after the ClientHello is unexpected_message', () => {
+    const pair = newPair({ client: { maxVersion: 'TLSv1.2' }, tamper: appendAfter('client', HandshakeType.client_hello) });
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.3 server: data after a ClientHello answered with HelloRetryRequest is unexpected_message', () => {
+    let first = true;
+    const pair = newPair({
+      client: { ecdhCurve: 'X25519:P-256' },
+      server: { ecdhCurve: 'P-256' },
+      tamper: onHandshake('client', (msg) => {
+        if (msg.type !== HandshakeType.client_hello || !first) return undefined;
+        first = false;
+        return [msg.raw, partial];
+      }),
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.3 client: data after a HelloRetryRequest is unexpected_message', () => {
+    const pair = newPair({ client: { ecdhCurve: 'X25519:P-256' }, server: { ecdhCurve: 'P-256' }, tamper: appendAfter('server', HandshakeType.server_hello) });
+    pair.pump();
+    assertAborted(pair, 'client', 'unexpected_message', /record that ended its flight/);
+  });
+});
