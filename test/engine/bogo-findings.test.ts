@@ -7,7 +7,8 @@ import { buildEncryptedExtensions } from '../../src/messages/encrypted-extension
 import { buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
 import { testIdentity } from '../helpers/engine-pki.js';
-import { newPair, onHandshake, assertAborted, assertNoErrors, type RecordView } from '../helpers/engine-harness.js';
+import { newPair, onHandshake, assertAborted, assertNoErrors, handshakeBytes, type RecordView } from '../helpers/engine-harness.js';
+import { concat } from '../../src/wire/bytes.js';
 import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
 import type { Connection } from '../../src/engine/connection.js';
 
@@ -148,5 +149,56 @@ describe('handshake data past the end of a flight (BoGo Partial*WithClientHello,
     const pair = newPair({ client: { ecdhCurve: 'X25519:P-256' }, server: { ecdhCurve: 'P-256' }, tamper: appendAfter('server', HandshakeType.server_hello) });
     pair.pump();
     assertAborted(pair, 'client', 'unexpected_message', /record that ended its flight/);
+  });
+});
+
+describe('a TLS 1.2 server echoing the TLS 1.3 compatibility session id (BoGo EchoTLS13CompatibilitySessionID)', () => {
+  test('the client refuses it with illegal_parameter: there is no session to resume', () => {
+    let clientSessionId: Uint8Array | undefined;
+    const pair = newPair({
+      server: { maxVersion: 'TLSv1.2' },
+      clientRewrite: (msg) => {
+        // ClientHello: legacy_version (2), random (32), then the session id vector
+        if (msg.type === HandshakeType.client_hello) clientSessionId = msg.body.slice(35, 35 + msg.body[34]!);
+        return msg;
+      },
+      serverRewrite: (msg) => {
+        if (msg.type !== HandshakeType.server_hello || !clientSessionId) return msg;
+        const own = msg.body[34]!;
+        const body = concat(msg.body.subarray(0, 34), Uint8Array.of(clientSessionId.length), clientSessionId, msg.body.subarray(35 + own));
+        return { type: msg.type, body, raw: handshakeBytes(msg.type, body) };
+      },
+    });
+    pair.pump();
+    assert.equal(clientSessionId?.length, 32, 'the client offered TLS 1.3 with a compatibility session id');
+    assertAborted(pair, 'client', 'illegal_parameter', /echoes the session id we sent without a session/);
+  });
+});
+
+describe('TLS 1.2: the server\'s ECDSA key must be on a curve the client offered (RFC 8422 §5.1; BoGo CheckLeafCurve)', () => {
+  test('a P-256 server certificate when the client offered only P-384: illegal_parameter', () => {
+    // Our server picks only certificates on a curve the client offered: the man in the middle shows
+    // it P-256 in place of X25519 while the client offered X25519 and P-384.
+    const groups = Uint8Array.of(0x00, 0x0a, 0, 6, 0, 4, 0x00, 0x18, 0x00, 0x1d);
+    const pair = newPair({
+      kind: 'ec',
+      client: { maxVersion: 'TLSv1.2', ecdhCurve: 'P-384:X25519' },
+      tamper: onHandshake('client', (msg) => {
+        if (msg.type !== HandshakeType.client_hello) return undefined;
+        const raw = msg.raw.slice();
+        const at = raw.findIndex((_, i) => groups.every((b, k) => raw[i + k] === b));
+        assert.ok(at > 0, 'supported_groups is X25519, P-384');
+        raw[at + 9] = 0x17; // x25519 (0x001d) -> secp256r1 (0x0017)
+        return [raw];
+      }),
+    });
+    pair.pump();
+    assertAborted(pair, 'client', 'illegal_parameter', /ECDSA key on P-256, a curve we did not offer/);
+  });
+
+  test('TLS 1.3 does not tie the certificate\'s curve to supported_groups', () => {
+    const pair = newPair({ kind: 'ec', client: { ecdhCurve: 'P-384' } }).handshake();
+    assertNoErrors(pair);
+    assert.ok(pair.client.completed);
   });
 });
