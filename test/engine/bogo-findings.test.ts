@@ -6,7 +6,7 @@ import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
 import { buildEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
 import { buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
-import { testIdentity } from '../helpers/engine-pki.js';
+import { mintSelfSigned, pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
 import { newPair, onHandshake, assertAborted, assertNoErrors, handshakeBytes, type RecordView } from '../helpers/engine-harness.js';
 import { concat } from '../../src/wire/bytes.js';
 import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
@@ -201,4 +201,27 @@ describe('TLS 1.2: the server\'s ECDSA key must be on a curve the client offered
     assertNoErrors(pair);
     assert.ok(pair.client.completed);
   });
+});
+
+describe('a leaf whose keyUsage forbids digitalSignature is refused whatever the verifier says (RFC 8446 §4.4.2.2; BoGo ECDSAKeyUsage-*, RSAKeyUsage-*)', () => {
+  // keyUsage (2.5.29.15), critical, BIT STRING with keyEncipherment only
+  const keyEnciphermentOnly = Uint8Array.of(0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02, 0x05, 0x20);
+  const id = mintSelfSigned('ec', 'localhost', [keyEnciphermentOnly]);
+  // The pinned verifier trusts the certificate's bytes: it never looks at keyUsage.
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: the client refuses such a server certificate`, () => {
+      const pair = newPair({ server: { key: id.keyPem, cert: id.certPem, maxVersion: version }, client: { verifier: pinnedVerifier(id.certDer) } });
+      pair.pump();
+      assertAborted(pair, 'client', 'bad_certificate', /keyUsage does not allow digitalSignature/);
+    });
+
+    test(`${version}: the server refuses such a client certificate`, () => {
+      const pair = newPair({
+        server: { maxVersion: version, requestCert: true, verifier: pinnedVerifier(id.certDer) },
+        client: { key: id.keyPem, cert: id.certPem },
+      });
+      pair.pump();
+      assertAborted(pair, 'server', 'bad_certificate', /keyUsage does not allow digitalSignature/);
+    });
+  }
 });
