@@ -44,8 +44,11 @@ describe('ServerHello', () => {
     assert.equal(hrr.keyShare, undefined);
   });
 
-  test('a HelloRetryRequest that asks for nothing: illegal_parameter', () => {
-    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13] })), /hello_retry_request asks for no change/);
+  test('a HelloRetryRequest that asks for nothing decodes: the client state refuses it (test/engine/bogo-findings.test.ts)', () => {
+    const hrr = decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13] }));
+    assert.ok(hrr.isRetryRequest);
+    assert.equal(hrr.retryGroup, undefined);
+    assert.equal(hrr.cookie, undefined);
   });
 
   test('every strict prefix fails, except the one ending before the extensions (a TLS 1.2 hello)', () => {

@@ -89,10 +89,6 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
   }
   // RFC 8446 §4.1.3: legacy_compression_method MUST be 0.
   if (compressionMethod !== 0) throw illegalParameter('server_hello chose a compression method');
-  if (isRetryRequest && hello.retryGroup === undefined && hello.cookie === undefined) {
-    // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal.
-    throw illegalParameter('hello_retry_request asks for no change');
-  }
   return hello;
 }
 

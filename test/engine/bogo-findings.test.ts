@@ -225,3 +225,32 @@ describe('a leaf whose keyUsage forbids digitalSignature is refused whatever the
     });
   }
 });
+
+describe('HelloRetryRequest extensions (RFC 8446 §4.1.4; BoGo HelloRetryRequest-Unknown-TLS13)', () => {
+  /** The server's HelloRetryRequest with its extensions replaced by `rewrite(list)`. */
+  function rewriteRetry(rewrite: (extensions: Uint8Array) => Uint8Array) {
+    return (msg: HandshakeMessage): HandshakeMessage => {
+      // A HelloRetryRequest is a server_hello: legacy_version, random, session id, suite, compression, extensions
+      if (msg.type !== HandshakeType.server_hello || msg.body[2] !== 0xcf || msg.body[3] !== 0x21) return msg;
+      const at = 35 + msg.body[34]! + 3;
+      const extensions = rewrite(msg.body.subarray(at + 2));
+      const body = concat(msg.body.subarray(0, at), Uint8Array.of(extensions.length >> 8, extensions.length & 0xff), extensions);
+      return { type: msg.type, body, raw: handshakeBytes(msg.type, body) };
+    };
+  }
+  const retryPair = (rewrite: (extensions: Uint8Array) => Uint8Array) =>
+    newPair({ client: { ecdhCurve: 'X25519:P-256' }, server: { ecdhCurve: 'P-256' }, serverRewrite: rewriteRetry(rewrite) });
+
+  test('an extension we never offered is unsupported_extension, before the HRR is judged for asking nothing', () => {
+    // only supported_versions (TLS 1.3) and an unknown extension 0x1234: no key_share, no cookie
+    const pair = retryPair(() => Uint8Array.of(0x00, 0x2b, 0, 2, 0x03, 0x04, 0x12, 0x34, 0, 0));
+    pair.pump();
+    assertAborted(pair, 'client', 'unsupported_extension', /which we did not offer/);
+  });
+
+  test('an HRR asking for nothing is still illegal_parameter', () => {
+    const pair = retryPair(() => Uint8Array.of(0x00, 0x2b, 0, 2, 0x03, 0x04));
+    pair.pump();
+    assertAborted(pair, 'client', 'illegal_parameter', /asks for no change/);
+  });
+});

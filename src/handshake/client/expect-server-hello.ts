@@ -183,6 +183,9 @@ export class ExpectServerHello implements HandshakeState {
   /** RFC 8446 §4.1.4: answer a HelloRetryRequest once, with a share for the group it names. */
   private retry(hrr: ServerHelloMessage, io: HandshakeIO): HandshakeState {
     if (this.retried) throw new TlsError('unexpected_message', 'server sent a second hello_retry_request');
+    // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal. Judged here, after
+    // its extensions were checked against our offer: one we never offered is unsupported_extension first.
+    if (hrr.retryGroup === undefined && hrr.cookie === undefined) throw illegalParameter('hello_retry_request asks for no change');
     const suite = cipherSuiteById(hrr.cipherSuite)!;
     let keyShares = this.offer.keyShares;
     if (hrr.retryGroup !== undefined) {
