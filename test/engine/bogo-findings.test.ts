@@ -8,7 +8,7 @@ import { buildCertificate13, readCertificate13 } from '../../src/messages/certif
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
 import { mintSelfSigned, pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
 import { newPair, onHandshake, assertAborted, assertNoErrors, handshakeBytes, type RecordView } from '../helpers/engine-harness.js';
-import { concat } from '../../src/wire/bytes.js';
+import { concat, utf8 } from '../../src/wire/bytes.js';
 import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
 import type { Connection } from '../../src/engine/connection.js';
 
@@ -252,5 +252,30 @@ describe('HelloRetryRequest extensions (RFC 8446 §4.1.4; BoGo HelloRetryRequest
     const pair = retryPair(() => Uint8Array.of(0x00, 0x2b, 0, 2, 0x03, 0x04));
     pair.pump();
     assertAborted(pair, 'client', 'illegal_parameter', /asks for no change/);
+  });
+});
+
+describe('KeyUpdate requests in a burst get one answer (RFC 8446 §4.6.3; BoGo KeyUpdate-RequestACK)', () => {
+  const keyUpdatesSent = (events: readonly { kind: string; direction?: string; type?: number }[]) =>
+    events.filter((e) => e.kind === 'handshake-message' && e.direction === 'sent' && e.type === HandshakeType.key_update).length;
+
+  test('five requests before we wrote anything: one KeyUpdate; a request after our data: another', () => {
+    const pair = newPair().handshake();
+    const before = keyUpdatesSent(pair.server.events);
+    for (let i = 0; i < 5; i++) pair.client.connection.updateKeys(true);
+    pair.pump();
+    assertNoErrors(pair);
+    assert.equal(keyUpdatesSent(pair.server.events) - before, 1);
+    pair.server.connection.write(utf8('under the new keys'));
+    pair.pump();
+    pair.client.connection.updateKeys(true);
+    pair.pump();
+    assert.equal(keyUpdatesSent(pair.server.events) - before, 2);
+    pair.server.connection.write(utf8(' and again'));
+    pair.client.connection.write(utf8('from the client'));
+    pair.pump();
+    assertNoErrors(pair);
+    assert.equal(Buffer.concat(pair.client.received).toString(), 'under the new keys and again');
+    assert.equal(Buffer.concat(pair.server.received).toString(), 'from the client');
   });
 });

@@ -140,7 +140,9 @@ export class ExpectServerHello implements HandshakeState {
         const why = sh.selectedVersion < ProtocolVersion.TLSv1_3 ? 'where only TLS 1.3 or later may be selected' : 'which we did not offer';
         throw illegalParameter(`server selected ${versionName(sh.selectedVersion)} in supported_versions, ${why}`);
       }
-      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw illegalParameter('TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
+      // RFC 8446 §4.1.3: legacy_version is fixed at TLS 1.2; another value is out of the field's range
+      // (decode_error, RFC 8446 §6.2, as BoringSSL answers).
+      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw new TlsError('decode_error', 'TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
       return sh.selectedVersion;
     }
     const version = sh.legacyVersion;

@@ -59,8 +59,9 @@ export function readExtensionList(list: Reader, context?: ExtensionContext): Ext
   while (list.remaining > 0) {
     const type = list.u16('extension type');
     const body = list.vectorBytes(2, 0, 0xffff, extensionName(type));
-    // RFC 8446 §4.2: there MUST NOT be more than one extension of the same type.
-    if (seen.has(type)) throw illegal(`${context ?? list.what} carries ${extensionName(type)} twice`);
+    // RFC 8446 §4.2 (RFC 5246 §7.4.1.4): there MUST NOT be more than one extension of the same type.
+    // No alert is named: a list that breaks its own syntax rule is decode_error, as BoringSSL sends.
+    if (seen.has(type)) throw decodeError(`${context ?? list.what} carries ${extensionName(type)} twice`);
     seen.add(type);
     extensions.push({ type, body });
   }
