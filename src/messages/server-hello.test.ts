@@ -87,8 +87,9 @@ describe('ServerHello', () => {
     assertDecodeError(() => decode(withLength(body, EXTENSIONS, 2, length - 1)));
   });
 
-  test('the same extension twice: decode_error', () => {
+  test('the same extension twice: decode_error; in a HelloRetryRequest illegal_parameter (BoGo HelloRetryRequest-Duplicate*)', () => {
     assertDecodeError(() => decode(build({ extensions: [versions13, share, share] })), /carries key_share twice/);
+    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, versions13] })), /carries supported_versions twice/);
   });
 
   test('extensions not allowed in a TLS 1.3 ServerHello: illegal_parameter', () => {

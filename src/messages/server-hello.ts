@@ -52,7 +52,7 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
   const cipherSuite = r.u16('cipher_suite');
   const compressionMethod = r.u8('legacy_compression_method');
   let extensions: Extension[] = [];
-  if (r.remaining > 0) extensions = readExtensionList(r.vector(2, 0, 0xffff, 'extensions'));
+  if (r.remaining > 0) extensions = readExtensionList(r.vector(2, 0, 0xffff, 'extensions'), undefined, equalBytes(random, HELLO_RETRY_REQUEST_RANDOM) ? 'illegal_parameter' : 'decode_error');
   r.done();
 
   const isRetryRequest = equalBytes(random, HELLO_RETRY_REQUEST_RANDOM);
