@@ -588,6 +588,13 @@ export class Connection implements HandshakeIO {
     // Test-only substitution (see CommonConfig.dangerouslyRewriteHandshake): what it returns is
     // what the transcript hashes and the peer gets.
     const sent = this.config.dangerouslyRewriteHandshake?.(msg) ?? msg;
+    // We answer only once the peer's flight has ended, so during the handshake nothing of its may be
+    // left over: data pipelined past the end of a flight (after a HelloRetryRequest, a
+    // ServerHelloDone, a first ClientHello) would otherwise be read in a later state (as BoringSSL,
+    // we refuse it; RFC 8446 §5.1 requires the same at key changes, which setReadKeys checks).
+    if (this.phase === 'handshaking' && this.handshakeReader.hasPartialMessage) {
+      throw new TlsError('unexpected_message', 'peer sent more handshake data in the record that ended its flight');
+    }
     // Post-handshake messages (KeyUpdate, NewSessionTicket) are not part of the transcript.
     if (this.phase === 'handshaking') this.transcript.add(sent.raw);
     this.helloSeen = true;

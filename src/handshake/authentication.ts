@@ -7,6 +7,8 @@ import type { CertifiedKey, CommonConfig, ServerIdentityCheck, VerificationOutco
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
+import { parseCertificate } from '../x509/certificate.js';
+import { hasKeyUsage } from '../x509/extensions.js';
 import { checkPeerSignatureScheme } from './negotiation.js';
 import { whenReady, type HandshakeIO, type Next } from './state.js';
 import type { Transcript } from './transcript.js';
@@ -50,6 +52,7 @@ export function validatePeerChain(
   then: (validation: ChainValidation, leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
 ): Next {
   const leafKey = io.provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
+  checkLeafMaySign(chain[0]!, leafKey, usage, io.info.version);
   const nameForVerifier = identityCheck ? undefined : serverName;
   const verified = config.verifier.verify(chain, { usage, now: config.now(), ...(nameForVerifier !== undefined ? { serverName: nameForVerifier } : {}) });
   const outcome = identityCheck ? mapMaybeAsync(verified, (result) => (result.ok ? checkIdentity(identityCheck, serverName ?? '', result.path ?? chain) ?? result : result)) : verified;
@@ -62,6 +65,28 @@ export function validatePeerChain(
     if (config.rejectUnauthorized) throw result.error;
     return then({ authorized: false, authorizationError: result.error }, leafKey, resumed);
   }, io);
+}
+
+/**
+ * RFC 8446 §4.4.2.2 (and RFC 5280 §4.2.1.3): the peer proves itself by signing with its leaf key,
+ * so a keyUsage that does not allow digitalSignature refuses the handshake, whatever the verifier
+ * (a custom one, or rejectUnauthorized: false) said of the chain: that is a rule of the protocol,
+ * not of trust. One exception, as BoringSSL and OpenSSL keep it: a TLS 1.2 server's RSA key, which
+ * static RSA key exchange uses for encipherment and which deployed servers' keyUsage often gets wrong.
+ */
+function checkLeafMaySign(leaf: Uint8Array, key: PublicKey, usage: 'server' | 'client', version: string | undefined): void {
+  if (usage === 'server' && version === 'TLSv1.2' && (key.type === 'rsa' || key.type === 'rsa-pss')) return;
+  let keyUsage;
+  try {
+    keyUsage = parseCertificate(leaf).extensions.keyUsage;
+  } catch {
+    // A leaf our parser refuses reached here only through a custom verifier that accepted it; its
+    // keyUsage cannot be read, and that verifier stands for the chain.
+    return;
+  }
+  if (keyUsage && !hasKeyUsage(keyUsage, 'digitalSignature')) {
+    throw new TlsError('bad_certificate', `the ${usage} certificate's keyUsage does not allow digitalSignature, and the handshake needs its signature`);
+  }
 }
 
 /** Applies `f` to a value that may still be coming. */

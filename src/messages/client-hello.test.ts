@@ -122,10 +122,10 @@ describe('ClientHello', () => {
     assertDecodeError(() => decode(withLength(body, EXTENSIONS, 2, length - 1)));
   });
 
-  test('the same extension twice: illegal_parameter', () => {
-    assertIllegalParameter(() => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, vec(2, [0, 0x1d])), ext(E.supported_groups, vec(2, [0, 0x1d]))] }).body),
+  test('the same extension twice: decode_error', () => {
+    assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, vec(2, [0, 0x1d])), ext(E.supported_groups, vec(2, [0, 0x1d]))] }).body),
       /client_hello carries supported_groups twice/);
-    assertIllegalParameter(() => decode(buildClientHello({ ...fields, extensions: [ext(0x1234), ext(0x1234)] }).body), /extension_4660 twice/);
+    assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(0x1234), ext(0x1234)] }).body), /extension_4660 twice/);
   });
 
   test('pre_shared_key anywhere but last: illegal_parameter', () => {

@@ -23,6 +23,12 @@ const COMPRESSION = 2 + 32 + 33 + 2;
 const EXTENSIONS = COMPRESSION + 1;
 
 describe('ServerHello', () => {
+  test('no extensions to send: the extensions field is left out, not sent empty (BoGo OmitExtensions-ClientHello-TLS12)', () => {
+    const b = build({ extensions: [] });
+    assert.equal(b.length, EXTENSIONS);
+    assert.deepEqual(decode(b).extensions, []);
+  });
+
   test('round trip (TLS 1.3)', () => {
     const sh = decode(body);
     assert.equal(sh.legacyVersion, 0x0303);
@@ -44,8 +50,11 @@ describe('ServerHello', () => {
     assert.equal(hrr.keyShare, undefined);
   });
 
-  test('a HelloRetryRequest that asks for nothing: illegal_parameter', () => {
-    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13] })), /hello_retry_request asks for no change/);
+  test('a HelloRetryRequest that asks for nothing decodes: the client state refuses it (test/engine/bogo-findings.test.ts)', () => {
+    const hrr = decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13] }));
+    assert.ok(hrr.isRetryRequest);
+    assert.equal(hrr.retryGroup, undefined);
+    assert.equal(hrr.cookie, undefined);
   });
 
   test('every strict prefix fails, except the one ending before the extensions (a TLS 1.2 hello)', () => {
@@ -63,10 +72,13 @@ describe('ServerHello', () => {
     assertDecodeError(() => decode(long), /legacy_session_id_echo length 33 outside 0\.\.32/);
   });
 
-  test('a compression method other than 0: illegal_parameter', () => {
+  test('a compression method other than 0: decode_error in TLS 1.3 (a fixed field; BoGo TLS13-InvalidCompressionMethod), illegal_parameter in TLS 1.2', () => {
     const b = body.slice();
     b[COMPRESSION] = 1;
-    assertIllegalParameter(() => decode(b), /server_hello chose a compression method/);
+    assertDecodeError(() => decode(b), /legacy_compression_method other than 0/);
+    const b12 = build({ extensions: [] });
+    b12[COMPRESSION] = 1;
+    assertIllegalParameter(() => decode(b12), /server_hello chose a compression method/);
   });
 
   test('extension block length ±1: decode_error', () => {
@@ -75,8 +87,9 @@ describe('ServerHello', () => {
     assertDecodeError(() => decode(withLength(body, EXTENSIONS, 2, length - 1)));
   });
 
-  test('the same extension twice: illegal_parameter', () => {
-    assertIllegalParameter(() => decode(build({ extensions: [versions13, share, share] })), /carries key_share twice/);
+  test('the same extension twice: decode_error; in a HelloRetryRequest illegal_parameter (BoGo HelloRetryRequest-Duplicate*)', () => {
+    assertDecodeError(() => decode(build({ extensions: [versions13, share, share] })), /carries key_share twice/);
+    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, versions13] })), /carries supported_versions twice/);
   });
 
   test('extensions not allowed in a TLS 1.3 ServerHello: illegal_parameter', () => {

@@ -1,6 +1,6 @@
 // RFC 8446 §4.1.3 (and RFC 5246 §7.4.1.3): ServerHello, which is a HelloRetryRequest when its
 // random is the special value of §4.1.3.
-import { illegalParameter } from '../errors.js';
+import { decodeError, illegalParameter } from '../errors.js';
 import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, ProtocolVersion } from '../protocol/constants.js';
 import { equalBytes } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
@@ -52,7 +52,7 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
   const cipherSuite = r.u16('cipher_suite');
   const compressionMethod = r.u8('legacy_compression_method');
   let extensions: Extension[] = [];
-  if (r.remaining > 0) extensions = readExtensionList(r.vector(2, 0, 0xffff, 'extensions'));
+  if (r.remaining > 0) extensions = readExtensionList(r.vector(2, 0, 0xffff, 'extensions'), undefined, equalBytes(random, HELLO_RETRY_REQUEST_RANDOM) ? 'illegal_parameter' : 'decode_error');
   r.done();
 
   const isRetryRequest = equalBytes(random, HELLO_RETRY_REQUEST_RANDOM);
@@ -87,11 +87,12 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
       default: break; // unsolicited extensions are judged by the client state, which knows what it offered
     }
   }
-  // RFC 8446 §4.1.3: legacy_compression_method MUST be 0.
-  if (compressionMethod !== 0) throw illegalParameter('server_hello chose a compression method');
-  if (isRetryRequest && hello.retryGroup === undefined && hello.cookie === undefined) {
-    // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal.
-    throw illegalParameter('hello_retry_request asks for no change');
+  // RFC 5246 §7.4.1.3: TLS 1.2 picks one of the methods we offered (only null): another is
+  // illegal_parameter. RFC 8446 §4.1.3: in TLS 1.3 the field is fixed at 0, so another value is out
+  // of its range: decode_error (RFC 8446 §6.2), as BoringSSL answers.
+  if (compressionMethod !== 0) {
+    if (tls13) throw decodeError('TLS 1.3 server_hello has a legacy_compression_method other than 0');
+    throw illegalParameter('server_hello chose a compression method');
   }
   return hello;
 }
@@ -106,6 +107,8 @@ export interface ServerHelloFields {
 export function buildServerHello(sh: ServerHelloFields): HandshakeMessage {
   return buildHandshake(HandshakeType.server_hello, (w) => {
     w.u16(ProtocolVersion.TLSv1_2).bytes(sh.random).vectorBytes(1, sh.sessionId).u16(sh.cipherSuite).u8(0);
-    writeExtensionList(w, sh.extensions);
+    // RFC 5246 §7.4.1.3: the extensions field may be absent; with nothing to answer (a client that
+    // offered no extension) we leave it out rather than send an empty list, as older clients expect.
+    if (sh.extensions.length > 0) writeExtensionList(w, sh.extensions);
   });
 }

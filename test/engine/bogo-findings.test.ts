@@ -6,8 +6,9 @@ import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
 import { buildEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
 import { buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
-import { testIdentity } from '../helpers/engine-pki.js';
-import { newPair, onHandshake, assertAborted, assertNoErrors, type RecordView } from '../helpers/engine-harness.js';
+import { mintSelfSigned, pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
+import { newPair, onHandshake, assertAborted, assertNoErrors, handshakeBytes, type RecordView } from '../helpers/engine-harness.js';
+import { concat, utf8 } from '../../src/wire/bytes.js';
 import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
 import type { Connection } from '../../src/engine/connection.js';
 
@@ -108,5 +109,173 @@ describe('CertificateEntry extensions answer only what we asked for (RFC 8446 §
     });
     pair.pump();
     assertAborted(pair, 'server', 'unsupported_extension', /client certificate entry carries extension 5/);
+  });
+});
+
+describe('handshake data past the end of a flight (BoGo Partial*WithClientHello, Partial*WithServerHelloDone, PartialSecondClientHelloAfterFirst)', () => {
+  // The start of a message (a header promising 10 bytes, then 2 of them) pipelined after the last
+  // message of a flight, in the same record.
+  const partial = Uint8Array.of(HandshakeType.finished, 0, 0, 10, 1, 2);
+  const appendAfter = (from: 'client' | 'server', last: number) => onHandshake(from, (msg) => (msg.type === last ? [msg.raw, partial] : undefined));
+
+  test('TLS 1.2 client: data after ServerHelloDone is unexpected_message', () => {
+    const pair = newPair({ client: { maxVersion: 'TLSv1.2' }, tamper: appendAfter('server', HandshakeType.server_hello_done) });
+    pair.pump();
+    assertAborted(pair, 'client', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.2 server: data after the ClientHello is unexpected_message', () => {
+    const pair = newPair({ client: { maxVersion: 'TLSv1.2' }, tamper: appendAfter('client', HandshakeType.client_hello) });
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.3 server: data after a ClientHello answered with HelloRetryRequest is unexpected_message', () => {
+    let first = true;
+    const pair = newPair({
+      client: { ecdhCurve: 'X25519:P-256' },
+      server: { ecdhCurve: 'P-256' },
+      tamper: onHandshake('client', (msg) => {
+        if (msg.type !== HandshakeType.client_hello || !first) return undefined;
+        first = false;
+        return [msg.raw, partial];
+      }),
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'unexpected_message', /record that ended its flight/);
+  });
+
+  test('TLS 1.3 client: data after a HelloRetryRequest is unexpected_message', () => {
+    const pair = newPair({ client: { ecdhCurve: 'X25519:P-256' }, server: { ecdhCurve: 'P-256' }, tamper: appendAfter('server', HandshakeType.server_hello) });
+    pair.pump();
+    assertAborted(pair, 'client', 'unexpected_message', /record that ended its flight/);
+  });
+});
+
+describe('a TLS 1.2 server echoing the TLS 1.3 compatibility session id (BoGo EchoTLS13CompatibilitySessionID)', () => {
+  test('the client refuses it with illegal_parameter: there is no session to resume', () => {
+    let clientSessionId: Uint8Array | undefined;
+    const pair = newPair({
+      server: { maxVersion: 'TLSv1.2' },
+      clientRewrite: (msg) => {
+        // ClientHello: legacy_version (2), random (32), then the session id vector
+        if (msg.type === HandshakeType.client_hello) clientSessionId = msg.body.slice(35, 35 + msg.body[34]!);
+        return msg;
+      },
+      serverRewrite: (msg) => {
+        if (msg.type !== HandshakeType.server_hello || !clientSessionId) return msg;
+        const own = msg.body[34]!;
+        const body = concat(msg.body.subarray(0, 34), Uint8Array.of(clientSessionId.length), clientSessionId, msg.body.subarray(35 + own));
+        return { type: msg.type, body, raw: handshakeBytes(msg.type, body) };
+      },
+    });
+    pair.pump();
+    assert.equal(clientSessionId?.length, 32, 'the client offered TLS 1.3 with a compatibility session id');
+    assertAborted(pair, 'client', 'illegal_parameter', /echoes the session id we sent without a session/);
+  });
+});
+
+describe('TLS 1.2: the server\'s ECDSA key must be on a curve the client offered (RFC 8422 §5.1; BoGo CheckLeafCurve)', () => {
+  test('a P-256 server certificate when the client offered only P-384: illegal_parameter', () => {
+    // Our server picks only certificates on a curve the client offered: the man in the middle shows
+    // it P-256 in place of X25519 while the client offered X25519 and P-384.
+    const groups = Uint8Array.of(0x00, 0x0a, 0, 6, 0, 4, 0x00, 0x18, 0x00, 0x1d);
+    const pair = newPair({
+      kind: 'ec',
+      client: { maxVersion: 'TLSv1.2', ecdhCurve: 'P-384:X25519' },
+      tamper: onHandshake('client', (msg) => {
+        if (msg.type !== HandshakeType.client_hello) return undefined;
+        const raw = msg.raw.slice();
+        const at = raw.findIndex((_, i) => groups.every((b, k) => raw[i + k] === b));
+        assert.ok(at > 0, 'supported_groups is X25519, P-384');
+        raw[at + 9] = 0x17; // x25519 (0x001d) -> secp256r1 (0x0017)
+        return [raw];
+      }),
+    });
+    pair.pump();
+    assertAborted(pair, 'client', 'illegal_parameter', /ECDSA key on P-256, a curve we did not offer/);
+  });
+
+  test('TLS 1.3 does not tie the certificate\'s curve to supported_groups', () => {
+    const pair = newPair({ kind: 'ec', client: { ecdhCurve: 'P-384' } }).handshake();
+    assertNoErrors(pair);
+    assert.ok(pair.client.completed);
+  });
+});
+
+describe('a leaf whose keyUsage forbids digitalSignature is refused whatever the verifier says (RFC 8446 §4.4.2.2; BoGo ECDSAKeyUsage-*, RSAKeyUsage-*)', () => {
+  // keyUsage (2.5.29.15), critical, BIT STRING with keyEncipherment only
+  const keyEnciphermentOnly = Uint8Array.of(0x30, 0x0e, 0x06, 0x03, 0x55, 0x1d, 0x0f, 0x01, 0x01, 0xff, 0x04, 0x04, 0x03, 0x02, 0x05, 0x20);
+  const id = mintSelfSigned('ec', 'localhost', [keyEnciphermentOnly]);
+  // The pinned verifier trusts the certificate's bytes: it never looks at keyUsage.
+  for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
+    test(`${version}: the client refuses such a server certificate`, () => {
+      const pair = newPair({ server: { key: id.keyPem, cert: id.certPem, maxVersion: version }, client: { verifier: pinnedVerifier(id.certDer) } });
+      pair.pump();
+      assertAborted(pair, 'client', 'bad_certificate', /keyUsage does not allow digitalSignature/);
+    });
+
+    test(`${version}: the server refuses such a client certificate`, () => {
+      const pair = newPair({
+        server: { maxVersion: version, requestCert: true, verifier: pinnedVerifier(id.certDer) },
+        client: { key: id.keyPem, cert: id.certPem },
+      });
+      pair.pump();
+      assertAborted(pair, 'server', 'bad_certificate', /keyUsage does not allow digitalSignature/);
+    });
+  }
+});
+
+describe('HelloRetryRequest extensions (RFC 8446 §4.1.4; BoGo HelloRetryRequest-Unknown-TLS13)', () => {
+  /** The server's HelloRetryRequest with its extensions replaced by `rewrite(list)`. */
+  function rewriteRetry(rewrite: (extensions: Uint8Array) => Uint8Array) {
+    return (msg: HandshakeMessage): HandshakeMessage => {
+      // A HelloRetryRequest is a server_hello: legacy_version, random, session id, suite, compression, extensions
+      if (msg.type !== HandshakeType.server_hello || msg.body[2] !== 0xcf || msg.body[3] !== 0x21) return msg;
+      const at = 35 + msg.body[34]! + 3;
+      const extensions = rewrite(msg.body.subarray(at + 2));
+      const body = concat(msg.body.subarray(0, at), Uint8Array.of(extensions.length >> 8, extensions.length & 0xff), extensions);
+      return { type: msg.type, body, raw: handshakeBytes(msg.type, body) };
+    };
+  }
+  const retryPair = (rewrite: (extensions: Uint8Array) => Uint8Array) =>
+    newPair({ client: { ecdhCurve: 'X25519:P-256' }, server: { ecdhCurve: 'P-256' }, serverRewrite: rewriteRetry(rewrite) });
+
+  test('an extension we never offered is unsupported_extension, before the HRR is judged for asking nothing', () => {
+    // only supported_versions (TLS 1.3) and an unknown extension 0x1234: no key_share, no cookie
+    const pair = retryPair(() => Uint8Array.of(0x00, 0x2b, 0, 2, 0x03, 0x04, 0x12, 0x34, 0, 0));
+    pair.pump();
+    assertAborted(pair, 'client', 'unsupported_extension', /which we did not offer/);
+  });
+
+  test('an HRR asking for nothing is still illegal_parameter', () => {
+    const pair = retryPair(() => Uint8Array.of(0x00, 0x2b, 0, 2, 0x03, 0x04));
+    pair.pump();
+    assertAborted(pair, 'client', 'illegal_parameter', /asks for no change/);
+  });
+});
+
+describe('KeyUpdate requests in a burst get one answer (RFC 8446 §4.6.3; BoGo KeyUpdate-RequestACK)', () => {
+  const keyUpdatesSent = (events: readonly { kind: string; direction?: string; type?: number }[]) =>
+    events.filter((e) => e.kind === 'handshake-message' && e.direction === 'sent' && e.type === HandshakeType.key_update).length;
+
+  test('five requests before we wrote anything: one KeyUpdate; a request after our data: another', () => {
+    const pair = newPair().handshake();
+    const before = keyUpdatesSent(pair.server.events);
+    for (let i = 0; i < 5; i++) pair.client.connection.updateKeys(true);
+    pair.pump();
+    assertNoErrors(pair);
+    assert.equal(keyUpdatesSent(pair.server.events) - before, 1);
+    pair.server.connection.write(utf8('under the new keys'));
+    pair.pump();
+    pair.client.connection.updateKeys(true);
+    pair.pump();
+    assert.equal(keyUpdatesSent(pair.server.events) - before, 2);
+    pair.server.connection.write(utf8(' and again'));
+    pair.client.connection.write(utf8('from the client'));
+    pair.pump();
+    assertNoErrors(pair);
+    assert.equal(Buffer.concat(pair.client.received).toString(), 'under the new keys and again');
+    assert.equal(Buffer.concat(pair.server.received).toString(), 'from the client');
   });
 });

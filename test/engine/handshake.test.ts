@@ -74,13 +74,13 @@ describe('client judges the ServerHello', () => {
     assertAborted(pair, 'client', 'protocol_version', /server chose TLSv1\.2, but minVersion is TLSv1\.3/);
   });
 
-  test('a legacy_version other than TLS 1.2 next to supported_versions: illegal_parameter', () => {
+  test('a legacy_version other than TLS 1.2 next to supported_versions: decode_error (BoGo HelloRetryRequestVersionMismatch-TLS13)', () => {
     const pair = run(editServerHello((_sh, msg) => {
       const raw = msg.raw.slice();
       raw[5] = 0x04; // legacy_version 0x0304
       return raw;
     }));
-    assertAborted(pair, 'client', 'illegal_parameter', /legacy_version other than TLS 1\.2/);
+    assertAborted(pair, 'client', 'decode_error', /legacy_version other than TLS 1\.2/);
   });
 
   test('a session id that is not the one it sent: illegal_parameter', () => {
@@ -107,9 +107,9 @@ describe('client judges the ServerHello', () => {
     }
   });
 
-  test('the same extension twice: illegal_parameter', () => {
+  test('the same extension twice: decode_error (BoGo DuplicateExtension*)', () => {
     const pair = run(editServerHello((sh) => ({ ...sh, extensions: [...sh.extensions, sh.extensions.find((e) => e.type === E.supported_versions)!] })));
-    assertAborted(pair, 'client', 'illegal_parameter', /carries supported_versions twice/);
+    assertAborted(pair, 'client', 'decode_error', /carries supported_versions twice/);
   });
 
   test('no key_share: missing_extension', () => {
@@ -117,12 +117,19 @@ describe('client judges the ServerHello', () => {
     assertAborted(pair, 'client', 'missing_extension', /server_hello has no key_share/);
   });
 
-  test('a compression method: illegal_parameter', () => {
-    const pair = run(editServerHello((_sh, msg) => {
-      const raw = msg.raw.slice();
-      raw[4 + 2 + 32 + 1 + raw[4 + 2 + 32]! + 2] = 1; // legacy_compression_method
-      return raw;
-    }));
+  const withCompression = editServerHello((_sh, msg) => {
+    const raw = msg.raw.slice();
+    raw[4 + 2 + 32 + 1 + raw[4 + 2 + 32]! + 2] = 1; // legacy_compression_method
+    return raw;
+  });
+
+  test('a compression method in TLS 1.3: decode_error (a fixed field; BoGo TLS13-InvalidCompressionMethod)', () => {
+    const pair = run(withCompression);
+    assertAborted(pair, 'client', 'decode_error', /legacy_compression_method other than 0/);
+  });
+
+  test('a compression method in TLS 1.2: illegal_parameter (not one we offered)', () => {
+    const pair = run(withCompression, { server: { maxVersion: 'TLSv1.2' } });
     assertAborted(pair, 'client', 'illegal_parameter', /chose a compression method/);
   });
 
@@ -266,9 +273,9 @@ describe('client judges the encrypted flight', () => {
     assertAborted(pair, 'client', 'decrypt_error', /server Finished does not match the handshake/);
   });
 
-  test('a server Finished of the wrong length: decode_error', () => {
+  test('a server Finished of the wrong length: decrypt_error (not the verify_data we compute; BoGo *-Finished-*)', () => {
     const pair = run(editBody('server', HandshakeType.finished, (b) => b.subarray(1)));
-    assertAborted(pair, 'client', 'decode_error', /verify_data is 31 bytes, expected 32/);
+    assertAborted(pair, 'client', 'decrypt_error', /verify_data is 31 bytes, expected 32/);
   });
 
   test('a CertificateRequest with a non-empty context: illegal_parameter', () => {
@@ -356,9 +363,9 @@ describe('server judges the ClientHello', () => {
     assertAborted(pair, 'server', 'illegal_parameter', /x25519 key share is a low-order point/);
   });
 
-  test('the same extension twice: illegal_parameter', () => {
+  test('the same extension twice: decode_error (BoGo DuplicateExtension*)', () => {
     const pair = run(editClientHello((ch) => ({ ...ch, extensions: [...ch.extensions!, ch.extensions!.find((e) => e.type === E.supported_groups)!] })));
-    assertAborted(pair, 'server', 'illegal_parameter', /client_hello carries supported_groups twice/);
+    assertAborted(pair, 'server', 'decode_error', /client_hello carries supported_groups twice/);
   });
 
   test('pre_shared_key not last: illegal_parameter', () => {

@@ -71,7 +71,8 @@ function generate(kind: KeyKind): crypto.KeyPairKeyObjectResult {
 }
 
 /** A self-signed v3 certificate for `dnsName`, valid from yesterday for ten years. */
-export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost'): TestIdentity {
+/** `extensions`: more Extension DER to put beside the subjectAltName. */
+export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost', extensions: readonly Uint8Array[] = []): TestIdentity {
   const { publicKey, privateKey } = generate(kind);
   const { algorithmId, hash } = signatureAlgorithm(kind);
   const now = Date.now();
@@ -85,7 +86,7 @@ export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost'): TestIdenti
     seq(generalizedTime(new Date(now - 86_400_000)), generalizedTime(new Date(now + 10 * 365 * 86_400_000))),
     subject,
     publicKey.export({ format: 'der', type: 'spki' }),
-    tlv(0xa3, seq(san)),
+    tlv(0xa3, seq(san, ...extensions)),
   );
   const signature = crypto.sign(hash, tbs, privateKey);
   const certDer = new Uint8Array(seq(tbs, algorithmId, tlv(0x03, Uint8Array.of(0), signature)));

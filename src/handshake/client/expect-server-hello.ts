@@ -143,7 +143,9 @@ export class ExpectServerHello implements HandshakeState {
         const why = sh.selectedVersion < ProtocolVersion.TLSv1_3 ? 'where only TLS 1.3 or later may be selected' : 'which we did not offer';
         throw illegalParameter(`server selected ${versionName(sh.selectedVersion)} in supported_versions, ${why}`);
       }
-      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw illegalParameter('TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
+      // RFC 8446 §4.1.3: legacy_version is fixed at TLS 1.2; another value is out of the field's range
+      // (decode_error, RFC 8446 §6.2, as BoringSSL answers).
+      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw new TlsError('decode_error', 'TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
       return sh.selectedVersion;
     }
     const version = sh.legacyVersion;
@@ -186,6 +188,9 @@ export class ExpectServerHello implements HandshakeState {
   /** RFC 8446 §4.1.4: answer a HelloRetryRequest once, with a share for the group it names. */
   private retry(hrr: ServerHelloMessage, io: HandshakeIO): HandshakeState {
     if (this.retried) throw new TlsError('unexpected_message', 'server sent a second hello_retry_request');
+    // RFC 8446 §4.1.4: an HRR that would not change the ClientHello is illegal. Judged here, after
+    // its extensions were checked against our offer: one we never offered is unsupported_extension first.
+    if (hrr.retryGroup === undefined && hrr.cookie === undefined) throw illegalParameter('hello_retry_request asks for no change');
     const suite = cipherSuiteById(hrr.cipherSuite)!;
     let keyShares = this.offer.keyShares;
     if (hrr.retryGroup !== undefined) {

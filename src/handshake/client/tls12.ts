@@ -15,7 +15,7 @@ import {
 } from '../../messages/tls12.js';
 import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { HandshakeType, ProtocolVersion } from '../../protocol/constants.js';
-import { groupById, groupName } from '../../protocol/groups.js';
+import { groupById, groupName, type NamedGroup } from '../../protocol/groups.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { ascii, concat, equalBytes } from '../../wire/bytes.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
@@ -65,8 +65,13 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
   const ctx: Client12Context = { config, offer, suite, serverHello: sh };
 
   // RFC 5246 §7.4.1.3 / RFC 5077 §3.4: the server echoing our session id means it resumes, and
-  // only the session we offered can be resumed: an echo when we offered none is a full handshake.
+  // only the session we offered can be resumed. A non-empty id we sent without a session is the
+  // TLS 1.3 compatibility id (RFC 8446 Appendix D.4): a TLS 1.2 server echoing it claims to resume
+  // a session that never existed.
   const resumable = offer.session12;
+  if (!resumable && offer.sessionId.length > 0 && equalBytes(sh.sessionId, offer.sessionId)) {
+    throw illegalParameter('TLS 1.2 server_hello echoes the session id we sent without a session to resume');
+  }
   if (resumable && offer.sessionId.length > 0 && equalBytes(sh.sessionId, offer.sessionId)) {
     if (resumable.cipherSuite !== suite.id) throw illegalParameter('server resumed a session with a different cipher suite');
     // RFC 7627 §5.3: the resumed handshake must agree with the session on the extended master secret.
@@ -91,7 +96,7 @@ class ExpectServerCertificate implements HandshakeState {
     if (chain.length === 0) throw decodeError('server sent an empty certificate list');
     io.step({ step: 'certificate', side: 'server', certificates: chain });
     return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
-      checkKeyFitsSuite(key, this.ctx.suite);
+      checkKeyFitsSuite(key, this.ctx.suite, this.ctx.offer.groups);
       resumed.transcript.add(msg.raw);
       const next = this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
       return this.ctx.serverHello.statusRequest ? new MaybeCertificateStatus(next) : next;
@@ -117,11 +122,16 @@ class MaybeCertificateStatus implements HandshakeState {
 }
 
 /** RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate's key must be of the suite's authentication type. */
-function checkKeyFitsSuite(key: PublicKey, suite: CipherSuite): void {
+function checkKeyFitsSuite(key: PublicKey, suite: CipherSuite, offeredGroups: readonly NamedGroup[]): void {
   const ok = suite.authentication === 'ecdsa'
     ? key.type === 'ec' || key.type === 'ed25519' || key.type === 'ed448'
     : key.type === 'rsa' || (key.type === 'rsa-pss' && suite.keyExchange === 'ecdhe');
   if (!ok) throw new TlsError('unsupported_certificate', `server certificate has a ${key.type} key, which ${suite.name} cannot use`);
+  // RFC 8422 §5.1: in TLS 1.2 our supported_groups also names the curves we accept ECDSA keys on
+  // (TLS 1.3 moved that into the signature schemes).
+  if (key.type === 'ec' && !offeredGroups.some((g) => g.opensslName === key.curve)) {
+    throw illegalParameter(`server certificate has an ECDSA key on ${key.curve ?? 'an unknown curve'}, a curve we did not offer`);
+  }
 }
 
 class ExpectServerKeyExchange implements HandshakeState {

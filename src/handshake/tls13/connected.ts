@@ -22,6 +22,7 @@ import { chooseClientCertificate } from '../negotiation.js';
 import type { Transcript } from '../transcript.js';
 import { wipeAll, type HandshakeIO, type Next, type PostHandshakeAuthOutcome } from '../state.js';
 import { tls13Protection } from './traffic.js';
+import type { RecordProtection } from '../../record/protection.js';
 import type { ConnectedState } from '../../engine/connection.js';
 
 export interface Connected13Secrets {
@@ -63,14 +64,16 @@ export class Connected13 implements ConnectedState {
     private readonly secrets: Connected13Secrets,
     private readonly onTicket?: (ticket: NewSessionTicket13, resumptionMasterSecret: Secret) => void,
     private readonly auth?: PostHandshakeAuth,
+    /** The write protection our latest KeyUpdate installed: while it has sealed nothing, a request is already met. */
+    private readonly updatedWriteKeys?: RecordProtection,
   ) {}
 
   get postHandshakeAuthOffered(): boolean {
     return this.side === 'server' && this.auth?.offered === true && !this.auth.pending;
   }
 
-  private with(changes: { secrets?: Connected13Secrets; auth?: PostHandshakeAuth }): Connected13 {
-    return new Connected13(this.side, changes.secrets ?? this.secrets, this.onTicket, 'auth' in changes ? changes.auth : this.auth);
+  private with(changes: { secrets?: Connected13Secrets; auth?: PostHandshakeAuth; updatedWriteKeys?: RecordProtection }): Connected13 {
+    return new Connected13(this.side, changes.secrets ?? this.secrets, this.onTicket, 'auth' in changes ? changes.auth : this.auth, changes.updatedWriteKeys ?? this.updatedWriteKeys);
   }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
@@ -107,17 +110,22 @@ export class Connected13 implements ConnectedState {
     io.setReadKeys(tls13Protection(io.provider, this.secrets.suite, readSecret), 'application');
     this.secrets.readSecret.wipe();
     const next = this.with({ secrets: { ...this.secrets, readSecret } });
-    // RFC 8446 §4.6.3: a request is answered with our own KeyUpdate (update_not_requested), unless
-    // we already sent close_notify, after which nothing may follow (§6.1).
-    return requested && !io.closed ? next.updateKeys(io, false) : next;
+    // RFC 8446 §4.6.3: a request is answered with our own KeyUpdate (update_not_requested) before
+    // our next application data, unless we already sent close_notify, after which nothing may follow
+    // (§6.1). Requests that arrive while keys from our last KeyUpdate have protected nothing yet are
+    // met by it: one answer for a burst (as BoringSSL), not one KeyUpdate per request.
+    if (!requested || io.closed) return next;
+    if (this.updatedWriteKeys && this.updatedWriteKeys.sequence === 0) return next;
+    return next.updateKeys(io, false);
   }
 
   updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next {
     io.send(buildKeyUpdate(requestPeerUpdate));
     const writeSecret = nextTrafficSecret(io.provider, this.secrets.suite.hash, this.secrets.writeSecret);
-    io.setWriteKeys(tls13Protection(io.provider, this.secrets.suite, writeSecret), 'application');
+    const protection = tls13Protection(io.provider, this.secrets.suite, writeSecret);
+    io.setWriteKeys(protection, 'application');
     this.secrets.writeSecret.wipe();
-    return this.with({ secrets: { ...this.secrets, writeSecret } });
+    return this.with({ secrets: { ...this.secrets, writeSecret }, updatedWriteKeys: protection });
   }
 
   // ---- post-handshake authentication, client side ----

@@ -53,14 +53,16 @@ const recognised: ReadonlySet<number> = new Set(Object.values(E));
  * Reads the body of an extension list (the caller has read its length prefix), rejecting
  * duplicates, and, when `context` is given, extensions not allowed in that message.
  */
-export function readExtensionList(list: Reader, context?: ExtensionContext): Extension[] {
+export function readExtensionList(list: Reader, context?: ExtensionContext, duplicate: 'decode_error' | 'illegal_parameter' = 'decode_error'): Extension[] {
   const seen = new Set<number>();
   const extensions: Extension[] = [];
   while (list.remaining > 0) {
     const type = list.u16('extension type');
     const body = list.vectorBytes(2, 0, 0xffff, extensionName(type));
-    // RFC 8446 §4.2: there MUST NOT be more than one extension of the same type.
-    if (seen.has(type)) throw illegal(`${context ?? list.what} carries ${extensionName(type)} twice`);
+    // RFC 8446 §4.2 (RFC 5246 §7.4.1.4): there MUST NOT be more than one extension of the same type.
+    // No alert is named: a list that breaks its own syntax rule is decode_error, as BoringSSL sends
+    // (illegal_parameter in a HelloRetryRequest, where BoringSSL sends that).
+    if (seen.has(type)) throw (duplicate === 'decode_error' ? decodeError : illegal)(`${context ?? list.what} carries ${extensionName(type)} twice`);
     seen.add(type);
     extensions.push({ type, body });
   }
