@@ -431,8 +431,7 @@ export class TLSSocket extends Duplex {
     // Until the transport connected, what the engine queued stays there.
     if (this.waitingForTransport || !this.conn) return this.transportWritable;
     const out = this.conn.takeOutput();
-    // After the transport's writing side ended (end() during the handshake), nothing more can go out.
-    if (out.length === 0 || this.transport.destroyed || this.transport.writableEnded) return this.transportWritable;
+    if (out.length === 0 || this.transport.destroyed) return this.transportWritable;
     const socket = this.transport as Partial<Socket>;
     socket.cork?.();
     let ok = true;
@@ -686,15 +685,6 @@ export class TLSSocket extends Duplex {
 
   override _final(callback: (err?: Error | null) => void): void {
     if (!this.secure) {
-      // Every write so far waits for the handshake (its callback with it), so reaching here means
-      // none is queued. With nothing sent as 0-RTT either, end() during the handshake ends the TCP
-      // connection's writing side at once, as node:tls does: a peer that never answers then sees the
-      // FIN, and its close fails the handshake (ECONNRESET) rather than leaving the socket open.
-      if (this.earlySent.length === 0) {
-        this.transport.end();
-        callback();
-        return;
-      }
       this.pendingFinal = callback;
       return;
     }

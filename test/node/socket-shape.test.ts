@@ -614,34 +614,3 @@ describe('setSession()', () => {
     }
   });
 });
-
-describe('end() during the handshake', () => {
-  test("with nothing written, the TCP connection's writing side ends at once, and the peer's close fails the handshake, as node:tls", async () => {
-    const outcome = async (open: (port: number) => Duplex & { on: Duplex['on'] }): Promise<{ sawFin: boolean; code: string | undefined; hadError: boolean }> => {
-      let sawFin = false;
-      const silent = net.createServer((c) => {
-        c.resume();
-        c.on('end', () => { sawFin = true; c.end(); });
-      });
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      try {
-        const s = open((silent.address() as net.AddressInfo).port);
-        let code: string | undefined;
-        s.on('error', (e: NodeJS.ErrnoException) => (code = e.code));
-        s.once('connect', () => s.end());
-        // (events.once would reject on the 'error' that comes first.)
-        const hadError = await new Promise<boolean>((resolve, reject) => {
-          s.on('close', (h: boolean) => resolve(h));
-          setTimeout(() => reject(new Error('no close')), 5_000).unref();
-        });
-        return { sawFin, code, hadError };
-      } finally {
-        await new Promise((r) => silent.close(r));
-      }
-    };
-    const ours = await outcome((port) => connect({ host: '127.0.0.1', port, rejectUnauthorized: false }));
-    const node = await outcome((port) => tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }));
-    assert.deepEqual(ours, node);
-    assert.deepEqual(ours, { sawFin: true, code: 'ECONNRESET', hadError: true });
-  });
-});
