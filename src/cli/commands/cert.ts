@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ensureLocalCa, issueLeaf, defaultCaDir } from '../../devcert/local-ca.js';
 import { subjectAltNamesFor } from '../../devcert/names.js';
 import { ExitCode, type CommandIo } from '../command.js';
+import { parseArgsMessage, reportUsageError } from '../usage.js';
 
 export const CERT_USAGE = `Usage:
   tlskit cert [--rsa] [--ca-dir DIR] [--out DIR] NAME...
@@ -37,8 +38,7 @@ const certOptions = {
 } as const;
 
 function usageError(io: CommandIo, message: string): number {
-  io.stderr.write(`tlskit cert: ${message}\n\n${CERT_USAGE}`);
-  return ExitCode.usage;
+  return reportUsageError(io, 'cert', message);
 }
 
 export async function runCert(argv: string[], io: CommandIo, context: CertContext = {}): Promise<number> {
@@ -48,7 +48,7 @@ export async function runCert(argv: string[], io: CommandIo, context: CertContex
   try {
     parsed = parseArgs({ args: argv, options: certOptions, allowPositionals: true, strict: true });
   } catch (err) {
-    return usageError(io, err instanceof Error ? err.message : String(err));
+    return usageError(io, parseArgsMessage(err as Error));
   }
   const { values, positionals: names } = parsed;
   if (values.help) {
