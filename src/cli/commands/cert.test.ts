@@ -44,7 +44,7 @@ describe('tlskit cert: arguments', () => {
   test('--help prints the usage to stdout', async () => {
     const r = await run(['--help']);
     assert.equal(r.status, 0);
-    assert.match(r.stdout, /^Usage:\n {2}tlskit cert \[--rsa\] \[--ca-dir DIR\] \[--out DIR\] NAME\.\.\.\n/);
+    assert.match(r.stdout, /^Usage:\n {2}tlskit cert \[--rsa\] \[--client\] \[--pkcs12\] \[--ca-dir DIR\] \[--out DIR\] NAME\.\.\.\n/);
     assert.equal(r.stderr, '');
   });
 
