@@ -175,3 +175,39 @@ export function readCaDirectory(path: string, flag: string): string {
   if (pems.length === 0) throw new UsageError(`${flag} ${path}: holds no certificate file`);
   return pems.join('');
 }
+
+/** Whether a --key or --cert file needs a passphrase: an encrypted PEM key, or PKCS#12. */
+export function needsPassphrase(path: string): boolean {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return false; // reported when the file is read for real
+  }
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(text)) return true;
+  return !text.includes('-----BEGIN') && looksLikePkcs12(bytes);
+}
+
+/**
+ * Asks for a passphrase on the terminal, without echo (bug 5: an encrypted key with no --pass).
+ * Only when stdin and stderr are terminals; resolves undefined otherwise.
+ */
+export async function promptPassphrase(stdin: NodeJS.ReadableStream, stderr: NodeJS.WritableStream, what: string): Promise<string | undefined> {
+  if (!(stdin as { isTTY?: boolean }).isTTY || !(stderr as { isTTY?: boolean }).isTTY) return undefined;
+  const { createInterface } = await import('node:readline');
+  const prompt = `passphrase for ${what}: `;
+  const rl = createInterface({ input: stdin, output: stderr, terminal: true });
+  // Echo nothing of what is typed: only the prompt itself is written.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {
+    if (s.includes(prompt)) stderr.write(prompt);
+  };
+  return new Promise((resolve) => {
+    rl.question(prompt, (answer) => {
+      resolve(answer);
+      rl.close();
+      stderr.write('\n');
+    });
+    rl.once('close', () => resolve(undefined));
+  });
+}

@@ -165,6 +165,27 @@ describe('issue 17 bugs, tlskit client', () => {
     }
   });
 
+  test('bug 5 on a terminal: an encrypted key without --pass is asked for, without echo', { skip: missing('script', ['--version']) }, async () => {
+    const { peer, port } = await tlskitServer(['--echo', '--cert', files.cert, '--key', files.key, '--request-cert', '--ca', client.ca]);
+    try {
+      // script(1) runs the client on a pseudo-terminal; the passphrase is typed once the prompt shows.
+      const command = `${process.execPath} ${main} client localhost:${port} --ca ${files.ca} --cert ${client.cert} --key ${client.encryptedKey} --json`;
+      const term = await startPeer('script', ['-qc', command, '/dev/null'], { env: env() });
+      try {
+        await term.waitFor(/passphrase for \S+client-key\.enc\.pem: /, 'the prompt');
+        term.child.stdin!.write('sesame\n');
+        await term.waitFor(/"connected": true/, 'the connection');
+        assert.equal(await term.exited(), 0);
+        assert.doesNotMatch(term.output(), /sesame/, 'the passphrase is not echoed');
+      } finally {
+        await term.stop();
+      }
+      await peer.waitFor(/#1 .*client certificate .*trusted/, 'the server log');
+    } finally {
+      await peer.stop();
+    }
+  });
+
   test('bug 6: hints fit the failure: expired, wrong host, missing intermediate, a CA certificate as server certificate', { skip: noOpenssl }, async () => {
     // Expired: issued by the test CA, valid until yesterday.
     const key = testKeyPair('ec-p256', 'leaf');

@@ -18,7 +18,7 @@ import { parseCertificate } from '../../x509/index.js';
 import { writePem } from '../../x509/pem.js';
 import { targetFrom, translateOpensslArgs, type Target } from '../address.js';
 import { certificateAlerts, explainFailure, type ClientHelloStep } from '../explain.js';
-import { passphraseFrom, readCaDirectory, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
+import { needsPassphrase, passphraseFrom, promptPassphrase, readCaDirectory, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
 import { summariseOcsp } from '../ocsp-summary.js';
 import { describeCertificateLine } from '../steps.js';
 import { styleFor, type Style } from '../style.js';
@@ -128,6 +128,12 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     io.stdout.write(`tlskit ${tlskitVersion()}\n`);
     return ExitCode.ok;
   }
+  // An encrypted key (or PKCS#12) without --pass: ask on the terminal, as openssl does.
+  let prompted: string | undefined;
+  if (values.pass === undefined) {
+    const locked = [values.key, values.cert].find((file) => file !== undefined && needsPassphrase(file));
+    if (locked) prompted = await promptPassphrase(context.stdin ?? process.stdin, io.stderr, locked);
+  }
   let target: Target;
   let options: ConnectOptions;
   let keylog: KeyLogFile | undefined;
@@ -141,7 +147,7 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
       if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.join(' or ')}, not '${values.starttls}'`);
       starttls = values.starttls as StartTlsProtocol;
     }
-    const pass = passphraseFrom(values.pass, env);
+    const pass = prompted ?? passphraseFrom(values.pass, env);
     let cert: string | undefined;
     let key: string | undefined;
     if (values.cert !== undefined) {

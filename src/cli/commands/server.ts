@@ -19,7 +19,7 @@ import type { TLSSocket } from '../../node/tls-socket.js';
 import { ExitCode, type CommandIo } from '../command.js';
 import { explainFailure } from '../explain.js';
 import { readPem } from '../../x509/pem.js';
-import { passphraseFrom, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
+import { needsPassphrase, passphraseFrom, promptPassphrase, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
 import { summariseOcsp } from '../ocsp-summary.js';
 import { describeCertificateLine } from '../steps.js';
 import { styleFor } from '../style.js';
@@ -91,6 +91,12 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };
+  // An encrypted key (or PKCS#12) without --pass: ask on the terminal, as openssl does.
+  let prompted: string | undefined;
+  if (values.pass === undefined) {
+    const locked = [...(values.key ?? []), ...(values.cert ?? [])].find((file) => needsPassphrase(file));
+    if (locked) prompted = await promptPassphrase(context.stdin ?? process.stdin, io.stderr, locked);
+  }
   let options: TlsServerOptions;
   let port: number;
   let keylog: KeyLogFile | undefined;
@@ -105,7 +111,7 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
     if (values['verify-optional'] && !values['request-cert']) throw new UsageError('--verify-optional goes with --request-cert');
     if (values['request-cert'] && values.ca === undefined && !values['verify-optional']) throw new UsageError('--request-cert needs --ca, the CAs client certificates must chain to');
     if (values.ca !== undefined && !values['request-cert']) warnings.push('--ca has no effect without --request-cert (it names the CAs client certificates must chain to)');
-    const pass = passphraseFrom(values.pass, env);
+    const pass = prompted ?? passphraseFrom(values.pass, env);
     const keys: string[] = [];
     const certs: string[] = [];
     if (certFiles.length > 0 || keyFiles.length > 0) {
