@@ -322,6 +322,23 @@ describe('tlskit client flags against real servers', () => {
     }
   });
 
+  test('--connect-timeout bounds a STARTTLS exchange too: an SMTP server that greets and then says nothing', async () => {
+    const stalled = net.createServer((socket) => {
+      socket.on('error', () => undefined);
+      socket.write('220 stalled.example.test ESMTP\r\n');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    try {
+      const started = Date.now();
+      const r = await tlskit(['client', `127.0.0.1:${(stalled.address() as net.AddressInfo).port}`, '--starttls', 'smtp', '--connect-timeout', '0.5']);
+      assert.equal(r.status, 28, r.stderr);
+      assert.match(r.stderr, /within 0\.5 s \(--connect-timeout\)/);
+      assert.ok(Date.now() - started < 10_000, 'the process ends: the plaintext connection is closed too');
+    } finally {
+      stalled.close();
+    }
+  });
+
   test('--showcerts writes the chain as PEM to stdout; --capath trusts a directory', { skip: noOpenssl }, async () => {
     mkdirSync(f('capath'), { recursive: true });
     writeFileSync(f('capath/a.pem'), pki.caPem);

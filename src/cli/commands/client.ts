@@ -231,13 +231,15 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     const connectOptions = { ...options, ...overrides };
     attempt.facts.serverName = options.servername ?? (isIP(target.host) ? undefined : target.host);
     // watch() right after the socket exists: the ClientHello's events are emitted in the next microtask.
-    const pending = starttls ? startTls(target, starttls, connectOptions, say, s, watch) : Promise.resolve(watch(connect(connectOptions)));
+    let raw: net.Socket | undefined;
+    const pending = starttls ? startTls(target, starttls, connectOptions, say, s, watch, (r) => (raw = r)) : Promise.resolve(watch(connect(connectOptions)));
     let timer: NodeJS.Timeout | undefined;
     let socketRef: TLSSocket | undefined;
     const timeout = connectTimeout === undefined ? undefined : new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const err = Object.assign(new Error(`no TLS connection to ${peer} within ${values['connect-timeout']} s (--connect-timeout)`), { code: 'CLI_CONNECT_TIMEOUT' });
         socketRef?.destroy();
+        raw?.destroy();
         reject(err);
       }, connectTimeout * 1000);
     });
@@ -402,8 +404,10 @@ export function tlskitVersion(): string {
 /** The STARTTLS exchange in plaintext, then the upgrade; the exchange is shown as it happens. */
 async function startTls(
   target: { host: string; port: number }, protocol: StartTlsProtocol, options: ConnectOptions, say: (line: string) => void, s: Style, watch: (socket: TLSSocket) => TLSSocket,
+  onSocket?: (raw: net.Socket) => void,
 ): Promise<TLSSocket> {
   const raw = net.connect(target.port, target.host);
+  onSocket?.(raw); // --connect-timeout ends it too
   try {
     await new Promise<void>((resolve, reject) => {
       raw.once('connect', resolve);
