@@ -67,6 +67,9 @@ describe('issue 17 bugs, tlskit client', () => {
         assert.equal(none.status, 35, none.stderr);
         assert.match(none.stderr, /the server asked for a client certificate and we had none: pass --cert FILE --key FILE/);
         assert.doesNotMatch(none.stderr, /found nothing it accepts/);
+        const json = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, v.flag, '--json']);
+        assert.equal(json.status, 35, json.stderr);
+        assert.equal((JSON.parse(json.stdout) as { connected: boolean }).connected, false, 'not reported as connected');
         const ok = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, v.flag, '--cert', client.cert, '--key', client.key], 'GET / HTTP/1.0\r\n\r\n');
         assert.equal(ok.status, 0, ok.stderr);
         assert.match(ok.stderr, /client cert +requested; sent .*O=tlskit development certificate \[ECDSA P-256, names client\.example\.test\]/);

@@ -275,6 +275,15 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
 
   const chain = socket.info.peerCertificates;
   if (values.json) {
+    // TLS 1.3: a server that wanted a certificate we did not send refuses us only after our
+    // Finished (RFC 8446 §4.4.2.4); wait briefly for that refusal before reporting success.
+    if (first.facts.certificateRequested && !haveCertificate && socket.getProtocol() === 'TLSv1.3') {
+      const late = await lateError(socket, 2_000);
+      if (late) {
+        keylog?.close();
+        return failed(late, first);
+      }
+    }
     // Wait briefly for a TLS 1.3 ticket (it follows the handshake) so resumption facts are complete.
     if (values['sess-out'] !== undefined && !first.session) await waitForSession(socket, 1_000);
     io.stdout.write(`${JSON.stringify(jsonReport(socket, first, options, values.showcerts === true), null, 2)}\n`);
@@ -370,6 +379,25 @@ function waitForSession(socket: TLSSocket, ms: number): Promise<void> {
     }
     socket.once('session', () => setImmediate(done));
     socket.once('close', done);
+  });
+}
+
+/** An error the connection reports within `ms` (reading meanwhile), else undefined. */
+function lateError(socket: TLSSocket, ms: number): Promise<Error | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), ms);
+    const onError = (err: Error): void => done(err);
+    const onClose = (): void => done(undefined);
+    function done(err: Error | undefined): void {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+      socket.pause();
+      resolve(err);
+    }
+    socket.once('error', onError);
+    socket.once('close', onClose);
+    socket.resume();
   });
 }
 
