@@ -31,7 +31,7 @@ const commands: Readonly<Record<string, CommandEntry>> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: tlskit <command> [arguments]\n\nCommands:\n${rows.join('\n')}\n\nRun 'tlskit <command> --help' for a command's arguments.\n`;
+  return `Usage: tlskit <command> [arguments]\n\nCommands:\n${rows.join('\n')}\n\nRun 'tlskit <command> --help' for a command's arguments, 'tlskit --version' for the version.\n`;
 }
 
 async function main(argv: string[], io: CommandIo): Promise<number> {
@@ -40,13 +40,19 @@ async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stderr.write(usage());
     return ExitCode.usage;
   }
+  if (name === '--version' || name === '-V') {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    io.stdout.write(`tlskit ${pkg.version}\n`);
+    return ExitCode.ok;
+  }
   if (name === '-h' || name === '--help' || name === 'help') {
     io.stdout.write(usage());
     return ExitCode.ok;
   }
   const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!command) {
-    io.stderr.write(`tlskit: unknown command '${name}'\n\n${usage()}`);
+    io.stderr.write(`tlskit: unknown command '${name}'\nsee 'tlskit --help'\n`);
     return ExitCode.usage;
   }
   const run = await command.load();

@@ -1,7 +1,8 @@
 // A local development CA in the manner of mkcert: one CA per user kept in a directory
 // (rootCA.pem, rootCA-key.pem), created on first use and reused after, which issues leaf
 // certificates for the names given into <first-name>[+N].pem and <first-name>[+N]-key.pem.
-// Node-only tooling: reads and writes files. It never installs the CA into any trust store.
+// Node-only tooling: reads and writes files. Installing the CA into trust stores is
+// src/devcert/trust-install.ts, run only when asked (`tlskit cert --install`).
 import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, userInfo } from 'node:os';
@@ -11,6 +12,7 @@ import {
   createCertificate, generateKeyPair, keyPairFromPem, type IssuedCertificate, type Issuer, type KeyPair,
 } from './certificate-builder.js';
 import { subjectAltNamesFor, type SubjectAltNames } from './names.js';
+import { writePkcs12 } from './pkcs12-writer.js';
 
 export const CA_CERT_FILE = 'rootCA.pem';
 export const CA_KEY_FILE = 'rootCA-key.pem';
@@ -144,6 +146,11 @@ export interface IssueLeafOptions {
   readonly key?: LeafKeyKind;
   /** Default: the current directory. */
   readonly outDir?: string;
+  /** A client certificate (extendedKeyUsage clientAuth only), named <base>-client as mkcert -client does. */
+  readonly client?: boolean;
+  /** Paths instead of <base>.pem and <base>-key.pem (<base>.p12 for PKCS#12), relative to outDir. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
 }
 
 export interface IssuedLeaf {
@@ -162,25 +169,69 @@ export function leafFileBase(names: readonly string[]): string {
   return names.length > 1 ? `${first}+${names.length - 1}` : first;
 }
 
-/** Issues a leaf for `names` (DNS names, wildcards, IP literals, e-mail addresses, URIs) and writes it and its key. */
-export function issueLeaf(ca: Issuer, names: readonly string[], options: IssueLeafOptions = {}): IssuedLeaf {
+/** The certificate for `names` and `subjectKey`, and the base of its file names. */
+function leafCertificate(ca: Issuer, names: readonly string[], subjectKey: KeyPair | Uint8Array, options: IssueLeafOptions) {
   if (names.length === 0) throw new TypeError('a certificate needs at least one name');
   const subjectAltNames = subjectAltNamesFor(names);
-  const key = generateKeyPair(options.key ?? 'ec-p256');
+  const email = subjectAltNames.email.length > 0 ? ['emailProtection'] as const : [];
   const certificate = createCertificate({
     subject: [{ type: 'O', value: 'tlskit development certificate' }, { type: 'OU', value: userAndHost() }],
-    subjectKey: key,
+    subjectKey,
     issuer: ca,
     subjectAltNames,
-    extendedKeyUsage: subjectAltNames.email.length > 0 ? ['serverAuth', 'clientAuth', 'emailProtection'] : ['serverAuth', 'clientAuth'],
+    extendedKeyUsage: options.client ? ['clientAuth', ...email] : ['serverAuth', 'clientAuth', ...email],
   });
   const outDir = options.outDir ?? process.cwd();
   mkdirSync(outDir, { recursive: true });
-  const base = leafFileBase(names);
-  const certPath = join(outDir, `${base}.pem`);
-  const keyPath = join(outDir, `${base}-key.pem`);
+  const base = leafFileBase(names) + (options.client ? '-client' : '');
+  const notAfter = new Date(new X509Certificate(certificate.der).validTo);
+  return { certificate, subjectAltNames, notAfter, outDir, base };
+}
+
+/** Issues a leaf for `names` (DNS names, wildcards, IP literals, e-mail addresses, URIs) and writes it and its key. */
+export function issueLeaf(ca: Issuer, names: readonly string[], options: IssueLeafOptions = {}): IssuedLeaf {
+  const key = generateKeyPair(options.key ?? 'ec-p256');
+  const { certificate, subjectAltNames, notAfter, outDir, base } = leafCertificate(ca, names, key, options);
+  const certPath = resolvePath(outDir, options.certFile ?? `${base}.pem`);
+  const keyPath = resolvePath(outDir, options.keyFile ?? `${base}-key.pem`);
   replaceFile(keyPath, key.privateKeyPem, PRIVATE_FILE_MODE);
   replaceFile(certPath, certificate.pem, PUBLIC_FILE_MODE);
-  const notAfter = new Date(new X509Certificate(certificate.der).validTo);
   return { certPath, keyPath, certificate, key, subjectAltNames, notAfter };
+}
+
+/** Like issueLeaf, but one PKCS#12 file (<base>.p12) holding the key, the leaf and the CA, under `password`. */
+export function issueLeafPkcs12(ca: Issuer, names: readonly string[], password: string, options: IssueLeafOptions = {}): Omit<IssuedLeaf, 'keyPath'> {
+  const key = generateKeyPair(options.key ?? 'ec-p256');
+  const { certificate, subjectAltNames, notAfter, outDir, base } = leafCertificate(ca, names, key, options);
+  const certPath = resolvePath(outDir, options.certFile ?? `${base}.p12`);
+  writeBinaryFile(certPath, writePkcs12(key.privateKeyPem, [certificate.der, ca.certificate.der], password, names[0]!), PRIVATE_FILE_MODE);
+  return { certPath, certificate, key, subjectAltNames, notAfter };
+}
+
+/** Certifies a public key from a certificate request (SubjectPublicKeyInfo DER): only the certificate is written. */
+export function issueLeafForKey(ca: Issuer, names: readonly string[], subjectPublicKeyInfo: Uint8Array, options: IssueLeafOptions = {}): Omit<IssuedLeaf, 'keyPath' | 'key'> {
+  const { certificate, subjectAltNames, notAfter, outDir, base } = leafCertificate(ca, names, subjectPublicKeyInfo, options);
+  const certPath = resolvePath(outDir, options.certFile ?? `${base}.pem`);
+  replaceFile(certPath, certificate.pem, PUBLIC_FILE_MODE);
+  return { certPath, certificate, subjectAltNames, notAfter };
+}
+
+/** `file` below `dir` unless absolute; its directory is made. */
+function resolvePath(dir: string, file: string): string {
+  const path = isAbsolute(file) ? file : join(dir, file);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+}
+
+/** Binary content (a .p12), whole file or nothing. */
+function writeBinaryFile(path: string, data: Uint8Array, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  writeFileSync(tmp, data, { mode, flag: 'wx' });
+  try {
+    chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } finally {
+    if (existsSync(tmp)) unlinkSync(tmp);
+  }
 }

@@ -94,7 +94,7 @@ export interface Pkcs12Contents {
 }
 
 /** RFC 7292 Appendix B.1: the password as a BMPString with two zero bytes at the end. */
-function bmpPassword(password: string): Buffer {
+export function bmpPassword(password: string): Buffer {
   const out = Buffer.alloc(password.length * 2 + 2);
   for (let i = 0; i < password.length; i++) out.writeUInt16BE(password.charCodeAt(i), i * 2);
   return out;
@@ -104,7 +104,7 @@ function bmpPassword(password: string): Buffer {
  * RFC 7292 Appendix B.2: PKCS#12's own key derivation (id 1: key, 2: IV, 3: MAC key), built on
  * node:crypto's hash.
  */
-function pkcs12Kdf(hash: string, blockSize: number, password: Buffer, salt: Uint8Array, iterations: number, id: number, length: number): Buffer {
+export function pkcs12Kdf(hash: string, blockSize: number, password: Buffer, salt: Uint8Array, iterations: number, id: number, length: number): Buffer {
   const v = blockSize;
   const repeat = (src: Uint8Array): Buffer => {
     if (src.length === 0) return Buffer.alloc(0);

@@ -109,6 +109,11 @@ export class RecordReader {
   }
 }
 
+/** Printable ASCII or line ends: the start of a text protocol's line, never a TLS record header. */
+function isText(s: string): boolean {
+  return /^[\x20-\x7e\r\n\t]+$/.test(s);
+}
+
 /** Enough bytes to tell an HTTP request line ('CONNE' tells a CONNECT, as OpenSSL reads it). */
 const HTTP_VERB_BYTES = 8;
 
@@ -129,9 +134,12 @@ function checkHeader(type: number, version: number, headerText: () => string, fi
     // OpenSSL reads a 3.x version with an unknown type as TLS gone wrong (an alert), anything else
     // (text, SSL 2) as no TLS at all.
     const options = { ...(code ? { code } : {}), peerNotTls: first && code !== undefined };
-    // A plain-text protocol spoken to a TLS port is the usual cause: say so.
-    if (type >= 0x41 && type <= 0x5a) {
-      throw new TlsError('unexpected_message', 'peer sent plain text, not TLS (is it an HTTP or other cleartext client?)', options);
+    // A plain-text protocol spoken to a TLS port is the usual cause: say so, with the text (an
+    // HTTP request, an SMTP "220" greeting, IMAP's "* OK", POP3's "+OK"). Either side may meet it.
+    if (isText(text.slice(0, 3)) && text.length >= 3) {
+      const shown = text.replace(/[^\x20-\x7e]/g, '.');
+      const http = code === 'ERR_SSL_HTTP_REQUEST' || code === 'ERR_SSL_HTTPS_PROXY_REQUEST';
+      throw new TlsError('unexpected_message', `peer sent plain text, not TLS ("${shown}")${http ? ': an HTTP client?' : ''}`, options);
     }
     // RFC 8446 §5: an unknown record type is unexpected_message.
     throw new TlsError('unexpected_message', `peer sent a record of unknown content type ${type}`, options);

@@ -176,7 +176,8 @@ describe('record framing', () => {
       pair.raw('server', utf8(text));
       pair.pump();
       // Not TLS at all: no alert is sent to it (as OpenSSL), the error is ours.
-      assertNotTlsRefused(pair, 'server', 'unexpected_message', /peer sent plain text, not TLS \(is it an HTTP or other cleartext client\?\)/);
+      // The message quotes the first bytes; an HTTP request is named as such (issue 17: either side may meet text).
+      assertNotTlsRefused(pair, 'server', 'unexpected_message', new RegExp(`peer sent plain text, not TLS \\("${text.slice(0, 8).replace(/[^\x20-\x7e]/g, '.').replace(/[/.*+?()]/g, '\\$&')}"\\)${text.startsWith('EHLO') ? '$' : ': an HTTP client\\?'}`));
     });
   }
 
@@ -186,6 +187,15 @@ describe('record framing', () => {
     pair.pump();
     assertNotTlsRefused(pair, 'client', 'unexpected_message', /plain text, not TLS/);
   });
+
+  for (const greeting of ['220 mail.example.com ESMTP\r\n', '* OK IMAP4rev1 ready\r\n', '+OK POP3 ready\r\n', '200 news.example.com\r\n']) {
+    test(`a plain-text greeting answered to a client (${JSON.stringify(greeting.slice(0, 8))}): plain text, quoted, not an unknown content type`, () => {
+      const pair = waitingClient();
+      pair.raw('client', utf8(greeting));
+      pair.pump();
+      assertNotTlsRefused(pair, 'client', 'unexpected_message', new RegExp(`^peer sent plain text, not TLS \\("${greeting.slice(0, 8).replace(/[\r\n]/g, '.').replace(/[*+.]/g, '\\$&')}"\\)$`));
+    });
+  }
 
   test('a record version that is not 3.x: protocol_version', () => {
     const pair = freshServer();

@@ -11,6 +11,8 @@ import type { KeyKind } from '../../devcert/certificate-builder.js';
 import { ExitCode, type CommandIo } from '../command.js';
 import { describeStep, describeCertificateLine, type Side } from '../steps.js';
 import { styleFor } from '../style.js';
+import { checkCipherList } from '../tls-options.js';
+import { reportUsageError, UsageError } from '../usage.js';
 
 const USAGE = `Usage: tlskit demo [--tls1.2] [--rsa] [--cipher NAME] [--bytes N]
 
@@ -51,9 +53,14 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
     return ExitCode.ok;
   }
   const options = parseArgs(argv);
-  if (typeof options === 'string') {
-    io.stderr.write(`tlskit demo: ${options}\n\n${USAGE}`);
-    return ExitCode.usage;
+  if (typeof options === 'string') return reportUsageError(io, 'demo', options);
+  if (options.cipher !== undefined) {
+    try {
+      for (const w of checkCipherList('--cipher', options.cipher)) io.stderr.write(`tlskit demo: warning: ${w}\n`);
+    } catch (err) {
+      if (err instanceof UsageError) return reportUsageError(io, 'demo', err.message);
+      throw err;
+    }
   }
   const s = styleFor(io.stdout);
   const out = (line = ''): void => {

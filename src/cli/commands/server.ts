@@ -2,12 +2,14 @@
 // or a throwaway one made at start. --www answers HTTP requests with a status page (keep-alive,
 // through node's http module), --echo sends back what it gets; by default what clients send goes
 // to stdout and stdin goes to every connected client. Each connection is logged on stderr.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultCaDir, ensureLocalCa, issueLeaf } from '../../devcert/local-ca.js';
 import { createTestPki } from '../../devcert/test-pki.js';
 import type { TlsEvent } from '../../engine/events.js';
 import { HandshakeTracer } from '../../engine/trace.js';
@@ -16,32 +18,47 @@ import { createServer, type TlsServerOptions } from '../../node/server.js';
 import type { TLSSocket } from '../../node/tls-socket.js';
 import { ExitCode, type CommandIo } from '../command.js';
 import { explainFailure } from '../explain.js';
+import { readPem } from '../../x509/pem.js';
+import { needsPassphrase, passphraseFrom, promptPassphrase, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
+import { summariseOcsp } from '../ocsp-summary.js';
+import { describeCertificateLine } from '../steps.js';
 import { styleFor } from '../style.js';
-import { KeyLogFile, keyLogPath, readTextFile, TLS_FLAGS_HELP, tlsFlags, tlsOptionsFrom, traceSocket, UsageError } from '../tls-options.js';
+import { KeyLogFile, keyLogPath, TLS_FLAGS_HELP, tlsFlags, tlsOptionsFrom, traceSocket } from '../tls-options.js';
+import { parseArgsMessage, reportUsageError, UsageError } from '../usage.js';
 
 export const SERVER_USAGE = `Usage: tlskit server [options]
 
-A TLS server (like openssl s_server). Without --cert and --key it makes a throwaway certificate
-for localhost, 127.0.0.1 and ::1, and writes its CA to a file to trust (the path is printed).
+A TLS server (like openssl s_server). Without --cert and --key it issues a certificate for
+localhost, 127.0.0.1 and ::1 from the local development CA of 'tlskit cert' (created on first
+use, kept across restarts, so what trusts it once keeps trusting it; the path is printed).
 Connections and failed handshakes are logged on stderr; it runs until interrupted.
 
-  --cert FILE         certificate chain (PEM, leaf first)
-  --key FILE          its private key (PEM)
-  --host ADDR         address to listen on (default 127.0.0.1)
+  --cert FILE         certificate chain (PEM leaf first, DER, or PKCS#12 with its key); repeat
+                      --cert/--key pairs for several keys (e.g. RSA and ECDSA: each client gets
+                      one its signature algorithms accept)
+  --key FILE          its private key (PEM or DER)
+  --pass SPEC         passphrase of encrypted keys or PKCS#12: pass:TEXT, env:VAR, file:PATH
+  --ocsp FILE         a DER OCSP response to staple for clients that ask (status_request)
+  --host ADDR         address to listen on (default 127.0.0.1 and ::1)
   --port N            port (default 4433; 0 picks a free one)
   --www               answer HTTP requests with a page describing the connection
   --echo              send back whatever a client sends
                       (neither: clients' data goes to stdout, stdin goes to every client)
-  --request-cert      ask clients for a certificate (and require one)
-  --ca FILE           CA certificates (PEM) that client certificates must chain to
+  --request-cert      ask clients for a certificate, and require one that chains to --ca
+  --verify-optional   with --request-cert: ask, but let clients in without one (or with one that
+                      does not validate); the log says which
+  --ca FILE           CA certificates that client certificates must chain to
 ${TLS_FLAGS_HELP}
   -h, --help          show this help
 `;
 
 const serverFlags = {
   ...tlsFlags,
-  cert: { type: 'string' },
-  key: { type: 'string' },
+  cert: { type: 'string', multiple: true },
+  key: { type: 'string', multiple: true },
+  pass: { type: 'string' },
+  ocsp: { type: 'string' },
+  'verify-optional': { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
   www: { type: 'boolean' },
@@ -62,9 +79,10 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   try {
     parsed = parseArgs({ args: argv, options: serverFlags, allowPositionals: false, strict: true });
   } catch (err) {
-    return usageError(io, (err as Error).message);
+    return usageError(io, parseArgsMessage(err as Error));
   }
   const { values } = parsed;
+  const env = context.env ?? process.env;
   if (values.help) {
     io.stdout.write(SERVER_USAGE);
     return ExitCode.ok;
@@ -73,41 +91,67 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   const log = (line: string): void => {
     io.stderr.write(`${line}\n`);
   };
+  // An encrypted key (or PKCS#12) without --pass: ask on the terminal, as openssl does.
+  let prompted: string | undefined;
+  if (values.pass === undefined) {
+    const locked = [...(values.key ?? []), ...(values.cert ?? [])].find((file) => needsPassphrase(file));
+    if (locked) prompted = await promptPassphrase(context.stdin ?? process.stdin, io.stderr, locked);
+  }
   let options: TlsServerOptions;
   let port: number;
   let keylog: KeyLogFile | undefined;
-  let generated: { dir: string; caPath: string } | undefined;
+  let generated: { dir: string; caPath: string; note: string } | undefined;
+  const warnings: string[] = [];
   try {
     if (values.www && values.echo) throw new UsageError('--www and --echo exclude each other');
-    if ((values.cert === undefined) !== (values.key === undefined)) throw new UsageError('--cert and --key go together');
+    const certFiles = values.cert ?? [];
+    const keyFiles = values.key ?? [];
     port = values.port === undefined ? 4433 : Number(values.port);
-    if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError(`'${values.port}' is not a port number`);
-    if (values['request-cert'] && values.ca === undefined) throw new UsageError('--request-cert needs --ca, the CAs client certificates must chain to');
-    let key: string;
-    let cert: string;
-    if (values.cert !== undefined && values.key !== undefined) {
-      cert = readTextFile(values.cert, '--cert');
-      key = readTextFile(values.key, '--key');
+    if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError(`--port: '${values.port}' is not a port number`);
+    if (values['verify-optional'] && !values['request-cert']) throw new UsageError('--verify-optional goes with --request-cert');
+    if (values['request-cert'] && values.ca === undefined && !values['verify-optional']) throw new UsageError('--request-cert needs --ca, the CAs client certificates must chain to');
+    if (values.ca !== undefined && !values['request-cert']) warnings.push('--ca has no effect without --request-cert (it names the CAs client certificates must chain to)');
+    const pass = prompted ?? passphraseFrom(values.pass, env);
+    const keys: string[] = [];
+    const certs: string[] = [];
+    if (certFiles.length > 0 || keyFiles.length > 0) {
+      // Pairs in order: --cert a --key a --cert b --key b. A PKCS#12 --cert brings its own key.
+      let k = 0;
+      for (const file of certFiles) {
+        const pair = keyFiles.length < certFiles.length ? readPkcs12Pair(file, '--cert', pass) : undefined;
+        if (pair) {
+          certs.push(pair.cert);
+          keys.push(pair.key);
+          continue;
+        }
+        const keyFile = keyFiles[k++];
+        if (keyFile === undefined) throw new UsageError(`--cert ${file} has no --key: give one --key FILE after each --cert FILE`);
+        certs.push(readCertificateFile(file, '--cert', pass));
+        keys.push(readKeyFile(keyFile, '--key', pass));
+      }
+      if (k < keyFiles.length) throw new UsageError(`--key ${keyFiles[k]} has no --cert: give one --cert FILE before each --key FILE`);
     } else {
-      const pki = createTestPki({ names: ['localhost', '127.0.0.1', '::1'] });
-      const dir = mkdtempSync(join(tmpdir(), 'tlskit-server-'));
-      generated = { dir, caPath: join(dir, 'ca.pem') };
-      writeFileSync(generated.caPath, pki.caPem);
-      cert = pki.chainPem;
-      key = pki.keyPem;
+      const made = serverCertificate(env);
+      generated = made.generated;
+      certs.push(made.cert);
+      keys.push(made.key);
     }
     options = {
-      ...tlsOptionsFrom(values),
-      key,
-      cert,
-      ...(values['request-cert'] ? { requestCert: true, ca: readTextFile(values.ca!, '--ca') } : {}),
+      ...tlsOptionsFrom(values, (w) => warnings.push(w)),
+      key: keys.length === 1 ? keys[0]! : keys,
+      cert: certs.length === 1 ? certs[0]! : certs,
+      ...(values.ocsp !== undefined ? { ocspResponse: readOcspFile(values.ocsp) } : {}),
+      ...(values['request-cert'] ? { requestCert: true } : {}),
+      ...(values['verify-optional'] ? { rejectUnauthorized: false } : {}),
+      ...(values['request-cert'] && values.ca !== undefined ? { ca: readCertificateFile(values.ca, '--ca', pass) } : {}),
     };
-    const path = keyLogPath(values.keylog, context.env);
+    const path = keyLogPath(values.keylog, env);
     if (path) keylog = new KeyLogFile(path);
   } catch (err) {
     if (err instanceof UsageError) return usageError(io, err.message);
     throw err;
   }
+  for (const w of warnings) log(s.yellow(`tlskit server: warning: ${w}`));
 
   const mode = values.www ? 'www' : values.echo ? 'echo' : 'pipe';
   const clients = new Set<TLSSocket>();
@@ -122,6 +166,7 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
     server = mode === 'www' ? createHttpsServer(options, (req, res) => statusPage(req, res, offered)) : createServer(options);
   } catch (err) {
     // Options the engine refuses (a key that does not match the certificate, an unknown group...).
+    cleanup();
     return usageError(io, (err as Error).message);
   }
   server.on('handshakeStart', (socket: TLSSocket) => {
@@ -140,7 +185,7 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     const info = socket.info;
-    log(`${s.green(tag(socket))}: ${socket.getProtocol()}, ${socket.getCipher()?.standardName}, ${info.group?.name ?? 'RSA key transport'}${info.serverName ? `, server name ${info.serverName}` : ''}, ALPN ${socket.alpnProtocol || 'none'}${socket.isSessionReused() ? ', resumed' : ''}${info.peerCertificates.length > 0 ? `, client certificate ${socket.authorized ? 'trusted' : 'NOT trusted'}` : ''}`);
+    log(`${s.green(tag(socket))}: ${socket.getProtocol()}, ${socket.getCipher()?.standardName}, ${info.group?.name ?? 'RSA key transport'}${info.serverName ? `, server name ${info.serverName}` : ''}, ALPN ${socket.alpnProtocol || 'none'}${socket.isSessionReused() ? ', resumed' : ''}${clientCertificateNote(socket, values['request-cert'] === true)}`);
     socket.on('close', () => log(s.dim(`${tag(socket)}: closed`)));
     socket.on('error', (err: Error) => log(s.red(`${tag(socket)}: ${err.message}`)));
     if (mode === 'echo') {
@@ -156,20 +201,25 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
     for (const line of explainFailure(err, 'server', tag(socket))) log(s.red(`${tag(socket)}: ${line}`));
   });
 
+  const host = values.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, values.host ?? '127.0.0.1', () => resolve());
+      server.listen(port, host, () => resolve());
     });
   } catch (err) {
-    log(s.red(`cannot listen on ${values.host ?? '127.0.0.1'}:${port}: ${(err as Error).message}`));
+    log(s.red(`cannot listen on ${host}:${port}: ${(err as Error).message}`));
     cleanup();
     return ExitCode.failure;
   }
   const address = server.address() as AddressInfo;
   const where = address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
-  if (generated) log(`No --cert/--key: made a certificate for localhost, 127.0.0.1 and ::1. Its CA is in ${generated.caPath}\n  (curl --cacert ${generated.caPath}, tlskit client --ca ${generated.caPath})`);
-  log(s.bold(`Listening on ${where}`) + ` (${mode === 'www' ? 'HTTP status page' : mode === 'echo' ? 'echo' : 'stdin/stdout'}; Ctrl-C stops)`);
+  // No --host: ::1 too, on the same port (the certificate names it), its connections handed to
+  // the same TLS server.
+  let ipv6: net.Server | undefined;
+  if (values.host === undefined) ipv6 = await listenAlso('::1', address.port, (raw) => server.emit('connection', raw));
+  if (generated) log(generated.note);
+  log(s.bold(`Listening on ${where}${ipv6 ? ` and [::1]:${address.port}` : ''}`) + ` (${mode === 'www' ? 'HTTP status page' : mode === 'echo' ? 'echo' : 'stdin/stdout'}; Ctrl-C stops)`);
 
   const stdin = context.stdin ?? process.stdin;
   if (mode === 'pipe') {
@@ -184,6 +234,7 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   log(s.dim('stopping'));
   if (mode === 'pipe') (stdin as { pause?: () => void }).pause?.();
   if ('closeAllConnections' in server) server.closeAllConnections();
+  ipv6?.close();
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     for (const c of clients) c.destroy();
@@ -198,8 +249,63 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
 }
 
 function usageError(io: CommandIo, message: string): number {
-  io.stderr.write(`tlskit server: ${message}\n\n${SERVER_USAGE}`);
-  return ExitCode.usage;
+  return reportUsageError(io, 'server', message);
+}
+
+/** A second listener whose connections go to `accept`; undefined when the address is unavailable. */
+function listenAlso(host: string, port: number, accept: (raw: net.Socket) => void): Promise<net.Server | undefined> {
+  return new Promise((resolve) => {
+    const extra = net.createServer(accept);
+    extra.once('error', () => resolve(undefined));
+    extra.listen(port, host, () => resolve(extra));
+  });
+}
+
+/** The DER OCSP response of --ocsp (PEM-armoured is accepted too). */
+function readOcspFile(path: string): Uint8Array {
+  const bytes = readInput(path, '--ocsp');
+  const text = bytes.toString('latin1');
+  if (text.includes('-----BEGIN')) {
+    const block = readPem(text).find((b) => b.label === 'OCSP RESPONSE');
+    if (!block) throw new UsageError(`--ocsp ${path}: holds no OCSP RESPONSE block`);
+    return block.der;
+  }
+  try {
+    summariseOcsp(bytes);
+  } catch (err) {
+    throw new UsageError(`--ocsp ${path}: not a DER OCSP response (${(err as Error).message})`);
+  }
+  return bytes;
+}
+
+/**
+ * The certificate when none is given: issued for localhost, 127.0.0.1 and ::1 by the local CA of
+ * `tlskit cert` (created on first use), so a client that trusts that CA keeps trusting restarts.
+ * Where the CA cannot be kept (no writable home), a throwaway CA for this run.
+ */
+function serverCertificate(env: NodeJS.ProcessEnv): { cert: string; key: string; generated: { dir: string; caPath: string; note: string } } {
+  const names = ['localhost', '127.0.0.1', '::1'];
+  const dir = mkdtempSync(join(tmpdir(), 'tlskit-server-'));
+  try {
+    const ca = ensureLocalCa(defaultCaDir(env));
+    const leaf = issueLeaf(ca, names, { outDir: dir });
+    const note = `No --cert/--key: issued a certificate for localhost, 127.0.0.1 and ::1 from the local CA in ${ca.dir}${ca.created ? ' (created now)' : ''}. Its CA is in ${ca.certPath}\n  (curl --cacert ${ca.certPath}, tlskit client --ca ${ca.certPath}; it stays the same across restarts)`;
+    return { cert: readFileSync(leaf.certPath, 'utf8'), key: readFileSync(leaf.keyPath, 'utf8'), generated: { dir, caPath: ca.certPath, note } };
+  } catch (err) {
+    const pki = createTestPki({ names });
+    const caPath = join(dir, 'ca.pem');
+    writeFileSync(caPath, pki.caPem);
+    const note = `No --cert/--key, and the local CA could not be used (${(err as Error).message}): made a throwaway certificate for localhost, 127.0.0.1 and ::1. Its CA is in ${caPath}\n  (curl --cacert ${caPath}, tlskit client --ca ${caPath})`;
+    return { cert: pki.chainPem, key: pki.keyPem, generated: { dir, caPath, note } };
+  }
+}
+
+/** The client certificate part of a connection's log line. */
+function clientCertificateNote(socket: TLSSocket, requested: boolean): string {
+  const chain = socket.info.peerCertificates;
+  if (chain.length === 0) return requested ? ', no client certificate' : '';
+  const subject = describeCertificateLine(chain[0]!).split(' [')[0];
+  return `, client certificate ${subject} ${socket.authorized ? 'trusted' : `NOT trusted (${socket.info.authorizationError?.message ?? 'not verified'})`}`;
 }
 
 /** Like openssl s_server -www: what this connection negotiated, as text. */
