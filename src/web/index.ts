@@ -39,3 +39,4 @@ export {
   startTls, connectTls, bunTransport, postgresSslRequest, describePeerCertificate, StartTlsRefused,
   type TlsSocket, type TlsSocketOptions, type TlsConnectTarget, type WebPeerCertificate,
 } from './socket.js';
+export { postgresSocket, PostgresTlsStream, type PostgresSocketOptions, type PostgresSocketFactory } from './postgres.js';

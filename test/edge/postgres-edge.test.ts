@@ -89,6 +89,16 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as EdgeOutcome;
   }
 
+  /** porsager's postgres, run from dist (node_modules resolution) in Deno or Bun. */
+  async function driverQuery(runtime: 'deno' | 'bun', request: Omit<EdgeRequest, 'port'>): Promise<EdgeOutcome> {
+    const script = join(distEdge, 'postgres-driver-client.js');
+    const full = JSON.stringify({ port: server.port, ...request });
+    const args = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', '--allow-sys', '--no-prompt', '--quiet', script, full] : [script, full];
+    const r = await run(bin(runtime), args, { ms: 30_000, cwd: root, env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, `${runtime}: ${r.stdout}${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as EdgeOutcome;
+  }
+
   const leafHash = nodeCrypto.createHash('sha256').update(serverPki.leaf.der).digest('hex');
   const base = { ca: serverPki.caPem, user: 'tlskit', sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()' };
 
@@ -128,6 +138,25 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
         assert.equal(out.error!.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
         assert.match(out.error!.message, /db\.wrong\.test/);
       });
+
+      if (runtime !== 'workerd') {
+        for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+          test(`${version}: postgres (porsager) with socket: postgresSocket({ ca }): channel_binding require, then a client certificate`, async () => {
+            const scram = await driverQuery(runtime, { ...base, version, password: server.password, channelBinding: 'require' });
+            assert.equal(scram.ok, true, JSON.stringify(scram.error));
+            assert.deepEqual(scram.rows, [['true', version, 'tlskit']]);
+            const cert = await driverQuery(runtime, { ...base, version, database: CERT_DB, cert: clientPki.chainPem, key: clientPki.keyPem });
+            assert.equal(cert.ok, true, JSON.stringify(cert.error));
+            assert.deepEqual(cert.rows, [['true', version, 'tlskit']]);
+          });
+        }
+
+        test('postgres (porsager) over postgresSocket: a wrong host name fails with node\'s code', async () => {
+          const out = await driverQuery(runtime, { ...base, version: 'TLSv1.3', servername: 'db.wrong.test', password: server.password });
+          assert.equal(out.ok, false);
+          assert.equal(out.error!.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+        });
+      }
 
       test('an untrusted CA fails the handshake: unknown_ca, UNABLE_TO_VERIFY_LEAF_SIGNATURE', async () => {
         const out = await query(runtime, { ...base, version: 'TLSv1.2', ca: strangerPki.caPem, password: server.password });
