@@ -1,8 +1,9 @@
 // PostgreSQL from the edge: a Worker run by workerd (cloudflare:sockets connect()), a Deno script
 // (Deno.connect) and a Bun script (Bun.connect) reach a Debian PostgreSQL started here (ssl = on,
 // a private CA) through tlskit's portable build: connectTls with starttls 'postgres', then a
-// minimal protocol client (test/helpers/pg-wire.ts; neither pg nor postgres is used: both need
-// Node's streams or events, which the bundle leaves out). verify-full succeeds; a wrong host name
+// minimal protocol client (test/helpers/pg-wire.ts, with no Node compatibility at all), and again
+// through porsager's `postgres` with tlskit's postgresSocket as its `socket` option (in workerd
+// with Node compatibility, which the driver needs). verify-full succeeds; a wrong host name
 // and an untrusted CA fail with node's codes; `hostssl ... cert` (a client certificate) and
 // scram-sha-256 with channel_binding=require succeed; TLS 1.3 and 1.2. The scripts are bundled from
 // dist with `bun build` (offline), conditions 'workerd' for the Worker.
@@ -37,7 +38,8 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
   let workerd: Peer | undefined;
   let workerdPort = 0;
   const files = tempDir('tlskit-edge-');
-  const bundles = { worker: join(files.path, 'worker.js'), client: join(files.path, 'client.js') };
+  const bundles = { worker: join(files.path, 'worker.js'), driver: join(files.path, 'driver.js'), client: join(files.path, 'client.js') };
+  let driverPort = 0;
 
   before(async () => {
     server = await startPostgres({
@@ -47,21 +49,33 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
     for (const [entry, out, extra] of [
       ['worker.js', bundles.worker, ['--external', 'cloudflare:sockets', '--conditions', 'workerd']],
       ['runtime-client.js', bundles.client, []],
+      // The driver imports Node built-ins, which workerd's Node compatibility provides: target node keeps them imports.
+      ['driver-worker.js', bundles.driver, ['--target', 'node', '--external', 'cloudflare:sockets', '--conditions', 'workerd']],
     ] as const) {
-      const r = spawnSync(bin('bun'), ['build', join(distEdge, entry), '--outfile', out, '--target', 'browser', '--format', 'esm', ...extra], { encoding: 'utf8', timeout: 60_000 });
+      const target = (extra as readonly string[]).includes('node') ? [] : ['--target', 'browser'];
+      const r = spawnSync(bin('bun'), ['build', join(distEdge, entry), '--outfile', out, ...target, '--format', 'esm', ...extra], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, `bun build ${entry}: ${r.stdout}${r.stderr}`);
     }
     if (have('workerd')) {
       workerdPort = await freePort();
+      driverPort = await freePort();
+      // Two Workers: tlskit with the minimal client and no Node compatibility (compatibility date
+      // before it became the default), and porsager's driver with it.
       writeFileSync(join(files.path, 'config.capnp'), [
         'using Workerd = import "/workerd/workerd.capnp";',
         'const config :Workerd.Config = (',
-        '  services = [ (name = "main", worker = .worker), (name = "net", network = (allow = ["local"])) ],',
-        `  sockets = [ (name = "http", address = "127.0.0.1:${workerdPort}", http = (), service = "main") ],`,
+        '  services = [ (name = "main", worker = .worker), (name = "driver", worker = .driver), (name = "net", network = (allow = ["local"])) ],',
+        `  sockets = [ (name = "http", address = "127.0.0.1:${workerdPort}", http = (), service = "main"),`,
+        `              (name = "driver", address = "127.0.0.1:${driverPort}", http = (), service = "driver") ],`,
         ');',
         'const worker :Workerd.Worker = (',
         '  modules = [ (name = "worker", esModule = embed "worker.js") ],',
         '  compatibilityDate = "2025-01-01",',
+        '  globalOutbound = "net",',
+        ');',
+        'const driver :Workerd.Worker = (',
+        '  modules = [ (name = "driver", esModule = embed "driver.js") ],',
+        '  compatibilityDate = "2026-11-01",',
         '  globalOutbound = "net",',
         ');',
         '',
@@ -90,7 +104,11 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
   }
 
   /** porsager's postgres, run from dist (node_modules resolution) in Deno or Bun. */
-  async function driverQuery(runtime: 'deno' | 'bun', request: Omit<EdgeRequest, 'port'>): Promise<EdgeOutcome> {
+  async function driverQuery(runtime: Runtime, request: Omit<EdgeRequest, 'port'>): Promise<EdgeOutcome> {
+    if (runtime === 'workerd') {
+      const response = await fetch(`http://127.0.0.1:${driverPort}/`, { method: 'POST', body: JSON.stringify({ port: server.port, ...request }), signal: AbortSignal.timeout(20_000) });
+      return (await response.json()) as EdgeOutcome;
+    }
     const script = join(distEdge, 'postgres-driver-client.js');
     const full = JSON.stringify({ port: server.port, ...request });
     const args = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', '--allow-sys', '--no-prompt', '--quiet', script, full] : [script, full];
@@ -139,7 +157,7 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
         assert.match(out.error!.message, /db\.wrong\.test/);
       });
 
-      if (runtime !== 'workerd') {
+      {
         for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
           test(`${version}: postgres (porsager) with socket: postgresSocket({ ca }): channel_binding require, then a client certificate`, async () => {
             const scram = await driverQuery(runtime, { ...base, version, password: server.password, channelBinding: 'require' });
