@@ -22,11 +22,13 @@ export interface EdgeBenchRow {
   readonly handshakeP90Ms?: number;
   /** MiB/s of one download of downloadBytes. */
   readonly downloadMiBps?: number;
+  /** The cipher suite of the download, where the implementation says. */
+  readonly suite?: string;
   readonly error?: string;
 }
 
 /** Opens a TLS connection (handshake done) as a byte stream pair. */
-export type TlsOpener = (port: number, ca: string) => Promise<ByteStreamPair & { close?(): unknown }>;
+export type TlsOpener = (port: number, ca: string) => Promise<ByteStreamPair & { close?(): unknown; suite?: string }>;
 
 const now = (): number => ((globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now());
 
@@ -73,6 +75,7 @@ export async function benchOne(impl: string, open: TlsOpener, request: EdgeBench
     return {
       impl, handshakeMedianMs: median(times), handshakeP90Ms: median(times, 0.9),
       downloadMiBps: Math.round((request.downloadBytes / 1048576 / seconds) * 10) / 10,
+      ...(s.suite ? { suite: s.suite } : {}),
     };
   } catch (err) {
     return { impl, error: err instanceof Error ? err.message : String(err) };
@@ -80,9 +83,15 @@ export async function benchOne(impl: string, open: TlsOpener, request: EdgeBench
 }
 
 /** tlskit's portable build over the runtime's TCP (`connect`: Workers' or an injected one). */
-export function tlskitOpener(connect?: TlsConnectTarget['connect']): TlsOpener {
-  return (port, ca) => connectTls({ host: '127.0.0.1', port, servername: 'localhost', ca, ...(connect ? { connect } : {}) });
+export function tlskitOpener(connect?: TlsConnectTarget['connect'], ciphers?: string): TlsOpener {
+  return async (port, ca) => {
+    const socket = await connectTls({ host: '127.0.0.1', port, servername: 'localhost', ca, ...(connect ? { connect } : {}), ...(ciphers ? { ciphers } : {}) });
+    return { readable: socket.readable, writable: socket.writable, close: () => socket.close(), suite: socket.tls.info.cipherSuite?.name ?? '?' };
+  };
 }
+
+/** ChaCha20-Poly1305 only: the portable provider's fastest AEAD in pure JavaScript. */
+export const CHACHA = 'TLS_CHACHA20_POLY1305_SHA256';
 
 interface DenoTls {
   connectTls(o: { hostname: string; port: number; caCerts: string[] }): Promise<ByteStreamPair & { close(): void; handshake(): Promise<unknown> }>;

@@ -4,7 +4,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { once } from 'node:events';
 import { Duplex } from 'node:stream';
-import { benchOne, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow } from './edge-client.js';
+import { CHACHA, benchOne, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow } from './edge-client.js';
 import type { ByteStreamPair } from '../src/web/streams.js';
 
 function nodeTcp({ hostname, port }: { hostname: string; port: number }): ByteStreamPair & { opened: Promise<unknown> } {
@@ -15,7 +15,7 @@ function nodeTcp({ hostname, port }: { hostname: string; port: number }): ByteSt
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as EdgeBenchRequest;
-const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(nodeTcp), request)];
+const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(nodeTcp), request), await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(nodeTcp, CHACHA), request)];
 rows.push(await benchOne(`node:tls (OpenSSL ${process.versions.openssl})`, async (port, ca) => {
   const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
   await once(s, 'secureConnect');

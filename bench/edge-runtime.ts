@@ -1,7 +1,7 @@
 // bench/edge.ts's client in Deno or Bun (bundled by `bun build`): the request as JSON in the first
 // argument, the rows as JSON on stdout. tlskit over Deno.connect / Bun.connect; the runtime's own
 // TLS: Deno.connectTls, Bun's node:tls.
-import { benchOne, nativeOpener, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow, type TlsOpener } from './edge-client.js';
+import { CHACHA, benchOne, nativeOpener, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow, type TlsOpener } from './edge-client.js';
 
 interface NodeTlsLike {
   connect(o: { host: string; port: number; servername: string; ca: string }): {
@@ -33,7 +33,7 @@ function nodeTlsOpener(tls: NodeTlsLike): TlsOpener {
 
 const g = globalThis as { Deno?: { args: string[] }; Bun?: unknown; process?: { argv: string[] } };
 const request = JSON.parse((g.Deno ? g.Deno.args[0] : g.process?.argv[2]) ?? '{}') as EdgeBenchRequest;
-const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(), request)];
+const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(), request), await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(undefined, CHACHA), request)];
 const native = nativeOpener();
 if (native) rows.push(await benchOne(native.name, native.open, request));
 else if (g.Bun) rows.push(await benchOne('node:tls in Bun (BoringSSL)', nodeTlsOpener((await import('node:tls' as string)) as NodeTlsLike), request));

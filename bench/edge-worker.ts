@@ -3,7 +3,7 @@
 // is told to trust the bench CA in bench/edge.ts's config, which Cloudflare's does not offer).
 // @ts-expect-error: a Workers built-in module, resolved by workerd at run time
 import { connect } from 'cloudflare:sockets';
-import { benchOne, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow } from './edge-client.js';
+import { CHACHA, benchOne, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow } from './edge-client.js';
 
 type Connect = (a: { hostname: string; port: number }, o?: { secureTransport?: string }) => { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } & { opened: Promise<unknown>; close(): Promise<void> };
 const workersConnect = connect as Connect;
@@ -11,7 +11,10 @@ const workersConnect = connect as Connect;
 export default {
   async fetch(request: Request): Promise<Response> {
     const body = (await request.json()) as EdgeBenchRequest;
-    const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(workersConnect as never), body)];
+    const rows: EdgeBenchRow[] = [
+      await benchOne('tlskit (portable)', tlskitOpener(workersConnect as never), body),
+      await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(workersConnect as never, CHACHA), body),
+    ];
     rows.push(await benchOne('Workers connect() secureTransport on (BoringSSL)', async (port) => {
       const s = workersConnect({ hostname: 'localhost', port }, { secureTransport: 'on' });
       await s.opened;

@@ -135,11 +135,11 @@ try {
 }
 
 console.log(`handshakes: ${request.handshakes} sequential (median / p90 ms, TCP connect included); download: ${request.downloadBytes / 1048576} MiB`);
-console.log('runtime'.padEnd(22) + 'implementation'.padEnd(52) + 'hs median'.padStart(10) + 'hs p90'.padStart(9) + 'MiB/s'.padStart(9));
+console.log('runtime'.padEnd(22) + 'implementation'.padEnd(52) + 'hs median'.padStart(10) + 'hs p90'.padStart(9) + 'MiB/s'.padStart(9) + '  suite');
 for (const { runtime, rows } of results) {
   for (const row of rows) {
     if (row.error) console.log(runtime.padEnd(22) + row.impl.padEnd(52) + `  error: ${row.error.replace(/\s+/g, ' ').slice(0, 200)}`);
-    else console.log(runtime.padEnd(22) + row.impl.padEnd(52) + String(row.handshakeMedianMs).padStart(10) + String(row.handshakeP90Ms).padStart(9) + String(row.downloadMiBps).padStart(9));
+    else console.log(runtime.padEnd(22) + row.impl.padEnd(52) + String(row.handshakeMedianMs).padStart(10) + String(row.handshakeP90Ms).padStart(9) + String(row.downloadMiBps).padStart(9) + `  ${row.suite ?? ''}`);
   }
 }
 const jsonPath = option('--json', '');
