@@ -11,6 +11,7 @@ import type { ServerIdentityCheck } from '../engine/config.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { Name } from '../x509/name.js';
+import { AttributeShortName } from '../x509/oids.js';
 import { toHex } from '../wire/bytes.js';
 import { connectStream, type ByteStreamPair, type StreamClientOptions, type TlsStream } from './streams.js';
 
@@ -288,7 +289,13 @@ class WebTlsSocket implements TlsSocket {
 
 function nameObject(name: Name): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const rdn of name.rdns) for (const a of rdn) out[a.type] = out[a.type] === undefined ? a.value : `${out[a.type]}\n${a.value}`;
+  for (const rdn of name.rdns) {
+    for (const a of rdn) {
+      // Attribute types are OIDs; node:tls names the common ones by their short names (CN, O, ...).
+      const key = AttributeShortName[a.type] ?? a.type;
+      out[key] = out[key] === undefined ? a.value : `${out[key]}\n${a.value}`;
+    }
+  }
   return out;
 }
 
