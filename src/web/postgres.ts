@@ -36,7 +36,7 @@ export type PostgresSocketFactory = (options: unknown, host: string, port: numbe
 export function postgresSocket(options: PostgresSocketOptions = {}): PostgresSocketFactory {
   const { connect, Buffer: givenBuffer, ...tls } = options;
   const BufferCtor = givenBuffer ?? (globalThis as { Buffer?: BufferClass }).Buffer;
-  if (!BufferCtor) throw new TypeError("postgresSocket: this runtime has no global Buffer; pass `Buffer` (import { Buffer } from 'node:buffer')");
+  if (!BufferCtor) throw new TypeError("postgresSocket: this runtime has no global Buffer; pass `Buffer` (the Buffer class of the runtime's node:buffer module)");
   if ('starttls' in options) throw new TypeError("postgresSocket: starttls is always 'postgres' here; leave it out");
   return async (_driverOptions, host, port) => {
     const socket = await connectTls({ host, port, ...(connect ? { connect } : {}), ...tls, starttls: 'postgres' });
