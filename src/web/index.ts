@@ -40,3 +40,4 @@ export {
   type TlsSocket, type TlsSocketOptions, type TlsConnectTarget, type WebPeerCertificate,
 } from './socket.js';
 export { postgresSocket, PostgresTlsStream, type PostgresSocketOptions, type PostgresSocketFactory } from './postgres.js';
+export { pgWebStream, PgWebStream } from './pg.js';

@@ -56,6 +56,8 @@ export class PostgresTlsStream {
   private wake: (() => void) | undefined;
   private pending = 0;
   private closed = false;
+  /** end() was called: we are closing. */
+  private ending = false;
 
   constructor(readonly tls: TlsSocket, private readonly BufferCtor: BufferClass) {
     this.writer = tls.writable.getWriter();
@@ -89,20 +91,28 @@ export class PostgresTlsStream {
   }
 
   /** Queues the bytes; false once much is queued ('drain' follows), as a node socket. */
-  write(data: Uint8Array): boolean {
-    if (this.closed) return false;
+  write(data: Uint8Array, callback?: (err?: Error | null) => void): boolean {
+    if (this.closed) {
+      callback?.(new Error('the TLS stream is closed'));
+      return false;
+    }
     this.pending++;
     this.writer.write(data).then(
       () => {
+        callback?.(null);
         if (--this.pending === 0) this.emit('drain');
       },
-      (err: unknown) => this.fail(err),
+      (err: unknown) => {
+        callback?.(err instanceof Error ? err : new Error(String(err)));
+        this.fail(err);
+      },
     );
     return this.pending < 16;
   }
 
   end(data?: Uint8Array): void {
     if (data) this.write(data);
+    this.ending = true;
     this.writer.close().catch(() => undefined);
   }
 
@@ -161,7 +171,10 @@ export class PostgresTlsStream {
         this.emit('data', this.BufferCtor.from(value.buffer as ArrayBuffer, value.byteOffset, value.byteLength));
       }
     } catch (err) {
-      this.fail(err);
+      // After end() some runtimes (Deno) close the whole TCP connection with the writing side, and
+      // the read in progress fails: the end the driver asked for, not an error to report.
+      if (this.ending) this.destroy();
+      else this.fail(err);
       return;
     }
     this.finish();

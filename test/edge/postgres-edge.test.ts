@@ -2,8 +2,9 @@
 // (Deno.connect) and a Bun script (Bun.connect) reach a Debian PostgreSQL started here (ssl = on,
 // a private CA) through tlskit's portable build: connectTls with starttls 'postgres', then a
 // minimal protocol client (test/helpers/pg-wire.ts, with no Node compatibility at all), and again
-// through porsager's `postgres` with tlskit's postgresSocket as its `socket` option (in workerd
-// with Node compatibility, which the driver needs). verify-full succeeds; a wrong host name
+// through porsager's `postgres` with tlskit's postgresSocket as its `socket` option and through
+// `pg` with pgWebStream as its `stream` option (in workerd with Node compatibility, which the
+// drivers need). verify-full succeeds; a wrong host name
 // and an untrusted CA fail with node's codes; `hostssl ... cert` (a client certificate) and
 // scram-sha-256 with channel_binding=require succeed; TLS 1.3 and 1.2. The scripts are bundled from
 // dist with `bun build` (offline), conditions 'workerd' for the Worker.
@@ -11,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../../src/devcert/test-pki.js';
@@ -50,12 +51,17 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
       ['worker.js', bundles.worker, ['--external', 'cloudflare:sockets', '--conditions', 'workerd']],
       ['runtime-client.js', bundles.client, []],
       // The driver imports Node built-ins, which workerd's Node compatibility provides: target node keeps them imports.
-      ['driver-worker.js', bundles.driver, ['--target', 'node', '--external', 'cloudflare:sockets', '--conditions', 'workerd']],
+      ['driver-worker.js', bundles.driver, ['--target', 'node', '--external', 'cloudflare:sockets', '--external', 'pg-native', '--conditions', 'workerd']],
     ] as const) {
       const target = (extra as readonly string[]).includes('node') ? [] : ['--target', 'browser'];
       const r = spawnSync(bin('bun'), ['build', join(distEdge, entry), '--outfile', out, ...target, '--format', 'esm', ...extra], { encoding: 'utf8', timeout: 60_000 });
       assert.equal(r.status, 0, `bun build ${entry}: ${r.stdout}${r.stderr}`);
     }
+    // pg is CommonJS: bun's node-target bundle requires Node built-ins through
+    // createRequire(import.meta.url), and workerd gives a module no import.meta.url. Any absolute
+    // file URL does: nothing but built-ins is required through it.
+    const driver = readFileSync(bundles.driver, 'utf8');
+    writeFileSync(bundles.driver, driver.replace('createRequire(import.meta.url)', 'createRequire("file:///bundle/driver.js")'));
     if (have('workerd')) {
       workerdPort = await freePort();
       driverPort = await freePort();
@@ -104,7 +110,7 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
   }
 
   /** porsager's postgres, run from dist (node_modules resolution) in Deno or Bun. */
-  async function driverQuery(runtime: Runtime, request: Omit<EdgeRequest, 'port'>): Promise<EdgeOutcome> {
+  async function driverQuery(runtime: Runtime, request: Omit<EdgeRequest, 'port'> & { driver?: 'pg' | 'postgres' }): Promise<EdgeOutcome> {
     if (runtime === 'workerd') {
       const response = await fetch(`http://127.0.0.1:${driverPort}/`, { method: 'POST', body: JSON.stringify({ port: server.port, ...request }), signal: AbortSignal.timeout(20_000) });
       return (await response.json()) as EdgeOutcome;
@@ -168,6 +174,23 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
             assert.deepEqual(cert.rows, [['true', version, 'tlskit']]);
           });
         }
+
+        for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+          test(`${version}: pg with stream: pgWebStream({ ca }): enableChannelBinding (SCRAM-SHA-256-PLUS), then a client certificate`, async () => {
+            const scram = await driverQuery(runtime, { ...base, driver: 'pg', version, password: server.password, channelBinding: 'require' });
+            assert.equal(scram.ok, true, JSON.stringify(scram.error));
+            assert.deepEqual(scram.rows, [['true', version, 'tlskit']]);
+            const cert = await driverQuery(runtime, { ...base, driver: 'pg', version, database: CERT_DB, cert: clientPki.chainPem, key: clientPki.keyPem });
+            assert.equal(cert.ok, true, JSON.stringify(cert.error));
+            assert.deepEqual(cert.rows, [['true', version, 'tlskit']]);
+          });
+        }
+
+        test('pg over pgWebStream: an untrusted CA fails with node\'s code', async () => {
+          const out = await driverQuery(runtime, { ...base, driver: 'pg', version: 'TLSv1.3', ca: strangerPki.caPem, password: server.password });
+          assert.equal(out.ok, false);
+          assert.equal(out.error!.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+        });
 
         test('postgres (porsager) over postgresSocket: a wrong host name fails with node\'s code', async () => {
           const out = await driverQuery(runtime, { ...base, version: 'TLSv1.3', servername: 'db.wrong.test', password: server.password });
