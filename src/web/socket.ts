@@ -5,7 +5,6 @@
 // versions, rejectUnauthorized, checkServerIdentity), after a STARTTLS exchange when asked
 // (PostgreSQL's SSLRequest), and the result reports `authorized`, the peer certificate and
 // errors the way the Node API does. No Node built-ins.
-import { TlsError } from '../errors.js';
 import type { ChannelBindingType } from '../engine/channel-binding.js';
 import type { ServerIdentityCheck } from '../engine/config.js';
 import { defaultProvider } from '../crypto/default-provider.js';
@@ -312,8 +311,9 @@ export function describePeerCertificate(der: Uint8Array, sha256: (d: Uint8Array)
   let cert;
   try {
     cert = parseCertificate(der);
-  } catch (err) {
-    if (!(err instanceof TlsError) && !(err instanceof Error)) throw err;
+  } catch {
+    // Not a certificate our strict DER reader accepts (only rejectUnauthorized: false lets one
+    // through): described by its bytes alone.
     return { raw: Uint8Array.from(der), subject: {}, issuer: {}, valid_from: '', valid_to: '', serialNumber: '', fingerprint256 };
   }
   const san = cert.subjectAltNames;
