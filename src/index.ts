@@ -15,6 +15,7 @@ export { NoCipherMatchError } from './engine/cipher-string.js';
 export { readPkcs12, Pkcs12Error, type Pkcs12Contents } from './node/pkcs12.js';
 export { createClientConnection, createServerConnection } from './engine/endpoints.js';
 export { Connection } from './engine/connection.js';
+export type { ChannelBindingType } from './engine/channel-binding.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/events.js';
 export type { PeerVerifier, VerificationContext, VerificationOutcome } from './engine/config.js';
 export { MemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './handshake/session.js';

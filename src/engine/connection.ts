@@ -5,7 +5,7 @@ import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
 import { ContentType, HandshakeType } from '../protocol/constants.js';
 import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW, defaultHandshakeMessageLimit } from '../protocol/limits.js';
-import type { HandshakeMessage } from '../messages/handshake.js';
+import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
@@ -17,6 +17,7 @@ import type { ConnectionConfig } from './config.js';
 import { concat, toHex } from '../wire/bytes.js';
 import { encodeSessionWithinLimit, type SessionState } from '../handshake/session.js';
 import type { KeyingMaterialExporter } from '../handshake/exporter.js';
+import { deriveChannelBinding, type ChannelBindingType } from './channel-binding.js';
 
 /** The post-handshake state: what a connected state can do besides handling messages. */
 export interface ConnectedState extends HandshakeState {
@@ -51,6 +52,8 @@ export class Connection implements HandshakeIO {
   /** The asynchronous step the handshake waits for, if any: nothing is read meanwhile. */
   private pending: AsyncStep | undefined;
   private phase: Phase = 'handshaking';
+  /** The verify_data of this handshake's first Finished (tls-unique). */
+  private firstFinished: Uint8Array | undefined;
   private readProtection: RecordProtection = new PlaintextProtection();
   private readEpoch: KeyEpoch | 'plaintext' = 'plaintext';
   private writeProtection: RecordProtection;
@@ -509,6 +512,19 @@ export class Connection implements HandshakeIO {
     return this.exporter.export(label, context, length);
   }
 
+  /**
+   * A channel binding of this connection (./channel-binding.ts): 'tls-server-end-point' (RFC 5929
+   * §4), 'tls-unique' (RFC 5929 §3, TLS 1.2) or 'tls-exporter' (RFC 9266). Throws TlsError when the
+   * type is not available on this connection, and says why.
+   */
+  getChannelBinding(type: ChannelBindingType): Uint8Array {
+    if (this.phase !== 'connected') throw new TlsError('internal_error', 'getChannelBinding: the handshake has not completed');
+    return deriveChannelBinding(type, {
+      side: this.config.side, info: this.info, provider: this.provider, firstFinished: this.firstFinished,
+      exportKeyingMaterial: (length, label, context) => this.exportKeyingMaterial(length, label, context),
+    });
+  }
+
   /** Everything queued for the peer since the last call, in order. */
   takeOutput(): readonly Uint8Array[] {
     this.flushHandshake();
@@ -747,6 +763,10 @@ export class Connection implements HandshakeIO {
   }
 
   private emit(event: TlsEvent): void {
+    // RFC 5929 §3 (tls-unique): the first Finished of the handshake, whichever side sent it.
+    if (event.kind === 'handshake-message' && event.type === HandshakeType.finished && this.phase === 'handshaking') {
+      this.firstFinished ??= event.raw.slice(HANDSHAKE_HEADER_LENGTH);
+    }
     this.handlers.event?.(event);
   }
 

@@ -11,6 +11,7 @@ import type { PeerCertificate, TLSSocket } from './tls-socket.js';
 import { negotiateStartTls } from './starttls.js';
 import { upgrade, type ClientUpgradeOptions } from './upgrade.js';
 import { connect } from './connect.js';
+import type { ChannelBindingType } from '../engine/channel-binding.js';
 
 /**
  * libpq's sslmode values that always encrypt (libpq §34.19.1):
@@ -184,6 +185,12 @@ export class PgTlsStream extends Duplex {
   /** pg's SCRAM-SHA-256-PLUS (enableChannelBinding) hashes the server's certificate (RFC 5929 tls-server-end-point). */
   getPeerCertificate(detailed?: boolean): PeerCertificate | Record<string, never> {
     return this.tls?.getPeerCertificate(detailed) ?? {};
+  }
+
+  /** The TLS connection's channel binding (TLSSocket#getChannelBinding), for drivers that ask the stream. */
+  getChannelBinding(type: ChannelBindingType): Buffer {
+    if (!this.tls) throw new Error('pgStream: getChannelBinding before the TLS connection is up');
+    return this.tls.getChannelBinding(type);
   }
 
   setNoDelay(noDelay = true): this {

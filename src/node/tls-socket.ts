@@ -11,6 +11,7 @@ import type { ConnectionInfo } from '../handshake/state.js';
 import { MAX_PLAINTEXT } from '../protocol/limits.js';
 import { distinguishedNameObject, extensionFields } from './certificate-fields.js';
 import { HandshakeFacts } from './handshake-facts.js';
+import type { ChannelBindingType } from '../engine/channel-binding.js';
 import { isPublicInit, publicSocketInit, type TLSSocketOptions } from './tls-socket-options.js';
 import { startTrace } from './trace-output.js';
 import { ticketlessSession } from './session-placeholder.js';
@@ -878,6 +879,16 @@ export class TLSSocket extends Duplex {
    */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Buffer {
     const out = this.connection.exportKeyingMaterial(length, label, context);
+    return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  }
+
+  /**
+   * A channel binding of this connection, for SCRAM-SHA-256-PLUS and other authentication inside
+   * TLS (node:tls has none): 'tls-server-end-point' (RFC 5929 §4), 'tls-unique' (RFC 5929 §3, TLS
+   * 1.2 only) or 'tls-exporter' (RFC 9266). Throws TlsError when this connection has no such value.
+   */
+  getChannelBinding(type: ChannelBindingType): Buffer {
+    const out = this.connection.getChannelBinding(type);
     return Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   }
 

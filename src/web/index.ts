@@ -6,6 +6,7 @@ export type { AlertName } from '../protocol/alerts.js';
 
 // The engine and its options.
 export { Connection } from '../engine/connection.js';
+export type { ChannelBindingType } from '../engine/channel-binding.js';
 export { createClientConnection, createServerConnection } from '../engine/endpoints.js';
 export { resolveClientOptions, resolveServerOptions, createSecureContext, type SecureContext } from '../engine/options.js';
 export type { ClientOptions, ServerOptions, CommonOptions, KeyInput, PemOrDer, VersionName } from '../engine/options.js';
@@ -32,3 +33,11 @@ export {
   type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
 } from './streams.js';
 export { webSocketTransport, type WebSocketLike } from './websocket.js';
+
+// TLS sockets over a runtime's TCP (Workers, Deno, Bun), STARTTLS for PostgreSQL.
+export {
+  startTls, connectTls, bunTransport, postgresSslRequest, describePeerCertificate, StartTlsRefused,
+  type TlsSocket, type TlsSocketOptions, type TlsConnectTarget, type WebPeerCertificate,
+} from './socket.js';
+export { postgresSocket, PostgresTlsStream, type PostgresSocketOptions, type PostgresSocketFactory } from './postgres.js';
+export { pgWebStream, PgWebStream } from './pg.js';

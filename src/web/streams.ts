@@ -12,6 +12,7 @@ import { createClientConnection, createServerConnection } from '../engine/endpoi
 import type { ConnectionHandlers, TlsEvent } from '../engine/events.js';
 import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../engine/options.js';
 import type { ConnectionInfo } from '../handshake/state.js';
+import type { ChannelBindingType } from '../engine/channel-binding.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 
 /** A bidirectional byte stream, as WebSocketStream and socket APIs expose it. */
@@ -42,6 +43,8 @@ export interface TlsStream extends ByteStreamPair {
   readonly connection: Connection;
   /** Sends close_notify (if the writable did not already), closes the transport and stops reading. */
   close(): Promise<void>;
+  /** A channel binding (RFC 5929, RFC 9266) for SCRAM-SHA-256-PLUS and the like; throws TlsError when unavailable. */
+  getChannelBinding(type: ChannelBindingType): Uint8Array;
 }
 
 const DEFAULT_READABLE_HIGH_WATER_MARK = 16 * 1024;
@@ -119,6 +122,10 @@ class StreamSession implements TlsStream {
 
   get info(): ConnectionInfo {
     return this.connection.info;
+  }
+
+  getChannelBinding(type: ChannelBindingType): Uint8Array {
+    return this.connection.getChannelBinding(type);
   }
 
   private handlers(): ConnectionHandlers {

@@ -42,6 +42,7 @@ export const AlgorithmOid = {
   rsaEncryption: '1.2.840.113549.1.1.1',
   rsassaPss: '1.2.840.113549.1.1.10',
   mgf1: '1.2.840.113549.1.1.8',
+  md5WithRsa: '1.2.840.113549.1.1.4',
   sha1WithRsa: '1.2.840.113549.1.1.5',
   sha256WithRsa: '1.2.840.113549.1.1.11',
   sha384WithRsa: '1.2.840.113549.1.1.12',

@@ -48,7 +48,11 @@ export interface PostgresServer {
   stop(): void;
 }
 
-export async function startPostgres(tls: { certPem: string; keyPem: string }): Promise<PostgresServer> {
+/**
+ * `clientCaPem`: the CA client certificates must chain to (ssl_ca_file); `hba`: pg_hba.conf lines
+ * put before the default `hostssl all all 127.0.0.1/32 scram-sha-256` (e.g. a database with `cert`).
+ */
+export async function startPostgres(tls: { certPem: string; keyPem: string; clientCaPem?: string; hba?: readonly string[] }): Promise<PostgresServer> {
   const dir = tempDir('tlskit-pg-');
   const uid = isRoot ? Number(postgresUser!.stdout.trim()) : undefined;
   const gid = isRoot ? Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim()) : undefined;
@@ -71,7 +75,9 @@ export async function startPostgres(tls: { certPem: string; keyPem: string }): P
   try {
     const init = pgTool('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
     if (init.status !== 0) throw new Error(`initdb failed:\n${init.output}`);
-    for (const [name, text] of [['server.crt', tls.certPem], ['server.key', tls.keyPem]] as const) {
+    const files: [string, string][] = [['server.crt', tls.certPem], ['server.key', tls.keyPem]];
+    if (tls.clientCaPem) files.push(['root.crt', tls.clientCaPem]);
+    for (const [name, text] of files) {
       const path = join(data, name);
       writeFileSync(path, text, { mode: 0o600 });
       chmodSync(path, 0o600);
@@ -81,10 +87,11 @@ export async function startPostgres(tls: { certPem: string; keyPem: string }): P
       '', '# tlskit test server',
       "listen_addresses = '127.0.0.1'", `port = ${port}`, `unix_socket_directories = '${dir.path}'`,
       'ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'",
+      ...(tls.clientCaPem ? ["ssl_ca_file = 'root.crt'"] : []),
       'fsync = off', 'max_connections = 20', 'shared_buffers = 16MB', '',
     ].join('\n'));
     // Over TCP only TLS connections are accepted: a query that succeeds went over TLS.
-    writeFileSync(join(data, 'pg_hba.conf'), 'local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\n');
+    writeFileSync(join(data, 'pg_hba.conf'), ['local all all trust', ...(tls.hba ?? []), 'hostssl all all 127.0.0.1/32 scram-sha-256', ''].join('\n'));
     own(join(data, 'pg_hba.conf'));
     const log = join(dir.path, 'server.log');
     writeFileSync(log, '');
