@@ -79,13 +79,17 @@ export class Connection implements HandshakeIO {
   private earlyDataAllowance: number | undefined;
   /** Server: 0-RTT bytes we rejected and will skip, undecryptable, up to this budget (RFC 8446 §4.2.10). */
   private earlyDataSkipBudget = 0;
+  /** Server: 0-RTT accepted and our Finished sent, so 0.5-RTT data may be written (RFC 8446 §2.3). */
+  private halfRtt = false;
   /** Client: 0-RTT bytes we may still send; undefined when early data is not (or no longer) possible. */
   private earlyWriteAllowance: number | undefined;
   private receivedCloseNotify = false;
   /** A ClientHello was sent or received: from then until the peer's Finished, a TLS 1.3 CCS is dropped. */
   private helloSeen = false;
-  /** The peer's one TLS 1.3 compatibility CCS arrived (RFC 8446 Appendix D.4): another is unexpected. */
-  private compatibilityCcsReceived = false;
+  /** The peer's TLS 1.3 compatibility CCS records so far (RFC 8446 Appendix D.4: one, or two, see receiveChangeCipherSpec). */
+  private compatibilityCcsReceived = 0;
+  /** A HelloRetryRequest was sent or received in this handshake. */
+  private helloRetried = false;
   /** Handler calls a state queued while it handled a message: they run once its successor is current. */
   private afterAdvance: (() => void)[] = [];
   /** HelloRequests a TLS 1.2 client ignored during this handshake (RFC 5246 §7.4.1.1). */
@@ -229,6 +233,9 @@ export class Connection implements HandshakeIO {
       this.receiveChangeCipherSpec(record.fragment);
       return;
     }
+    // RFC 8446 §4.2.10: the client's early data all precedes its second ClientHello (after a
+    // HelloRetryRequest): a handshake record ends the skipping, and encrypted records after it are errors.
+    if (record.type === ContentType.handshake) this.earlyDataSkipBudget = 0;
     if (this.earlyDataSkipBudget > 0 && record.type === ContentType.application_data && this.skipRejectedEarlyData(record)) return;
     if (this.readProtection.kind === 'tls13' && record.type !== ContentType.application_data) {
       if (record.type === ContentType.alert && this.acceptsUnprotectedAlert()) {
@@ -318,8 +325,11 @@ export class Connection implements HandshakeIO {
       if (this.phase !== 'handshaking' || !this.helloSeen) {
         throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
       }
-      if (this.compatibilityCcsReceived) throw new TlsError('unexpected_message', 'peer sent a second change_cipher_spec during the handshake');
-      this.compatibilityCcsReceived = true;
+      // A client that offered 0-RTT sent its CCS after its first ClientHello; after a
+      // HelloRetryRequest its second ClientHello offers none, and D.4 then puts a CCS before its
+      // second flight too: a server takes one more from such a client (RFC 8446 §5: dropped).
+      const allowed = this.config.side === 'server' && this.info.earlyData !== undefined && this.helloRetried ? 2 : 1;
+      if (++this.compatibilityCcsReceived > allowed) throw new TlsError('unexpected_message', `peer sent a ${allowed === 1 ? 'second' : 'third'} change_cipher_spec during the handshake`);
       return;
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
@@ -417,16 +427,25 @@ export class Connection implements HandshakeIO {
   write(data: Uint8Array): void {
     if (this.phase === 'failed') throw this.failure!;
     if (this.sentCloseNotify || this.disposed) throw new TlsError('internal_error', 'write after close');
-    if (this.phase !== 'connected') throw new TlsError('internal_error', 'write before the handshake completed');
+    if (this.phase !== 'connected' && !this.halfRttWritable) throw new TlsError('internal_error', 'write before the handshake completed');
     this.guard(() => {
       const limit = this.sendLimit;
       const out = this.output;
       for (let at = 0; at < data.length; at += limit) {
-        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3') this.updateKeys(false);
+        if (this.writeProtection.sequence >= KEY_UPDATE_AFTER_RECORDS && this.info.version === 'TLSv1.3' && this.phase === 'connected') this.updateKeys(false);
         const end = Math.min(at + limit, data.length);
         this.writeProtection.seal(ContentType.application_data, at === 0 && end === data.length ? data : data.subarray(at, end), out, this.padding(end - at));
       }
     });
+  }
+
+  /**
+   * Server, TLS 1.3: whether write() may send 0.5-RTT data now: we accepted the client's 0-RTT data
+   * and sent our Finished, and its Finished has not arrived yet (RFC 8446 §2.3). The client is the
+   * one the resumed session authenticated; nothing it sends after its early data is verified yet.
+   */
+  get halfRttWritable(): boolean {
+    return this.phase === 'handshaking' && this.halfRtt && !this.sentCloseNotify && !this.disposed;
   }
 
   /** Client: how many 0-RTT bytes may still be written now (0 when early data is not possible). */
@@ -507,7 +526,8 @@ export class Connection implements HandshakeIO {
    * still there; a misuse throws TlsError('internal_error') and leaves the connection as it was.
    */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
-    if (this.phase !== 'connected' || !this.exporter) throw new TlsError('internal_error', 'exportKeyingMaterial: the handshake has not completed');
+    // RFC 8446 §7.5: a server has the exporter secret from its Finished on (used here in 0.5-RTT).
+    if ((this.phase !== 'connected' && !this.halfRttWritable) || !this.exporter) throw new TlsError('internal_error', 'exportKeyingMaterial: the handshake has not completed');
     if (this.released || this.disposed) throw new TlsError('internal_error', 'exportKeyingMaterial: the connection has ended and its keys were wiped');
     return this.exporter.export(label, context, length);
   }
@@ -694,6 +714,10 @@ export class Connection implements HandshakeIO {
     this.earlyDataSkipBudget = maxBytes;
   }
 
+  allowHalfRttWrites(): void {
+    this.halfRtt = true;
+  }
+
   postHandshakeAuthenticated(outcome: PostHandshakeAuthOutcome): void {
     // One step, nothing read in between: a certificate the client proved replaces the identity;
     // none (allowed with rejectUnauthorized: false) leaves the earlier one.
@@ -744,6 +768,7 @@ export class Connection implements HandshakeIO {
   }
 
   step(step: HandshakeStep): void {
+    if (step.step === 'hello-retry-request') this.helloRetried = true;
     this.emit({ kind: 'step', ...step });
   }
 

@@ -18,6 +18,22 @@ import type { KeyingMaterialExporter } from './exporter.js';
 export type KeyEpoch = 'early' | 'handshake' | 'application';
 
 /** Public facts about the connection, filled in as the handshake learns them. */
+/**
+ * Why 0-RTT data was or was not accepted (RFC 8446 §4.2.10), for diagnostics; the names follow
+ * BoringSSL's where it has one. 'disabled': this side does not do 0-RTT (client: earlyData off;
+ * server: maxEarlyData 0). 'protocol_version': TLS 1.3 is not in play. 'no_session_offered': the
+ * client had (client) or offered (server) no ticket to resume. 'unsupported_for_session': the ticket
+ * does not allow early data. 'alpn_mismatch': the ALPN protocol differs from the ticket's.
+ * 'hello_retry_request': a HelloRetryRequest rejects it. 'session_not_resumed': the server did not
+ * resume the ticket. 'peer_declined': the client did not send early data (server), or the server did
+ * not take it (client). Server only: 'cipher_mismatch' (another suite than the ticket's),
+ * 'ticket_age_skew' (the client's idea of the ticket's age is off), 'replay' (the ticket was
+ * already used for 0-RTT, or the anti-replay store refused).
+ */
+export type EarlyDataReason =
+  | 'accepted' | 'disabled' | 'protocol_version' | 'no_session_offered' | 'unsupported_for_session' | 'alpn_mismatch'
+  | 'hello_retry_request' | 'session_not_resumed' | 'peer_declined' | 'cipher_mismatch' | 'ticket_age_skew' | 'replay';
+
 export interface ConnectionInfo {
   version?: 'TLSv1.2' | 'TLSv1.3';
   cipherSuite?: CipherSuite;
@@ -51,6 +67,8 @@ export interface ConnectionInfo {
   resumed: boolean;
   /** TLS 1.3 0-RTT: whether early data was offered (client) or received (server), and the server's answer. */
   earlyData?: 'offered' | 'accepted' | 'rejected';
+  /** Why 0-RTT was accepted or not, once known (see EarlyDataReason). */
+  earlyDataReason?: EarlyDataReason;
   extendedMasterSecret?: boolean;
   clientRandom?: Uint8Array;
 }
@@ -113,6 +131,8 @@ export interface HandshakeIO {
   acceptEarlyData(maxBytes: number | undefined): void;
   /** Server: rejected 0-RTT records are skipped, up to this many bytes. */
   skipEarlyData(maxBytes: number): void;
+  /** Server, TLS 1.3: 0-RTT was accepted and our Finished sent: 0.5-RTT data may go out before the client's Finished. */
+  allowHalfRttWrites(): void;
   /**
    * Server, TLS 1.3: a post-handshake authentication completed (the client's Finished verified).
    * A certificate it proved replaces the peer's identity in info in one step; none leaves it as it was.

@@ -23,7 +23,8 @@ export function readNewSessionTicket13(msg: HandshakeMessage): NewSessionTicket1
   const ageAdd = r.u32('ticket_age_add');
   const nonce = r.vectorBytes(1, 0, 255, 'ticket_nonce');
   const ticket = r.vectorBytes(2, 1, 0xffff, 'ticket');
-  const extensions = readExtensionList(r.vector(2, 0, 0xfffe, 'extensions'), 'new_session_ticket');
+  // A repeated extension is illegal_parameter here, as BoringSSL answers (BoGo TLS13-DuplicateTicketEarlyDataSupport).
+  const extensions = readExtensionList(r.vector(2, 0, 0xfffe, 'extensions'), 'new_session_ticket', 'illegal_parameter');
   r.done();
   const early = extensions.find((e) => e.type === E.early_data);
   const nst: NewSessionTicket13 = { lifetime, ageAdd, nonce, ticket };

@@ -24,6 +24,7 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-no-tls11': 'bool',
   '-no-tls1': 'bool',
   '-expect-version': 'int',
+  '-expect-cipher': 'int',
   '-cipher': 'string',
   '-curves': 'ints',
   '-expect-curve-id': 'int',
@@ -56,6 +57,7 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-no-ticket': 'bool',
   '-resumption-delay': 'int',
   '-expect-extended-master-secret': 'bool',
+  '-expect-ticket-renewal': 'bool',
   // HelloRetryRequest, 0-RTT
   '-expect-hrr': 'bool',
   '-expect-no-hrr': 'bool',
@@ -64,6 +66,7 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-expect-accept-early-data': 'bool',
   '-expect-reject-early-data': 'bool',
   '-expect-no-offer-early-data': 'bool',
+  '-expect-early-data-reason': 'string',
   // after the handshake
   '-export-keying-material': 'int',
   '-export-label': 'string',

@@ -11,7 +11,7 @@ import { groupById, groupName } from '../../protocol/groups.js';
 import { ascii, equalBytes, fromUtf8 } from '../../wire/bytes.js';
 import { PlaintextProtection } from '../../record/protection.js';
 import { EarlySecret } from '../key-schedule.js';
-import { expect, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, type EarlyDataReason, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { offeredPsks, offeredVersions, sendClientHello, sniFor, type ClientOffer, type ClientOfferDraft, type OfferedPsk } from './client-hello.js';
 import type { ExternalPsk } from '../external-psk.js';
@@ -85,6 +85,8 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   };
   io.info.clientRandom = random;
   if (config.serverName !== undefined) io.info.serverName = config.serverName;
+  const notOffered = earlyDataNotOffered(config, tls13, resume13);
+  if (notOffered) io.info.earlyDataReason = notOffered;
   const offer = sendClientHello(io, config, draft);
   if (offer.earlyData && resume13) startEarlyData(io, offer, resume13);
   return new ExpectServerHello(config, offer, false);
@@ -94,6 +96,16 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
 function earlyDataPossible(config: ClientConfig, session: SessionState | undefined): boolean {
   if (!config.earlyData || !session || (session.maxEarlyData ?? 0) === 0) return false;
   return session.alpnProtocol === undefined || config.alpnProtocols.some((p) => ascii(p) === session.alpnProtocol);
+}
+
+/** Why we send no early data (the checks of earlyDataPossible, named), or undefined when we do. */
+function earlyDataNotOffered(config: ClientConfig, tls13: boolean, session: SessionState | undefined): EarlyDataReason | undefined {
+  if (!config.earlyData) return 'disabled';
+  if (!tls13) return 'protocol_version';
+  if (!session) return 'no_session_offered';
+  if ((session.maxEarlyData ?? 0) === 0) return 'unsupported_for_session';
+  if (!earlyDataPossible(config, session)) return 'alpn_mismatch';
+  return undefined;
 }
 
 /** After the ClientHello: the compatibility CCS, then early keys for 0-RTT data (RFC 8446 §2.3, Appendix D.4). */
@@ -126,6 +138,9 @@ export class ExpectServerHello implements HandshakeState {
     this.checkExtensions(sh);
     if (version === ProtocolVersion.TLSv1_2) {
       if (this.retried) throw illegalParameter('server chose TLS 1.2 after a TLS 1.3 hello_retry_request');
+      // RFC 8446 Appendix D.3: a client that tried 0-RTT fails the connection on an older version
+      // (its early data is already on the wire). No alert is named: illegal_parameter, as BoringSSL.
+      if (this.offer.earlyData) throw illegalParameter('server chose TLS 1.2 after we sent TLS 1.3 early data');
       // An external PSK is TLS 1.3's alone: our copy of the key goes now, as after a TLS 1.3 ServerHello.
       this.offer.externalPsk?.secret.wipe();
       return serverHello12(this.config, this.offer, sh, io);
@@ -201,6 +216,7 @@ export class ExpectServerHello implements HandshakeState {
       keyShares = new Map([[group.id, io.provider.generateKeyShare(group.name)]]);
     }
     io.step({ step: 'hello-retry-request', ...(hrr.retryGroup !== undefined ? { group: groupName(hrr.retryGroup) } : {}), cookie: hrr.cookie !== undefined });
+    if (this.offer.earlyData) io.info.earlyDataReason = 'hello_retry_request';
     if (this.offer.earlyData) {
       // RFC 8446 §4.2.10: a HelloRetryRequest rejects 0-RTT; the second ClientHello goes in the clear.
       io.allowEarlyWrites(undefined);
@@ -267,7 +283,10 @@ export class ExpectServerHello implements HandshakeState {
       if (this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData) io.oweChangeCipherSpec();
       installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'client', 'handshake');
     }
-    if (earlyData && !psk) io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
+    if (earlyData && !psk) {
+      io.info.earlyData = 'rejected'; // a full handshake cannot accept early data
+      io.info.earlyDataReason = 'session_not_resumed';
+    }
     return new ExpectEncryptedExtensions({
       config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
       compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,

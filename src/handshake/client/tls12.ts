@@ -249,6 +249,8 @@ class ExpectServerTicketOrCcs implements HandshakeState {
   }
 
   changeCipherSpec(io: HandshakeIO): Next {
+    // RFC 5077 §3.3: a server that announced a ticket sends NewSessionTicket (empty if it changed its mind).
+    if (this.ticketExpected && !this.ticket) throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
     io.setReadKeys(tls12Protection(io, this.ctx.suite, this.block, 'server'), 'application');
     return new ExpectServerFinished(this.ctx, this.master, this.ticket);
   }
@@ -321,6 +323,7 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
 
   changeCipherSpec(io: HandshakeIO): Next {
     if (this.readKeysSet) throw new TlsError('unexpected_message', 'server sent a second change_cipher_spec');
+    if (this.ticketExpected && !this.ticket) throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
     const { suite, offer, serverHello } = this.ctx;
     const block = keyBlockFor(io, suite, this.master, offer.random, serverHello.random);
     io.setReadKeys(tls12Protection(io, suite, block, 'server'), 'application');
@@ -333,7 +336,8 @@ function emitSession(
   io: HandshakeIO, config: ClientConfig, suite: CipherSuite, master: Secret, sh: ServerHelloMessage,
   ticket: { lifetime: number; ticket: Uint8Array } | undefined,
 ): void {
-  if (!ticket && sh.sessionId.length === 0) return;
+  // RFC 5077 §3.3: an empty ticket means the server issued none; without a session id either, nothing resumes.
+  if ((!ticket || ticket.ticket.length === 0) && sh.sessionId.length === 0) return;
   // RFC 7627 §5.3: sessions without the extended master secret are not resumed (our policy).
   if (!sh.extendedMasterSecret) return;
   io.newSession({

@@ -84,6 +84,7 @@ export class ExpectEncryptedExtensions implements HandshakeState {
     if (this.ctx.earlyDataOffered) {
       if (ee.earlyData) this.checkEarlyDataAcceptance(io);
       io.info.earlyData = ee.earlyData ? 'accepted' : 'rejected';
+      io.info.earlyDataReason ??= ee.earlyData ? 'accepted' : 'peer_declined';
     } else if (ee.earlyData) {
       throw new TlsError('unsupported_extension', 'server accepted early data we did not send');
     }

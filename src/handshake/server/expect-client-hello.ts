@@ -24,6 +24,8 @@ export class ExpectClientHello implements HandshakeState {
     io.info.clientRandom = hello.random;
     if (hello.serverName !== undefined) io.info.serverName = hello.serverName;
     const version = chooseVersion(this.config, hello);
+    // RFC 8446 §4.2.10: 0-RTT is TLS 1.3's.
+    if (version !== ProtocolVersion.TLSv1_3) io.info.earlyDataReason = this.config.maxEarlyData > 0 ? 'protocol_version' : 'disabled';
     // Certificates for the name asked for (SNI); an application hook may answer asynchronously.
     const config = this.config;
     const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;

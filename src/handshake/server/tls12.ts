@@ -216,8 +216,9 @@ function offeredSessionBytes(config: ServerConfig, hello: ClientHelloMessage): U
   const now = config.now().getTime();
   if (hello.sessionTicket && hello.sessionTicket.length > 0 && config.ticketKeyring) {
     const bytes = config.ticketKeyring.open(hello.sessionTicket, now);
-    // RFC 5077 §3.4: a ticket-based resumption echoes the client's session id, which must be there.
-    if (bytes && hello.sessionId.length > 0) return bytes;
+    // RFC 5077 §3.4: the session id beside a ticket is optional; we echo it (empty or not), and a
+    // client that sent none tells resumption from our next message (ChangeCipherSpec or Certificate).
+    if (bytes) return bytes;
   }
   if (hello.sessionId.length > 0 && config.sessionStore) return config.sessionStore.get(hello.sessionId, now);
   return undefined;

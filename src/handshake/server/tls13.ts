@@ -39,7 +39,7 @@ import { authenticatePeerChain, sendCertificateVerify13, verifyCertificateVerify
 import { EarlySecret, computeFinished, ticketPsk, verifyFinished, type MasterSecret } from '../key-schedule.js';
 import { tls13Exporter } from '../exporter.js';
 import { chooseServerAlpn, chooseCertificate, chooseCipherSuite, chooseGroup } from '../negotiation.js';
-import { expect, isAsyncStep, whenReady, wipeAll, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
+import { expect, isAsyncStep, whenReady, wipeAll, type EarlyDataReason, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { Connected13 } from '../tls13/connected.js';
 import { installTrafficSecret } from '../tls13/traffic.js';
 import { serverKeyExchange } from '../tls13/key-exchange.js';
@@ -51,6 +51,8 @@ export interface RetryContext {
   readonly suite: CipherSuite;
   readonly group: NamedGroup;
   readonly certificates: readonly CertifiedKey[];
+  /** The identity of the first ClientHello's PSK we would resume, usable with the suite we chose. */
+  readonly pskIdentity?: Uint8Array;
 }
 
 /** RFC 8446 §4.1.2: the second ClientHello must be the first with only the allowed changes. */
@@ -71,6 +73,11 @@ export function checkRetriedClientHello(retry: RetryContext, hello: ClientHelloM
   }
   // RFC 8446 §4.2.10: early data is not allowed after a HelloRetryRequest.
   if (hello.earlyData) throw illegalParameter('second client_hello offers early data');
+  // RFC 8446 §4.1.2: the client may drop only PSKs that do not fit the suite we chose.
+  const kept = retry.pskIdentity;
+  if (kept && !hello.preSharedKey?.identities.some((id) => equalBytes(id.identity, kept))) {
+    throw illegalParameter('second client_hello dropped a PSK that fits the cipher suite we chose');
+  }
 }
 
 function checkTls13Hello(hello: ClientHelloMessage): void {
@@ -121,7 +128,11 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   io.info.cipherSuite = suite;
   io.info.group = group;
 
-  if (!haveShare) return helloRetryRequest(config, hello, io, suite, group, certificates);
+  if (!haveShare) {
+    // Why no 0-RTT: the offered ticket is judged before the HelloRetryRequest (as BoringSSL).
+    if (config.maxEarlyData > 0) io.info.earlyDataReason = !hello.preSharedKey ? 'no_session_offered' : candidate?.session ? 'hello_retry_request' : 'session_not_resumed';
+    return helloRetryRequest(config, hello, io, suite, group, certificates, candidate && candidateHash === suite.hash ? candidate.identity : undefined);
+  }
   if (!retry) io.transcript.setHash(suite.hash);
   // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
@@ -131,9 +142,12 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   // function returns, which is before the rest of the flight when the anti-replay store is slow.
   const early = new EarlySecret(io.provider, suite.hash, psk?.secret);
   // 0-RTT only on tickets: an external PSK never opens early data here.
-  const claimed = psk?.session && !retry ? acceptsEarlyData(config, hello, psk, psk.session, suite, alpn, io) : false;
+  const claimed = earlyDataDecision(config, hello, psk, suite, alpn, io, retry !== undefined);
   // A shared anti-replay store may answer asynchronously: the flight waits for it (RFC 8446 §8).
-  const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', afterClaim, io);
+  const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', (reason: EarlyDataReason, resumed: HandshakeIO) => {
+    resumed.info.earlyDataReason = reason;
+    return afterClaim(reason === 'accepted', resumed);
+  }, io);
   // While it waits, the early secret is held here: wiped if the connection ends first.
   return isAsyncStep(waiting) ? { ...waiting, wipe: () => early.wipe() } : waiting;
 
@@ -233,7 +247,10 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     serverHandshakeSecret.wipe();
 
     const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp, ...(psk?.binding ? { pskBinding: psk.binding } : {}) };
-    if (earlyData) return new ExpectEndOfEarlyData(ctx);
+    if (earlyData) {
+      resumed.allowHalfRttWrites();
+      return new ExpectEndOfEarlyData(ctx);
+    }
     return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
   };
   if (!authentication) return finish(io);
@@ -253,7 +270,9 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
 }
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
-function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[]): HandshakeState {
+function helloRetryRequest(
+  config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[], pskIdentity: Uint8Array | undefined,
+): HandshakeState {
   io.transcript.setHash(suite.hash);
   io.transcript.add(hello.raw);
   io.transcript.replaceWithMessageHash();
@@ -272,7 +291,7 @@ function helloRetryRequest(config: ServerConfig, hello: ClientHelloMessage, io: 
     io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
   }
   if (hello.sessionId.length > 0) io.sendChangeCipherSpec();
-  return new ExpectClientHello(config, { firstHello: hello, suite, group, certificates });
+  return new ExpectClientHello(config, { firstHello: hello, suite, group, certificates, ...(pskIdentity ? { pskIdentity } : {}) });
 }
 
 interface Server13Context {
@@ -325,17 +344,24 @@ class ExpectEndOfEarlyData implements HandshakeState {
 
 /**
  * RFC 8446 §4.2.10, §8: we take 0-RTT only on the ticket's first use, with the same suite and
- * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours.
+ * ALPN as when it was issued, from a client whose idea of the ticket's age matches ours. The
+ * answer is 'accepted' or why not; after a HelloRetryRequest the retry set the reason already.
  */
-function acceptsEarlyData(
-  config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate, session: SessionState, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO,
-): boolean | Promise<boolean> {
-  if (!hello.earlyData || config.maxEarlyData === 0 || (session.maxEarlyData ?? 0) === 0) return false;
-  if (suite.id !== session.cipherSuite) return false;
-  if ((alpn ? ascii(alpn) : undefined) !== session.alpnProtocol) return false;
+function earlyDataDecision(
+  config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate | undefined, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO, retried: boolean,
+): EarlyDataReason | Promise<EarlyDataReason> {
+  if (retried) return io.info.earlyDataReason ?? 'disabled';
+  if (config.maxEarlyData === 0) return 'disabled';
+  if (!hello.preSharedKey) return 'no_session_offered';
+  const session = psk?.session;
+  if (!psk || !session) return 'session_not_resumed';
+  if ((session.maxEarlyData ?? 0) === 0) return 'unsupported_for_session';
+  if (!hello.earlyData) return 'peer_declined';
+  if (suite.id !== session.cipherSuite) return 'cipher_mismatch';
+  if ((alpn ? ascii(alpn) : undefined) !== session.alpnProtocol) return 'alpn_mismatch';
   const now = config.now().getTime();
   const clientAge = ticketAgeFrom(psk.obfuscatedAge, session.ageAdd ?? 0);
-  if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return false;
+  if (Math.abs(clientAge - (now - session.issuedAt)) > MAX_TICKET_AGE_SKEW_MS) return 'ticket_age_skew';
   // RFC 8446 §8.1: the ticket (its identity, unique per ticket we issue) is claimed once, in a store
   // shared by every server that holds its keys; only a plain `true` accepts, anything else refuses.
   // The claim outlives the ticket by the clock skew tolerated between those servers: one whose
@@ -347,12 +373,12 @@ function acceptsEarlyData(
   try {
     answer = config.earlyDataReplay.claim(digest, session.issuedAt + session.lifetime * 1000 + SESSION_CLOCK_SKEW_MS, now);
   } catch {
-    return false;
+    return 'replay';
   }
   if (typeof answer === 'object' && answer !== null && typeof answer.then === 'function') {
-    return Promise.resolve(answer).then((ok) => ok === true, () => false);
+    return Promise.resolve(answer).then((ok) => (ok === true ? 'accepted' : 'replay'), () => 'replay');
   }
-  return answer === true;
+  return answer === true ? 'accepted' : 'replay';
 }
 
 class ExpectClientCertificate implements HandshakeState {

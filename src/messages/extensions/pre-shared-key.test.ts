@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { bindersListLength, readMaxEarlyDataSize, readOfferedPsks, readPskModes, readSelectedIdentity, writeOfferedPsks, writePskModes } from './pre-shared-key.js';
 import { encode } from '../../wire/writer.js';
 import { concat } from '../../wire/bytes.js';
-import { assertDecodeError, assertEveryStrictPrefixFails, decodeAll, vec } from '../../../test/helpers/codec.js';
+import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter, decodeAll, vec } from '../../../test/helpers/codec.js';
 
 const identities = [{ identity: Uint8Array.of(1, 2, 3), obfuscatedTicketAge: 0xffffffff }, { identity: new Uint8Array(1), obfuscatedTicketAge: 0 }];
 const binders = [new Uint8Array(32).fill(1), new Uint8Array(48).fill(2)];
@@ -32,9 +32,11 @@ describe('pre_shared_key', () => {
     assert.equal(decodeAll(concat(id, vec(2, vec(1, new Uint8Array(255)))), readOfferedPsks).binders[0]!.length, 255);
   });
 
-  test('a different number of binders and identities: decode_error', () => {
+  test('a different number of binders and identities: illegal_parameter', () => {
     const one = encode((w) => writeOfferedPsks(w, identities, [binders[0]!]));
-    assertDecodeError(() => decodeAll(one, readOfferedPsks), /different number of binders and identities/);
+    assertIllegalParameter(() => decodeAll(one, readOfferedPsks), /different number of binders and identities/);
+    const three = encode((w) => writeOfferedPsks(w, identities, [...binders, binders[0]!]));
+    assertIllegalParameter(() => decodeAll(three, readOfferedPsks), /different number of binders and identities/);
   });
 
   test('psk_key_exchange_modes<1..255>, selected_identity, max_early_data_size', () => {

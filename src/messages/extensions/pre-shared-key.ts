@@ -1,5 +1,5 @@
 // RFC 8446 §4.2.11: pre_shared_key, and §4.2.9 psk_key_exchange_modes, §4.2.10 early_data.
-import { decodeError } from '../../errors.js';
+import { illegalParameter } from '../../errors.js';
 import type { Reader } from '../../wire/reader.js';
 import type { Writer } from '../../wire/writer.js';
 
@@ -27,8 +27,9 @@ export function readOfferedPsks(r: Reader): OfferedPsks {
   const binderList = r.vector(2, 33, 0xffff, 'binders');
   const binders: Uint8Array[] = [];
   while (binderList.remaining > 0) binders.push(binderList.vectorBytes(1, 32, 255, 'binder'));
-  // RFC 8446 §4.2.11: one binder per identity.
-  if (binders.length !== identities.length) throw decodeError('pre_shared_key has a different number of binders and identities');
+  // RFC 8446 §4.2.11: one binder per identity. No alert is named for a mismatch, which breaks no
+  // length rule: illegal_parameter, as BoringSSL and Go send (BoGo Resume-Server-ExtraPSKBinder).
+  if (binders.length !== identities.length) throw illegalParameter('pre_shared_key has a different number of binders and identities');
   return { identities, binders, bindersLength: before - r.remaining };
 }
 
