@@ -303,7 +303,7 @@ describe('negotiateStartTls(): malformed or unwilling servers fail in plain word
 
   test('SMTP: a server that closes, one that never answers (bounded), one that sends without end', async () => {
     await assert.rejects(startTlsAgainst('smtp', '220 x\r\n', () => null), isStartTlsError(/closed the connection before agreeing to start TLS/));
-    await assert.rejects(startTlsAgainst('smtp', '', () => '', 200), isStartTlsError(/no STARTTLS go-ahead from the server within 200 ms/));
+    await assert.rejects(startTlsAgainst('smtp', '', () => '', 200), isStartTlsError(/no STARTTLS go-ahead from the SMTP server within 200 ms/));
     await assert.rejects(startTlsAgainst('smtp', `220-${'x'.repeat(70 * 1024)}`, () => null), isStartTlsError(/more than 65536 bytes/));
   });
 

@@ -26,7 +26,9 @@ client sends close_notify and keeps reading until the server closes.
                       (default: HOST, unless it is an IP address)
   --ca FILE           trust the CA certificates in FILE (PEM) instead of Node's bundled roots
   --insecure          go on when the certificate does not validate (the verdict is still shown)
-  --starttls PROTO    first the plaintext exchange of PROTO: smtp or postgres
+  --starttls PROTO    first the plaintext exchange of PROTO (as openssl s_client):
+                      smtp, lmtp, imap, pop3, ftp, xmpp, ldap, mysql, postgres,
+                      nntp or sieve; xmpp opens its stream to --servername or HOST
 ${TLS_FLAGS_HELP}
   --quiet             print nothing but the server's data (and errors)
   -h, --help          show this help
@@ -75,7 +77,7 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the server as HOST:PORT' : `one HOST:PORT, not ${positionals.length} arguments`);
     target = parseTarget(positionals[0]!);
     if (values.starttls !== undefined) {
-      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.join(' or ')}, not '${values.starttls}'`);
+      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.slice(0, -1).join(', ')} or ${START_TLS_PROTOCOLS.at(-1)}, not '${values.starttls}'`);
       starttls = values.starttls as StartTlsProtocol;
     }
     options = {
@@ -151,6 +153,7 @@ async function startTls(
     });
     say(s.dim(`STARTTLS (${protocol}), in plaintext:`));
     const head = await negotiateStartTls(raw, protocol, {
+      xmppDomain: options.servername || target.host,
       onExchange: (direction, text) => say(s.dim(`  ${direction === 'sent' ? 'C:' : 'S:'} ${text}`)),
     });
     const { port: _port, ...rest } = options;
