@@ -36,7 +36,7 @@ const said = (lines: readonly string[]): string => quote(lines.join(' / '));
  * "ddd text") and RFC 959 §4.2 (FTP: the first line "ddd-", then any text until a line starting
  * with the same code and a space).
  */
-function readCodedReply(buffered: Buffer, server: string, style: 'smtp' | 'ftp'): (Reply & { code: number }) | undefined {
+export function readCodedReply(buffered: Buffer, server: string, style: 'smtp' | 'ftp'): (Reply & { code: number }) | undefined {
   let code = -1;
   const reply = readReply(buffered, server, (line, i) => {
     if (i === 0 || style === 'smtp') {

@@ -190,6 +190,8 @@ export function startVsftpd(tls: TlsServerFiles, files: Record<string, Uint8Arra
       'ssl_enable=YES', 'allow_anon_ssl=YES', 'force_anon_logins_ssl=YES', 'force_anon_data_ssl=YES',
       `rsa_cert_file=${f.cert}`, `rsa_private_key_file=${f.key}`,
       'require_ssl_reuse=YES',
+      // vsftpd's default cipher list is DES-CBC3-SHA alone: TLS 1.2 with an ECDSA key needs more.
+      'ssl_ciphers=HIGH',
       // The seccomp sandbox kills vsftpd in some containers; the test needs none of it.
       'seccomp_sandbox=NO',
       'xferlog_enable=YES', `vsftpd_log_file=${logPath}`, 'log_ftp_protocol=YES', 'debug_ssl=YES',
