@@ -234,7 +234,7 @@ describe('STARTTLS against Prosody: XMPP (RFC 6120 §5.4)', { skip: serverMissin
   });
 
   test('tlskit client --starttls xmpp (the stream goes to --servername)', async () => {
-    const r = await cli(prosody.ports.c2s, 'xmpp', streamHeader, /<\/stream:features>/);
+    const r = await cli(prosody.ports.c2s, 'xmpp', streamHeader, /<\/mechanisms>/);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /C: <\?xml version='1\.0'\?><stream:stream to='localhost'/);
     assert.match(r.stderr, /S: <proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'\/>\nConnected to /);
@@ -416,6 +416,48 @@ describe('STARTTLS for NNTP (RFC 4642) against a scripted server', () => {
       assert.match(r.stdout, /AUTHINFO USER/);
     } finally {
       peer.close();
+    }
+  });
+});
+
+describe('negotiateStartTls(): options it cannot use, the timeout, an abort signal', () => {
+  test('xmpp without xmppDomain, an unknown protocol, a bad timeout: TypeError at once', () => {
+    const socket = new net.Socket();
+    assert.throws(() => negotiateStartTls(socket, 'xmpp'), { name: 'TypeError', message: /xmpp needs xmppDomain/ });
+    assert.throws(() => negotiateStartTls(socket, 'gopher' as StartTlsProtocol), { name: 'TypeError', message: /unknown protocol "gopher"; use one of smtp, lmtp, imap/ });
+    assert.throws(() => negotiateStartTls(socket, 'imap', { timeout: 0 }), { name: 'TypeError', message: /timeout must be a positive number/ });
+    socket.destroy();
+  });
+
+  test('a silent server: the timeout names the protocol and what the server last sent; an abort signal ends the wait', async () => {
+    const silent = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.write('* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n');
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as net.AddressInfo).port;
+    const sockets: net.Socket[] = [];
+    const open = async (): Promise<net.Socket> => {
+      const raw = net.connect(port, '127.0.0.1');
+      sockets.push(raw);
+      await onceEvent(raw, 'connect', 'TCP connect');
+      return raw;
+    };
+    try {
+      await assert.rejects(negotiateStartTls(await open(), 'imap', { timeout: 300 }), (err: Error) => {
+        assert.ok(err instanceof StartTlsError);
+        assert.equal(err.message, 'no STARTTLS go-ahead from the IMAP server within 300 ms');
+        return true;
+      });
+      const controller = new AbortController();
+      const started = Date.now();
+      setTimeout(() => controller.abort(new Error('stopped by the caller')), 100);
+      await assert.rejects(negotiateStartTls(await open(), 'imap', { signal: controller.signal }), /stopped by the caller/);
+      assert.ok(Date.now() - started < 5_000);
+      await assert.rejects(negotiateStartTls(await open(), 'imap', { signal: AbortSignal.abort() }), { name: 'AbortError' });
+    } finally {
+      for (const s of sockets) s.destroy();
+      silent.close();
     }
   });
 });
