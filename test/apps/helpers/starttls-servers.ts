@@ -15,6 +15,9 @@ export function fileMissing(path: string, debianPackage: string): string | false
   return missingPeerReason(existsSync(path), `${path} is not installed (Debian: apt-get install ${debianPackage})`) ?? false;
 }
 
+/** The server's program: /usr/sbin's when it is there (not every PATH has it), else found on PATH. */
+const program = (name: string): string => (existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name);
+
 /** Polls until 127.0.0.1:`port` accepts TCP, bounded; fails early when the peer exited. */
 async function waitForTcp(port: number, peer: Peer, what: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -115,7 +118,7 @@ export function startDovecot(tls: TlsServerFiles): Promise<StartedServer<{ imap:
       listener('lmtp', 'lmtp', ports.lmtp),
       listener('managesieve-login', 'sieve', ports.sieve),
     ].join('\n'));
-    return startPeer('dovecot', ['-F', '-c', join(dir, 'dovecot.conf')], { stdin: 'ignore' });
+    return startPeer(program('dovecot'), ['-F', '-c', join(dir, 'dovecot.conf')], { stdin: 'ignore' });
   }, 'dovecot');
 }
 
@@ -164,7 +167,7 @@ export function startSlapd(tls: TlsServerFiles): Promise<StartedServer<{ ldap: n
       `directory ${dir}/db`,
     ].join('\n'));
     // -d keeps slapd in the foreground (256: one log line per operation).
-    return startPeer('slapd', ['-d', '256', '-h', `ldap://127.0.0.1:${ports.ldap}/`, '-f', join(dir, 'slapd.conf')], { stdin: 'ignore' });
+    return startPeer(program('slapd'), ['-d', '256', '-h', `ldap://127.0.0.1:${ports.ldap}/`, '-f', join(dir, 'slapd.conf')], { stdin: 'ignore' });
   }, 'slapd');
 }
 
@@ -196,7 +199,7 @@ export function startVsftpd(tls: TlsServerFiles, files: Record<string, Uint8Arra
       'seccomp_sandbox=NO',
       'xferlog_enable=YES', `vsftpd_log_file=${logPath}`, 'log_ftp_protocol=YES', 'debug_ssl=YES',
     ].join('\n') + '\n');
-    return startPeer('vsftpd', [join(dir, 'vsftpd.conf')], { stdin: 'ignore' });
+    return startPeer(program('vsftpd'), [join(dir, 'vsftpd.conf')], { stdin: 'ignore' });
   }, 'vsftpd').then((server) => ({
     ...server,
     log: () => {
