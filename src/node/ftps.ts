@@ -152,6 +152,7 @@ function pasvPort(reply: FtpReply): number {
 export class FtpsClient {
   private session: Buffer | undefined;
   private last: DataTransfer | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
   private readonly replies: ReplyReader;
   private readonly timeout: number;
   private readonly maxBytes: number;
@@ -177,44 +178,66 @@ export class FtpsClient {
   }
 
   /** The next reply on the control connection (after a command whose first reply was 1xx). */
-  async nextReply(): Promise<FtpReply> {
+  nextReply(): Promise<FtpReply> {
+    return this.serial(() => this.readReply());
+  }
+
+  /** Sends one command and resolves with its first reply. */
+  command(line: string): Promise<FtpReply> {
+    return this.serial(() => this.send(line));
+  }
+
+  /** A command whose reply must have one of `codes`; otherwise an FtpsError quoting the reply. */
+  expect(line: string, codes: readonly number[], what = line.split(' ')[0]!): Promise<FtpReply> {
+    return this.serial(() => this.sendExpecting(line, codes, what));
+  }
+
+  /** LIST (RFC 959 §4.1.3) over a protected data connection: the listing as text. */
+  async list(path?: string): Promise<string> {
+    return (await this.serial(() => this.transfer(path === undefined ? 'LIST' : `LIST ${path}`))).toString('utf8');
+  }
+
+  /** RETR (RFC 959 §4.1.3) in binary: the file's bytes, over a protected data connection. */
+  download(path: string): Promise<Buffer> {
+    return this.serial(() => this.transfer(`RETR ${path}`));
+  }
+
+  /** QUIT, then the control connection's close_notify. */
+  quit(): Promise<void> {
+    return this.serial(async () => {
+      try {
+        await this.send('QUIT');
+      } finally {
+        this.control.end();
+      }
+    });
+  }
+
+  /** Runs operations one after another: the control connection carries one exchange at a time. */
+  private serial<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(run, run);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async readReply(): Promise<FtpReply> {
     const reply = await bounded(this.replies.next(), this.timeout, 'reply from the FTP server', () => this.control.destroy());
     for (const line of reply.lines) this.options.onExchange?.('received', line);
     return reply;
   }
 
-  /** Sends one command and resolves with its first reply. */
-  async command(line: string): Promise<FtpReply> {
-    if (/[\r\n]/.test(line)) throw new TypeError('FtpsClient.command: a command is one line, without CR or LF');
+  private send(line: string): Promise<FtpReply> {
+    // A CR or LF (from a path, say) would smuggle in a second command.
+    if (/[\r\n]/.test(line)) return Promise.reject(new TypeError('FtpsClient: a command or path is one line, without CR or LF'));
     this.options.onExchange?.('sent', /^PASS /i.test(line) ? 'PASS ****' : line);
     this.control.write(`${line}\r\n`);
-    return this.nextReply();
+    return this.readReply();
   }
 
-  /** A command whose reply must have one of `codes`; otherwise an FtpsError quoting the reply. */
-  async expect(line: string, codes: readonly number[], what = line.split(' ')[0]!): Promise<FtpReply> {
-    const reply = await this.command(line);
+  private async sendExpecting(line: string, codes: readonly number[], what: string): Promise<FtpReply> {
+    const reply = await this.send(line);
     if (!codes.includes(reply.code)) throw new FtpsError(`the FTP server refused ${what}: ${quote(reply.text)}`, reply);
     return reply;
-  }
-
-  /** LIST (RFC 959 §4.1.3) over a protected data connection: the listing as text. */
-  async list(path?: string): Promise<string> {
-    return (await this.transfer(path === undefined ? 'LIST' : `LIST ${path}`)).toString('utf8');
-  }
-
-  /** RETR (RFC 959 §4.1.3) in binary: the file's bytes, over a protected data connection. */
-  async download(path: string): Promise<Buffer> {
-    return this.transfer(`RETR ${path}`);
-  }
-
-  /** QUIT, then the control connection's close_notify. */
-  async quit(): Promise<void> {
-    try {
-      await this.command('QUIT');
-    } finally {
-      this.control.end();
-    }
   }
 
   destroy(): void {
@@ -223,10 +246,10 @@ export class FtpsClient {
 
   /** The port of a passive data connection: EPSV, or PASV where the server lacks it. */
   private async passivePort(): Promise<number> {
-    const epsv = await this.command('EPSV');
+    const epsv = await this.send('EPSV');
     if (epsv.code === 229) return epsvPort(epsv);
     if (epsv.code !== 500 && epsv.code !== 502) throw new FtpsError(`the FTP server refused EPSV: ${quote(epsv.text)}`, epsv);
-    const pasv = await this.command('PASV');
+    const pasv = await this.send('PASV');
     if (pasv.code !== 227) throw new FtpsError(`the FTP server refused PASV: ${quote(pasv.text)}`, pasv);
     return pasvPort(pasv);
   }
@@ -247,18 +270,18 @@ export class FtpsClient {
     const received = this.receive(data);
     received.catch(() => undefined);
     try {
-      const first = await this.command(command);
+      const first = await this.send(command);
       if (first.code !== 125 && first.code !== 150) throw new FtpsError(`the FTP server refused ${command.split(' ')[0]}: ${quote(first.text)}`, first);
       let bytes: Buffer;
       try {
         bytes = await received;
       } catch (err) {
         // The server says why it dropped the data connection (vsftpd: 522, session reuse required).
-        const why = await this.nextReply().catch(() => undefined);
+        const why = await this.readReply().catch(() => undefined);
         if (why) throw new FtpsError(`the FTP server refused the protected data connection: ${quote(why.text)}`, why);
         throw err;
       }
-      const done = await this.nextReply();
+      const done = await this.readReply();
       if (done.code !== 226 && done.code !== 250) throw new FtpsError(`the FTP server did not complete ${command.split(' ')[0]}: ${quote(done.text)}`, done);
       this.last = { resumed: data.isSessionReused(), protocol: data.getProtocol(), bytes: bytes.length };
       return bytes;

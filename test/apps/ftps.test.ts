@@ -88,9 +88,14 @@ describe('FTPS client against vsftpd (require_ssl_reuse=YES, force_anon_data_ssl
     }
   });
 
-  test('in plain words: a file that is not there; a certificate from another CA', async () => {
+  test('in plain words: a file that is not there; a certificate from another CA; CR LF in a path; operations queued', async () => {
     const ftp = await connectFtps({ host: '127.0.0.1', port: vsftpd.ports.ftp, servername: 'localhost', ca: pki.caPem });
     try {
+      // A path cannot smuggle in a second command; operations started together run one at a time.
+      await assert.rejects(ftp.download('hello.txt\r\nQUIT'), { name: 'TypeError', message: /without CR or LF/ });
+      const [listing, hello] = await Promise.all([ftp.list(), ftp.download('hello.txt')]);
+      assert.match(listing, / hello\.txt\r?$/m);
+      assert.equal(hello.toString(), 'hello over FTPS\n');
       await assert.rejects(ftp.download('missing.bin'), (err: Error) => {
         assert.ok(err instanceof FtpsError, String(err));
         assert.match(err.message, /^the FTP server refused RETR: "550 Failed to open file\."$/);
