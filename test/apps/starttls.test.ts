@@ -278,6 +278,9 @@ describe('STARTTLS against slapd: LDAP StartTLS (RFC 4511 §4.14)', { skip: serv
     try {
       // A StartTLS request of someone else's (message 9) first: slapd's success for it is not ours.
       raw.write(writeStartTlsRequest('1.3.6.1.4.1.1466.20037', 9));
+      // Its answer is in our buffer, unread, before ours is sent (else slapd may refuse ours as
+      // outstanding alongside it).
+      await withTimeout(new Promise((resolve) => raw.once('readable', resolve)), 5_000, "slapd's answer to message 9");
       await assert.rejects(negotiateStartTls(raw, 'ldap', { timeout: 5_000 }), (err: Error) => {
         assert.ok(err instanceof StartTlsError, String(err));
         assert.match(err.message, /^the LDAP server answered message 9, but we sent message 1$/);
