@@ -37,6 +37,7 @@ export { pgStream, PgTlsStream, type PgStreamOptions, type PgSslMode } from './n
 export { IoRedisConnector, type IoRedisConnectorOptions } from './node/ioredis.js';
 export { http2Connect, acceptHttp2, type Http2ConnectOptions } from './node/http2.js';
 export { negotiateStartTls, StartTlsError, type StartTlsProtocol, type StartTlsOptions } from './node/starttls.js';
+export { connectFtps, FtpsClient, FtpsError, type FtpsConnectOptions, type FtpReply, type DataTransfer } from './node/ftps.js';
 export { HandshakeTracer, type TracedMessage, type TraceField } from './engine/trace.js';
 export { webSocketTransport, type WebSocketLike } from './web/websocket.js';
 

@@ -1,41 +1,83 @@
 // The plaintext part of STARTTLS for a client, protocol by protocol: what is said on a fresh
 // connection until the server agrees to start TLS. It leaves the socket paused and returns the
-// bytes read past that point, ready for upgrade(socket, { head }).
+// bytes read past that point, ready for upgrade(socket, { head }). The conversations themselves
+// (./starttls/) are synchronous: bytes in, the next move out; this file owns the socket, the
+// timeout and the bounds. docs/starttls.md describes each protocol.
 import type { Duplex } from 'node:stream';
+import { MAX_PREAMBLE_BYTES, StartTlsError, quote, type Conversation } from './starttls/conversation.js';
+import { ftp, imap, nntp, pop3, sieve, smtp } from './starttls/lines.js';
+import { ldap } from './starttls/ldap.js';
+import { mysql } from './starttls/mysql.js';
+import { postgres } from './starttls/postgres.js';
+import { xmpp } from './starttls/xmpp.js';
 
-export type StartTlsProtocol = 'smtp' | 'postgres';
-export const START_TLS_PROTOCOLS: readonly StartTlsProtocol[] = ['smtp', 'postgres'];
+export { StartTlsError };
+
+export type StartTlsProtocol = 'smtp' | 'lmtp' | 'imap' | 'pop3' | 'ftp' | 'xmpp' | 'ldap' | 'mysql' | 'postgres' | 'nntp' | 'sieve';
+export const START_TLS_PROTOCOLS: readonly StartTlsProtocol[] = ['smtp', 'lmtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'mysql', 'postgres', 'nntp', 'sieve'];
+
+const NAMES: Readonly<Record<StartTlsProtocol, string>> = {
+  smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3', ftp: 'FTP', xmpp: 'XMPP', ldap: 'LDAP', mysql: 'MySQL', postgres: 'PostgreSQL', nntp: 'NNTP', sieve: 'ManageSieve',
+};
 
 export interface StartTlsOptions {
-  /** SMTP: the name in EHLO (default 'localhost'). */
+  /** SMTP and LMTP: the name in EHLO or LHLO (default 'localhost'). */
   readonly ehloName?: string;
+  /** XMPP (required there): the domain the stream is opened to, its `to` (RFC 6120 §4.7.2). */
+  readonly xmppDomain?: string;
   /** Milliseconds for the whole exchange (default 10000). */
   readonly timeout?: number;
-  /** Each line (SMTP) or message (PostgreSQL) of the exchange, for a transcript. */
+  /** Aborts the exchange: the promise rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Each line or message of the exchange, for a transcript. */
   readonly onExchange?: (direction: 'sent' | 'received', text: string) => void;
 }
 
-/** Something in the plaintext exchange that keeps TLS from starting, in plain words. */
-export class StartTlsError extends Error {
-  override readonly name = 'StartTlsError';
+function conversationFor(protocol: StartTlsProtocol, options: StartTlsOptions): Conversation {
+  switch (protocol) {
+    case 'smtp': return smtp(options.ehloName ?? 'localhost', 'SMTP');
+    case 'lmtp': return smtp(options.ehloName ?? 'localhost', 'LMTP');
+    case 'imap': return imap();
+    case 'pop3': return pop3();
+    case 'ftp': return ftp();
+    case 'nntp': return nntp();
+    case 'sieve': return sieve();
+    case 'ldap': return ldap();
+    case 'mysql': return mysql();
+    case 'postgres': return postgres();
+    case 'xmpp': {
+      const domain = options.xmppDomain;
+      if (typeof domain !== 'string' || !/^[^\s<>&'"\x00-\x1f]+$/.test(domain)) {
+        throw new TypeError(`negotiateStartTls: xmpp needs xmppDomain, the domain the server serves (the stream's 'to'), not ${domain === undefined ? 'nothing' : quote(String(domain))}`);
+      }
+      return xmpp(domain);
+    }
+    default:
+      throw new TypeError(`negotiateStartTls: unknown protocol ${quote(String(protocol))}; use one of ${START_TLS_PROTOCOLS.join(', ')}`);
+  }
 }
-
-// PostgreSQL protocol §55.2.10: SSLRequest is Int32 length 8, Int32 code 80877103.
-const SSL_REQUEST = Uint8Array.of(0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f);
-const MAX_PREAMBLE_BYTES = 64 * 1024;
 
 /**
  * Runs the plaintext exchange of `protocol` on a connected `socket`. Resolves with the bytes
- * read after the server's go-ahead (usually none); the socket is left paused and unread.
+ * read after the server's go-ahead (usually none); the socket is left paused and unread. Rejects
+ * with a StartTlsError naming the protocol and quoting the server when it will not start TLS.
+ * A TypeError for options it cannot use is thrown at once.
  */
 export function negotiateStartTls(socket: Duplex, protocol: StartTlsProtocol, options: StartTlsOptions = {}): Promise<Buffer> {
-  const conversation = protocol === 'smtp' ? smtp(options.ehloName ?? 'localhost') : postgres();
+  const conversation = conversationFor(protocol, options);
+  const name = NAMES[protocol];
+  const timeout = options.timeout ?? 10_000;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError(`negotiateStartTls: timeout must be a positive number of milliseconds, not ${String(timeout)}`);
   return new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
+    let settled = false;
     const finish = (err: Error | undefined, head?: Buffer): void => {
+      if (settled) return;
+      settled = true;
       // Pausing first stops a flowing socket from emitting more 'data' before upgrade() listens.
       socket.pause();
       socket.off('data', onData).off('end', onEnd).off('close', onEnd).off('error', onError);
+      options.signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       if (err) reject(err);
       else resolve(head ?? Buffer.alloc(0));
@@ -52,7 +94,10 @@ export function negotiateStartTls(socket: Duplex, protocol: StartTlsProtocol, op
           buffered = buffered.subarray(r.consumed);
           for (const text of r.received) options.onExchange?.('received', text);
           if (r.kind === 'send') send(r.bytes, r.text);
-          else return finish(undefined, Buffer.from(buffered));
+          else if (r.kind === 'done') {
+            if (r.bytes) send(r.bytes, r.text ?? '');
+            return finish(undefined, Buffer.from(buffered));
+          }
         }
       } catch (err) {
         finish(err as Error);
@@ -60,85 +105,18 @@ export function negotiateStartTls(socket: Duplex, protocol: StartTlsProtocol, op
     };
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length > MAX_PREAMBLE_BYTES) return finish(new StartTlsError(`the server sent more than ${MAX_PREAMBLE_BYTES} bytes before agreeing to start TLS`));
+      if (buffered.length > MAX_PREAMBLE_BYTES) return finish(new StartTlsError(`the ${name} server sent more than ${MAX_PREAMBLE_BYTES} bytes before agreeing to start TLS`));
       step();
     };
-    const onEnd = (): void => finish(new StartTlsError(`the server closed the connection before agreeing to start TLS (${protocol})`));
+    const unanswered = (): string => (buffered.length > 0 ? `; it had last sent ${quote(buffered.toString('latin1'))}` : '');
+    const onEnd = (): void => finish(new StartTlsError(`the ${name} server closed the connection before agreeing to start TLS${unanswered()}`));
     const onError = (err: Error): void => finish(err);
-    const timeout = options.timeout ?? 10_000;
-    const timer = setTimeout(() => finish(new StartTlsError(`no STARTTLS go-ahead from the server within ${timeout} ms (${protocol})`)), timeout);
+    const onAbort = (): void => finish(options.signal!.reason instanceof Error ? options.signal!.reason : new StartTlsError(`the ${name} STARTTLS exchange was aborted`));
+    const timer = setTimeout(() => finish(new StartTlsError(`no STARTTLS go-ahead from the ${name} server within ${timeout} ms${unanswered()}`)), timeout);
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('data', onData).on('end', onEnd).on('close', onEnd).on('error', onError);
     const first = conversation.start();
     if (first) send(first.bytes, first.text);
   });
-}
-
-type Step =
-  | { kind: 'need-more' }
-  | { kind: 'send'; consumed: number; received: string[]; bytes: Uint8Array | string; text: string }
-  | { kind: 'done'; consumed: number; received: string[] };
-
-interface Conversation {
-  /** What the client says first, if it speaks first. */
-  start(): { bytes: Uint8Array | string; text: string } | undefined;
-  /** Given the unread bytes, the next move. */
-  next(buffered: Buffer): Step;
-}
-
-/** RFC 5321 §4.2: a reply is lines "ddd-text" ending with a line "ddd text"; the code, the lines and their length. */
-function readSmtpReply(buffered: Buffer): { code: number; lines: string[]; consumed: number } | undefined {
-  const lines: string[] = [];
-  let at = 0;
-  for (;;) {
-    const eol = buffered.indexOf('\n', at);
-    if (eol < 0) return undefined;
-    const line = buffered.subarray(at, eol).toString('latin1').replace(/\r$/, '');
-    at = eol + 1;
-    lines.push(line);
-    if (!/^\d{3}[ -]?/.test(line)) throw new StartTlsError(`the server's reply is not SMTP: "${line.slice(0, 80)}"`);
-    if (line[3] !== '-') return { code: Number(line.slice(0, 3)), lines, consumed: at };
-  }
-}
-
-// RFC 3207: greeting 220, EHLO → 250 with a STARTTLS line, STARTTLS → 220, then the TLS handshake.
-function smtp(ehloName: string): Conversation {
-  let stage: 'greeting' | 'ehlo' | 'starttls' = 'greeting';
-  return {
-    start: () => undefined,
-    next(buffered) {
-      const reply = readSmtpReply(buffered);
-      if (!reply) return { kind: 'need-more' };
-      const { code, lines, consumed } = reply;
-      const said = lines.join(' / ');
-      switch (stage) {
-        case 'greeting':
-          if (code !== 220) throw new StartTlsError(`the SMTP server's greeting is not 220: "${said}"`);
-          stage = 'ehlo';
-          return { kind: 'send', consumed, received: lines, bytes: `EHLO ${ehloName}\r\n`, text: `EHLO ${ehloName}` };
-        case 'ehlo':
-          if (code !== 250) throw new StartTlsError(`the SMTP server refused EHLO: "${said}"`);
-          if (!lines.some((l) => /^250[ -]STARTTLS\s*$/i.test(l))) throw new StartTlsError('the SMTP server does not offer STARTTLS in its EHLO reply');
-          stage = 'starttls';
-          return { kind: 'send', consumed, received: lines, bytes: 'STARTTLS\r\n', text: 'STARTTLS' };
-        case 'starttls':
-          if (code !== 220) throw new StartTlsError(`the SMTP server refused STARTTLS: "${said}"`);
-          return { kind: 'done', consumed, received: lines };
-      }
-    },
-  };
-}
-
-// PostgreSQL §55.2.10: SSLRequest → one byte, 'S' (go ahead with TLS) or 'N' (no TLS here).
-function postgres(): Conversation {
-  return {
-    start: () => ({ bytes: SSL_REQUEST, text: 'SSLRequest' }),
-    next(buffered) {
-      if (buffered.length === 0) return { kind: 'need-more' };
-      const answer = buffered[0]!;
-      if (answer === 0x53) return { kind: 'done', consumed: 1, received: ["'S': the server is willing to start TLS"] };
-      if (answer === 0x4e) throw new StartTlsError("the PostgreSQL server answered the SSLRequest with 'N': it does not accept TLS (ssl = off)");
-      if (answer === 0x45) throw new StartTlsError('the PostgreSQL server answered the SSLRequest with an error message (a server older than 7.2?)');
-      throw new StartTlsError(`the server's answer to an SSLRequest is not PostgreSQL's (first byte 0x${answer.toString(16).padStart(2, '0')})`);
-    },
-  };
 }

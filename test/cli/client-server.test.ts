@@ -161,9 +161,9 @@ describe('tlskit client failures, in plain words', () => {
     const none = await tlskit(['client']);
     assert.equal(none.status, 2);
     assert.equal(none.stderr, "tlskit client: name the server as HOST:PORT\nsee 'tlskit client --help'\n");
-    const proto = await tlskit(['client', 'localhost:1', '--starttls', 'imap']);
+    const proto = await tlskit(['client', 'localhost:1', '--starttls', 'gopher']);
     assert.equal(proto.status, 2);
-    assert.match(proto.stderr, /--starttls takes smtp or postgres, not 'imap'/);
+    assert.match(proto.stderr, /--starttls takes smtp, lmtp, imap, pop3, ftp, xmpp, ldap, mysql, postgres, nntp or sieve, not 'gopher'/);
     const help = await tlskit(['client', '--help']);
     assert.equal(help.status, 0);
     assert.match(help.stdout, /--starttls PROTO/);

@@ -57,7 +57,9 @@ Output:
   --quiet             print nothing but the server's data (and errors)
 Connection:
   --connect-timeout SECONDS  give up when TCP and TLS are not up within SECONDS
-  --starttls PROTO    first the plaintext exchange of PROTO: smtp or postgres
+  --starttls PROTO    first the plaintext exchange of PROTO (as openssl s_client):
+                      smtp, lmtp, imap, pop3, ftp, xmpp, ldap, mysql, postgres,
+                      nntp or sieve; xmpp opens its stream to --servername or HOST
 ${TLS_FLAGS_HELP}
   --version           print tlskit's version
   -h, --help          show this help
@@ -144,7 +146,7 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
   try {
     target = targetFrom(positionals);
     if (values.starttls !== undefined) {
-      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.join(' or ')}, not '${values.starttls}'`);
+      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.slice(0, -1).join(', ')} or ${START_TLS_PROTOCOLS.at(-1)}, not '${values.starttls}'`);
       starttls = values.starttls as StartTlsProtocol;
     }
     const pass = prompted ?? passphraseFrom(values.pass, env);
@@ -443,6 +445,7 @@ async function startTls(
     });
     say(s.dim(`STARTTLS (${protocol}), in plaintext:`));
     const head = await negotiateStartTls(raw, protocol, {
+      xmppDomain: options.servername || target.host,
       onExchange: (direction, text) => say(s.dim(`  ${direction === 'sent' ? 'C:' : 'S:'} ${text}`)),
     });
     const { port: _port, ...rest } = options;
