@@ -30,6 +30,8 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-signing-prefs': 'ints',
   '-verify-prefs': 'ints',
   '-expect-peer-signature-algorithm': 'int',
+  '-expect-cipher': 'int',
+  '-expect-peer-verify-pref': 'ints',
   // names and ALPN
   '-host-name': 'string',
   '-expect-server-name': 'string',
@@ -43,6 +45,9 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-use-custom-verify-callback': 'bool',
   '-expect-verify-result': 'bool',
   '-expect-peer-cert-file': 'string',
+  // BoringSSL's client-certificate callback: tlskit's client certificate is its configuration, sent
+  // when a server asks, which is what that callback gives (the shim passes the same files).
+  '-use-old-client-cert-callback': 'bool',
   '-max-cert-list': 'int',
   // OCSP
   '-enable-ocsp-stapling': 'bool',
@@ -66,6 +71,9 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-expect-no-offer-early-data': 'bool',
   // after the handshake
   '-export-keying-material': 'int',
+  '-export-traffic-secrets': 'bool',
+  '-tls-unique': 'bool',
+  '-max-send-fragment': 'int',
   '-export-label': 'string',
   '-export-context': 'string',
   '-use-export-context': 'bool',

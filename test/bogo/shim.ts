@@ -22,6 +22,7 @@ import { MemorySessionStore, decodeSession } from '../../src/handshake/session.j
 import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { certificatesFrom } from '../../src/engine/options.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
+import { HandshakeFacts } from '../../src/node/handshake-facts.js';
 import { ShimFlags, Unimplemented, type FlagView, type Layer } from './flags.js';
 
 const EXIT_UNIMPLEMENTED = 89;
@@ -109,8 +110,13 @@ class Driver {
   failure: TlsError | undefined;
   private wake: (() => void) | undefined;
   connection!: Connection;
+  /** What node:tls would report of the handshake messages (Finished, the peer's signature schemes). */
+  readonly facts: HandshakeFacts;
+  /** NSS key log lines, by label (-export-traffic-secrets). */
+  readonly secrets = new Map<string, Uint8Array>();
 
-  constructor(readonly socket: net.Socket, private readonly byteByByte: boolean) {
+  constructor(readonly socket: net.Socket, private readonly byteByByte: boolean, isServer: boolean) {
+    this.facts = new HandshakeFacts(isServer);
     socket.on('data', (data: Buffer) => {
       if (this.byteByByte) for (let i = 0; i < data.length; i++) this.connection.receive(data.subarray(i, i + 1));
       else this.connection.receive(data);
@@ -151,8 +157,13 @@ class Driver {
           appendFileSync(trace, `${process.pid} session ${JSON.stringify({ version: d.version, ems: d.extendedMasterSecret, lifetime: d.lifetime, serverName: d.serverName, ticket: d.ticket?.length, sessionId: d.sessionId?.length, authorized: d.authorized, maxEarlyData: d.maxEarlyData })}\n`);
         }
       },
+      keylog: (line: string) => {
+        const [label, , secret] = line.trim().split(' ');
+        if (label && secret) this.secrets.set(label, new Uint8Array(Buffer.from(secret, 'hex')));
+      },
       event: (e: TlsEvent) => {
         this.events.push(e);
+        this.facts.observe(e, this.connection?.info.version as 'TLSv1.2' | 'TLSv1.3' | undefined);
         if (trace) appendFileSync(trace, `${process.pid} ${JSON.stringify(e, (k, v) => (k === 'raw' ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}\n`);
       },
     };
@@ -337,6 +348,13 @@ function checkHandshake(f: FlagView, state: TestState, driver: Driver, isResume:
   if (version !== undefined) check(info.version === VERSION_NAMES[version], `want version ${version.toString(16)}, got ${info.version}`);
   const expectResume = isResume && !f.has('-expect-session-miss');
   check(info.resumed === expectResume, `session unexpectedly was${info.resumed ? '' : ' not'} reused`);
+  const cipher = f.int('-expect-cipher');
+  if (cipher !== undefined) check(info.cipherSuite?.id === cipher, `expected cipher ${cipher.toString(16)}, got ${info.cipherSuite?.id.toString(16)}`);
+  const verifyPrefs = f.ints('-expect-peer-verify-pref');
+  if (verifyPrefs) {
+    const got = driver.facts.peerSignatureSchemes;
+    check(got.length === verifyPrefs.length && got.every((id, i) => id === verifyPrefs[i]), `peer verify preferences ${got.join(',')}, expected ${verifyPrefs.join(',')}`);
+  }
   const curve = f.int('-expect-curve-id');
   if (curve !== undefined) check(info.group?.id === curve, `expected curve ${curve}, got ${info.group?.id}`);
   // tlskit reports the scheme the peer signed with in this handshake: none when resumed.
@@ -386,6 +404,10 @@ function checkTickets(f: FlagView, state: TestState, driver: Driver): void {
 
 const INITIAL_WRITE = new TextEncoder().encode('hello');
 
+function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 function invert(data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i]! ^ 0xff;
@@ -399,8 +421,10 @@ async function runConnection(state: TestState, layer: Layer, isResume: boolean, 
   if (isResume && delay !== undefined) state.clockOffset += delay * 1000;
   if (f.has('-read-with-unfinished-write') && !f.has('-async')) throw new CheckFailed('-read-with-unfinished-write requires -async.');
   const socket = await connect(state.flags.get('-port') as number, state.flags.get('-ipv6') === true);
-  const driver = new Driver(socket, f.has('-async'));
+  const driver = new Driver(socket, f.has('-async'), state.server);
   driver.connection = makeConnection(f, state, driver, session);
+  const maxFragment = f.int('-max-send-fragment');
+  if (maxFragment !== undefined) driver.connection.setMaxSendFragment(maxFragment);
 
   // A resuming client writes its first bytes as 0-RTT data when the ticket allows.
   let wroteFirst = false;
@@ -425,6 +449,22 @@ async function runConnection(state: TestState, layer: Layer, isResume: boolean, 
   if (exportLength !== undefined && exportLength > 0) {
     const context = f.has('-use-export-context') ? new TextEncoder().encode(f.str('-export-context') ?? '') : undefined;
     driver.write(driver.connection.exportKeyingMaterial(exportLength, f.str('-export-label') ?? '', context));
+  }
+  if (f.has('-export-traffic-secrets')) {
+    // The runner's order: a 2-byte little-endian length, then our read and our write secret (TLS 1.3).
+    const [read, write] = state.server ? ['CLIENT_TRAFFIC_SECRET_0', 'SERVER_TRAFFIC_SECRET_0'] : ['SERVER_TRAFFIC_SECRET_0', 'CLIENT_TRAFFIC_SECRET_0'];
+    const r = driver.secrets.get(read);
+    const w = driver.secrets.get(write);
+    if (!r || !w) unimplemented('-export-traffic-secrets without TLS 1.3 traffic secrets');
+    driver.write(concatBytes(Uint8Array.of(r.length & 0xff, r.length >> 8), r, w));
+  }
+  if (f.has('-tls-unique')) {
+    // RFC 5929 §3.1: the first Finished of the latest handshake: the client's in a full TLS 1.2
+    // handshake, the server's in an abbreviated one.
+    const clientFirst = !info.resumed;
+    const unique = (clientFirst !== state.server) ? driver.facts.ownFinished : driver.facts.peerFinished;
+    if (info.version !== 'TLSv1.2' || !unique) unimplemented('tls-unique outside TLS 1.2');
+    driver.write(unique);
   }
 
   if (f.has('-write-different-record-sizes')) {
