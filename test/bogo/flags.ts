@@ -38,6 +38,7 @@ export const FLAGS: Readonly<Record<string, FlagKind>> = {
   '-advertise-alpn': 'string',
   '-select-alpn': 'string',
   '-expect-alpn': 'string',
+  '-expect-advertised-alpn': 'string',
   // certificates and client authentication
   '-verify-peer': 'bool',
   '-require-any-client-certificate': 'bool',

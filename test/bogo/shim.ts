@@ -23,6 +23,8 @@ import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
 import { certificatesFrom } from '../../src/engine/options.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
 import { HandshakeFacts } from '../../src/node/handshake-facts.js';
+import { readClientHello } from '../../src/messages/client-hello.js';
+import { HandshakeType } from '../../src/protocol/constants.js';
 import { ShimFlags, Unimplemented, type FlagView, type Layer } from './flags.js';
 
 const EXIT_UNIMPLEMENTED = 89;
@@ -112,6 +114,8 @@ class Driver {
   connection!: Connection;
   /** What node:tls would report of the handshake messages (Finished, the peer's signature schemes). */
   readonly facts: HandshakeFacts;
+  /** The ALPN list of the last ClientHello received (-expect-advertised-alpn), in its wire form. */
+  advertisedAlpn: Uint8Array | undefined;
   /** NSS key log lines, by label (-export-traffic-secrets). */
   readonly secrets = new Map<string, Uint8Array>();
 
@@ -164,6 +168,10 @@ class Driver {
       event: (e: TlsEvent) => {
         this.events.push(e);
         this.facts.observe(e, this.connection?.info.version as 'TLSv1.2' | 'TLSv1.3' | undefined);
+        if (e.kind === 'handshake-message' && e.direction === 'received' && e.type === HandshakeType.client_hello) {
+          const alpn = readClientHello({ type: e.type, body: e.raw.subarray(4), raw: e.raw }).alpn;
+          this.advertisedAlpn = alpn ? new Uint8Array(Buffer.concat(alpn.flatMap((p) => [Uint8Array.of(p.length), p]))) : undefined;
+        }
         if (trace) appendFileSync(trace, `${process.pid} ${JSON.stringify(e, (k, v) => (k === 'raw' ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}\n`);
       },
     };
@@ -362,6 +370,8 @@ function checkHandshake(f: FlagView, state: TestState, driver: Driver, isResume:
   if (sigalg !== undefined && !info.resumed) check(info.peerSignatureScheme?.id === sigalg, `expected peer signature algorithm ${sigalg}, got ${info.peerSignatureScheme?.id}`);
   const name = f.str('-expect-server-name');
   if (name !== undefined) check(info.serverName === name, `servername mismatch (got ${info.serverName}; want ${name})`);
+  const advertised = f.str('-expect-advertised-alpn');
+  if (advertised !== undefined) check(equalBytes(driver.advertisedAlpn, alpnList(advertised)), 'bad ALPN advertised by the client');
   const alpn = f.str('-expect-alpn');
   if (alpn !== undefined) check(info.alpnProtocol === alpn, `expected ALPN ${alpn}, got ${info.alpnProtocol}`);
   // tlskit reports a response stapled in this handshake: none when resumed.

@@ -420,3 +420,26 @@ describe('RSA-PSS needs a key large enough for its hash (RFC 8017 §9.1.1; BoGo 
     assertAborted(pair, 'server', 'handshake_failure', /can sign with a scheme the client accepts/);
   });
 });
+
+describe('RFC 7627 §5.3: resuming an extended-master-secret session without the extension (BoGo ExtendedMasterSecret-YesToNo-Server)', () => {
+  test('the TLS 1.2 server aborts with handshake_failure, as OpenSSL and BoringSSL', () => {
+    const ticketKeys = new Uint8Array(48).fill(3);
+    const first = newPair({ client: { maxVersion: 'TLSv1.2' }, server: { ticketKeys } });
+    first.handshake();
+    first.client.connection.write(utf8('x'));
+    first.pump();
+    const session = first.client.sessions.at(-1);
+    assert.ok(session, 'a session was issued');
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2', session },
+      server: { ticketKeys },
+      clientRewrite: (msg) => {
+        if (msg.type !== HandshakeType.client_hello) return msg;
+        const ch = readClientHello(msg);
+        return buildClientHello({ ...ch, extensions: ch.extensions.filter((e) => e.type !== ExtensionType.extended_master_secret) });
+      },
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'handshake_failure', /without offering it/);
+  });
+});

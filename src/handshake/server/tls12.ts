@@ -237,8 +237,14 @@ function findSession(config: ServerConfig, hello: ClientHelloMessage, bytes: Uin
   const suite = config.cipherSuites.find((s) => s.id === session.cipherSuite);
   if (session.version !== ProtocolVersion.TLSv1_2 || !suite || !hello.cipherSuites.includes(suite.id)) return undefined;
   if (!sessionIsFresh(session, now)) return undefined;
-  // RFC 7627 §5.3: resume only sessions with the extended master secret, and only if the client still offers it.
-  if (!session.extendedMasterSecret || !hello.extendedMasterSecret) return undefined;
+  // RFC 7627 §5.3: a client that resumes a session made with the extended master secret but no longer
+  // offers it: the server MUST abort the abbreviated handshake. As OpenSSL and BoringSSL, the whole
+  // handshake (handshake_failure): the client's own state contradicts itself (BoGo ExtendedMasterSecret-YesToNo-Server).
+  if (session.extendedMasterSecret && !hello.extendedMasterSecret) {
+    throw handshakeFailure('the client resumes a session made with the extended master secret without offering it (RFC 7627 §5.3)');
+  }
+  // RFC 7627 §5.3: resume only sessions with the extended master secret.
+  if (!session.extendedMasterSecret) return undefined;
   if (session.serverName !== hello.serverName) return undefined;
   // The client is not authenticated again: the session's client authentication must stand for ours.
   if (!sessionAuthenticationFits(config, session)) return undefined;
