@@ -51,7 +51,7 @@ export function validatePeerChain(
   io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
   then: (validation: ChainValidation, leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
 ): Next {
-  const leafKey = io.provider.importPublicKey(leafPublicKeyInfo(chain[0]!));
+  const leafKey = io.provider.importPublicKey(readLeafKeyInfo(chain[0]!));
   checkLeafMaySign(chain[0]!, leafKey, usage, io.info.version);
   const nameForVerifier = identityCheck ? undefined : serverName;
   const verified = config.verifier.verify(chain, { usage, now: config.now(), ...(nameForVerifier !== undefined ? { serverName: nameForVerifier } : {}) });
@@ -65,6 +65,20 @@ export function validatePeerChain(
     if (config.rejectUnauthorized) throw result.error;
     return then({ authorized: false, authorizationError: result.error }, leafKey, resumed);
   }, io);
+}
+
+/**
+ * RFC 8446 §4.4.2, RFC 5246 §7.4.2: cert_data is a DER certificate. A leaf we cannot even walk to its
+ * public key is a Certificate message we cannot decode: decode_error, as OpenSSL and BoringSSL send,
+ * rather than bad_certificate, which judges a certificate that was read.
+ */
+function readLeafKeyInfo(leaf: Uint8Array): Uint8Array {
+  try {
+    return leafPublicKeyInfo(leaf);
+  } catch (err) {
+    if (err instanceof TlsError && err.alert === 'bad_certificate') throw new TlsError('decode_error', err.message, { cause: err });
+    throw err;
+  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { TlsError, handshakeFailure } from '../errors.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import { cipherSuiteName } from '../protocol/cipher-suites.js';
 import { groupName, type NamedGroup } from '../protocol/groups.js';
-import { signatureSchemeById, schemeFitsKey, type SignatureScheme } from '../protocol/signature-schemes.js';
+import { keyCanSign, signatureSchemeById, schemeFitsKey, type SignatureScheme } from '../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../engine/config.js';
 import { ascii, equalBytes } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
@@ -24,7 +24,7 @@ export function chooseCipherSuite(ours: readonly CipherSuite[], offered: readonl
 export function chooseSignatureScheme(ours: readonly SignatureScheme[], peer: readonly number[], key: CertifiedKey['key'], tls13: boolean): SignatureScheme | undefined {
   const accepted = new Set(peer);
   for (const s of ours) {
-    if (!accepted.has(s.id) || (tls13 && !s.tls13)) continue;
+    if (!accepted.has(s.id) || (tls13 && !s.tls13) || !keyCanSign(s, key)) continue;
     if (tls13 ? schemeFitsKey(s, key) : s.keyType === key.type) return s;
   }
   return undefined;

@@ -207,8 +207,14 @@ export function peerForSession(info: ConnectionInfo, trustDigest: Uint8Array, no
     };
   }
   const path = info.verifiedPath;
-  // Without a path, the verifier (a custom one) vouched for the chain as sent.
-  const peerCertificates = path ? sent.filter((c) => path.some((p) => equalBytes(p, c))) : sent;
+  // Without a path, the verifier (a custom one) vouched for the chain as sent. Either way each
+  // certificate is kept once: a peer that repeats one (legitimately, if oddly: BoGo LargeMessage
+  // sends its leaf 51 times) must not make the session too large to keep.
+  const peerCertificates: Uint8Array[] = [];
+  for (const c of sent) {
+    if (path && !path.some((p) => equalBytes(p, c))) continue;
+    if (!peerCertificates.some((k) => equalBytes(k, c))) peerCertificates.push(c);
+  }
   return { peerCertificates, authorized: true, trustDigest, authenticatedAt };
 }
 

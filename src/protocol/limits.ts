@@ -59,8 +59,14 @@ export const DEFAULT_MAX_EMPTY_RECORDS = 32;
  */
 export const MAX_IGNORED_HELLO_REQUESTS = 4;
 
-/** Certificates in a chain the peer may send (leaf included). */
-export const DEFAULT_MAX_CHAIN_LENGTH = 10;
+/**
+ * Certificates in a chain the peer may send (leaf included). A tolerance, not a policy: OpenSSL and
+ * BoringSSL count no certificates in a Certificate message (only its bytes, max_cert_list) and verify
+ * paths up to 100 deep, so a chain they accept must not be refused here for its count; servers that
+ * send extra cross-signs or a repeated certificate are still legitimate. 100, their verification
+ * depth. Memory is bounded by the message size (100 KiB), path building by its own work bounds.
+ */
+export const DEFAULT_MAX_CHAIN_LENGTH = 100;
 
 /** Plaintext the engine buffers for application writes issued before the handshake completes. */
 export const DEFAULT_MAX_EARLY_WRITE_BUFFER = 1024 * 1024;

@@ -1,5 +1,5 @@
 // Signature schemes (RFC 8446 §4.2.3) as objects: the code point, the math, and the key it needs.
-import type { CurveName, KeyInfo, KeyType, SignatureAlgorithm } from '../crypto/provider.js';
+import type { CurveName, HashName, KeyInfo, KeyType, SignatureAlgorithm } from '../crypto/provider.js';
 
 export interface SignatureScheme {
   readonly id: number;
@@ -61,3 +61,16 @@ export function schemeFitsKey(s: SignatureScheme, key: KeyInfo): boolean {
   if (s.curve !== undefined && key.curve !== s.curve) return false;
   return true;
 }
+
+/**
+ * RFC 8017 §9.1.1: an RSA-PSS encoding needs emLen = ceil((modBits - 1) / 8) of at least
+ * hLen + sLen + 2 bytes; with the salt as long as the hash (RFC 8446 §4.2.3), a 1024-bit key cannot
+ * sign with rsa_pss_*_sha512. Such a scheme is not one the key can sign with, so it is never chosen
+ * (the handshake then fails as having no common scheme, not in the signer).
+ */
+export function keyCanSign(s: SignatureScheme, key: KeyInfo): boolean {
+  if (s.algorithm.kind !== 'rsa-pss' || key.bits === undefined) return true;
+  return Math.ceil((key.bits - 1) / 8) >= HASH_LENGTH[s.algorithm.hash] + s.algorithm.saltLength + 2;
+}
+
+const HASH_LENGTH: Readonly<Record<HashName, number>> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };

@@ -50,6 +50,18 @@ describe('Writer', () => {
     assert.equal(b[0], 0);
   });
 
+  test('a u8 that makes the buffer grow is written to the new buffer (BoGo Client-Verify-ECDSA_P384_SHA384-TLS13)', () => {
+    for (let capacity = 1; capacity <= 8; capacity++) {
+      const w = new Writer(capacity);
+      const expected: number[] = [];
+      for (let i = 1; i <= 40; i++) {
+        w.u8(i);
+        expected.push(i);
+      }
+      assert.deepEqual([...w.finish()], expected, `initial capacity ${capacity}`);
+    }
+  });
+
   test('nested vectors back-patch their own lengths', () => {
     const out = encode((w) => w.vector(2, (outer) => outer.vector(1, (inner) => inner.u8(5).u8(6)).u8(7)));
     assert.deepEqual([...out], [0x00, 0x04, 0x02, 5, 6, 7]);

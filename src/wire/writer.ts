@@ -28,7 +28,11 @@ export class Writer {
   }
 
   u8(v: number): this {
-    this.buf[this.reserve(1)] = v;
+    // reserve() first: it may replace this.buf, and `this.buf[this.reserve(1)]` would read the old
+    // buffer before the call and write the byte there (lost when growing: BoGo found sessions
+    // whose fields after the growth point lost their tags).
+    const at = this.reserve(1);
+    this.buf[at] = v;
     return this;
   }
 

@@ -62,8 +62,13 @@ export const MAX_PATH_BUILDING_STEPS = 1024;
  */
 export const MAX_NAME_CONSTRAINT_CHECKS = 1 << 16;
 
-/** Certificates the peer may send in one chain (leaf included) that we parse. */
-export const MAX_CHAIN_CERTIFICATES = 32;
+/**
+ * Certificates the peer may send in one chain (leaf included) that we parse: 100, the engine's
+ * default chain length (src/protocol/limits.ts DEFAULT_MAX_CHAIN_LENGTH: OpenSSL's and BoringSSL's
+ * verification depth). Each certificate parsed costs tens of microseconds; the path search that
+ * follows is bounded by MAX_PATH_BUILDING_STEPS and MAX_SIGNATURE_WORK, not by this count.
+ */
+export const MAX_CHAIN_CERTIFICATES = 100;
 
 /** Imported public keys kept per crypto provider (roots and common intermediates stay warm). */
 export const MAX_CACHED_KEYS = 256;

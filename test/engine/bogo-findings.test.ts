@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
 import { buildEncryptedExtensions } from '../../src/messages/encrypted-extensions.js';
-import { buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
+import { buildCertificate12, buildCertificate13, readCertificate13 } from '../../src/messages/certificate.js';
+import { buildCertificateRequest13, readCertificateRequest13 } from '../../src/messages/certificate-request.js';
+import { buildClientHello, readClientHello } from '../../src/messages/client-hello.js';
+import { encodeSession, decodeSession, type SessionState } from '../../src/handshake/session.js';
+import { Secret } from '../../src/crypto/secret.js';
+import { ExtensionType } from '../../src/protocol/constants.js';
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
 import { mintSelfSigned, pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
 import { newPair, onHandshake, assertAborted, assertNoErrors, handshakeBytes, type RecordView } from '../helpers/engine-harness.js';
@@ -277,5 +282,164 @@ describe('KeyUpdate requests in a burst get one answer (RFC 8446 §4.6.3; BoGo K
     assertNoErrors(pair);
     assert.equal(Buffer.concat(pair.client.received).toString(), 'under the new keys and again');
     assert.equal(Buffer.concat(pair.server.received).toString(), 'from the client');
+  });
+});
+
+describe('a chain of 51 certificates (BoGo LargeMessage): the count bound is a tolerance', () => {
+  const id = testIdentity('ed25519');
+  const chain = Array.from({ length: 51 }, () => id.certPem).join('');
+  const ticketKeys = new Uint8Array(48).fill(7);
+  for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
+    test(`${version}: the handshake completes with the default limits, and the session keeps the certificate once`, () => {
+      const pair = newPair({ client: { maxVersion: version }, server: { cert: chain, ticketKeys } });
+      pair.handshake();
+      assertNoErrors(pair);
+      assert.equal(pair.client.connection.info.peerCertificates.length, 51);
+      pair.client.connection.write(utf8('x'));
+      pair.server.connection.write(utf8('y'));
+      pair.pump();
+      const session = pair.client.sessions.at(-1);
+      assert.ok(session, 'a session was issued');
+      assert.equal(decodeSession(session).peerCertificates.length, 1);
+      const again = newPair({ client: { maxVersion: version, session }, server: { cert: chain, ticketKeys } });
+      again.handshake();
+      assertNoErrors(again);
+      assert.equal(again.client.connection.info.resumed, true);
+    });
+  }
+});
+
+describe('a session survives its encoding whatever its size (BoGo Client-Verify-ECDSA_P384_SHA384-TLS13)', () => {
+  test('every field after the point where the writer grows is read back', () => {
+    for (let ticket = 0; ticket < 400; ticket++) for (const cert of [100, 620, 1000]) {
+      const s: SessionState = {
+        version: 0x0304, cipherSuite: 0x1302, secret: new Secret(new Uint8Array(48)), extendedMasterSecret: false, authorized: true,
+        issuedAt: 1468026092006, lifetime: 86400, ticket: new Uint8Array(ticket + 1), ageAdd: 5, maxEarlyData: 0,
+        peerCertificates: [new Uint8Array(cert)], trustDigest: new Uint8Array(32), authenticatedAt: 1468026092003,
+      };
+      const d = decodeSession(encodeSession(s));
+      assert.equal(d.authenticatedAt, s.authenticatedAt, `ticket of ${ticket + 1} bytes, certificate of ${cert}`);
+      assert.deepEqual(d.trustDigest, s.trustDigest);
+    }
+  });
+});
+
+describe('a leaf that is not DER is decode_error, as OpenSSL and BoringSSL (BoGo GarbageCertificate-*)', () => {
+  const garbage = Uint8Array.of(0x30, 0x03, 1, 2, 3);
+  test('TLS 1.2 client', () => {
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2' },
+      tamper: onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate12([garbage]).raw] : undefined)),
+    });
+    pair.pump();
+    assertAborted(pair, 'client', 'decode_error', /certificate is malformed/);
+  });
+  test('TLS 1.3 server, of a client certificate', () => {
+    const other = testIdentity('ec');
+    const pair = newPair({
+      client: { key: other.keyPem, cert: other.certPem },
+      server: { requestCert: true, rejectUnauthorized: false },
+      tamper: onHandshake('client', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [garbage]).raw] : undefined)),
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'decode_error', /certificate is malformed/);
+  });
+});
+
+describe('TLS 1.3 CertificateRequest (RFC 8446 §4.3.2)', () => {
+  test('it lists every scheme we accept, PKCS#1 included (RFC 8446 §4.2.3 allows them there; BoGo Server-Verify-RSA_PKCS1_*-TLS13)', () => {
+    let listed: readonly number[] | undefined;
+    const pair = newPair({
+      server: { requestCert: true, rejectUnauthorized: false, sigalgs: 'ed25519:rsa_pkcs1_sha256' },
+      tamper: onHandshake('server', (msg) => {
+        if (msg.type === HandshakeType.certificate_request) listed = readCertificateRequest13(msg).signatureAlgorithms;
+        return undefined;
+      }),
+    });
+    pair.handshake();
+    assertNoErrors(pair);
+    assert.deepEqual(listed, [0x0807, 0x0401]);
+  });
+
+  test('a non-empty certificate_request_context during the handshake is decode_error, as OpenSSL and BoringSSL (BoGo RequestContextInHandshake-TLS13)', () => {
+    const pair = newPair({
+      server: { requestCert: true, rejectUnauthorized: false },
+      tamper: onHandshake('server', (msg) => {
+        if (msg.type !== HandshakeType.certificate_request) return undefined;
+        return [buildCertificateRequest13({ ...readCertificateRequest13(msg), requestContext: Uint8Array.of(1) }).raw];
+      }),
+    });
+    pair.pump();
+    assertAborted(pair, 'client', 'decode_error', /non-empty context during the handshake/);
+  });
+});
+
+describe('TLS 1.2 supported_groups (RFC 8422 §4; BoGo NoSupportedCurves, SupportedCurves-ServerHello-TLS12)', () => {
+  test('a client that sends no supported_groups gets no ECDHE suite (as OpenSSL and BoringSSL): handshake_failure when it offers nothing else', () => {
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2', ciphers: 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256' },
+      clientRewrite: (msg) => {
+        if (msg.type !== HandshakeType.client_hello) return msg;
+        const ch = readClientHello(msg);
+        return buildClientHello({ ...ch, extensions: ch.extensions.filter((e) => e.type !== ExtensionType.supported_groups) });
+      },
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'handshake_failure', /no shared group/);
+  });
+
+  test('a TLS 1.2 server that echoes supported_groups in its ServerHello is accepted (as BoringSSL and OpenSSL)', () => {
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2' },
+      // The server's own rewrite: its transcript holds what it sent.
+      serverRewrite: (msg) => {
+        if (msg.type !== HandshakeType.server_hello) return msg;
+        // Append supported_groups { x25519 } to the extension list and fix the lengths.
+        const ext = Uint8Array.of(0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x1d);
+        const body = msg.raw.subarray(4);
+        const sidLength = body[34]!;
+        const extStart = 34 + 1 + sidLength + 2 + 1;
+        const extLength = (body[extStart]! << 8) | body[extStart + 1]!;
+        const newBody = concat(body.subarray(0, extStart), Uint8Array.of((extLength + ext.length) >> 8, (extLength + ext.length) & 0xff), body.subarray(extStart + 2), ext);
+        return { type: msg.type, body: newBody, raw: concat(Uint8Array.of(HandshakeType.server_hello, 0, newBody.length >> 8, newBody.length & 0xff), newBody) };
+      },
+    });
+    pair.handshake();
+    assertNoErrors(pair);
+  });
+});
+
+describe('RSA-PSS needs a key large enough for its hash (RFC 8017 §9.1.1; BoGo RSA-PSS-Large)', () => {
+  test('a 1024-bit RSA server asked only for rsa_pss_rsae_sha512: handshake_failure, not a failed signature', () => {
+    const small = mintSelfSigned('rsa', 'localhost', [], 1024);
+    const pair = newPair({
+      client: { sigalgs: 'rsa_pss_rsae_sha512', verifier: pinnedVerifier(small.certDer) },
+      server: { key: small.keyPem, cert: small.certPem },
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'handshake_failure', /can sign with a scheme the client accepts/);
+  });
+});
+
+describe('RFC 7627 §5.3: resuming an extended-master-secret session without the extension (BoGo ExtendedMasterSecret-YesToNo-Server)', () => {
+  test('the TLS 1.2 server aborts with handshake_failure, as OpenSSL and BoringSSL', () => {
+    const ticketKeys = new Uint8Array(48).fill(3);
+    const first = newPair({ client: { maxVersion: 'TLSv1.2' }, server: { ticketKeys } });
+    first.handshake();
+    first.client.connection.write(utf8('x'));
+    first.pump();
+    const session = first.client.sessions.at(-1);
+    assert.ok(session, 'a session was issued');
+    const pair = newPair({
+      client: { maxVersion: 'TLSv1.2', session },
+      server: { ticketKeys },
+      clientRewrite: (msg) => {
+        if (msg.type !== HandshakeType.client_hello) return msg;
+        const ch = readClientHello(msg);
+        return buildClientHello({ ...ch, extensions: ch.extensions.filter((e) => e.type !== ExtensionType.extended_master_secret) });
+      },
+    });
+    pair.pump();
+    assertAborted(pair, 'server', 'handshake_failure', /without offering it/);
   });
 });

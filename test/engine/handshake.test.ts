@@ -74,13 +74,13 @@ describe('client judges the ServerHello', () => {
     assertAborted(pair, 'client', 'protocol_version', /server chose TLSv1\.2, but minVersion is TLSv1\.3/);
   });
 
-  test('a legacy_version other than TLS 1.2 next to supported_versions: decode_error (BoGo HelloRetryRequestVersionMismatch-TLS13)', () => {
+  test('a ServerHello legacy_version other than TLS 1.2 next to supported_versions: protocol_version (BoGo ServerBogusVersion)', () => {
     const pair = run(editServerHello((_sh, msg) => {
       const raw = msg.raw.slice();
       raw[5] = 0x04; // legacy_version 0x0304
       return raw;
     }));
-    assertAborted(pair, 'client', 'decode_error', /legacy_version other than TLS 1\.2/);
+    assertAborted(pair, 'client', 'protocol_version', /legacy_version TLSv1\.3, not TLS 1\.2/);
   });
 
   test('a session id that is not the one it sent: illegal_parameter', () => {
@@ -236,9 +236,9 @@ describe('client judges the encrypted flight', () => {
     assertAborted(pair, 'client', 'decode_error', /empty certificate list/);
   });
 
-  test('a certificate that is not DER: bad_certificate', () => {
+  test('a certificate that is not DER: decode_error (as OpenSSL and BoringSSL)', () => {
     const pair = run(onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [Uint8Array.of(0x30, 0x03, 1, 2, 3)]).raw] : undefined)));
-    assertAborted(pair, 'client', 'bad_certificate', /certificate is malformed/);
+    assertAborted(pair, 'client', 'decode_error', /certificate is malformed/);
   });
 
   test('a certificate the verifier rejects: its alert', () => {
@@ -278,7 +278,7 @@ describe('client judges the encrypted flight', () => {
     assertAborted(pair, 'client', 'decrypt_error', /verify_data is 31 bytes, expected 32/);
   });
 
-  test('a CertificateRequest with a non-empty context: illegal_parameter', () => {
+  test('a CertificateRequest with a non-empty context: decode_error (as OpenSSL and BoringSSL)', () => {
     const pair = run(onHandshake('server', (msg) => {
       if (msg.type !== HandshakeType.certificate_request) return undefined;
       const raw = buildHandshake(HandshakeType.certificate_request, (w) => {
@@ -287,7 +287,7 @@ describe('client judges the encrypted flight', () => {
       }).raw;
       return [raw];
     }), { server: { requestCert: true } });
-    assertAborted(pair, 'client', 'illegal_parameter', /certificate_request has a non-empty context/);
+    assertAborted(pair, 'client', 'decode_error', /certificate_request has a non-empty context/);
   });
 
   test('a CertificateRequest without signature_algorithms: missing_extension', () => {

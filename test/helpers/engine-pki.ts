@@ -62,18 +62,18 @@ function signatureAlgorithm(kind: KeyKind): { algorithmId: Uint8Array; hash: str
   }
 }
 
-function generate(kind: KeyKind): crypto.KeyPairKeyObjectResult {
+function generate(kind: KeyKind, rsaBits: number): crypto.KeyPairKeyObjectResult {
   switch (kind) {
     case 'ed25519': return crypto.generateKeyPairSync('ed25519');
     case 'ec': return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    case 'rsa': return crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+    case 'rsa': return crypto.generateKeyPairSync('rsa', { modulusLength: rsaBits });
   }
 }
 
 /** A self-signed v3 certificate for `dnsName`, valid from yesterday for ten years. */
-/** `extensions`: more Extension DER to put beside the subjectAltName. */
-export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost', extensions: readonly Uint8Array[] = []): TestIdentity {
-  const { publicKey, privateKey } = generate(kind);
+/** `extensions`: more Extension DER to put beside the subjectAltName; `rsaBits`: an RSA key's size. */
+export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost', extensions: readonly Uint8Array[] = [], rsaBits = 2048): TestIdentity {
+  const { publicKey, privateKey } = generate(kind, rsaBits);
   const { algorithmId, hash } = signatureAlgorithm(kind);
   const now = Date.now();
   const subject = name(dnsName);

@@ -158,9 +158,14 @@ export class ExpectServerHello implements HandshakeState {
         const why = sh.selectedVersion < ProtocolVersion.TLSv1_3 ? 'where only TLS 1.3 or later may be selected' : 'which we did not offer';
         throw illegalParameter(`server selected ${versionName(sh.selectedVersion)} in supported_versions, ${why}`);
       }
-      // RFC 8446 §4.1.3: legacy_version is fixed at TLS 1.2; another value is out of the field's range
-      // (decode_error, RFC 8446 §6.2, as BoringSSL answers).
-      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) throw new TlsError('decode_error', 'TLS 1.3 server_hello has a legacy_version other than TLS 1.2');
+      // RFC 8446 §4.1.3: legacy_version is fixed at TLS 1.2; the RFC names no alert. As BoringSSL: in
+      // a HelloRetryRequest, or the ServerHello after one (the version is settled by then), another
+      // value is out of the field's range (decode_error); in a first ServerHello it is the version
+      // the server speaks, one we do not (protocol_version, RFC 8446 §6.2).
+      if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) {
+        if (sh.isRetryRequest || this.retried) throw new TlsError('decode_error', `TLS 1.3 ${sh.isRetryRequest ? 'hello_retry_request' : 'server_hello after a hello_retry_request'} has a legacy_version other than TLS 1.2`);
+        throw new TlsError('protocol_version', `TLS 1.3 server_hello has legacy_version ${versionName(sh.legacyVersion)}, not TLS 1.2`);
+      }
       return sh.selectedVersion;
     }
     const version = sh.legacyVersion;

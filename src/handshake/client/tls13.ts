@@ -122,8 +122,9 @@ class ExpectCertificateOrRequest implements HandshakeState {
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     if (msg.type === HandshakeType.certificate_request && !this.request) {
       const request = readCertificateRequest13(msg);
-      // RFC 8446 §4.3.2: in the main handshake the context is empty.
-      if (request.requestContext.length !== 0) throw new TlsError('illegal_parameter', 'certificate_request has a non-empty context during the handshake');
+      // RFC 8446 §4.3.2: in the main handshake the context is empty. The RFC names no alert: a field
+      // out of its range here is decode_error, as OpenSSL and BoringSSL send.
+      if (request.requestContext.length !== 0) throw new TlsError('decode_error', 'certificate_request has a non-empty context during the handshake');
       io.transcript.add(msg.raw);
       return new ExpectCertificateOrRequest(this.ctx, request);
     }

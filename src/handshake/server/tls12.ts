@@ -45,16 +45,14 @@ interface Choice {
   readonly scheme?: SignatureScheme;
 }
 
-// RFC 8422 §4: a client without supported_groups is taken to support the common curves.
-const DEFAULT_CLIENT_GROUPS = [0x001d, 0x0017, 0x0018];
-
 // RFC 8422 §5.1.1: the NamedCurve of an ECDSA key's curve.
 const curveGroup: Record<CurveName, number> = { 'P-256': secp256r1.id, 'P-384': secp384r1.id, 'P-521': secp521r1.id };
 
 /**
  * RFC 8422 §5.1, §5.3: an ECDSA certificate is usable only if its key is on a curve the client
  * listed in supported_groups (clients such as OpenSSL abort with illegal_parameter otherwise).
- * Without the extension, any curve will do (§4). EdDSA keys are governed by signature_algorithms.
+ * (Without the extension no ECDHE suite is chosen: chooseSuite12.) EdDSA keys are governed by
+ * signature_algorithms.
  */
 function curveAcceptable(certificate: CertifiedKey, hello: ClientHelloMessage): boolean {
   const { type, curve } = certificate.key;
@@ -65,7 +63,10 @@ function curveAcceptable(certificate: CertifiedKey, hello: ClientHelloMessage): 
 /** Our first suite the client offered that we can complete: a shared group and a usable certificate. */
 function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certificates: readonly CertifiedKey[]): Choice {
   const offered = new Set(hello.cipherSuites);
-  const clientGroups = hello.supportedGroups ?? DEFAULT_CLIENT_GROUPS;
+  // RFC 8422 §4 leaves a server free to pick any curve for a client that sent no supported_groups,
+  // or to negotiate no ECC suite: we do the latter, as OpenSSL and BoringSSL (BoGo NoSupportedCurves),
+  // rather than guess a curve the client may lack. RSA key transport suites remain.
+  const clientGroups = hello.supportedGroups ?? [];
   // RFC 8422 §5.1.2: without uncompressed points in ec_point_formats, no ECDHE.
   const ecOk = !hello.ecPointFormats || hello.ecPointFormats.includes(EC_POINT_FORMAT_UNCOMPRESSED);
   // RFC 8422: TLS 1.2 ECDHE needs an elliptic curve, not a KEM.
@@ -237,8 +238,14 @@ function findSession(config: ServerConfig, hello: ClientHelloMessage, bytes: Uin
   const suite = config.cipherSuites.find((s) => s.id === session.cipherSuite);
   if (session.version !== ProtocolVersion.TLSv1_2 || !suite || !hello.cipherSuites.includes(suite.id)) return undefined;
   if (!sessionIsFresh(session, now)) return undefined;
-  // RFC 7627 §5.3: resume only sessions with the extended master secret, and only if the client still offers it.
-  if (!session.extendedMasterSecret || !hello.extendedMasterSecret) return undefined;
+  // RFC 7627 §5.3: a client that resumes a session made with the extended master secret but no longer
+  // offers it: the server MUST abort the abbreviated handshake. As OpenSSL and BoringSSL, the whole
+  // handshake (handshake_failure): the client's own state contradicts itself (BoGo ExtendedMasterSecret-YesToNo-Server).
+  if (session.extendedMasterSecret && !hello.extendedMasterSecret) {
+    throw handshakeFailure('the client resumes a session made with the extended master secret without offering it (RFC 7627 §5.3)');
+  }
+  // RFC 7627 §5.3: resume only sessions with the extended master secret.
+  if (!session.extendedMasterSecret) return undefined;
   if (session.serverName !== hello.serverName) return undefined;
   // The client is not authenticated again: the session's client authentication must stand for ours.
   if (!sessionAuthenticationFits(config, session)) return undefined;

@@ -227,7 +227,10 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   if (requestCert) {
     io.send(buildCertificateRequest13({
       requestContext: new Uint8Array(0),
-      signatureAlgorithms: config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id),
+      // Every scheme we accept, PKCS#1 included: RFC 8446 §4.2.3 lets them appear for the
+      // certificates' signatures (CertificateVerify still needs a TLS 1.3 one: checkPeerSignatureScheme),
+      // as our ClientHello does; leaving them out sent an empty, malformed list when only they were configured.
+      signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
       ...(config.certificateAuthorities ? { certificateAuthorities: config.certificateAuthorities } : {}),
     }));
   }

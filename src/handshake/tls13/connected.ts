@@ -167,7 +167,8 @@ export class Connected13 implements ConnectedState {
     const transcript = io.transcript.fork();
     const request: CertificateRequest13 = {
       requestContext: context,
-      signatureAlgorithms: this.auth.config.signatureSchemes.filter((s) => s.tls13).map((s) => s.id),
+      // As the handshake's CertificateRequest (server/tls13.ts): every scheme, RFC 8446 §4.2.3.
+      signatureAlgorithms: this.auth.config.signatureSchemes.map((s) => s.id),
     };
     transcript.add(io.send(buildCertificateRequest13(request)).raw);
     return this.with({ auth: { ...this.auth, pending: { context, transcript, stage: 'certificate' } } });

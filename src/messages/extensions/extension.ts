@@ -44,6 +44,10 @@ const allowed: Record<ExtensionContext, ReadonlySet<number>> = {
     E.server_name, E.max_fragment_length, E.status_request, E.ec_point_formats, E.application_layer_protocol_negotiation,
     E.signed_certificate_timestamp, E.encrypt_then_mac, E.extended_master_secret, E.session_ticket, E.renegotiation_info,
     E.record_size_limit, E.heartbeat, E.use_srtp, E.supported_versions,
+    // RFC 8422 defines no ServerHello form of supported_groups, but some TLS 1.2 servers echo the
+    // client's: it answers an extension we sent, carries nothing we use, and BoringSSL and OpenSSL
+    // ignore it there (BoGo SupportedCurves-ServerHello-TLS12).
+    E.supported_groups,
   ]),
 };
 
