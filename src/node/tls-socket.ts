@@ -254,6 +254,8 @@ export class TLSSocket extends Duplex {
   /** Writes issued before the handshake completed: released when it does. */
   private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
   private pendingFinal: ((err?: Error | null) => void) | undefined;
+  /** end() during the handshake ended the transport's writing side (FIN): nothing more can go out. */
+  private finBeforeSecure = false;
   private transportWritable = true;
   private drainWaiters: (() => void)[] = [];
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -431,7 +433,8 @@ export class TLSSocket extends Duplex {
     // Until the transport connected, what the engine queued stays there.
     if (this.waitingForTransport || !this.conn) return this.transportWritable;
     const out = this.conn.takeOutput();
-    if (out.length === 0 || this.transport.destroyed) return this.transportWritable;
+    // After our FIN (end() during the handshake), what the engine still produces cannot be sent.
+    if (out.length === 0 || this.transport.destroyed || this.finBeforeSecure) return this.transportWritable;
     const socket = this.transport as Partial<Socket>;
     socket.cork?.();
     let ok = true;
@@ -685,7 +688,24 @@ export class TLSSocket extends Duplex {
 
   override _final(callback: (err?: Error | null) => void): void {
     if (!this.secure) {
-      this.pendingFinal = callback;
+      // 0-RTT data sent: kept until the handshake says whether it must go again, then closed as usual.
+      if (this.earlySent.length > 0) {
+        this.pendingFinal = callback;
+        return;
+      }
+      // As node:tls (net.Socket's _final, then TLSWrap's shutdown, where OpenSSL sends no close_notify
+      // during a handshake): once connected, what the handshake produced goes out, then the FIN. A
+      // peer that never answers sees the connection end. Writes made before cannot be pending here:
+      // each waits for the handshake, and _final only comes after them.
+      if (this.waitingForTransport) {
+        this.transport.once('connect', () => this._final(callback));
+        return;
+      }
+      void this.connection; // from a 'connect' listener, before the engine started: its ClientHello first
+      this.flush();
+      this.finBeforeSecure = true;
+      this.transport.end();
+      callback();
       return;
     }
     this.connection.close();
