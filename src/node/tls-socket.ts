@@ -14,7 +14,7 @@ import { HandshakeFacts } from './handshake-facts.js';
 import { isPublicInit, publicSocketInit, type TLSSocketOptions } from './tls-socket-options.js';
 import { startTrace } from './trace-output.js';
 import { ticketlessSession } from './session-placeholder.js';
-import { renegotiationRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
+import { renegotiationRefused, resetUnsupported, serverSessionRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
 
 /** Queued writes shorter than this are joined into shared records by _writev. */
 const JOIN_BELOW = 4096;
@@ -254,6 +254,8 @@ export class TLSSocket extends Duplex {
   /** Writes issued before the handshake completed: released when it does. */
   private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
   private pendingFinal: ((err?: Error | null) => void) | undefined;
+  /** resetAndDestroy() was called: the transport ends with a reset, not a FIN. */
+  private resetting = false;
   /** end() during the handshake ended the transport's writing side (FIN): nothing more can go out. */
   private finBeforeSecure = false;
   private transportWritable = true;
@@ -304,9 +306,12 @@ export class TLSSocket extends Duplex {
   constructor(socket: Duplex, options?: TLSSocketOptions);
   constructor(socket: Duplex, options: TLSSocketOptions | TlsSocketInit = {}) {
     // Before super(): a bad option throws before a stream exists.
-    const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
+    // A server's pskCallback gets this socket, as in node:tls (it exists once super() returned).
+    const self: { socket?: TLSSocket } = {};
+    const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options, () => self.socket) : options;
     // 'close' is emitted by _destroy, with node's hadError argument.
     super({ allowHalfOpen: init.allowHalfOpen ?? false, emitClose: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
+    self.socket = this;
     this.transport = socket;
     this.init = init;
     this.isServer = init.isServer;
@@ -736,7 +741,8 @@ export class TLSSocket extends Duplex {
     this.heldOutcomes = [];
     this.clientCertificateCallback = undefined;
     for (const cb of requested) cb?.(err ?? new Error('socket closed before the client answered the certificate request'));
-    this.transport.destroy();
+    // resetAndDestroy(): the transport resets itself (once connected, when still connecting).
+    if (!this.resetting) this.transport.destroy();
     // node:tls's hadError: true when an error destroyed the socket, except a TLS error after the
     // handshake, which node emits as 'error' and then closes with hadError false.
     this.closedByError = err != null && !(this.secure && err instanceof TlsError);
@@ -879,6 +885,7 @@ export class TLSSocket extends Duplex {
    * its first ticket gets, as from node:tls, a session that resumes nothing (a full handshake).
    */
   getSession(): Buffer | undefined {
+    if (this.isServer) throw serverSessionRefused();
     if (this.lastSession) return this.lastSession;
     const info = this.connection.info;
     if (this.offeredSession && info.resumed && info.version === 'TLSv1.2') return redactSession(Buffer.from(this.offeredSession));
@@ -989,6 +996,21 @@ export class TLSSocket extends Duplex {
     if (this.tracing) return;
     this.tracing = true;
     startTrace(this, this.isServer ? 'server' : 'client', (line) => process.stderr.write(`${line}\n`));
+  }
+
+  /**
+   * Ends the TCP connection with a reset (RST) at once: no close_notify, nothing queued is sent.
+   * node:tls throws ERR_INVALID_HANDLE_TYPE here for every TLS socket (its handle is not a TCP
+   * one); tlskit resets the net.Socket underneath, as net.Socket's resetAndDestroy() does. Over a
+   * transport without one (any other Duplex), ERR_INVALID_HANDLE_TYPE as node.
+   */
+  resetAndDestroy(): this {
+    const socket = this.transport as Partial<Socket>;
+    if (typeof socket.resetAndDestroy !== 'function') throw resetUnsupported();
+    this.resetting = true;
+    socket.resetAndDestroy();
+    this.destroy();
+    return this;
   }
 
   /** As net.Socket: end the writing side, then destroy once all was written. */
