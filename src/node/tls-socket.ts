@@ -384,7 +384,7 @@ export class TLSSocket extends Duplex {
       }),
       handshakeComplete: () => this.handshakeComplete(),
       postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
-      peerClosed: () => this.deliver(() => this.push(null)),
+      peerClosed: () => this.deliver(() => this.endOfData()),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => {
         this.facts.observe(event, this.conn?.info.version);
@@ -575,7 +575,17 @@ export class TLSSocket extends Duplex {
       return;
     }
     // The peer closed TCP without close_notify: treated as end of stream, like node:tls.
-    if (!this.connection.peerClosed) this.deliver(() => this.push(null));
+    if (!this.connection.peerClosed) this.deliver(() => this.endOfData());
+  }
+
+  /**
+   * The peer sent all it will: as net.Socket, read(0) lets 'end' out at once when nothing is
+   * buffered, even to an application that never reads (so a socket that does not allow half-open
+   * then ends and closes).
+   */
+  private endOfData(): void {
+    this.push(null);
+    this.read(0);
   }
 
   /**

@@ -131,3 +131,29 @@ test("TLS 1.3 with 'newSession'/'resumeSession' listeners: neither is emitted, a
   assert.equal(second.resumed, true);
   assert.deepEqual(events, []);
 });
+
+test("setTimeout() on a server socket counts the application's reads and writes, as node:tls: 'timeout' once, not again for our close_notify", async () => {
+  const count = async (make: (onSecure: (s: nodeTls.TLSSocket | TLSSocket) => void) => net.Server): Promise<number> => {
+    let timeouts = 0;
+    const server = make((s) => {
+      s.on('error', () => {});
+      s.setTimeout(100);
+      s.on('timeout', () => {
+        timeouts++;
+        s.end();
+      });
+    });
+    servers.push(server);
+    const port = await listening(server);
+    // A client that never reads: the connection stays open after our end().
+    const client = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    client.on('error', () => {});
+    await new Promise((r) => setTimeout(r, 500));
+    client.destroy();
+    return timeouts;
+  };
+  const node = await count((onSecure) => nodeTls.createServer(base, onSecure));
+  const ours = await count((onSecure) => createServer(base, onSecure));
+  assert.equal(ours, node);
+  assert.equal(ours, 1);
+});

@@ -663,3 +663,30 @@ describe('end() during the handshake, as node:tls', () => {
     });
   }
 });
+
+test("a client that never reads sees 'end' and closes when the server ends, as node:tls (net's read(0) after the end of data)", { timeout: 10_000 }, async () => {
+  const { port } = await nodeServer({}, (s) => s.end());
+  const outcome = async (open: typeof connect): Promise<string[]> => {
+    const events: string[] = [];
+    const s = open({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    s.on('error', (e: Error) => events.push(`error ${e.message}`));
+    s.on('end', () => events.push('end'));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        events.push('still open');
+        s.destroy();
+        resolve();
+      }, 1_000);
+      s.on('close', () => {
+        clearTimeout(timer);
+        events.push('close');
+        resolve();
+      });
+    });
+    return events;
+  };
+  const node = await outcome(clients['node:tls']);
+  const ours = await outcome(clients.tlskit);
+  assert.deepEqual(ours, node);
+  assert.deepEqual(ours, ['end', 'close']);
+});
