@@ -42,3 +42,21 @@ export function renegotiationRefused(): Error {
     { code: 'ERR_TLS_RENEGOTIATION_DISABLED' },
   );
 }
+
+/**
+ * getSession() on a server socket. node:tls gives OpenSSL's session there, for debugging; a tlskit
+ * server holds no such object (its TLS 1.3 sessions live in the tickets it sealed), so it says where
+ * the facts are rather than return undefined, which would read as "no session was negotiated".
+ */
+export function serverSessionRefused(): Error {
+  return Object.assign(
+    new Error('getSession() is for a client socket: a tlskit server keeps no session object per connection; ' +
+      "use isSessionReused() and getProtocol() for this connection, and the server's 'newSession' event for TLS 1.2 session data"),
+    { code: 'ERR_TLSKIT_UNSUPPORTED_METHOD' },
+  );
+}
+
+/** resetAndDestroy() over a transport that is not a net.Socket: node's error for a handle that cannot reset. */
+export function resetUnsupported(): Error {
+  return Object.assign(new TypeError('resetAndDestroy() needs a TCP transport (a net.Socket) to reset; this TLSSocket runs over another stream: use destroy()'), { code: 'ERR_INVALID_HANDLE_TYPE' });
+}

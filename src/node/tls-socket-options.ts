@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { resolveServerOptions } from '../engine/options.js';
+import { withPskOwner } from '../engine/external-psk-options.js';
 import { clientSocketInit, contextOptionsFor, type ConnectOptions } from './connect.js';
 import { withCheckedSniCallback } from './secure-context.js';
 import type { TlsServerOptions } from './server.js';
@@ -27,7 +28,8 @@ export function isPublicInit(options: TLSSocketOptions | TlsSocketInit): options
   return typeof (options as Partial<TlsSocketInit>).createConnection !== 'function';
 }
 
-export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketOptions): TlsSocketInit {
+/** `owner`: the TLSSocket being built, which a server's pskCallback gets as its first argument (node's). */
+export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketOptions, owner: () => unknown = () => undefined): TlsSocketInit {
   if (socket === undefined || socket === null || typeof (socket as Partial<Duplex>).on !== 'function') {
     throw new TypeError('new TLSSocket(socket, options) needs the connected socket (a net.Socket or Duplex) to run TLS over; to open a connection, use tls.connect()');
   }
@@ -36,7 +38,7 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
   if (isServer) {
     // secureContext, pfx, secureProtocol... as the server and tls.createSecureContext() read them.
     const server = withCheckedSniCallback(contextOptionsFor(rest) as typeof rest);
-    const config = resolveServerOptions(server, server.provider ?? nodeCryptoProvider);
+    const config = withPskOwner(resolveServerOptions(server, server.provider ?? nodeCryptoProvider), owner);
     return {
       isServer: true,
       createConnection: (handlers) => createServerConnection(config, handlers),

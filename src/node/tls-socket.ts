@@ -15,7 +15,7 @@ import type { ChannelBindingType } from '../engine/channel-binding.js';
 import { isPublicInit, publicSocketInit, type TLSSocketOptions } from './tls-socket-options.js';
 import { startTrace } from './trace-output.js';
 import { ticketlessSession } from './session-placeholder.js';
-import { renegotiationRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
+import { renegotiationRefused, resetUnsupported, serverSessionRefused, validateMaxSendFragment, validateRenegotiateArgs } from './socket-methods.js';
 
 /** Queued writes shorter than this are joined into shared records by _writev. */
 const JOIN_BELOW = 4096;
@@ -255,6 +255,10 @@ export class TLSSocket extends Duplex {
   /** Writes issued before the handshake completed: released when it does. */
   private pendingWrites: { chunk: Uint8Array; callback: (err?: Error | null) => void }[] = [];
   private pendingFinal: ((err?: Error | null) => void) | undefined;
+  /** resetAndDestroy() was called: the transport ends with a reset, not a FIN. */
+  private resetting = false;
+  /** end() during the handshake ended the transport's writing side (FIN): nothing more can go out. */
+  private finBeforeSecure = false;
   private transportWritable = true;
   private drainWaiters: (() => void)[] = [];
   private handshakeTimer: ReturnType<typeof setTimeout> | undefined;
@@ -303,9 +307,12 @@ export class TLSSocket extends Duplex {
   constructor(socket: Duplex, options?: TLSSocketOptions);
   constructor(socket: Duplex, options: TLSSocketOptions | TlsSocketInit = {}) {
     // Before super(): a bad option throws before a stream exists.
-    const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options) : options;
+    // A server's pskCallback gets this socket, as in node:tls (it exists once super() returned).
+    const self: { socket?: TLSSocket } = {};
+    const init: TlsSocketInit = isPublicInit(options) ? publicSocketInit(socket, options, () => self.socket) : options;
     // 'close' is emitted by _destroy, with node's hadError argument.
     super({ allowHalfOpen: init.allowHalfOpen ?? false, emitClose: false, ...(init.highWaterMark !== undefined ? { highWaterMark: init.highWaterMark } : {}) });
+    self.socket = this;
     this.transport = socket;
     this.init = init;
     this.isServer = init.isServer;
@@ -378,7 +385,7 @@ export class TLSSocket extends Duplex {
       }),
       handshakeComplete: () => this.handshakeComplete(),
       postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
-      peerClosed: () => this.deliver(() => this.push(null)),
+      peerClosed: () => this.deliver(() => this.endOfData()),
       error: (err) => this.failed(err),
       event: (event: TlsEvent) => {
         this.facts.observe(event, this.conn?.info.version);
@@ -432,7 +439,8 @@ export class TLSSocket extends Duplex {
     // Until the transport connected, what the engine queued stays there.
     if (this.waitingForTransport || !this.conn) return this.transportWritable;
     const out = this.conn.takeOutput();
-    if (out.length === 0 || this.transport.destroyed) return this.transportWritable;
+    // After our FIN (end() during the handshake), what the engine still produces cannot be sent.
+    if (out.length === 0 || this.transport.destroyed || this.finBeforeSecure) return this.transportWritable;
     const socket = this.transport as Partial<Socket>;
     socket.cork?.();
     let ok = true;
@@ -568,7 +576,17 @@ export class TLSSocket extends Duplex {
       return;
     }
     // The peer closed TCP without close_notify: treated as end of stream, like node:tls.
-    if (!this.connection.peerClosed) this.deliver(() => this.push(null));
+    if (!this.connection.peerClosed) this.deliver(() => this.endOfData());
+  }
+
+  /**
+   * The peer sent all it will: as net.Socket, read(0) lets 'end' out at once when nothing is
+   * buffered, even to an application that never reads (so a socket that does not allow half-open
+   * then ends and closes).
+   */
+  private endOfData(): void {
+    this.push(null);
+    this.read(0);
   }
 
   /**
@@ -686,7 +704,24 @@ export class TLSSocket extends Duplex {
 
   override _final(callback: (err?: Error | null) => void): void {
     if (!this.secure) {
-      this.pendingFinal = callback;
+      // 0-RTT data sent: kept until the handshake says whether it must go again, then closed as usual.
+      if (this.earlySent.length > 0) {
+        this.pendingFinal = callback;
+        return;
+      }
+      // As node:tls (net.Socket's _final, then TLSWrap's shutdown, where OpenSSL sends no close_notify
+      // during a handshake): once connected, what the handshake produced goes out, then the FIN. A
+      // peer that never answers sees the connection end. Writes made before cannot be pending here:
+      // each waits for the handshake, and _final only comes after them.
+      if (this.waitingForTransport) {
+        this.transport.once('connect', () => this._final(callback));
+        return;
+      }
+      void this.connection; // from a 'connect' listener, before the engine started: its ClientHello first
+      this.flush();
+      this.finBeforeSecure = true;
+      this.transport.end();
+      callback();
       return;
     }
     this.connection.close();
@@ -717,7 +752,8 @@ export class TLSSocket extends Duplex {
     this.heldOutcomes = [];
     this.clientCertificateCallback = undefined;
     for (const cb of requested) cb?.(err ?? new Error('socket closed before the client answered the certificate request'));
-    this.transport.destroy();
+    // resetAndDestroy(): the transport resets itself (once connected, when still connecting).
+    if (!this.resetting) this.transport.destroy();
     // node:tls's hadError: true when an error destroyed the socket, except a TLS error after the
     // handshake, which node emits as 'error' and then closes with hadError false.
     this.closedByError = err != null && !(this.secure && err instanceof TlsError);
@@ -860,6 +896,7 @@ export class TLSSocket extends Duplex {
    * its first ticket gets, as from node:tls, a session that resumes nothing (a full handshake).
    */
   getSession(): Buffer | undefined {
+    if (this.isServer) throw serverSessionRefused();
     if (this.lastSession) return this.lastSession;
     const info = this.connection.info;
     if (this.offeredSession && info.resumed && info.version === 'TLSv1.2') return redactSession(Buffer.from(this.offeredSession));
@@ -980,6 +1017,21 @@ export class TLSSocket extends Duplex {
     if (this.tracing) return;
     this.tracing = true;
     startTrace(this, this.isServer ? 'server' : 'client', (line) => process.stderr.write(`${line}\n`));
+  }
+
+  /**
+   * Ends the TCP connection with a reset (RST) at once: no close_notify, nothing queued is sent.
+   * node:tls throws ERR_INVALID_HANDLE_TYPE here for every TLS socket (its handle is not a TCP
+   * one); tlskit resets the net.Socket underneath, as net.Socket's resetAndDestroy() does. Over a
+   * transport without one (any other Duplex), ERR_INVALID_HANDLE_TYPE as node.
+   */
+  resetAndDestroy(): this {
+    const socket = this.transport as Partial<Socket>;
+    if (typeof socket.resetAndDestroy !== 'function') throw resetUnsupported();
+    this.resetting = true;
+    socket.resetAndDestroy();
+    this.destroy();
+    return this;
   }
 
   /** As net.Socket: end the writing side, then destroy once all was written. */

@@ -614,3 +614,79 @@ describe('setSession()', () => {
     }
   });
 });
+
+describe('end() during the handshake, as node:tls', () => {
+  /**
+   * A TCP peer that reads and never answers: what it received before our FIN (the first byte of
+   * it), whether the FIN came, and how the client ended.
+   */
+  async function endAgainstSilentPeer(
+    open: (port: number) => AnySocket, when: 'at once' | 'on connect',
+  ): Promise<{ firstByte: number | undefined; sawFin: boolean; code: string | undefined; hadError: boolean }> {
+    let sawFin = false;
+    const got: Buffer[] = [];
+    const silent = net.createServer((c) => {
+      c.on('data', (d: Buffer) => got.push(d));
+      c.on('end', () => { sawFin = true; c.end(); });
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const s = open((silent.address() as net.AddressInfo).port);
+      let code: string | undefined;
+      s.on('error', (e: NodeJS.ErrnoException) => (code = e.code));
+      if (when === 'at once') s.end();
+      else s.once('connect', () => s.end());
+      // (events.once would reject on the 'error' that comes first.)
+      const hadError = await new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          s.destroy();
+          reject(new Error('the socket did not close within 5 s of end()'));
+        }, 5_000);
+        s.on('close', (h: boolean) => {
+          clearTimeout(timer);
+          resolve(h);
+        });
+      });
+      return { firstByte: Buffer.concat(got)[0], sawFin, code, hadError };
+    } finally {
+      await new Promise((r) => silent.close(r));
+    }
+  }
+
+  // The handshake's ClientHello (0x16, a handshake record) goes out, then the FIN.
+  for (const when of ['at once', 'on connect'] as const) {
+    test(`end() ${when === 'at once' ? 'while still connecting' : "from a 'connect' listener"}: the ClientHello, then the FIN; the peer's close fails the handshake (ECONNRESET)`, async () => {
+      const ours = await endAgainstSilentPeer((port) => connect({ host: '127.0.0.1', port, rejectUnauthorized: false }), when);
+      const node = await endAgainstSilentPeer((port) => tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }), when);
+      assert.deepEqual(ours, node);
+      assert.deepEqual(ours, { firstByte: 0x16, sawFin: true, code: 'ECONNRESET', hadError: true });
+    });
+  }
+});
+
+test("a client that never reads sees 'end' and closes when the server ends, as node:tls (net's read(0) after the end of data)", { timeout: 10_000 }, async () => {
+  const { port } = await nodeServer({}, (s) => s.end());
+  const outcome = async (open: typeof connect): Promise<string[]> => {
+    const events: string[] = [];
+    const s = open({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    s.on('error', (e: Error) => events.push(`error ${e.message}`));
+    s.on('end', () => events.push('end'));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        events.push('still open');
+        s.destroy();
+        resolve();
+      }, 1_000);
+      s.on('close', () => {
+        clearTimeout(timer);
+        events.push('close');
+        resolve();
+      });
+    });
+    return events;
+  };
+  const node = await outcome(clients['node:tls']);
+  const ours = await outcome(clients.tlskit);
+  assert.deepEqual(ours, node);
+  assert.deepEqual(ours, ['end', 'close']);
+});
