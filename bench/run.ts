@@ -428,7 +428,7 @@ async function main(): Promise<void> {
   const started = new Date();
   console.error(
     `tlskit bench: ${rows.length} rows, ${settings.quick ? 'quick' : 'full'} run; ${machineInfo.nproc} × ${machineInfo.cpuModel}; ` +
-      `workers: node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl})`,
+      `workers: node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl}) ${machineInfo.worker.execPath}`,
   );
   if (machineInfo.loadAverage[0]! > machineInfo.nproc / 2) {
     console.error(`warning: the machine is busy (load average ${machineInfo.loadAverage.join(', ')} on ${machineInfo.nproc} CPUs): timings will be noisy; CPU per operation less so`);
@@ -474,7 +474,7 @@ async function main(): Promise<void> {
   writeFileSync(settings.json, `${JSON.stringify(json, null, 2)}\n`);
   console.log(
     `tlskit bench, ${json.mode} run, ${started.toISOString()}: ${machineInfo.nproc} × ${machineInfo.cpuModel}, ${machineInfo.memoryGiB} GiB, ${machineInfo.kernel}\n` +
-      `workers: node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl}); ${settings.reps} repetitions per row ` +
+      `workers: node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl}) ${machineInfo.worker.execPath}; ${settings.reps} repetitions per row ` +
       `(memory: ${settings.memReps}, fresh processes each); ratio = row / node↔node row of the same scenario\n` +
       `load average at start ${machineInfo.loadAverage.join(', ')}, at end ${json.machine.loadAverageAtEnd.join(', ')}`,
   );

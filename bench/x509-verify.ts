@@ -5,6 +5,9 @@ import { nodeCryptoProvider } from '../src/crypto/node/provider.js';
 import type { CryptoProvider } from '../src/crypto/provider.js';
 import { parseCertificate, TrustStore, verifyCertificateChain } from '../src/x509/index.js';
 import { standardChain, TestPki } from '../test/x509/fixtures.js';
+import { describeRuntime } from '../test/helpers/runtimes.js';
+
+console.log(`X.509 chain verification on ${describeRuntime()}`);
 
 const pki = new TestPki();
 try {

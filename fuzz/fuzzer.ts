@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { describeRuntime } from '../test/helpers/runtimes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The repository root (this file runs from dist/fuzz). */
@@ -327,6 +328,7 @@ async function main(argv: string[]): Promise<void> {
   const which = args[0] ?? 'all';
   const seconds = Number(args[1] ?? 60);
   const names = which === 'all' ? Object.keys(targets) : [which];
+  console.log(`fuzzing on ${describeRuntime()}`);
   let failed = false;
   for (const name of names) {
     const result = await fuzz(name, { seconds, save });

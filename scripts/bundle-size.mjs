@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Minified + gzipped size of the browser builds, bundled by Bun (node_modules/.bin/bun, a dev
-// dependency): the whole web entry (dist/src/web/index.js) and a client-only build (what a page
+// Minified + gzipped size of the browser builds, bundled by Bun (`npm run setup:runtimes` installs
+// it; scripts/runtimes.mjs finds it): the whole web entry (dist/src/web/index.js) and a client-only build (what a page
 // that calls connectStream() over webSocketTransport() ships: server states are tree-shaken away).
 // gzip is zlib level 9. Prints the largest contributors of the client-only build.
 // Usage: npm run build && node scripts/bundle-size.mjs [--json]
@@ -9,11 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runtimePath, RUNTIMES } from './runtimes.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
-const bun = join(root, 'node_modules', '.bin', 'bun');
-if (!existsSync(bun)) {
-  console.error('bundle-size: node_modules/.bin/bun is missing (npm ci installs it)');
+const bun = runtimePath('bun');
+if (!bun) {
+  console.error(`bundle-size: Bun is missing (npm run setup:runtimes installs it; ${RUNTIMES.bun.env} names a binary)`);
   process.exit(2);
 }
 const web = join(root, 'dist', 'src', 'web', 'index.js');

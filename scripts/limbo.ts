@@ -2,6 +2,7 @@
 // Runs the x509-limbo suite, writes the results file and prints pass counts per namespace.
 import { writeFileSync } from 'node:fs';
 import { loadLimbo, runAll, summarize } from './limbo-harness.js';
+import { describeRuntime } from '../test/helpers/runtimes.js';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -13,6 +14,7 @@ const only = option('--only');
 const verbose = args.includes('--verbose');
 
 const cases = loadLimbo().filter((c) => only === undefined || c.id.includes(only));
+console.log(`x509-limbo on ${describeRuntime()}`);
 const started = performance.now();
 const results = await runAll(cases);
 const elapsed = performance.now() - started;

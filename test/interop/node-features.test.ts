@@ -102,7 +102,7 @@ describe('interop features: node:tls', { concurrency: FEATURE_CONCURRENCY }, () 
 
   for (const major of NODE_MAJORS) {
     const binary = nodeBinary(major);
-    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (set TLSKIT_NODE${major})`) ?? false;
+    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (npm run setup:runtimes installs Node 24; TLSKIT_NODE${major} names one)`) ?? false;
     const server = (port: number, config: Record<string, unknown>): NodePeer => nodePeer(binary!, major, 'server', port, { ...serverCert(), ...config });
     const client = (port: number, config: Record<string, unknown>): NodePeer => nodePeer(binary!, major, 'client', port, { ...clientTrust(), ...config });
     const S = `node ${major} tls.createServer`;

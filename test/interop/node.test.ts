@@ -70,7 +70,7 @@ describe('interop: node:tls', { concurrency: CELL_CONCURRENCY }, () => {
 
   for (const major of NODE_MAJORS) {
     const binary = nodeBinary(major);
-    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (set TLSKIT_NODE${major})`) ?? false;
+    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (npm run setup:runtimes installs Node 24; TLSKIT_NODE${major} names one)`) ?? false;
     for (const cell of [...matrix(), ...ourOptionsMatrix()]) {
       it(cellName(`our client → node ${major} tls.createServer`, cell), { timeout: CELL_TIMEOUT_MS, skip }, () => ourClientAgainst(nodeServer(binary!, major, cell), cell, pki));
     }

