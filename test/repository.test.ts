@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,13 +53,10 @@ test('README: under 10 KB, the two commands first, a table of contents whose lin
   const toc = readme.slice(readme.indexOf('## Contents'), readme.indexOf('\n## ', readme.indexOf('## Contents') + 3));
   for (const h of headings) if (h !== 'contents') assert.match(toc, new RegExp(`\\(#${h}\\)`), `the table of contents lists ${h}`);
   for (const m of readme.matchAll(/\]\(#([^)]+)\)/g)) assert.ok(headings.includes(m[1]!), `#${m[1]} names a heading`);
-  // Relative links lead to files of the repository. PENDING: written on the CLI, STARTTLS and
-  // edge-runtime branches (issues 17 and 18); empty this list once they are merged.
-  const PENDING = new Set(['docs/cli.md', 'docs/starttls.md', 'docs/edge.md']);
-  for (const doc of ['README.md', 'docs/api.md', 'docs/testing.md', 'bench/README.md', 'SECURITY.md']) {
+  // Relative links lead to files of the repository.
+  for (const doc of ['README.md', 'docs/api.md', 'docs/testing.md', 'bench/README.md', 'SECURITY.md', 'docs/cli.md', 'docs/starttls.md', 'docs/edge.md']) {
     for (const m of read(doc).matchAll(/\]\((?!https?:|#|mailto:)([^)#\s]+)(?:#[^)]*)?\)/g)) {
       const target = resolve(root, dirname(doc), m[1]!);
-      if (PENDING.has(relative(root, target))) continue;
       assert.ok(existsSync(target), `${doc} links to ${m[1]}, which does not exist`);
     }
   }

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
@@ -16,10 +16,11 @@ import { chromiumMissing, launchChromium, startExampleServer } from '../helpers/
 import { tempDir } from '../apps/helpers/peers.js';
 import { postgresMissing, startPostgres, type PostgresServer } from '../apps/helpers/postgres.js';
 import type { EdgeOutcome, EdgeRequest } from './edge-query.js';
+import { missingRuntime, runtimePath } from '../helpers/runtimes.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bun = join(root, 'node_modules', '.bin', 'bun');
-const skip = chromiumMissing || postgresMissing || (existsSync(bun) ? false : 'bun (the bundler here) is not installed');
+// Bun bundles the page's script; it comes from `npm run setup:runtimes`.
+const bun = runtimePath('bun') ?? 'bun';
+const skip = chromiumMissing || postgresMissing || (missingRuntime('bun') ?? false);
 const CERT_DB = 'template1';
 
 describe('PostgreSQL from Chromium through the WebSocket relay and tlskit', { skip, timeout: 120_000 }, () => {

@@ -12,20 +12,22 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { freePort, run, startPeer, tempDir, type Peer } from '../apps/helpers/peers.js';
 import { postgresMissing, startPostgres, type PostgresServer } from '../apps/helpers/postgres.js';
 import type { EdgeOutcome, EdgeRequest } from './edge-query.js';
+import { missingRuntime, runtimePath, type RuntimeName } from '../helpers/runtimes.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
+// Bun (also the bundler here), Deno and workerd come from `npm run setup:runtimes`.
+const bin = (name: RuntimeName): string => runtimePath(name) ?? name;
 const distEdge = fileURLToPath(new URL('.', import.meta.url));
-const have = (name: string): boolean => existsSync(bin(name));
+const have = (name: RuntimeName): boolean => runtimePath(name) !== undefined;
 
-const skip = postgresMissing || (!have('bun') ? 'bun (the bundler here) is not installed' : false);
+const skip = postgresMissing || (missingRuntime('bun') ?? false);
 const CERT_DB = 'template1';
 
 const serverPki = createTestPki({ names: ['localhost', '127.0.0.1'] });
@@ -127,7 +129,7 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
   const base = { ca: serverPki.caPem, user: 'tlskit', sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()' };
 
   for (const runtime of ['workerd', 'deno', 'bun'] as const) {
-    const runtimeSkip = have(runtime) ? false : `${runtime} is not installed (node_modules/.bin/${runtime})`;
+    const runtimeSkip = missingRuntime(runtime) ?? false;
     describe(runtime, { skip: runtimeSkip }, () => {
       for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
         test(`${version}: verify-full, scram-sha-256 with channel_binding=require (SCRAM-SHA-256-PLUS)`, async () => {
