@@ -136,6 +136,25 @@ describe('against node:tls', () => {
     }
   });
 
+  test('no name to check (no host, no servername): refused, never authorized without a host name check', async () => {
+    const { port } = await nodeServer();
+    const tcp = nodeTcp({ hostname: '127.0.0.1', port });
+    await tcp.opened;
+    try {
+      await assert.rejects(startTls(tcp, { ca: pki.caPem, provider }), (err: unknown) => err instanceof TypeError && /`host` or `servername`/.test((err as Error).message));
+    } finally {
+      await tcp.writable.abort().catch(() => undefined);
+    }
+  });
+
+  test("servername '' does not switch the host name check off", async () => {
+    // The certificate names localhost and 127.0.0.1, not wrong.test: checking `host` must fail;
+    // an empty servername that dropped the check would report the connection authorized.
+    const { port } = await nodeServer();
+    const outcome = connectTls({ host: 'wrong.test', port, connect: () => nodeTcp({ hostname: '127.0.0.1', port }), servername: '', ca: pki.caPem, provider });
+    await assert.rejects(outcome, (err: unknown) => err instanceof TypeError && /servername ''/.test((err as Error).message));
+  });
+
   test('a client certificate reaches the server', async () => {
     const client = createTestPki({ names: ['client.test'] });
     const { port, accepted } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: client.caPem });

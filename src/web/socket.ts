@@ -78,6 +78,15 @@ export async function startTls(transport: ByteStreamPair, options: TlsSocketOpti
   if (checkServerIdentity !== undefined && typeof checkServerIdentity !== 'function') {
     throw new TypeError('startTls: checkServerIdentity must be a function (hostname, certificate) => Error | undefined');
   }
+  // Authentication is a proof: the chain alone says nothing of whom we reached, so a name to check
+  // is required (node:tls would check 'localhost'; guessing one here would be silent). An empty
+  // servername would drop the check in the engine (it means no SNI and no name there): refused.
+  if (tls.servername === '') {
+    throw new TypeError("startTls: servername '' would check no host name; leave it out to check `host` (an IP address host sends no SNI)");
+  }
+  if ((tls.servername ?? tls.host ?? '') === '' && checkServerIdentity === undefined) {
+    throw new TypeError('startTls: give `host` or `servername`, the name the server\'s certificate must hold (or checkServerIdentity, to check the certificate yourself)');
+  }
   const provider = tls.provider ?? defaultProvider();
   if (starttls === 'postgres') await postgresSslRequest(transport);
   const serverIdentity: ServerIdentityCheck | undefined = checkServerIdentity
@@ -176,6 +185,9 @@ interface BunSocket {
   write(data: Uint8Array): number;
   end(): void;
   terminate?(): void;
+  /** Stop and restart data() callbacks (Bun ≥ 1.1): how a full queue holds the peer back. */
+  pause?(): void;
+  resume?(): void;
 }
 type BunConnect = (options: {
   hostname: string; port: number;
@@ -185,9 +197,18 @@ type BunConnect = (options: {
   };
 }) => Promise<BunSocket>;
 
+/** Bytes queued from a Bun socket before it is paused (the reader then pulls it empty). */
+const BUN_READ_HIGH_WATER_MARK = 64 * 1024;
 /**
- * Bun's callback sockets as a byte stream pair. What arrives is queued (Bun's sockets have no
- * pause); a write waits for 'drain' when Bun took part of it.
+ * Bytes that may still arrive past the mark once paused (what Bun already read from the kernel);
+ * beyond that the peer is not being held back (a Bun without pause()), and the connection fails
+ * rather than buffer without limit.
+ */
+const BUN_READ_MAX_OVERRUN = 1024 * 1024;
+
+/**
+ * Bun's callback sockets as a byte stream pair. What arrives is queued up to a mark, then the
+ * socket is paused until the reader pulls; a write waits for 'drain' when Bun took part of it.
  */
 export async function bunTransport(address: { hostname: string; port: number }): Promise<ByteStreamPair> {
   const bun = (globalThis as RuntimeGlobals).Bun;
@@ -195,12 +216,23 @@ export async function bunTransport(address: { hostname: string; port: number }):
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let drained: (() => void) | undefined;
   let ended = false;
-  const readable = new ReadableStream<Uint8Array>({
-    start: (c) => {
-      controller = c;
+  /** The socket while paused for a full queue. */
+  let paused: BunSocket | undefined;
+  let socket: BunSocket | undefined;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      pull: () => {
+        const s = paused;
+        paused = undefined;
+        s?.resume?.();
+      },
+      cancel: () => socket?.end(),
     },
-    cancel: () => socket.end(),
-  });
+    { highWaterMark: BUN_READ_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  );
   const finish = (err?: Error): void => {
     if (ended) return;
     ended = true;
@@ -212,11 +244,26 @@ export async function bunTransport(address: { hostname: string; port: number }):
       // already closed
     }
   };
-  const socket = await bun.connect({
+  const received = (s: BunSocket, data: Uint8Array): void => {
+    if (ended) return;
+    // Bun reuses the buffer it hands to data(): copy.
+    controller.enqueue(Uint8Array.from(data));
+    const room = controller.desiredSize ?? 0;
+    if (room < -BUN_READ_MAX_OVERRUN) {
+      finish(new Error(`bunTransport: more than ${BUN_READ_HIGH_WATER_MARK + BUN_READ_MAX_OVERRUN} bytes arrived unread${s.pause ? '' : ' (this Bun has no socket pause())'}: the connection is closed rather than buffer without limit`));
+      if (s.terminate) s.terminate();
+      else s.end();
+      return;
+    }
+    if (room <= 0 && !paused && s.pause) {
+      paused = s;
+      s.pause();
+    }
+  };
+  socket = await bun.connect({
     hostname: address.hostname, port: address.port,
     socket: {
-      // Bun reuses the buffer it hands to data(): copy.
-      data: (_s, data) => controller.enqueue(Uint8Array.from(data)),
+      data: received,
       drain: () => {
         const d = drained;
         drained = undefined;
@@ -227,18 +274,19 @@ export async function bunTransport(address: { hostname: string; port: number }):
       error: (_s, err) => finish(err),
     },
   });
+  const connected = socket;
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       let rest = chunk;
       while (rest.length > 0) {
         if (ended) throw new Error('bunTransport: the socket is closed');
-        const n = socket.write(rest);
+        const n = connected.write(rest);
         rest = rest.subarray(Math.max(n, 0));
         if (rest.length > 0) await new Promise<void>((resolve) => (drained = resolve));
       }
     },
-    close: () => socket.end(),
-    abort: () => (socket.terminate ? socket.terminate() : socket.end()),
+    close: () => connected.end(),
+    abort: () => (connected.terminate ? connected.terminate() : connected.end()),
   });
   return { readable, writable };
 }
