@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -407,6 +407,26 @@ describe('tlskit client flags against real servers', () => {
       const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--reconnect']);
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual([...r.stderr.matchAll(/^reconnect (\d): (\w+)/gm)].map((m) => `${m[1]} ${m[2]}`), ['1 resumed', '2 resumed', '3 resumed', '4 resumed', '5 resumed']);
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  test('--sess-out replaces the file it names: never writes the session through a symbolic link planted there', { skip: noOpenssl }, async () => {
+    const { peer, port } = await opensslServer([]);
+    try {
+      // Someone who can write the directory links the session path to a file they can read.
+      const target = f('planted-target');
+      writeFileSync(target, 'nothing yet\n', { mode: 0o644 });
+      const session = f('session-link');
+      symlinkSync(target, session);
+      const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--sess-out', session], 'one\n');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(readFileSync(target, 'utf8'), 'nothing yet\n', 'the link target holds no session');
+      assert.equal(statSync(target).mode & 0o777, 0o644);
+      assert.ok(lstatSync(session).isFile(), 'the session path is now a file of its own');
+      assert.equal(lstatSync(session).mode & 0o777, 0o600);
+      assert.ok(readFileSync(session).length > 0);
     } finally {
       await peer.stop();
     }
