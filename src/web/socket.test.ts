@@ -41,6 +41,13 @@ describe('PostgreSQL SSLRequest (protocol §55.2.10)', () => {
     assert.deepEqual([...(await received)], [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
   });
 
+  test('a server that never answers: the AbortSignal ends the wait (no hang)', { timeout: 5_000 }, async () => {
+    const silent: ByteStreamPair = { readable: new ReadableStream<Uint8Array>(), writable: new WritableStream<Uint8Array>() };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up waiting')), 50);
+    await assert.rejects(startTls(silent, { starttls: 'postgres', host: 'db.test', signal: controller.signal }), /gave up waiting/);
+  });
+
   const refusals: [string, Uint8Array | undefined, RegExp][] = [
     ["'N'", Uint8Array.of(0x4e), /does not accept TLS/],
     ["'S' followed by bytes (injected before the handshake)", Uint8Array.of(0x53, 0x16, 0x03), /data after S/],

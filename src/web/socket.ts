@@ -88,7 +88,7 @@ export async function startTls(transport: ByteStreamPair, options: TlsSocketOpti
     throw new TypeError('startTls: give `host` or `servername`, the name the server\'s certificate must hold (or checkServerIdentity, to check the certificate yourself)');
   }
   const provider = tls.provider ?? defaultProvider();
-  if (starttls === 'postgres') await postgresSslRequest(transport);
+  if (starttls === 'postgres') await postgresSslRequest(transport, tls.signal);
   const serverIdentity: ServerIdentityCheck | undefined = checkServerIdentity
     ? (name, chain) => checkServerIdentity(name, describePeerCertificate(chain[0]!, (d) => provider.hash('sha256', d)))
     : undefined;
@@ -153,14 +153,24 @@ const SSL_REFUSED = 0x4e; // 'N'
  * Sends the SSLRequest and reads the one-byte answer. Bytes after 'S' came before the handshake,
  * unprotected: a man in the middle could have put them there (CVE-2021-23222), so they are refused.
  */
-export async function postgresSslRequest(transport: ByteStreamPair): Promise<void> {
+export async function postgresSslRequest(transport: ByteStreamPair, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const writer = transport.writable.getWriter();
   const reader = transport.readable.getReader();
+  // The handshake's AbortSignal covers this wait too: a server that never answers must not hang us.
+  let onAbort: (() => void) | undefined;
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    })
+    : undefined;
+  const read = (): ReturnType<typeof reader.read> => (aborted ? Promise.race([reader.read(), aborted]) : reader.read());
   try {
-    await writer.write(SSL_REQUEST);
+    await (aborted ? Promise.race([writer.write(SSL_REQUEST), aborted]) : writer.write(SSL_REQUEST));
     let answer: Uint8Array | undefined;
     while (!answer || answer.length === 0) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) throw new StartTlsRefused('postgres: the server closed the connection instead of answering the SSLRequest');
       answer = value;
     }
@@ -168,6 +178,7 @@ export async function postgresSslRequest(transport: ByteStreamPair): Promise<voi
     if (answer[0] !== SSL_ACCEPTED) throw new StartTlsRefused(`postgres: the server answered the SSLRequest with 0x${answer[0]!.toString(16).padStart(2, '0')}, not S (not PostgreSQL?)`);
     if (answer.length > 1) throw new StartTlsRefused('postgres: the server sent data after S, before the TLS handshake (refused: it could come from anyone on the path)');
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
     writer.releaseLock();
   }
