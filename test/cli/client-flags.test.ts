@@ -189,6 +189,26 @@ describe('issue 17 bugs, tlskit client', () => {
     }
   });
 
+  test('a server certificate\'s names cannot drive the terminal: control characters are shown escaped', { skip: noOpenssl }, async () => {
+    // dNSName is an IA5String: ASCII, control characters included. ESC and BEL from a hostile
+    // server must not reach the user's terminal as they are, in the hint or the chain lines.
+    const key = testKeyPair('ec-p256', 'leaf');
+    const hostile = createCertificate({ subject: 'CN=localhost', subjectKey: key, issuer: pki.intermediate!, subjectAltNames: { dns: ['evil\x1b[2J.test', 'bell\x07.test'] } });
+    writeFileSync(f('hostile.pem'), hostile.pem);
+    writeFileSync(f('hostile-key.pem'), key.privateKeyPem);
+    const s = await opensslServer(['-www'], ['-key', f('hostile-key.pem'), '-cert', f('hostile.pem'), '-cert_chain', files.intermediate]);
+    try {
+      const mismatch = await tlskit(['client', `localhost:${s.port}`, '--ca', files.ca]);
+      assert.equal(mismatch.status, 60, mismatch.stderr);
+      assert.match(mismatch.stderr, /the certificate names evil\\x1b\[2J\.test, bell\\x07\.test, not localhost/);
+      const insecure = await tlskit(['client', `localhost:${s.port}`, '--insecure', '--trace'], 'GET / HTTP/1.0\r\n\r\n');
+      for (const out of [mismatch.stdout, mismatch.stderr, insecure.stderr]) assert.doesNotMatch(out, /[\x1b\x07]/);
+      assert.match(insecure.stderr, /evil\\x1b\[2J\.test/);
+    } finally {
+      await s.peer.stop();
+    }
+  });
+
   test('bug 6: hints fit the failure: expired, wrong host, missing intermediate, a CA certificate as server certificate', { skip: noOpenssl }, async () => {
     // Expired: issued by the test CA, valid until yesterday.
     const key = testKeyPair('ec-p256', 'leaf');
