@@ -1,6 +1,7 @@
 // Why a connection failed, in plain words: the error itself (the engine's messages already name
 // the cause of local failures), and for an alert from the peer, what it most likely objected to
 // among what we offered.
+import { printableText } from '../x509/display.js';
 import type { HandshakeStep } from '../engine/events.js';
 import { TlsError } from '../errors.js';
 import { StartTlsError } from '../node/starttls.js';
@@ -81,7 +82,7 @@ function certificateHint(err: TlsError, facts: ClientFacts): string[] {
     case 'CERT_NOT_YET_VALID':
       return [`a certificate of the chain is not valid yet${leaf ? ` (the server's from ${day(leaf.notBefore)})` : ''}: check this machine's clock (now ${day(new Date())}); ${ANYWAY}`];
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
-      const names = leaf ? [...leaf.subjectAltNames.dns, ...leaf.subjectAltNames.ip] : [];
+      const names = leaf ? [...leaf.subjectAltNames.dns, ...leaf.subjectAltNames.ip].map(printableText) : [];
       return [`the certificate names ${names.length > 0 ? names.join(', ') : 'no host (no subjectAltName)'}, not ${facts.serverName ?? 'the host we asked for'}: connect by one of those names, or give the name to check with --servername NAME`];
     }
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':

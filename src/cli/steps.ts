@@ -1,4 +1,5 @@
 // Handshake steps in words: what the demo prints, one line (or a few) per step.
+import { printableText } from '../x509/display.js';
 import type { HandshakeStep } from '../engine/events.js';
 import { parseCertificate, type Certificate } from '../x509/index.js';
 import type { Style } from './style.js';
@@ -18,7 +19,7 @@ function keyDescription(cert: Certificate): string {
 export function describeCertificateLine(der: Uint8Array): string {
   try {
     const c = parseCertificate(der);
-    const names = [...c.subjectAltNames.dns, ...c.subjectAltNames.ip];
+    const names = [...c.subjectAltNames.dns, ...c.subjectAltNames.ip].map(printableText);
     const san = names.length > 0 ? `, names ${names.join(' ')}` : '';
     return `${c.subject.text || '(empty subject)'} [${keyDescription(c)}${san}], issued by ${c.issuer.text}, valid until ${c.notAfter.toISOString().slice(0, 10)}`;
   } catch (err) {

@@ -1,7 +1,7 @@
 // PKCS#10 certificate requests (RFC 2986) for `tlskit cert --csr`: the requester's public key, its
 // subject, and the names it asks for (a subjectAltName in the extensionRequest attribute, RFC 2985
 // §5.4.2), after its self-signature verifies (the requester holds the key).
-import { createPublicKey, verify } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { contextTag, DerReader, Tag } from '../x509/der.js';
 import { readExtensionList } from '../x509/extensions.js';
 import { describeGeneralName, readGeneralNames } from '../x509/general-name.js';
@@ -70,5 +70,24 @@ export function readCertificateRequest(input: Uint8Array): CertificateRequest {
   if (signature.unusedBits !== 0) throw new Error('has a signature that is not whole bytes');
   const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
   if (!verify(SIGNATURES[algorithm] ?? null, infoDer, key, signature.bytes)) throw new Error('has a signature that does not verify with its own key');
+  checkRequestKey(key);
   return { subject: subject.text, subjectPublicKeyInfo: spki, names };
+}
+
+/** The curves a requested EC key may be on: those TLS clients accept in certificates. */
+const REQUEST_CURVES = ['prime256v1', 'secp384r1', 'secp521r1'];
+
+/**
+ * The local CA certifies keys as strong as those `tlskit cert` makes or stronger: RSA of 2048 bits
+ * or more, ECDSA on P-256/P-384/P-521, Ed25519. A request for a weaker key is refused, not
+ * certified (a CA that trusts it would vouch for a key anyone may factor or solve).
+ */
+function checkRequestKey(key: KeyObject): void {
+  const type = key.asymmetricKeyType;
+  const details = key.asymmetricKeyDetails ?? {};
+  if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) >= 2048) return;
+  if (type === 'ec' && REQUEST_CURVES.includes(details.namedCurve ?? '')) return;
+  if (type === 'ed25519') return;
+  const what = type === 'rsa' || type === 'rsa-pss' ? `an RSA key of ${details.modulusLength ?? '?'} bits` : type === 'ec' ? `an EC key on ${details.namedCurve ?? 'an unnamed curve'}` : `a ${type ?? 'unknown'} key`;
+  throw new Error(`asks to certify ${what}: tlskit certifies RSA keys of 2048 bits or more, ECDSA P-256, P-384 or P-521, and Ed25519`);
 }

@@ -78,4 +78,12 @@ describe('subjectAltNamesFor', () => {
   test('malformed e-mail addresses are refused', () => {
     for (const bad of ['@example.test', 'a b@example.test', 'dev@', 'dev@bad_host!']) assert.throws(() => subjectAltNamesFor([bad]), TypeError, bad);
   });
+
+  test('control characters and non-ASCII in e-mail addresses and URIs are refused (a CSR\'s names reach the terminal and the certificate)', () => {
+    // rfc822Name and uniformResourceIdentifier are IA5String (RFC 5280 §4.2.1.6), and neither a
+    // mailbox nor a URI (RFC 3986 §2) holds control characters: ESC would drive the terminal.
+    for (const bad of ['us\x1b[31mer@example.test', 'dev\x07@example.test', 'urn:x\x1b[2J', 'https://example.test/\x07', 'https://example.test/\u009b31m', 'dév@example.test']) {
+      assert.throws(() => subjectAltNamesFor([bad]), TypeError, JSON.stringify(bad));
+    }
+  });
 });

@@ -48,11 +48,17 @@ export function normaliseDnsName(name: string): string {
     ascii.length > 0 && ascii.length <= 253 &&
     labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) &&
     (!wildcard || labels.length >= 2);
-  if (!valid) throw new TypeError(`'${name}' is not a valid DNS name${wildcard ? ' under a wildcard' : ''}`);
+  if (!valid) throw new TypeError(`'${printable(name)}' is not a valid DNS name${wildcard ? ' under a wildcard' : ''}`);
   return wildcard ? `*.${ascii}` : ascii;
 }
 
 const uriScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const VISIBLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** A name for an error message: control characters and non-ASCII shown as \u escapes. */
+function printable(name: string): string {
+  return name.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
 
 /**
  * Sorts names into subjectAltName choices: IP literals to iPAddress, 'user@host' to rfc822Name,
@@ -68,10 +74,13 @@ export function subjectAltNamesFor(names: readonly string[]): Required<SubjectAl
       ip.push(name);
     } else if (name.includes('@') && !uriScheme.test(name)) {
       const at = name.lastIndexOf('@');
-      if (at === 0 || /\s/.test(name)) throw new TypeError(`'${name}' is not a valid e-mail address`);
+      // rfc822Name is an IA5String (RFC 5280 §4.2.1.6): visible ASCII only, so no control
+      // character (names also come from CSRs, and are printed) and no space.
+      if (at === 0 || !VISIBLE_ASCII.test(name.slice(0, at))) throw new TypeError(`'${printable(name)}' is not a valid e-mail address`);
       email.push(`${name.slice(0, at)}@${normaliseDnsName(name.slice(at + 1))}`);
     } else if (uriScheme.test(name) && !/^[^:]+:\d+$/.test(name)) {
-      if (!URL.canParse(name)) throw new TypeError(`'${name}' is not a valid URI`);
+      // RFC 3986 §2: a URI is visible ASCII (an IRI must be mapped to one first, RFC 5280 §7.4).
+      if (!VISIBLE_ASCII.test(name) || !URL.canParse(name)) throw new TypeError(`'${printable(name)}' is not a valid URI`);
       uri.push(name);
     } else {
       dns.push(normaliseDnsName(name));

@@ -26,6 +26,7 @@ import {
 import { groupById } from '../protocol/groups.js';
 import { signatureSchemeById } from '../protocol/signature-schemes.js';
 import { ascii, equalBytes, toHex } from '../wire/bytes.js';
+import { printableText } from '../x509/display.js';
 import { describePublicKey } from '../x509/algorithms.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { DEFAULT_MAX_CHAIN_LENGTH } from '../protocol/limits.js';
@@ -126,7 +127,8 @@ function certificateField(label: string, der: Uint8Array): TraceField {
   try {
     const c = parseCertificate(der);
     const san = c.subjectAltNames;
-    const names = [...san.dns, ...san.ip, ...san.email, ...san.uri];
+    // The peer chose these names: control characters in them are shown escaped.
+    const names = [...san.dns, ...san.ip, ...san.email, ...san.uri].map(printableText);
     return field(label, c.subject.text || '(empty subject)', [
       field('issuer', c.issuer.text || '(empty)'),
       field('key', describePublicKey(c.publicKey)),
@@ -178,7 +180,7 @@ export class HandshakeTracer {
         const ee = readEncryptedExtensions(msg);
         return [extensionsField(ee.extensions, (e) => {
           switch (e.type) {
-            case E.application_layer_protocol_negotiation: return ee.alpn ? ascii(ee.alpn) : '';
+            case E.application_layer_protocol_negotiation: return ee.alpn ? printableText(ascii(ee.alpn)) : '';
             case E.server_name: return 'acknowledged';
             case E.early_data: return 'accepted';
             case E.supported_groups: return list((ee.supportedGroups ?? []).map(groupLabel));
@@ -286,7 +288,7 @@ export class HandshakeTracer {
             return sh.keyShare ? shares([sh.keyShare]) : undefined;
           case E.cookie: return sh.cookie ? bytes(sh.cookie.length) : undefined;
           case E.pre_shared_key: return `selected_identity ${sh.selectedIdentity}`;
-          case E.application_layer_protocol_negotiation: return sh.alpn ? ascii(sh.alpn) : undefined;
+          case E.application_layer_protocol_negotiation: return sh.alpn ? printableText(ascii(sh.alpn)) : undefined;
           case E.renegotiation_info: return sh.renegotiationInfo ? (sh.renegotiationInfo.length === 0 ? '(empty: initial handshake)' : bytes(sh.renegotiationInfo.length)) : undefined;
           case E.ec_point_formats: return sh.ecPointFormats ? pointFormats(sh.ecPointFormats) : undefined;
           case E.record_size_limit: return String(sh.recordSizeLimit);
@@ -323,7 +325,7 @@ function clientHello(ch: ClientHelloMessage): TraceField[] {
         case E.signature_algorithms_cert: return list((ch.signatureAlgorithmsCert ?? []).map(schemeLabel));
         case E.supported_versions: return list((ch.supportedVersions ?? []).map(versionLabel));
         case E.key_share: return shares(ch.keyShares ?? []);
-        case E.application_layer_protocol_negotiation: return list((ch.alpn ?? []).map(ascii));
+        case E.application_layer_protocol_negotiation: return list((ch.alpn ?? []).map((p) => printableText(ascii(p))));
         case E.cookie: return ch.cookie ? bytes(ch.cookie.length) : undefined;
         case E.psk_key_exchange_modes: return list((ch.pskModes ?? []).map((m) => (m === 0 ? 'psk_ke' : m === 1 ? 'psk_dhe_ke' : String(m))));
         case E.pre_shared_key: return psk ? `${psk.identities.length} identit${psk.identities.length === 1 ? 'y' : 'ies'} (${list(psk.identities.map((i) => bytes(i.identity.length)))})` : undefined;

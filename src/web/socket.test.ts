@@ -41,6 +41,13 @@ describe('PostgreSQL SSLRequest (protocol §55.2.10)', () => {
     assert.deepEqual([...(await received)], [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
   });
 
+  test('a server that never answers: the AbortSignal ends the wait (no hang)', { timeout: 5_000 }, async () => {
+    const silent: ByteStreamPair = { readable: new ReadableStream<Uint8Array>(), writable: new WritableStream<Uint8Array>() };
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('gave up waiting')), 50);
+    await assert.rejects(startTls(silent, { starttls: 'postgres', host: 'db.test', signal: controller.signal }), /gave up waiting/);
+  });
+
   const refusals: [string, Uint8Array | undefined, RegExp][] = [
     ["'N'", Uint8Array.of(0x4e), /does not accept TLS/],
     ["'S' followed by bytes (injected before the handshake)", Uint8Array.of(0x53, 0x16, 0x03), /data after S/],
@@ -134,6 +141,25 @@ describe('against node:tls', () => {
     } finally {
       await socket.close();
     }
+  });
+
+  test('no name to check (no host, no servername): refused, never authorized without a host name check', async () => {
+    const { port } = await nodeServer();
+    const tcp = nodeTcp({ hostname: '127.0.0.1', port });
+    await tcp.opened;
+    try {
+      await assert.rejects(startTls(tcp, { ca: pki.caPem, provider }), (err: unknown) => err instanceof TypeError && /`host` or `servername`/.test((err as Error).message));
+    } finally {
+      await tcp.writable.abort().catch(() => undefined);
+    }
+  });
+
+  test("servername '' does not switch the host name check off", async () => {
+    // The certificate names localhost and 127.0.0.1, not wrong.test: checking `host` must fail;
+    // an empty servername that dropped the check would report the connection authorized.
+    const { port } = await nodeServer();
+    const outcome = connectTls({ host: 'wrong.test', port, connect: () => nodeTcp({ hostname: '127.0.0.1', port }), servername: '', ca: pki.caPem, provider });
+    await assert.rejects(outcome, (err: unknown) => err instanceof TypeError && /servername ''/.test((err as Error).message));
   });
 
   test('a client certificate reaches the server', async () => {

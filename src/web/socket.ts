@@ -78,8 +78,17 @@ export async function startTls(transport: ByteStreamPair, options: TlsSocketOpti
   if (checkServerIdentity !== undefined && typeof checkServerIdentity !== 'function') {
     throw new TypeError('startTls: checkServerIdentity must be a function (hostname, certificate) => Error | undefined');
   }
+  // Authentication is a proof: the chain alone says nothing of whom we reached, so a name to check
+  // is required (node:tls would check 'localhost'; guessing one here would be silent). An empty
+  // servername would drop the check in the engine (it means no SNI and no name there): refused.
+  if (tls.servername === '') {
+    throw new TypeError("startTls: servername '' would check no host name; leave it out to check `host` (an IP address host sends no SNI)");
+  }
+  if ((tls.servername ?? tls.host ?? '') === '' && checkServerIdentity === undefined) {
+    throw new TypeError('startTls: give `host` or `servername`, the name the server\'s certificate must hold (or checkServerIdentity, to check the certificate yourself)');
+  }
   const provider = tls.provider ?? defaultProvider();
-  if (starttls === 'postgres') await postgresSslRequest(transport);
+  if (starttls === 'postgres') await postgresSslRequest(transport, tls.signal);
   const serverIdentity: ServerIdentityCheck | undefined = checkServerIdentity
     ? (name, chain) => checkServerIdentity(name, describePeerCertificate(chain[0]!, (d) => provider.hash('sha256', d)))
     : undefined;
@@ -144,14 +153,24 @@ const SSL_REFUSED = 0x4e; // 'N'
  * Sends the SSLRequest and reads the one-byte answer. Bytes after 'S' came before the handshake,
  * unprotected: a man in the middle could have put them there (CVE-2021-23222), so they are refused.
  */
-export async function postgresSslRequest(transport: ByteStreamPair): Promise<void> {
+export async function postgresSslRequest(transport: ByteStreamPair, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
   const writer = transport.writable.getWriter();
   const reader = transport.readable.getReader();
+  // The handshake's AbortSignal covers this wait too: a server that never answers must not hang us.
+  let onAbort: (() => void) | undefined;
+  const aborted = signal
+    ? new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+    })
+    : undefined;
+  const read = (): ReturnType<typeof reader.read> => (aborted ? Promise.race([reader.read(), aborted]) : reader.read());
   try {
-    await writer.write(SSL_REQUEST);
+    await (aborted ? Promise.race([writer.write(SSL_REQUEST), aborted]) : writer.write(SSL_REQUEST));
     let answer: Uint8Array | undefined;
     while (!answer || answer.length === 0) {
-      const { value, done } = await reader.read();
+      const { value, done } = await read();
       if (done) throw new StartTlsRefused('postgres: the server closed the connection instead of answering the SSLRequest');
       answer = value;
     }
@@ -159,6 +178,7 @@ export async function postgresSslRequest(transport: ByteStreamPair): Promise<voi
     if (answer[0] !== SSL_ACCEPTED) throw new StartTlsRefused(`postgres: the server answered the SSLRequest with 0x${answer[0]!.toString(16).padStart(2, '0')}, not S (not PostgreSQL?)`);
     if (answer.length > 1) throw new StartTlsRefused('postgres: the server sent data after S, before the TLS handshake (refused: it could come from anyone on the path)');
   } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
     writer.releaseLock();
   }
@@ -176,6 +196,9 @@ interface BunSocket {
   write(data: Uint8Array): number;
   end(): void;
   terminate?(): void;
+  /** Stop and restart data() callbacks (Bun ≥ 1.1): how a full queue holds the peer back. */
+  pause?(): void;
+  resume?(): void;
 }
 type BunConnect = (options: {
   hostname: string; port: number;
@@ -185,9 +208,18 @@ type BunConnect = (options: {
   };
 }) => Promise<BunSocket>;
 
+/** Bytes queued from a Bun socket before it is paused (the reader then pulls it empty). */
+const BUN_READ_HIGH_WATER_MARK = 64 * 1024;
 /**
- * Bun's callback sockets as a byte stream pair. What arrives is queued (Bun's sockets have no
- * pause); a write waits for 'drain' when Bun took part of it.
+ * Bytes that may still arrive past the mark once paused (what Bun already read from the kernel);
+ * beyond that the peer is not being held back (a Bun without pause()), and the connection fails
+ * rather than buffer without limit.
+ */
+const BUN_READ_MAX_OVERRUN = 1024 * 1024;
+
+/**
+ * Bun's callback sockets as a byte stream pair. What arrives is queued up to a mark, then the
+ * socket is paused until the reader pulls; a write waits for 'drain' when Bun took part of it.
  */
 export async function bunTransport(address: { hostname: string; port: number }): Promise<ByteStreamPair> {
   const bun = (globalThis as RuntimeGlobals).Bun;
@@ -195,12 +227,23 @@ export async function bunTransport(address: { hostname: string; port: number }):
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let drained: (() => void) | undefined;
   let ended = false;
-  const readable = new ReadableStream<Uint8Array>({
-    start: (c) => {
-      controller = c;
+  /** The socket while paused for a full queue. */
+  let paused: BunSocket | undefined;
+  let socket: BunSocket | undefined;
+  const readable = new ReadableStream<Uint8Array>(
+    {
+      start: (c) => {
+        controller = c;
+      },
+      pull: () => {
+        const s = paused;
+        paused = undefined;
+        s?.resume?.();
+      },
+      cancel: () => socket?.end(),
     },
-    cancel: () => socket.end(),
-  });
+    { highWaterMark: BUN_READ_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength },
+  );
   const finish = (err?: Error): void => {
     if (ended) return;
     ended = true;
@@ -212,11 +255,26 @@ export async function bunTransport(address: { hostname: string; port: number }):
       // already closed
     }
   };
-  const socket = await bun.connect({
+  const received = (s: BunSocket, data: Uint8Array): void => {
+    if (ended) return;
+    // Bun reuses the buffer it hands to data(): copy.
+    controller.enqueue(Uint8Array.from(data));
+    const room = controller.desiredSize ?? 0;
+    if (room < -BUN_READ_MAX_OVERRUN) {
+      finish(new Error(`bunTransport: more than ${BUN_READ_HIGH_WATER_MARK + BUN_READ_MAX_OVERRUN} bytes arrived unread${s.pause ? '' : ' (this Bun has no socket pause())'}: the connection is closed rather than buffer without limit`));
+      if (s.terminate) s.terminate();
+      else s.end();
+      return;
+    }
+    if (room <= 0 && !paused && s.pause) {
+      paused = s;
+      s.pause();
+    }
+  };
+  socket = await bun.connect({
     hostname: address.hostname, port: address.port,
     socket: {
-      // Bun reuses the buffer it hands to data(): copy.
-      data: (_s, data) => controller.enqueue(Uint8Array.from(data)),
+      data: received,
       drain: () => {
         const d = drained;
         drained = undefined;
@@ -227,18 +285,19 @@ export async function bunTransport(address: { hostname: string; port: number }):
       error: (_s, err) => finish(err),
     },
   });
+  const connected = socket;
   const writable = new WritableStream<Uint8Array>({
     async write(chunk) {
       let rest = chunk;
       while (rest.length > 0) {
         if (ended) throw new Error('bunTransport: the socket is closed');
-        const n = socket.write(rest);
+        const n = connected.write(rest);
         rest = rest.subarray(Math.max(n, 0));
         if (rest.length > 0) await new Promise<void>((resolve) => (drained = resolve));
       }
     },
-    close: () => socket.end(),
-    abort: () => (socket.terminate ? socket.terminate() : socket.end()),
+    close: () => connected.end(),
+    abort: () => (connected.terminate ? connected.terminate() : connected.end()),
   });
   return { readable, writable };
 }

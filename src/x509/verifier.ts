@@ -1,6 +1,7 @@
 // Certification path validation (RFC 5280 §6.1) with path building (RFC 4158): from the peer's
 // leaf through any of the supplied intermediates to a trust anchor, trying alternatives when a
 // candidate fails, with bounded depth and work. The most specific failure is reported.
+import { printableText } from './display.js';
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
@@ -364,9 +365,9 @@ class PathSearch {
 }
 
 function nameMismatch(leaf: Certificate, name: string): TlsError {
-  const names = (leaf.extensions.subjectAltName ?? []).filter((n) => n.kind === 'dns' || n.kind === 'ip').map(describeGeneralName);
+  const names = (leaf.extensions.subjectAltName ?? []).filter((n) => n.kind === 'dns' || n.kind === 'ip').map((n) => printableText(describeGeneralName(n)));
   if (names.length === 0) {
-    const cn = attributeValues(leaf.subject, AttributeOid.commonName);
+    const cn = attributeValues(leaf.subject, AttributeOid.commonName).map(printableText);
     if (cn.length > 0) {
       // RFC 6125 §6.4.4 lets a client fall back to the commonName only without DNS-ID support;
       // CABF BR §7.1.4.3 makes subjectAltName the identity, and Go, rustls, Chrome and Firefox

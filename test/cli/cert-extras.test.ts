@@ -104,6 +104,21 @@ describe('tlskit cert additions', () => {
     assert.match(bad.stderr, /^tlskit cert: --csr bad\.der: has a signature that does not verify with its own key\n/);
   });
 
+  test('--csr: a request for a weak key (RSA 1024, secp256k1) is refused, not certified', { skip: noOpenssl }, async () => {
+    const weak: [string, string[], RegExp][] = [
+      ['rsa1024.csr', ['-newkey', 'rsa:1024'], /an RSA key of 1024 bits/],
+      ['k1.csr', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], /an EC key on secp256k1/],
+    ];
+    for (const [file, keyArgs, message] of weak) {
+      const req = await run('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', f(`${file}.key`), '-out', f(file), '-subj', '/CN=weak.test', '-addext', 'subjectAltName=DNS:weak.test']);
+      assert.equal(req.status, 0, req.stderr);
+      const r = await tlskit(['cert', '--csr', file]);
+      assert.equal(r.status, 2, r.stdout);
+      assert.match(r.stderr, message);
+      assert.equal(existsSync(f('weak.test.pem')), false, 'no certificate written');
+    }
+  });
+
   test('--install / --uninstall: into a temporary system root (update-ca-certificates) and NSS database (certutil)', { skip: noUpdateCa || noCertutil }, async () => {
     const root = f('sysroot');
     for (const d of ['etc/ssl/certs', 'usr/share/ca-certificates', 'etc/ca-certificates/update.d', 'usr/local/share/ca-certificates']) mkdirSync(join(root, d), { recursive: true });

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,26 @@ describe('issue 17 bugs, tlskit client', () => {
       await peer.waitFor(/#1 .*client certificate .*trusted/, 'the server log');
     } finally {
       await peer.stop();
+    }
+  });
+
+  test('a server certificate\'s names cannot drive the terminal: control characters are shown escaped', { skip: noOpenssl }, async () => {
+    // dNSName is an IA5String: ASCII, control characters included. ESC and BEL from a hostile
+    // server must not reach the user's terminal as they are, in the hint or the chain lines.
+    const key = testKeyPair('ec-p256', 'leaf');
+    const hostile = createCertificate({ subject: 'CN=localhost', subjectKey: key, issuer: pki.intermediate!, subjectAltNames: { dns: ['evil\x1b[2J.test', 'bell\x07.test'] } });
+    writeFileSync(f('hostile.pem'), hostile.pem);
+    writeFileSync(f('hostile-key.pem'), key.privateKeyPem);
+    const s = await opensslServer(['-www'], ['-key', f('hostile-key.pem'), '-cert', f('hostile.pem'), '-cert_chain', files.intermediate]);
+    try {
+      const mismatch = await tlskit(['client', `localhost:${s.port}`, '--ca', files.ca]);
+      assert.equal(mismatch.status, 60, mismatch.stderr);
+      assert.match(mismatch.stderr, /the certificate names evil\\x1b\[2J\.test, bell\\x07\.test, not localhost/);
+      const insecure = await tlskit(['client', `localhost:${s.port}`, '--insecure', '--trace'], 'GET / HTTP/1.0\r\n\r\n');
+      for (const out of [mismatch.stdout, mismatch.stderr, insecure.stderr]) assert.doesNotMatch(out, /[\x1b\x07]/);
+      assert.match(insecure.stderr, /evil\\x1b\[2J\.test/);
+    } finally {
+      await s.peer.stop();
     }
   });
 
@@ -407,6 +427,26 @@ describe('tlskit client flags against real servers', () => {
       const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--reconnect']);
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual([...r.stderr.matchAll(/^reconnect (\d): (\w+)/gm)].map((m) => `${m[1]} ${m[2]}`), ['1 resumed', '2 resumed', '3 resumed', '4 resumed', '5 resumed']);
+    } finally {
+      await peer.stop();
+    }
+  });
+
+  test('--sess-out replaces the file it names: never writes the session through a symbolic link planted there', { skip: noOpenssl }, async () => {
+    const { peer, port } = await opensslServer([]);
+    try {
+      // Someone who can write the directory links the session path to a file they can read.
+      const target = f('planted-target');
+      writeFileSync(target, 'nothing yet\n', { mode: 0o644 });
+      const session = f('session-link');
+      symlinkSync(target, session);
+      const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--sess-out', session], 'one\n');
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(readFileSync(target, 'utf8'), 'nothing yet\n', 'the link target holds no session');
+      assert.equal(statSync(target).mode & 0o777, 0o644);
+      assert.ok(lstatSync(session).isFile(), 'the session path is now a file of its own');
+      assert.equal(lstatSync(session).mode & 0o777, 0o600);
+      assert.ok(readFileSync(session).length > 0);
     } finally {
       await peer.stop();
     }

@@ -2,8 +2,9 @@
 // asked), says what was negotiated and whether the certificate chain validated, then copies stdin
 // to the server and what the server sends to stdout. Diagnostics go to stderr, so stdout carries
 // only the server's bytes.
-import { createHash } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import * as net from 'node:net';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
@@ -360,12 +361,20 @@ function usageError(io: CommandIo, message: string): number {
   return reportUsageError(io, 'client', message);
 }
 
-/** The session file holds the resumption secret: readable by its owner only. */
+/**
+ * The session file holds the resumption secret: readable by its owner only. It is written to a new
+ * file (created exclusively, mode 0600) beside `path`, then renamed over it: never through a
+ * symbolic link someone planted at `path`, and never readable by others while being written
+ * (writing into an existing 0644 file would be, until a chmod).
+ */
 function saveSession(path: string, bytes: Uint8Array, io: CommandIo): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    writeFileSync(path, bytes, { mode: 0o600 });
-    chmodSync(path, 0o600);
+    writeFileSync(tmp, bytes, { mode: 0o600, flag: 'wx' });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, path);
   } catch (err) {
+    rmSync(tmp, { force: true });
     io.stderr.write(`tlskit client: cannot write --sess-out ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}\n`);
   }
 }
