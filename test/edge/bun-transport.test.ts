@@ -4,13 +4,13 @@
 // kernel's socket buffers take, and all of it must still arrive once the reader reads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run, tempDir } from '../apps/helpers/peers.js';
+import { missingRuntime, runtimePath } from '../helpers/runtimes.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bun = join(root, 'node_modules', '.bin', 'bun');
+const bun = runtimePath('bun') ?? 'bun';
 const socketModule = pathToFileURL(fileURLToPath(new URL('../../src/web/socket.js', import.meta.url))).href;
 
 const TOTAL = 48 * 1024 * 1024;
@@ -43,7 +43,7 @@ server.stop(true);
 console.log(JSON.stringify({ sentWhileUnread, received }));
 `;
 
-test('bunTransport: an unread connection pauses the Bun socket (no unbounded queue); everything arrives once read', { skip: existsSync(bun) ? false : 'bun is not installed (node_modules/.bin/bun)', timeout: 60_000 }, async () => {
+test('bunTransport: an unread connection pauses the Bun socket (no unbounded queue); everything arrives once read', { skip: missingRuntime('bun') ?? false, timeout: 60_000 }, async () => {
   const dir = tempDir('tlskit-bun-');
   try {
     const file = join(dir.path, 'flood.mjs');
