@@ -34,16 +34,47 @@ export function mintCertificates(): BenchCertificates {
 
   openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', at('ca.key'));
   openssl(
-    'req', '-x509', '-new', '-key', at('ca.key'), '-subj', '/CN=tlskit bench CA', '-days', '30', '-sha256', '-set_serial', serial(),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', at('ca.crt'),
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    at('ca.key'),
+    '-subj',
+    '/CN=tlskit bench CA',
+    '-days',
+    '30',
+    '-sha256',
+    '-set_serial',
+    serial(),
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    at('ca.crt'),
   );
   writeFileSync(at('leaf.ext'), `${LEAF_EXTENSIONS}\n`);
   const leaf = (name: string, keygen: string[]): { key: string; cert: string } => {
     openssl('genpkey', ...keygen, '-out', at(`${name}.key`));
     openssl('req', '-new', '-key', at(`${name}.key`), '-subj', '/CN=localhost', '-out', at(`${name}.csr`));
     openssl(
-      'x509', '-req', '-in', at(`${name}.csr`), '-CA', at('ca.crt'), '-CAkey', at('ca.key'), '-set_serial', serial(),
-      '-days', '30', '-sha256', '-extfile', at('leaf.ext'), '-out', at(`${name}.crt`),
+      'x509',
+      '-req',
+      '-in',
+      at(`${name}.csr`),
+      '-CA',
+      at('ca.crt'),
+      '-CAkey',
+      at('ca.key'),
+      '-set_serial',
+      serial(),
+      '-days',
+      '30',
+      '-sha256',
+      '-extfile',
+      at('leaf.ext'),
+      '-out',
+      at(`${name}.crt`),
     );
     return { key: at(`${name}.key`), cert: at(`${name}.crt`) };
   };

@@ -30,7 +30,7 @@ export interface EdgeBenchRow {
 /** Opens a TLS connection (handshake done) as a byte stream pair. */
 export type TlsOpener = (port: number, ca: string) => Promise<ByteStreamPair & { close?(): unknown; suite?: string }>;
 
-const now = (): number => ((globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now());
+const now = (): number => (globalThis as { performance?: { now(): number } }).performance?.now() ?? Date.now();
 
 function lengthPrefix(n: number): Uint8Array {
   return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
@@ -73,7 +73,9 @@ export async function benchOne(impl: string, open: TlsOpener, request: EdgeBench
     await Promise.resolve(s.close?.()).catch(() => undefined);
     if (got !== request.downloadBytes) throw new Error(`download ended after ${got} of ${request.downloadBytes} bytes`);
     return {
-      impl, handshakeMedianMs: median(times), handshakeP90Ms: median(times, 0.9),
+      impl,
+      handshakeMedianMs: median(times),
+      handshakeP90Ms: median(times, 0.9),
       downloadMiBps: Math.round((request.downloadBytes / 1048576 / seconds) * 10) / 10,
       ...(s.suite ? { suite: s.suite } : {}),
     };

@@ -15,11 +15,20 @@ function nodeTcp({ hostname, port }: { hostname: string; port: number }): ByteSt
 }
 
 const request = JSON.parse(process.argv[2] ?? '{}') as EdgeBenchRequest;
-const rows: EdgeBenchRow[] = [await benchOne('tlskit (portable)', tlskitOpener(nodeTcp), request), await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(nodeTcp, CHACHA), request)];
-rows.push(await benchOne(`node:tls (OpenSSL ${process.versions.openssl})`, async (port, ca) => {
-  const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
-  await once(s, 'secureConnect');
-  const pair = Duplex.toWeb(s) as unknown as ByteStreamPair;
-  return { readable: pair.readable, writable: pair.writable, close: () => s.destroy() };
-}, request));
+const rows: EdgeBenchRow[] = [
+  await benchOne('tlskit (portable)', tlskitOpener(nodeTcp), request),
+  await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(nodeTcp, CHACHA), request),
+];
+rows.push(
+  await benchOne(
+    `node:tls (OpenSSL ${process.versions.openssl})`,
+    async (port, ca) => {
+      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca });
+      await once(s, 'secureConnect');
+      const pair = Duplex.toWeb(s) as unknown as ByteStreamPair;
+      return { readable: pair.readable, writable: pair.writable, close: () => s.destroy() };
+    },
+    request,
+  ),
+);
 console.log(JSON.stringify({ runtime: `node ${process.version}`, rows }));

@@ -5,7 +5,10 @@
 import { connect } from 'cloudflare:sockets';
 import { CHACHA, benchOne, tlskitOpener, type EdgeBenchRequest, type EdgeBenchRow } from './edge-client.js';
 
-type Connect = (a: { hostname: string; port: number }, o?: { secureTransport?: string }) => { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } & { opened: Promise<unknown>; close(): Promise<void> };
+type Connect = (
+  a: { hostname: string; port: number },
+  o?: { secureTransport?: string },
+) => { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } & { opened: Promise<unknown>; close(): Promise<void> };
 const workersConnect = connect as Connect;
 
 export default {
@@ -15,11 +18,17 @@ export default {
       await benchOne('tlskit (portable)', tlskitOpener(workersConnect as never), body),
       await benchOne('tlskit (portable), ChaCha20 only', tlskitOpener(workersConnect as never, CHACHA), body),
     ];
-    rows.push(await benchOne('Workers connect() secureTransport on (BoringSSL)', async (port) => {
-      const s = workersConnect({ hostname: 'localhost', port }, { secureTransport: 'on' });
-      await s.opened;
-      return { readable: s.readable, writable: s.writable, close: () => s.close() };
-    }, body));
+    rows.push(
+      await benchOne(
+        'Workers connect() secureTransport on (BoringSSL)',
+        async (port) => {
+          const s = workersConnect({ hostname: 'localhost', port }, { secureTransport: 'on' });
+          await s.opened;
+          return { readable: s.readable, writable: s.writable, close: () => s.close() };
+        },
+        body,
+      ),
+    );
     return new Response(JSON.stringify({ runtime: 'workerd', rows }), { headers: { 'content-type': 'application/json' } });
   },
 };

@@ -53,7 +53,12 @@ const server = tls.createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket
 server.listen(0, '127.0.0.1');
 await new Promise((resolve) => server.once('listening', resolve));
 const port = (server.address() as AddressInfo).port;
-const request: EdgeBenchRequest = { port, ca: pki.caPem, handshakes: Number(option('--handshakes', '30')), downloadBytes: Number(option('--mib', '32')) * 1048576 };
+const request: EdgeBenchRequest = {
+  port,
+  ca: pki.caPem,
+  handshakes: Number(option('--handshakes', '30')),
+  downloadBytes: Number(option('--mib', '32')) * 1048576,
+};
 const dir = mkdtempSync(join(tmpdir(), 'tlskit-edge-bench-'));
 
 /** Runs a command asynchronously (the server here must keep answering). */
@@ -76,7 +81,14 @@ function bundle(entry: string, out: string, extra: string[]): void {
   if (r.status !== 0) throw new Error(`bun build ${entry}: ${r.stdout}${r.stderr}`);
 }
 
-const lastJson = (out: string): { runtime: string; rows: EdgeBenchRow[] } => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).at(-1)!);
+const lastJson = (out: string): { runtime: string; rows: EdgeBenchRow[] } =>
+  JSON.parse(
+    out
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .at(-1)!,
+  );
 const results: { runtime: string; rows: EdgeBenchRow[] }[] = [];
 try {
   for (const node of [process.execPath, runtimePath('node24') ?? ''].filter(existsSync)) {
@@ -88,7 +100,10 @@ try {
     bundle('edge-runtime.js', client, ['--target', 'browser', '--external', 'node:*']);
     for (const runtime of ['deno', 'bun'] as const) {
       if (!existsSync(bin(runtime))) continue;
-      const argv = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-prompt', '--quiet', client, JSON.stringify(request)] : [client, JSON.stringify(request)];
+      const argv =
+        runtime === 'deno'
+          ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--no-prompt', '--quiet', client, JSON.stringify(request)]
+          : [client, JSON.stringify(request)];
       const r = await run(bin(runtime), argv);
       results.push(r.status === 0 ? lastJson(r.out) : { runtime, rows: [{ impl: '-', error: r.out.slice(-500) }] });
     }
@@ -101,15 +116,18 @@ try {
         });
       });
       const capnpString = (s: string): string => JSON.stringify(s);
-      writeFileSync(join(dir, 'config.capnp'), [
-        'using Workerd = import "/workerd/workerd.capnp";',
-        'const config :Workerd.Config = (',
-        `  services = [ (name = "main", worker = .worker), (name = "net", network = (allow = ["local"], tlsOptions = (trustedCertificates = [${capnpString(pki.caPem)}]))) ],`,
-        `  sockets = [ (name = "http", address = "127.0.0.1:${wport}", http = (), service = "main") ],`,
-        ');',
-        'const worker :Workerd.Worker = ( modules = [ (name = "worker", esModule = embed "worker.js") ], compatibilityDate = "2025-01-01", globalOutbound = "net" );',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        join(dir, 'config.capnp'),
+        [
+          'using Workerd = import "/workerd/workerd.capnp";',
+          'const config :Workerd.Config = (',
+          `  services = [ (name = "main", worker = .worker), (name = "net", network = (allow = ["local"], tlsOptions = (trustedCertificates = [${capnpString(pki.caPem)}]))) ],`,
+          `  sockets = [ (name = "http", address = "127.0.0.1:${wport}", http = (), service = "main") ],`,
+          ');',
+          'const worker :Workerd.Worker = ( modules = [ (name = "worker", esModule = embed "worker.js") ], compatibilityDate = "2025-01-01", globalOutbound = "net" );',
+          '',
+        ].join('\n'),
+      );
       const wd = spawn(bin('workerd'), ['serve', join(dir, 'config.capnp')], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
       try {
         await new Promise<void>((resolve, reject) => {
@@ -140,7 +158,15 @@ console.log('runtime'.padEnd(22) + 'implementation'.padEnd(52) + 'hs median'.pad
 for (const { runtime, rows } of results) {
   for (const row of rows) {
     if (row.error) console.log(runtime.padEnd(22) + row.impl.padEnd(52) + `  error: ${row.error.replace(/\s+/g, ' ').slice(0, 200)}`);
-    else console.log(runtime.padEnd(22) + row.impl.padEnd(52) + String(row.handshakeMedianMs).padStart(10) + String(row.handshakeP90Ms).padStart(9) + String(row.downloadMiBps).padStart(9) + `  ${row.suite ?? ''}`);
+    else
+      console.log(
+        runtime.padEnd(22) +
+          row.impl.padEnd(52) +
+          String(row.handshakeMedianMs).padStart(10) +
+          String(row.handshakeP90Ms).padStart(9) +
+          String(row.downloadMiBps).padStart(9) +
+          `  ${row.suite ?? ''}`,
+      );
   }
 }
 const jsonPath = option('--json', '');

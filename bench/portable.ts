@@ -24,7 +24,10 @@ const seconds = Number(args[args.indexOf('--seconds') + 1] || 2) || 2;
 async function pump(client: Connection, server: Connection): Promise<void> {
   for (let round = 0; round < 1000; round++) {
     let moved = false;
-    for (const [from, to] of [[client, server], [server, client]] as const) {
+    for (const [from, to] of [
+      [client, server],
+      [server, client],
+    ] as const) {
       for (const chunk of from.takeOutput()) {
         to.receive(chunk);
         moved = true;
@@ -59,12 +62,18 @@ function pair(provider: CryptoProvider, pki: TestPki, ciphers?: string) {
     resolved.set(id, options);
   }
   const server = createServerConnection(options.server, {
-    error: (err) => { throw err; },
+    error: (err) => {
+      throw err;
+    },
   });
   let received = 0;
   const client = createClientConnection(options.client, {
-    error: (err) => { throw err; },
-    data: (chunk) => { received += chunk.length; },
+    error: (err) => {
+      throw err;
+    },
+    data: (chunk) => {
+      received += chunk.length;
+    },
   });
   return { client, server, received: () => received };
 }
@@ -102,12 +111,17 @@ async function throughput(provider: CryptoProvider, pki: TestPki, cipher: string
 }
 
 async function nodeRows(): Promise<void> {
-  const providers: [string, CryptoProvider][] = [['node', nodeCryptoProvider], ['portable', new PortableCryptoProvider()]];
+  const providers: [string, CryptoProvider][] = [
+    ['node', nodeCryptoProvider],
+    ['portable', new PortableCryptoProvider()],
+  ];
   const ec = createTestPki({ intermediate: true });
   const rsa = createTestPki({ leafKey: 'rsa-2048', caKey: 'rsa-2048', intermediate: true });
   console.log(`Node ${process.version}: in-memory client and server on one provider, TLS 1.3 with X25519, ${seconds} s per cell`);
   console.log('(RSA: the portable provider signs and verifies through WebCrypto, and remembers chain signatures it checked)');
-  console.log(`${'provider'.padEnd(10)} ${'hs/s ECDSA P-256'.padStart(17)} ${'hs/s RSA-2048'.padStart(14)} ${'MB/s AES-128-GCM'.padStart(17)} ${'MB/s AES-256-GCM'.padStart(17)} ${'MB/s ChaCha20'.padStart(14)}`);
+  console.log(
+    `${'provider'.padEnd(10)} ${'hs/s ECDSA P-256'.padStart(17)} ${'hs/s RSA-2048'.padStart(14)} ${'MB/s AES-128-GCM'.padStart(17)} ${'MB/s AES-256-GCM'.padStart(17)} ${'MB/s ChaCha20'.padStart(14)}`,
+  );
   for (const [name, provider] of providers) {
     const cells = [
       await handshakesPerSecond(provider, ec),
@@ -116,7 +130,9 @@ async function nodeRows(): Promise<void> {
       await throughput(provider, ec, 'TLS_AES_256_GCM_SHA384'),
       await throughput(provider, ec, 'TLS_CHACHA20_POLY1305_SHA256'),
     ];
-    console.log(`${name.padEnd(10)} ${cells[0]!.toFixed(0).padStart(17)} ${cells[1]!.toFixed(0).padStart(14)} ${cells[2]!.toFixed(1).padStart(17)} ${cells[3]!.toFixed(1).padStart(17)} ${cells[4]!.toFixed(1).padStart(14)}`);
+    console.log(
+      `${name.padEnd(10)} ${cells[0]!.toFixed(0).padStart(17)} ${cells[1]!.toFixed(0).padStart(14)} ${cells[2]!.toFixed(1).padStart(17)} ${cells[3]!.toFixed(1).padStart(17)} ${cells[4]!.toFixed(1).padStart(14)}`,
+    );
   }
 }
 
@@ -144,7 +160,11 @@ async function browserRows(): Promise<void> {
   try {
     const page = await browser.newPage();
     await page.goto(`${site.url}bench/portable-page.html`, { timeout: 20_000 });
-    await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.ready === 'true', undefined, { timeout: 20_000 });
+    await page.waitForFunction(
+      () => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.ready === 'true',
+      undefined,
+      { timeout: 20_000 },
+    );
     const version = browser.version();
     console.log(`\nChromium ${version}: through the WebSocket relay to openssl s_server (TLS 1.3, P-256 certificate), medians`);
     console.log(`${'library'.padEnd(36)} ${'connect ms'.padStart(11)} ${'MB/s (8 MiB)'.padStart(13)}  negotiated`);
@@ -156,14 +176,19 @@ async function browserRows(): Promise<void> {
       ['subtls 0.5', 'subtls', {}],
     ];
     // Two passes, the first to warm up (JIT, module compilation): only the second is printed.
-    for (const pass of [1, 2]) for (const [label, library, tlskitOptions] of configurations) {
-      const row = await page.evaluate(
-        ([name, options]) => (globalThis as unknown as { portableBench: { bench(n: string, o: unknown): Promise<BrowserRow> } }).portableBench.bench(name, options),
-        [library, { relay: site.relayUrl, port: server.port, ca: pki.caPem, handshakes: 20, transfers: 5, tlskitOptions }] as const,
-      );
-      if (row.bytes < big.length) throw new Error(`${label}: read ${row.bytes} bytes of ${big.length}+`);
-      if (pass === 2) console.log(`${label.padEnd(36)} ${row.connectMedianMs.toFixed(1).padStart(11)} ${row.mbPerSecondMedian.toFixed(1).padStart(13)}  ${row.suite} ${row.group}`);
-    }
+    for (const pass of [1, 2])
+      for (const [label, library, tlskitOptions] of configurations) {
+        const row = await page.evaluate(
+          ([name, options]) =>
+            (globalThis as unknown as { portableBench: { bench(n: string, o: unknown): Promise<BrowserRow> } }).portableBench.bench(name, options),
+          [library, { relay: site.relayUrl, port: server.port, ca: pki.caPem, handshakes: 20, transfers: 5, tlskitOptions }] as const,
+        );
+        if (row.bytes < big.length) throw new Error(`${label}: read ${row.bytes} bytes of ${big.length}+`);
+        if (pass === 2)
+          console.log(
+            `${label.padEnd(36)} ${row.connectMedianMs.toFixed(1).padStart(11)} ${row.mbPerSecondMedian.toFixed(1).padStart(13)}  ${row.suite} ${row.group}`,
+          );
+      }
   } finally {
     await browser.close().catch(() => {});
     await site.close();

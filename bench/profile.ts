@@ -61,7 +61,9 @@ export function hotFunctions(file: string, top = 15): { sampledMs: number; busyM
 
 export function formatHotFunctions(file: string, top = 15): string {
   const { sampledMs, busyMs, functions } = hotFunctions(file, top);
-  const lines = [`${relative(process.cwd(), file)}: ${busyMs.toFixed(0)} ms busy of ${sampledMs.toFixed(0)} ms (process start included); top ${functions.length} by self time`];
+  const lines = [
+    `${relative(process.cwd(), file)}: ${busyMs.toFixed(0)} ms busy of ${sampledMs.toFixed(0)} ms (process start included); top ${functions.length} by self time`,
+  ];
   for (const f of functions) {
     lines.push(`  ${f.percent.toFixed(1).padStart(5)}%  ${f.selfMs.toFixed(1).padStart(8)} ms  ${f.name}  ${f.location}`);
   }

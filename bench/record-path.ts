@@ -125,7 +125,7 @@ try {
     best.floorSeal = Math.min(best.floorSeal, f.seal / records);
     best.floorOpen = Math.min(best.floorOpen, f.open / records);
   }
-  const mibps = (usPerRecord: number): string => `${((RECORD / 2 ** 20) / (usPerRecord / 1e6)).toFixed(RECORD < 1024 ? 2 : 0).padStart(5)} MiB/s`;
+  const mibps = (usPerRecord: number): string => `${(RECORD / 2 ** 20 / (usPerRecord / 1e6)).toFixed(RECORD < 1024 ? 2 : 0).padStart(5)} MiB/s`;
   console.log(`${suite}, ${records} records of ${RECORD} bytes, best of ${rounds} rounds (node ${process.version})`);
   console.log(`  protect (write + takeOutput)  ${best.seal.toFixed(2).padStart(7)} µs/record  ${mibps(best.seal)}`);
   console.log(`  open (receive, ${READ}-byte reads)  ${best.open.toFixed(2).padStart(7)} µs/record  ${mibps(best.open)}`);

@@ -53,7 +53,10 @@ export interface RowResult {
   readonly profiled?: boolean;
 }
 
-export function rowResult(row: Row, outcome: { samples: readonly Sample[]; status: RowResult['status']; reason?: string; seconds: number; profiled: boolean }): RowResult {
+export function rowResult(
+  row: Row,
+  outcome: { samples: readonly Sample[]; status: RowResult['status']; reason?: string; seconds: number; profiled: boolean },
+): RowResult {
   const values = outcome.samples.map((s) => s.value);
   const s = outcome.status === 'ok' ? stats(values) : undefined;
   const cpu = (pick: (x: Sample) => number | undefined): Stats | undefined => stats(outcome.samples.map(pick).filter((v): v is number => v !== undefined));
@@ -137,7 +140,9 @@ export function formatTable(results: readonly RowResult[]): string {
     const rows = results.filter((r) => r.kind === kind);
     if (rows.length === 0) continue;
     lines.push('', sectionTitles[kind]);
-    lines.push(`${pad('row', idWidth)}${pad('median (min–max)', 28)}${pad('ratio', 8)}${pad('target', 10)}${cpuUnits[kind] ? `CPU ${cpuUnits[kind]} c / s` : ''}`);
+    lines.push(
+      `${pad('row', idWidth)}${pad('median (min–max)', 28)}${pad('ratio', 8)}${pad('target', 10)}${cpuUnits[kind] ? `CPU ${cpuUnits[kind]} c / s` : ''}`,
+    );
     for (const r of rows) {
       if (r.status !== 'ok') {
         lines.push(`${pad(r.id, idWidth)}${r.status === 'n/a' ? 'n/a' : 'ERROR'} (${r.reason ?? ''})`);

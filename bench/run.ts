@@ -94,7 +94,11 @@ function parseArgs(argv: readonly string[]): Settings {
       case '--quick':
         break;
       case '--only':
-        s.only.push(...value().split(',').filter((x) => x.length > 0));
+        s.only.push(
+          ...value()
+            .split(',')
+            .filter((x) => x.length > 0),
+        );
         break;
       case '--json':
         s.json = value();
@@ -151,7 +155,9 @@ function parseArgs(argv: readonly string[]): Settings {
 }
 
 function workerRuntime(node: string): Runtime {
-  const out = execFileSync(node, ['-p', 'JSON.stringify({ node: process.version, openssl: process.versions.openssl, execPath: process.execPath })'], { encoding: 'utf8' });
+  const out = execFileSync(node, ['-p', 'JSON.stringify({ node: process.version, openssl: process.versions.openssl, execPath: process.execPath })'], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as Runtime;
 }
 
@@ -208,7 +214,10 @@ class Pair {
   private waiter: ((msg: FromWorker | Failure) => void) | undefined;
   private closed = false;
 
-  private constructor(readonly row: Row, private readonly settings: Settings) {}
+  private constructor(
+    readonly row: Row,
+    private readonly settings: Settings,
+  ) {}
 
   /** Starts both processes; resolves when the client is ready (or the pair failed: see `failure`). */
   static async start(row: Row, settings: Settings, certs: BenchCertificates, profileTag: string | undefined): Promise<Pair> {
@@ -386,9 +395,14 @@ function finishRow(s: RowState, settings: Settings, machineInfo: Machine): RowRe
       // Which side lacks it: the server when it could not start; a node:tls client whose own
       // options were refused (OpenSSL's "Failed to set ..."); else the pair, with the error.
       const nodeLacks = `not supported by node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl})`;
-      const lacking = failure.stage === 'server setup' ? row.server
-        : row.client === 'node' && /^Failed to set /.test(failure.error) ? 'node'
-          : row.client === 'tlskit' && row.server === 'tlskit' ? 'tlskit' : undefined;
+      const lacking =
+        failure.stage === 'server setup'
+          ? row.server
+          : row.client === 'node' && /^Failed to set /.test(failure.error)
+            ? 'node'
+            : row.client === 'tlskit' && row.server === 'tlskit'
+              ? 'tlskit'
+              : undefined;
       const who = lacking === 'tlskit' ? 'not implemented in tlskit' : lacking === 'node' ? nodeLacks : 'the handshake failed';
       reason = `${who}: ${failure.error}`;
     } else {
@@ -416,7 +430,9 @@ async function main(): Promise<void> {
   const settings = parseArgs(process.argv.slice(2));
   const rows = allRows().filter((r) => settings.only.length === 0 || settings.only.some((s) => r.id.includes(s)));
   // The Chromium part is left out of quick runs (it starts a browser and moves 8 MiB per library).
-  const portableIds = PORTABLE_IDS.filter((id) => (settings.only.length === 0 ? !(settings.quick && id === 'portable:chromium') : settings.only.some((s) => id.includes(s))));
+  const portableIds = PORTABLE_IDS.filter((id) =>
+    settings.only.length === 0 ? !(settings.quick && id === 'portable:chromium') : settings.only.some((s) => id.includes(s)),
+  );
   if (settings.list) {
     for (const r of rows) console.log(r.id);
     for (const id of PORTABLE_IDS) console.log(id);
@@ -431,7 +447,9 @@ async function main(): Promise<void> {
       `workers: node ${machineInfo.worker.node} (OpenSSL ${machineInfo.worker.openssl}) ${machineInfo.worker.execPath}`,
   );
   if (machineInfo.loadAverage[0]! > machineInfo.nproc / 2) {
-    console.error(`warning: the machine is busy (load average ${machineInfo.loadAverage.join(', ')} on ${machineInfo.nproc} CPUs): timings will be noisy; CPU per operation less so`);
+    console.error(
+      `warning: the machine is busy (load average ${machineInfo.loadAverage.join(', ')} on ${machineInfo.nproc} CPUs): timings will be noisy; CPU per operation less so`,
+    );
   }
   const certs = mintCertificates();
   const results: RowResult[] = [];

@@ -88,7 +88,14 @@ export const pairs: readonly (readonly [Impl, Impl])[] = [
   ['node', 'node'],
 ];
 
-function row(kind: Kind, scenario: string, variant: string, client: Impl, server: Impl, rest: Omit<Row, 'id' | 'kind' | 'scenario' | 'variant' | 'client' | 'server' | 'baseline'>): Row {
+function row(
+  kind: Kind,
+  scenario: string,
+  variant: string,
+  client: Impl,
+  server: Impl,
+  rest: Omit<Row, 'id' | 'kind' | 'scenario' | 'variant' | 'client' | 'server' | 'baseline'>,
+): Row {
   const prefix = `${kind}:${scenario}:${variant}`;
   return { id: `${prefix}:${client}-${server}`, kind, scenario, variant, client, server, baseline: `${prefix}:node-node`, ...rest };
 }
@@ -103,7 +110,10 @@ export function allRows(): Row[] {
     }
   }
   for (const s of handshakeScenarios) {
-    for (const [variant, concurrency] of [['seq', 1], ['c8', 8]] as const) {
+    for (const [variant, concurrency] of [
+      ['seq', 1],
+      ['c8', 8],
+    ] as const) {
       for (const [client, server] of pairs) {
         rows.push(row('hs', s.name, variant, client, server, { tls: s.tls, concurrency, ...(s.feature ? { feature: s.feature } : {}) }));
       }

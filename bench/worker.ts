@@ -249,7 +249,8 @@ class Client {
     const protocol = socket.getProtocol();
     if (protocol !== this.tls.version) throw new Error(`negotiated ${protocol}, expected ${this.tls.version}`);
     const cipher = socket.getCipher();
-    if (cipher?.standardName !== this.tls.standardName) throw new Error(`negotiated ${cipher?.standardName ?? cipher?.name}, expected ${this.tls.standardName}`);
+    if (cipher?.standardName !== this.tls.standardName)
+      throw new Error(`negotiated ${cipher?.standardName ?? cipher?.name}, expected ${this.tls.standardName}`);
     const group = (socket.getEphemeralKeyInfo() as { name?: string } | null)?.name;
     if (group && group.toLowerCase() !== this.tls.group.toLowerCase()) throw new Error(`negotiated group ${group}, expected ${this.tls.group}`);
     if (resume && !socket.isSessionReused()) throw new Error('the server did not resume the session');
@@ -392,7 +393,12 @@ class Client {
     let reading: MemoryReading;
     if (measuredHere) {
       const m = await settledMemory();
-      reading = { connections: sockets.length, rssBytes: m.rss - before!.rss, heapUsedBytes: m.heapUsed - before!.heapUsed, externalBytes: m.external - before!.external };
+      reading = {
+        connections: sockets.length,
+        rssBytes: m.rss - before!.rss,
+        heapUsedBytes: m.heapUsed - before!.heapUsed,
+        externalBytes: m.external - before!.external,
+      };
     } else {
       reading = await rpc<MemoryReading>('measure', n);
     }

@@ -25,8 +25,12 @@ try {
     console.log(`${label.padEnd(44)} ${(((performance.now() - start) * 1000) / rounds).toFixed(1).padStart(7)} µs`);
   };
   measure('parseCertificate (one certificate)', () => parseCertificate(leaf.der));
-  measure('verifyCertificateChain, signatures stubbed', () => verifyCertificateChain(chain, { provider: noSignatures, trustAnchors, usage: 'server', serverName: 'www.example.com' }));
-  measure('verifyCertificateChain, ECDSA P-256 signatures', () => verifyCertificateChain(chain, { provider: nodeCryptoProvider, trustAnchors: trustAnchors, usage: 'server', serverName: 'www.example.com' }));
+  measure('verifyCertificateChain, signatures stubbed', () =>
+    verifyCertificateChain(chain, { provider: noSignatures, trustAnchors, usage: 'server', serverName: 'www.example.com' }),
+  );
+  measure('verifyCertificateChain, ECDSA P-256 signatures', () =>
+    verifyCertificateChain(chain, { provider: nodeCryptoProvider, trustAnchors: trustAnchors, usage: 'server', serverName: 'www.example.com' }),
+  );
 } finally {
   pki.cleanup();
 }

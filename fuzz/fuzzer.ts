@@ -47,7 +47,9 @@ const sha1 = (b: Uint8Array): string => createHash('sha1').update(b).digest('hex
 function loadCorpus(target: string): Uint8Array[] {
   const dir = corpusDir(target);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).sort().map((f) => new Uint8Array(readFileSync(join(dir, f))));
+  return readdirSync(dir)
+    .sort()
+    .map((f) => new Uint8Array(readFileSync(join(dir, f))));
 }
 
 /** Fuzzes one target for the given time; resolves with what happened (a crash is reported, not thrown). */
@@ -111,9 +113,19 @@ export function fuzz(target: string, options: FuzzOptions): Promise<FuzzResult> 
 
 // ---- the worker: coverage, mutation, the loop ----
 
-interface Range { startOffset: number; endOffset: number; count: number }
-interface FunctionCoverage { ranges: Range[] }
-interface ScriptCoverage { scriptId: string; url: string; functions: FunctionCoverage[] }
+interface Range {
+  startOffset: number;
+  endOffset: number;
+  count: number;
+}
+interface FunctionCoverage {
+  ranges: Range[];
+}
+interface ScriptCoverage {
+  scriptId: string;
+  url: string;
+  functions: FunctionCoverage[];
+}
 
 class Coverage {
   private readonly session = new Session();
@@ -227,36 +239,62 @@ function mutate(input: Uint8Array, corpus: readonly Uint8Array[], rnd: Random): 
   for (let i = 0; i < rounds; i++) {
     const at = rnd.below(b.length);
     switch (rnd.below(11)) {
-      case 0: if (b.length) b[at]! ^= 1 << rnd.below(8); break;
-      case 1: if (b.length) b[at] = rnd.below(256); break;
-      case 2: if (b.length) b[at] = interesting[rnd.below(interesting.length)]!; break;
-      case 3: if (b.length) b[at] = (b[at]! + (rnd.below(2) ? 1 : 255)) & 0xff; break; // a length off by one
-      case 4: if (b.length > 1) { // a 16-bit big-endian value off by a little
-        const p = rnd.below(b.length - 1);
-        const v = (((b[p]! << 8) | b[p + 1]!) + rnd.below(33) - 16) & 0xffff;
-        b[p] = v >>> 8;
-        b[p + 1] = v & 0xff;
-      } break;
-      case 5: if (b.length > 1) b.splice(at, 1 + rnd.below(Math.min(16, b.length - at))); break;
-      case 6: b.splice(at, 0, ...Array.from({ length: 1 + rnd.below(8) }, () => rnd.below(256))); break;
-      case 7: if (b.length) { // duplicate a chunk
-        const len = 1 + rnd.below(Math.min(64, b.length - at));
-        b.splice(rnd.below(b.length), 0, ...b.slice(at, at + len));
-      } break;
-      case 8: if (b.length > 2) { // copy a chunk over another place
-        const len = 1 + rnd.below(Math.min(32, b.length - at));
-        const to = rnd.below(b.length - len + 1);
-        const chunk = b.slice(at, at + len);
-        for (let k = 0; k < chunk.length; k++) b[to + k] = chunk[k]!;
-      } break;
-      case 9: if (b.length > 1) b = b.slice(0, 1 + rnd.below(b.length)); break; // truncate
-      case 10: { // splice with another corpus entry
-        const other = corpus[rnd.below(corpus.length)];
-        if (other && other.length > 0) {
-          const from = rnd.below(other.length);
-          b = [...b.slice(0, at), ...other.slice(from, from + 1 + rnd.below(other.length - from))];
+      case 0:
+        if (b.length) b[at]! ^= 1 << rnd.below(8);
+        break;
+      case 1:
+        if (b.length) b[at] = rnd.below(256);
+        break;
+      case 2:
+        if (b.length) b[at] = interesting[rnd.below(interesting.length)]!;
+        break;
+      case 3:
+        if (b.length) b[at] = (b[at]! + (rnd.below(2) ? 1 : 255)) & 0xff;
+        break; // a length off by one
+      case 4:
+        if (b.length > 1) {
+          // a 16-bit big-endian value off by a little
+          const p = rnd.below(b.length - 1);
+          const v = (((b[p]! << 8) | b[p + 1]!) + rnd.below(33) - 16) & 0xffff;
+          b[p] = v >>> 8;
+          b[p + 1] = v & 0xff;
         }
-      } break;
+        break;
+      case 5:
+        if (b.length > 1) b.splice(at, 1 + rnd.below(Math.min(16, b.length - at)));
+        break;
+      case 6:
+        b.splice(at, 0, ...Array.from({ length: 1 + rnd.below(8) }, () => rnd.below(256)));
+        break;
+      case 7:
+        if (b.length) {
+          // duplicate a chunk
+          const len = 1 + rnd.below(Math.min(64, b.length - at));
+          b.splice(rnd.below(b.length), 0, ...b.slice(at, at + len));
+        }
+        break;
+      case 8:
+        if (b.length > 2) {
+          // copy a chunk over another place
+          const len = 1 + rnd.below(Math.min(32, b.length - at));
+          const to = rnd.below(b.length - len + 1);
+          const chunk = b.slice(at, at + len);
+          for (let k = 0; k < chunk.length; k++) b[to + k] = chunk[k]!;
+        }
+        break;
+      case 9:
+        if (b.length > 1) b = b.slice(0, 1 + rnd.below(b.length));
+        break; // truncate
+      case 10:
+        {
+          // splice with another corpus entry
+          const other = corpus[rnd.below(corpus.length)];
+          if (other && other.length > 0) {
+            const from = rnd.below(other.length);
+            b = [...b.slice(0, at), ...other.slice(from, from + 1 + rnd.below(other.length - from))];
+          }
+        }
+        break;
     }
   }
   if (b.length > MAX_INPUT) b.length = MAX_INPUT;
@@ -274,7 +312,10 @@ async function runWorker(data: { target: string; seconds: number; seed: number; 
   const corpus: Uint8Array[] = [];
   let executions = 0;
   const done = (crash?: FuzzResult['crash']): void => {
-    parentPort!.postMessage({ kind: 'done', result: { target: data.target, executions, corpusSize: corpus.length, newEntries: 0, features: coverage.size, ...(crash ? { crash } : {}) } });
+    parentPort!.postMessage({
+      kind: 'done',
+      result: { target: data.target, executions, corpusSize: corpus.length, newEntries: 0, features: coverage.size, ...(crash ? { crash } : {}) },
+    });
   };
   /** Runs one input; returns 'crash', or (unless `batched`) how many coverage features it added. */
   const execute = (input: Uint8Array, batched = false): 'crash' | number => {
@@ -284,7 +325,7 @@ async function runWorker(data: { target: string; seconds: number; seed: number; 
       run(input);
     } catch (err) {
       coverage.collect();
-      done({ kind: 'crash', message: err instanceof Error ? err.stack ?? err.message : String(err), input });
+      done({ kind: 'crash', message: err instanceof Error ? (err.stack ?? err.message) : String(err), input });
       return 'crash';
     } finally {
       Atomics.store(progress, 0, ++executions);
@@ -332,7 +373,9 @@ async function main(argv: string[]): Promise<void> {
   let failed = false;
   for (const name of names) {
     const result = await fuzz(name, { seconds, save });
-    console.log(`${name}: ${result.executions} executions in ${seconds} s, ${result.features} coverage features, corpus ${result.corpusSize} (${result.newEntries} new${save ? ', saved' : ''})`);
+    console.log(
+      `${name}: ${result.executions} executions in ${seconds} s, ${result.features} coverage features, corpus ${result.corpusSize} (${result.newEntries} new${save ? ', saved' : ''})`,
+    );
     if (result.crash) {
       failed = true;
       console.log(`${name}: ${result.crash.kind}${result.crash.file ? ` saved to ${result.crash.file}` : ''}\n${result.crash.message}`);

@@ -20,7 +20,12 @@ import { readKeyUpdate } from '../src/messages/key-update.js';
 import { readFinished } from '../src/messages/finished.js';
 import { readEndOfEarlyData } from '../src/messages/end-of-early-data.js';
 import {
-  readCertificateRequest12, readClientKeyExchange, readHelloRequest, readNewSessionTicket12, readServerHelloDone, readServerKeyExchange,
+  readCertificateRequest12,
+  readClientKeyExchange,
+  readHelloRequest,
+  readNewSessionTicket12,
+  readServerHelloDone,
+  readServerKeyExchange,
 } from '../src/messages/tls12.js';
 import { readCertificateStatus } from '../src/messages/extensions/status-request.js';
 import { decodeSession } from '../src/handshake/session.js';
@@ -157,7 +162,10 @@ function conversation(mode: number): { received: Uint8Array; messages: Uint8Arra
   const event = (e: { kind: string; raw?: Uint8Array; direction?: string }): void => {
     if (e.kind === 'handshake-message' && e.direction === 'sent' && e.raw) messages.push(e.raw.slice());
   };
-  const client = createClientConnection({ ...(tls12 ? c.client12 : c.client13), provider: deterministicProvider('fuzz-client') }, { event, session: (s) => (session = s) });
+  const client = createClientConnection(
+    { ...(tls12 ? c.client12 : c.client13), provider: deterministicProvider('fuzz-client') },
+    { event, session: (s) => (session = s) },
+  );
   const server = createServerConnection({ ...(tls12 ? c.server12 : c.server13), provider: deterministicProvider('fuzz-server') }, { event });
   const received: Uint8Array[] = [];
   const me = (mode & 1) === 1 ? client : server;

@@ -70,12 +70,18 @@ chmodSync(shim, 0o755);
 
 const json = args.json ?? join(buildRoot, 'results.json');
 const runnerArgs = [
-  '-test.run', 'TestAll',
-  '-resource-dir', join(cache, 'runner'),
-  '-shim-path', shim,
-  '-shim-config', configPath,
-  '-num-workers', String(args.workers),
-  '-json-output', json,
+  '-test.run',
+  'TestAll',
+  '-resource-dir',
+  join(cache, 'runner'),
+  '-shim-path',
+  shim,
+  '-shim-config',
+  configPath,
+  '-num-workers',
+  String(args.workers),
+  '-json-output',
+  json,
   '-pipe',
   ...(args.test !== undefined ? ['-test', args.test] : []),
 ];
@@ -131,12 +137,22 @@ if (args.disabledReport) {
   const sum = (m) => [...m.values()].reduce((a, b) => a + b, 0);
   for (const [reason, byGlob] of [...disabledBy].sort((a, b) => sum(b[1]) - sum(a[1]))) {
     console.log(`  ${String(sum(byGlob)).padStart(5)}  ${reason}`);
-    console.log(`         ${[...byGlob].sort((a, b) => b[1] - a[1]).map(([g, n]) => `${g} (${n})`).join(', ')}`);
+    console.log(
+      `         ${[...byGlob]
+        .sort((a, b) => b[1] - a[1])
+        .map(([g, n]) => `${g} (${n})`)
+        .join(', ')}`,
+    );
   }
 }
 printUnimplemented();
 if (failed.length > 0) {
-  console.log(`failed:\n${failed.sort().map((n) => `  ${n}`).join('\n')}`);
+  console.log(
+    `failed:\n${failed
+      .sort()
+      .map((n) => `  ${n}`)
+      .join('\n')}`,
+  );
   console.log(`details: ${relative(process.cwd(), join(buildRoot, 'last-run.log'))}`);
 }
 process.exit(failed.length > 0 ? 1 : 0);
@@ -147,7 +163,10 @@ process.exit(failed.length > 0 ? 1 : 0);
  * version, a combination the shim refuses) by their message.
  */
 function printUnimplemented() {
-  const lines = readFileSync(unimplementedLog, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+  const lines = readFileSync(unimplementedLog, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
   if (lines.length === 0) return;
   const byFlag = new Map();
   const byReason = new Map();
@@ -161,7 +180,8 @@ function printUnimplemented() {
     }
   }
   console.log(`unimplemented (${lines.length} shim exits), by missing flag: tests passing it / tests lacking only it:`);
-  for (const [f, c] of [...byFlag].sort((a, b) => b[1].tests - a[1].tests || a[0].localeCompare(b[0]))) console.log(`  ${String(c.tests).padStart(5)} ${String(c.only).padStart(5)}  ${f}`);
+  for (const [f, c] of [...byFlag].sort((a, b) => b[1].tests - a[1].tests || a[0].localeCompare(b[0])))
+    console.log(`  ${String(c.tests).padStart(5)} ${String(c.only).padStart(5)}  ${f}`);
   if (byReason.size > 0) {
     console.log('unimplemented, other reasons:');
     for (const [r, n] of [...byReason].sort((a, b) => b[1] - a[1])) console.log(`  ${String(n).padStart(5)}  ${r}`);
@@ -192,8 +212,21 @@ function allTestNames() {
   chmodSync(listShim, 0o755);
   const listed = spawnSync(
     runner,
-    ['-test.run', 'TestAll', '-resource-dir', join(cache, 'runner'), '-shim-path', listShim, '-shim-config', configPath,
-      '-include-disabled', '-num-workers', String(args.workers), '-pipe', ...(args.test !== undefined ? ['-test', args.test] : [])],
+    [
+      '-test.run',
+      'TestAll',
+      '-resource-dir',
+      join(cache, 'runner'),
+      '-shim-path',
+      listShim,
+      '-shim-config',
+      configPath,
+      '-include-disabled',
+      '-num-workers',
+      String(args.workers),
+      '-pipe',
+      ...(args.test !== undefined ? ['-test', args.test] : []),
+    ],
     { cwd: join(cache, 'runner'), encoding: 'utf8', maxBuffer: 1 << 30 },
   );
   return [...(listed.stdout ?? '').matchAll(/^UNIMPLEMENTED \((.*)\)$/gm)].map((m) => m[1]);

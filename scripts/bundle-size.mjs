@@ -29,13 +29,21 @@ try {
   const measure = (name, entry) => {
     const out = join(scratch, `${name}.js`);
     const meta = join(scratch, `${name}.meta.json`);
-    const r = spawnSync(bun, ['build', entry, '--minify', '--target=browser', '--format=esm', `--outfile=${out}`, `--metafile=${meta}`], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(bun, ['build', entry, '--minify', '--target=browser', '--format=esm', `--outfile=${out}`, `--metafile=${meta}`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     if (r.status !== 0) throw new Error(`bun build failed: ${r.stderr}`);
     const code = readFileSync(out);
     const inputs = Object.values(JSON.parse(readFileSync(meta, 'utf8')).outputs)[0].inputs;
     const parts = {};
     for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
-      const part = file.includes('node_modules/') ? file.split('node_modules/')[1].split('/').slice(0, 2).join('/') : `src/${file.replace(/.*dist\/src\//, '').split('/')[0].replace(/\.js$/, '')}`;
+      const part = file.includes('node_modules/')
+        ? file.split('node_modules/')[1].split('/').slice(0, 2).join('/')
+        : `src/${file
+            .replace(/.*dist\/src\//, '')
+            .split('/')[0]
+            .replace(/\.js$/, '')}`;
       parts[part] = (parts[part] ?? 0) + bytesInOutput;
     }
     return { name, minified: code.length, gzip: gzipSync(code, { level: 9 }).length, parts };
@@ -46,7 +54,8 @@ try {
     console.log(JSON.stringify({ bundler: `bun ${bunVersion}`, results }, null, 2));
   } else {
     console.log(`bundled with bun ${bunVersion} build --minify --target=browser; gzip -9`);
-    for (const r of results) console.log(`  ${r.name.padEnd(50)} ${(r.minified / 1024).toFixed(1).padStart(7)} KiB minified ${(r.gzip / 1024).toFixed(1).padStart(6)} KiB gzipped`);
+    for (const r of results)
+      console.log(`  ${r.name.padEnd(50)} ${(r.minified / 1024).toFixed(1).padStart(7)} KiB minified ${(r.gzip / 1024).toFixed(1).padStart(6)} KiB gzipped`);
     const client = results[1];
     console.log('  client only, minified bytes by part:');
     for (const [part, bytes] of Object.entries(client.parts).sort((a, b) => b[1] - a[1])) {

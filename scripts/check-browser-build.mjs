@@ -125,7 +125,7 @@ function resolvePackage(spec, fromDir) {
       const pkg = JSON.parse(readFileSync(pkgJson, 'utf8'));
       let target;
       if (pkg.exports !== undefined) target = exportsTarget(pkg.exports, subpath);
-      else target = subpath === '.' ? (pkg.browser && typeof pkg.browser === 'string' ? pkg.browser : pkg.module ?? pkg.main ?? 'index.js') : subpath;
+      else target = subpath === '.' ? (pkg.browser && typeof pkg.browser === 'string' ? pkg.browser : (pkg.module ?? pkg.main ?? 'index.js')) : subpath;
       return target === undefined ? undefined : fileTarget(join(pkgDir, target));
     }
     if (dirname(dir) === dir) return undefined;
@@ -173,4 +173,6 @@ if (problems.length > 0) {
   for (const p of problems) console.error(`  - ${p}`);
   process.exit(1);
 }
-console.log(`check-browser-build: ${relative(process.cwd(), entry)} reaches ${modules} modules (${own} ours, ${modules - own} from packages), no Node built-ins`);
+console.log(
+  `check-browser-build: ${relative(process.cwd(), entry)} reaches ${modules} modules (${own} ours, ${modules - own} from packages), no Node built-ins`,
+);

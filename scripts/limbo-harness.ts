@@ -45,8 +45,7 @@ export interface CaseResult {
  * skipped only through this table (never by id).
  */
 export const SKIPPED_FEATURES: Readonly<Record<string, string>> = {
-  'rfc5280-incompatible-with-webpki':
-    'where RFC 5280 and WebPKI disagree we follow WebPKI (a non-critical nameConstraints extension is honoured, not refused)',
+  'rfc5280-incompatible-with-webpki': 'where RFC 5280 and WebPKI disagree we follow WebPKI (a non-critical nameConstraints extension is honoured, not refused)',
   'pedantic-webpki-eku':
     'CABF requires extendedKeyUsage in subscriber certificates, but private PKIs routinely omit it; we follow RFC 5280 §4.2.1.12 (absent means any purpose), so these cases would be judged by a rule we do not apply',
   'pedantic-rfc5280':
@@ -116,7 +115,7 @@ export function runCase(tc: LimboCase): CaseResult {
     return { id: tc.id, actual_result: 'SUCCESS', context: `path of ${path.length}: ${path.map((c) => c.subject.text || '(empty)').join(' <- ')}` };
   } catch (err) {
     if (err instanceof TlsError) return { id: tc.id, actual_result: 'FAILURE', context: `${err.alert}: ${err.message}` };
-    return { id: tc.id, actual_result: 'FAILURE', context: `exception: ${err instanceof Error ? err.stack ?? err.message : String(err)}` };
+    return { id: tc.id, actual_result: 'FAILURE', context: `exception: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` };
   }
 }
 

@@ -24,11 +24,18 @@ const summary = summarize(cases, results);
 const expected = new Map(cases.map((c) => [c.id, c.expected_result]));
 for (const r of results) {
   const ok = r.actual_result === 'SKIPPED' || r.actual_result === expected.get(r.id);
-  if (verbose || !ok) console.log(`${ok ? (r.actual_result === 'SKIPPED' ? 'skip' : 'pass') : 'FAIL'}  ${r.id}  expected ${expected.get(r.id)}, got ${r.actual_result}: ${r.context.split('\n')[0]}`);
+  if (verbose || !ok)
+    console.log(
+      `${ok ? (r.actual_result === 'SKIPPED' ? 'skip' : 'pass') : 'FAIL'}  ${r.id}  expected ${expected.get(r.id)}, got ${r.actual_result}: ${r.context.split('\n')[0]}`,
+    );
 }
 console.log('\nnamespace          passed  failed  skipped');
 for (const [ns, row] of Object.entries(summary.byNamespace).sort()) {
   console.log(`${ns.padEnd(18)} ${String(row.passed).padStart(6)}  ${String(row.failed).padStart(6)}  ${String(row.skipped).padStart(7)}`);
 }
-console.log(`${'total'.padEnd(18)} ${String(summary.passed).padStart(6)}  ${String(summary.failed).padStart(6)}  ${String(summary.skipped).padStart(7)}   (${cases.length} cases, ${(elapsed / 1000).toFixed(1)} s)`);
-console.log(`wrongly accepted (must be rejected): ${summary.wronglyAccepted.length}${summary.wronglyAccepted.length ? `: ${summary.wronglyAccepted.join(', ')}` : ''}`);
+console.log(
+  `${'total'.padEnd(18)} ${String(summary.passed).padStart(6)}  ${String(summary.failed).padStart(6)}  ${String(summary.skipped).padStart(7)}   (${cases.length} cases, ${(elapsed / 1000).toFixed(1)} s)`,
+);
+console.log(
+  `wrongly accepted (must be rejected): ${summary.wronglyAccepted.length}${summary.wronglyAccepted.length ? `: ${summary.wronglyAccepted.join(', ')}` : ''}`,
+);

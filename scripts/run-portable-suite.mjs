@@ -34,7 +34,9 @@ const timeoutMs = Number(option('--timeout') ?? 300) * 1000;
 const retries = Number(option('--retry') ?? 0);
 
 export const SUBSET = [
-  ...readdirSafe('dist/test/engine').filter((f) => f.endsWith('.test.js')).map((f) => `dist/test/engine/${f}`),
+  ...readdirSafe('dist/test/engine')
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => `dist/test/engine/${f}`),
   'dist/src/crypto/portable/webcrypto-rsa.test.js',
   'dist/src/crypto/portable/keys.test.js',
   'dist/src/x509/der.test.js',
@@ -54,13 +56,17 @@ function version(command, flag = '--version') {
   return r.status === 0 ? r.stdout.trim().split('\n')[0].split(' (')[0] : undefined;
 }
 
-
 /** Each runtime: how to run the files, and how to read its counts. */
 const runtimes = [
   { name: 'node', command: process.execPath, args: (files) => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], parse: parseNodeTap },
   { name: 'node24', command: runtimePath('node24'), args: (files) => ['--test', '--test-reporter=tap', '--test-concurrency=2', ...files], parse: parseNodeTap },
   { name: 'bun', command: runtimePath('bun'), args: (files) => ['test', '--timeout', '60000', ...files.map((f) => `./${f}`)], parse: parseBun },
-  { name: 'deno', command: runtimePath('deno'), args: (files, out) => ['test', '--allow-all', '--no-lock', '--quiet', '--reporter=dot', `--junit-path=${out}`, ...files], parse: parseDenoJunit },
+  {
+    name: 'deno',
+    command: runtimePath('deno'),
+    args: (files, out) => ['test', '--allow-all', '--no-lock', '--quiet', '--reporter=dot', `--junit-path=${out}`, ...files],
+    parse: parseDenoJunit,
+  },
 ];
 
 function parseNodeTap(stdout) {
@@ -71,7 +77,9 @@ function parseNodeTap(stdout) {
 function parseBun(stdout) {
   const count = (label) => Number(new RegExp(`^\\s*(\\d+) ${label}$`, 'm').exec(stdout)?.[1] ?? 0);
   const ran = /^Ran \d+ tests?/m.test(stdout);
-  return ran ? { passed: count('pass'), failed: count('fail') + count('errors?'), skipped: count('skip') + count('todo') } : { passed: NaN, failed: NaN, skipped: NaN };
+  return ran
+    ? { passed: count('pass'), failed: count('fail') + count('errors?'), skipped: count('skip') + count('todo') }
+    : { passed: NaN, failed: NaN, skipped: NaN };
 }
 
 /** Deno reports describe() blocks and their tests alike: count the leaves (names no other name nests under). */
@@ -88,7 +96,10 @@ function parseDenoJunit(_stdout, junitPath) {
 
 /** The lines naming failed tests, in each runtime's own words (TAP `not ok`, Bun `(fail)`, Deno `FAILED`). */
 function failureLines(output) {
-  return output.split('\n').filter((line) => /^\s*not ok |^\(fail\) |\bFAILED\b/.test(line) && !/^\s*not ok \d+ - \S+\.test\.js$/.test(line)).slice(0, 50);
+  return output
+    .split('\n')
+    .filter((line) => /^\s*not ok |^\(fail\) |\bFAILED\b/.test(line) && !/^\s*not ok \d+ - \S+\.test\.js$/.test(line))
+    .slice(0, 50);
 }
 
 const files = SUBSET.filter((f) => existsSync(join(root, f)));
@@ -147,8 +158,12 @@ function runOnce(runtime, v) {
   const timedOut = r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL';
   const ok = !timedOut && r.status === 0 && counts.failed === 0 && counts.passed > 0;
   return {
-    runtime: runtime.name, version: v, status: timedOut ? `timed out after ${timeoutMs / 1000} s` : ok ? 'ok' : `failed (exit ${r.status})`,
-    ...counts, seconds, files: files.length,
+    runtime: runtime.name,
+    version: v,
+    status: timedOut ? `timed out after ${timeoutMs / 1000} s` : ok ? 'ok' : `failed (exit ${r.status})`,
+    ...counts,
+    seconds,
+    files: files.length,
     ...(ok ? {} : { failures: failureLines(output), tail: output.split('\n').slice(-40).join('\n') }),
   };
 }

@@ -21,9 +21,7 @@ function walk(dir, out) {
 }
 
 const filters = process.argv.slice(2);
-const files = [...walk('dist/src', []), ...walk('dist/test', [])]
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
+const files = [...walk('dist/src', []), ...walk('dist/test', [])].filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort();
 if (files.length === 0) {
   console.error('no test files found (did the build run?)');
   process.exit(1);

@@ -48,16 +48,29 @@ function revocationPointers(): { oid: string; critical: boolean; value: Uint8Arr
 
 function chain(): { keyPem: string; chainPem: string; caPem: string } {
   const rootKey = generateKeyPair('ec-p256');
-  const root: Issuer = { key: rootKey, certificate: createCertificate({ subject: 'CN=tlskit testssl root CA, O=tlskit test', subjectKey: rootKey, isCA: true }) };
+  const root: Issuer = {
+    key: rootKey,
+    certificate: createCertificate({ subject: 'CN=tlskit testssl root CA, O=tlskit test', subjectKey: rootKey, isCA: true }),
+  };
   const midKey = generateKeyPair('ec-p256');
   const intermediate: Issuer = {
     key: midKey,
-    certificate: createCertificate({ subject: 'CN=tlskit testssl intermediate CA, O=tlskit test', subjectKey: midKey, issuer: root, isCA: true, pathLength: 0, extraExtensions: revocationPointers() }),
+    certificate: createCertificate({
+      subject: 'CN=tlskit testssl intermediate CA, O=tlskit test',
+      subjectKey: midKey,
+      issuer: root,
+      isCA: true,
+      pathLength: 0,
+      extraExtensions: revocationPointers(),
+    }),
   };
   const leafKey = generateKeyPair('ec-p256');
   const leaf = createCertificate({
-    subject: 'O=tlskit test, CN=localhost', subjectKey: leafKey, issuer: intermediate,
-    subjectAltNames: subjectAltNamesFor(['localhost', '127.0.0.1']), extraExtensions: revocationPointers(),
+    subject: 'O=tlskit test, CN=localhost',
+    subjectKey: leafKey,
+    issuer: intermediate,
+    subjectAltNames: subjectAltNamesFor(['localhost', '127.0.0.1']),
+    extraExtensions: revocationPointers(),
   });
   return { keyPem: leafKey.privateKeyPem, chainPem: leaf.pem + intermediate.certificate.pem, caPem: root.certificate.pem };
 }
@@ -73,11 +86,23 @@ async function main(): Promise<number> {
   const server = createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket) => {
     socket.on('error', () => undefined);
     // The HTTP headers a deployment would send (testssl --full checks them too, with -h).
-    socket.once('data', () => socket.end([
-      'HTTP/1.1 200 OK', 'content-type: text/plain', 'content-length: 3', 'connection: close',
-      'strict-transport-security: max-age=31536000; includeSubDomains', 'x-frame-options: DENY', 'x-content-type-options: nosniff',
-      "content-security-policy: default-src 'none'", 'referrer-policy: no-referrer', '', 'ok\n',
-    ].join('\r\n')));
+    socket.once('data', () =>
+      socket.end(
+        [
+          'HTTP/1.1 200 OK',
+          'content-type: text/plain',
+          'content-length: 3',
+          'connection: close',
+          'strict-transport-security: max-age=31536000; includeSubDomains',
+          'x-frame-options: DENY',
+          'x-content-type-options: nosniff',
+          "content-security-policy: default-src 'none'",
+          'referrer-policy: no-referrer',
+          '',
+          'ok\n',
+        ].join('\r\n'),
+      ),
+    );
   });
   server.on('tlsClientError', () => undefined); // testssl probes with what we refuse, on purpose
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -89,8 +114,24 @@ async function main(): Promise<number> {
   writeFileSync(caFile, pki.caPem);
   const checks = full ? [] : ['-p', '-P', '-S', '-U'];
   const args = [
-    ...checks, '--quiet', '--color', '0', '--warnings', 'off', '--sneaky', '--nodns', 'none',
-    '--severity', 'MEDIUM', '--add-ca', caFile, '--jsonfile', json, '--ip', '127.0.0.1', `localhost:${port}`,
+    ...checks,
+    '--quiet',
+    '--color',
+    '0',
+    '--warnings',
+    'off',
+    '--sneaky',
+    '--nodns',
+    'none',
+    '--severity',
+    'MEDIUM',
+    '--add-ca',
+    caFile,
+    '--jsonfile',
+    json,
+    '--ip',
+    '127.0.0.1',
+    `localhost:${port}`,
   ];
   console.log(`testssl: a tlskit server on ${describeRuntime()}`);
   console.log(`testssl: ${binary} ${args.join(' ')}`);
@@ -121,11 +162,16 @@ async function main(): Promise<number> {
   for (const f of scanProblems) console.log(`  scan problem: ${f.finding}`);
   // Whatever else passed the MEDIUM filter (testssl adds informational entries now and then): shown, not counted.
   for (const f of findings) if (!SEVERE.has(f.severity) && f.id !== 'scanProblem') console.log(`  (${f.severity} ${f.id}: ${f.finding})`);
-  console.log(`testssl: ${severe.length} findings of severity MEDIUM or higher (${findings.length} entries at MEDIUM filter) in ${((Date.now() - started) / 1000).toFixed(0)} s, checks ${full ? 'all' : checks.join(' ')}`);
+  console.log(
+    `testssl: ${severe.length} findings of severity MEDIUM or higher (${findings.length} entries at MEDIUM filter) in ${((Date.now() - started) / 1000).toFixed(0)} s, checks ${full ? 'all' : checks.join(' ')}`,
+  );
   return severe.length === 0 && scanProblems.length === 0 ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

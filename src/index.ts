@@ -21,15 +21,42 @@ export type { PeerVerifier, VerificationContext, VerificationOutcome } from './e
 export { MemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './handshake/session.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';
-export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from './crypto/portable/provider.js';
+export {
+  PortableCryptoProvider,
+  portableCryptoProvider,
+  type PortableProviderOptions,
+  type RsaOperations,
+  type RsaSignatureAlgorithm,
+} from './crypto/portable/provider.js';
 export type { SubtleRsa } from './crypto/portable/webcrypto-rsa.js';
 export { defaultProvider } from './crypto/default-provider.js';
 export {
-  connectStream, acceptStream,
-  type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
+  connectStream,
+  acceptStream,
+  type ByteStreamPair,
+  type StreamOptions,
+  type StreamClientOptions,
+  type StreamServerOptions,
+  type TlsStream,
 } from './web/streams.js';
-export { createHttpsServer, HttpsServer, HttpsAgent, undiciConnector, type HttpsServerOptions, type HttpsAgentOptions, type UndiciConnector, type UndiciConnectTarget } from './node/https.js';
-export { RedisAntiReplayStore, RedisTicketKeys, type RedisClientLike, type RedisAntiReplayOptions, type RedisTicketKeysOptions, type RedisTicketKeysEvent } from './node/redis-store.js';
+export {
+  createHttpsServer,
+  HttpsServer,
+  HttpsAgent,
+  undiciConnector,
+  type HttpsServerOptions,
+  type HttpsAgentOptions,
+  type UndiciConnector,
+  type UndiciConnectTarget,
+} from './node/https.js';
+export {
+  RedisAntiReplayStore,
+  RedisTicketKeys,
+  type RedisClientLike,
+  type RedisAntiReplayOptions,
+  type RedisTicketKeysOptions,
+  type RedisTicketKeysEvent,
+} from './node/redis-store.js';
 export { MemoryAntiReplayStore, type AntiReplayStore } from './handshake/anti-replay.js';
 export type { TicketKeySource } from './handshake/tickets.js';
 export { upgrade, type ClientUpgradeOptions, type ServerUpgradeOptions } from './node/upgrade.js';
@@ -53,7 +80,8 @@ export const DEFAULT_MIN_VERSION = tlsDefaults.minVersion;
 export const DEFAULT_MAX_VERSION = tlsDefaults.maxVersion;
 export const DEFAULT_ECDH_CURVE = tlsDefaults.ecdhCurve;
 const moduleObject: Record<string, unknown> = {};
-for (const name of Reflect.ownKeys(surface)) if (typeof name === 'string' && name !== 'default' && !name.startsWith('DEFAULT_')) moduleObject[name] = surface[name as keyof typeof surface];
+for (const name of Reflect.ownKeys(surface))
+  if (typeof name === 'string' && name !== 'default' && !name.startsWith('DEFAULT_')) moduleObject[name] = surface[name as keyof typeof surface];
 type DefaultName = 'DEFAULT_CIPHERS' | 'DEFAULT_MIN_VERSION' | 'DEFAULT_MAX_VERSION' | 'DEFAULT_ECDH_CURVE';
 /** The module object: every named export, and the DEFAULT_* settings, settable. */
 export type TlsModule = Omit<typeof surface, 'default' | DefaultName> & {

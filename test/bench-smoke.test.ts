@@ -23,7 +23,8 @@ test('bench --list names every row of issue 8 once', () => {
     for (const mode of ['seq', 'c8']) for (const p of pairs) assert.ok(ids.includes(`hs:${hs}:${mode}:${p}`), `hs:${hs}:${mode}:${p}`);
   }
   for (const p of pairs) assert.ok(ids.includes(`echo:tls13-aes128gcm:1byte:${p}`));
-  for (const id of ['mem:idle:server:node-tlskit', 'mem:idle:server:node-node', 'mem:idle:client:tlskit-node', 'mem:idle:client:node-node']) assert.ok(ids.includes(id), id);
+  for (const id of ['mem:idle:server:node-tlskit', 'mem:idle:server:node-node', 'mem:idle:client:tlskit-node', 'mem:idle:client:node-node'])
+    assert.ok(ids.includes(id), id);
   // Then the portable provider's sections (bench/portable.ts), printed after the table.
   assert.deepEqual(ids, [...allRows().map((r) => r.id), 'portable:node', 'portable:chromium']);
 });
@@ -32,17 +33,48 @@ test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 1
   const dir = mkdtempSync(join(tmpdir(), 'tlskit-bench-smoke-'));
   try {
     const json = join(dir, 'results.json');
-    const only = ['bulk:tls13-aes128gcm:c2s', 'hs:tls13-x25519-ecdsa:seq', 'hs:tls13-resume:seq', 'hs:tls13-x25519mlkem768-ecdsa:seq', 'echo:', 'mem:', 'portable:node'];
+    const only = [
+      'bulk:tls13-aes128gcm:c2s',
+      'hs:tls13-x25519-ecdsa:seq',
+      'hs:tls13-resume:seq',
+      'hs:tls13-x25519mlkem768-ecdsa:seq',
+      'echo:',
+      'mem:',
+      'portable:node',
+    ];
     execFileSync(
       process.execPath,
       [
-        runScript, '--quick', '--only', only.join(','), '--json', json, '--reps', '1', '--mem-reps', '1', '--bulk-mib', '2',
-        '--hs-seconds', '0.1', '--echo-count', '20', '--mem-connections', '20', '--mem-idle', '0', '--timeout', '60',
+        runScript,
+        '--quick',
+        '--only',
+        only.join(','),
+        '--json',
+        json,
+        '--reps',
+        '1',
+        '--mem-reps',
+        '1',
+        '--bulk-mib',
+        '2',
+        '--hs-seconds',
+        '0.1',
+        '--echo-count',
+        '20',
+        '--mem-connections',
+        '20',
+        '--mem-idle',
+        '0',
+        '--timeout',
+        '60',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const results = JSON.parse(readFileSync(json, 'utf8')) as {
-      version: number; mode: string; machine: { nproc: number; cpuModel: string; worker: { node: string } }; rows: RowResult[];
+      version: number;
+      mode: string;
+      machine: { nproc: number; cpuModel: string; worker: { node: string } };
+      rows: RowResult[];
       portable?: { sections: string[]; output: string };
     };
     assert.equal(results.version, 1);
@@ -50,7 +82,10 @@ test('bench runs a tiny configuration and writes well-formed JSON', { timeout: 1
     assert.ok(results.machine.nproc > 0 && results.machine.cpuModel.length > 0 && results.machine.worker.node.startsWith('v'));
 
     const expected = allRows().filter((r) => only.some((s) => r.id.includes(s)));
-    assert.deepEqual(results.rows.map((r) => r.id), expected.map((r) => r.id));
+    assert.deepEqual(
+      results.rows.map((r) => r.id),
+      expected.map((r) => r.id),
+    );
     for (const [i, r] of results.rows.entries()) {
       const row = expected[i]!;
       assert.notEqual(r.status, 'error', `${r.id}: ${r.reason}`);

@@ -30,7 +30,10 @@ test('check-browser-build: comments and strings are not imports; bare built-ins,
   const dir = mkdtempSync(join(tmpdir(), 'tlskit-graph-'));
   try {
     const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
-    write('clean.js', "// import 'node:fs' in a comment\n/* from 'node:net' */ const s = '/* not a comment'; // @noble/*\nimport { b } from './b.js';\nexport const a = b + s;\n");
+    write(
+      'clean.js',
+      "// import 'node:fs' in a comment\n/* from 'node:net' */ const s = '/* not a comment'; // @noble/*\nimport { b } from './b.js';\nexport const a = b + s;\n",
+    );
     write('b.js', "const re = /['\"]from 'node:os'/; export const b = String(re);\n");
     assert.equal(run([script, join(dir, 'clean.js')]).status, 0);
     for (const [name, text, expected] of [

@@ -29,11 +29,17 @@ interface RuntimeResult {
 const skip = process.env['TLSKIT_PORTABLE_SUITE'] === 'skip' ? 'run once per CI run (TLSKIT_PORTABLE_SUITE=skip)' : false;
 
 test('the portable subset passes on Node, Node 24, Bun and Deno (those installed)', { timeout: 20 * 60_000, skip }, (t) => {
-  const r = spawnSync(process.execPath, [script, '--json', '--timeout', '300', '--retry', '1'], { encoding: 'utf8', timeout: 19 * 60_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, [script, '--json', '--timeout', '300', '--retry', '1'], {
+    encoding: 'utf8',
+    timeout: 19 * 60_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   assert.ok(r.stdout, `the runner printed nothing: ${r.stderr}`);
   const results = JSON.parse(r.stdout) as RuntimeResult[];
   for (const result of results) {
-    const counts = result.passed === undefined ? '' : `: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${result.seconds?.toFixed(1)} s`;
+    const counts =
+      result.passed === undefined ? '' : `: ${result.passed} passed, ${result.failed} failed, ${result.skipped} skipped in ${result.seconds?.toFixed(1)} s`;
     t.diagnostic(`${result.runtime} ${result.version ?? ''} ${result.status}${counts}`);
     for (const line of result.flaky ?? []) t.diagnostic(`  flaky on ${result.runtime} (passed on the retry): ${line.trim()}`);
   }
@@ -46,6 +52,9 @@ test('the portable subset passes on Node, Node 24, Bun and Deno (those installed
     assert.equal(result.failed, 0);
     assert.ok(result.passed! >= 200, `${result.runtime}: only ${result.passed} tests passed`);
   }
-  assert.ok(results.some((x) => x.runtime === 'node' && x.status === 'ok'), 'at least this Node ran the subset');
+  assert.ok(
+    results.some((x) => x.runtime === 'node' && x.status === 'ok'),
+    'at least this Node ran the subset',
+  );
   assert.equal(r.status, 0);
 });

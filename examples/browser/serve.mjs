@@ -42,11 +42,20 @@ function resolveBare(specifier) {
 
 /** Static imports and exports naming a package (`from '@noble/…'`, `import 'x'`, `import('x')`) get its URL. */
 function resolveImports(source) {
-  return source.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"./][^'"]*)\2/g, (all, keyword, quote, specifier) =>
-    `${keyword}${quote}${resolveBare(specifier)}${quote}`);
+  return source.replace(
+    /(\bfrom\s*|\bimport\s*\(?\s*)(['"])([^'"./][^'"]*)\2/g,
+    (all, keyword, quote, specifier) => `${keyword}${quote}${resolveBare(specifier)}${quote}`,
+  );
 }
 
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json', '.map': 'application/json', '.css': 'text/css' };
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.css': 'text/css',
+};
 
 /**
  * Starts the static server (and, unless relay is false, the relay); resolves to
@@ -57,7 +66,7 @@ export async function startExampleServer(options = {}) {
   const server = createServer(async (req, res) => {
     try {
       let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).slice(1);
-      if (path === '' ) path = 'examples/browser/';
+      if (path === '') path = 'examples/browser/';
       if (path.endsWith('/')) path += 'index.html';
       const file = normalize(join(root, path));
       if (!file.startsWith(root + sep) || !SERVED.some((p) => path.startsWith(p)) || !(await stat(file)).isFile()) throw new Error('not found');
@@ -94,7 +103,9 @@ async function startDemoServer() {
   writeFileSync(join(dir, 'chain.pem'), chain.join(''));
   writeFileSync(join(dir, 'key.pem'), pki.keyPem);
   writeFileSync(join(dir, 'index.html'), 'Hello from openssl s_server, over TLS that runs in your browser tab.\n');
-  const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', 'cert.pem', '-cert_chain', 'chain.pem', '-key', 'key.pem', '-WWW'], { cwd: dir });
+  const child = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', 'cert.pem', '-cert_chain', 'chain.pem', '-key', 'key.pem', '-WWW'], {
+    cwd: dir,
+  });
   const port = await new Promise((done, fail) => {
     let output = '';
     const timer = setTimeout(() => fail(new Error(`openssl s_server did not start: ${output}`)), 10_000);
@@ -110,7 +121,14 @@ async function startDemoServer() {
     child.stderr.on('data', look);
     child.once('error', fail);
   });
-  return { port, caPem: pki.caPem, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    port,
+    caPem: pki.caPem,
+    stop: () => {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

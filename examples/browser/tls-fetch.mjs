@@ -7,16 +7,32 @@ import { connectStream, webSocketTransport, TlsError } from 'tlskit';
  * sends `GET path` and reads the whole response. Resolves to what happened, failures included,
  * as plain data (it crosses postMessage and Playwright's evaluate()).
  */
-export async function tlsFetch({ relay, host = '127.0.0.1', port, servername = 'localhost', ca, path = '/', maxVersion, minVersion, ciphers, ecdhCurve, timeoutMs = 15000 }) {
+export async function tlsFetch({
+  relay,
+  host = '127.0.0.1',
+  port,
+  servername = 'localhost',
+  ca,
+  path = '/',
+  maxVersion,
+  minVersion,
+  ciphers,
+  ecdhCurve,
+  timeoutMs = 15000,
+}) {
   const signal = AbortSignal.timeout(timeoutMs);
   const started = performance.now();
   const transport = webSocketTransport(`${relay}?host=${encodeURIComponent(host)}&port=${port}`);
   let tls;
   try {
     tls = await connectStream(transport, {
-      servername, ca, signal,
-      ...(maxVersion ? { maxVersion } : {}), ...(minVersion ? { minVersion } : {}),
-      ...(ciphers ? { ciphers } : {}), ...(ecdhCurve ? { ecdhCurve } : {}),
+      servername,
+      ca,
+      signal,
+      ...(maxVersion ? { maxVersion } : {}),
+      ...(minVersion ? { minVersion } : {}),
+      ...(ciphers ? { ciphers } : {}),
+      ...(ecdhCurve ? { ecdhCurve } : {}),
     });
   } catch (err) {
     return failure(err, 'handshake');

@@ -158,8 +158,13 @@ export function startRelay(options = {}) {
     };
     // §4.2.1: a GET with Upgrade: websocket, version 13 and a 16-byte base64 key.
     const key = req.headers['sec-websocket-key'];
-    if (req.method !== 'GET' || req.headers.upgrade?.toLowerCase() !== 'websocket' || req.headers['sec-websocket-version'] !== '13' ||
-        typeof key !== 'string' || Buffer.from(key, 'base64').length !== 16) {
+    if (
+      req.method !== 'GET' ||
+      req.headers.upgrade?.toLowerCase() !== 'websocket' ||
+      req.headers['sec-websocket-version'] !== '13' ||
+      typeof key !== 'string' ||
+      Buffer.from(key, 'base64').length !== 16
+    ) {
       refuse('400 Bad Request', 'not a WebSocket version 13 handshake');
       return;
     }
@@ -198,7 +203,9 @@ export function startRelay(options = {}) {
       clearTimeout(timer);
       connected = true;
       log(`relaying to ${targetHost}:${targetPort}`);
-      const accept = createHash('sha1').update(key + GUID).digest('base64');
+      const accept = createHash('sha1')
+        .update(key + GUID)
+        .digest('base64');
       socket.write(`HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: ${accept}\r\n\r\n`);
     });
     tcp.on('error', (err) => {
@@ -251,10 +258,11 @@ export function startRelay(options = {}) {
       resolve({
         port,
         url: `ws://${host}:${port}/`,
-        close: () => new Promise((done) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise((done) => {
+            for (const s of sockets) s.destroy();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -10,7 +10,14 @@ export interface Target {
 
 /** URL schemes and their default ports (the TLS port of each). */
 const SCHEME_PORTS: Readonly<Record<string, number>> = {
-  https: 443, wss: 443, ldaps: 636, imaps: 993, pop3s: 995, smtps: 465, ftps: 990, ircs: 6697,
+  https: 443,
+  wss: 443,
+  ldaps: 636,
+  imaps: 993,
+  pop3s: 995,
+  smtps: 465,
+  ftps: 990,
+  ircs: 6697,
 };
 
 function port(text: string): number {
@@ -25,7 +32,8 @@ export function parseTarget(text: string): Target {
   if (url) {
     const scheme = url[1]!.toLowerCase();
     const defaultPort = SCHEME_PORTS[scheme];
-    if (defaultPort === undefined) throw new UsageError(`'${scheme}://' is not a TLS scheme tlskit knows (${Object.keys(SCHEME_PORTS).join(', ')}): give HOST:PORT`);
+    if (defaultPort === undefined)
+      throw new UsageError(`'${scheme}://' is not a TLS scheme tlskit knows (${Object.keys(SCHEME_PORTS).join(', ')}): give HOST:PORT`);
     const authority = url[2]!.replace(/^[^@]*@/, '');
     const t = parseHostPort(authority, defaultPort);
     return t;
@@ -55,13 +63,39 @@ export function targetFrom(positionals: readonly string[]): Target {
 
 /** openssl s_client's flags and tlskit's for each (undefined: nothing to give, tlskit's default). */
 const OPENSSL_FLAGS: Readonly<Record<string, string | undefined>> = {
-  CAfile: '--ca FILE', CApath: '--capath DIR', servername: '--servername NAME', cert: '--cert FILE', key: '--key FILE',
-  pass: '--pass pass:TEXT', showcerts: '--showcerts', status: '--status', reconnect: '--reconnect', sess_out: '--sess-out FILE',
-  sess_in: '--sess-in FILE', early_data: '--early-data FILE', alpn: '--alpn LIST', tls1_2: '--tls1.2', tls1_3: '--tls1.3',
-  cipher: '--ciphers LIST', ciphersuites: '--ciphers LIST', groups: '--groups LIST', curves: '--groups LIST',
-  keylogfile: '--keylog FILE', starttls: '--starttls PROTO', msg: '--trace', trace: '--trace', debug: '--trace',
-  quiet: '--quiet', brief: '--quiet', verify_return_error: undefined, verify: undefined, crlf: undefined, ign_eof: undefined,
-  timeout: '--connect-timeout SECONDS', host: 'HOST PORT', port: 'HOST PORT',
+  CAfile: '--ca FILE',
+  CApath: '--capath DIR',
+  servername: '--servername NAME',
+  cert: '--cert FILE',
+  key: '--key FILE',
+  pass: '--pass pass:TEXT',
+  showcerts: '--showcerts',
+  status: '--status',
+  reconnect: '--reconnect',
+  sess_out: '--sess-out FILE',
+  sess_in: '--sess-in FILE',
+  early_data: '--early-data FILE',
+  alpn: '--alpn LIST',
+  tls1_2: '--tls1.2',
+  tls1_3: '--tls1.3',
+  cipher: '--ciphers LIST',
+  ciphersuites: '--ciphers LIST',
+  groups: '--groups LIST',
+  curves: '--groups LIST',
+  keylogfile: '--keylog FILE',
+  starttls: '--starttls PROTO',
+  msg: '--trace',
+  trace: '--trace',
+  debug: '--trace',
+  quiet: '--quiet',
+  brief: '--quiet',
+  verify_return_error: undefined,
+  verify: undefined,
+  crlf: undefined,
+  ign_eof: undefined,
+  timeout: '--connect-timeout SECONDS',
+  host: 'HOST PORT',
+  port: 'HOST PORT',
 };
 
 /**
@@ -90,7 +124,9 @@ export function translateOpensslArgs(argv: readonly string[]): string[] {
     }
     if (Object.hasOwn(OPENSSL_FLAGS, m[1]!)) {
       const ours = OPENSSL_FLAGS[m[1]!];
-      throw new UsageError(ours ? `${a} is openssl's flag: tlskit client takes ${ours}` : `${a} is openssl's flag: tlskit client does this by default, leave it out`);
+      throw new UsageError(
+        ours ? `${a} is openssl's flag: tlskit client takes ${ours}` : `${a} is openssl's flag: tlskit client does this by default, leave it out`,
+      );
     }
     throw new UsageError(`unknown option ${a} (tlskit's flags start with --)`);
   }

@@ -33,29 +33,49 @@ export function explainFailure(err: Error, side: Side, peer: string, offer?: Cli
     // The server refused us after asking for a certificate we did not have: that is the cause,
     // whatever alert it chose (TLS 1.2 servers often send handshake_failure).
     if (side === 'client' && err.origin === 'peer' && facts.certificateRequested && !facts.haveCertificate && err.alert !== 'close_notify') {
-      return [`${them} ended the connection with the alert ${err.alert}`, 'the server asked for a client certificate and we had none: pass --cert FILE --key FILE'];
+      return [
+        `${them} ended the connection with the alert ${err.alert}`,
+        'the server asked for a client certificate and we had none: pass --cert FILE --key FILE',
+      ];
     }
     if (err.origin === 'local') {
-      return [`TLS handshake failed: ${err.message} (we sent ${them} the alert ${err.alert})`, ...(side === 'client' && certificateAlerts.has(err.alert) ? certificateHint(err, facts) : [])];
+      return [
+        `TLS handshake failed: ${err.message} (we sent ${them} the alert ${err.alert})`,
+        ...(side === 'client' && certificateAlerts.has(err.alert) ? certificateHint(err, facts) : []),
+      ];
     }
     if (err.alert === 'close_notify') return [`${them} closed the connection before the handshake completed`];
     return [`${them} ended the connection with the alert ${err.alert}`, ...alertHint(err.alert, side, offer)];
   }
   const code = (err as NodeJS.ErrnoException).code;
   switch (code) {
-    case 'ECONNREFUSED': return [`nothing is listening on ${peer} (connection refused)`];
-    case 'ENOTFOUND': case 'EAI_AGAIN': return [`cannot resolve the host name in ${peer}`];
-    case 'ETIMEDOUT': return [`no answer from ${peer} (connection timed out)`];
+    case 'ECONNREFUSED':
+      return [`nothing is listening on ${peer} (connection refused)`];
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return [`cannot resolve the host name in ${peer}`];
+    case 'ETIMEDOUT':
+      return [`no answer from ${peer} (connection timed out)`];
     case 'ECONNRESET':
       return side === 'client'
-        ? [`${them} closed the connection during the handshake without an alert: it may not speak TLS on this port, or it dropped our ClientHello (--trace shows what we sent)`]
+        ? [
+            `${them} closed the connection during the handshake without an alert: it may not speak TLS on this port, or it dropped our ClientHello (--trace shows what we sent)`,
+          ]
         : [`${them} closed the connection during the handshake without an alert (often: it does not trust our certificate, or it only probed the port)`];
-    default: return [err.message];
+    default:
+      return [err.message];
   }
 }
 
 /** Alerts we send when the peer's certificate did not validate. */
-export const certificateAlerts = new Set(['unknown_ca', 'bad_certificate', 'certificate_unknown', 'certificate_expired', 'certificate_revoked', 'unsupported_certificate']);
+export const certificateAlerts = new Set([
+  'unknown_ca',
+  'bad_certificate',
+  'certificate_unknown',
+  'certificate_expired',
+  'certificate_revoked',
+  'unsupported_certificate',
+]);
 
 function parsed(der: Uint8Array | undefined): Certificate | undefined {
   if (!der) return undefined;
@@ -74,20 +94,30 @@ function certificateHint(err: TlsError, facts: ClientFacts): string[] {
   const leaf = parsed(chain[0]);
   const day = (d: Date): string => d.toISOString().slice(0, 10);
   if (leaf?.extensions.basicConstraints?.ca) {
-    return [`the server's certificate is a CA certificate (basicConstraints cA): a server needs a leaf certificate issued by that CA (tlskit cert NAME makes one); ${ANYWAY}`];
+    return [
+      `the server's certificate is a CA certificate (basicConstraints cA): a server needs a leaf certificate issued by that CA (tlskit cert NAME makes one); ${ANYWAY}`,
+    ];
   }
   switch (err.code) {
     case 'CERT_HAS_EXPIRED':
-      return [`a certificate of the chain has expired${leaf ? ` (the server's is valid ${day(leaf.notBefore)} to ${day(leaf.notAfter)})` : ''}: check this machine's clock (now ${day(new Date())}), and renew the certificate on the server; ${ANYWAY}`];
+      return [
+        `a certificate of the chain has expired${leaf ? ` (the server's is valid ${day(leaf.notBefore)} to ${day(leaf.notAfter)})` : ''}: check this machine's clock (now ${day(new Date())}), and renew the certificate on the server; ${ANYWAY}`,
+      ];
     case 'CERT_NOT_YET_VALID':
-      return [`a certificate of the chain is not valid yet${leaf ? ` (the server's from ${day(leaf.notBefore)})` : ''}: check this machine's clock (now ${day(new Date())}); ${ANYWAY}`];
+      return [
+        `a certificate of the chain is not valid yet${leaf ? ` (the server's from ${day(leaf.notBefore)})` : ''}: check this machine's clock (now ${day(new Date())}); ${ANYWAY}`,
+      ];
     case 'ERR_TLS_CERT_ALTNAME_INVALID': {
       const names = leaf ? [...leaf.subjectAltNames.dns, ...leaf.subjectAltNames.ip].map(printableText) : [];
-      return [`the certificate names ${names.length > 0 ? names.join(', ') : 'no host (no subjectAltName)'}, not ${facts.serverName ?? 'the host we asked for'}: connect by one of those names, or give the name to check with --servername NAME`];
+      return [
+        `the certificate names ${names.length > 0 ? names.join(', ') : 'no host (no subjectAltName)'}, not ${facts.serverName ?? 'the host we asked for'}: connect by one of those names, or give the name to check with --servername NAME`,
+      ];
     }
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
       if (chain.length === 1 && leaf && !leaf.selfIssued) {
-        return [`the server sent only its leaf certificate, without the intermediate CA certificate(s) that link it to ${leaf.issuer.text}: fix the server's chain (its certificate file should hold the leaf and then the intermediates); or pass the issuing CA with --ca FILE`];
+        return [
+          `the server sent only its leaf certificate, without the intermediate CA certificate(s) that link it to ${leaf.issuer.text}: fix the server's chain (its certificate file should hold the leaf and then the intermediates); or pass the issuing CA with --ca FILE`,
+        ];
       }
       break;
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
@@ -109,26 +139,41 @@ function plainTextHint(message: string, side: Side): string[] {
   const text = quotedText(message);
   const shown = text ? ` ("${text}…")` : '';
   if (side === 'server') {
-    return [`the client sent plain text, not TLS${shown}: ${/^[A-Z]+ /.test(text) ? 'an HTTP client? use https:// to reach this port' : 'a cleartext client on the TLS port'}`];
+    return [
+      `the client sent plain text, not TLS${shown}: ${/^[A-Z]+ /.test(text) ? 'an HTTP client? use https:// to reach this port' : 'a cleartext client on the TLS port'}`,
+    ];
   }
   if (/^HTTP\//.test(text)) return [`the server answered in plain HTTP, not TLS${shown}: this port serves http://, not https://`];
   // RFC 5321 §4.2 / RFC 959: "220" greetings; RFC 3501 §7.1.1: "* OK"; RFC 1939 §4: "+OK".
-  const guess = /^220 /.test(text) ? { looks: 'an SMTP (or FTP) greeting', proto: 'smtp' }
-    : /^\* OK/.test(text) ? { looks: 'an IMAP greeting', proto: 'imap' }
-      : /^\+OK/.test(text) ? { looks: 'a POP3 greeting', proto: 'pop3' }
-        : /^\d{3}[ -]/.test(text) ? { looks: 'a numeric reply (SMTP, FTP or NNTP)', proto: 'smtp' } : undefined;
+  const guess = /^220 /.test(text)
+    ? { looks: 'an SMTP (or FTP) greeting', proto: 'smtp' }
+    : /^\* OK/.test(text)
+      ? { looks: 'an IMAP greeting', proto: 'imap' }
+      : /^\+OK/.test(text)
+        ? { looks: 'a POP3 greeting', proto: 'pop3' }
+        : /^\d{3}[ -]/.test(text)
+          ? { looks: 'a numeric reply (SMTP, FTP or NNTP)', proto: 'smtp' }
+          : undefined;
   return [
     `the server sent plain text, not TLS${shown}: it speaks a cleartext protocol on this port`,
-    guess ? `it looks like ${guess.looks}: try --starttls ${guess.proto}, or the protocol's TLS port` : 'if the protocol upgrades with STARTTLS, try --starttls PROTO',
+    guess
+      ? `it looks like ${guess.looks}: try --starttls ${guess.proto}, or the protocol's TLS port`
+      : 'if the protocol upgrades with STARTTLS, try --starttls PROTO',
   ];
 }
 
 function alertHint(alert: string, side: Side, offer: ClientHelloStep | undefined): string[] {
   if (side === 'server') {
     switch (alert) {
-      case 'unknown_ca': case 'bad_certificate': case 'certificate_unknown': case 'certificate_expired': case 'unsupported_certificate': case 'certificate_revoked':
+      case 'unknown_ca':
+      case 'bad_certificate':
+      case 'certificate_unknown':
+      case 'certificate_expired':
+      case 'unsupported_certificate':
+      case 'certificate_revoked':
         return ['the client does not accept our certificate: give it our CA (curl --cacert, tlskit client --ca), or use a certificate it trusts'];
-      case 'decrypt_error': case 'bad_record_mac':
+      case 'decrypt_error':
+      case 'bad_record_mac':
         return ['the client could not verify our messages'];
       default:
         return [];
@@ -139,12 +184,12 @@ function alertHint(alert: string, side: Side, offer: ClientHelloStep | undefined
     case 'insufficient_security':
       return offer
         ? [
-          'it found nothing it accepts among what we offered:',
-          `  versions           ${list(offer.versions)}`,
-          `  cipher suites      ${list(offer.cipherSuites)}`,
-          `  groups             ${list(offer.groups)}`,
-          `  signature schemes  ${list(offer.signatureSchemes)}`,
-        ]
+            'it found nothing it accepts among what we offered:',
+            `  versions           ${list(offer.versions)}`,
+            `  cipher suites      ${list(offer.cipherSuites)}`,
+            `  groups             ${list(offer.groups)}`,
+            `  signature schemes  ${list(offer.signatureSchemes)}`,
+          ]
         : ['it found nothing it accepts among the versions, cipher suites, groups and signature schemes we offered'];
     case 'protocol_version':
       return [`it accepts none of the versions we offered (${list(offer?.versions ?? [])})`];
@@ -154,11 +199,17 @@ function alertHint(alert: string, side: Side, offer: ClientHelloStep | undefined
       return [`it has no certificate for the server name we sent (${offer?.serverName ?? 'none'}): check --servername`];
     case 'certificate_required':
       return ['the server asked for a client certificate and we had none: pass --cert FILE --key FILE'];
-    case 'unknown_ca': case 'bad_certificate': case 'certificate_unknown':
+    case 'unknown_ca':
+    case 'bad_certificate':
+    case 'certificate_unknown':
       return ['it does not accept the certificate we sent'];
-    case 'decrypt_error': case 'bad_record_mac':
+    case 'decrypt_error':
+    case 'bad_record_mac':
       return ['it could not verify our messages (a key or MAC mismatch)'];
-    case 'illegal_parameter': case 'decode_error': case 'unsupported_extension': case 'missing_extension':
+    case 'illegal_parameter':
+    case 'decode_error':
+    case 'unsupported_extension':
+    case 'missing_extension':
       return ['it objected to something in our messages: --trace shows what we sent'];
     default:
       return [];

@@ -18,7 +18,8 @@ export function readInput(path: string, flag: string): Buffer {
     return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? (err as Error).message);
     throw new UsageError(`${flag} ${path}: ${why}`);
   }
 }
@@ -64,7 +65,11 @@ function tryPkcs12(bytes: Buffer, path: string, flag: string, pass: string | und
   } catch (err) {
     const message = (err as Error).message.replace(/^Unable to load PFX certificate: /, '');
     if (/mac verify failure|wrong passphrase/.test(message)) {
-      throw new UsageError(pass === undefined ? `${flag} ${path}: a PKCS#12 file protected by a password: give it with --pass` : `${flag} ${path}: --pass does not open this PKCS#12 file (${message})`);
+      throw new UsageError(
+        pass === undefined
+          ? `${flag} ${path}: a PKCS#12 file protected by a password: give it with --pass`
+          : `${flag} ${path}: --pass does not open this PKCS#12 file (${message})`,
+      );
     }
     throw new UsageError(`${flag} ${path}: a PKCS#12 file tlskit cannot read: ${message}`);
   }

@@ -10,10 +10,18 @@ export interface Style {
   yellow(s: string): string;
 }
 
-const wrap = (open: number, close: number) => (s: string): string => `\u001b[${open}m${s}\u001b[${close}m`;
+const wrap =
+  (open: number, close: number) =>
+  (s: string): string =>
+    `\u001b[${open}m${s}\u001b[${close}m`;
 
 const colours: Style = {
-  bold: wrap(1, 22), dim: wrap(2, 22), green: wrap(32, 39), red: wrap(31, 39), cyan: wrap(36, 39), yellow: wrap(33, 39),
+  bold: wrap(1, 22),
+  dim: wrap(2, 22),
+  green: wrap(32, 39),
+  red: wrap(31, 39),
+  cyan: wrap(36, 39),
+  yellow: wrap(33, 39),
 };
 const plain: Style = { bold: (s) => s, dim: (s) => s, green: (s) => s, red: (s) => s, cyan: (s) => s, yellow: (s) => s };
 

@@ -80,10 +80,13 @@ export function tlsOptionsFrom(values: TlsFlagValues, warn: (message: string) =>
       throw new UsageError(`--groups: ${(err as Error).message.replace(/^ecdhCurve:? ?/, '')}`);
     }
   }
-  const alpn = values.alpn?.split(',').map((p) => p.trim()).filter((p) => p.length > 0);
+  const alpn = values.alpn
+    ?.split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
   return {
-    ...(values['tls1.2'] ? { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const : {}),
-    ...(values['tls1.3'] ? { minVersion: 'TLSv1.3' } as const : {}),
+    ...(values['tls1.2'] ? ({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' } as const) : {}),
+    ...(values['tls1.3'] ? ({ minVersion: 'TLSv1.3' } as const) : {}),
     ...(alpn && alpn.length > 0 ? { ALPNProtocols: alpn } : {}),
     ...(values.ciphers ? { ciphers: values.ciphers } : {}),
     ...(values.groups ? { ecdhCurve: values.groups } : {}),

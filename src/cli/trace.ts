@@ -38,7 +38,11 @@ export class TracePrinter {
         if (event.step === 'keys') {
           if (event.direction === 'write') this.writeProtected = true;
           else this.readProtected = true;
-          this.line(this.s.dim(`${' '.repeat(17)}-- ${event.epoch} keys now protect what the ${event.direction === 'write' ? this.side : other(this.side)} sends (${event.aead})`));
+          this.line(
+            this.s.dim(
+              `${' '.repeat(17)}-- ${event.epoch} keys now protect what the ${event.direction === 'write' ? this.side : other(this.side)} sends (${event.aead})`,
+            ),
+          );
         } else if (event.step === 'certificate-validation') {
           this.line(`${' '.repeat(17)}${event.ok ? this.s.green('certificate chain validated') : this.s.red('certificate chain NOT valid')}: ${event.detail}`);
         }

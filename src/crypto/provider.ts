@@ -141,14 +141,23 @@ export interface CryptoProvider {
 }
 
 /** Signs through sign(), or signAsync() for a key the provider uses only asynchronously. */
-export function signWithProvider(provider: CryptoProvider, key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Uint8Array | Promise<Uint8Array> {
+export function signWithProvider(
+  provider: CryptoProvider,
+  key: PrivateKey,
+  algorithm: SignatureAlgorithm,
+  message: Uint8Array,
+): Uint8Array | Promise<Uint8Array> {
   if (provider.signAsync && provider.asyncOnly?.(key)) return provider.signAsync(key, algorithm, message);
   return provider.sign(key, algorithm, message);
 }
 
 /** Verifies through verify(), or verifyAsync() for a key the provider uses only asynchronously. */
 export function verifyWithProvider(
-  provider: CryptoProvider, key: PublicKey, algorithm: SignatureAlgorithm, message: Uint8Array, signature: Uint8Array,
+  provider: CryptoProvider,
+  key: PublicKey,
+  algorithm: SignatureAlgorithm,
+  message: Uint8Array,
+  signature: Uint8Array,
 ): boolean | Promise<boolean> {
   if (provider.verifyAsync && provider.asyncOnly?.(key)) return provider.verifyAsync(key, algorithm, message, signature);
   return provider.verify(key, algorithm, message, signature);

@@ -41,7 +41,10 @@ export class X25519MlKem768Share implements KeyShare {
   readonly group = 'X25519MLKEM768' as const;
   readonly publicKey: Uint8Array;
 
-  constructor(private readonly kem: MlKemKeyPair, private readonly x25519: KeyShare) {
+  constructor(
+    private readonly kem: MlKemKeyPair,
+    private readonly x25519: KeyShare,
+  ) {
     this.publicKey = concat(kem.encapsulationKey, x25519.publicKey);
   }
 
@@ -88,7 +91,10 @@ export function encapsulateX25519MlKem768(kem: MlKem768, x25519: KeyShare, clien
 /** Splits keyShareFromPrivate's input into the ML-KEM seed and the X25519 private key. */
 export function splitX25519MlKem768Private(privateKey: Uint8Array): { seed: Uint8Array; x25519: Uint8Array } {
   if (privateKey.length !== X25519MLKEM768_PRIVATE_LENGTH) {
-    throw new TlsError('internal_error', `X25519MLKEM768 private key is ${privateKey.length} bytes, expected ${X25519MLKEM768_PRIVATE_LENGTH} (ML-KEM seed || X25519 key)`);
+    throw new TlsError(
+      'internal_error',
+      `X25519MLKEM768 private key is ${privateKey.length} bytes, expected ${X25519MLKEM768_PRIVATE_LENGTH} (ML-KEM seed || X25519 key)`,
+    );
   }
   return { seed: privateKey.subarray(0, MLKEM768_SEED_LENGTH), x25519: privateKey.subarray(MLKEM768_SEED_LENGTH) };
 }

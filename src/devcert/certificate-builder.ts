@@ -127,7 +127,13 @@ function kindOf(key: crypto.KeyObject): KeyKind | undefined {
     case 'ec':
       return curveKinds[details.namedCurve ?? ''];
     case 'rsa':
-      return details.modulusLength === 2048 ? 'rsa-2048' : details.modulusLength === 3072 ? 'rsa-3072' : details.modulusLength === 4096 ? 'rsa-4096' : undefined;
+      return details.modulusLength === 2048
+        ? 'rsa-2048'
+        : details.modulusLength === 3072
+          ? 'rsa-3072'
+          : details.modulusLength === 4096
+            ? 'rsa-4096'
+            : undefined;
     case 'rsa-pss':
       return details.modulusLength === 2048 ? 'rsa-pss-2048' : undefined;
     case 'ed25519':

@@ -88,6 +88,11 @@ function checkRequestKey(key: KeyObject): void {
   if ((type === 'rsa' || type === 'rsa-pss') && (details.modulusLength ?? 0) >= 2048) return;
   if (type === 'ec' && REQUEST_CURVES.includes(details.namedCurve ?? '')) return;
   if (type === 'ed25519') return;
-  const what = type === 'rsa' || type === 'rsa-pss' ? `an RSA key of ${details.modulusLength ?? '?'} bits` : type === 'ec' ? `an EC key on ${details.namedCurve ?? 'an unnamed curve'}` : `a ${type ?? 'unknown'} key`;
+  const what =
+    type === 'rsa' || type === 'rsa-pss'
+      ? `an RSA key of ${details.modulusLength ?? '?'} bits`
+      : type === 'ec'
+        ? `an EC key on ${details.namedCurve ?? 'an unnamed curve'}`
+        : `a ${type ?? 'unknown'} key`;
   throw new Error(`asks to certify ${what}: tlskit certifies RSA keys of 2048 bits or more, ECDSA P-256, P-384 or P-521, and Ed25519`);
 }

@@ -16,7 +16,13 @@ describe('parseDistinguishedName (RFC 4514)', () => {
   });
 
   test('types by short name (any case) or dotted OID; "+" joins a multi-valued RDN', () => {
-    assert.deepEqual(parseDistinguishedName('cn=a+UID=b,dc=example'), [[{ type: 'DC', value: 'example' }], [{ type: 'CN', value: 'a' }, { type: 'UID', value: 'b' }]]);
+    assert.deepEqual(parseDistinguishedName('cn=a+UID=b,dc=example'), [
+      [{ type: 'DC', value: 'example' }],
+      [
+        { type: 'CN', value: 'a' },
+        { type: 'UID', value: 'b' },
+      ],
+    ]);
     assert.deepEqual(parseDistinguishedName('2.5.4.3=x'), [[{ type: '2.5.4.3', value: 'x' }]]);
   });
 
@@ -70,8 +76,18 @@ describe('writeName (RFC 5280 §4.1.2.4)', () => {
   });
 
   test('a multi-valued RDN is one SET, sorted by encoding (X.690 §11.6)', () => {
-    const ab = writeName([[{ type: 'UID', value: 'b' }, { type: 'CN', value: 'a' }]]);
-    const ba = writeName([[{ type: 'CN', value: 'a' }, { type: 'UID', value: 'b' }]]);
+    const ab = writeName([
+      [
+        { type: 'UID', value: 'b' },
+        { type: 'CN', value: 'a' },
+      ],
+    ]);
+    const ba = writeName([
+      [
+        { type: 'CN', value: 'a' },
+        { type: 'UID', value: 'b' },
+      ],
+    ]);
     assert.deepEqual(ab, ba);
     assert.equal(ab[2], 0x31);
   });

@@ -29,9 +29,7 @@ const defaultEncoding: Partial<Record<NameAttributeType, StringEncoding>> = {
   emailAddress: 'ia5',
 };
 
-const shortNames = new Map<string, NameAttributeType>(
-  (Object.keys(NameAttributeOid) as NameAttributeType[]).map((k) => [k.toLowerCase(), k]),
-);
+const shortNames = new Map<string, NameAttributeType>((Object.keys(NameAttributeOid) as NameAttributeType[]).map((k) => [k.toLowerCase(), k]));
 
 function attributeType(text: string, source: string): NameAttributeType | DottedOid {
   if (/^\d+(\.\d+)+$/.test(text)) return text as DottedOid;
@@ -139,9 +137,11 @@ export function writeName(name: string | DistinguishedName): Uint8Array {
   const rdns = typeof name === 'string' ? parseDistinguishedName(name) : name;
   return der.sequence(
     ...rdns.map((rdn) =>
-      der.set(...(Array.isArray(rdn) ? (rdn as readonly NameAttribute[]) : [rdn as NameAttribute]).map((a) =>
-        der.sequence(der.oid(attributeOid(a.type)), writeAttributeValue(a)),
-      )),
+      der.set(
+        ...(Array.isArray(rdn) ? (rdn as readonly NameAttribute[]) : [rdn as NameAttribute]).map((a) =>
+          der.sequence(der.oid(attributeOid(a.type)), writeAttributeValue(a)),
+        ),
+      ),
     ),
   );
 }

@@ -8,9 +8,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, u
 import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { readPem } from '../x509/pem.js';
-import {
-  createCertificate, generateKeyPair, keyPairFromPem, type IssuedCertificate, type Issuer, type KeyPair,
-} from './certificate-builder.js';
+import { createCertificate, generateKeyPair, keyPairFromPem, type IssuedCertificate, type Issuer, type KeyPair } from './certificate-builder.js';
 import { subjectAltNamesFor, type SubjectAltNames } from './names.js';
 import { writePkcs12 } from './pkcs12-writer.js';
 
@@ -127,7 +125,11 @@ export function ensureLocalCa(dir: string = defaultCaDir(), options: { now?: Dat
   const key = generateKeyPair(CA_KEY_KIND);
   const who = userAndHost();
   const certificate = createCertificate({
-    subject: [{ type: 'O', value: 'tlskit development CA' }, { type: 'OU', value: who }, { type: 'CN', value: `tlskit ${who}` }],
+    subject: [
+      { type: 'O', value: 'tlskit development CA' },
+      { type: 'OU', value: who },
+      { type: 'CN', value: `tlskit ${who}` },
+    ],
     subjectKey: key,
     notBefore: new Date(now.getTime() - BACKDATE_MS),
     isCA: true,
@@ -165,7 +167,10 @@ export interface IssuedLeaf {
 
 /** mkcert's file naming: the first name with ':' → '_' and '*' → '_wildcard', then '+N' for N more names. */
 export function leafFileBase(names: readonly string[]): string {
-  const first = names[0]!.replaceAll(':', '_').replaceAll('*', '_wildcard').replace(/[^A-Za-z0-9._@+-]/g, '_');
+  const first = names[0]!
+    .replaceAll(':', '_')
+    .replaceAll('*', '_wildcard')
+    .replace(/[^A-Za-z0-9._@+-]/g, '_');
   return names.length > 1 ? `${first}+${names.length - 1}` : first;
 }
 
@@ -173,9 +178,12 @@ export function leafFileBase(names: readonly string[]): string {
 function leafCertificate(ca: Issuer, names: readonly string[], subjectKey: KeyPair | Uint8Array, options: IssueLeafOptions) {
   if (names.length === 0) throw new TypeError('a certificate needs at least one name');
   const subjectAltNames = subjectAltNamesFor(names);
-  const email = subjectAltNames.email.length > 0 ? ['emailProtection'] as const : [];
+  const email = subjectAltNames.email.length > 0 ? (['emailProtection'] as const) : [];
   const certificate = createCertificate({
-    subject: [{ type: 'O', value: 'tlskit development certificate' }, { type: 'OU', value: userAndHost() }],
+    subject: [
+      { type: 'O', value: 'tlskit development certificate' },
+      { type: 'OU', value: userAndHost() },
+    ],
     subjectKey,
     issuer: ca,
     subjectAltNames,
@@ -209,7 +217,12 @@ export function issueLeafPkcs12(ca: Issuer, names: readonly string[], password: 
 }
 
 /** Certifies a public key from a certificate request (SubjectPublicKeyInfo DER): only the certificate is written. */
-export function issueLeafForKey(ca: Issuer, names: readonly string[], subjectPublicKeyInfo: Uint8Array, options: IssueLeafOptions = {}): Omit<IssuedLeaf, 'keyPath' | 'key'> {
+export function issueLeafForKey(
+  ca: Issuer,
+  names: readonly string[],
+  subjectPublicKeyInfo: Uint8Array,
+  options: IssueLeafOptions = {},
+): Omit<IssuedLeaf, 'keyPath' | 'key'> {
   const { certificate, subjectAltNames, notAfter, outDir, base } = leafCertificate(ca, names, subjectPublicKeyInfo, options);
   const certPath = resolvePath(outDir, options.certFile ?? `${base}.pem`);
   replaceFile(certPath, certificate.pem, PUBLIC_FILE_MODE);

@@ -26,8 +26,19 @@ describe('IP literals', () => {
     assert.equal(ip('::ffff:192.0.2.1'), '00000000000000000000ffffc0000201');
     assert.equal(ip('0:0:0:0:0:ffff:192.0.2.1'), '00000000000000000000ffffc0000201');
     for (const bad of [
-      ':::', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '::1:2:3:4:5:6:7:8', '12345::', 'g::', ':1::', '1::2:',
-      '1.2.3.4::', '::1.2.3', 'fe80::1%eth0', '[::1]',
+      ':::',
+      '1::2::3',
+      '1:2:3:4:5:6:7:8:9',
+      '1:2:3:4:5:6:7',
+      '::1:2:3:4:5:6:7:8',
+      '12345::',
+      'g::',
+      ':1::',
+      '1::2:',
+      '1.2.3.4::',
+      '::1.2.3',
+      'fe80::1%eth0',
+      '[::1]',
     ]) {
       assert.equal(ip(bad), null, bad);
     }
@@ -55,7 +66,22 @@ describe('DNS names', () => {
   });
 
   test('malformed names are refused', () => {
-    for (const bad of ['', 'a b', 'example.test.', '.example', 'a..b', '-a.test', 'a-.test', '*.test', '*', 'foo.*.test', 'f*.test', '*.*.test', 'a'.repeat(64) + '.test', 'localhost:8080']) {
+    for (const bad of [
+      '',
+      'a b',
+      'example.test.',
+      '.example',
+      'a..b',
+      '-a.test',
+      'a-.test',
+      '*.test',
+      '*',
+      'foo.*.test',
+      'f*.test',
+      '*.*.test',
+      'a'.repeat(64) + '.test',
+      'localhost:8080',
+    ]) {
       assert.throws(() => normaliseDnsName(bad), TypeError, bad);
     }
   });
@@ -79,10 +105,17 @@ describe('subjectAltNamesFor', () => {
     for (const bad of ['@example.test', 'a b@example.test', 'dev@', 'dev@bad_host!']) assert.throws(() => subjectAltNamesFor([bad]), TypeError, bad);
   });
 
-  test('control characters and non-ASCII in e-mail addresses and URIs are refused (a CSR\'s names reach the terminal and the certificate)', () => {
+  test("control characters and non-ASCII in e-mail addresses and URIs are refused (a CSR's names reach the terminal and the certificate)", () => {
     // rfc822Name and uniformResourceIdentifier are IA5String (RFC 5280 §4.2.1.6), and neither a
     // mailbox nor a URI (RFC 3986 §2) holds control characters: ESC would drive the terminal.
-    for (const bad of ['us\x1b[31mer@example.test', 'dev\x07@example.test', 'urn:x\x1b[2J', 'https://example.test/\x07', 'https://example.test/\u009b31m', 'dév@example.test']) {
+    for (const bad of [
+      'us\x1b[31mer@example.test',
+      'dev\x07@example.test',
+      'urn:x\x1b[2J',
+      'https://example.test/\x07',
+      'https://example.test/\u009b31m',
+      'dév@example.test',
+    ]) {
       assert.throws(() => subjectAltNamesFor([bad]), TypeError, JSON.stringify(bad));
     }
   });

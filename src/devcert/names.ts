@@ -45,9 +45,7 @@ export function normaliseDnsName(name: string): string {
   const ascii = /^[\x00-\x7f]*$/.test(rest) ? rest.toLowerCase() : domainToASCII(rest);
   const labels = ascii.split('.');
   const valid =
-    ascii.length > 0 && ascii.length <= 253 &&
-    labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) &&
-    (!wildcard || labels.length >= 2);
+    ascii.length > 0 && ascii.length <= 253 && labels.every((l) => /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/.test(l)) && (!wildcard || labels.length >= 2);
   if (!valid) throw new TypeError(`'${printable(name)}' is not a valid DNS name${wildcard ? ' under a wildcard' : ''}`);
   return wildcard ? `*.${ascii}` : ascii;
 }

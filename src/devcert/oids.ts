@@ -1,7 +1,11 @@
 // The object identifiers the development CA writes are the X.509 module's: one table each, there.
 export {
-  AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, NameAttributeOid,
-  type ExtendedKeyUsageName, type NameAttributeType,
+  AlgorithmOid,
+  ExtendedKeyUsageOid,
+  ExtensionOid,
+  NameAttributeOid,
+  type ExtendedKeyUsageName,
+  type NameAttributeType,
 } from '../x509/oids.js';
 export { KeyUsageBit, type KeyUsageName } from '../x509/extensions.js';
 

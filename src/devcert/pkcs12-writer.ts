@@ -27,10 +27,7 @@ function bmpString(text: string): Uint8Array {
 }
 
 function attributes(localKeyId: Uint8Array, friendlyName: string): Uint8Array {
-  return set(
-    sequence(oid(OID.friendlyName), set(bmpString(friendlyName))),
-    sequence(oid(OID.localKeyId), set(octetString(localKeyId))),
-  );
+  return set(sequence(oid(OID.friendlyName), set(bmpString(friendlyName))), sequence(oid(OID.localKeyId), set(octetString(localKeyId))));
 }
 
 /** ContentInfo { id-data, [0] EXPLICIT OCTET STRING } around SafeContents. */

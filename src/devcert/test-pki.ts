@@ -1,8 +1,6 @@
 // A ready-made CA → (intermediate →) leaf chain for tests, in one call. Fast by default (P-256);
 // RSA keys take a second or more to generate, so those are made once per process and role.
-import {
-  createCertificate, generateKeyPair, type IssuedCertificate, type Issuer, type KeyKind, type KeyPair,
-} from './certificate-builder.js';
+import { createCertificate, generateKeyPair, type IssuedCertificate, type Issuer, type KeyKind, type KeyPair } from './certificate-builder.js';
 import { subjectAltNamesFor } from './names.js';
 
 export interface TestPkiOptions {
@@ -70,7 +68,13 @@ export function createTestPki(options: TestPkiOptions = {}): TestPki {
   }
   const leafKey = testKeyPair(options.leafKey ?? 'ec-p256', 'leaf');
   const leaf = createCertificate({
-    subject: names.length > 0 ? [{ type: 'O', value: 'tlskit test' }, { type: 'CN', value: names[0]! }] : 'O=tlskit test',
+    subject:
+      names.length > 0
+        ? [
+            { type: 'O', value: 'tlskit test' },
+            { type: 'CN', value: names[0]! },
+          ]
+        : 'O=tlskit test',
     subjectKey: leafKey,
     issuer: intermediate ?? ca,
     subjectAltNames: subjectAltNamesFor(names),

@@ -67,17 +67,30 @@ export function installCa(caPath: string, caPem: string, target: TrustStoreTarge
   const { file, nickname } = caStoreName(caPem);
   const steps: TrustStep[] = [];
   const update = find('update-ca-certificates', target.path);
-  if (!update) steps.push({ store: 'system', ok: false, detail: 'no update-ca-certificates on this system: the system store is unchanged (add the CA with your distribution\'s tool, e.g. trust anchor)' });
+  if (!update)
+    steps.push({
+      store: 'system',
+      ok: false,
+      detail: "no update-ca-certificates on this system: the system store is unchanged (add the CA with your distribution's tool, e.g. trust anchor)",
+    });
   else {
     const dir = join(root, LOCAL_CA_DIR);
     try {
       mkdirSync(dir, { recursive: true });
       copyFileSync(caPath, join(dir, file));
       const r = runTool(update, updateArgs(root));
-      steps.push({ store: 'system', ok: r.ok, detail: r.ok ? `added ${join(dir, file)} (update-ca-certificates)` : `update-ca-certificates failed: ${r.output}` });
+      steps.push({
+        store: 'system',
+        ok: r.ok,
+        detail: r.ok ? `added ${join(dir, file)} (update-ca-certificates)` : `update-ca-certificates failed: ${r.output}`,
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      steps.push({ store: 'system', ok: false, detail: `cannot write ${dir}${code === 'EACCES' || code === 'EPERM' ? ': run as root (sudo)' : `: ${(err as Error).message}`}` });
+      steps.push({
+        store: 'system',
+        ok: false,
+        detail: `cannot write ${dir}${code === 'EACCES' || code === 'EPERM' ? ': run as root (sudo)' : `: ${(err as Error).message}`}`,
+      });
     }
   }
   steps.push(...nssSteps(target, (certutil, db) => runTool(certutil, ['-A', '-d', `sql:${db}`, '-t', 'C,,', '-n', nickname, '-i', caPath]), 'added'));
@@ -108,7 +121,14 @@ function nssSteps(target: TrustStoreTarget, act: (certutil: string, db: string) 
   const dbs = nssDatabases(target.home);
   if (dbs.length === 0) return [];
   const certutil = find('certutil', target.path);
-  if (!certutil) return [{ store: 'nss', ok: false, detail: `found ${dbs.length} NSS database(s) (Firefox, Chrome) but no certutil: install libnss3-tools (Debian) or nss-tools, then run again` }];
+  if (!certutil)
+    return [
+      {
+        store: 'nss',
+        ok: false,
+        detail: `found ${dbs.length} NSS database(s) (Firefox, Chrome) but no certutil: install libnss3-tools (Debian) or nss-tools, then run again`,
+      },
+    ];
   return dbs.map((db) => {
     const r = act(certutil, db);
     return { store: 'nss', ok: r.ok, detail: r.ok ? `${verb} in ${db}` : `certutil failed for ${db}: ${r.output}` };

@@ -14,7 +14,9 @@ const finished = Uint8Array.from({ length: 12 }, (_, i) => i + 1);
 
 function source(info: Partial<ConnectionInfo>, side: 'client' | 'server' = 'client'): ChannelBindingSource {
   return {
-    side, provider: nodeCryptoProvider, firstFinished: finished,
+    side,
+    provider: nodeCryptoProvider,
+    firstFinished: finished,
     info: { peerCertificates: [], authorized: true, resumed: false, ...info },
     exportKeyingMaterial: (length) => new Uint8Array(length).fill(7),
   };
@@ -26,7 +28,10 @@ const refused = (f: () => unknown, message: RegExp): void => {
 
 test('tls-unique: a TLS 1.2 full handshake without EMS gives the first Finished; resumed without EMS refused, with EMS given', () => {
   assert.deepEqual(deriveChannelBinding('tls-unique', source({ version: 'TLSv1.2', extendedMasterSecret: false })), finished);
-  refused(() => deriveChannelBinding('tls-unique', source({ version: 'TLSv1.2', resumed: true, extendedMasterSecret: false })), /resumed a session without the extended master secret/);
+  refused(
+    () => deriveChannelBinding('tls-unique', source({ version: 'TLSv1.2', resumed: true, extendedMasterSecret: false })),
+    /resumed a session without the extended master secret/,
+  );
   assert.deepEqual(deriveChannelBinding('tls-unique', source({ version: 'TLSv1.2', resumed: true, extendedMasterSecret: true })), finished);
   refused(() => deriveChannelBinding('tls-unique', source({ version: 'TLSv1.3' })), /TLS 1\.2 only/);
 });
@@ -42,11 +47,17 @@ test('tls-server-end-point: the server certificate on either side; none (PSK, re
   const cert = createCertificate({ subject: 'CN=x', subjectKey: key, signatureHash: 'sha512' });
   const expected = nodeCrypto.createHash('sha512').update(cert.der).digest();
   assert.deepEqual(Buffer.from(deriveChannelBinding('tls-server-end-point', source({ version: 'TLSv1.3', peerCertificates: [cert.der] }))), expected);
-  assert.deepEqual(Buffer.from(deriveChannelBinding('tls-server-end-point', source({ version: 'TLSv1.3', localCertificates: [cert.der] }, 'server'))), expected);
+  assert.deepEqual(
+    Buffer.from(deriveChannelBinding('tls-server-end-point', source({ version: 'TLSv1.3', localCertificates: [cert.der] }, 'server'))),
+    expected,
+  );
   refused(() => deriveChannelBinding('tls-server-end-point', source({ version: 'TLSv1.3' })), /server sent no certificate/);
   refused(() => deriveChannelBinding('tls-server-end-point', source({ version: 'TLSv1.3' }, 'server')), /sent no certificate/);
 });
 
 test('an unknown type is a TypeError naming the known ones', () => {
-  assert.throws(() => deriveChannelBinding('tls-unique-for-telnet' as never, source({ version: 'TLSv1.3' })), /unknown channel binding type 'tls-unique-for-telnet'; use one of 'tls-server-end-point'/);
+  assert.throws(
+    () => deriveChannelBinding('tls-unique-for-telnet' as never, source({ version: 'TLSv1.3' })),
+    /unknown channel binding type 'tls-unique-for-telnet'; use one of 'tls-server-end-point'/,
+  );
 });

@@ -35,7 +35,9 @@ function unavailable(type: string, why: string): TlsError {
 /** The channel binding of `type` for an established connection; a TlsError says why one is not available. */
 export function deriveChannelBinding(type: ChannelBindingType, source: ChannelBindingSource): Uint8Array {
   if (!CHANNEL_BINDING_TYPES.includes(type)) {
-    throw new TypeError(`getChannelBinding: unknown channel binding type '${String(type)}'; use one of ${CHANNEL_BINDING_TYPES.map((t) => `'${t}'`).join(', ')}`);
+    throw new TypeError(
+      `getChannelBinding: unknown channel binding type '${String(type)}'; use one of ${CHANNEL_BINDING_TYPES.map((t) => `'${t}'`).join(', ')}`,
+    );
   }
   const { info } = source;
   switch (type) {
@@ -48,14 +50,20 @@ export function deriveChannelBinding(type: ChannelBindingType, source: ChannelBi
       // RFC 7627 §1 (the triple handshake): without the extended master secret, a resumed session's
       // Finished can be made equal on two connections to different servers.
       if (info.resumed && info.extendedMasterSecret !== true) {
-        throw unavailable(type, 'this TLS 1.2 connection resumed a session without the extended master secret (RFC 7627), so its Finished may be shared with another connection');
+        throw unavailable(
+          type,
+          'this TLS 1.2 connection resumed a session without the extended master secret (RFC 7627), so its Finished may be shared with another connection',
+        );
       }
       if (!source.firstFinished) throw unavailable(type, 'the handshake has not completed');
       return Uint8Array.from(source.firstFinished);
     case 'tls-exporter':
       // RFC 9266 §3: over TLS 1.2 only with the extended master secret (RFC 7627).
       if (info.version === 'TLSv1.2' && info.extendedMasterSecret !== true) {
-        throw unavailable(type, 'this TLS 1.2 connection did not negotiate the extended master secret (RFC 7627); RFC 9266 §3 allows tls-exporter only with it');
+        throw unavailable(
+          type,
+          'this TLS 1.2 connection did not negotiate the extended master secret (RFC 7627); RFC 9266 §3 allows tls-exporter only with it',
+        );
       }
       return source.exportKeyingMaterial(TLS_EXPORTER_LENGTH, TLS_EXPORTER_LABEL, new Uint8Array(0));
   }
@@ -70,9 +78,12 @@ function serverEndPoint(source: ChannelBindingSource): Uint8Array {
   const type = 'tls-server-end-point';
   const der = source.side === 'client' ? source.info.peerCertificates[0] : source.info.localCertificates?.[0];
   if (!der) {
-    throw unavailable(type, source.side === 'client'
-      ? 'the server sent no certificate (a PSK handshake, or the handshake has not completed)'
-      : 'this connection sent no certificate (a resumed session or a PSK handshake)');
+    throw unavailable(
+      type,
+      source.side === 'client'
+        ? 'the server sent no certificate (a PSK handshake, or the handshake has not completed)'
+        : 'this connection sent no certificate (a resumed session or a PSK handshake)',
+    );
   }
   let hash: HashName;
   try {
@@ -83,7 +94,11 @@ function serverEndPoint(source: ChannelBindingSource): Uint8Array {
   return source.provider.hash(hash, der);
 }
 
-function endPointHash(alg: { readonly oid: string; readonly name: string; readonly algorithm?: { readonly kind: string; readonly hash?: HashName } }): HashName {
+function endPointHash(alg: {
+  readonly oid: string;
+  readonly name: string;
+  readonly algorithm?: { readonly kind: string; readonly hash?: HashName };
+}): HashName {
   switch (alg.oid) {
     case AlgorithmOid.md5WithRsa:
     case AlgorithmOid.sha1WithRsa:

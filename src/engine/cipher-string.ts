@@ -30,11 +30,20 @@ const isKrsa = (s: CipherSuite) => s.keyExchange === 'rsa';
  * suites it lacks select none: OpenSSL skips such names too, and a list left empty is an error.
  */
 const ALIASES: Record<string, (s: CipherSuite) => boolean> = {
-  ALL: isEcdhe, DEFAULT: isEcdhe, HIGH: isEcdhe, 'TLSV1.2': isEcdhe, FIPS: isEcdhe,
-  ECDHE: isEcdhe, EECDH: isEcdhe, KECDHE: isEcdhe, KEECDH: isEcdhe,
-  AECDSA: (s) => s.authentication === 'ecdsa', ECDSA: (s) => s.authentication === 'ecdsa',
+  ALL: isEcdhe,
+  DEFAULT: isEcdhe,
+  HIGH: isEcdhe,
+  'TLSV1.2': isEcdhe,
+  FIPS: isEcdhe,
+  ECDHE: isEcdhe,
+  EECDH: isEcdhe,
+  KECDHE: isEcdhe,
+  KEECDH: isEcdhe,
+  AECDSA: (s) => s.authentication === 'ecdsa',
+  ECDSA: (s) => s.authentication === 'ecdsa',
   ARSA: (s) => isEcdhe(s) && s.authentication === 'rsa',
-  KRSA: isKrsa, RSA: isKrsa,
+  KRSA: isKrsa,
+  RSA: isKrsa,
   AESGCM: (s) => isEcdhe(s) && s.aead !== 'chacha20-poly1305',
   AES: (s) => isEcdhe(s) && s.aead !== 'chacha20-poly1305',
   AES128: (s) => isEcdhe(s) && s.aead === 'aes-128-gcm',
@@ -143,4 +152,3 @@ export function parseCipherString(ciphers: string | undefined, option = 'ciphers
   if (tls12Tokens.length > 0 && list.length === 0) throw noMatch(option, tls12Tokens, 'TLS 1.2');
   return { suites: [...tls13, ...list], tls13Only: tls12Tokens.length === 0 };
 }
-

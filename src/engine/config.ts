@@ -32,8 +32,7 @@ export interface VerificationContext {
 
 export type VerificationOutcome =
   /** `path`: the validated path in DER, leaf first, ending at the trust anchor, when the verifier built one. */
-  | { readonly ok: true; readonly detail: string; readonly path?: readonly Uint8Array[] }
-  | { readonly ok: false; readonly error: TlsError };
+  { readonly ok: true; readonly detail: string; readonly path?: readonly Uint8Array[] } | { readonly ok: false; readonly error: TlsError };
 
 /** Decides whether a peer's certificate chain is trusted (RFC 5280 path validation by default). */
 export interface PeerVerifier {

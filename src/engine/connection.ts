@@ -4,14 +4,30 @@ import { TlsError, asTlsError } from '../errors.js';
 import type { Secret } from '../crypto/secret.js';
 import { AlertDescription, AlertLevel } from '../protocol/alerts.js';
 import { ContentType, HandshakeType } from '../protocol/constants.js';
-import { MAX_PLAINTEXT, KEY_UPDATE_AFTER_RECORDS, MAX_IGNORED_HELLO_REQUESTS, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW, defaultHandshakeMessageLimit } from '../protocol/limits.js';
+import {
+  MAX_PLAINTEXT,
+  KEY_UPDATE_AFTER_RECORDS,
+  MAX_IGNORED_HELLO_REQUESTS,
+  MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA,
+  MAX_WARNING_ALERTS_IN_A_ROW,
+  defaultHandshakeMessageLimit,
+} from '../protocol/limits.js';
 import { HANDSHAKE_HEADER_LENGTH, type HandshakeMessage } from '../messages/handshake.js';
 import { readHelloRequest } from '../messages/tls12.js';
 import { RecordReader, type RawRecord } from '../record/record-reader.js';
 import { HandshakeReader } from '../record/handshake-reader.js';
 import { PlaintextProtection, Tls13Protection, type OpenedRecord, type RecordProtection } from '../record/protection.js';
 import { Transcript } from '../handshake/transcript.js';
-import { isAsyncStep, type AsyncStep, type ConnectionInfo, type HandshakeIO, type HandshakeState, type KeyEpoch, type Next, type PostHandshakeAuthOutcome } from '../handshake/state.js';
+import {
+  isAsyncStep,
+  type AsyncStep,
+  type ConnectionInfo,
+  type HandshakeIO,
+  type HandshakeState,
+  type KeyEpoch,
+  type Next,
+  type PostHandshakeAuthOutcome,
+} from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
 import type { ConnectionConfig } from './config.js';
 import { concat, toHex } from '../wire/bytes.js';
@@ -243,7 +259,10 @@ export class Connection implements HandshakeIO {
         return;
       }
       // RFC 8446 §5.2: once protected, every record's outer type is application_data.
-      throw new TlsError('unexpected_message', `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`);
+      throw new TlsError(
+        'unexpected_message',
+        `peer sent an unprotected ${record.type === ContentType.alert ? 'alert' : 'handshake'} record after keys were set`,
+      );
     }
     this.dispatchOpened(this.readProtection.open(record));
   }
@@ -253,9 +272,13 @@ export class Connection implements HandshakeIO {
     // limit counts the whole TLSInnerPlaintext (receiveLimit is the content's share, one byte less
     // for the type): padding buys no room past it.
     if (innerLength !== undefined && innerLength > this.receiveLimit + 1) {
-      throw new TlsError('record_overflow', `peer sent a record with an inner plaintext of ${innerLength} bytes, more than the ${this.receiveLimit + 1} we asked for`);
+      throw new TlsError(
+        'record_overflow',
+        `peer sent a record with an inner plaintext of ${innerLength} bytes, more than the ${this.receiveLimit + 1} we asked for`,
+      );
     }
-    if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext') throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
+    if (data.length > this.receiveLimit && this.readProtection.kind !== 'plaintext')
+      throw new TlsError('record_overflow', `peer sent ${data.length} bytes in a record, more than the ${this.receiveLimit} we asked for`);
     if (type !== ContentType.handshake && this.handshakeReader.hasPartialMessage) {
       throw new TlsError('unexpected_message', 'peer interleaved another record type inside a fragmented handshake message');
     }
@@ -296,7 +319,10 @@ export class Connection implements HandshakeIO {
       if (this.ignoresHelloRequest(msg)) continue;
       this.helloSeen = true;
       if (this.phase === 'connected' && ++this.postHandshakeMessages > MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA) {
-        throw new TlsError('unexpected_message', `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`);
+        throw new TlsError(
+          'unexpected_message',
+          `peer sent more than ${MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA} post-handshake messages without application data`,
+        );
       }
       this.advance(this.state.handle(msg, this));
     }
@@ -307,7 +333,8 @@ export class Connection implements HandshakeIO {
    * of the handshake hashes. Once connected, the state refuses renegotiation (no_renegotiation).
    */
   private ignoresHelloRequest(msg: HandshakeMessage): boolean {
-    if (msg.type !== HandshakeType.hello_request || this.config.side !== 'client' || this.phase !== 'handshaking' || this.info.version !== 'TLSv1.2') return false;
+    if (msg.type !== HandshakeType.hello_request || this.config.side !== 'client' || this.phase !== 'handshaking' || this.info.version !== 'TLSv1.2')
+      return false;
     readHelloRequest(msg);
     if (++this.ignoredHelloRequests > MAX_IGNORED_HELLO_REQUESTS) {
       throw new TlsError('unexpected_message', `peer sent more than ${MAX_IGNORED_HELLO_REQUESTS} hello_request messages during the handshake`);
@@ -323,13 +350,17 @@ export class Connection implements HandshakeIO {
       // peer's Finished; before the ClientHello or after that Finished it is unexpected. Appendix
       // D.4: a peer sends one per handshake (as BoringSSL and OpenSSL allow), so a second is too.
       if (this.phase !== 'handshaking' || !this.helloSeen) {
-        throw new TlsError('unexpected_message', `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`);
+        throw new TlsError(
+          'unexpected_message',
+          `peer sent change_cipher_spec ${this.phase === 'handshaking' ? 'before the client_hello' : 'after the handshake'}`,
+        );
       }
       // A client that offered 0-RTT sent its CCS after its first ClientHello; after a
       // HelloRetryRequest its second ClientHello offers none, and D.4 then puts a CCS before its
       // second flight too: a server takes one more from such a client (RFC 8446 §5: dropped).
       const allowed = this.config.side === 'server' && this.info.earlyData !== undefined && this.helloRetried ? 2 : 1;
-      if (++this.compatibilityCcsReceived > allowed) throw new TlsError('unexpected_message', `peer sent a ${allowed === 1 ? 'second' : 'third'} change_cipher_spec during the handshake`);
+      if (++this.compatibilityCcsReceived > allowed)
+        throw new TlsError('unexpected_message', `peer sent a ${allowed === 1 ? 'second' : 'third'} change_cipher_spec during the handshake`);
       return;
     }
     if (!this.state.changeCipherSpec) throw new TlsError('unexpected_message', `peer sent change_cipher_spec in state ${this.state.kind}`);
@@ -362,7 +393,8 @@ export class Connection implements HandshakeIO {
     // warning unrecognized_name before its ServerHello (RFC 6066 §3).
     const tls13 = this.info.version === 'TLSv1.3';
     if (description === AlertDescription.user_canceled || (!tls13 && level === AlertLevel.warning)) {
-      if (++this.warningAlerts > MAX_WARNING_ALERTS_IN_A_ROW) throw new TlsError('unexpected_message', `peer sent more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row`);
+      if (++this.warningAlerts > MAX_WARNING_ALERTS_IN_A_ROW)
+        throw new TlsError('unexpected_message', `peer sent more than ${MAX_WARNING_ALERTS_IN_A_ROW} warning alerts in a row`);
       this.countEmptyRecord('warning alert');
       return;
     }
@@ -450,12 +482,13 @@ export class Connection implements HandshakeIO {
 
   /** Client: how many 0-RTT bytes may still be written now (0 when early data is not possible). */
   get earlyDataRoom(): number {
-    return this.phase === 'handshaking' ? this.earlyWriteAllowance ?? 0 : 0;
+    return this.phase === 'handshaking' ? (this.earlyWriteAllowance ?? 0) : 0;
   }
 
   /** Client: sends 0-RTT application data (RFC 8446 §4.2.10); at most earlyDataRoom bytes. */
   writeEarly(data: Uint8Array): void {
-    if (data.length > this.earlyDataRoom) throw new TlsError('internal_error', `early data of ${data.length} bytes does not fit the ${this.earlyDataRoom} bytes left`);
+    if (data.length > this.earlyDataRoom)
+      throw new TlsError('internal_error', `early data of ${data.length} bytes does not fit the ${this.earlyDataRoom} bytes left`);
     this.guard(() => {
       this.earlyWriteAllowance! -= data.length;
       for (let at = 0; at < data.length; at += this.sendLimit) {
@@ -502,7 +535,8 @@ export class Connection implements HandshakeIO {
     // RFC 8446 §6.1: nothing follows our close_notify.
     if (this.closed) throw new TlsError('internal_error', 'a client certificate cannot be requested after close');
     // A misuse is the caller's error, not the connection's: checked before anything is sent.
-    if (!this.canRequestClientCertificate) throw new TlsError('internal_error', 'the client did not offer post-handshake authentication, or a request is in progress');
+    if (!this.canRequestClientCertificate)
+      throw new TlsError('internal_error', 'the client did not offer post-handshake authentication, or a request is in progress');
     const request = state.requestCertificate.bind(this.state);
     this.guard(() => this.advance(request(this)));
   }
@@ -527,7 +561,8 @@ export class Connection implements HandshakeIO {
    */
   exportKeyingMaterial(length: number, label: string, context?: Uint8Array): Uint8Array {
     // RFC 8446 §7.5: a server has the exporter secret from its Finished on (used here in 0.5-RTT).
-    if ((this.phase !== 'connected' && !this.halfRttWritable) || !this.exporter) throw new TlsError('internal_error', 'exportKeyingMaterial: the handshake has not completed');
+    if ((this.phase !== 'connected' && !this.halfRttWritable) || !this.exporter)
+      throw new TlsError('internal_error', 'exportKeyingMaterial: the handshake has not completed');
     if (this.released || this.disposed) throw new TlsError('internal_error', 'exportKeyingMaterial: the connection has ended and its keys were wiped');
     return this.exporter.export(label, context, length);
   }
@@ -540,7 +575,10 @@ export class Connection implements HandshakeIO {
   getChannelBinding(type: ChannelBindingType): Uint8Array {
     if (this.phase !== 'connected') throw new TlsError('internal_error', 'getChannelBinding: the handshake has not completed');
     return deriveChannelBinding(type, {
-      side: this.config.side, info: this.info, provider: this.provider, firstFinished: this.firstFinished,
+      side: this.config.side,
+      info: this.info,
+      provider: this.provider,
+      firstFinished: this.firstFinished,
       exportKeyingMaterial: (length, label, context) => this.exportKeyingMaterial(length, label, context),
     });
   }
@@ -800,5 +838,4 @@ export class Connection implements HandshakeIO {
     const suite = this.info.cipherSuite?.name ?? 'none';
     return `Connection { side: '${this.config.side}', state: '${this.state.kind}', phase: '${this.phase}', version: '${this.info.version ?? 'none'}', cipherSuite: '${suite}', closed: ${this.closed} }`;
   }
-
 }

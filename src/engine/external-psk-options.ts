@@ -4,7 +4,12 @@
 import { TlsError } from '../errors.js';
 import { Secret } from '../crypto/secret.js';
 import {
-  EXTERNAL_PSK_HASH, MAX_PSK_BYTES, MAX_PSK_IDENTITY_BYTES, type ClientExternalPsk, type ExternalPsk, type ServerExternalPsk,
+  EXTERNAL_PSK_HASH,
+  MAX_PSK_BYTES,
+  MAX_PSK_IDENTITY_BYTES,
+  type ClientExternalPsk,
+  type ExternalPsk,
+  type ServerExternalPsk,
 } from '../handshake/external-psk.js';
 import { fromUtf8, utf8 } from '../wire/bytes.js';
 import type { ServerConfig } from './config.js';
@@ -51,7 +56,9 @@ function checkCommon(options: PskOptions, callback: unknown): void {
   if (callback === undefined) return;
   if (typeof callback !== 'function') throw new TypeError('pskCallback must be a function');
   if (options.maxVersion !== undefined && options.maxVersion !== 'TLSv1.3') {
-    throw new TypeError(`pskCallback works only in TLS 1.3 (TLS 1.2 PSK suites are not implemented), but maxVersion is ${options.maxVersion}: raise maxVersion to TLSv1.3`);
+    throw new TypeError(
+      `pskCallback works only in TLS 1.3 (TLS 1.2 PSK suites are not implemented), but maxVersion is ${options.maxVersion}: raise maxVersion to TLSv1.3`,
+    );
   }
 }
 
@@ -61,7 +68,8 @@ export type ClientPskCallback = (hint: string | null) => { psk: ArrayBufferView;
 export function clientExternalPsk(options: PskOptions & { pskCallback?: ClientPskCallback }): ClientExternalPsk | undefined {
   const callback = options.pskCallback;
   checkCommon(options, callback);
-  if (options.pskIdentityHint !== undefined) throw new TypeError('pskIdentityHint is a server option (the hint a server sends in TLS 1.2): leave it out of a client');
+  if (options.pskIdentityHint !== undefined)
+    throw new TypeError('pskIdentityHint is a server option (the hint a server sends in TLS 1.2): leave it out of a client');
   if (!callback) return undefined;
   return () => {
     let answer: ReturnType<ClientPskCallback>;

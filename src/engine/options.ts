@@ -104,7 +104,10 @@ export interface SecureContext {
   readonly certificates: readonly CertifiedKey[];
 }
 
-export function createSecureContext(options: Pick<CommonOptions, 'cert' | 'key' | 'passphrase' | 'signer' | 'provider'>, provider: CryptoProvider): SecureContext {
+export function createSecureContext(
+  options: Pick<CommonOptions, 'cert' | 'key' | 'passphrase' | 'signer' | 'provider'>,
+  provider: CryptoProvider,
+): SecureContext {
   return { certificates: certifiedKeys(options, options.provider ?? provider) };
 }
 
@@ -165,7 +168,10 @@ function versionCode(name: VersionName | undefined, fallback: 0x0303 | 0x0304, o
 }
 
 function splitList(s: string): string[] {
-  return s.split(/[:,\s]+/).map((t) => t.trim()).filter((t) => t.length > 0);
+  return s
+    .split(/[:,\s]+/)
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 /** `ciphers` as node:tls reads it (src/engine/cipher-string.ts); the defaults when absent. */
@@ -248,7 +254,7 @@ export function certifiedKeys(options: CommonOptions, provider: CryptoProvider):
   const chains = asList(options.cert).map(certificatesFrom);
   const keys: PrivateKey[] = asList(options.key).map((k) => {
     const pem = typeof k === 'object' && !(k instanceof Uint8Array) ? k.pem : k;
-    const passphrase = typeof k === 'object' && !(k instanceof Uint8Array) ? k.passphrase ?? options.passphrase : options.passphrase;
+    const passphrase = typeof k === 'object' && !(k instanceof Uint8Array) ? (k.passphrase ?? options.passphrase) : options.passphrase;
     return provider.importPrivateKey(pem, passphrase);
   });
   if (options.signer) {
@@ -285,7 +291,10 @@ function checkedRecordSizeLimit(limit: number): number {
 function peerVerifier(provider: CryptoProvider, options: CommonOptions): PeerVerifier {
   if (options.verifier) {
     const ignored = (['crl', 'dangerouslyRelaxCrlCheck'] as const).filter((name) => options[name] !== undefined);
-    if (ignored.length > 0) throw new TypeError(`${ignored.join(' and ')} ${ignored.length > 1 ? 'apply' : 'applies'} to the built-in verifier only: check revocation in your verifier, or leave out verifier`);
+    if (ignored.length > 0)
+      throw new TypeError(
+        `${ignored.join(' and ')} ${ignored.length > 1 ? 'apply' : 'applies'} to the built-in verifier only: check revocation in your verifier, or leave out verifier`,
+      );
     return options.verifier;
   }
   return X509Verifier.fromOptions(provider, options.ca, options.crl, checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck));
@@ -411,9 +420,7 @@ export function resolveServerOptions(options: ServerOptions, provider: CryptoPro
     maxEarlyData: options.maxEarlyData ?? 0,
     earlyDataReplay: options.antiReplay ?? antiReplay ?? new MemoryAntiReplayStore(),
     ...(options.sessionStore !== false ? { sessionStore: options.sessionStore ?? new MemorySessionStore() } : {}),
-    ...(options.tickets !== false
-      ? { ticketKeyring: ticketKeyringFor(options, provider) }
-      : {}),
+    ...(options.tickets !== false ? { ticketKeyring: ticketKeyringFor(options, provider) } : {}),
     ...optional('externalPsk', externalPsk),
   };
 }

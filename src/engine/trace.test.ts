@@ -18,12 +18,17 @@ type MessageEvent = Extract<TlsEvent, { kind: 'handshake-message' }>;
 /** Runs a handshake in memory; returns the client's handshake-message events in order. */
 function handshake(client: ClientOptions = {}, server: ServerOptions = {}, chain = pki): MessageEvent[] {
   const events: MessageEvent[] = [];
-  const s = createServerConnection(resolveServerOptions({ key: chain.keyPem, cert: chain.chainPem, ALPNProtocols: ['http/1.1'], ...server }, nodeCryptoProvider));
-  const c = createClientConnection(resolveClientOptions({ servername: 'localhost', ca: chain.caPem, ALPNProtocols: ['h2', 'http/1.1'], ...client }, nodeCryptoProvider), {
-    event: (e) => {
-      if (e.kind === 'handshake-message') events.push(e);
+  const s = createServerConnection(
+    resolveServerOptions({ key: chain.keyPem, cert: chain.chainPem, ALPNProtocols: ['http/1.1'], ...server }, nodeCryptoProvider),
+  );
+  const c = createClientConnection(
+    resolveClientOptions({ servername: 'localhost', ca: chain.caPem, ALPNProtocols: ['h2', 'http/1.1'], ...client }, nodeCryptoProvider),
+    {
+      event: (e) => {
+        if (e.kind === 'handshake-message') events.push(e);
+      },
     },
-  });
+  );
   pump(c, s);
   assert.ok(c.isConnected, `handshake failed: ${c.error?.message ?? s.error?.message}`);
   return events;
@@ -52,10 +57,20 @@ function traceAll(events: readonly MessageEvent[]): TracedMessage[] {
 
 test('trace: a TLS 1.3 handshake, every message decoded with named fields', () => {
   const traced = traceAll(handshake());
-  assert.deepEqual(traced.map((m) => `${m.direction} ${m.name}`), [
-    'sent ClientHello', 'received ServerHello', 'received EncryptedExtensions', 'received Certificate',
-    'received CertificateVerify', 'received Finished', 'sent Finished', 'received NewSessionTicket', 'received NewSessionTicket',
-  ].slice(0, traced.length));
+  assert.deepEqual(
+    traced.map((m) => `${m.direction} ${m.name}`),
+    [
+      'sent ClientHello',
+      'received ServerHello',
+      'received EncryptedExtensions',
+      'received Certificate',
+      'received CertificateVerify',
+      'received Finished',
+      'sent Finished',
+      'received NewSessionTicket',
+      'received NewSessionTicket',
+    ].slice(0, traced.length),
+  );
   for (const m of traced) assert.equal(m.error, undefined, `${m.name}: ${m.error}`);
   const [ch, sh, ee, cert, cv, fin] = traced as [TracedMessage, TracedMessage, TracedMessage, TracedMessage, TracedMessage, TracedMessage];
   assert.match(find(ch.fields, 'cipher_suites').value, /^TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_ECDHE_/);
@@ -103,12 +118,36 @@ test('trace: unknown and GREASE code points keep their numbers', () => {
   const tracer = new HandshakeTracer();
   // A ClientHello offering GREASE, a CBC suite, X25519MLKEM768 and an unknown extension 0x1234.
   const body = [
-    0x03, 0x03, ...new Array(32).fill(7), 0x00,
-    0x00, 0x06, 0x0a, 0x0a, 0xc0, 0x13, 0x13, 0x01,
-    0x01, 0x00,
-    0x00, 0x0e,
-    0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x11, 0xec, 0x00, 0x1d,
-    0x12, 0x34, 0x00, 0x00,
+    0x03,
+    0x03,
+    ...new Array(32).fill(7),
+    0x00,
+    0x00,
+    0x06,
+    0x0a,
+    0x0a,
+    0xc0,
+    0x13,
+    0x13,
+    0x01,
+    0x01,
+    0x00,
+    0x00,
+    0x0e,
+    0x00,
+    0x0a,
+    0x00,
+    0x06,
+    0x00,
+    0x04,
+    0x11,
+    0xec,
+    0x00,
+    0x1d,
+    0x12,
+    0x34,
+    0x00,
+    0x00,
   ];
   const raw = Uint8Array.from([1, 0, 0, body.length, ...body]);
   const m = tracer.decode({ direction: 'received', type: 1, raw });

@@ -16,12 +16,25 @@ import { readKeyUpdate } from '../messages/key-update.js';
 import { readNewSessionTicket13 } from '../messages/new-session-ticket.js';
 import { readServerHello, type ServerHelloMessage } from '../messages/server-hello.js';
 import {
-  readCertificateRequest12, readClientKeyExchange, readHelloRequest, readNewSessionTicket12, readServerHelloDone, readServerKeyExchange,
+  readCertificateRequest12,
+  readClientKeyExchange,
+  readHelloRequest,
+  readNewSessionTicket12,
+  readServerHelloDone,
+  readServerKeyExchange,
 } from '../messages/tls12.js';
 import { cipherSuiteById, type CipherSuite } from '../protocol/cipher-suites.js';
 import {
-  DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as E, HandshakeType as H, ProtocolVersion, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV,
-  extensionName, handshakeTypeName, versionName,
+  DOWNGRADE_TLS11,
+  DOWNGRADE_TLS12,
+  ExtensionType as E,
+  HandshakeType as H,
+  ProtocolVersion,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
+  TLS_FALLBACK_SCSV,
+  extensionName,
+  handshakeTypeName,
+  versionName,
 } from '../protocol/constants.js';
 import { groupById } from '../protocol/groups.js';
 import { signatureSchemeById } from '../protocol/signature-schemes.js';
@@ -78,27 +91,53 @@ const structNames: Readonly<Record<number, string>> = {
 // Code points we do not implement but that real peers offer: named so a trace of a ClientHello from
 // OpenSSL or a browser reads without a lookup table at hand (IANA TLS registries).
 const otherSuites: Readonly<Record<number, string>> = {
-  0x0004: 'TLS_RSA_WITH_RC4_128_MD5', 0x000a: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA',
-  0x002f: 'TLS_RSA_WITH_AES_128_CBC_SHA', 0x0035: 'TLS_RSA_WITH_AES_256_CBC_SHA',
-  0x003c: 'TLS_RSA_WITH_AES_128_CBC_SHA256', 0x003d: 'TLS_RSA_WITH_AES_256_CBC_SHA256',
-  0x009e: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 0x009f: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
-  0x0067: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 0x006b: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256',
-  0x0033: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 0x0039: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
+  0x0004: 'TLS_RSA_WITH_RC4_128_MD5',
+  0x000a: 'TLS_RSA_WITH_3DES_EDE_CBC_SHA',
+  0x002f: 'TLS_RSA_WITH_AES_128_CBC_SHA',
+  0x0035: 'TLS_RSA_WITH_AES_256_CBC_SHA',
+  0x003c: 'TLS_RSA_WITH_AES_128_CBC_SHA256',
+  0x003d: 'TLS_RSA_WITH_AES_256_CBC_SHA256',
+  0x009e: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256',
+  0x009f: 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384',
+  0x0067: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256',
+  0x006b: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256',
+  0x0033: 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA',
+  0x0039: 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA',
   0xccaa: 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
-  0xc009: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 0xc00a: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
-  0xc013: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 0xc014: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
-  0xc023: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 0xc024: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
-  0xc027: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 0xc028: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
-  0x1304: 'TLS_AES_128_CCM_SHA256', 0x1305: 'TLS_AES_128_CCM_8_SHA256',
-  [TLS_EMPTY_RENEGOTIATION_INFO_SCSV]: 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV', [TLS_FALLBACK_SCSV]: 'TLS_FALLBACK_SCSV',
+  0xc009: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA',
+  0xc00a: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA',
+  0xc013: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA',
+  0xc014: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA',
+  0xc023: 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256',
+  0xc024: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384',
+  0xc027: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256',
+  0xc028: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384',
+  0x1304: 'TLS_AES_128_CCM_SHA256',
+  0x1305: 'TLS_AES_128_CCM_8_SHA256',
+  [TLS_EMPTY_RENEGOTIATION_INFO_SCSV]: 'TLS_EMPTY_RENEGOTIATION_INFO_SCSV',
+  [TLS_FALLBACK_SCSV]: 'TLS_FALLBACK_SCSV',
 };
 const otherGroups: Readonly<Record<number, string>> = {
-  0x001e: 'x448', 0x0100: 'ffdhe2048', 0x0101: 'ffdhe3072', 0x0102: 'ffdhe4096', 0x0103: 'ffdhe6144', 0x0104: 'ffdhe8192',
-  0x11eb: 'SecP256r1MLKEM768', 0x11ec: 'X25519MLKEM768', 0x11ed: 'SecP384r1MLKEM1024', 0x6399: 'X25519Kyber768Draft00',
+  0x001e: 'x448',
+  0x0100: 'ffdhe2048',
+  0x0101: 'ffdhe3072',
+  0x0102: 'ffdhe4096',
+  0x0103: 'ffdhe6144',
+  0x0104: 'ffdhe8192',
+  0x11eb: 'SecP256r1MLKEM768',
+  0x11ec: 'X25519MLKEM768',
+  0x11ed: 'SecP384r1MLKEM1024',
+  0x6399: 'X25519Kyber768Draft00',
 };
 const otherSchemes: Readonly<Record<number, string>> = {
-  0x0201: 'rsa_pkcs1_sha1', 0x0203: 'ecdsa_sha1', 0x0808: 'ed448', 0x0303: 'ecdsa_sha224', 0x0301: 'rsa_pkcs1_sha224',
-  0x081a: 'ecdsa_brainpoolP256r1tls13_sha256', 0x081b: 'ecdsa_brainpoolP384r1tls13_sha384', 0x081c: 'ecdsa_brainpoolP512r1tls13_sha512',
+  0x0201: 'rsa_pkcs1_sha1',
+  0x0203: 'ecdsa_sha1',
+  0x0808: 'ed448',
+  0x0303: 'ecdsa_sha224',
+  0x0301: 'rsa_pkcs1_sha224',
+  0x081a: 'ecdsa_brainpoolP256r1tls13_sha256',
+  0x081b: 'ecdsa_brainpoolP384r1tls13_sha384',
+  0x081c: 'ecdsa_brainpoolP512r1tls13_sha512',
 };
 
 const hex16 = (v: number): string => `0x${v.toString(16).padStart(4, '0')}`;
@@ -116,7 +155,8 @@ export const schemeLabel = (id: number): string => named(id, signatureSchemeById
 const versionLabel = (v: number): string => (isGrease(v) ? `GREASE (${hex16(v)})` : `${versionName(v)} (${hex16(v)})`);
 const extensionLabel = (type: number): string => (isGrease(type) ? `GREASE (${hex16(type)})` : extensionName(type));
 
-const field = (name: string, value: string, fields?: readonly TraceField[]): TraceField => (fields && fields.length > 0 ? { name, value, fields } : { name, value });
+const field = (name: string, value: string, fields?: readonly TraceField[]): TraceField =>
+  fields && fields.length > 0 ? { name, value, fields } : { name, value };
 const bytes = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
 const list = (items: readonly string[]): string => (items.length > 0 ? items.join(', ') : '(empty)');
 const hexOrEmpty = (b: Uint8Array): string => (b.length === 0 ? '(empty)' : toHex(b));
@@ -178,28 +218,45 @@ export class HandshakeTracer {
         return clientHello(readClientHello(msg));
       case H.encrypted_extensions: {
         const ee = readEncryptedExtensions(msg);
-        return [extensionsField(ee.extensions, (e) => {
-          switch (e.type) {
-            case E.application_layer_protocol_negotiation: return ee.alpn ? printableText(ascii(ee.alpn)) : '';
-            case E.server_name: return 'acknowledged';
-            case E.early_data: return 'accepted';
-            case E.supported_groups: return list((ee.supportedGroups ?? []).map(groupLabel));
-            case E.record_size_limit: return String(ee.recordSizeLimit);
-            default: return undefined;
-          }
-        })];
+        return [
+          extensionsField(ee.extensions, (e) => {
+            switch (e.type) {
+              case E.application_layer_protocol_negotiation:
+                return ee.alpn ? printableText(ascii(ee.alpn)) : '';
+              case E.server_name:
+                return 'acknowledged';
+              case E.early_data:
+                return 'accepted';
+              case E.supported_groups:
+                return list((ee.supportedGroups ?? []).map(groupLabel));
+              case E.record_size_limit:
+                return String(ee.recordSizeLimit);
+              default:
+                return undefined;
+            }
+          }),
+        ];
       }
       case H.certificate: {
         if (this.tls13) {
           const c = readCertificate13(msg, limits);
           return [
             field('certificate_request_context', hexOrEmpty(c.requestContext)),
-            field('certificate_list', `${c.entries.length} certificate${c.entries.length === 1 ? '' : 's'}`,
-              c.entries.map((e, i) => certificateField(i === 0 ? 'leaf' : `#${i}`, e.certData))),
+            field(
+              'certificate_list',
+              `${c.entries.length} certificate${c.entries.length === 1 ? '' : 's'}`,
+              c.entries.map((e, i) => certificateField(i === 0 ? 'leaf' : `#${i}`, e.certData)),
+            ),
           ];
         }
         const chain = readCertificate12(msg, limits);
-        return [field('certificate_list', `${chain.length} certificate${chain.length === 1 ? '' : 's'}`, chain.map((der, i) => certificateField(i === 0 ? 'leaf' : `#${i}`, der)))];
+        return [
+          field(
+            'certificate_list',
+            `${chain.length} certificate${chain.length === 1 ? '' : 's'}`,
+            chain.map((der, i) => certificateField(i === 0 ? 'leaf' : `#${i}`, der)),
+          ),
+        ];
       }
       case H.certificate_request: {
         if (this.tls13) {
@@ -282,17 +339,25 @@ export class HandshakeTracer {
       field('legacy_compression_method', String(sh.compressionMethod)),
       extensionsField(sh.extensions, (e) => {
         switch (e.type) {
-          case E.supported_versions: return sh.selectedVersion !== undefined ? versionLabel(sh.selectedVersion) : undefined;
+          case E.supported_versions:
+            return sh.selectedVersion !== undefined ? versionLabel(sh.selectedVersion) : undefined;
           case E.key_share:
             if (sh.retryGroup !== undefined) return `selected_group ${groupLabel(sh.retryGroup)}`;
             return sh.keyShare ? shares([sh.keyShare]) : undefined;
-          case E.cookie: return sh.cookie ? bytes(sh.cookie.length) : undefined;
-          case E.pre_shared_key: return `selected_identity ${sh.selectedIdentity}`;
-          case E.application_layer_protocol_negotiation: return sh.alpn ? printableText(ascii(sh.alpn)) : undefined;
-          case E.renegotiation_info: return sh.renegotiationInfo ? (sh.renegotiationInfo.length === 0 ? '(empty: initial handshake)' : bytes(sh.renegotiationInfo.length)) : undefined;
-          case E.ec_point_formats: return sh.ecPointFormats ? pointFormats(sh.ecPointFormats) : undefined;
-          case E.record_size_limit: return String(sh.recordSizeLimit);
-          default: return undefined;
+          case E.cookie:
+            return sh.cookie ? bytes(sh.cookie.length) : undefined;
+          case E.pre_shared_key:
+            return `selected_identity ${sh.selectedIdentity}`;
+          case E.application_layer_protocol_negotiation:
+            return sh.alpn ? printableText(ascii(sh.alpn)) : undefined;
+          case E.renegotiation_info:
+            return sh.renegotiationInfo ? (sh.renegotiationInfo.length === 0 ? '(empty: initial handshake)' : bytes(sh.renegotiationInfo.length)) : undefined;
+          case E.ec_point_formats:
+            return sh.ecPointFormats ? pointFormats(sh.ecPointFormats) : undefined;
+          case E.record_size_limit:
+            return String(sh.recordSizeLimit);
+          default:
+            return undefined;
         }
       }),
     ];
@@ -303,10 +368,14 @@ const pointFormats = (formats: Uint8Array): string => list([...formats].map((f) 
 
 /** The extensions in wire order; `describe` gives the decoded value of those it knows (undefined: size only). */
 function extensionsField(extensions: readonly Extension[], describe: (e: Extension) => string | undefined): TraceField {
-  return field('extensions', extensions.length === 0 ? '(none)' : `${extensions.length}`, extensions.map((e) => {
-    const value = describe(e);
-    return field(extensionLabel(e.type), value === undefined || value === '' ? (e.body.length === 0 ? '(empty)' : bytes(e.body.length)) : value);
-  }));
+  return field(
+    'extensions',
+    extensions.length === 0 ? '(none)' : `${extensions.length}`,
+    extensions.map((e) => {
+      const value = describe(e);
+      return field(extensionLabel(e.type), value === undefined || value === '' ? (e.body.length === 0 ? '(empty)' : bytes(e.body.length)) : value);
+    }),
+  );
 }
 
 function clientHello(ch: ClientHelloMessage): TraceField[] {
@@ -319,21 +388,38 @@ function clientHello(ch: ClientHelloMessage): TraceField[] {
     field('legacy_compression_methods', list([...ch.compressionMethods].map(String))),
     extensionsField(ch.extensions, (e) => {
       switch (e.type) {
-        case E.server_name: return ch.serverName;
-        case E.supported_groups: return list((ch.supportedGroups ?? []).map(groupLabel));
-        case E.signature_algorithms: return list((ch.signatureAlgorithms ?? []).map(schemeLabel));
-        case E.signature_algorithms_cert: return list((ch.signatureAlgorithmsCert ?? []).map(schemeLabel));
-        case E.supported_versions: return list((ch.supportedVersions ?? []).map(versionLabel));
-        case E.key_share: return shares(ch.keyShares ?? []);
-        case E.application_layer_protocol_negotiation: return list((ch.alpn ?? []).map((p) => printableText(ascii(p))));
-        case E.cookie: return ch.cookie ? bytes(ch.cookie.length) : undefined;
-        case E.psk_key_exchange_modes: return list((ch.pskModes ?? []).map((m) => (m === 0 ? 'psk_ke' : m === 1 ? 'psk_dhe_ke' : String(m))));
-        case E.pre_shared_key: return psk ? `${psk.identities.length} identit${psk.identities.length === 1 ? 'y' : 'ies'} (${list(psk.identities.map((i) => bytes(i.identity.length)))})` : undefined;
-        case E.renegotiation_info: return ch.renegotiationInfo ? (ch.renegotiationInfo.length === 0 ? '(empty: initial handshake)' : bytes(ch.renegotiationInfo.length)) : undefined;
-        case E.session_ticket: return ch.sessionTicket && ch.sessionTicket.length > 0 ? `ticket of ${bytes(ch.sessionTicket.length)}` : '(empty: tickets supported)';
-        case E.ec_point_formats: return ch.ecPointFormats ? pointFormats(ch.ecPointFormats) : undefined;
-        case E.record_size_limit: return String(ch.recordSizeLimit);
-        default: return undefined;
+        case E.server_name:
+          return ch.serverName;
+        case E.supported_groups:
+          return list((ch.supportedGroups ?? []).map(groupLabel));
+        case E.signature_algorithms:
+          return list((ch.signatureAlgorithms ?? []).map(schemeLabel));
+        case E.signature_algorithms_cert:
+          return list((ch.signatureAlgorithmsCert ?? []).map(schemeLabel));
+        case E.supported_versions:
+          return list((ch.supportedVersions ?? []).map(versionLabel));
+        case E.key_share:
+          return shares(ch.keyShares ?? []);
+        case E.application_layer_protocol_negotiation:
+          return list((ch.alpn ?? []).map((p) => printableText(ascii(p))));
+        case E.cookie:
+          return ch.cookie ? bytes(ch.cookie.length) : undefined;
+        case E.psk_key_exchange_modes:
+          return list((ch.pskModes ?? []).map((m) => (m === 0 ? 'psk_ke' : m === 1 ? 'psk_dhe_ke' : String(m))));
+        case E.pre_shared_key:
+          return psk
+            ? `${psk.identities.length} identit${psk.identities.length === 1 ? 'y' : 'ies'} (${list(psk.identities.map((i) => bytes(i.identity.length)))})`
+            : undefined;
+        case E.renegotiation_info:
+          return ch.renegotiationInfo ? (ch.renegotiationInfo.length === 0 ? '(empty: initial handshake)' : bytes(ch.renegotiationInfo.length)) : undefined;
+        case E.session_ticket:
+          return ch.sessionTicket && ch.sessionTicket.length > 0 ? `ticket of ${bytes(ch.sessionTicket.length)}` : '(empty: tickets supported)';
+        case E.ec_point_formats:
+          return ch.ecPointFormats ? pointFormats(ch.ecPointFormats) : undefined;
+        case E.record_size_limit:
+          return String(ch.recordSizeLimit);
+        default:
+          return undefined;
       }
     }),
   ];

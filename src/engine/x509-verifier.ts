@@ -4,7 +4,16 @@
 import { asTlsError } from '../errors.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { certificateError } from '../x509/failure.js';
-import { TrustStore, checkedCrlRelaxation, readCrls, verifyCertificateChainDeferred, describeCertificate, type Crl, type CrlRelaxation, type VerifiedChain } from '../x509/index.js';
+import {
+  TrustStore,
+  checkedCrlRelaxation,
+  readCrls,
+  verifyCertificateChainDeferred,
+  describeCertificate,
+  type Crl,
+  type CrlRelaxation,
+  type VerifiedChain,
+} from '../x509/index.js';
 import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
 import { Writer } from '../wire/writer.js';
 import { utf8 } from '../wire/bytes.js';
@@ -62,7 +71,12 @@ export class X509Verifier implements PeerVerifier {
     private readonly dangerouslyRelaxCrlCheck?: CrlRelaxation,
   ) {}
 
-  static fromOptions(provider: CryptoProvider, ca: CaInput | TrustStore | undefined, crl: CaInput | undefined, dangerouslyRelaxCrlCheck?: CrlRelaxation): X509Verifier {
+  static fromOptions(
+    provider: CryptoProvider,
+    ca: CaInput | TrustStore | undefined,
+    crl: CaInput | undefined,
+    dangerouslyRelaxCrlCheck?: CrlRelaxation,
+  ): X509Verifier {
     const store = ca instanceof TrustStore ? ca : trustStoreFor(ca ?? []);
     return new X509Verifier(provider, store, crl !== undefined ? readCrls(crl) : [], checkedCrlRelaxation(dangerouslyRelaxCrlCheck));
   }
@@ -78,16 +92,25 @@ export class X509Verifier implements PeerVerifier {
     if (!this.description) {
       let anchors = anchorDigests.get(this.trustAnchors);
       if (!anchors) {
-        anchors = sortedDigests(this.provider, this.trustAnchors.anchors.map((a) => a.der));
+        anchors = sortedDigests(
+          this.provider,
+          this.trustAnchors.anchors.map((a) => a.der),
+        );
         anchorDigests.set(this.trustAnchors, anchors);
       }
-      const crls = sortedDigests(this.provider, this.crls.map((c) => c.der));
+      const crls = sortedDigests(
+        this.provider,
+        this.crls.map((c) => c.der),
+      );
       const w = new Writer(64 + 32 * (anchors.length + crls.length));
       // Curation: 1 all anchors, 0 none, 2 mixed followed by the curated anchors' digests.
       const mixed = this.trustAnchors.individuallyCurated;
       w.vectorBytes(1, utf8('x509')).u8(this.trustAnchors.curated ? 1 : mixed.length > 0 ? 2 : 0);
       if (mixed.length > 0) {
-        const digests = sortedDigests(this.provider, mixed.map((a) => a.der));
+        const digests = sortedDigests(
+          this.provider,
+          mixed.map((a) => a.der),
+        );
         w.vector(3, (v) => digests.forEach((d) => v.bytes(d)));
       }
       w.vectorBytes(1, utf8(this.dangerouslyRelaxCrlCheck ?? 'all'));
@@ -106,7 +129,11 @@ export class X509Verifier implements PeerVerifier {
     if (this.trustAnchors.size === 0) {
       return { ok: false, error: certificateError('issuerNotFound', 'no trusted certificate authorities are configured (set the ca option)') };
     }
-    const outcome = (verified: VerifiedChain): VerificationOutcome => ({ ok: true, detail: verified.path.map(describeCertificate).join(' ← '), path: verified.path.map((c) => c.der) });
+    const outcome = (verified: VerifiedChain): VerificationOutcome => ({
+      ok: true,
+      detail: verified.path.map(describeCertificate).join(' ← '),
+      path: verified.path.map((c) => c.der),
+    });
     const failure = (err: unknown): VerificationOutcome => ({ ok: false, error: asTlsError(err) });
     try {
       const verified = verifyCertificateChainDeferred(chain, {

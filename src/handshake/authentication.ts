@@ -30,16 +30,29 @@ export interface ChainValidation {
  * chain validated.
  */
 export function authenticatePeerChain(
-  io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
-  then: (leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
+  io: HandshakeIO,
+  config: CommonConfig,
+  chain: readonly Uint8Array[],
+  usage: 'server' | 'client',
+  serverName: string | undefined,
+  then: (leafKey: PublicKey, io: HandshakeIO) => Next,
+  identityCheck?: ServerIdentityCheck,
 ): Next {
   io.info.peerCertificates = chain;
-  return validatePeerChain(io, config, chain, usage, serverName, (validation, leafKey, resumed) => {
-    resumed.info.authorized = validation.authorized;
-    if (validation.verifiedPath) resumed.info.verifiedPath = validation.verifiedPath;
-    if (validation.authorizationError) resumed.info.authorizationError = validation.authorizationError;
-    return then(leafKey, resumed);
-  }, identityCheck);
+  return validatePeerChain(
+    io,
+    config,
+    chain,
+    usage,
+    serverName,
+    (validation, leafKey, resumed) => {
+      resumed.info.authorized = validation.authorized;
+      if (validation.verifiedPath) resumed.info.verifiedPath = validation.verifiedPath;
+      if (validation.authorizationError) resumed.info.authorizationError = validation.authorizationError;
+      return then(leafKey, resumed);
+    },
+    identityCheck,
+  );
 }
 
 /**
@@ -48,23 +61,35 @@ export function authenticatePeerChain(
  * the client's Finished verified). A failure under rejectUnauthorized still throws the verifier's error.
  */
 export function validatePeerChain(
-  io: HandshakeIO, config: CommonConfig, chain: readonly Uint8Array[], usage: 'server' | 'client', serverName: string | undefined,
-  then: (validation: ChainValidation, leafKey: PublicKey, io: HandshakeIO) => Next, identityCheck?: ServerIdentityCheck,
+  io: HandshakeIO,
+  config: CommonConfig,
+  chain: readonly Uint8Array[],
+  usage: 'server' | 'client',
+  serverName: string | undefined,
+  then: (validation: ChainValidation, leafKey: PublicKey, io: HandshakeIO) => Next,
+  identityCheck?: ServerIdentityCheck,
 ): Next {
   const leafKey = io.provider.importPublicKey(readLeafKeyInfo(chain[0]!));
   checkLeafMaySign(chain[0]!, leafKey, usage, io.info.version);
   const nameForVerifier = identityCheck ? undefined : serverName;
   const verified = config.verifier.verify(chain, { usage, now: config.now(), ...(nameForVerifier !== undefined ? { serverName: nameForVerifier } : {}) });
-  const outcome = identityCheck ? mapMaybeAsync(verified, (result) => (result.ok ? checkIdentity(identityCheck, serverName ?? '', result.path ?? chain) ?? result : result)) : verified;
-  return whenReady(outcome, 'certificate verification', (result, resumed) => {
-    if (result.ok) {
-      resumed.step({ step: 'certificate-validation', side: usage, ok: true, detail: result.detail });
-      return then({ authorized: true, ...(result.path ? { verifiedPath: result.path } : {}) }, leafKey, resumed);
-    }
-    resumed.step({ step: 'certificate-validation', side: usage, ok: false, detail: result.error.message });
-    if (config.rejectUnauthorized) throw result.error;
-    return then({ authorized: false, authorizationError: result.error }, leafKey, resumed);
-  }, io);
+  const outcome = identityCheck
+    ? mapMaybeAsync(verified, (result) => (result.ok ? (checkIdentity(identityCheck, serverName ?? '', result.path ?? chain) ?? result) : result))
+    : verified;
+  return whenReady(
+    outcome,
+    'certificate verification',
+    (result, resumed) => {
+      if (result.ok) {
+        resumed.step({ step: 'certificate-validation', side: usage, ok: true, detail: result.detail });
+        return then({ authorized: true, ...(result.path ? { verifiedPath: result.path } : {}) }, leafKey, resumed);
+      }
+      resumed.step({ step: 'certificate-validation', side: usage, ok: false, detail: result.error.message });
+      if (config.rejectUnauthorized) throw result.error;
+      return then({ authorized: false, authorizationError: result.error }, leafKey, resumed);
+    },
+    io,
+  );
 }
 
 /**
@@ -120,12 +145,21 @@ function checkIdentity(check: ServerIdentityCheck, serverName: string, chain: re
   const message = problem instanceof Error ? problem.message : String(problem);
   // node:tls reports the error checkServerIdentity returned; its own gives ERR_TLS_CERT_ALTNAME_INVALID.
   const code = (problem as { code?: unknown }).code;
-  return { ok: false, error: certificateError('hostnameMismatch', `the server identity check failed: ${message}`, { cause: problem, ...(typeof code === 'string' ? { code } : {}) }) };
+  return {
+    ok: false,
+    error: certificateError('hostnameMismatch', `the server identity check failed: ${message}`, {
+      cause: problem,
+      ...(typeof code === 'string' ? { code } : {}),
+    }),
+  };
 }
 
 /** Signs with our key: locally through the provider, or through the certificate's remote signer (which may be asynchronous). */
 export function signWith(
-  io: HandshakeIO, certificate: CertifiedKey, algorithm: SignatureAlgorithm, message: Uint8Array,
+  io: HandshakeIO,
+  certificate: CertifiedKey,
+  algorithm: SignatureAlgorithm,
+  message: Uint8Array,
   then: (signature: Uint8Array, io: HandshakeIO) => Next,
 ): Next {
   let signature: Uint8Array | Promise<Uint8Array>;
@@ -143,14 +177,24 @@ export function signWith(
  * pauses the handshake. A signature that does not verify is decrypt_error (RFC 8446 §6.2).
  */
 export function verifyPeerSignature(
-  io: HandshakeIO, key: PublicKey, scheme: SignatureScheme, message: Uint8Array, signature: Uint8Array, what: string,
+  io: HandshakeIO,
+  key: PublicKey,
+  scheme: SignatureScheme,
+  message: Uint8Array,
+  signature: Uint8Array,
+  what: string,
   then: (io: HandshakeIO) => Next,
 ): Next {
   const valid = verifyWithProvider(io.provider, key, scheme.algorithm, message, signature);
-  return whenReady(valid, 'signature verification', (ok, resumed) => {
-    if (!ok) throw decryptError(`${what} signature (${scheme.name}) does not verify with the certificate's key`);
-    return then(resumed);
-  }, io);
+  return whenReady(
+    valid,
+    'signature verification',
+    (ok, resumed) => {
+      if (!ok) throw decryptError(`${what} signature (${scheme.name}) does not verify with the certificate's key`);
+      return then(resumed);
+    },
+    io,
+  );
 }
 
 /**
@@ -159,8 +203,13 @@ export function verifyPeerSignature(
  * given), where the caller commits it with the rest of the exchange.
  */
 export function verifyCertificateVerify13(
-  io: HandshakeIO, config: CommonConfig, signed: DigitallySigned, key: PublicKey, signer: 'server' | 'client',
-  then: (io: HandshakeIO, scheme: SignatureScheme) => Next, transcript?: Transcript,
+  io: HandshakeIO,
+  config: CommonConfig,
+  signed: DigitallySigned,
+  key: PublicKey,
+  signer: 'server' | 'client',
+  then: (io: HandshakeIO, scheme: SignatureScheme) => Next,
+  transcript?: Transcript,
 ): Next {
   const scheme = checkPeerSignatureScheme(signed.scheme, config.signatureSchemes, key, true);
   const input = certificateVerifyInput(signer, (transcript ?? io.transcript).current());
@@ -173,7 +222,11 @@ export function verifyCertificateVerify13(
 
 /** RFC 8446 §4.4.3: our CertificateVerify over the transcript so far, then `then`. */
 export function sendCertificateVerify13(
-  io: HandshakeIO, certificate: CertifiedKey, scheme: SignatureScheme, signer: 'server' | 'client', then: (io: HandshakeIO) => Next,
+  io: HandshakeIO,
+  certificate: CertifiedKey,
+  scheme: SignatureScheme,
+  signer: 'server' | 'client',
+  then: (io: HandshakeIO) => Next,
   transcript?: Transcript,
 ): Next {
   const input = certificateVerifyInput(signer, (transcript ?? io.transcript).current());

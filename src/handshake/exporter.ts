@@ -54,7 +54,8 @@ export function tls13Exporter(p: CryptoProvider, hash: HashName, exporterMasterS
       // HkdfLabel.label is opaque<7..255> with the 6-byte "tls13 " prefix; length is a uint16 that
       // HKDF-Expand caps at 255 hash lengths (RFC 5869 §2.3).
       const labelBytes = utf8(label);
-      if (labelBytes.length > 255 - TLS13_LABEL_PREFIX.length) throw misuse(`the label is ${labelBytes.length} bytes, more than the ${255 - TLS13_LABEL_PREFIX.length} TLS 1.3 allows`);
+      if (labelBytes.length > 255 - TLS13_LABEL_PREFIX.length)
+        throw misuse(`the label is ${labelBytes.length} bytes, more than the ${255 - TLS13_LABEL_PREFIX.length} TLS 1.3 allows`);
       checkLength(length, 255 * hashLength[hash]);
       const secret = expandLabel(p, hash, exporterMasterSecret, labelBytes, emptyHash, hashLength[hash]);
       try {
@@ -82,12 +83,20 @@ const RESERVED_TLS12_LABELS = new Set(['client finished', 'server finished', 'ma
  * to export, as Go's crypto/tls does.
  */
 export function tls12Exporter(
-  p: CryptoProvider, hash: HashName, masterSecret: Secret, clientRandom: Uint8Array, serverRandom: Uint8Array, extendedMasterSecret: boolean,
+  p: CryptoProvider,
+  hash: HashName,
+  masterSecret: Secret,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  extendedMasterSecret: boolean,
 ): KeyingMaterialExporter {
   const randoms = concat(clientRandom, serverRandom);
   return {
     export(label, context, length) {
-      if (!extendedMasterSecret) throw misuse('this TLS 1.2 connection did not negotiate the extended master secret (RFC 7627), so its keying material could be shared with another connection');
+      if (!extendedMasterSecret)
+        throw misuse(
+          'this TLS 1.2 connection did not negotiate the extended master secret (RFC 7627), so its keying material could be shared with another connection',
+        );
       if (RESERVED_TLS12_LABELS.has(label)) throw misuse(`"${label}" is a label of the TLS key schedule itself (RFC 5705 §4)`);
       checkLength(length, 65535);
       let seed = randoms;
@@ -102,6 +111,19 @@ export function tls12Exporter(
 }
 
 /** The TLS 1.2 exporter of a handshake that just finished, over its own copy of the master secret. */
-export function tls12ExporterFor(io: HandshakeIO, suite: CipherSuite, master: Secret, clientRandom: Uint8Array, serverRandom: Uint8Array): KeyingMaterialExporter {
-  return tls12Exporter(io.provider, suite.hash, new Secret(Uint8Array.from(master.expose())), clientRandom, serverRandom, io.info.extendedMasterSecret === true);
+export function tls12ExporterFor(
+  io: HandshakeIO,
+  suite: CipherSuite,
+  master: Secret,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+): KeyingMaterialExporter {
+  return tls12Exporter(
+    io.provider,
+    suite.hash,
+    new Secret(Uint8Array.from(master.expose())),
+    clientRandom,
+    serverRandom,
+    io.info.extendedMasterSecret === true,
+  );
 }

@@ -81,7 +81,11 @@ export function nextTrafficSecret(p: CryptoProvider, hash: HashName, secret: Sec
 export class EarlySecret {
   private readonly secret: Secret;
 
-  constructor(private readonly p: CryptoProvider, readonly hash: HashName, psk?: Secret) {
+  constructor(
+    private readonly p: CryptoProvider,
+    readonly hash: HashName,
+    psk?: Secret,
+  ) {
     const zeros = new Uint8Array(hashLength[hash]);
     this.secret = p.hkdfExtract(hash, zeros, psk ? psk.expose() : zeros);
   }
@@ -115,7 +119,11 @@ export class EarlySecret {
 }
 
 export class HandshakeSecret {
-  constructor(private readonly p: CryptoProvider, readonly hash: HashName, private readonly secret: Secret) {}
+  constructor(
+    private readonly p: CryptoProvider,
+    readonly hash: HashName,
+    private readonly secret: Secret,
+  ) {}
 
   /** Transcript hash over ClientHello..ServerHello. */
   clientTrafficSecret(helloHash: Uint8Array): Secret {
@@ -141,7 +149,11 @@ export class HandshakeSecret {
 }
 
 export class MasterSecret {
-  constructor(private readonly p: CryptoProvider, readonly hash: HashName, private readonly secret: Secret) {}
+  constructor(
+    private readonly p: CryptoProvider,
+    readonly hash: HashName,
+    private readonly secret: Secret,
+  ) {}
 
   /** Transcript hash over ClientHello..server Finished. */
   clientTrafficSecret(serverFinishedHash: Uint8Array): Secret {

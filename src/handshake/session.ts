@@ -67,19 +67,35 @@ const FORMAT_VERSION = 1;
 
 // Field tags of the serialised form: a version byte, then tagged optional fields, so that
 // sessions written by one release can be read (or cleanly refused) by another.
-const Tag = { serverName: 1, alpn: 2, sessionId: 3, ticket: 4, ageAdd: 5, maxEarlyData: 6, certificate: 7, trustDigest: 8, authorizationError: 9, authenticatedAt: 10, pskIdentity: 11, authorizationCode: 12 } as const;
+const Tag = {
+  serverName: 1,
+  alpn: 2,
+  sessionId: 3,
+  ticket: 4,
+  ageAdd: 5,
+  maxEarlyData: 6,
+  certificate: 7,
+  trustDigest: 8,
+  authorizationError: 9,
+  authenticatedAt: 10,
+  pskIdentity: 11,
+  authorizationCode: 12,
+} as const;
 
 export function encodeSession(s: SessionState): Uint8Array {
   const w = new Writer(256 + s.secret.length + (s.ticket?.length ?? 0));
   w.u8(FORMAT_VERSION).u16(s.version).u16(s.cipherSuite).vectorBytes(1, s.secret.expose());
   w.u8((s.extendedMasterSecret ? 1 : 0) | (s.authorized ? 2 : 0));
-  w.u32(Math.floor(s.issuedAt / 0x100000000)).u32(s.issuedAt >>> 0).u32(s.lifetime);
+  w.u32(Math.floor(s.issuedAt / 0x100000000))
+    .u32(s.issuedAt >>> 0)
+    .u32(s.lifetime);
   if (s.serverName !== undefined) w.u8(Tag.serverName).vectorBytes(2, utf8(s.serverName));
   if (s.alpnProtocol !== undefined) w.u8(Tag.alpn).vectorBytes(2, utf8(s.alpnProtocol));
   if (s.sessionId !== undefined) w.u8(Tag.sessionId).vectorBytes(2, s.sessionId);
   if (s.ticket !== undefined) w.u8(Tag.ticket).vectorBytes(2, s.ticket);
   if (s.ageAdd !== undefined) w.u8(Tag.ageAdd).vectorBytes(2, new Uint8Array([s.ageAdd >>> 24, s.ageAdd >>> 16, s.ageAdd >>> 8, s.ageAdd]));
-  if (s.maxEarlyData !== undefined) w.u8(Tag.maxEarlyData).vectorBytes(2, new Uint8Array([s.maxEarlyData >>> 24, s.maxEarlyData >>> 16, s.maxEarlyData >>> 8, s.maxEarlyData]));
+  if (s.maxEarlyData !== undefined)
+    w.u8(Tag.maxEarlyData).vectorBytes(2, new Uint8Array([s.maxEarlyData >>> 24, s.maxEarlyData >>> 16, s.maxEarlyData >>> 8, s.maxEarlyData]));
   for (const c of s.peerCertificates) w.u8(Tag.certificate).vector(2, (v) => v.vectorBytes(3, c));
   if (s.trustDigest !== undefined) w.u8(Tag.trustDigest).vectorBytes(2, s.trustDigest);
   if (s.pskIdentity !== undefined) w.u8(Tag.pskIdentity).vectorBytes(2, s.pskIdentity);
@@ -113,28 +129,50 @@ export function decodeSession(bytes: Uint8Array): SessionState {
     const tag = r.u8('field tag');
     const value = r.vector(2, 0, 0xffff, 'field');
     switch (tag) {
-      case Tag.serverName: fields.serverName = ascii(value.rest()); break;
-      case Tag.alpn: fields.alpnProtocol = ascii(value.rest()); break;
-      case Tag.sessionId: fields.sessionId = value.rest().slice(); break;
-      case Tag.ticket: fields.ticket = value.rest().slice(); break;
-      case Tag.ageAdd: fields.ageAdd = value.u32('age add'); break;
-      case Tag.maxEarlyData: fields.maxEarlyData = value.u32('max early data'); break;
-      case Tag.certificate: certs.push(value.vectorBytes(3, 1, 0xffffff, 'certificate').slice()); break;
-      case Tag.trustDigest: fields.trustDigest = value.rest().slice(); break;
+      case Tag.serverName:
+        fields.serverName = ascii(value.rest());
+        break;
+      case Tag.alpn:
+        fields.alpnProtocol = ascii(value.rest());
+        break;
+      case Tag.sessionId:
+        fields.sessionId = value.rest().slice();
+        break;
+      case Tag.ticket:
+        fields.ticket = value.rest().slice();
+        break;
+      case Tag.ageAdd:
+        fields.ageAdd = value.u32('age add');
+        break;
+      case Tag.maxEarlyData:
+        fields.maxEarlyData = value.u32('max early data');
+        break;
+      case Tag.certificate:
+        certs.push(value.vectorBytes(3, 1, 0xffffff, 'certificate').slice());
+        break;
+      case Tag.trustDigest:
+        fields.trustDigest = value.rest().slice();
+        break;
       case Tag.pskIdentity: {
         const identity = value.rest().slice();
         readText(identity, 'PSK identity'); // as pskCallback knows identities: text
         fields.pskIdentity = identity;
         break;
       }
-      case Tag.authenticatedAt: fields.authenticatedAt = value.u32('authenticated at') * 0x100000000 + value.u32('authenticated at'); break;
-      case Tag.authorizationCode: authorizationCode = readText(value.rest(), 'authorization code'); break;
+      case Tag.authenticatedAt:
+        fields.authenticatedAt = value.u32('authenticated at') * 0x100000000 + value.u32('authenticated at');
+        break;
+      case Tag.authorizationCode:
+        authorizationCode = readText(value.rest(), 'authorization code');
+        break;
       case Tag.authorizationError: {
         const alert = alertName(value.u8('alert'));
         fields.authorizationError = new TlsError(alert, readText(value.rest(), 'authorization error'));
         break;
       }
-      default: value.rest(); break; // a field from a newer release: skip it
+      default:
+        value.rest();
+        break; // a field from a newer release: skip it
     }
     value.done();
   }
@@ -143,8 +181,15 @@ export function decodeSession(bytes: Uint8Array): SessionState {
     fields.authorizationError = new TlsError(alert, message, { code: authorizationCode });
   }
   return {
-    ...fields, version, cipherSuite, secret, extendedMasterSecret: (flags & 1) !== 0, authorized: (flags & 2) !== 0,
-    issuedAt, lifetime, peerCertificates: certs,
+    ...fields,
+    version,
+    cipherSuite,
+    secret,
+    extendedMasterSecret: (flags & 1) !== 0,
+    authorized: (flags & 2) !== 0,
+    issuedAt,
+    lifetime,
+    peerCertificates: certs,
   };
 }
 
@@ -186,7 +231,9 @@ export function renewedLifetime(lifetime: number, authenticatedAt: number, now: 
 }
 
 /** What a session records of the peer's authentication. */
-export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest' | 'pskIdentity'> & { readonly authenticatedAt: number };
+export type SessionPeer = Pick<SessionState, 'peerCertificates' | 'authorized' | 'authorizationError' | 'trustDigest' | 'pskIdentity'> & {
+  readonly authenticatedAt: number;
+};
 
 /**
  * The peer's authentication as a new session records it, from the handshake that authenticated it
@@ -202,7 +249,10 @@ export function peerForSession(info: ConnectionInfo, trustDigest: Uint8Array, no
   const authenticatedAt = info.authenticatedAt ?? now;
   if (!info.authorized) {
     return {
-      peerCertificates: sent.slice(0, 1), authorized: false, trustDigest, authenticatedAt,
+      peerCertificates: sent.slice(0, 1),
+      authorized: false,
+      trustDigest,
+      authenticatedAt,
       ...(info.authorizationError ? { authorizationError: info.authorizationError } : {}),
     };
   }

@@ -31,8 +31,18 @@ export type KeyEpoch = 'early' | 'handshake' | 'application';
  * already used for 0-RTT, or the anti-replay store refused).
  */
 export type EarlyDataReason =
-  | 'accepted' | 'disabled' | 'protocol_version' | 'no_session_offered' | 'unsupported_for_session' | 'alpn_mismatch'
-  | 'hello_retry_request' | 'session_not_resumed' | 'peer_declined' | 'cipher_mismatch' | 'ticket_age_skew' | 'replay';
+  | 'accepted'
+  | 'disabled'
+  | 'protocol_version'
+  | 'no_session_offered'
+  | 'unsupported_for_session'
+  | 'alpn_mismatch'
+  | 'hello_retry_request'
+  | 'session_not_resumed'
+  | 'peer_declined'
+  | 'cipher_mismatch'
+  | 'ticket_age_skew'
+  | 'replay';
 
 export interface ConnectionInfo {
   version?: 'TLSv1.2' | 'TLSv1.3';

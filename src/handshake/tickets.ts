@@ -52,7 +52,11 @@ export class TicketKeyring {
   /** With a source: our own random keys (rotating), which serve whenever the source gives none. */
   private own: TicketKey[] = [];
 
-  constructor(private readonly provider: CryptoProvider, options: TicketKeyringOptions = {}, now = Date.now()) {
+  constructor(
+    private readonly provider: CryptoProvider,
+    options: TicketKeyringOptions = {},
+    now = Date.now(),
+  ) {
     this.rotationMs = (options.rotationSeconds ?? 12 * 3600) * 1000;
     this.retained = options.retainedKeys ?? 2;
     const keys = options.keys;

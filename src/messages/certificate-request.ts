@@ -33,16 +33,15 @@ export function readCertificateRequest13(msg: HandshakeMessage): CertificateRequ
   // RFC 8446 §4.3.2: signature_algorithms MUST be specified.
   if (!signatureAlgorithms) throw new TlsError('missing_extension', 'certificate_request has no signature_algorithms');
   return {
-    requestContext, signatureAlgorithms,
+    requestContext,
+    signatureAlgorithms,
     ...(signatureAlgorithmsCert ? { signatureAlgorithmsCert } : {}),
     ...(certificateAuthorities ? { certificateAuthorities } : {}),
   };
 }
 
 export function buildCertificateRequest13(request: CertificateRequest13): HandshakeMessage {
-  const extensions: Extension[] = [
-    { type: E.signature_algorithms, body: encode((w) => writeSignatureSchemes(w, request.signatureAlgorithms)) },
-  ];
+  const extensions: Extension[] = [{ type: E.signature_algorithms, body: encode((w) => writeSignatureSchemes(w, request.signatureAlgorithms)) }];
   if (request.certificateAuthorities && request.certificateAuthorities.length > 0) {
     const names = request.certificateAuthorities;
     extensions.push({ type: E.certificate_authorities, body: encode((w) => writeCertificateAuthorities(w, names)) });

@@ -16,8 +16,14 @@ describe('Certificate (TLS 1.3)', () => {
   test('round trip: context, certificates, leaf extensions', () => {
     const c = decode13(body13);
     assert.deepEqual([...c.requestContext], [7, 7]);
-    assert.deepEqual(c.entries.map((e) => e.certData), certs);
-    assert.deepEqual(c.entries[0]!.extensions.map((e) => e.type), [E.status_request]);
+    assert.deepEqual(
+      c.entries.map((e) => e.certData),
+      certs,
+    );
+    assert.deepEqual(
+      c.entries[0]!.extensions.map((e) => e.type),
+      [E.status_request],
+    );
     assert.equal(c.entries[1]!.extensions.length, 0);
     assert.equal(decode13(buildCertificate13(new Uint8Array(0), []).body).entries.length, 0);
   });
@@ -33,7 +39,9 @@ describe('Certificate (TLS 1.3)', () => {
     for (const delta of [1, -1]) {
       const b = body13.slice();
       const l = length + delta;
-      b[at] = l >>> 16; b[at + 1] = (l >>> 8) & 0xff; b[at + 2] = l & 0xff;
+      b[at] = l >>> 16;
+      b[at + 1] = (l >>> 8) & 0xff;
+      b[at + 2] = l & 0xff;
       assertDecodeError(() => decode13(b));
     }
   });
@@ -49,7 +57,14 @@ describe('Certificate (TLS 1.3)', () => {
   });
 
   test('entry extensions: a duplicate is decode_error, one not allowed in a certificate entry illegal_parameter', () => {
-    const dup = buildCertificate13(new Uint8Array(0), [Uint8Array.of(1)], [{ type: E.status_request, body: new Uint8Array(0) }, { type: E.status_request, body: new Uint8Array(0) }]).body;
+    const dup = buildCertificate13(
+      new Uint8Array(0),
+      [Uint8Array.of(1)],
+      [
+        { type: E.status_request, body: new Uint8Array(0) },
+        { type: E.status_request, body: new Uint8Array(0) },
+      ],
+    ).body;
     assertDecodeError(() => decode13(dup), /carries status_request twice/);
     const wrong = buildCertificate13(new Uint8Array(0), [Uint8Array.of(1)], [{ type: E.key_share, body: new Uint8Array(0) }]).body;
     assertIllegalParameter(() => decode13(wrong), /certificate_entry carries key_share, which is not allowed there/);

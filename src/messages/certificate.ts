@@ -45,20 +45,31 @@ export function readCertificate13(msg: HandshakeMessage, limits: CertificateLimi
 export function checkEntryExtensions(cert: Certificate13, requested: readonly number[], from: 'server' | 'client'): void {
   for (const entry of cert.entries) {
     for (const e of entry.extensions) {
-      if (!requested.includes(e.type)) throw new TlsError('unsupported_extension', `${from} certificate entry carries extension ${e.type}, which we did not ask for`);
+      if (!requested.includes(e.type))
+        throw new TlsError('unsupported_extension', `${from} certificate entry carries extension ${e.type}, which we did not ask for`);
     }
   }
 }
 
-export function buildCertificate13(requestContext: Uint8Array, certificates: readonly Uint8Array[], leafExtensions: readonly Extension[] = []): HandshakeMessage {
+export function buildCertificate13(
+  requestContext: Uint8Array,
+  certificates: readonly Uint8Array[],
+  leafExtensions: readonly Extension[] = [],
+): HandshakeMessage {
   const size = certificates.reduce((n, c) => n + c.length + 5, 16);
-  return buildHandshake(HandshakeType.certificate, (w) => {
-    w.vectorBytes(1, requestContext);
-    w.vector(3, (l) => certificates.forEach((c, i) => {
-      l.vectorBytes(3, c);
-      writeExtensionList(l, i === 0 ? leafExtensions : []);
-    }));
-  }, size);
+  return buildHandshake(
+    HandshakeType.certificate,
+    (w) => {
+      w.vectorBytes(1, requestContext);
+      w.vector(3, (l) =>
+        certificates.forEach((c, i) => {
+          l.vectorBytes(3, c);
+          writeExtensionList(l, i === 0 ? leafExtensions : []);
+        }),
+      );
+    },
+    size,
+  );
 }
 
 // TLS 1.2: opaque ASN.1Cert<1..2^24-1>; struct { ASN.1Cert certificate_list<0..2^24-1>; }
@@ -76,9 +87,13 @@ export function readCertificate12(msg: HandshakeMessage, limits: CertificateLimi
 
 export function buildCertificate12(certificates: readonly Uint8Array[]): HandshakeMessage {
   const size = certificates.reduce((n, c) => n + c.length + 3, 16);
-  return buildHandshake(HandshakeType.certificate, (w) => {
-    w.vector(3, (l) => certificates.forEach((c) => l.vectorBytes(3, c)));
-  }, size);
+  return buildHandshake(
+    HandshakeType.certificate,
+    (w) => {
+      w.vector(3, (l) => certificates.forEach((c) => l.vectorBytes(3, c)));
+    },
+    size,
+  );
 }
 
 /** A chain longer than we accept: bad_certificate (RFC 8446 §6.2 has no closer alert). */

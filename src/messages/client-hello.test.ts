@@ -17,15 +17,39 @@ import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter
 const ext = (type: number, body: Uint8Array = new Uint8Array(0)): Extension => ({ type, body });
 
 const extensions: Extension[] = [
-  ext(E.server_name, encode((w) => writeServerNameClient(w, 'Example.COM'))),
-  ext(E.supported_groups, encode((w) => writeSupportedGroups(w, [0x1d, 0x17]))),
-  ext(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, [0x0403, 0x0807]))),
-  ext(E.signature_algorithms_cert, encode((w) => writeSignatureSchemes(w, [0x0403]))),
-  ext(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, [utf8('h2'), utf8('http/1.1')]))),
-  ext(E.supported_versions, encode((w) => writeSupportedVersionsClient(w, [0x0304, 0x0303]))),
-  ext(E.key_share, encode((w) => writeKeyShareClient(w, [{ group: 0x1d, keyExchange: new Uint8Array(32).fill(7) }]))),
+  ext(
+    E.server_name,
+    encode((w) => writeServerNameClient(w, 'Example.COM')),
+  ),
+  ext(
+    E.supported_groups,
+    encode((w) => writeSupportedGroups(w, [0x1d, 0x17])),
+  ),
+  ext(
+    E.signature_algorithms,
+    encode((w) => writeSignatureSchemes(w, [0x0403, 0x0807])),
+  ),
+  ext(
+    E.signature_algorithms_cert,
+    encode((w) => writeSignatureSchemes(w, [0x0403])),
+  ),
+  ext(
+    E.application_layer_protocol_negotiation,
+    encode((w) => writeAlpnList(w, [utf8('h2'), utf8('http/1.1')])),
+  ),
+  ext(
+    E.supported_versions,
+    encode((w) => writeSupportedVersionsClient(w, [0x0304, 0x0303])),
+  ),
+  ext(
+    E.key_share,
+    encode((w) => writeKeyShareClient(w, [{ group: 0x1d, keyExchange: new Uint8Array(32).fill(7) }])),
+  ),
   ext(E.cookie, vec(2, [1, 2, 3])),
-  ext(E.psk_key_exchange_modes, encode((w) => writePskModes(w, [1]))),
+  ext(
+    E.psk_key_exchange_modes,
+    encode((w) => writePskModes(w, [1])),
+  ),
   ext(E.early_data),
   ext(E.post_handshake_auth),
   ext(E.extended_master_secret),
@@ -35,7 +59,10 @@ const extensions: Extension[] = [
   ext(E.record_size_limit, Uint8Array.of(0x40, 0x00)),
   ext(E.status_request, Uint8Array.of(1, 0, 0, 0, 0)),
   ext(0xfafa, Uint8Array.of(1, 2)), // unknown: kept, ignored
-  ext(E.pre_shared_key, encode((w) => writeOfferedPsks(w, [{ identity: utf8('ticket'), obfuscatedTicketAge: 42 }], [new Uint8Array(32).fill(3)]))),
+  ext(
+    E.pre_shared_key,
+    encode((w) => writeOfferedPsks(w, [{ identity: utf8('ticket'), obfuscatedTicketAge: 42 }], [new Uint8Array(32).fill(3)])),
+  ),
 ];
 
 const fields: ClientHelloFields = {
@@ -61,12 +88,18 @@ describe('ClientHello', () => {
     assert.deepEqual(hello.sessionId, fields.sessionId);
     assert.deepEqual(hello.cipherSuites, [0x1301, 0x1302, 0xc02b]);
     assert.deepEqual([...hello.compressionMethods], [0]);
-    assert.deepEqual(hello.extensions.map((e) => e.type), extensions.map((e) => e.type));
+    assert.deepEqual(
+      hello.extensions.map((e) => e.type),
+      extensions.map((e) => e.type),
+    );
     assert.equal(hello.serverName, 'example.com');
     assert.deepEqual(hello.supportedGroups, [0x1d, 0x17]);
     assert.deepEqual(hello.signatureAlgorithms, [0x0403, 0x0807]);
     assert.deepEqual(hello.signatureAlgorithmsCert, [0x0403]);
-    assert.deepEqual(hello.alpn?.map((p) => Buffer.from(p).toString()), ['h2', 'http/1.1']);
+    assert.deepEqual(
+      hello.alpn?.map((p) => Buffer.from(p).toString()),
+      ['h2', 'http/1.1'],
+    );
     assert.deepEqual(hello.supportedVersions, [0x0304, 0x0303]);
     assert.equal(hello.keyShares?.[0]?.group, 0x1d);
     assert.deepEqual([...hello.cookie!], [1, 2, 3]);
@@ -123,19 +156,30 @@ describe('ClientHello', () => {
   });
 
   test('the same extension twice: decode_error', () => {
-    assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, vec(2, [0, 0x1d])), ext(E.supported_groups, vec(2, [0, 0x1d]))] }).body),
-      /client_hello carries supported_groups twice/);
+    assertDecodeError(
+      () => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, vec(2, [0, 0x1d])), ext(E.supported_groups, vec(2, [0, 0x1d]))] }).body),
+      /client_hello carries supported_groups twice/,
+    );
     assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(0x1234), ext(0x1234)] }).body), /extension_4660 twice/);
   });
 
   test('pre_shared_key anywhere but last: illegal_parameter', () => {
     const psk = extensions[extensions.length - 1]!;
-    assertIllegalParameter(() => decode(buildClientHello({ ...fields, extensions: [psk, ext(E.early_data)] }).body), /pre_shared_key is not the last extension/);
+    assertIllegalParameter(
+      () => decode(buildClientHello({ ...fields, extensions: [psk, ext(E.early_data)] }).body),
+      /pre_shared_key is not the last extension/,
+    );
   });
 
   test('an extension body with trailing bytes, or too short: decode_error naming the extension', () => {
-    assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, concat(vec(2, [0, 0x1d]), Uint8Array.of(0)))] }).body), /supported_groups: 1 unexpected trailing bytes/);
-    assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(E.signature_algorithms, Uint8Array.of(0, 4, 4, 3))] }).body), /signature_algorithms: truncated/);
+    assertDecodeError(
+      () => decode(buildClientHello({ ...fields, extensions: [ext(E.supported_groups, concat(vec(2, [0, 0x1d]), Uint8Array.of(0)))] }).body),
+      /supported_groups: 1 unexpected trailing bytes/,
+    );
+    assertDecodeError(
+      () => decode(buildClientHello({ ...fields, extensions: [ext(E.signature_algorithms, Uint8Array.of(0, 4, 4, 3))] }).body),
+      /signature_algorithms: truncated/,
+    );
     for (const flag of [E.early_data, E.post_handshake_auth, E.extended_master_secret]) {
       assertDecodeError(() => decode(buildClientHello({ ...fields, extensions: [ext(flag, Uint8Array.of(0))] }).body), /extension must be empty/);
     }

@@ -68,34 +68,83 @@ export function readClientHello(msg: HandshakeMessage): ClientHelloMessage {
   r.done();
 
   const hello: Mutable<ClientHelloMessage> = {
-    legacyVersion, random, sessionId, cipherSuites, compressionMethods, extensions, raw: msg.raw,
-    earlyData: false, postHandshakeAuth: false, extendedMasterSecret: false, statusRequest: false,
+    legacyVersion,
+    random,
+    sessionId,
+    cipherSuites,
+    compressionMethods,
+    extensions,
+    raw: msg.raw,
+    earlyData: false,
+    postHandshakeAuth: false,
+    extendedMasterSecret: false,
+    statusRequest: false,
   };
   for (const [index, { type, body }] of extensions.entries()) {
     switch (type) {
-      case E.server_name: { const name = decodeExtension(body, 'server_name', readServerNameClient); if (name !== undefined) hello.serverName = name; break; }
-      case E.supported_groups: hello.supportedGroups = decodeExtension(body, 'supported_groups', readSupportedGroups); break;
-      case E.signature_algorithms: hello.signatureAlgorithms = decodeExtension(body, 'signature_algorithms', readSignatureSchemes); break;
-      case E.signature_algorithms_cert: hello.signatureAlgorithmsCert = decodeExtension(body, 'signature_algorithms_cert', readSignatureSchemes); break;
-      case E.supported_versions: hello.supportedVersions = decodeExtension(body, 'supported_versions', readSupportedVersionsClient); break;
-      case E.key_share: hello.keyShares = decodeExtension(body, 'key_share', readKeyShareClient); break;
-      case E.application_layer_protocol_negotiation: hello.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnList); break;
-      case E.cookie: hello.cookie = decodeExtension(body, 'cookie', readCookie); break;
-      case E.psk_key_exchange_modes: hello.pskModes = decodeExtension(body, 'psk_key_exchange_modes', readPskModes); break;
+      case E.server_name: {
+        const name = decodeExtension(body, 'server_name', readServerNameClient);
+        if (name !== undefined) hello.serverName = name;
+        break;
+      }
+      case E.supported_groups:
+        hello.supportedGroups = decodeExtension(body, 'supported_groups', readSupportedGroups);
+        break;
+      case E.signature_algorithms:
+        hello.signatureAlgorithms = decodeExtension(body, 'signature_algorithms', readSignatureSchemes);
+        break;
+      case E.signature_algorithms_cert:
+        hello.signatureAlgorithmsCert = decodeExtension(body, 'signature_algorithms_cert', readSignatureSchemes);
+        break;
+      case E.supported_versions:
+        hello.supportedVersions = decodeExtension(body, 'supported_versions', readSupportedVersionsClient);
+        break;
+      case E.key_share:
+        hello.keyShares = decodeExtension(body, 'key_share', readKeyShareClient);
+        break;
+      case E.application_layer_protocol_negotiation:
+        hello.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnList);
+        break;
+      case E.cookie:
+        hello.cookie = decodeExtension(body, 'cookie', readCookie);
+        break;
+      case E.psk_key_exchange_modes:
+        hello.pskModes = decodeExtension(body, 'psk_key_exchange_modes', readPskModes);
+        break;
       case E.pre_shared_key:
         // RFC 8446 §4.2.11: pre_shared_key MUST be the last extension in the ClientHello.
         if (index !== extensions.length - 1) throw illegalParameter('client_hello: pre_shared_key is not the last extension');
         hello.preSharedKey = decodeExtension(body, 'pre_shared_key', readOfferedPsks);
         break;
-      case E.early_data: expectEmptyExtension(body, 'early_data'); hello.earlyData = true; break;
-      case E.post_handshake_auth: expectEmptyExtension(body, 'post_handshake_auth'); hello.postHandshakeAuth = true; break;
-      case E.extended_master_secret: expectEmptyExtension(body, 'extended_master_secret'); hello.extendedMasterSecret = true; break;
-      case E.renegotiation_info: hello.renegotiationInfo = decodeExtension(body, 'renegotiation_info', readRenegotiationInfo); break;
-      case E.session_ticket: hello.sessionTicket = body; break;
-      case E.ec_point_formats: hello.ecPointFormats = decodeExtension(body, 'ec_point_formats', readEcPointFormats); break;
-      case E.record_size_limit: hello.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit); break;
-      case E.status_request: hello.statusRequest = decodeExtension(body, 'status_request', readStatusRequest); break;
-      default: break; // RFC 8446 §4.2: servers ignore extensions they do not recognise
+      case E.early_data:
+        expectEmptyExtension(body, 'early_data');
+        hello.earlyData = true;
+        break;
+      case E.post_handshake_auth:
+        expectEmptyExtension(body, 'post_handshake_auth');
+        hello.postHandshakeAuth = true;
+        break;
+      case E.extended_master_secret:
+        expectEmptyExtension(body, 'extended_master_secret');
+        hello.extendedMasterSecret = true;
+        break;
+      case E.renegotiation_info:
+        hello.renegotiationInfo = decodeExtension(body, 'renegotiation_info', readRenegotiationInfo);
+        break;
+      case E.session_ticket:
+        hello.sessionTicket = body;
+        break;
+      case E.ec_point_formats:
+        hello.ecPointFormats = decodeExtension(body, 'ec_point_formats', readEcPointFormats);
+        break;
+      case E.record_size_limit:
+        hello.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit);
+        break;
+      case E.status_request:
+        hello.statusRequest = decodeExtension(body, 'status_request', readStatusRequest);
+        break;
+      default:
+        break; // RFC 8446 §4.2: servers ignore extensions they do not recognise
     }
   }
   return hello;

@@ -10,8 +10,21 @@ import { concat, utf8 } from '../wire/bytes.js';
 import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter, message, withLength } from '../../test/helpers/codec.js';
 
 const ext = (type: number, body: Uint8Array = new Uint8Array(0)): Extension => ({ type, body });
-const alpn = ext(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, [utf8('h2')])));
-const all = [alpn, ext(E.server_name), ext(E.early_data), ext(E.supported_groups, encode((w) => writeSupportedGroups(w, [0x17]))), ext(E.record_size_limit, Uint8Array.of(0x10, 0x00)), ext(0x7777, Uint8Array.of(1))];
+const alpn = ext(
+  E.application_layer_protocol_negotiation,
+  encode((w) => writeAlpnList(w, [utf8('h2')])),
+);
+const all = [
+  alpn,
+  ext(E.server_name),
+  ext(E.early_data),
+  ext(
+    E.supported_groups,
+    encode((w) => writeSupportedGroups(w, [0x17])),
+  ),
+  ext(E.record_size_limit, Uint8Array.of(0x10, 0x00)),
+  ext(0x7777, Uint8Array.of(1)),
+];
 const decode = (b: Uint8Array) => readEncryptedExtensions(message(HandshakeType.encrypted_extensions, b));
 const build = (list: Extension[]) => buildEncryptedExtensions(list).body;
 
@@ -22,7 +35,10 @@ describe('EncryptedExtensions', () => {
     assert.ok(ee.serverNameAck && ee.earlyData);
     assert.deepEqual(ee.supportedGroups, [0x17]);
     assert.equal(ee.recordSizeLimit, 0x1000);
-    assert.deepEqual(ee.extensions.map((e) => e.type), all.map((e) => e.type));
+    assert.deepEqual(
+      ee.extensions.map((e) => e.type),
+      all.map((e) => e.type),
+    );
     const empty = decode(build([]));
     assert.equal(empty.extensions.length, 0);
     assert.ok(!empty.serverNameAck);
@@ -52,8 +68,22 @@ describe('EncryptedExtensions', () => {
 
   test('malformed bodies: a server_name ack that is not empty, ALPN with two names or none, record_size_limit below 64', () => {
     assertDecodeError(() => decode(build([ext(E.server_name, Uint8Array.of(0))])), /server_name extension must be empty/);
-    assertDecodeError(() => decode(build([ext(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, [utf8('a'), utf8('b')])))])), /lists 2 protocols, expected one/);
-    assertDecodeError(() => decode(build([ext(E.application_layer_protocol_negotiation, Uint8Array.of(0, 0))])), /protocol_name_list length 0 outside 2\.\.65535/);
+    assertDecodeError(
+      () =>
+        decode(
+          build([
+            ext(
+              E.application_layer_protocol_negotiation,
+              encode((w) => writeAlpnList(w, [utf8('a'), utf8('b')])),
+            ),
+          ]),
+        ),
+      /lists 2 protocols, expected one/,
+    );
+    assertDecodeError(
+      () => decode(build([ext(E.application_layer_protocol_negotiation, Uint8Array.of(0, 0))])),
+      /protocol_name_list length 0 outside 2\.\.65535/,
+    );
     assertIllegalParameter(() => decode(build([ext(E.record_size_limit, Uint8Array.of(0, 63))])), /record_size_limit 63 is below 64/);
     assert.equal(decode(build([ext(E.record_size_limit, Uint8Array.of(0, 64))])).recordSizeLimit, 64);
   });

@@ -23,12 +23,25 @@ export function readEncryptedExtensions(msg: HandshakeMessage): EncryptedExtensi
   const ee: { -readonly [K in keyof EncryptedExtensions]: EncryptedExtensions[K] } = { extensions, serverNameAck: false, earlyData: false };
   for (const { type, body } of extensions) {
     switch (type) {
-      case E.application_layer_protocol_negotiation: ee.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnSelected); break;
-      case E.server_name: expectEmptyExtension(body, 'server_name'); ee.serverNameAck = true; break;
-      case E.early_data: expectEmptyExtension(body, 'early_data'); ee.earlyData = true; break;
-      case E.supported_groups: ee.supportedGroups = decodeExtension(body, 'supported_groups', readSupportedGroups); break;
-      case E.record_size_limit: ee.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit); break;
-      default: break;
+      case E.application_layer_protocol_negotiation:
+        ee.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnSelected);
+        break;
+      case E.server_name:
+        expectEmptyExtension(body, 'server_name');
+        ee.serverNameAck = true;
+        break;
+      case E.early_data:
+        expectEmptyExtension(body, 'early_data');
+        ee.earlyData = true;
+        break;
+      case E.supported_groups:
+        ee.supportedGroups = decodeExtension(body, 'supported_groups', readSupportedGroups);
+        break;
+      case E.record_size_limit:
+        ee.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit);
+        break;
+      default:
+        break;
     }
   }
   return ee;

@@ -13,8 +13,10 @@ describe('Finished', () => {
       assert.deepEqual([...msg.raw.subarray(0, 4)], [HandshakeType.finished, 0, 0, length]);
       assert.deepEqual(readFinished(msg, length), verifyData);
       for (const wrong of [length - 1, length + 1, 0]) {
-        assert.throws(() => readFinished(message(HandshakeType.finished, new Uint8Array(wrong)), length),
-          (e: unknown) => e instanceof TlsError && e.alert === 'decrypt_error' && e.message.includes(`verify_data is ${wrong} bytes, expected ${length}`));
+        assert.throws(
+          () => readFinished(message(HandshakeType.finished, new Uint8Array(wrong)), length),
+          (e: unknown) => e instanceof TlsError && e.alert === 'decrypt_error' && e.message.includes(`verify_data is ${wrong} bytes, expected ${length}`),
+        );
       }
     });
   }

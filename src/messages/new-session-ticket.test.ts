@@ -37,6 +37,9 @@ describe('NewSessionTicket', () => {
     assertDecodeError(() => decode(raw(Uint8Array.of(0, 9, 0, E.early_data, 0, 5, 0, 0, 0, 1, 0))), /early_data: 1 unexpected trailing bytes/);
     assertIllegalParameter(() => decode(raw(Uint8Array.of(0, 4, 0, E.key_share, 0, 0))), /new_session_ticket carries key_share, which is not allowed there/);
     assertIllegalParameter(() => decode(raw(Uint8Array.of(0, 8, 0x12, 0x34, 0, 0, 0x12, 0x34, 0, 0))), /twice/);
-    assertIllegalParameter(() => decode(raw(Uint8Array.of(0, 16, 0, E.early_data, 0, 4, 0, 0, 0, 1, 0, E.early_data, 0, 4, 0, 0, 0, 1))), /carries early_data twice/);
+    assertIllegalParameter(
+      () => decode(raw(Uint8Array.of(0, 16, 0, E.early_data, 0, 4, 0, 0, 0, 1, 0, E.early_data, 0, 4, 0, 0, 0, 1))),
+      /carries early_data twice/,
+    );
   });
 });

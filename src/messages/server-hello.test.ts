@@ -11,10 +11,21 @@ import { concat, utf8 } from '../wire/bytes.js';
 import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter, message, vec, withLength } from '../../test/helpers/codec.js';
 
 const ext = (type: number, body: Uint8Array = new Uint8Array(0)): Extension => ({ type, body });
-const versions13 = ext(E.supported_versions, encode((w) => writeSupportedVersionsServer(w, 0x0304)));
-const share = ext(E.key_share, encode((w) => writeKeyShareServer(w, { group: 0x1d, keyExchange: new Uint8Array(32).fill(5) })));
+const versions13 = ext(
+  E.supported_versions,
+  encode((w) => writeSupportedVersionsServer(w, 0x0304)),
+);
+const share = ext(
+  E.key_share,
+  encode((w) => writeKeyShareServer(w, { group: 0x1d, keyExchange: new Uint8Array(32).fill(5) })),
+);
 
-const fields: ServerHelloFields = { random: new Uint8Array(32).fill(0x11), sessionId: new Uint8Array(32).fill(0x22), cipherSuite: 0x1301, extensions: [versions13, share] };
+const fields: ServerHelloFields = {
+  random: new Uint8Array(32).fill(0x11),
+  sessionId: new Uint8Array(32).fill(0x22),
+  cipherSuite: 0x1301,
+  extensions: [versions13, share],
+};
 const body = buildServerHello(fields).body;
 const decode = (b: Uint8Array) => readServerHello(message(HandshakeType.server_hello, b));
 const build = (f: Partial<ServerHelloFields>) => buildServerHello({ ...fields, ...f }).body;
@@ -43,7 +54,19 @@ describe('ServerHello', () => {
   });
 
   test('HelloRetryRequest: recognised by its random, with the group and cookie', () => {
-    const hrr = decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, ext(E.key_share, encode((w) => writeKeyShareRetry(w, 0x17))), ext(E.cookie, vec(2, [9, 9]))] }));
+    const hrr = decode(
+      build({
+        random: HELLO_RETRY_REQUEST_RANDOM,
+        extensions: [
+          versions13,
+          ext(
+            E.key_share,
+            encode((w) => writeKeyShareRetry(w, 0x17)),
+          ),
+          ext(E.cookie, vec(2, [9, 9])),
+        ],
+      }),
+    );
     assert.ok(hrr.isRetryRequest);
     assert.equal(hrr.retryGroup, 0x17);
     assert.deepEqual([...hrr.cookie!], [9, 9]);
@@ -89,22 +112,53 @@ describe('ServerHello', () => {
 
   test('the same extension twice: decode_error; in a HelloRetryRequest illegal_parameter (BoGo HelloRetryRequest-Duplicate*)', () => {
     assertDecodeError(() => decode(build({ extensions: [versions13, share, share] })), /carries key_share twice/);
-    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, versions13] })), /carries supported_versions twice/);
+    assertIllegalParameter(
+      () => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, versions13] })),
+      /carries supported_versions twice/,
+    );
   });
 
   test('extensions not allowed in a TLS 1.3 ServerHello: illegal_parameter', () => {
-    for (const [type, name] of [[E.server_name, 'server_name'], [E.cookie, 'cookie'], [E.application_layer_protocol_negotiation, 'application_layer_protocol_negotiation'], [E.early_data, 'early_data']] as const) {
-      assertIllegalParameter(() => decode(build({ extensions: [versions13, share, ext(type)] })), new RegExp(`^server_hello carries ${name}, which is not allowed there$`));
+    for (const [type, name] of [
+      [E.server_name, 'server_name'],
+      [E.cookie, 'cookie'],
+      [E.application_layer_protocol_negotiation, 'application_layer_protocol_negotiation'],
+      [E.early_data, 'early_data'],
+    ] as const) {
+      assertIllegalParameter(
+        () => decode(build({ extensions: [versions13, share, ext(type)] })),
+        new RegExp(`^server_hello carries ${name}, which is not allowed there$`),
+      );
     }
   });
 
   test('extensions not allowed in a HelloRetryRequest (key_share as a full entry is fine to read, pre_shared_key is not allowed)', () => {
-    assertIllegalParameter(() => decode(build({ random: HELLO_RETRY_REQUEST_RANDOM, extensions: [versions13, ext(E.key_share, Uint8Array.of(0, 0x17)), ext(E.pre_shared_key, Uint8Array.of(0, 0))] })),
-      /hello_retry_request carries pre_shared_key, which is not allowed there/);
+    assertIllegalParameter(
+      () =>
+        decode(
+          build({
+            random: HELLO_RETRY_REQUEST_RANDOM,
+            extensions: [versions13, ext(E.key_share, Uint8Array.of(0, 0x17)), ext(E.pre_shared_key, Uint8Array.of(0, 0))],
+          }),
+        ),
+      /hello_retry_request carries pre_shared_key, which is not allowed there/,
+    );
   });
 
   test('a TLS 1.2 ServerHello: its extensions decoded; a key_share there is illegal_parameter', () => {
-    const sh12 = decode(build({ extensions: [ext(E.extended_master_secret), ext(E.renegotiation_info, vec(1, [])), ext(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, [utf8('h2')]))), ext(E.ec_point_formats, vec(1, [0]))] }));
+    const sh12 = decode(
+      build({
+        extensions: [
+          ext(E.extended_master_secret),
+          ext(E.renegotiation_info, vec(1, [])),
+          ext(
+            E.application_layer_protocol_negotiation,
+            encode((w) => writeAlpnList(w, [utf8('h2')])),
+          ),
+          ext(E.ec_point_formats, vec(1, [0])),
+        ],
+      }),
+    );
     assert.ok(sh12.extendedMasterSecret);
     assert.equal(sh12.renegotiationInfo?.length, 0);
     assert.equal(Buffer.from(sh12.alpn!).toString(), 'h2');
@@ -118,8 +172,14 @@ describe('ServerHello', () => {
   });
 
   test('extension bodies: supported_versions of 3 bytes, a key share with an empty key: decode_error', () => {
-    assertDecodeError(() => decode(build({ extensions: [ext(E.supported_versions, Uint8Array.of(3, 4, 0)), share] })), /supported_versions: 1 unexpected trailing bytes/);
-    assertDecodeError(() => decode(build({ extensions: [versions13, ext(E.key_share, Uint8Array.of(0, 0x1d, 0, 0))] })), /key_exchange length 0 outside 1\.\.65535/);
+    assertDecodeError(
+      () => decode(build({ extensions: [ext(E.supported_versions, Uint8Array.of(3, 4, 0)), share] })),
+      /supported_versions: 1 unexpected trailing bytes/,
+    );
+    assertDecodeError(
+      () => decode(build({ extensions: [versions13, ext(E.key_share, Uint8Array.of(0, 0x1d, 0, 0))] })),
+      /key_exchange length 0 outside 1\.\.65535/,
+    );
     assertDecodeError(() => decode(build({ extensions: [ext(E.extended_master_secret, Uint8Array.of(1))] })), /extended_master_secret extension must be empty/);
   });
 });

@@ -5,7 +5,14 @@ import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, HandshakeType, Protocol
 import { equalBytes } from '../wire/bytes.js';
 import { Reader } from '../wire/reader.js';
 import { buildHandshake, type HandshakeMessage } from './handshake.js';
-import { checkExtensionsAllowed, decodeExtension, expectEmptyExtension, readExtensionList, writeExtensionList, type Extension } from './extensions/extension.js';
+import {
+  checkExtensionsAllowed,
+  decodeExtension,
+  expectEmptyExtension,
+  readExtensionList,
+  writeExtensionList,
+  type Extension,
+} from './extensions/extension.js';
 import { readSupportedVersionsServer } from './extensions/supported-versions.js';
 import { readKeyShareRetry, readKeyShareServer, type KeyShareEntry } from './extensions/key-share.js';
 import { readCookie } from './extensions/cookie.js';
@@ -52,13 +59,28 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
   const cipherSuite = r.u16('cipher_suite');
   const compressionMethod = r.u8('legacy_compression_method');
   let extensions: Extension[] = [];
-  if (r.remaining > 0) extensions = readExtensionList(r.vector(2, 0, 0xffff, 'extensions'), undefined, equalBytes(random, HELLO_RETRY_REQUEST_RANDOM) ? 'illegal_parameter' : 'decode_error');
+  if (r.remaining > 0)
+    extensions = readExtensionList(
+      r.vector(2, 0, 0xffff, 'extensions'),
+      undefined,
+      equalBytes(random, HELLO_RETRY_REQUEST_RANDOM) ? 'illegal_parameter' : 'decode_error',
+    );
   r.done();
 
   const isRetryRequest = equalBytes(random, HELLO_RETRY_REQUEST_RANDOM);
   const hello: Mutable<ServerHelloMessage> = {
-    legacyVersion, random, sessionId, cipherSuite, compressionMethod, extensions, isRetryRequest, raw: msg.raw,
-    extendedMasterSecret: false, sessionTicket: false, serverNameAck: false, statusRequest: false,
+    legacyVersion,
+    random,
+    sessionId,
+    cipherSuite,
+    compressionMethod,
+    extensions,
+    isRetryRequest,
+    raw: msg.raw,
+    extendedMasterSecret: false,
+    sessionTicket: false,
+    serverNameAck: false,
+    statusRequest: false,
   };
   const versionBody = extensions.find((e) => e.type === E.supported_versions)?.body;
   if (versionBody) hello.selectedVersion = decodeExtension(versionBody, 'supported_versions', readSupportedVersionsServer);
@@ -74,17 +96,42 @@ export function readServerHello(msg: HandshakeMessage): ServerHelloMessage {
         if (isRetryRequest) hello.retryGroup = decodeExtension(body, 'key_share', readKeyShareRetry);
         else hello.keyShare = decodeExtension(body, 'key_share', readKeyShareServer);
         break;
-      case E.cookie: hello.cookie = decodeExtension(body, 'cookie', readCookie); break;
-      case E.pre_shared_key: hello.selectedIdentity = decodeExtension(body, 'pre_shared_key', readSelectedIdentity); break;
-      case E.extended_master_secret: expectEmptyExtension(body, 'extended_master_secret'); hello.extendedMasterSecret = true; break;
-      case E.renegotiation_info: hello.renegotiationInfo = decodeExtension(body, 'renegotiation_info', readRenegotiationInfo); break;
-      case E.application_layer_protocol_negotiation: hello.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnSelected); break;
-      case E.session_ticket: expectEmptyExtension(body, 'session_ticket'); hello.sessionTicket = true; break;
-      case E.server_name: expectEmptyExtension(body, 'server_name'); hello.serverNameAck = true; break;
-      case E.ec_point_formats: hello.ecPointFormats = decodeExtension(body, 'ec_point_formats', readEcPointFormats); break;
-      case E.record_size_limit: hello.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit); break;
-      case E.status_request: expectEmptyExtension(body, 'status_request'); hello.statusRequest = true; break;
-      default: break; // unsolicited extensions are judged by the client state, which knows what it offered
+      case E.cookie:
+        hello.cookie = decodeExtension(body, 'cookie', readCookie);
+        break;
+      case E.pre_shared_key:
+        hello.selectedIdentity = decodeExtension(body, 'pre_shared_key', readSelectedIdentity);
+        break;
+      case E.extended_master_secret:
+        expectEmptyExtension(body, 'extended_master_secret');
+        hello.extendedMasterSecret = true;
+        break;
+      case E.renegotiation_info:
+        hello.renegotiationInfo = decodeExtension(body, 'renegotiation_info', readRenegotiationInfo);
+        break;
+      case E.application_layer_protocol_negotiation:
+        hello.alpn = decodeExtension(body, 'application_layer_protocol_negotiation', readAlpnSelected);
+        break;
+      case E.session_ticket:
+        expectEmptyExtension(body, 'session_ticket');
+        hello.sessionTicket = true;
+        break;
+      case E.server_name:
+        expectEmptyExtension(body, 'server_name');
+        hello.serverNameAck = true;
+        break;
+      case E.ec_point_formats:
+        hello.ecPointFormats = decodeExtension(body, 'ec_point_formats', readEcPointFormats);
+        break;
+      case E.record_size_limit:
+        hello.recordSizeLimit = decodeExtension(body, 'record_size_limit', readRecordSizeLimit);
+        break;
+      case E.status_request:
+        expectEmptyExtension(body, 'status_request');
+        hello.statusRequest = true;
+        break;
+      default:
+        break; // unsolicited extensions are judged by the client state, which knows what it offered
     }
   }
   // RFC 5246 §7.4.1.3: TLS 1.2 picks one of the methods we offered (only null): another is

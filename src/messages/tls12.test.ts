@@ -1,8 +1,18 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildCertificateRequest12, buildClientKeyExchange, buildNewSessionTicket12, buildServerHelloDone, buildServerKeyExchange, encodeServerEcdhParams,
-  readCertificateRequest12, readClientKeyExchange, readHelloRequest, readNewSessionTicket12, readServerHelloDone, readServerKeyExchange,
+  buildCertificateRequest12,
+  buildClientKeyExchange,
+  buildNewSessionTicket12,
+  buildServerHelloDone,
+  buildServerKeyExchange,
+  encodeServerEcdhParams,
+  readCertificateRequest12,
+  readClientKeyExchange,
+  readHelloRequest,
+  readNewSessionTicket12,
+  readServerHelloDone,
+  readServerKeyExchange,
 } from './tls12.js';
 import { HandshakeType } from '../protocol/constants.js';
 import { concat } from '../wire/bytes.js';
@@ -77,9 +87,15 @@ describe('CertificateRequest (TLS 1.2)', () => {
   });
 
   test('bounds: certificate_types<1..>, supported_signature_algorithms<2..>, an empty DistinguishedName', () => {
-    assertDecodeError(() => decode(buildCertificateRequest12({ ...request, certificateTypes: new Uint8Array(0) }).body), /certificate_types length 0 outside 1\.\.255/);
+    assertDecodeError(
+      () => decode(buildCertificateRequest12({ ...request, certificateTypes: new Uint8Array(0) }).body),
+      /certificate_types length 0 outside 1\.\.255/,
+    );
     assertDecodeError(() => decode(buildCertificateRequest12({ ...request, signatureAlgorithms: [] }).body), /supported_signature_algorithms length 0/);
-    assertDecodeError(() => decode(buildCertificateRequest12({ ...request, certificateAuthorities: [new Uint8Array(0)] }).body), /DistinguishedName length 0 outside 1\.\.65535/);
+    assertDecodeError(
+      () => decode(buildCertificateRequest12({ ...request, certificateAuthorities: [new Uint8Array(0)] }).body),
+      /DistinguishedName length 0 outside 1\.\.65535/,
+    );
     assert.equal(decode(buildCertificateRequest12({ ...request, certificateAuthorities: [] }).body).certificateAuthorities.length, 0);
   });
 });

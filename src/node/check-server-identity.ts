@@ -16,7 +16,10 @@ interface CertLike {
 /** node's ERR_TLS_CERT_ALTNAME_INVALID. */
 function altnameInvalid(reason: string, host: string, cert: unknown): Error {
   return Object.assign(new Error(`Hostname/IP does not match certificate's altnames: ${reason}`), {
-    code: 'ERR_TLS_CERT_ALTNAME_INVALID', reason, host, cert,
+    code: 'ERR_TLS_CERT_ALTNAME_INVALID',
+    reason,
+    host,
+    cert,
   });
 }
 
@@ -53,7 +56,8 @@ export function checkServerIdentity(hostname: string, cert: CertLike): Error | u
   if (cn !== undefined) {
     return altnameInvalid(
       `Host: ${host}. has no DNS name in the cert's subjectAltName, and tlskit does not fall back to the subject CN (${String(cn)}) (RFC 9525 §6.4.4): reissue the certificate with a subjectAltName`,
-      host, cert,
+      host,
+      cert,
     );
   }
   return altnameInvalid('Cert does not contain a DNS name', host, cert);

@@ -70,7 +70,20 @@ export function nodeRootStore(): TrustStore {
   return defaultTrustStore();
 }
 
-const NET_KEYS = ['allowHalfOpen', 'noDelay', 'keepAlive', 'keepAliveInitialDelay', 'family', 'hints', 'localAddress', 'localPort', 'lookup', 'autoSelectFamily', 'autoSelectFamilyAttemptTimeout', 'timeout'] as const;
+const NET_KEYS = [
+  'allowHalfOpen',
+  'noDelay',
+  'keepAlive',
+  'keepAliveInitialDelay',
+  'family',
+  'hints',
+  'localAddress',
+  'localPort',
+  'lookup',
+  'autoSelectFamily',
+  'autoSelectFamilyAttemptTimeout',
+  'timeout',
+] as const;
 
 /** The net.connect() options: path, or host and port, with the socket options node passes on. */
 function netOptions(options: ConnectOptions, host: string): net.NetConnectOpts {
@@ -95,8 +108,11 @@ export function contextOptionsFor(options: ConnectOptions): ConnectOptions {
     const given = (options as Record<string, unknown>)[k];
     if (given === undefined || given === null || given === false) continue;
     if (!sameOptionValue(given, fromContext[k])) {
-      throw new UnsupportedOptionError(k, `with secureContext, the context's ${k} is used and this one would be ignored; ` +
-        `give ${k} to createSecureContext() instead, or leave it out of these options`);
+      throw new UnsupportedOptionError(
+        k,
+        `with secureContext, the context's ${k} is used and this one would be ignored; ` +
+          `give ${k} to createSecureContext() instead, or leave it out of these options`,
+      );
     }
   }
   const rest: Record<string, unknown> = { ...options };
@@ -135,20 +151,27 @@ export function clientSocketInit(options: ConnectOptions & { host: string }): Tl
   // The name checked against the certificate: servername, else the host (IP addresses included).
   // An empty servername (http.Agent passes '' for IP hosts) means the host too, as in node:tls.
   const check = options.checkServerIdentity;
-  const config = resolveClientOptions({
-    ...resolved,
-    servername: servername || host,
-    ...(check ? { serverIdentity: identityCheckFor(check) } : {}),
-  }, resolved.provider!);
+  const config = resolveClientOptions(
+    {
+      ...resolved,
+      servername: servername || host,
+      ...(check ? { serverIdentity: identityCheckFor(check) } : {}),
+    },
+    resolved.provider!,
+  );
   return {
     isServer: false,
     // setServername() before the start changes the SNI (sent only for a DNS name) and the name checked.
     // setSession() likewise replaces the session offered (decoded as the option is).
-    createConnection: (handlers, overrides) => createClientConnection({
-      ...config,
-      ...(overrides?.servername ? { serverName: overrides.servername } : {}),
-      ...(overrides?.session ? { session: decodeSession(overrides.session) } : {}),
-    }, handlers),
+    createConnection: (handlers, overrides) =>
+      createClientConnection(
+        {
+          ...config,
+          ...(overrides?.servername ? { serverName: overrides.servername } : {}),
+          ...(overrides?.session ? { session: decodeSession(overrides.session) } : {}),
+        },
+        handlers,
+      ),
     ...(options.handshakeTimeout !== undefined ? { handshakeTimeout: options.handshakeTimeout } : {}),
     ...(options.session !== undefined ? { session: options.session } : {}),
     ...(options.enableTrace ? { enableTrace: true } : {}),

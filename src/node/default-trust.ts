@@ -73,7 +73,10 @@ function fromNodeDefault(pems: readonly string[]): TrustStore {
     }
   }
   if (failures.length > 0) process.emitWarning(`tlskit: ignoring ${failures.length} of node's default CA certificates it cannot parse: ${failures.join('; ')}`);
-  return TrustStore.combine([{ certificates: curated, curated: true }, { certificates: others, curated: false }]);
+  return TrustStore.combine([
+    { certificates: curated, curated: true },
+    { certificates: others, curated: false },
+  ]);
 }
 
 let nodeDefault: { pems: readonly string[]; store: TrustStore } | undefined;
@@ -91,7 +94,9 @@ export function defaultTrustStore(): TrustStore {
     return nodeDefault.store;
   }
   if (usesOpensslCa()) {
-    throw new TypeError('tlskit cannot read OpenSSL\'s CA store, which --use-openssl-ca asks node to trust, on this Node (tls.getCACertificates() needs Node 22.15 or later): pass the certificates to trust as ca (for example fs.readFileSync(\'/etc/ssl/certs/ca-certificates.crt\')), or drop the flag to trust node\'s bundled roots');
+    throw new TypeError(
+      "tlskit cannot read OpenSSL's CA store, which --use-openssl-ca asks node to trust, on this Node (tls.getCACertificates() needs Node 22.15 or later): pass the certificates to trust as ca (for example fs.readFileSync('/etc/ssl/certs/ca-certificates.crt')), or drop the flag to trust node's bundled roots",
+    );
   }
   if (!store) {
     const parts: TrustStorePart[] = [{ certificates: readCertificates([...tls.rootCertificates]), curated: true }];
@@ -108,6 +113,9 @@ export function defaultCaCertificates(): string[] {
 }
 
 export function toPem(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }

@@ -56,7 +56,10 @@ export interface DataTransfer {
 /** The FTP server said no, or the FTP exchange broke; `reply` is the server's reply when there was one. */
 export class FtpsError extends Error {
   override readonly name = 'FtpsError';
-  constructor(message: string, readonly reply?: FtpReply) {
+  constructor(
+    message: string,
+    readonly reply?: FtpReply,
+  ) {
     super(message);
   }
 }
@@ -145,7 +148,8 @@ function epsvPort(reply: FtpReply): number {
 function pasvPort(reply: FtpReply): number {
   const m = /(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3}),(\d{1,3})/.exec(reply.text);
   const port = m ? Number(m[5]) * 256 + Number(m[6]) : NaN;
-  if (!m || Number(m[5]) > 255 || Number(m[6]) > 255 || !(port >= 1)) throw new FtpsError(`the FTP server's PASV reply names no port: ${quote(reply.text)}`, reply);
+  if (!m || Number(m[5]) > 255 || Number(m[6]) > 255 || !(port >= 1))
+    throw new FtpsError(`the FTP server's PASV reply names no port: ${quote(reply.text)}`, reply);
   return port;
 }
 
@@ -158,7 +162,10 @@ export class FtpsClient {
   private readonly maxBytes: number;
 
   /** Use connectFtps(). */
-  constructor(readonly control: TLSSocket, private readonly options: FtpsConnectOptions) {
+  constructor(
+    readonly control: TLSSocket,
+    private readonly options: FtpsConnectOptions,
+  ) {
     this.replies = new ReplyReader(control);
     this.timeout = options.timeout ?? 15_000;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;

@@ -48,9 +48,8 @@ export class HandshakeFacts {
         return;
       case H.certificate_request:
         if (direction === 'received' && !this.isServer) {
-          this.peerSignatureSchemes = this.version === 'TLSv1.2'
-            ? readCertificateRequest12(msg).signatureAlgorithms
-            : readCertificateRequest13(msg).signatureAlgorithms;
+          this.peerSignatureSchemes =
+            this.version === 'TLSv1.2' ? readCertificateRequest12(msg).signatureAlgorithms : readCertificateRequest13(msg).signatureAlgorithms;
         }
         return;
       case H.new_session_ticket:
@@ -82,10 +81,15 @@ export function opensslSigalgName(scheme: SignatureScheme): string {
   const a = scheme.algorithm;
   const hash = 'hash' in a && a.hash ? a.hash.toUpperCase() : 'UNDEF';
   switch (a.kind) {
-    case 'ecdsa': return `ECDSA+${hash}`;
-    case 'rsa-pss': return `RSA-PSS+${hash}`;
-    case 'rsa-pkcs1': return `RSA+${hash}`;
-    case 'ed25519': return 'Ed25519+UNDEF';
-    case 'ed448': return 'Ed448+UNDEF';
+    case 'ecdsa':
+      return `ECDSA+${hash}`;
+    case 'rsa-pss':
+      return `RSA-PSS+${hash}`;
+    case 'rsa-pkcs1':
+      return `RSA+${hash}`;
+    case 'ed25519':
+      return 'Ed25519+UNDEF';
+    case 'ed448':
+      return 'Ed448+UNDEF';
   }
 }

@@ -17,14 +17,30 @@ import type { TLSSocket } from './tls-socket.js';
 
 /** The TLSSocket properties the socket http2 shows reads from the tlskit socket. */
 const LIVE_PROPERTIES = [
-  'encrypted', 'alpnProtocol', 'authorized', 'authorizationError', 'servername',
-  'remoteAddress', 'remotePort', 'remoteFamily', 'localAddress', 'localPort',
+  'encrypted',
+  'alpnProtocol',
+  'authorized',
+  'authorizationError',
+  'servername',
+  'remoteAddress',
+  'remotePort',
+  'remoteFamily',
+  'localAddress',
+  'localPort',
 ] as const;
 
 /** The TLSSocket methods it forwards. */
 const FORWARDED_METHODS = [
-  'getPeerCertificate', 'getPeerX509Certificate', 'getCertificate', 'getX509Certificate', 'getCipher', 'getProtocol',
-  'getSession', 'isSessionReused', 'exportKeyingMaterial', 'getEphemeralKeyInfo',
+  'getPeerCertificate',
+  'getPeerX509Certificate',
+  'getCertificate',
+  'getX509Certificate',
+  'getCipher',
+  'getProtocol',
+  'getSession',
+  'isSessionReused',
+  'exportKeyingMaterial',
+  'getEphemeralKeyInfo',
 ] as const;
 
 /**
@@ -89,7 +105,9 @@ export function http2Connect(
   socket.once('secureConnect', () => {
     // RFC 9113 §3.2: over TLS, HTTP/2 is what ALPN agreed on, or nothing.
     if (socket.alpnProtocol !== 'h2') {
-      session.destroy(new Error(`http2Connect: the server did not select ALPN 'h2' (it selected ${socket.alpnProtocol === false ? 'nothing' : `'${socket.alpnProtocol}'`})`));
+      session.destroy(
+        new Error(`http2Connect: the server did not select ALPN 'h2' (it selected ${socket.alpnProtocol === false ? 'nothing' : `'${socket.alpnProtocol}'`})`),
+      );
     }
   });
   if (listener) session.once('connect', (s: http2.ClientHttp2Session) => listener(s, socket));

@@ -70,7 +70,13 @@ function wholeRequests(bytes: Buffer): boolean {
     // Only the strict grammar is read here: CRLF line ends, no folded lines. A head that a parser
     // could read otherwise (http's insecureHTTPParser ends lines at a bare LF, and so may find a
     // Content-Length we would miss) is not counted whole.
-    if (head.slice(0, -2).split('\r\n').some((line, i) => /[\r\n]/.test(line) || (i > 0 && /^[ \t]/.test(line)))) return false;
+    if (
+      head
+        .slice(0, -2)
+        .split('\r\n')
+        .some((line, i) => /[\r\n]/.test(line) || (i > 0 && /^[ \t]/.test(line)))
+    )
+      return false;
     if (/\r\ntransfer-encoding\s*:/i.test(head)) return false;
     const lengths = [...head.matchAll(/\r\ncontent-length[ \t]*:[ \t]*([^\r]*)\r\n/gi)];
     if (lengths.length > 1 || (lengths.length === 1 && !/^\d{1,9}$/.test(lengths[0]![1]!.trim()))) return false;
@@ -233,8 +239,23 @@ function optionKey(value: unknown): string {
 
 /** Options that make two TLS connections to the same host:port not interchangeable. */
 const identityOptions = [
-  'servername', 'ca', 'cert', 'key', 'passphrase', 'crl', 'dangerouslyRelaxCrlCheck', 'rejectUnauthorized', 'minVersion', 'maxVersion', 'ciphers',
-  'ecdhCurve', 'sigalgs', 'ALPNProtocols', 'verifier', 'provider', 'checkServerIdentity',
+  'servername',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'crl',
+  'dangerouslyRelaxCrlCheck',
+  'rejectUnauthorized',
+  'minVersion',
+  'maxVersion',
+  'ciphers',
+  'ecdhCurve',
+  'sigalgs',
+  'ALPNProtocols',
+  'verifier',
+  'provider',
+  'checkServerIdentity',
 ] as const;
 
 /**

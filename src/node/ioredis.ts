@@ -32,7 +32,9 @@ export class IoRedisConnector {
   constructor(options: unknown) {
     this.options = (options ?? {}) as IoRedisConnectorOptions;
     if (this.options.path) {
-      throw new TypeError(`IoRedisConnector: a Unix socket path (${this.options.path}) is not run over TLS; connect over TCP (host, port), or drop the Connector`);
+      throw new TypeError(
+        `IoRedisConnector: a Unix socket path (${this.options.path}) is not run over TLS; connect over TCP (host, port), or drop the Connector`,
+      );
     }
     if (!this.options.tls || typeof this.options.tls !== 'object') {
       // Without `tls`, ioredis would wait for 'connect' rather than 'secureConnect'.

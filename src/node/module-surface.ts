@@ -25,7 +25,7 @@ export function getCACertificates(type: 'default' | 'bundled' | 'extra' | 'syste
   if (type === 'bundled') return [...rootCertificates];
   const native = (nodeTls as unknown as { getCACertificates?: (t: string) => string[] }).getCACertificates;
   if (type === 'system') {
-    if (typeof native !== 'function') throw new TypeError('getCACertificates(\'system\') needs Node 22.15 or later');
+    if (typeof native !== 'function') throw new TypeError("getCACertificates('system') needs Node 22.15 or later");
     return native('system');
   }
   if (type === 'extra') {
@@ -33,7 +33,9 @@ export function getCACertificates(type: 'default' | 'bundled' | 'extra' | 'syste
     const bundled = new Set(rootCertificates.flatMap((p) => readCertificates(p).map((c) => toPem(c.der))));
     return defaultCaCertificates().filter((p) => !bundled.has(p));
   }
-  throw Object.assign(new TypeError(`The argument 'type' must be one of: 'default', 'bundled', 'extra', 'system'. Received '${String(type)}'`), { code: 'ERR_INVALID_ARG_VALUE' });
+  throw Object.assign(new TypeError(`The argument 'type' must be one of: 'default', 'bundled', 'extra', 'system'. Received '${String(type)}'`), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
 }
 
 /** Defines DEFAULT_CIPHERS, DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, DEFAULT_ECDH_CURVE on a module object. */

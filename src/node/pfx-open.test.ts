@@ -17,7 +17,9 @@ fs.writeFileSync(path.join(dir, 'key.pem'), pki.keyPem);
 fs.writeFileSync(path.join(dir, 'chain.pem'), pki.chainPem);
 
 function p12(out: string, args: string[]): Buffer {
-  execFileSync('openssl', ['pkcs12', '-export', '-in', path.join(dir, 'chain.pem'), '-out', path.join(dir, out), '-passout', 'pass:sesame', ...args], { stdio: 'ignore' });
+  execFileSync('openssl', ['pkcs12', '-export', '-in', path.join(dir, 'chain.pem'), '-out', path.join(dir, out), '-passout', 'pass:sesame', ...args], {
+    stdio: 'ignore',
+  });
   return fs.readFileSync(path.join(dir, out));
 }
 
@@ -27,6 +29,9 @@ test('pfx with a key and its chain: the context gets both', () => {
 
 test('pfx with certificates but no private key: refused (node: Unable to load PFX certificate), not silently empty', () => {
   const certsOnly = p12('certs.p12', ['-nokeys']);
-  assert.throws(() => createSecureContext({ pfx: certsOnly, passphrase: 'sesame' }), (err: Error & { code?: string }) =>
-    err.code === 'ERR_CRYPTO_OPERATION_FAILED' && /Unable to load PFX certificate/.test(err.message) && /no private key/.test(err.message));
+  assert.throws(
+    () => createSecureContext({ pfx: certsOnly, passphrase: 'sesame' }),
+    (err: Error & { code?: string }) =>
+      err.code === 'ERR_CRYPTO_OPERATION_FAILED' && /Unable to load PFX certificate/.test(err.message) && /no private key/.test(err.message),
+  );
 });

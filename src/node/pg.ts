@@ -52,16 +52,21 @@ function tlsOptionsFor(options: PgStreamOptions): Omit<ClientUpgradeOptions, 'ho
   const { sslmode = 'verify-full', sslnegotiation: _n, timeout: _t, ...tls } = options;
   if (!SSL_MODES.includes(sslmode)) {
     const plain = ['disable', 'allow', 'prefer'].includes(sslmode as string);
-    throw new TypeError(plain
-      ? `pgStream: sslmode '${sslmode}' may connect without TLS, which this stream never does; use 'verify-full' (the default), 'verify-ca' or 'require', or pg without pgStream for a plaintext connection`
-      : `pgStream: unknown sslmode '${String(sslmode)}'; use 'verify-full' (the default), 'verify-ca' or 'require'`);
+    throw new TypeError(
+      plain
+        ? `pgStream: sslmode '${sslmode}' may connect without TLS, which this stream never does; use 'verify-full' (the default), 'verify-ca' or 'require', or pg without pgStream for a plaintext connection`
+        : `pgStream: unknown sslmode '${String(sslmode)}'; use 'verify-full' (the default), 'verify-ca' or 'require'`,
+    );
   }
   if (sslmode === 'verify-full') return tls;
   if (tls.checkServerIdentity !== undefined) {
     throw new TypeError(`pgStream: checkServerIdentity checks the host name, which sslmode '${sslmode}' does not; use sslmode 'verify-full' with it`);
   }
   if (sslmode === 'verify-ca') {
-    if (tls.ca === undefined) throw new TypeError("pgStream: sslmode 'verify-ca' needs `ca`: any certificate from a public root program would pass without a name check; give the CA that issued the server's certificate, or use 'verify-full'");
+    if (tls.ca === undefined)
+      throw new TypeError(
+        "pgStream: sslmode 'verify-ca' needs `ca`: any certificate from a public root program would pass without a name check; give the CA that issued the server's certificate, or use 'verify-full'",
+      );
     return { ...tls, checkServerIdentity: noHostCheck };
   }
   // require
@@ -82,7 +87,9 @@ export function pgStream(options: PgStreamOptions = {}): (config?: PgConnectionC
   }
   return (config) => {
     if (config?.ssl) {
-      throw new TypeError('pgStream does TLS itself: leave pg\'s `ssl` option out (or false) and unset PGSSLMODE; give TLS settings (ca, sslmode, ...) to pgStream');
+      throw new TypeError(
+        "pgStream does TLS itself: leave pg's `ssl` option out (or false) and unset PGSSLMODE; give TLS settings (ca, sslmode, ...) to pgStream",
+      );
     }
     return new PgTlsStream(tls, settings);
   };

@@ -68,8 +68,10 @@ test('empty password: read with passphrase "" or none, as node', () => {
 test('-legacy (40-bit RC2 certificates): refused, naming the algorithm and how to re-export', (t) => {
   const file = p12(['-legacy', '-passout', 'pass:sesame']);
   if (!file) return t.skip('this openssl has no legacy provider');
-  assert.throws(() => readPkcs12(file, 'sesame'), (err: Error) =>
-    err instanceof Pkcs12Error && /pbeWithSHAAnd40BitRC2-CBC/.test(err.message) && /openssl pkcs12 -export/.test(err.message));
+  assert.throws(
+    () => readPkcs12(file, 'sesame'),
+    (err: Error) => err instanceof Pkcs12Error && /pbeWithSHAAnd40BitRC2-CBC/.test(err.message) && /openssl pkcs12 -export/.test(err.message),
+  );
 });
 
 test('wrong password: mac verify failure; damaged files: Pkcs12Error only', () => {
@@ -100,18 +102,35 @@ function pbes2Bag(iterations: number, password: string): Uint8Array {
   const ciphertext = Buffer.concat([c.update(pkcs8), c.final()]);
   return der.sequence(
     der.oid('1.2.840.113549.1.12.10.1.2'), // pkcs8ShroudedKeyBag
-    der.explicit(0, der.sequence(
-      der.sequence(der.oid('1.2.840.113549.1.5.13'), der.sequence( // PBES2
-        der.sequence(der.oid('1.2.840.113549.1.5.12'), der.sequence(der.octetString(salt), der.integer(iterations))),
-        der.sequence(der.oid('2.16.840.1.101.3.4.1.42'), der.octetString(iv)))),
-      der.octetString(ciphertext))));
+    der.explicit(
+      0,
+      der.sequence(
+        der.sequence(
+          der.oid('1.2.840.113549.1.5.13'),
+          der.sequence(
+            // PBES2
+            der.sequence(der.oid('1.2.840.113549.1.5.12'), der.sequence(der.octetString(salt), der.integer(iterations))),
+            der.sequence(der.oid('2.16.840.1.101.3.4.1.42'), der.octetString(iv)),
+          ),
+        ),
+        der.octetString(ciphertext),
+      ),
+    ),
+  );
 }
 
 function craftedPfx(safeContents: Uint8Array[], macIterations?: number): Uint8Array {
   const authSafe = der.sequence(...safeContents.map((sc) => der.sequence(der.oid('1.2.840.113549.1.7.1'), der.explicit(0, der.octetString(sc)))));
-  const mac = macIterations === undefined ? [] : [der.sequence(
-    der.sequence(der.sequence(der.oid('1.3.14.3.2.26'), der.nullValue()), der.octetString(new Uint8Array(20))),
-    der.octetString(new Uint8Array(8)), der.integer(macIterations))];
+  const mac =
+    macIterations === undefined
+      ? []
+      : [
+          der.sequence(
+            der.sequence(der.sequence(der.oid('1.3.14.3.2.26'), der.nullValue()), der.octetString(new Uint8Array(20))),
+            der.octetString(new Uint8Array(8)),
+            der.integer(macIterations),
+          ),
+        ];
   return der.sequence(der.integer(3), der.sequence(der.oid('1.2.840.113549.1.7.1'), der.explicit(0, der.octetString(authSafe))), ...mac);
 }
 
@@ -124,8 +143,14 @@ function countCryptoWork(fn: () => void): { hashes: number; pbkdf2: number[] } {
   const cjs = createRequire(import.meta.url)('node:crypto') as typeof crypto;
   const { createHash, pbkdf2Sync } = cjs;
   const work = { hashes: 0, pbkdf2: [] as number[] };
-  cjs.createHash = ((...args: Parameters<typeof createHash>) => { work.hashes++; return createHash(...args); }) as typeof createHash;
-  cjs.pbkdf2Sync = ((...args: Parameters<typeof pbkdf2Sync>) => { work.pbkdf2.push(args[2]); return pbkdf2Sync(...args); }) as typeof pbkdf2Sync;
+  cjs.createHash = ((...args: Parameters<typeof createHash>) => {
+    work.hashes++;
+    return createHash(...args);
+  }) as typeof createHash;
+  cjs.pbkdf2Sync = ((...args: Parameters<typeof pbkdf2Sync>) => {
+    work.pbkdf2.push(args[2]);
+    return pbkdf2Sync(...args);
+  }) as typeof pbkdf2Sync;
   syncBuiltinESMExports();
   try {
     fn();
@@ -138,8 +163,12 @@ function countCryptoWork(fn: () => void): { hashes: number; pbkdf2: number[] } {
 }
 
 test('a MAC iteration count above 1,000,000 is refused before any work', () => {
-  const work = countCryptoWork(() => assert.throws(() => readPkcs12(craftedPfx([der.sequence()], 10_000_000), 'sesame'), (err: Error) =>
-    err instanceof Pkcs12Error && /MAC iteration count 10000000 is out of range/.test(err.message)));
+  const work = countCryptoWork(() =>
+    assert.throws(
+      () => readPkcs12(craftedPfx([der.sequence()], 10_000_000), 'sesame'),
+      (err: Error) => err instanceof Pkcs12Error && /MAC iteration count 10000000 is out of range/.test(err.message),
+    ),
+  );
   // The RFC 7292 KDF would hash 10,000,000 times; refused before it, a handful of hashes at most.
   assert.ok(work.hashes < 100, `${work.hashes} hashes computed`);
   assert.deepEqual(work.pbkdf2, []);
@@ -148,8 +177,12 @@ test('a MAC iteration count above 1,000,000 is refused before any work', () => {
 test('key derivations of one file are bounded in sum (many bags, each at an allowed count)', () => {
   const bag = der.sequence(pbes2Bag(1_000_000, 'sesame')); // each decrypts: the work is the attack
   const bags = Array.from({ length: 40 }, () => bag);
-  const work = countCryptoWork(() => assert.throws(() => readPkcs12(craftedPfx(bags), 'sesame'), (err: Error) =>
-    err instanceof Pkcs12Error && /would exceed 4000000 iterations in all/.test(err.message)));
+  const work = countCryptoWork(() =>
+    assert.throws(
+      () => readPkcs12(craftedPfx(bags), 'sesame'),
+      (err: Error) => err instanceof Pkcs12Error && /would exceed 4000000 iterations in all/.test(err.message),
+    ),
+  );
   // Four derivations of 1,000,000 PBKDF2 iterations run, not forty.
   assert.deepEqual(work.pbkdf2, [1_000_000, 1_000_000, 1_000_000, 1_000_000]);
 });

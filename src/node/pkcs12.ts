@@ -223,7 +223,13 @@ function decipher(name: string, key: Buffer, iv: Uint8Array, ciphertext: Uint8Ar
 }
 
 /** RFC 7292 §4.2: SafeContents ::= SEQUENCE OF SafeBag. */
-function readSafeContents(der: Uint8Array, password: string | undefined, out: { keys: crypto.KeyObject[]; certificates: Uint8Array[] }, budget: WorkBudget, depth = 0): void {
+function readSafeContents(
+  der: Uint8Array,
+  password: string | undefined,
+  out: { keys: crypto.KeyObject[]; certificates: Uint8Array[] },
+  budget: WorkBudget,
+  depth = 0,
+): void {
   if (depth > 4) throw fail('safe contents nested too deeply');
   const bags = new DerReader(der, 'PKCS#12 SafeContents').sequence('SafeContents');
   while (!bags.atEnd) {

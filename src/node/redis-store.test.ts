@@ -70,10 +70,13 @@ test('RedisTicketKeys: processes agree on the keys of a period (first SET NX win
   assert.equal(one.ticketKeys()[0]!.length, 48);
 
   const events: string[] = [];
-  const down = new RedisTicketKeys({ call: () => Promise.reject(new Error('ECONNREFUSED')) }, { onEvent: (e) => events.push(e.kind === 'error' ? `error shared=${e.shared}` : e.kind) });
+  const down = new RedisTicketKeys(
+    { call: () => Promise.reject(new Error('ECONNREFUSED')) },
+    { onEvent: (e) => events.push(e.kind === 'error' ? `error shared=${e.shared}` : e.kind) },
+  );
   await assert.rejects(down.start(), /could not be loaded/);
   down.stop();
-  assert.deepEqual(down.ticketKeys(), [], 'no shared keys: the server\'s own random key serves, only it can open those tickets');
+  assert.deepEqual(down.ticketKeys(), [], "no shared keys: the server's own random key serves, only it can open those tickets");
   assert.deepEqual(events, ['error shared=false']);
 });
 
@@ -88,7 +91,7 @@ async function withClock<T>(clock: { now: number }, body: () => Promise<T>): Pro
   }
 }
 
-test('RedisTicketKeys: keys retire on time while Redis is unreachable; with no key for the period, the keyring\'s own random key serves', async () => {
+test("RedisTicketKeys: keys retire on time while Redis is unreachable; with no key for the period, the keyring's own random key serves", async () => {
   const hour = 3600_000;
   const clock = { now: 1000 * hour + 1 }; // the start of period 1000
   let up = true;
@@ -107,24 +110,30 @@ test('RedisTicketKeys: keys retire on time while Redis is unreachable; with no k
     clock.now += hour; // period 1001: the next key seals, 1000's still opens
     assert.deepEqual(keys.ticketKeys(), [k1001, k1000]);
     await keys.refresh(); // fails: the snapshot stays, its use follows the clock
-    assert.deepEqual([...ring.open(sealedIn1000, clock.now) ?? []], [1, 2, 3]);
+    assert.deepEqual([...(ring.open(sealedIn1000, clock.now) ?? [])], [1, 2, 3]);
 
     clock.now += hour; // period 1002: no key of ours for it; 1000's is retired (retainedKeys 1)
     assert.deepEqual(keys.ticketKeys(), [], 'no shared key for the period: none is given');
     assert.equal(ring.open(sealedIn1000, clock.now), undefined, 'a retired shared key opens nothing');
     const sealedIn1002 = ring.seal(Uint8Array.of(4), clock.now);
-    assert.ok(![k1000, k1001].some((k) => equalBytes(k.subarray(0, 16), sealedIn1002.subarray(0, 16))), 'sealed with the keyring\'s own key, not a retired shared one');
-    assert.deepEqual([...ring.open(sealedIn1002, clock.now) ?? []], [4]);
+    assert.ok(
+      ![k1000, k1001].some((k) => equalBytes(k.subarray(0, 16), sealedIn1002.subarray(0, 16))),
+      "sealed with the keyring's own key, not a retired shared one",
+    );
+    assert.deepEqual([...(ring.open(sealedIn1002, clock.now) ?? [])], [4]);
   });
 });
 
-test('RedisTicketKeys: a failed SET of a ticket key is reported without the key, though the client\'s error carries the command\'s arguments (as ioredis\'s ReplyError does)', async () => {
+test("RedisTicketKeys: a failed SET of a ticket key is reported without the key, though the client's error carries the command's arguments (as ioredis's ReplyError does)", async () => {
   const sentMaterial: string[] = [];
   const client = {
     call: async (command: string, ...args: string[]): Promise<unknown> => {
       sentMaterial.push(args[1]!);
       // ioredis: a ReplyError with `command: { name, args }`.
-      throw Object.assign(new Error(`READONLY You can't write against a read only replica. (${command} ${args.join(' ')})`), { name: 'ReplyError', command: { name: command.toLowerCase(), args } });
+      throw Object.assign(new Error(`READONLY You can't write against a read only replica. (${command} ${args.join(' ')})`), {
+        name: 'ReplyError',
+        command: { name: command.toLowerCase(), args },
+      });
     },
   };
   const events: RedisTicketKeysEvent[] = [];

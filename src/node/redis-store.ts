@@ -15,9 +15,7 @@ import type { TicketKeySource } from '../handshake/tickets.js';
  * The part of a Redis client we use: ioredis's `call(command, ...args)` or node-redis's
  * `sendCommand([command, ...args])`; both resolve with Redis's reply.
  */
-export type RedisClientLike =
-  | { call(command: string, ...args: string[]): Promise<unknown> }
-  | { sendCommand(args: string[]): Promise<unknown> };
+export type RedisClientLike = { call(command: string, ...args: string[]): Promise<unknown> } | { sendCommand(args: string[]): Promise<unknown> };
 
 type Command = (args: string[]) => Promise<unknown>;
 

@@ -12,9 +12,15 @@ import { boundsOfSecureOptions, boundsOfSecureProtocol, checkArgumentTypes, refu
 
 /** tlskit's default `ciphers`: every suite it enables by default, TLS 1.3 first (node's DEFAULT_CIPHERS counterpart). */
 export const TLSKIT_DEFAULT_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'ECDHE-RSA-CHACHA20-POLY1305',
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
 ].join(':');
 
 /** The settable module defaults, as node:tls's (read when a context is made). */
@@ -30,16 +36,20 @@ const VERSIONS = ['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1'];
 /** Setters with node's checks, for the module's DEFAULT_* properties. */
 export function setDefault(name: 'ciphers' | 'minVersion' | 'maxVersion' | 'ecdhCurve', value: unknown): void {
   if (name === 'ciphers') {
-    if (typeof value !== 'string') throw Object.assign(new TypeError('The "tls.DEFAULT_CIPHERS" property must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (typeof value !== 'string')
+      throw Object.assign(new TypeError('The "tls.DEFAULT_CIPHERS" property must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
     parseCipherString(value, 'tls.DEFAULT_CIPHERS'); // refuse now what every later connection would refuse
     defaults.ciphers = value;
   } else if (name === 'minVersion' || name === 'maxVersion') {
     if (typeof value !== 'string' || !VERSIONS.includes(value)) {
-      throw Object.assign(new TypeError(`"${String(value)}" is not a valid ${name === 'minVersion' ? 'minimum' : 'maximum'} TLS protocol version`), { code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' });
+      throw Object.assign(new TypeError(`"${String(value)}" is not a valid ${name === 'minVersion' ? 'minimum' : 'maximum'} TLS protocol version`), {
+        code: 'ERR_TLS_INVALID_PROTOCOL_VERSION',
+      });
     }
     defaults[name] = value as VersionName;
   } else {
-    if (typeof value !== 'string') throw Object.assign(new TypeError('The "tls.DEFAULT_ECDH_CURVE" property must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (typeof value !== 'string')
+      throw Object.assign(new TypeError('The "tls.DEFAULT_ECDH_CURVE" property must be of type string'), { code: 'ERR_INVALID_ARG_TYPE' });
     defaults.ecdhCurve = value;
   }
 }
@@ -57,10 +67,33 @@ const contextOptions = new WeakMap<object, SecureContextOptions>();
 
 /** Keys of the options a context carries (node ignores them next to a secureContext). */
 export const CONTEXT_KEYS = [
-  'ca', 'cert', 'key', 'passphrase', 'pfx', 'crl', 'ciphers', 'sigalgs', 'ecdhCurve', 'minVersion', 'maxVersion',
-  'secureProtocol', 'secureOptions', 'honorCipherOrder', 'sessionIdContext', 'ticketKeys', 'sessionTimeout', 'dhparam',
-  'allowPartialTrustChain', 'clientCertEngine', 'privateKeyEngine', 'privateKeyIdentifier', 'signer', 'ocspResponse',
-  'provider', 'verifier', 'dangerouslyRelaxCrlCheck',
+  'ca',
+  'cert',
+  'key',
+  'passphrase',
+  'pfx',
+  'crl',
+  'ciphers',
+  'sigalgs',
+  'ecdhCurve',
+  'minVersion',
+  'maxVersion',
+  'secureProtocol',
+  'secureOptions',
+  'honorCipherOrder',
+  'sessionIdContext',
+  'ticketKeys',
+  'sessionTimeout',
+  'dhparam',
+  'allowPartialTrustChain',
+  'clientCertEngine',
+  'privateKeyEngine',
+  'privateKeyIdentifier',
+  'signer',
+  'ocspResponse',
+  'provider',
+  'verifier',
+  'dangerouslyRelaxCrlCheck',
 ] as const;
 
 /**
@@ -79,13 +112,17 @@ export function normalizeContextOptions<T extends SecureContextOptions>(input: T
   if (options.pfx !== undefined) Object.assign(options, openPfx(options));
   for (const k of ['minVersion', 'maxVersion'] as const) {
     if (options[k] !== undefined && !VERSIONS.includes(options[k]!)) {
-      throw Object.assign(new TypeError(`"${String(options[k])}" is not a valid ${k === 'minVersion' ? 'minimum' : 'maximum'} TLS protocol version`), { code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' });
+      throw Object.assign(new TypeError(`"${String(options[k])}" is not a valid ${k === 'minVersion' ? 'minimum' : 'maximum'} TLS protocol version`), {
+        code: 'ERR_TLS_INVALID_PROTOCOL_VERSION',
+      });
     }
   }
   let { minVersion, maxVersion } = options;
   if (options.secureProtocol !== undefined) {
     if (minVersion !== undefined || maxVersion !== undefined) {
-      throw Object.assign(new TypeError(`options.minVersion/maxVersion cannot be combined with secureProtocol ${options.secureProtocol}`), { code: 'ERR_TLS_PROTOCOL_VERSION_CONFLICT' });
+      throw Object.assign(new TypeError(`options.minVersion/maxVersion cannot be combined with secureProtocol ${options.secureProtocol}`), {
+        code: 'ERR_TLS_PROTOCOL_VERSION_CONFLICT',
+      });
     }
     ({ minVersion, maxVersion } = boundsOfSecureProtocol(options.secureProtocol));
   }
@@ -158,11 +195,13 @@ export function optionsOfSecureContext(context: unknown): SecureContextOptions {
   const native = typeof context === 'object' && context !== null && 'context' in context && (context as object).constructor?.name === 'SecureContext';
   if (native) {
     throw Object.assign(
-      new TypeError('secureContext: this is a node:tls SecureContext, whose keys and trust live in OpenSSL where tlskit cannot read them: create it with tlskit\'s createSecureContext() (same options) instead'),
+      new TypeError(
+        "secureContext: this is a node:tls SecureContext, whose keys and trust live in OpenSSL where tlskit cannot read them: create it with tlskit's createSecureContext() (same options) instead",
+      ),
       { code: 'ERR_TLS_INVALID_CONTEXT' },
     );
   }
-  throw Object.assign(new TypeError('context must be a SecureContext (from tlskit\'s createSecureContext())'), { code: 'ERR_TLS_INVALID_CONTEXT' });
+  throw Object.assign(new TypeError("context must be a SecureContext (from tlskit's createSecureContext())"), { code: 'ERR_TLS_INVALID_CONTEXT' });
 }
 
 /** Context options that say whom to trust: never dropped silently in favour of a secureContext's. */
@@ -202,8 +241,10 @@ export function sniContextTrustProblem(context: unknown, server: object, what: s
     const v = own[k];
     if (v === undefined || v === null || v === false) continue;
     if (!sameOptionValue(v, (server as Record<string, unknown>)[k])) {
-      return new TypeError(`${what}: the context's ${k} differs from the server's, and tlskit applies one ${k} to every client certificate ` +
-        `(node:tls would switch to the context's): give the server the ${k} it should apply, and leave ${k} out of the per-name context`);
+      return new TypeError(
+        `${what}: the context's ${k} differs from the server's, and tlskit applies one ${k} to every client certificate ` +
+          `(node:tls would switch to the context's): give the server the ${k} it should apply, and leave ${k} out of the per-name context`,
+      );
     }
   }
   return undefined;
@@ -215,10 +256,11 @@ type SniCallback = (servername: string, callback: (err: Error | null, context?: 
 export function withCheckedSniCallback<T extends object>(options: T): T {
   const sni = (options as { SNICallback?: SniCallback }).SNICallback;
   if (typeof sni !== 'function') return options;
-  const checked: SniCallback = (servername, callback) => sni(servername, (err, context) => {
-    const problem = !err && context ? sniContextTrustProblem(context, options, 'SNICallback') : undefined;
-    if (problem) callback(problem);
-    else callback(err, context);
-  });
+  const checked: SniCallback = (servername, callback) =>
+    sni(servername, (err, context) => {
+      const problem = !err && context ? sniContextTrustProblem(context, options, 'SNICallback') : undefined;
+      if (problem) callback(problem);
+      else callback(err, context);
+    });
   return { ...options, SNICallback: checked };
 }

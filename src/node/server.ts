@@ -59,7 +59,9 @@ function checkServerOptions(options: TlsServerOptions): void {
   if (options.ALPNCallback !== undefined && options.ALPNCallback !== null) {
     if (typeof options.ALPNCallback !== 'function') throw invalidServerArg('options.ALPNCallback', 'of type function', options.ALPNCallback);
     if (options.ALPNProtocols !== undefined && options.ALPNProtocols !== null) {
-      throw Object.assign(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
+      throw Object.assign(new TypeError('The ALPNCallback and ALPNProtocols TLS options are mutually exclusive'), {
+        code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS',
+      });
     }
   }
   if (options.blockList !== undefined && typeof (options.blockList as Partial<net.BlockList>).check !== 'function') {
@@ -131,7 +133,8 @@ export class TLSServer extends net.Server {
     checkServerOptions(options);
     const { allowHalfOpen = false, pauseOnConnect = false, noDelay, keepAlive, keepAliveInitialDelay, highWaterMark } = options;
     super({
-      allowHalfOpen, pauseOnConnect,
+      allowHalfOpen,
+      pauseOnConnect,
       ...(noDelay !== undefined ? { noDelay } : {}),
       ...(keepAlive !== undefined ? { keepAlive } : {}),
       ...(keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay } : {}),
@@ -187,7 +190,9 @@ export class TLSServer extends net.Server {
       ...(resolved.ticketKeyring && this.ticketKeyring ? { ticketKeyring: this.ticketKeyring } : {}),
       // Without an SNICallback, addContext()'s contexts choose the certificate (node's default).
       ...(options.SNICallback ? {} : { certificatesFor: (name: string | undefined) => this.certificatesFor(name, resolved.certificates) }),
-      ...(alpnCallback ? { alpnCallback: (servername: string | undefined, protocols: readonly string[]) => alpnCallback({ servername, protocols: [...protocols] }) } : {}),
+      ...(alpnCallback
+        ? { alpnCallback: (servername: string | undefined, protocols: readonly string[]) => alpnCallback({ servername, protocols: [...protocols] }) }
+        : {}),
     };
   }
 
@@ -208,9 +213,10 @@ export class TLSServer extends net.Server {
     // Its trust options are not applied to client certificates (node's would be): refused if they differ.
     const problem = sniContextTrustProblem(context, this.options, `addContext("${hostname}")`);
     if (problem) throw problem;
-    const certificates = 'certificates' in context && Array.isArray(context.certificates)
-      ? (context as SecureContext).certificates
-      : createSecureContext(context as Parameters<typeof createSecureContext>[0]).certificates;
+    const certificates =
+      'certificates' in context && Array.isArray(context.certificates)
+        ? (context as SecureContext).certificates
+        : createSecureContext(context as Parameters<typeof createSecureContext>[0]).certificates;
     if (certificates.length === 0) throw new TypeError(`addContext: the context for "${hostname}" has no certificate and key`);
     this.sniContexts.add(hostname, certificates);
   }

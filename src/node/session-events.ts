@@ -24,7 +24,10 @@ export class SessionEventStore implements SessionStore {
   private afterSaves: (() => void)[] = [];
 
   /** `fail`: ends the connection with an error (the application's, or one about its answer). */
-  constructor(private readonly server: EventEmitter, private readonly fail: (err: Error) => void) {}
+  constructor(
+    private readonly server: EventEmitter,
+    private readonly fail: (err: Error) => void,
+  ) {}
 
   get(id: Uint8Array): Promise<Uint8Array | undefined> | undefined {
     if (this.server.listenerCount('resumeSession') === 0) return undefined;

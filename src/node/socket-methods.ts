@@ -37,8 +37,10 @@ export function validateRenegotiateArgs(options: unknown, callback: unknown): vo
 /** What renegotiate()'s callback gets: tlskit does not renegotiate, and says what to do instead. */
 export function renegotiationRefused(): Error {
   return Object.assign(
-    new Error('tlskit does not support TLS renegotiation (TLS 1.2 renegotiation is refused, RFC 5746; TLS 1.3 has none): ' +
-      'to authenticate the client after the handshake use TLS 1.3 and requestClientCertificate(); to change keys use updateKeys()'),
+    new Error(
+      'tlskit does not support TLS renegotiation (TLS 1.2 renegotiation is refused, RFC 5746; TLS 1.3 has none): ' +
+        'to authenticate the client after the handshake use TLS 1.3 and requestClientCertificate(); to change keys use updateKeys()',
+    ),
     { code: 'ERR_TLS_RENEGOTIATION_DISABLED' },
   );
 }
@@ -50,13 +52,18 @@ export function renegotiationRefused(): Error {
  */
 export function serverSessionRefused(): Error {
   return Object.assign(
-    new Error('getSession() is for a client socket: a tlskit server keeps no session object per connection; ' +
-      "use isSessionReused() and getProtocol() for this connection, and the server's 'newSession' event for TLS 1.2 session data"),
+    new Error(
+      'getSession() is for a client socket: a tlskit server keeps no session object per connection; ' +
+        "use isSessionReused() and getProtocol() for this connection, and the server's 'newSession' event for TLS 1.2 session data",
+    ),
     { code: 'ERR_TLSKIT_UNSUPPORTED_METHOD' },
   );
 }
 
 /** resetAndDestroy() over a transport that is not a net.Socket: node's error for a handle that cannot reset. */
 export function resetUnsupported(): Error {
-  return Object.assign(new TypeError('resetAndDestroy() needs a TCP transport (a net.Socket) to reset; this TLSSocket runs over another stream: use destroy()'), { code: 'ERR_INVALID_HANDLE_TYPE' });
+  return Object.assign(
+    new TypeError('resetAndDestroy() needs a TCP transport (a net.Socket) to reset; this TLSSocket runs over another stream: use destroy()'),
+    { code: 'ERR_INVALID_HANDLE_TYPE' },
+  );
 }

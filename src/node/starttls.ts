@@ -17,7 +17,17 @@ export type StartTlsProtocol = 'smtp' | 'lmtp' | 'imap' | 'pop3' | 'ftp' | 'xmpp
 export const START_TLS_PROTOCOLS: readonly StartTlsProtocol[] = ['smtp', 'lmtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'mysql', 'postgres', 'nntp', 'sieve'];
 
 const NAMES: Readonly<Record<StartTlsProtocol, string>> = {
-  smtp: 'SMTP', lmtp: 'LMTP', imap: 'IMAP', pop3: 'POP3', ftp: 'FTP', xmpp: 'XMPP', ldap: 'LDAP', mysql: 'MySQL', postgres: 'PostgreSQL', nntp: 'NNTP', sieve: 'ManageSieve',
+  smtp: 'SMTP',
+  lmtp: 'LMTP',
+  imap: 'IMAP',
+  pop3: 'POP3',
+  ftp: 'FTP',
+  xmpp: 'XMPP',
+  ldap: 'LDAP',
+  mysql: 'MySQL',
+  postgres: 'PostgreSQL',
+  nntp: 'NNTP',
+  sieve: 'ManageSieve',
 };
 
 export interface StartTlsOptions {
@@ -35,20 +45,32 @@ export interface StartTlsOptions {
 
 function conversationFor(protocol: StartTlsProtocol, options: StartTlsOptions): Conversation {
   switch (protocol) {
-    case 'smtp': return smtp(options.ehloName ?? 'localhost', 'SMTP');
-    case 'lmtp': return smtp(options.ehloName ?? 'localhost', 'LMTP');
-    case 'imap': return imap();
-    case 'pop3': return pop3();
-    case 'ftp': return ftp();
-    case 'nntp': return nntp();
-    case 'sieve': return sieve();
-    case 'ldap': return ldap();
-    case 'mysql': return mysql();
-    case 'postgres': return postgres();
+    case 'smtp':
+      return smtp(options.ehloName ?? 'localhost', 'SMTP');
+    case 'lmtp':
+      return smtp(options.ehloName ?? 'localhost', 'LMTP');
+    case 'imap':
+      return imap();
+    case 'pop3':
+      return pop3();
+    case 'ftp':
+      return ftp();
+    case 'nntp':
+      return nntp();
+    case 'sieve':
+      return sieve();
+    case 'ldap':
+      return ldap();
+    case 'mysql':
+      return mysql();
+    case 'postgres':
+      return postgres();
     case 'xmpp': {
       const domain = options.xmppDomain;
       if (typeof domain !== 'string' || !/^[^\s<>&'"\x00-\x1f]+$/.test(domain)) {
-        throw new TypeError(`negotiateStartTls: xmpp needs xmppDomain, the domain the server serves (the stream's 'to'), not ${domain === undefined ? 'nothing' : quote(String(domain))}`);
+        throw new TypeError(
+          `negotiateStartTls: xmpp needs xmppDomain, the domain the server serves (the stream's 'to'), not ${domain === undefined ? 'nothing' : quote(String(domain))}`,
+        );
       }
       return xmpp(domain);
     }
@@ -67,7 +89,8 @@ export function negotiateStartTls(socket: Duplex, protocol: StartTlsProtocol, op
   const conversation = conversationFor(protocol, options);
   const name = NAMES[protocol];
   const timeout = options.timeout ?? 10_000;
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError(`negotiateStartTls: timeout must be a positive number of milliseconds, not ${String(timeout)}`);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new TypeError(`negotiateStartTls: timeout must be a positive number of milliseconds, not ${String(timeout)}`);
   return new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     let settled = false;
@@ -105,13 +128,15 @@ export function negotiateStartTls(socket: Duplex, protocol: StartTlsProtocol, op
     };
     const onData = (chunk: Buffer): void => {
       buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length > MAX_PREAMBLE_BYTES) return finish(new StartTlsError(`the ${name} server sent more than ${MAX_PREAMBLE_BYTES} bytes before agreeing to start TLS`));
+      if (buffered.length > MAX_PREAMBLE_BYTES)
+        return finish(new StartTlsError(`the ${name} server sent more than ${MAX_PREAMBLE_BYTES} bytes before agreeing to start TLS`));
       step();
     };
     const unanswered = (): string => (buffered.length > 0 ? `; it had last sent ${quote(buffered.toString('latin1'))}` : '');
     const onEnd = (): void => finish(new StartTlsError(`the ${name} server closed the connection before agreeing to start TLS${unanswered()}`));
     const onError = (err: Error): void => finish(err);
-    const onAbort = (): void => finish(options.signal!.reason instanceof Error ? options.signal!.reason : new StartTlsError(`the ${name} STARTTLS exchange was aborted`));
+    const onAbort = (): void =>
+      finish(options.signal!.reason instanceof Error ? options.signal!.reason : new StartTlsError(`the ${name} STARTTLS exchange was aborted`));
     const timer = setTimeout(() => finish(new StartTlsError(`no STARTTLS go-ahead from the ${name} server within ${timeout} ms${unanswered()}`)), timeout);
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener('abort', onAbort, { once: true });

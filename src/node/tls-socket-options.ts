@@ -17,11 +17,12 @@ import type { TlsSocketInit } from './tls-socket.js';
  * certificate and trust options) plus tlskit's for each side. `server` (node: the net.Server whose
  * session and OCSP events the socket raises) is accepted; tlskit raises no such events.
  */
-export type TLSSocketOptions = Omit<ConnectOptions, 'socket' | 'port'> & TlsServerOptions & {
-  isServer?: boolean;
-  server?: unknown;
-  enableTrace?: boolean;
-};
+export type TLSSocketOptions = Omit<ConnectOptions, 'socket' | 'port'> &
+  TlsServerOptions & {
+    isServer?: boolean;
+    server?: unknown;
+    enableTrace?: boolean;
+  };
 
 /** Whether the second constructor argument is node's options rather than tlskit's internal start. */
 export function isPublicInit(options: TLSSocketOptions | TlsSocketInit): options is TLSSocketOptions {
@@ -31,7 +32,9 @@ export function isPublicInit(options: TLSSocketOptions | TlsSocketInit): options
 /** `owner`: the TLSSocket being built, which a server's pskCallback gets as its first argument (node's). */
 export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketOptions, owner: () => unknown = () => undefined): TlsSocketInit {
   if (socket === undefined || socket === null || typeof (socket as Partial<Duplex>).on !== 'function') {
-    throw new TypeError('new TLSSocket(socket, options) needs the connected socket (a net.Socket or Duplex) to run TLS over; to open a connection, use tls.connect()');
+    throw new TypeError(
+      'new TLSSocket(socket, options) needs the connected socket (a net.Socket or Duplex) to run TLS over; to open a connection, use tls.connect()',
+    );
   }
   if (options === null || typeof options !== 'object') throw new TypeError('new TLSSocket(socket, options): options must be an object');
   const { isServer, server: _server, ...rest } = options;
@@ -53,8 +56,10 @@ export function publicSocketInit(socket: Duplex | undefined, options: TLSSocketO
   // checkServerIdentity does the checking (it then gets '' as the name, and no SNI is sent).
   const host = rest.host ?? rest.servername ?? (socket as Partial<Socket>).remoteAddress;
   if ((host === undefined || host === '') && !rest.checkServerIdentity) {
-    throw new TypeError('new TLSSocket(socket, { isServer: false }): give servername (the name the server certificate must carry), ' +
-      'since the socket has no remote address to check it against; or checkServerIdentity to check it yourself');
+    throw new TypeError(
+      'new TLSSocket(socket, { isServer: false }): give servername (the name the server certificate must carry), ' +
+        'since the socket has no remote address to check it against; or checkServerIdentity to check it yourself',
+    );
   }
   // secureContext, pfx, secureProtocol... as tls.connect() reads them.
   return clientSocketInit({ ...contextOptionsFor(rest), host: host ?? '' });

@@ -116,7 +116,10 @@ test("a client's close_notify and FIN together end our server's socket without a
   client.on('session', () => client.end()); // after our ticket: close_notify, then FIN, back to back
   client.on('data', () => {});
   try {
-    assert.deepEqual((await closed).map((e) => e.message), []);
+    assert.deepEqual(
+      (await closed).map((e) => e.message),
+      [],
+    );
   } finally {
     client.destroy();
     server.close();
@@ -142,7 +145,9 @@ test('getPeerX509Certificate() gives the certificate node:tls gives', { timeout:
 });
 
 for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
-  test(`getCertificate() / getX509Certificate(): ours on a ${version} server is what the node:tls client got; none on a client without one`, { timeout: 10_000 }, async () => {
+  test(`getCertificate() / getX509Certificate(): ours on a ${version} server is what the node:tls client got; none on a client without one`, {
+    timeout: 10_000,
+  }, async () => {
     let serverSocket: TLSSocket | undefined;
     const accepted: TLSSocket[] = [];
     const server = createServer({ key: pki.keyPem, cert: pki.chainPem, minVersion: version, maxVersion: version }, (s) => {

@@ -129,7 +129,9 @@ function describeCertificate(der: Uint8Array): PeerCertificate {
 }
 
 const EC_CURVES: Record<string, { nist: string; bits: number }> = {
-  prime256v1: { nist: 'P-256', bits: 256 }, secp384r1: { nist: 'P-384', bits: 384 }, secp521r1: { nist: 'P-521', bits: 521 },
+  prime256v1: { nist: 'P-256', bits: 256 },
+  secp384r1: { nist: 'P-384', bits: 384 },
+  secp521r1: { nist: 'P-521', bits: 521 },
 };
 
 /** The key fields node:tls adds to a peer certificate for RSA and EC keys (none for Ed25519). */
@@ -211,7 +213,9 @@ interface HeldOutcome {
 
 function snapshotIdentity(info: ConnectionInfo): ShownIdentity {
   return {
-    peerCertificates: info.peerCertificates, authorized: info.authorized, authorizationError: info.authorizationError,
+    peerCertificates: info.peerCertificates,
+    authorized: info.authorized,
+    authorizationError: info.authorizationError,
     ...(info.verifiedPath ? { verifiedPath: info.verifiedPath } : {}),
   };
 }
@@ -373,16 +377,17 @@ export class TLSSocket extends Duplex {
 
   private handlers(): ConnectionHandlers {
     return {
-      data: (chunk, early) => this.deliver(() => {
-        this.plaintextRead += chunk.length;
-        if (early) this.earlyBytes += chunk.length;
-        const wanted = this.push(chunk);
-        if (early) this.emit('earlyData', chunk.length);
-        if (!wanted) {
-          this.readerFull = true;
-          this.transport.pause();
-        }
-      }),
+      data: (chunk, early) =>
+        this.deliver(() => {
+          this.plaintextRead += chunk.length;
+          if (early) this.earlyBytes += chunk.length;
+          const wanted = this.push(chunk);
+          if (early) this.emit('earlyData', chunk.length);
+          if (!wanted) {
+            this.readerFull = true;
+            this.transport.pause();
+          }
+        }),
       handshakeComplete: () => this.handshakeComplete(),
       postHandshakeAuth: (outcome) => this.clientAuthenticated(outcome),
       peerClosed: () => this.deliver(() => this.endOfData()),
@@ -645,7 +650,11 @@ export class TLSSocket extends Duplex {
    * does; writes of a record or more go as they are.
    */
   override _writev(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
-    this.countWrite(chunks.reduce((n, c) => n + c.chunk.length, 0), callback, (done) => this.writeMany(chunks, done));
+    this.countWrite(
+      chunks.reduce((n, c) => n + c.chunk.length, 0),
+      callback,
+      (done) => this.writeMany(chunks, done),
+    );
   }
 
   private writeMany(chunks: { chunk: Buffer; encoding: BufferEncoding }[], callback: (err?: Error | null) => void): void {
@@ -962,9 +971,13 @@ export class TLSSocket extends Duplex {
    * connecting); the name is then also the one the server's certificate must carry.
    */
   setServername(name: string): void {
-    if (typeof name !== 'string') throw Object.assign(new TypeError(`The "name" argument must be of type string. Received ${typeof name}`), { code: 'ERR_INVALID_ARG_TYPE' });
+    if (typeof name !== 'string')
+      throw Object.assign(new TypeError(`The "name" argument must be of type string. Received ${typeof name}`), { code: 'ERR_INVALID_ARG_TYPE' });
     if (this.isServer) throw Object.assign(new Error('Cannot issue SNI from a TLS server-side socket'), { code: 'ERR_TLS_SNI_FROM_SERVER' });
-    if (this.conn) throw Object.assign(new Error('setServername() must be called before the handshake starts (while the socket is still connecting)'), { code: 'ERR_INVALID_STATE' });
+    if (this.conn)
+      throw Object.assign(new Error('setServername() must be called before the handshake starts (while the socket is still connecting)'), {
+        code: 'ERR_INVALID_STATE',
+      });
     this.servernameOverride = name;
   }
 
@@ -975,10 +988,16 @@ export class TLSSocket extends Duplex {
    */
   setSession(session: string | Uint8Array): void {
     if (typeof session !== 'string' && !(session instanceof Uint8Array)) {
-      throw Object.assign(new TypeError('The "session" argument must be of type string or an instance of Buffer, TypedArray, or DataView.'), { code: 'ERR_INVALID_ARG_TYPE' });
+      throw Object.assign(new TypeError('The "session" argument must be of type string or an instance of Buffer, TypedArray, or DataView.'), {
+        code: 'ERR_INVALID_ARG_TYPE',
+      });
     }
     if (this.isServer) throw new Error('setSession() is for a client socket: a server resumes what its clients offer');
-    if (this.conn) throw Object.assign(new Error('setSession() must be called before the handshake starts (while the socket is still connecting); or pass session to connect()'), { code: 'ERR_INVALID_STATE' });
+    if (this.conn)
+      throw Object.assign(
+        new Error('setSession() must be called before the handshake starts (while the socket is still connecting); or pass session to connect()'),
+        { code: 'ERR_INVALID_STATE' },
+      );
     const bytes = typeof session === 'string' ? Buffer.from(session, 'latin1') : session;
     this.sessionOverride = bytes;
     this.offeredSession = bytes;

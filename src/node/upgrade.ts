@@ -40,7 +40,9 @@ export interface ServerUpgradeOptions extends TlsServerOptions, UpgradeCommon {
 export function upgrade(socket: Duplex, options: ClientUpgradeOptions | ServerUpgradeOptions): TLSSocket {
   const readers = socket.listenerCount('data') + socket.listenerCount('readable');
   if (readers > 0) {
-    throw new TypeError(`upgrade: the socket still has ${readers} 'data' or 'readable' listener(s), which would read TLS records; remove them and pass unread bytes as head`);
+    throw new TypeError(
+      `upgrade: the socket still has ${readers} 'data' or 'readable' listener(s), which would read TLS records; remove them and pass unread bytes as head`,
+    );
   }
   const { head, ...rest } = options;
   // Unread bytes go back in front of the stream, so the TLSSocket reads them first, in order.

@@ -33,9 +33,7 @@ export const AlertDescription = {
 
 export type AlertName = keyof typeof AlertDescription;
 
-const namesByCode = new Map<number, AlertName>(
-  Object.entries(AlertDescription).map(([name, code]) => [code, name as AlertName]),
-);
+const namesByCode = new Map<number, AlertName>(Object.entries(AlertDescription).map(([name, code]) => [code, name as AlertName]));
 
 /** The name of an alert code; codes we do not know keep their number. */
 export function alertName(code: number): AlertName | `alert_${number}` {

@@ -23,14 +23,38 @@ export interface CipherSuite {
 }
 
 const tls13 = (id: number, name: string, aead: AeadName, hash: HashName, keyLength: number): CipherSuite => ({
-  id, name, opensslName: name, version: 'TLSv1.3', aead, hash, keyLength, ivLength: 12, keyExchange: 'any', authentication: 'any',
+  id,
+  name,
+  opensslName: name,
+  version: 'TLSv1.3',
+  aead,
+  hash,
+  keyLength,
+  ivLength: 12,
+  keyExchange: 'any',
+  authentication: 'any',
 });
 
 const tls12 = (
-  id: number, name: string, opensslName: string, aead: AeadName, hash: HashName, keyLength: number,
-  keyExchange: 'ecdhe' | 'rsa', authentication: 'ecdsa' | 'rsa',
+  id: number,
+  name: string,
+  opensslName: string,
+  aead: AeadName,
+  hash: HashName,
+  keyLength: number,
+  keyExchange: 'ecdhe' | 'rsa',
+  authentication: 'ecdsa' | 'rsa',
 ): CipherSuite => ({
-  id, name, opensslName, version: 'TLSv1.2', aead, hash, keyLength, ivLength: aead === 'chacha20-poly1305' ? 12 : 4, keyExchange, authentication,
+  id,
+  name,
+  opensslName,
+  version: 'TLSv1.2',
+  aead,
+  hash,
+  keyLength,
+  ivLength: aead === 'chacha20-poly1305' ? 12 : 4,
+  keyExchange,
+  authentication,
 });
 
 // RFC 8446 §B.4.
@@ -39,12 +63,66 @@ export const TLS_AES_256_GCM_SHA384 = tls13(0x1302, 'TLS_AES_256_GCM_SHA384', 'a
 export const TLS_CHACHA20_POLY1305_SHA256 = tls13(0x1303, 'TLS_CHACHA20_POLY1305_SHA256', 'chacha20-poly1305', 'sha256', 32);
 
 // RFC 5289 (ECDHE with GCM), RFC 7905 (ChaCha20-Poly1305), RFC 5288 (RSA with GCM).
-export const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = tls12(0xc02b, 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256', 'aes-128-gcm', 'sha256', 16, 'ecdhe', 'ecdsa');
-export const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = tls12(0xc02f, 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256', 'aes-128-gcm', 'sha256', 16, 'ecdhe', 'rsa');
-export const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = tls12(0xc02c, 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'aes-256-gcm', 'sha384', 32, 'ecdhe', 'ecdsa');
-export const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = tls12(0xc030, 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384', 'aes-256-gcm', 'sha384', 32, 'ecdhe', 'rsa');
-export const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = tls12(0xcca9, 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305', 'chacha20-poly1305', 'sha256', 32, 'ecdhe', 'ecdsa');
-export const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = tls12(0xcca8, 'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305', 'chacha20-poly1305', 'sha256', 32, 'ecdhe', 'rsa');
+export const TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 = tls12(
+  0xc02b,
+  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'aes-128-gcm',
+  'sha256',
+  16,
+  'ecdhe',
+  'ecdsa',
+);
+export const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 = tls12(
+  0xc02f,
+  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'aes-128-gcm',
+  'sha256',
+  16,
+  'ecdhe',
+  'rsa',
+);
+export const TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 = tls12(
+  0xc02c,
+  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'aes-256-gcm',
+  'sha384',
+  32,
+  'ecdhe',
+  'ecdsa',
+);
+export const TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 = tls12(
+  0xc030,
+  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'aes-256-gcm',
+  'sha384',
+  32,
+  'ecdhe',
+  'rsa',
+);
+export const TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 = tls12(
+  0xcca9,
+  'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'chacha20-poly1305',
+  'sha256',
+  32,
+  'ecdhe',
+  'ecdsa',
+);
+export const TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 = tls12(
+  0xcca8,
+  'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+  'chacha20-poly1305',
+  'sha256',
+  32,
+  'ecdhe',
+  'rsa',
+);
 export const TLS_RSA_WITH_AES_128_GCM_SHA256 = tls12(0x009c, 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256', 'aes-128-gcm', 'sha256', 16, 'rsa', 'rsa');
 export const TLS_RSA_WITH_AES_256_GCM_SHA384 = tls12(0x009d, 'TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384', 'aes-256-gcm', 'sha384', 32, 'rsa', 'rsa');
 

@@ -30,9 +30,7 @@ export const HandshakeType = {
 } as const;
 export type HandshakeTypeName = keyof typeof HandshakeType;
 
-const handshakeNames = new Map<number, HandshakeTypeName>(
-  Object.entries(HandshakeType).map(([k, v]) => [v, k as HandshakeTypeName]),
-);
+const handshakeNames = new Map<number, HandshakeTypeName>(Object.entries(HandshakeType).map(([k, v]) => [v, k as HandshakeTypeName]));
 export function handshakeTypeName(type: number): string {
   return handshakeNames.get(type) ?? `handshake_type_${type}`;
 }
@@ -49,12 +47,18 @@ export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
 
 export function versionName(v: number): string {
   switch (v) {
-    case 0x0300: return 'SSLv3';
-    case 0x0301: return 'TLSv1';
-    case 0x0302: return 'TLSv1.1';
-    case 0x0303: return 'TLSv1.2';
-    case 0x0304: return 'TLSv1.3';
-    default: return `0x${v.toString(16).padStart(4, '0')}`;
+    case 0x0300:
+      return 'SSLv3';
+    case 0x0301:
+      return 'TLSv1';
+    case 0x0302:
+      return 'TLSv1.1';
+    case 0x0303:
+      return 'TLSv1.2';
+    case 0x0304:
+      return 'TLSv1.3';
+    default:
+      return `0x${v.toString(16).padStart(4, '0')}`;
   }
 }
 
@@ -91,17 +95,15 @@ export const ExtensionType = {
 } as const;
 export type ExtensionTypeName = keyof typeof ExtensionType;
 
-const extensionNames = new Map<number, ExtensionTypeName>(
-  Object.entries(ExtensionType).map(([k, v]) => [v, k as ExtensionTypeName]),
-);
+const extensionNames = new Map<number, ExtensionTypeName>(Object.entries(ExtensionType).map(([k, v]) => [v, k as ExtensionTypeName]));
 export function extensionName(type: number): string {
   return extensionNames.get(type) ?? `extension_${type}`;
 }
 
 // RFC 8446 §4.1.3: the random of a HelloRetryRequest, SHA-256("HelloRetryRequest").
 export const HELLO_RETRY_REQUEST_RANDOM = Uint8Array.from([
-  0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
-  0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+  0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e,
+  0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ]);
 
 // RFC 8446 §4.1.3: the last 8 bytes of ServerHello.random of a server that could do better.

@@ -4,7 +4,8 @@ import { HandshakeReader } from './handshake-reader.js';
 import { concat } from '../wire/bytes.js';
 import { assertIllegalParameter } from '../../test/helpers/codec.js';
 
-const msg = (type: number, length: number, fill = type) => concat(Uint8Array.of(type, length >>> 16, (length >>> 8) & 0xff, length & 0xff), new Uint8Array(length).fill(fill));
+const msg = (type: number, length: number, fill = type) =>
+  concat(Uint8Array.of(type, length >>> 16, (length >>> 8) & 0xff, length & 0xff), new Uint8Array(length).fill(fill));
 
 describe('HandshakeReader', () => {
   test('several messages in one fragment, and one message over many fragments split at every boundary', () => {
@@ -17,7 +18,15 @@ describe('HandshakeReader', () => {
           r.push(part);
           for (let m = r.next(); m; m = r.next()) got.push([m.type, m.body.length, m.raw.length]);
         }
-        assert.deepEqual(got, [[1, 10, 14], [2, 0, 4], [11, 300, 304]], `split at ${a}/${b}`);
+        assert.deepEqual(
+          got,
+          [
+            [1, 10, 14],
+            [2, 0, 4],
+            [11, 300, 304],
+          ],
+          `split at ${a}/${b}`,
+        );
         assert.equal(r.hasPartialMessage, false);
       }
     }

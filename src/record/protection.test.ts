@@ -30,7 +30,11 @@ function roundTrip(content: number, padding: number) {
 }
 
 describe('Tls13Protection: RFC 8446 §5.4 inner plaintext limit', () => {
-  for (const [content, padding] of [[16384, 0], [16000, 384], [0, 16384]] as const) {
+  for (const [content, padding] of [
+    [16384, 0],
+    [16000, 384],
+    [0, 16384],
+  ] as const) {
     test(`${content} bytes of content, the type byte and ${padding} of padding (2^14 + 1 in all) open`, () => {
       const opened = roundTrip(content, padding)();
       assert.equal(opened.type, ContentType.application_data);

@@ -68,15 +68,27 @@ function xorNonce(nonce: Uint8Array, iv: Uint8Array, sequence: number): void {
   const hi = Math.floor(sequence / 0x100000000);
   const lo = sequence >>> 0;
   const n = nonce.length;
-  nonce[n - 8]! ^= hi >>> 24; nonce[n - 7]! ^= hi >>> 16; nonce[n - 6]! ^= hi >>> 8; nonce[n - 5]! ^= hi;
-  nonce[n - 4]! ^= lo >>> 24; nonce[n - 3]! ^= lo >>> 16; nonce[n - 2]! ^= lo >>> 8; nonce[n - 1]! ^= lo;
+  nonce[n - 8]! ^= hi >>> 24;
+  nonce[n - 7]! ^= hi >>> 16;
+  nonce[n - 6]! ^= hi >>> 8;
+  nonce[n - 5]! ^= hi;
+  nonce[n - 4]! ^= lo >>> 24;
+  nonce[n - 3]! ^= lo >>> 16;
+  nonce[n - 2]! ^= lo >>> 8;
+  nonce[n - 1]! ^= lo;
 }
 
 function writeSequence(buf: Uint8Array, at: number, sequence: number): void {
   const hi = Math.floor(sequence / 0x100000000);
   const lo = sequence >>> 0;
-  buf[at] = hi >>> 24; buf[at + 1] = hi >>> 16; buf[at + 2] = hi >>> 8; buf[at + 3] = hi;
-  buf[at + 4] = lo >>> 24; buf[at + 5] = lo >>> 16; buf[at + 6] = lo >>> 8; buf[at + 7] = lo;
+  buf[at] = hi >>> 24;
+  buf[at + 1] = hi >>> 16;
+  buf[at + 2] = hi >>> 8;
+  buf[at + 3] = hi;
+  buf[at + 4] = lo >>> 24;
+  buf[at + 5] = lo >>> 16;
+  buf[at + 6] = lo >>> 8;
+  buf[at + 7] = lo;
 }
 
 const innerTypes: Uint8Array[] = [];
@@ -94,7 +106,10 @@ export class Tls13Protection implements RecordProtection {
   private readonly nonce = new Uint8Array(12);
   private wiped = false;
 
-  constructor(private readonly aead: Aead, private readonly iv: Uint8Array) {}
+  constructor(
+    private readonly aead: Aead,
+    private readonly iv: Uint8Array,
+  ) {}
 
   get sequence(): number {
     return this.seq;
@@ -146,7 +161,10 @@ export class Tls13Protection implements RecordProtection {
     // RFC 8446 §5.4: the whole inner plaintext (content, type byte and padding) is at most 2^14 + 1
     // bytes; padding does not buy room beyond that.
     if (plain.length > MAX_INNER_PLAINTEXT_13) {
-      throw new TlsError('record_overflow', `peer sent a record with an inner plaintext of ${plain.length} bytes, more than the ${MAX_INNER_PLAINTEXT_13} allowed`);
+      throw new TlsError(
+        'record_overflow',
+        `peer sent a record with an inner plaintext of ${plain.length} bytes, more than the ${MAX_INNER_PLAINTEXT_13} allowed`,
+      );
     }
     // The content type is the last non-zero byte; all zeros is unexpected_message (RFC 8446 §5.4).
     let end = plain.length - 1;
@@ -166,7 +184,10 @@ export class Tls12Protection implements RecordProtection {
   private readonly explicitNonceLength: number;
   private wiped = false;
 
-  constructor(private readonly aead: Aead, private readonly iv: Uint8Array) {
+  constructor(
+    private readonly aead: Aead,
+    private readonly iv: Uint8Array,
+  ) {
     this.explicitNonceLength = aead.name === 'chacha20-poly1305' ? 0 : 8;
   }
 

@@ -4,7 +4,8 @@ import { RecordReader } from './record-reader.js';
 import { concat } from '../wire/bytes.js';
 import { assertTlsError } from '../../test/helpers/codec.js';
 
-const record = (type: number, length: number, version = 0x0303) => concat(Uint8Array.of(type, version >>> 8, version & 0xff, length >>> 8, length & 0xff), new Uint8Array(length).fill(type));
+const record = (type: number, length: number, version = 0x0303) =>
+  concat(Uint8Array.of(type, version >>> 8, version & 0xff, length >>> 8, length & 0xff), new Uint8Array(length).fill(type));
 
 describe('RecordReader', () => {
   test('records split and coalesced at every boundary come out whole, in order', () => {
@@ -16,7 +17,16 @@ describe('RecordReader', () => {
         r.push(part);
         for (let rec = r.next(16384); rec; rec = r.next(16384)) got.push([rec.type, rec.fragment.length, rec.bytes.length]);
       }
-      assert.deepEqual(got, [[22, 3, 8], [23, 0, 5], [21, 2, 7], [20, 1, 6]], `split at ${a}`);
+      assert.deepEqual(
+        got,
+        [
+          [22, 3, 8],
+          [23, 0, 5],
+          [21, 2, 7],
+          [20, 1, 6],
+        ],
+        `split at ${a}`,
+      );
       assert.equal(r.bufferedLength, 0);
     }
   });

@@ -128,9 +128,13 @@ const HTTP_VERB_BYTES = 8;
 function checkHeader(type: number, version: number, headerText: () => string, first: boolean): void {
   if (type < ContentType.change_cipher_spec || type > ContentType.application_data) {
     const text = headerText();
-    const code = /^(GET|POST|HEAD|PUT) /.test(text) ? 'ERR_SSL_HTTP_REQUEST'
-      : text.startsWith('CONNE') ? 'ERR_SSL_HTTPS_PROXY_REQUEST'
-        : version >> 8 !== 0x03 ? 'ERR_SSL_WRONG_VERSION_NUMBER' : undefined;
+    const code = /^(GET|POST|HEAD|PUT) /.test(text)
+      ? 'ERR_SSL_HTTP_REQUEST'
+      : text.startsWith('CONNE')
+        ? 'ERR_SSL_HTTPS_PROXY_REQUEST'
+        : version >> 8 !== 0x03
+          ? 'ERR_SSL_WRONG_VERSION_NUMBER'
+          : undefined;
     // OpenSSL reads a 3.x version with an unknown type as TLS gone wrong (an alert), anything else
     // (text, SSL 2) as no TLS at all.
     const options = { ...(code ? { code } : {}), peerNotTls: first && code !== undefined };
@@ -146,6 +150,9 @@ function checkHeader(type: number, version: number, headerText: () => string, fi
   }
   // RFC 8446 §5.1: legacy_record_version is otherwise ignored, but anything not 3.x is not TLS.
   if (version >> 8 !== 0x03) {
-    throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`, { code: 'ERR_SSL_WRONG_VERSION_NUMBER', peerNotTls: first });
+    throw new TlsError('protocol_version', `peer sent a record with version 0x${version.toString(16)}, which is not TLS`, {
+      code: 'ERR_SSL_WRONG_VERSION_NUMBER',
+      peerNotTls: first,
+    });
   }
 }

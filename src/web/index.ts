@@ -19,25 +19,56 @@ export type { ConnectionInfo } from '../handshake/state.js';
 
 // Crypto.
 export type {
-  CryptoProvider, Aead, AeadName, HashName, HashContext, GroupName, KeyShare, Encapsulation, SignatureAlgorithm,
-  PublicKey, PrivateKey, KeyInfo, KeyType, CurveName,
+  CryptoProvider,
+  Aead,
+  AeadName,
+  HashName,
+  HashContext,
+  GroupName,
+  KeyShare,
+  Encapsulation,
+  SignatureAlgorithm,
+  PublicKey,
+  PrivateKey,
+  KeyInfo,
+  KeyType,
+  CurveName,
 } from '../crypto/provider.js';
 export { Secret } from '../crypto/secret.js';
-export { PortableCryptoProvider, portableCryptoProvider, type PortableProviderOptions, type RsaOperations, type RsaSignatureAlgorithm } from '../crypto/portable/provider.js';
+export {
+  PortableCryptoProvider,
+  portableCryptoProvider,
+  type PortableProviderOptions,
+  type RsaOperations,
+  type RsaSignatureAlgorithm,
+} from '../crypto/portable/provider.js';
 export type { SubtleRsa } from '../crypto/portable/webcrypto-rsa.js';
 export { defaultProvider } from '../crypto/default-provider.js';
 
 // Web Streams.
 export {
-  connectStream, acceptStream,
-  type ByteStreamPair, type StreamOptions, type StreamClientOptions, type StreamServerOptions, type TlsStream,
+  connectStream,
+  acceptStream,
+  type ByteStreamPair,
+  type StreamOptions,
+  type StreamClientOptions,
+  type StreamServerOptions,
+  type TlsStream,
 } from './streams.js';
 export { webSocketTransport, type WebSocketLike } from './websocket.js';
 
 // TLS sockets over a runtime's TCP (Workers, Deno, Bun), STARTTLS for PostgreSQL.
 export {
-  startTls, connectTls, bunTransport, postgresSslRequest, describePeerCertificate, StartTlsRefused,
-  type TlsSocket, type TlsSocketOptions, type TlsConnectTarget, type WebPeerCertificate,
+  startTls,
+  connectTls,
+  bunTransport,
+  postgresSslRequest,
+  describePeerCertificate,
+  StartTlsRefused,
+  type TlsSocket,
+  type TlsSocketOptions,
+  type TlsConnectTarget,
+  type WebPeerCertificate,
 } from './socket.js';
 export { postgresSocket, PostgresTlsStream, type PostgresSocketOptions, type PostgresSocketFactory } from './postgres.js';
 export { pgWebStream, PgWebStream } from './pg.js';

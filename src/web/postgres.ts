@@ -36,7 +36,8 @@ export type PostgresSocketFactory = (options: unknown, host: string, port: numbe
 export function postgresSocket(options: PostgresSocketOptions = {}): PostgresSocketFactory {
   const { connect, Buffer: givenBuffer, ...tls } = options;
   const BufferCtor = givenBuffer ?? (globalThis as { Buffer?: BufferClass }).Buffer;
-  if (!BufferCtor) throw new TypeError("postgresSocket: this runtime has no global Buffer; pass `Buffer` (the Buffer class of the runtime's node:buffer module)");
+  if (!BufferCtor)
+    throw new TypeError("postgresSocket: this runtime has no global Buffer; pass `Buffer` (the Buffer class of the runtime's node:buffer module)");
   if ('starttls' in options) throw new TypeError("postgresSocket: starttls is always 'postgres' here; leave it out");
   return async (_driverOptions, host, port) => {
     const socket = await connectTls({ host, port, ...(connect ? { connect } : {}), ...tls, starttls: 'postgres' });
@@ -59,7 +60,10 @@ export class PostgresTlsStream {
   /** end() was called: we are closing. */
   private ending = false;
 
-  constructor(readonly tls: TlsSocket, private readonly BufferCtor: BufferClass) {
+  constructor(
+    readonly tls: TlsSocket,
+    private readonly BufferCtor: BufferClass,
+  ) {
     this.writer = tls.writable.getWriter();
     void this.read();
   }
@@ -78,7 +82,10 @@ export class PostgresTlsStream {
   }
 
   off(event: string, listener: Listener): this {
-    this.listeners.set(event, (this.listeners.get(event) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      event,
+      (this.listeners.get(event) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
 

@@ -56,14 +56,20 @@ describe('PostgreSQL SSLRequest (protocol §55.2.10)', () => {
   ];
   for (const [what, answer, message] of refusals) {
     test(`${what} is refused with StartTlsRefused`, async () => {
-      await assert.rejects(postgresSslRequest(fakeServer(answer).transport), (err: unknown) => err instanceof StartTlsRefused && err.code === 'ERR_STARTTLS_REFUSED' && message.test(err.message));
+      await assert.rejects(
+        postgresSslRequest(fakeServer(answer).transport),
+        (err: unknown) => err instanceof StartTlsRefused && err.code === 'ERR_STARTTLS_REFUSED' && message.test(err.message),
+      );
     });
   }
 });
 
 test('options it cannot honour are refused, naming them', async () => {
   const { transport } = fakeServer(Uint8Array.of(0x53));
-  await assert.rejects(startTls(transport, { starttls: 'smtp' as never }), (err: unknown) => err instanceof TypeError && /starttls protocol 'smtp'/.test((err as Error).message));
+  await assert.rejects(
+    startTls(transport, { starttls: 'smtp' as never }),
+    (err: unknown) => err instanceof TypeError && /starttls protocol 'smtp'/.test((err as Error).message),
+  );
   await assert.rejects(startTls(transport, { serverIdentity: () => undefined } as never), /checkServerIdentity/);
   await assert.rejects(connectTls({ host: '127.0.0.1', port: 1 }), /no TCP API we know: pass `connect`/);
   await assert.rejects(connectTls({ host: '', port: 5432 }), /`host` is required/);
@@ -97,7 +103,15 @@ describe('against node:tls', () => {
 
   test('getPeerCertificate describes the certificate as node:tls does; ALPN and the version come through', async () => {
     const { port } = await nodeServer({ ALPNProtocols: ['postgresql'], maxVersion: 'TLSv1.2' });
-    const socket = await connectTls({ host: '127.0.0.1', port, connect: nodeTcp, servername: 'localhost', ca: pki.caPem, provider, ALPNProtocols: ['postgresql'] });
+    const socket = await connectTls({
+      host: '127.0.0.1',
+      port,
+      connect: nodeTcp,
+      servername: 'localhost',
+      ca: pki.caPem,
+      provider,
+      ALPNProtocols: ['postgresql'],
+    });
     const reference = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, ALPNProtocols: ['postgresql'] });
     reference.on('error', () => undefined);
     await once(reference, 'secureConnect');
@@ -106,7 +120,8 @@ describe('against node:tls', () => {
       const theirs = reference.getPeerCertificate();
       assert.ok('raw' in ours);
       assert.deepEqual(Buffer.from(ours.raw), theirs.raw);
-      for (const field of ['subjectaltname', 'valid_from', 'valid_to', 'serialNumber', 'fingerprint256'] as const) assert.equal(ours[field], theirs[field], field);
+      for (const field of ['subjectaltname', 'valid_from', 'valid_to', 'serialNumber', 'fingerprint256'] as const)
+        assert.equal(ours[field], theirs[field], field);
       assert.equal(ours.subject['CN'], theirs.subject.CN);
       assert.equal(ours.issuer['CN'], theirs.issuer.CN);
       assert.equal(socket.authorized, true);
@@ -122,19 +137,35 @@ describe('against node:tls', () => {
   test('checkServerIdentity: it gets the name and the certificate; its Error fails the handshake (bad_certificate)', async () => {
     const { port } = await nodeServer();
     const seen: [string, string | undefined][] = [];
-    await assert.rejects(connectTls({
-      host: '127.0.0.1', port, connect: nodeTcp, servername: 'localhost', ca: pki.caPem, provider,
-      checkServerIdentity: (name, cert) => {
-        seen.push([name, cert.subjectaltname]);
-        return new Error('pinned key mismatch');
-      },
-    }), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /pinned key mismatch/.test(err.message));
+    await assert.rejects(
+      connectTls({
+        host: '127.0.0.1',
+        port,
+        connect: nodeTcp,
+        servername: 'localhost',
+        ca: pki.caPem,
+        provider,
+        checkServerIdentity: (name, cert) => {
+          seen.push([name, cert.subjectaltname]);
+          return new Error('pinned key mismatch');
+        },
+      }),
+      (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /pinned key mismatch/.test(err.message),
+    );
     assert.deepEqual(seen, [['localhost', 'DNS:localhost, IP Address:127.0.0.1']]);
   });
 
-  test('rejectUnauthorized: false with an untrusted CA: connected, authorized false, node\'s code', async () => {
+  test("rejectUnauthorized: false with an untrusted CA: connected, authorized false, node's code", async () => {
     const { port } = await nodeServer();
-    const socket = await connectTls({ host: '127.0.0.1', port, connect: nodeTcp, servername: 'localhost', ca: createTestPki().caPem, provider, rejectUnauthorized: false });
+    const socket = await connectTls({
+      host: '127.0.0.1',
+      port,
+      connect: nodeTcp,
+      servername: 'localhost',
+      ca: createTestPki().caPem,
+      provider,
+      rejectUnauthorized: false,
+    });
     try {
       assert.equal(socket.authorized, false);
       assert.equal(socket.authorizationError, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
@@ -148,7 +179,10 @@ describe('against node:tls', () => {
     const tcp = nodeTcp({ hostname: '127.0.0.1', port });
     await tcp.opened;
     try {
-      await assert.rejects(startTls(tcp, { ca: pki.caPem, provider }), (err: unknown) => err instanceof TypeError && /`host` or `servername`/.test((err as Error).message));
+      await assert.rejects(
+        startTls(tcp, { ca: pki.caPem, provider }),
+        (err: unknown) => err instanceof TypeError && /`host` or `servername`/.test((err as Error).message),
+      );
     } finally {
       await tcp.writable.abort().catch(() => undefined);
     }
@@ -165,7 +199,16 @@ describe('against node:tls', () => {
   test('a client certificate reaches the server', async () => {
     const client = createTestPki({ names: ['client.test'] });
     const { port, accepted } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: client.caPem });
-    const socket = await connectTls({ host: '127.0.0.1', port, connect: nodeTcp, servername: 'localhost', ca: pki.caPem, provider, cert: client.chainPem, key: client.keyPem });
+    const socket = await connectTls({
+      host: '127.0.0.1',
+      port,
+      connect: nodeTcp,
+      servername: 'localhost',
+      ca: pki.caPem,
+      provider,
+      cert: client.chainPem,
+      key: client.keyPem,
+    });
     try {
       const peer = await accepted;
       assert.equal(peer.authorized, true);

@@ -70,7 +70,7 @@ const STARTTLS_PROTOCOLS: readonly string[] = ['postgres'];
 export async function startTls(transport: ByteStreamPair, options: TlsSocketOptions = {}): Promise<TlsSocket> {
   const { starttls, checkServerIdentity, ...tls } = options;
   if ('serverIdentity' in options) {
-    throw new TypeError('startTls: give checkServerIdentity (hostname, certificate) instead of the engine\'s serverIdentity');
+    throw new TypeError("startTls: give checkServerIdentity (hostname, certificate) instead of the engine's serverIdentity");
   }
   if (starttls !== undefined && !STARTTLS_PROTOCOLS.includes(starttls)) {
     throw new TypeError(`startTls: unknown starttls protocol '${String(starttls)}'; the one supported is 'postgres'`);
@@ -85,12 +85,18 @@ export async function startTls(transport: ByteStreamPair, options: TlsSocketOpti
     throw new TypeError("startTls: servername '' would check no host name; leave it out to check `host` (an IP address host sends no SNI)");
   }
   if ((tls.servername ?? tls.host ?? '') === '' && checkServerIdentity === undefined) {
-    throw new TypeError('startTls: give `host` or `servername`, the name the server\'s certificate must hold (or checkServerIdentity, to check the certificate yourself)');
+    throw new TypeError(
+      "startTls: give `host` or `servername`, the name the server's certificate must hold (or checkServerIdentity, to check the certificate yourself)",
+    );
   }
   const provider = tls.provider ?? defaultProvider();
   if (starttls === 'postgres') await postgresSslRequest(transport, tls.signal);
   const serverIdentity: ServerIdentityCheck | undefined = checkServerIdentity
-    ? (name, chain) => checkServerIdentity(name, describePeerCertificate(chain[0]!, (d) => provider.hash('sha256', d)))
+    ? (name, chain) =>
+        checkServerIdentity(
+          name,
+          describePeerCertificate(chain[0]!, (d) => provider.hash('sha256', d)),
+        )
     : undefined;
   const stream = await connectStream(transport, { ...tls, provider, ...(serverIdentity ? { serverIdentity } : {}) });
   return new WebTlsSocket(stream, (d) => provider.hash('sha256', d));
@@ -139,7 +145,9 @@ async function openTcp(hostname: string, port: number, connect: TlsConnectTarget
   const g = globalThis as RuntimeGlobals;
   if (g.Deno?.connect) return g.Deno.connect({ hostname, port, transport: 'tcp' });
   if (g.Bun?.connect) return bunTransport({ hostname, port });
-  throw new TypeError("connectTls: this runtime has no TCP API we know: pass `connect` (in Workers, cloudflare:sockets' connect), or open the socket yourself and call startTls()");
+  throw new TypeError(
+    "connectTls: this runtime has no TCP API we know: pass `connect` (in Workers, cloudflare:sockets' connect), or open the socket yourself and call startTls()",
+  );
 }
 
 // ---- PostgreSQL STARTTLS ----
@@ -161,9 +169,9 @@ export async function postgresSslRequest(transport: ByteStreamPair, signal?: Abo
   let onAbort: (() => void) | undefined;
   const aborted = signal
     ? new Promise<never>((_, reject) => {
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-    })
+        onAbort = () => reject(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      })
     : undefined;
   const read = (): ReturnType<typeof reader.read> => (aborted ? Promise.race([reader.read(), aborted]) : reader.read());
   try {
@@ -175,8 +183,10 @@ export async function postgresSslRequest(transport: ByteStreamPair, signal?: Abo
       answer = value;
     }
     if (answer[0] === SSL_REFUSED) throw new StartTlsRefused('postgres: the server does not accept TLS (it answered the SSLRequest with N)');
-    if (answer[0] !== SSL_ACCEPTED) throw new StartTlsRefused(`postgres: the server answered the SSLRequest with 0x${answer[0]!.toString(16).padStart(2, '0')}, not S (not PostgreSQL?)`);
-    if (answer.length > 1) throw new StartTlsRefused('postgres: the server sent data after S, before the TLS handshake (refused: it could come from anyone on the path)');
+    if (answer[0] !== SSL_ACCEPTED)
+      throw new StartTlsRefused(`postgres: the server answered the SSLRequest with 0x${answer[0]!.toString(16).padStart(2, '0')}, not S (not PostgreSQL?)`);
+    if (answer.length > 1)
+      throw new StartTlsRefused('postgres: the server sent data after S, before the TLS handshake (refused: it could come from anyone on the path)');
   } finally {
     if (onAbort) signal?.removeEventListener('abort', onAbort);
     reader.releaseLock();
@@ -201,10 +211,16 @@ interface BunSocket {
   resume?(): void;
 }
 type BunConnect = (options: {
-  hostname: string; port: number;
+  hostname: string;
+  port: number;
   socket: {
-    open?(s: BunSocket): void; data?(s: BunSocket, data: Uint8Array): void; drain?(s: BunSocket): void;
-    close?(s: BunSocket, err?: Error): void; end?(s: BunSocket): void; error?(s: BunSocket, err: Error): void; connectError?(s: BunSocket, err: Error): void;
+    open?(s: BunSocket): void;
+    data?(s: BunSocket, data: Uint8Array): void;
+    drain?(s: BunSocket): void;
+    close?(s: BunSocket, err?: Error): void;
+    end?(s: BunSocket): void;
+    error?(s: BunSocket, err: Error): void;
+    connectError?(s: BunSocket, err: Error): void;
   };
 }) => Promise<BunSocket>;
 
@@ -261,7 +277,11 @@ export async function bunTransport(address: { hostname: string; port: number }):
     controller.enqueue(Uint8Array.from(data));
     const room = controller.desiredSize ?? 0;
     if (room < -BUN_READ_MAX_OVERRUN) {
-      finish(new Error(`bunTransport: more than ${BUN_READ_HIGH_WATER_MARK + BUN_READ_MAX_OVERRUN} bytes arrived unread${s.pause ? '' : ' (this Bun has no socket pause())'}: the connection is closed rather than buffer without limit`));
+      finish(
+        new Error(
+          `bunTransport: more than ${BUN_READ_HIGH_WATER_MARK + BUN_READ_MAX_OVERRUN} bytes arrived unread${s.pause ? '' : ' (this Bun has no socket pause())'}: the connection is closed rather than buffer without limit`,
+        ),
+      );
       if (s.terminate) s.terminate();
       else s.end();
       return;
@@ -272,7 +292,8 @@ export async function bunTransport(address: { hostname: string; port: number }):
     }
   };
   socket = await bun.connect({
-    hostname: address.hostname, port: address.port,
+    hostname: address.hostname,
+    port: address.port,
     socket: {
       data: received,
       drain: () => {
@@ -312,7 +333,10 @@ class WebTlsSocket implements TlsSocket {
   readonly alpnProtocol: string | false;
   private described: WebPeerCertificate | undefined;
 
-  constructor(readonly tls: TlsStream, private readonly sha256: (d: Uint8Array) => Uint8Array) {
+  constructor(
+    readonly tls: TlsStream,
+    private readonly sha256: (d: Uint8Array) => Uint8Array,
+  ) {
     this.readable = tls.readable;
     this.writable = tls.writable;
     const info = tls.info;
@@ -376,7 +400,12 @@ export function describePeerCertificate(der: Uint8Array, sha256: (d: Uint8Array)
     return { raw: Uint8Array.from(der), subject: {}, issuer: {}, valid_from: '', valid_to: '', serialNumber: '', fingerprint256 };
   }
   const san = cert.subjectAltNames;
-  const names = [...san.dns.map((n) => `DNS:${n}`), ...san.ip.map((n) => `IP Address:${n}`), ...san.email.map((n) => `email:${n}`), ...san.uri.map((n) => `URI:${n}`)];
+  const names = [
+    ...san.dns.map((n) => `DNS:${n}`),
+    ...san.ip.map((n) => `IP Address:${n}`),
+    ...san.email.map((n) => `email:${n}`),
+    ...san.uri.map((n) => `URI:${n}`),
+  ];
   return {
     raw: Uint8Array.from(der),
     subject: nameObject(cert.subject),

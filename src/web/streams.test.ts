@@ -68,7 +68,7 @@ async function connectedPair(tap?: TransformStream<Uint8Array, Uint8Array>): Pro
   return Promise.all([connectStream(pipe.client, clientOptions), acceptStream(pipe.server, serverOptions())]);
 }
 
-test('memory pipe: handshake, data both ways, close_notify ends the peer\'s readable', { skip }, async () => {
+test("memory pipe: handshake, data both ways, close_notify ends the peer's readable", { skip }, async () => {
   const [client, server] = await connectedPair();
   assert.equal(client.info.version, 'TLSv1.3');
   assert.equal(server.info.version, 'TLSv1.3');
@@ -94,12 +94,14 @@ test('memory pipe: reading is pull-based; a writer waits while the peer does not
   let bytesIntoClient = 0;
   const pipe = memoryPipe();
   const counted: ByteStreamPair = {
-    readable: pipe.client.readable.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        bytesIntoClient += chunk.length;
-        controller.enqueue(chunk);
-      },
-    })),
+    readable: pipe.client.readable.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytesIntoClient += chunk.length;
+          controller.enqueue(chunk);
+        },
+      }),
+    ),
     writable: pipe.client.writable,
   };
   const [client, server] = await Promise.all([
@@ -114,7 +116,7 @@ test('memory pipe: reading is pull-based; a writer waits while the peer does not
   });
   await new Promise((resolve) => setTimeout(resolve, 100));
   const pulledWhileIdle = bytesIntoClient;
-  assert.equal(written, false, 'the server\'s write waits: nobody reads at the client');
+  assert.equal(written, false, "the server's write waits: nobody reads at the client");
   assert.ok(pulledWhileIdle < 256 * 1024, `the client stopped reading its transport early (${pulledWhileIdle} bytes)`);
   const got = await readBytes(client.readable.getReader(), total);
   await writing;
@@ -148,7 +150,10 @@ test('memory pipe: a corrupted record errors both streams on both sides with the
   await assert.rejects(serverRead, (err: unknown) => err instanceof TlsError && err.alert === 'bad_record_mac' && err.origin === 'local');
   await assert.rejects(server.writable.getWriter().write(pattern(1, 1)), (err: unknown) => err instanceof TlsError && err.alert === 'bad_record_mac');
   // The alert went out: the client learns of it through its own streams.
-  await assert.rejects(client.readable.getReader().read(), (err: unknown) => err instanceof TlsError && err.alert === 'bad_record_mac' && err.origin === 'peer');
+  await assert.rejects(
+    client.readable.getReader().read(),
+    (err: unknown) => err instanceof TlsError && err.alert === 'bad_record_mac' && err.origin === 'peer',
+  );
   await assert.rejects(clientWriter.write(pattern(1, 1)), TlsError);
 });
 
@@ -171,7 +176,14 @@ test('memory pipe: RSA certificates through WebCrypto: the adapter runs the asyn
     const client = createTestPki({ leafKey: 'rsa-2048', caKey: 'rsa-2048', names: ['client.test'] });
     const pipe = memoryPipe();
     const [c, s] = await Promise.all([
-      connectStream(pipe.client, { servername: 'localhost', ca: server.caPem, key: client.keyPem, cert: client.chainPem, maxVersion, provider: new PortableCryptoProvider() }),
+      connectStream(pipe.client, {
+        servername: 'localhost',
+        ca: server.caPem,
+        key: client.keyPem,
+        cert: client.chainPem,
+        maxVersion,
+        provider: new PortableCryptoProvider(),
+      }),
       acceptStream(pipe.server, { key: server.keyPem, cert: server.chainPem, requestCert: true, ca: client.caPem, provider: new PortableCryptoProvider() }),
     ]);
     assert.equal(c.info.version, maxVersion);
@@ -187,7 +199,9 @@ test('memory pipe: RSA certificates through WebCrypto: the adapter runs the asyn
 test('memory pipe: a verifier that answers later rejects: both sides fail with its alert', async () => {
   const pki = createTestPki();
   const pipe = memoryPipe();
-  const verifier = { verify: () => new Promise<never>((_, reject) => setTimeout(() => reject(new TlsError('certificate_revoked', 'revoked, says the service')), 5)) };
+  const verifier = {
+    verify: () => new Promise<never>((_, reject) => setTimeout(() => reject(new TlsError('certificate_revoked', 'revoked, says the service')), 5)),
+  };
   const [client, server] = await Promise.allSettled([
     connectStream(pipe.client, { servername: 'localhost', verifier, provider: portable }),
     acceptStream(pipe.server, { key: pki.keyPem, cert: pki.chainPem, provider: portable }),
@@ -267,11 +281,13 @@ for (const provider of [portable, nodeCryptoProvider]) {
 test('TCP: acceptStream (portable) serving a node:tls client', { skip }, async () => {
   const accepted: Promise<void>[] = [];
   const server = net.createServer((socket) => {
-    accepted.push((async () => {
-      const stream = await acceptStream(webSocket(socket), serverOptions('ed25519'));
-      // Echo until the client's close_notify, then close ours.
-      await stream.readable.pipeTo(stream.writable);
-    })());
+    accepted.push(
+      (async () => {
+        const stream = await acceptStream(webSocket(socket), serverOptions('ed25519'));
+        // Echo until the client's close_notify, then close ours.
+        await stream.readable.pipeTo(stream.writable);
+      })(),
+    );
   });
   const port = await listen(server);
   try {

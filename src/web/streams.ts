@@ -84,7 +84,11 @@ class StreamSession implements TlsStream {
   private aborting = false;
   private closingWrite: Promise<void> | undefined;
 
-  constructor(transport: ByteStreamPair, private readonly options: StreamOptions, create: (handlers: ConnectionHandlers) => Connection) {
+  constructor(
+    transport: ByteStreamPair,
+    private readonly options: StreamOptions,
+    create: (handlers: ConnectionHandlers) => Connection,
+  ) {
     this.failed = new Promise<never>((_, reject) => {
       this.rejectFailed = reject;
     });

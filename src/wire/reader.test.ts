@@ -19,7 +19,12 @@ describe('Reader', () => {
   });
 
   test('every integer read past the end is a decode_error naming the structure and field', () => {
-    for (const [n, read] of [[1, (r: Reader) => r.u8('a')], [2, (r: Reader) => r.u16('a')], [3, (r: Reader) => r.u24('a')], [4, (r: Reader) => r.u32('a')]] as const) {
+    for (const [n, read] of [
+      [1, (r: Reader) => r.u8('a')],
+      [2, (r: Reader) => r.u16('a')],
+      [3, (r: Reader) => r.u24('a')],
+      [4, (r: Reader) => r.u32('a')],
+    ] as const) {
       for (let have = 0; have < n; have++) {
         const r = reader(...new Array<number>(have).fill(0));
         assertDecodeError(() => read(r), new RegExp(`^thing: truncated a \\(need ${n} bytes, have ${have}\\)$`));

@@ -71,10 +71,14 @@ export class Reader {
 
   private length(lengthBytes: LengthBytes, field: string): number {
     switch (lengthBytes) {
-      case 1: return this.u8(`${field} length`);
-      case 2: return this.u16(`${field} length`);
-      case 3: return this.u24(`${field} length`);
-      case 4: return this.u32(`${field} length`);
+      case 1:
+        return this.u8(`${field} length`);
+      case 2:
+        return this.u16(`${field} length`);
+      case 3:
+        return this.u24(`${field} length`);
+      case 4:
+        return this.u32(`${field} length`);
     }
   }
 

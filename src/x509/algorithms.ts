@@ -23,7 +23,9 @@ export interface SignatureAlgorithmIdentifier {
   readonly unsupportedReason?: string;
 }
 
-const simpleSignatureAlgorithms: Readonly<Record<string, { name: string; algorithm: SignatureAlgorithm; keyKinds: readonly PublicKeyKind[]; params: 'null' | 'absent' }>> = {
+const simpleSignatureAlgorithms: Readonly<
+  Record<string, { name: string; algorithm: SignatureAlgorithm; keyKinds: readonly PublicKeyKind[]; params: 'null' | 'absent' }>
+> = {
   [AlgorithmOid.sha256WithRsa]: { name: 'sha256WithRSAEncryption', algorithm: { kind: 'rsa-pkcs1', hash: 'sha256' }, keyKinds: ['rsa'], params: 'null' },
   [AlgorithmOid.sha384WithRsa]: { name: 'sha384WithRSAEncryption', algorithm: { kind: 'rsa-pkcs1', hash: 'sha384' }, keyKinds: ['rsa'], params: 'null' },
   [AlgorithmOid.sha512WithRsa]: { name: 'sha512WithRSAEncryption', algorithm: { kind: 'rsa-pkcs1', hash: 'sha512' }, keyKinds: ['rsa'], params: 'null' },
@@ -68,7 +70,8 @@ export function readSignatureAlgorithm(r: DerReader, field: string): SignatureAl
   const refused = refusedSignatureAlgorithms[oid];
   if (refused) return unsupported(der, oid, refused, `${refused} signatures are not accepted (SHA-1 is broken)`);
   if (oid === AlgorithmOid.rsassaPss) {
-    if (!params || params.tag !== Tag.SEQUENCE) return unsupported(der, oid, 'rsassa-pss', 'RSASSA-PSS without parameters (SHA-1 defaults) is not accepted', ['rsa', 'rsa-pss']);
+    if (!params || params.tag !== Tag.SEQUENCE)
+      return unsupported(der, oid, 'rsassa-pss', 'RSASSA-PSS without parameters (SHA-1 defaults) is not accepted', ['rsa', 'rsa-pss']);
     return readPssParameters(r.child(params.der), der);
   }
   return unsupported(der, oid, oid, `signature algorithm ${oid} is not supported`);

@@ -96,21 +96,51 @@ class DeferringProvider implements CryptoProvider {
     return true; // provisional: this run does not count (see the top of the file)
   }
 
-  randomBytes(length: number): Uint8Array { return this.inner.randomBytes(length); }
-  hash(...a: Parameters<CryptoProvider['hash']>) { return this.inner.hash(...a); }
-  createHash(...a: Parameters<CryptoProvider['createHash']>) { return this.inner.createHash(...a); }
-  hmac(...a: Parameters<CryptoProvider['hmac']>) { return this.inner.hmac(...a); }
-  hkdfExtract(...a: Parameters<CryptoProvider['hkdfExtract']>) { return this.inner.hkdfExtract(...a); }
-  hkdfExpand(...a: Parameters<CryptoProvider['hkdfExpand']>) { return this.inner.hkdfExpand(...a); }
-  createAead(...a: Parameters<CryptoProvider['createAead']>) { return this.inner.createAead(...a); }
-  generateKeyShare(...a: Parameters<CryptoProvider['generateKeyShare']>) { return this.inner.generateKeyShare(...a); }
-  keyShareFromPrivate(...a: Parameters<CryptoProvider['keyShareFromPrivate']>) { return this.inner.keyShareFromPrivate(...a); }
-  supportsGroup(...a: Parameters<CryptoProvider['supportsGroup']>) { return this.inner.supportsGroup(...a); }
-  importPublicKey(...a: Parameters<CryptoProvider['importPublicKey']>) { return this.inner.importPublicKey(...a); }
-  importPrivateKey(...a: Parameters<CryptoProvider['importPrivateKey']>) { return this.inner.importPrivateKey(...a); }
-  sign(...a: Parameters<CryptoProvider['sign']>) { return this.inner.sign(...a); }
-  rsaEncryptPkcs1(...a: Parameters<CryptoProvider['rsaEncryptPkcs1']>) { return this.inner.rsaEncryptPkcs1(...a); }
-  rsaDecryptRaw(...a: Parameters<CryptoProvider['rsaDecryptRaw']>) { return this.inner.rsaDecryptRaw(...a); }
+  randomBytes(length: number): Uint8Array {
+    return this.inner.randomBytes(length);
+  }
+  hash(...a: Parameters<CryptoProvider['hash']>) {
+    return this.inner.hash(...a);
+  }
+  createHash(...a: Parameters<CryptoProvider['createHash']>) {
+    return this.inner.createHash(...a);
+  }
+  hmac(...a: Parameters<CryptoProvider['hmac']>) {
+    return this.inner.hmac(...a);
+  }
+  hkdfExtract(...a: Parameters<CryptoProvider['hkdfExtract']>) {
+    return this.inner.hkdfExtract(...a);
+  }
+  hkdfExpand(...a: Parameters<CryptoProvider['hkdfExpand']>) {
+    return this.inner.hkdfExpand(...a);
+  }
+  createAead(...a: Parameters<CryptoProvider['createAead']>) {
+    return this.inner.createAead(...a);
+  }
+  generateKeyShare(...a: Parameters<CryptoProvider['generateKeyShare']>) {
+    return this.inner.generateKeyShare(...a);
+  }
+  keyShareFromPrivate(...a: Parameters<CryptoProvider['keyShareFromPrivate']>) {
+    return this.inner.keyShareFromPrivate(...a);
+  }
+  supportsGroup(...a: Parameters<CryptoProvider['supportsGroup']>) {
+    return this.inner.supportsGroup(...a);
+  }
+  importPublicKey(...a: Parameters<CryptoProvider['importPublicKey']>) {
+    return this.inner.importPublicKey(...a);
+  }
+  importPrivateKey(...a: Parameters<CryptoProvider['importPrivateKey']>) {
+    return this.inner.importPrivateKey(...a);
+  }
+  sign(...a: Parameters<CryptoProvider['sign']>) {
+    return this.inner.sign(...a);
+  }
+  rsaEncryptPkcs1(...a: Parameters<CryptoProvider['rsaEncryptPkcs1']>) {
+    return this.inner.rsaEncryptPkcs1(...a);
+  }
+  rsaDecryptRaw(...a: Parameters<CryptoProvider['rsaDecryptRaw']>) {
+    return this.inner.rsaDecryptRaw(...a);
+  }
 }
 
 const deferring = new WeakMap<CryptoProvider, DeferringProvider>();
@@ -122,7 +152,12 @@ function deferringProvider(provider: CryptoProvider): DeferringProvider {
 }
 
 /** One synchronous run; `round.pending` says whether its outcome counts. */
-function runOnce(provider: DeferringProvider, round: Round, chain: readonly Uint8Array[], options: VerifyOptions): { chain: VerifiedChain } | { error: unknown } {
+function runOnce(
+  provider: DeferringProvider,
+  round: Round,
+  chain: readonly Uint8Array[],
+  options: VerifyOptions,
+): { chain: VerifiedChain } | { error: unknown } {
   provider.round = round;
   try {
     // Its verify() answers some signatures provisionally: nothing from this run may be remembered.
@@ -158,10 +193,14 @@ export function verifyCertificateChainDeferred(chain: readonly Uint8Array[], opt
     let checks = 0;
     for (let rounds = 1; ; rounds++) {
       if (rounds > MAX_ASYNC_SIGNATURE_ROUNDS) {
-        throw certificateError('workLimit', `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`);
+        throw certificateError(
+          'workLimit',
+          `gave up building a certificate path: more than ${MAX_ASYNC_SIGNATURE_ROUNDS} rounds of asynchronous signature checks`,
+        );
       }
       checks += round.pending.size;
-      if (checks > MAX_SIGNATURE_CHECKS) throw certificateError('workLimit', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
+      if (checks > MAX_SIGNATURE_CHECKS)
+        throw certificateError('workLimit', `gave up building a certificate path: more than ${MAX_SIGNATURE_CHECKS} signature checks`);
       // Each run is bounded by MAX_SIGNATURE_WORK; so is the real work of all runs together, the
       // synchronous checks (charged as they run) and these.
       for (const check of round.pending.values()) budget.charge(check.key.spki);
@@ -187,7 +226,12 @@ async function checkNow(provider: CryptoProvider, check: PendingCheck, results: 
     ok = await provider.verifyAsync!(check.key, check.algorithm, check.message, check.signature);
   } catch (err) {
     // As in a synchronous run: a key the provider cannot use ends the validation with its error.
-    results.set(check.id, err instanceof TlsError ? err : new TlsError('internal_error', `signature check failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    results.set(
+      check.id,
+      err instanceof TlsError
+        ? err
+        : new TlsError('internal_error', `signature check failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }),
+    );
     return;
   }
   results.set(check.id, ok);

@@ -72,7 +72,10 @@ export function parseCertificate(der: Uint8Array): Certificate {
   const subject = readName(t, 'subject');
   const spki = readSubjectPublicKeyInfo(t, 'subjectPublicKeyInfo');
   // RFC 5280 §4.1.2.8: unique identifiers appear only in v2 and v3.
-  for (const [n, field] of [[1, 'issuerUniqueID'], [2, 'subjectUniqueID']] as const) {
+  for (const [n, field] of [
+    [1, 'issuerUniqueID'],
+    [2, 'subjectUniqueID'],
+  ] as const) {
     if (t.peekTag() === contextTag(n, false)) {
       if (version < 2) throw malformed(WHAT, `${field} in a version 1 certificate`);
       t.bitString(field, contextTag(n, false));

@@ -135,9 +135,16 @@ export function parseCrl(der: Uint8Array): Crl {
   else if (crlNumber.critical) defect ??= 'its cRLNumber extension is marked critical';
 
   return {
-    der, tbs, version, signatureAlgorithm, signature, issuer, thisUpdate,
+    der,
+    tbs,
+    version,
+    signatureAlgorithm,
+    signature,
+    issuer,
+    thisUpdate,
     ...(nextUpdate ? { nextUpdate } : {}),
-    revoked, extensions,
+    revoked,
+    extensions,
     ...(authorityKeyIdentifier ? { authorityKeyIdentifier } : {}),
     ...(defect ? { defect } : {}),
   };

@@ -57,7 +57,7 @@ describe('DER lengths (X.690 §10.1: definite, fewest octets)', () => {
   });
 });
 
-describe('INTEGER (X.690 §8.3: minimal two\'s complement)', () => {
+describe("INTEGER (X.690 §8.3: minimal two's complement)", () => {
   const cases: [number | bigint, string][] = [
     [0, '020100'],
     [1, '020101'],
@@ -143,20 +143,25 @@ describe('OBJECT IDENTIFIER (X.690 §8.19)', () => {
 
   test('property: arcs of any size round trip through base 128', () => {
     fc.assert(
-      fc.property(fc.constantFrom(0n, 1n, 2n), fc.bigInt({ min: 0n, max: 39n }), fc.array(fc.bigInt({ min: 0n, max: 2n ** 100n }), { maxLength: 6 }), (a, b, rest) => {
-        const tlv = der.oid([a, b, ...rest].join('.'));
-        const { headerLength } = decodeHeader(tlv);
-        const subids: bigint[] = [];
-        let acc = 0n;
-        for (const octet of tlv.subarray(headerLength)) {
-          acc = (acc << 7n) | BigInt(octet & 0x7f);
-          if ((octet & 0x80) === 0) {
-            subids.push(acc);
-            acc = 0n;
+      fc.property(
+        fc.constantFrom(0n, 1n, 2n),
+        fc.bigInt({ min: 0n, max: 39n }),
+        fc.array(fc.bigInt({ min: 0n, max: 2n ** 100n }), { maxLength: 6 }),
+        (a, b, rest) => {
+          const tlv = der.oid([a, b, ...rest].join('.'));
+          const { headerLength } = decodeHeader(tlv);
+          const subids: bigint[] = [];
+          let acc = 0n;
+          for (const octet of tlv.subarray(headerLength)) {
+            acc = (acc << 7n) | BigInt(octet & 0x7f);
+            if ((octet & 0x80) === 0) {
+              subids.push(acc);
+              acc = 0n;
+            }
           }
-        }
-        assert.deepEqual(subids, [a * 40n + b, ...rest]);
-      }),
+          assert.deepEqual(subids, [a * 40n + b, ...rest]);
+        },
+      ),
     );
   });
 
@@ -289,7 +294,9 @@ describe('round trip through the strict reader (./der.ts)', () => {
   test('property: object identifiers, unsigned integers, bit strings and times read back as written', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(0, 1, 2), fc.integer({ min: 0, max: 39 }), fc.array(fc.integer({ min: 0, max: 2 ** 32 }), { maxLength: 8 }),
+        fc.constantFrom(0, 1, 2),
+        fc.integer({ min: 0, max: 39 }),
+        fc.array(fc.integer({ min: 0, max: 2 ** 32 }), { maxLength: 8 }),
         fc.uint8Array({ maxLength: 40 }),
         fc.date({ min: new Date('1950-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
         (first, second, rest, magnitude, date) => {

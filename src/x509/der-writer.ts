@@ -186,8 +186,11 @@ function digits(value: number, width: number): string {
 function utcFields(date: Date): { year: number; rest: string } {
   if (Number.isNaN(date.getTime())) throw new RangeError('invalid date');
   const rest =
-    digits(date.getUTCMonth() + 1, 2) + digits(date.getUTCDate(), 2) +
-    digits(date.getUTCHours(), 2) + digits(date.getUTCMinutes(), 2) + digits(date.getUTCSeconds(), 2);
+    digits(date.getUTCMonth() + 1, 2) +
+    digits(date.getUTCDate(), 2) +
+    digits(date.getUTCHours(), 2) +
+    digits(date.getUTCMinutes(), 2) +
+    digits(date.getUTCSeconds(), 2);
   return { year: date.getUTCFullYear(), rest };
 }
 

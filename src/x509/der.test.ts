@@ -18,8 +18,10 @@ describe('DER lengths (X.690 §10.1)', () => {
     assert.equal(reader(long).value(Tag.OCTET_STRING, 'x').length, 128);
   });
   test('indefinite length is refused', () => rejects(() => reader('30800000').sequence('thing'), /thing has an indefinite length/));
-  test('long form for a short length is refused', () => rejects(() => reader('04810101').value(Tag.OCTET_STRING, 'blob'), /blob length is not minimally encoded/));
-  test('leading zero length octet is refused', () => rejects(() => reader(`048200${'80'}${'00'.repeat(128)}`).value(Tag.OCTET_STRING, 'blob'), /not minimally encoded/));
+  test('long form for a short length is refused', () =>
+    rejects(() => reader('04810101').value(Tag.OCTET_STRING, 'blob'), /blob length is not minimally encoded/));
+  test('leading zero length octet is refused', () =>
+    rejects(() => reader(`048200${'80'}${'00'.repeat(128)}`).value(Tag.OCTET_STRING, 'blob'), /not minimally encoded/));
   test('length beyond the input is refused', () => rejects(() => reader('040501').value(Tag.OCTET_STRING, 'blob'), /truncated blob \(need 5 bytes, have 1\)/));
   test('more than four length octets are refused', () => rejects(() => reader('0485000000000101').value(Tag.OCTET_STRING, 'blob'), /too large/));
   test('long form at the bounds reads back what the writer wrote', () => {
@@ -36,7 +38,8 @@ describe('DER lengths (X.690 §10.1)', () => {
       assert.throws(() => readTop(full.subarray(0, n), 'test', Tag.SEQUENCE, 'outer', 1000), TlsError, `prefix of ${n} bytes`);
     }
   });
-  test('trailing bytes after the top element are refused', () => rejects(() => readTop(fromHex('3000ff'), 'test', Tag.SEQUENCE, 'outer', 1000), /trailing bytes after outer/));
+  test('trailing bytes after the top element are refused', () =>
+    rejects(() => readTop(fromHex('3000ff'), 'test', Tag.SEQUENCE, 'outer', 1000), /trailing bytes after outer/));
   test('size limit on the top element', () => rejects(() => readTop(fromHex('3000'), 'test', Tag.SEQUENCE, 'outer', 1), /more than the 1-byte limit/));
   test('nesting depth is bounded', () => {
     // 40 nested SEQUENCEs, long-form lengths where needed.
@@ -47,9 +50,12 @@ describe('DER lengths (X.690 §10.1)', () => {
       der = new Uint8Array([...header, ...der]);
     }
     let r = new DerReader(der, 'test');
-    assert.throws(() => {
-      for (;;) r = r.sequence('level');
-    }, (err: unknown) => err instanceof TlsError && /nesting deeper than/.test(err.message));
+    assert.throws(
+      () => {
+        for (;;) r = r.sequence('level');
+      },
+      (err: unknown) => err instanceof TlsError && /nesting deeper than/.test(err.message),
+    );
   });
 });
 
@@ -119,7 +125,11 @@ describe('Time (RFC 5280 §4.1.2.5)', () => {
       [Tag.UTCTime, '241301000000Z'],
       [Tag.UTCTime, '240101240000Z'],
     ] as const) {
-      assert.throws(() => time(tag, text), (err: unknown) => err instanceof TlsError && /not a valid/.test(err.message), text);
+      assert.throws(
+        () => time(tag, text),
+        (err: unknown) => err instanceof TlsError && /not a valid/.test(err.message),
+        text,
+      );
     }
     assert.equal(formatTime(time(Tag.UTCTime, '240229000000Z')), '2024-02-29T00:00:00Z');
   });

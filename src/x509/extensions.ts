@@ -250,19 +250,45 @@ export function parseCertificateExtensions(all: readonly Extension[], what: stri
   for (const ext of all) {
     const r = new DerReader(ext.value, what);
     switch (ext.oid) {
-      case ExtensionOid.basicConstraints: result.basicConstraints = readBasicConstraints(r); break;
-      case ExtensionOid.keyUsage: result.keyUsage = readKeyUsage(r); break;
-      case ExtensionOid.extKeyUsage: result.extendedKeyUsage = readExtendedKeyUsage(r); break;
-      case ExtensionOid.subjectAltName: result.subjectAltName = readSubjectAltName(r); break;
-      case ExtensionOid.nameConstraints: result.nameConstraints = readNameConstraints(r); break;
-      case ExtensionOid.authorityKeyIdentifier: result.authorityKeyIdentifier = readAuthorityKeyIdentifier(r); break;
-      case ExtensionOid.subjectKeyIdentifier: result.subjectKeyIdentifier = r.value(Tag.OCTET_STRING, 'subjectKeyIdentifier'); break;
-      case ExtensionOid.certificatePolicies: result.certificatePolicies = readCertificatePolicies(r); break;
-      case ExtensionOid.policyConstraints: result.policyConstraints = readPolicyConstraints(r); break;
-      case ExtensionOid.authorityInfoAccess: result.authorityInfoAccess = readAccessDescriptions(r, 'authorityInfoAccess'); break;
-      case ExtensionOid.subjectInfoAccess: readAccessDescriptions(r, 'subjectInfoAccess'); break;
-      case ExtensionOid.policyMappings: r.sequence('policyMappings'); break;
-      case ExtensionOid.inhibitAnyPolicy: r.smallInteger('inhibitAnyPolicy'); break;
+      case ExtensionOid.basicConstraints:
+        result.basicConstraints = readBasicConstraints(r);
+        break;
+      case ExtensionOid.keyUsage:
+        result.keyUsage = readKeyUsage(r);
+        break;
+      case ExtensionOid.extKeyUsage:
+        result.extendedKeyUsage = readExtendedKeyUsage(r);
+        break;
+      case ExtensionOid.subjectAltName:
+        result.subjectAltName = readSubjectAltName(r);
+        break;
+      case ExtensionOid.nameConstraints:
+        result.nameConstraints = readNameConstraints(r);
+        break;
+      case ExtensionOid.authorityKeyIdentifier:
+        result.authorityKeyIdentifier = readAuthorityKeyIdentifier(r);
+        break;
+      case ExtensionOid.subjectKeyIdentifier:
+        result.subjectKeyIdentifier = r.value(Tag.OCTET_STRING, 'subjectKeyIdentifier');
+        break;
+      case ExtensionOid.certificatePolicies:
+        result.certificatePolicies = readCertificatePolicies(r);
+        break;
+      case ExtensionOid.policyConstraints:
+        result.policyConstraints = readPolicyConstraints(r);
+        break;
+      case ExtensionOid.authorityInfoAccess:
+        result.authorityInfoAccess = readAccessDescriptions(r, 'authorityInfoAccess');
+        break;
+      case ExtensionOid.subjectInfoAccess:
+        readAccessDescriptions(r, 'subjectInfoAccess');
+        break;
+      case ExtensionOid.policyMappings:
+        r.sequence('policyMappings');
+        break;
+      case ExtensionOid.inhibitAnyPolicy:
+        r.smallInteger('inhibitAnyPolicy');
+        break;
       default:
         // Unknown content is not parsed; it is skipped unless critical.
         r.rest();

@@ -100,4 +100,3 @@ export function describeGeneralName(n: GeneralName): string {
       return n.kind;
   }
 }
-

@@ -4,7 +4,7 @@ import { readPem } from './pem.js';
 
 /** The DER of each PEM block with the label, or the input itself when it is DER. */
 export function derBlocks(item: string | Uint8Array, label: string): Uint8Array[] {
-  if (typeof item !== 'string' && !(item.length > 0 && item[0] === 0x2d /* '-' */)) return [item];
+  if (typeof item !== 'string' && !((item.length > 0 && item[0] === 0x2d) /* '-' */)) return [item];
   const text = typeof item === 'string' ? item : new TextDecoder().decode(item);
   let blocks;
   try {

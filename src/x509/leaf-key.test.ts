@@ -23,7 +23,10 @@ test('leafPublicKeyInfo returns the SubjectPublicKeyInfo of a certificate', () =
 test('leafPublicKeyInfo rejects bytes after the certificate (strict DER)', () => {
   const padded = new Uint8Array(CERTIFICATE.length + 2);
   padded.set(CERTIFICATE);
-  assert.throws(() => leafPublicKeyInfo(padded), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /2 bytes follow/.test(err.message));
+  assert.throws(
+    () => leafPublicKeyInfo(padded),
+    (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /2 bytes follow/.test(err.message),
+  );
 });
 
 test('leafPublicKeyInfo is strict DER: every strict prefix and a non-minimal length fail', () => {
@@ -32,5 +35,8 @@ test('leafPublicKeyInfo is strict DER: every strict prefix and a non-minimal len
   // 30 82 01 2e (the certificate's header) written with a redundant leading zero length octet.
   assert.deepEqual([...CERTIFICATE.subarray(0, 4)], [0x30, 0x82, 0x01, 0x2e]);
   const padded = Uint8Array.of(0x30, 0x83, 0x00, 0x01, 0x2e, ...CERTIFICATE.subarray(4));
-  assert.throws(() => leafPublicKeyInfo(padded), (err: unknown) => isBadCertificate(err) && /not minimally encoded/.test((err as Error).message));
+  assert.throws(
+    () => leafPublicKeyInfo(padded),
+    (err: unknown) => isBadCertificate(err) && /not minimally encoded/.test((err as Error).message),
+  );
 });

@@ -123,7 +123,9 @@ function checkOne(cert: Certificate, names: readonly GeneralName[], issuer: Cert
     budget.left -= (permitted.length + excluded.length) * cost(name);
     if (budget.left < 0) throw new ConstraintError(`name constraints need more than ${MAX_NAME_CONSTRAINT_CHECKS} comparisons; refusing the path`);
     if (!evaluatedKinds.has(name.kind)) {
-      throw new ConstraintError(`certificate ${describeCertificate(cert)} has a name of type ${name.kind}, which "${issuer.subject.text}" constrains; such constraints are not evaluated`);
+      throw new ConstraintError(
+        `certificate ${describeCertificate(cert)} has a name of type ${name.kind}, which "${issuer.subject.text}" constrains; such constraints are not evaluated`,
+      );
     }
     if (excluded.some((s) => matches(name, s, true))) {
       throw new ConstraintError(`name ${describeGeneralName(name)} is excluded by the name constraints of "${issuer.subject.text}"`);

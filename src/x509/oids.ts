@@ -88,9 +88,7 @@ export const NameAttributeOid = {
 export type NameAttributeType = keyof typeof NameAttributeOid;
 
 /** Short names by attribute type, for readable distinguished names. */
-export const AttributeShortName: Readonly<Record<string, string>> = Object.fromEntries(
-  Object.entries(NameAttributeOid).map(([name, oid]) => [oid, name]),
-);
+export const AttributeShortName: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(NameAttributeOid).map(([name, oid]) => [oid, name]));
 
 export const AttributeOid = {
   commonName: '2.5.4.3',

@@ -61,7 +61,8 @@ function checkCommon(cert: Certificate, role: CertificateRole, curated: boolean,
     if (isCritical(ext, ExtensionOid.authorityKeyIdentifier)) return bad('has a critical authorityKeyIdentifier');
     // (Encoding rules below are not applied to anchors of a curated root program.)
     if (!curated && !aki.keyIdentifier) return bad('has an authorityKeyIdentifier without keyIdentifier');
-    if (!curated && (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber)) return bad('has an authorityKeyIdentifier naming the issuer by name and serial');
+    if (!curated && (aki.hasAuthorityCertIssuer || aki.hasAuthorityCertSerialNumber))
+      return bad('has an authorityKeyIdentifier naming the issuer by name and serial');
   } else if (requireAki && !cert.selfIssued && role !== 'anchor') {
     // RFC 5280 §4.2.1.1 asks conforming CAs to include it everywhere but in self-signed
     // certificates. Only on request (VerifyOptions.requireAuthorityKeyIdentifier): OpenSSL, Go,
@@ -112,16 +113,21 @@ function checkIssuer(cert: Certificate, role: CertificateRole, usage: Usage, cur
     if (cert.version === 1) {
       // OpenSSL and Go take a version 1 certificate as a CA only as a trust anchor: nothing in it says
       // it may issue certificates.
-      return { reason: 'notCa', message: `${who} is an X.509 version 1 certificate, which cannot say it is a CA: a version 1 issuer is accepted only as a trust anchor (add it to ca), or reissue it as version 3 with basicConstraints cA` };
+      return {
+        reason: 'notCa',
+        message: `${who} is an X.509 version 1 certificate, which cannot say it is a CA: a version 1 issuer is accepted only as a trust anchor (add it to ca), or reissue it as version 3 with basicConstraints cA`,
+      };
     }
     return { reason: 'invalidCa', message: `${who} has no basicConstraints, so it is not a CA` };
   }
   // RFC 5280 §6.1.4(k): the issuer must be a CA.
   if (!bc.ca) return { reason: 'notCa', message: `${who} is not a CA (basicConstraints cA is false)` };
   // RFC 5280 §4.2.1.9: CAs mark basicConstraints critical.
-  if (!curated && !isCritical(ext, ExtensionOid.basicConstraints)) return { reason: 'nonConforming', message: `${who} is a CA with a non-critical basicConstraints` };
+  if (!curated && !isCritical(ext, ExtensionOid.basicConstraints))
+    return { reason: 'nonConforming', message: `${who} is a CA with a non-critical basicConstraints` };
   // RFC 5280 §6.1.4(n): when keyUsage is present, keyCertSign must be set.
-  if (ext.keyUsage && !hasKeyUsage(ext.keyUsage, 'keyCertSign')) return { reason: 'caMayNotSign', message: `${who} is not allowed to sign certificates (keyUsage lacks keyCertSign)` };
+  if (ext.keyUsage && !hasKeyUsage(ext.keyUsage, 'keyCertSign'))
+    return { reason: 'caMayNotSign', message: `${who} is not allowed to sign certificates (keyUsage lacks keyCertSign)` };
   // RFC 5280 §4.2.1.2: CA certificates carry a subject key identifier.
   if (!curated && !ext.subjectKeyIdentifier) return { reason: 'nonConforming', message: `${who} is a CA without a subjectKeyIdentifier` };
   // WebPKI practice (Mozilla, Chrome): a CA's extendedKeyUsage, when present, limits what it may issue.
@@ -150,8 +156,9 @@ function checkCommonNames(cert: Certificate, who: string): Violation | undefined
   for (const cn of attributeValues(cert.subject, AttributeOid.commonName)) {
     const hostLike = (cn.includes('.') && !/\s/.test(cn)) || looksLikeIPAddress(cn);
     if (!hostLike) continue;
-    const inSan = (cert.extensions.subjectAltName ?? []).some((n) =>
-      (n.kind === 'dns' && n.value === cn) || (n.kind === 'ip' && formatIPAddress(n.bytes) === cn));
+    const inSan = (cert.extensions.subjectAltName ?? []).some(
+      (n) => (n.kind === 'dns' && n.value === cn) || (n.kind === 'ip' && formatIPAddress(n.bytes) === cn),
+    );
     if (!inSan) return { reason: 'nonConforming', message: `${who} has commonName "${cn}", which is not one of its subjectAltNames` };
   }
   return undefined;
@@ -222,9 +229,16 @@ export function checkCertificate(cert: Certificate, role: CertificateRole, usage
     // accepted. It carries no extensions, so it restricts nothing and names its host only in the
     // commonName, which a host name check never matches (it fails saying so); a version 1 issuer
     // is refused by checkIssuer unless it is a trust anchor.
-    if (cert.version === 2 && !pinned) return { reason: 'nonConforming', message: `${who} is X.509 version 2; only version 3 (or version 1 for an end-entity certificate or a trust anchor) is accepted` };
+    if (cert.version === 2 && !pinned)
+      return {
+        reason: 'nonConforming',
+        message: `${who} is X.509 version 2; only version 3 (or version 1 for an end-entity certificate or a trust anchor) is accepted`,
+      };
     const serial = pinned ? undefined : checkSerial(cert, who);
     if (serial) return serial;
   }
-  return checkCommon(cert, role, curated, context.requireAuthorityKeyIdentifier === true, who) ?? (role === 'leaf' ? checkLeaf(cert, usage, pinned, who) : checkIssuer(cert, role, usage, curated, who));
+  return (
+    checkCommon(cert, role, curated, context.requireAuthorityKeyIdentifier === true, who) ??
+    (role === 'leaf' ? checkLeaf(cert, usage, pinned, who) : checkIssuer(cert, role, usage, curated, who))
+  );
 }

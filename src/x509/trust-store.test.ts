@@ -11,7 +11,10 @@ const [a] = readCertificates(createTestPki().caPem);
 const [b] = readCertificates(createTestPki().caPem);
 
 test('each anchor keeps the curation of its source; a curated root found again in a private source stays curated', () => {
-  const store = TrustStore.combine([{ certificates: [a!], curated: true }, { certificates: [b!, a!], curated: false }]);
+  const store = TrustStore.combine([
+    { certificates: [a!], curated: true },
+    { certificates: [b!, a!], curated: false },
+  ]);
   assert.equal(store.size, 2);
   assert.equal(store.isCurated(store.find(a!)!), true);
   assert.equal(store.isCurated(store.find(b!)!), false);
@@ -24,7 +27,17 @@ test('the trust description tells a mixed store from an all-curated or all-priva
   const describe = (store: TrustStore) => Buffer.from(new X509Verifier(nodeCryptoProvider, store).trustDescription()).toString('hex');
   const all = describe(TrustStore.combine([{ certificates: [a!, b!], curated: true }]));
   const none = describe(TrustStore.combine([{ certificates: [a!, b!], curated: false }]));
-  const mixedA = describe(TrustStore.combine([{ certificates: [a!], curated: true }, { certificates: [b!], curated: false }]));
-  const mixedB = describe(TrustStore.combine([{ certificates: [b!], curated: true }, { certificates: [a!], curated: false }]));
+  const mixedA = describe(
+    TrustStore.combine([
+      { certificates: [a!], curated: true },
+      { certificates: [b!], curated: false },
+    ]),
+  );
+  const mixedB = describe(
+    TrustStore.combine([
+      { certificates: [b!], curated: true },
+      { certificates: [a!], curated: false },
+    ]),
+  );
   assert.equal(new Set([all, none, mixedA, mixedB]).size, 4);
 });

@@ -16,7 +16,16 @@ import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
 import { attributeValues } from './name.js';
 import { AttributeOid } from './oids.js';
-import { DEFAULT_MAX_INTERMEDIATES, MAX_CACHED_KEYS, MAX_CACHED_SIGNATURES, MAX_CHAIN_CERTIFICATES, MAX_PATH_BUILDING_STEPS, MAX_PATH_CERTIFICATES, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
+import {
+  DEFAULT_MAX_INTERMEDIATES,
+  MAX_CACHED_KEYS,
+  MAX_CACHED_SIGNATURES,
+  MAX_CHAIN_CERTIFICATES,
+  MAX_PATH_BUILDING_STEPS,
+  MAX_PATH_CERTIFICATES,
+  MAX_SIGNATURE_CHECKS,
+  MAX_SIGNATURE_WORK,
+} from './limits.js';
 import { signatureCheckId } from './signature-id.js';
 import { findNameConstraintViolation } from './name-constraints.js';
 import { checkCertificate, checkValidity, type Usage, type Violation } from './profile.js';
@@ -206,7 +215,10 @@ class PathSearch {
     const anchors = this.rank(cert, this.options.trustAnchors.withSubject(cert.issuer));
     for (const anchor of anchors) {
       this.step();
-      const problem = checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.isCurated(anchor), ...this.strictness() }) ?? checkValidity(anchor, this.now, 'anchor') ?? this.checkSignature(cert, anchor);
+      const problem =
+        checkCertificate(anchor, 'anchor', this.options.usage, { curated: this.options.trustAnchors.isCurated(anchor), ...this.strictness() }) ??
+        checkValidity(anchor, this.now, 'anchor') ??
+        this.checkSignature(cert, anchor);
       if (problem) {
         this.fail(depth, problem);
         continue;
@@ -221,9 +233,11 @@ class PathSearch {
     }
     // RFC 4158 §5.2: no certificate twice, and no second certificate for the same subject and key.
     // A trusted certificate among the intermediates was already tried as an anchor.
-    const candidates = this.rank(cert, this.pool.withSubject(cert.issuer)).filter((candidate) =>
-      !path.some((c) => c === candidate || (c.subject.key === candidate.subject.key && equalBytes(c.subjectPublicKeyInfo, candidate.subjectPublicKeyInfo))) &&
-      !this.options.trustAnchors.find(candidate));
+    const candidates = this.rank(cert, this.pool.withSubject(cert.issuer)).filter(
+      (candidate) =>
+        !path.some((c) => c === candidate || (c.subject.key === candidate.subject.key && equalBytes(c.subjectPublicKeyInfo, candidate.subjectPublicKeyInfo))) &&
+        !this.options.trustAnchors.find(candidate),
+    );
     for (const candidate of candidates) {
       this.step();
       const nextIntermediates = intermediates + (candidate.selfIssued ? 0 : 1);
@@ -231,7 +245,10 @@ class PathSearch {
         this.fail(depth, { reason: 'chainTooLong', message: `no trusted path within ${this.maxIntermediates} intermediate certificates` }, 0);
         continue;
       }
-      const problem = checkCertificate(candidate, 'intermediate', this.options.usage, this.strictness()) ?? checkValidity(candidate, this.now, 'intermediate') ?? this.checkSignature(cert, candidate);
+      const problem =
+        checkCertificate(candidate, 'intermediate', this.options.usage, this.strictness()) ??
+        checkValidity(candidate, this.now, 'intermediate') ??
+        this.checkSignature(cert, candidate);
       if (problem) {
         this.fail(depth, problem);
         continue;
@@ -263,19 +280,28 @@ class PathSearch {
 
   /** The signature on `signed` (a certificate or CRL) under the public key of `issuer`. */
   private checkSignature(signed: Certificate | Crl, issuer: Certificate): Violation | undefined {
-    const what = 'serialNumber' in signed ? `the signature on ${signed === this.leaf ? 'the certificate' : `certificate ${describeCertificate(signed)}`}` : `the CRL signature`;
+    const what =
+      'serialNumber' in signed
+        ? `the signature on ${signed === this.leaf ? 'the certificate' : `certificate ${describeCertificate(signed)}`}`
+        : `the CRL signature`;
     const alg = signed.signatureAlgorithm;
     if (!alg.algorithm) return { reason: 'unsupportedSignature', message: `${what} uses an unsupported algorithm: ${alg.unsupportedReason}` };
     const keyKind = issuer.publicKey.kind;
     if (keyKind === 'unsupported' || !alg.keyKinds.includes(keyKind)) {
-      return { reason: 'signatureFailure', message: `${what} (${alg.name}) cannot come from the ${describePublicKey(issuer.publicKey)} key of ${describeCertificate(issuer)}` };
+      return {
+        reason: 'signatureFailure',
+        message: `${what} (${alg.name}) cannot come from the ${describePublicKey(issuer.publicKey)} key of ${describeCertificate(issuer)}`,
+      };
     }
     let results = this.signatureResults.get(issuer);
     if (!results) this.signatureResults.set(issuer, (results = new Map()));
     let ok = results.get(signed);
     if (ok === undefined) {
       const provider = this.options.provider;
-      const id = this.options.rememberSignatures === false ? undefined : signatureCheckId(provider, issuer.subjectPublicKeyInfo, alg.algorithm, signed.tbs, signed.signature);
+      const id =
+        this.options.rememberSignatures === false
+          ? undefined
+          : signatureCheckId(provider, issuer.subjectPublicKeyInfo, alg.algorithm, signed.tbs, signed.signature);
       if (id !== undefined && knownGood(provider, id)) {
         ok = true;
       } else {
@@ -284,7 +310,11 @@ class PathSearch {
         this.signatureWork += signatureCost(issuer.publicKey);
         if (this.signatureWork > MAX_SIGNATURE_WORK) throw new WorkLimitExceeded(signatureWorkExceeded());
         const key = importKey(provider, issuer);
-        if (key instanceof TlsError) return { reason: key.alert === 'unsupported_certificate' ? 'issuerKeyUnsupported' : 'issuerKeyUnusable', message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}` };
+        if (key instanceof TlsError)
+          return {
+            reason: key.alert === 'unsupported_certificate' ? 'issuerKeyUnsupported' : 'issuerKeyUnusable',
+            message: `the public key of ${describeCertificate(issuer)} cannot be used: ${key.message}`,
+          };
         ok = provider.verify(key, alg.algorithm, signed.tbs, signed.signature);
         if (ok && id !== undefined) rememberGood(provider, id);
       }
@@ -295,7 +325,10 @@ class PathSearch {
     const keyId = 'serialNumber' in signed ? signed.extensions.authorityKeyIdentifier?.keyIdentifier : undefined;
     const ski = issuer.extensions.subjectKeyIdentifier;
     if (keyId && ski && !equalBytes(keyId, ski)) {
-      return { reason: this.notFound(signed as Certificate, (signed as Certificate).selfIssued), message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key` };
+      return {
+        reason: this.notFound(signed as Certificate, (signed as Certificate).selfIssued),
+        message: `no trusted issuer found for ${describeCertificate(signed as Certificate)}: ${describeCertificate(issuer)} has its issuer's name but another key`,
+      };
     }
     return { reason: 'signatureFailure', message: `${what} does not verify with the key of ${describeCertificate(issuer)}` };
   }
@@ -308,7 +341,8 @@ class PathSearch {
     for (let i = path.length - 1; i >= 1; i--) {
       const cert = path[i]!;
       if (i < path.length - 1 && !cert.selfIssued) {
-        if (remaining <= 0) return { reason: 'pathLengthExceeded', message: `certificate ${describeCertificate(cert)} exceeds the pathLenConstraint of a CA above it` };
+        if (remaining <= 0)
+          return { reason: 'pathLengthExceeded', message: `certificate ${describeCertificate(cert)} exceeds the pathLenConstraint of a CA above it` };
         remaining--;
       }
       const pathLength = cert.extensions.basicConstraints?.pathLength;
@@ -345,8 +379,10 @@ class PathSearch {
         const signature = this.checkSignature(crl, issuer);
         if (signature) return { reason: 'crlSignatureFailure', message: `${from} cannot be used: ${signature.message}` };
         // RFC 5280 §6.3.3(a)-(b): the CRL is current.
-        if (crl.thisUpdate.getTime() > this.now.getTime()) return { reason: 'crlNotYetValid', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
-        if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime()) return { reason: 'crlExpired', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
+        if (crl.thisUpdate.getTime() > this.now.getTime())
+          return { reason: 'crlNotYetValid', message: `${from} is not valid until ${formatTime(crl.thisUpdate)}` };
+        if (crl.nextUpdate && crl.nextUpdate.getTime() < this.now.getTime())
+          return { reason: 'crlExpired', message: `${from} is out of date since ${formatTime(crl.nextUpdate)}` };
         checked = true;
         const entry = crl.revoked.get(cert.serialNumber);
         // RFC 5280 §5.3.1: removeFromCRL only appears in delta CRLs, where it un-revokes.
@@ -357,7 +393,10 @@ class PathSearch {
       // Strict unless a known relaxation says otherwise (checkedCrlRelaxation refused the rest).
       const required = relax === 'soft-fail' ? false : relax === 'leaf-only' ? i === 0 : true;
       if (!checked && required) {
-        return { reason: 'crlMissing', message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)` };
+        return {
+          reason: 'crlMissing',
+          message: `no CRL from ${describeCertificate(issuer)} to check certificate ${describeCertificate(cert)} for revocation (with CRLs configured, every certificate below the trust anchor needs one)`,
+        };
       }
     }
     return undefined;
@@ -372,11 +411,16 @@ function nameMismatch(leaf: Certificate, name: string): TlsError {
       // RFC 6125 §6.4.4 lets a client fall back to the commonName only without DNS-ID support;
       // CABF BR §7.1.4.3 makes subjectAltName the identity, and Go, rustls, Chrome and Firefox
       // ignore the commonName. node:tls still falls back to it: say so, and how to proceed.
-      return certificateError('hostnameMismatch',
-        `certificate is not valid for host "${name}": it names its host only in the subject commonName ("${cn[0]}"), which tlskit does not match (RFC 6125 §6.4.4, CA/Browser Forum BR §7.1.4.3; node:tls would accept it); reissue the certificate with a subjectAltName (for example DNS:${cn[0]}), or pass a checkServerIdentity function that checks the commonName yourself`);
+      return certificateError(
+        'hostnameMismatch',
+        `certificate is not valid for host "${name}": it names its host only in the subject commonName ("${cn[0]}"), which tlskit does not match (RFC 6125 §6.4.4, CA/Browser Forum BR §7.1.4.3; node:tls would accept it); reissue the certificate with a subjectAltName (for example DNS:${cn[0]}), or pass a checkServerIdentity function that checks the commonName yourself`,
+      );
     }
   }
-  const listed = names.length === 0 ? 'it names no DNS names or IP addresses' : `it names ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, and ${names.length - 8} more` : ''}`;
+  const listed =
+    names.length === 0
+      ? 'it names no DNS names or IP addresses'
+      : `it names ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, and ${names.length - 8} more` : ''}`;
   return certificateError('hostnameMismatch', `certificate is not valid for host "${name}": ${listed}`);
 }
 
@@ -392,11 +436,14 @@ function raise(v: Violation): never {
 export function verifyCertificateChain(chainDer: readonly Uint8Array[], options: VerifyOptions): VerifiedChain {
   checkedCrlRelaxation(options.dangerouslyRelaxCrlCheck);
   if (chainDer.length === 0) throw new TlsError('bad_certificate', 'peer sent no certificate');
-  if (chainDer.length > MAX_CHAIN_CERTIFICATES) throw new TlsError('bad_certificate', `peer sent ${chainDer.length} certificates (at most ${MAX_CHAIN_CERTIFICATES} accepted)`);
+  if (chainDer.length > MAX_CHAIN_CERTIFICATES)
+    throw new TlsError('bad_certificate', `peer sent ${chainDer.length} certificates (at most ${MAX_CHAIN_CERTIFICATES} accepted)`);
   const now = options.now ?? new Date();
   const leaf = parseCertificate(chainDer[0]!);
   const pinned = options.trustAnchors.find(leaf) !== undefined;
-  const leafProblem = checkCertificate(leaf, 'leaf', options.usage, { pinned, ...(options.requireAuthorityKeyIdentifier ? { requireAuthorityKeyIdentifier: true } : {}) }) ?? checkValidity(leaf, now, 'leaf');
+  const leafProblem =
+    checkCertificate(leaf, 'leaf', options.usage, { pinned, ...(options.requireAuthorityKeyIdentifier ? { requireAuthorityKeyIdentifier: true } : {}) }) ??
+    checkValidity(leaf, now, 'leaf');
   if (leafProblem) raise(leafProblem);
   // The host name is checked once the path validated, as node:tls does (checkServerIdentity runs
   // after OpenSSL's verification): a chain that fails both reports the chain's failure.

@@ -33,7 +33,12 @@ interface FleetEvent {
 
 /** What a member printed, from character `from` of its output on. */
 function eventsOf(member: Member, from = 0): FleetEvent[] {
-  return member.peer.output().slice(from).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FleetEvent);
+  return member.peer
+    .output()
+    .slice(from)
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as FleetEvent);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -62,7 +67,9 @@ describe('a fleet of tlskit server processes sharing ticket keys and 0-RTT anti-
 
   async function startMember(name: string, rotationSeconds: number): Promise<Member> {
     const peer = await startPeer(process.execPath, [script, String(redis!.port), certFile, keyFile, String(rotationSeconds)], {
-      ready: /"event":"listening","port":(\d+)/, ms: 15_000, stdin: 'ignore',
+      ready: /"event":"listening","port":(\d+)/,
+      ms: 15_000,
+      stdin: 'ignore',
     });
     const port = Number(/"event":"listening","port":(\d+)/.exec(peer.output())![1]);
     const member = { name, port, peer };
@@ -102,7 +109,7 @@ describe('a fleet of tlskit server processes sharing ticket keys and 0-RTT anti-
     await sleep(300); // the lines of earlier connections reached us
     const marks = [a, b, c].map((m) => m.peer.output().length);
     const { flight, socket } = await captureEarlyFlight(a.port, session, 'GET /once', client);
-    assert.equal(socket.info.earlyData, 'accepted', 'the genuine client\'s early data is accepted');
+    assert.equal(socket.info.earlyData, 'accepted', "the genuine client's early data is accepted");
     socket.destroy();
     for (const target of [a, b, c, b]) assert.ok((await replayFlight(target.port, flight)).length > 0, `server ${target.name} answered the replay`);
     await sleep(300); // the children's last lines
@@ -110,7 +117,10 @@ describe('a fleet of tlskit server processes sharing ticket keys and 0-RTT anti-
     const accepted = events.map((e) => e.filter((x) => x.event === 'early-accepted').length);
     assert.deepEqual(accepted, [1, 0, 0], 'early data accepted once, by A, for the genuine client only');
     // The replays were resumptions (each server could open the ticket): only anti-replay refused them.
-    assert.deepEqual(events.map((e) => e.filter((x) => x.event === 'server-hello').map((x) => x['resumed'])), [[true, true], [true, true], [true]]);
+    assert.deepEqual(
+      events.map((e) => e.filter((x) => x.event === 'server-hello').map((x) => x['resumed'])),
+      [[true, true], [true, true], [true]],
+    );
   });
 
   test('key rotation: a ticket from before a rotation resumes on another process in the grace window, and not after it', async () => {
@@ -125,9 +135,12 @@ describe('a fleet of tlskit server processes sharing ticket keys and 0-RTT anti-
     const session2 = await sessionFrom(r1.port, { ...client, minVersion: 'TLSv1.3' });
     while (period() === issued) await sleep(50);
     await sleep(300); // both refreshed past the rotation
-    assert.ok(eventsOf(r2).some((e) => e.event === 'keys-loaded' && (e['period'] as number) > issued), 'R2 loaded the new period\'s keys');
+    assert.ok(
+      eventsOf(r2).some((e) => e.event === 'keys-loaded' && (e['period'] as number) > issued),
+      "R2 loaded the new period's keys",
+    );
     const inGrace = await roundTrip(r2.port, { minVersion: 'TLSv1.3', session });
-    assert.equal(inGrace.reused, true, 'the previous period\'s ticket resumes on R2 after the rotation');
+    assert.equal(inGrace.reused, true, "the previous period's ticket resumes on R2 after the rotation");
     // Past the grace window (current plus two retained periods), the key is gone everywhere.
     while (period() <= issued + 2) await sleep(100);
     await sleep(300);
@@ -146,7 +159,10 @@ describe('a fleet of tlskit server processes sharing ticket keys and 0-RTT anti-
     assert.equal(early.earlyData, 'rejected', '0-RTT refused without the anti-replay store');
     assert.equal(early.reused, true, 'the resumption itself goes on (keys from the local snapshot)');
     assert.equal(early.text, 'hiecho:ping', 'the data written as early data arrives after the handshake');
-    assert.ok(eventsOf(a, mark).some((e) => e.event === 'claim-error'), 'A reported the failed claim');
+    assert.ok(
+      eventsOf(a, mark).some((e) => e.event === 'claim-error'),
+      'A reported the failed claim',
+    );
     const resumedElsewhere = await roundTrip(b.port, { minVersion: 'TLSv1.3', session: session2 });
     assert.equal(resumedElsewhere.reused, true);
     const full = await roundTrip(c.port);

@@ -20,7 +20,10 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 describe('FTPS client against vsftpd (require_ssl_reuse=YES, force_anon_data_ssl=YES)', { skip: serverMissing('vsftpd', 'vsftpd') }, () => {
   let vsftpd: Awaited<ReturnType<typeof startVsftpd>>;
   before(async () => {
-    vsftpd = await startVsftpd({ certPem: pki.chainPem, keyPem: pki.keyPem, caPem: pki.caPem }, { 'big.bin': big, 'hello.txt': Buffer.from('hello over FTPS\n') });
+    vsftpd = await startVsftpd(
+      { certPem: pki.chainPem, keyPem: pki.keyPem, caPem: pki.caPem },
+      { 'big.bin': big, 'hello.txt': Buffer.from('hello over FTPS\n') },
+    );
   });
   after(async () => {
     await vsftpd?.stop();
@@ -30,14 +33,23 @@ describe('FTPS client against vsftpd (require_ssl_reuse=YES, force_anon_data_ssl
     test(`${version}: login, PBSZ 0, PROT P, LIST and a 1.5 MiB RETR over resumed TLS data connections`, async () => {
       const exchange: string[] = [];
       const ftp = await connectFtps({
-        host: '127.0.0.1', port: vsftpd.ports.ftp, servername: 'localhost', ca: pki.caPem,
-        minVersion: version, maxVersion: version, user: 'anonymous', password: 'tlskit@',
+        host: '127.0.0.1',
+        port: vsftpd.ports.ftp,
+        servername: 'localhost',
+        ca: pki.caPem,
+        minVersion: version,
+        maxVersion: version,
+        user: 'anonymous',
+        password: 'tlskit@',
         onExchange: (d, t) => exchange.push(`${d === 'sent' ? 'C' : 'S'}: ${t}`),
       });
       try {
         assert.equal(ftp.control.getProtocol(), version);
         assert.equal(ftp.control.authorized, true);
-        assert.match(exchange.join('\n'), /C: AUTH TLS\nS: 234 .*\nC: USER anonymous\nS: 331 .*\nC: PASS \*\*\*\*\nS: 230 .*\nC: PBSZ 0\nS: 200 .*\nC: PROT P\nS: 200 .*\nC: TYPE I\nS: 200 /);
+        assert.match(
+          exchange.join('\n'),
+          /C: AUTH TLS\nS: 234 .*\nC: USER anonymous\nS: 331 .*\nC: PASS \*\*\*\*\nS: 230 .*\nC: PBSZ 0\nS: 200 .*\nC: PROT P\nS: 200 .*\nC: TYPE I\nS: 200 /,
+        );
 
         const listing = await ftp.list();
         assert.match(listing, /^-rw-r--r-- .* 1572864 .* big\.bin\r?$/m);
@@ -106,6 +118,8 @@ describe('FTPS client against vsftpd (require_ssl_reuse=YES, force_anon_data_ssl
       ftp.destroy();
     }
     // A certificate from another CA: the control connection's handshake fails, nothing is sent in the clear.
-    await assert.rejects(connectFtps({ host: '127.0.0.1', port: vsftpd.ports.ftp, servername: 'localhost', ca: createTestPki().caPem }), { alert: 'unknown_ca' });
+    await assert.rejects(connectFtps({ host: '127.0.0.1', port: vsftpd.ports.ftp, servername: 'localhost', ca: createTestPki().caPem }), {
+      alert: 'unknown_ca',
+    });
   });
 });

@@ -49,25 +49,44 @@ function stop(server: http.Server): Promise<void> {
 }
 
 function get(url: string, options: https.RequestOptions): Promise<{ status: number; body: string; socket: TLSSocket }> {
-  return withTimeout(new Promise((resolve, reject) => {
-    https.get(url, options, (res) => {
-      const socket = res.socket as unknown as TLSSocket; // detached from res once a keep-alive response ends
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, socket }));
-    }).on('error', reject);
-  }), 10_000, `GET ${url}`);
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      https
+        .get(url, options, (res) => {
+          const socket = res.socket as unknown as TLSSocket; // detached from res once a keep-alive response ends
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body, socket }));
+        })
+        .on('error', reject);
+    }),
+    10_000,
+    `GET ${url}`,
+  );
 }
 
 describe('our HTTPS server', () => {
-  for (const [version, flags] of [['TLSv1.3', ['--tlsv1.3']], ['TLSv1.2', ['--tlsv1.2', '--tls-max', '1.2']]] as const) {
+  for (const [version, flags] of [
+    ['TLSv1.3', ['--tlsv1.3']],
+    ['TLSv1.2', ['--tlsv1.2', '--tls-max', '1.2']],
+  ] as const) {
     test(`curl --cacert, ${version}: two requests on one keep-alive connection, ALPN http/1.1`, { skip: noCurl }, async () => {
       const { server, port, connections } = await startServer();
       const dir = tempDir();
       try {
         writeFileSync(join(dir.path, 'ca.pem'), pki.caPem);
-        const r = await run('curl', ['-sS', '-v', ...flags, '--cacert', join(dir.path, 'ca.pem'), `https://localhost:${port}/one`, '-d', 'x=1', `https://localhost:${port}/two`]);
+        const r = await run('curl', [
+          '-sS',
+          '-v',
+          ...flags,
+          '--cacert',
+          join(dir.path, 'ca.pem'),
+          `https://localhost:${port}/one`,
+          '-d',
+          'x=1',
+          `https://localhost:${port}/two`,
+        ]);
         assert.equal(r.status, 0, r.stderr);
         assert.equal(r.stdout, `POST /one ${version} http/1.1 body=x=1\nPOST /two ${version} http/1.1 body=x=1\n`);
         assert.match(r.stderr, /ALPN: server accepted http\/1\.1/);
@@ -138,13 +157,19 @@ describe('our HTTPS client', () => {
       assert.ok(a.socket.authorized);
       assert.equal(connections.length, 1);
       // http.request with protocol 'https:' works too, through the agent.
-      const viaHttp = await withTimeout(new Promise<string>((resolve, reject) => {
-        http.get({ protocol: 'https:', host: 'localhost', port, path: '/h', agent }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve(body));
-        }).on('error', reject);
-      }), 10_000, 'http.get through HttpsAgent');
+      const viaHttp = await withTimeout(
+        new Promise<string>((resolve, reject) => {
+          http
+            .get({ protocol: 'https:', host: 'localhost', port, path: '/h', agent }, (res) => {
+              let body = '';
+              res.on('data', (c: Buffer) => (body += c.toString()));
+              res.on('end', () => resolve(body));
+            })
+            .on('error', reject);
+        }),
+        10_000,
+        'http.get through HttpsAgent',
+      );
       assert.equal(viaHttp, 'GET /h TLSv1.3 http/1.1\n');
     } finally {
       agent.destroy();
@@ -197,7 +222,9 @@ describe('our HTTPS client', () => {
   });
 
   test("undici fetch with undiciConnector against node's https server: keep-alive", async () => {
-    const server = https.createServer({ key: pki.keyPem, cert: pki.chainPem }, (req: http.IncomingMessage, res: http.ServerResponse) => res.end(`node saw ${req.url} on ${(req.socket as import('node:tls').TLSSocket).getProtocol()}`));
+    const server = https.createServer({ key: pki.keyPem, cert: pki.chainPem }, (req: http.IncomingMessage, res: http.ServerResponse) =>
+      res.end(`node saw ${req.url} on ${(req.socket as import('node:tls').TLSSocket).getProtocol()}`),
+    );
     let connections = 0;
     server.on('secureConnection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -225,23 +252,32 @@ describe('our HTTPS client', () => {
     const { server, port } = await startServer();
     const dispatcher = new UndiciAgent({ connect: undiciConnector({ ca: localhostOnly.caPem }) });
     try {
-      await assert.rejects(withTimeout(undiciFetch(`https://localhost:${port}/`, { dispatcher }), 10_000, 'fetch'), (err: Error & { cause?: Error & { alert?: string } }) => {
-        assert.equal(err.cause?.alert, 'unknown_ca', String(err.cause));
-        return true;
-      });
+      await assert.rejects(
+        withTimeout(undiciFetch(`https://localhost:${port}/`, { dispatcher }), 10_000, 'fetch'),
+        (err: Error & { cause?: Error & { alert?: string } }) => {
+          assert.equal(err.cause?.alert, 'unknown_ca', String(err.cause));
+          return true;
+        },
+      );
     } finally {
       await dispatcher.close();
       await stop(server);
     }
   });
 
-  for (const [version, flags] of [['TLSv1.3', ['-tls1_3']], ['TLSv1.2', ['-tls1_2']]] as const) {
+  for (const [version, flags] of [
+    ['TLSv1.3', ['-tls1_3']],
+    ['TLSv1.2', ['-tls1_2']],
+  ] as const) {
     test(`HttpsAgent and undici fetch against openssl s_server -WWW, ${version}`, { skip: noOpenssl }, async () => {
       const dir = tempDir();
       writeFileSync(join(dir.path, 'key.pem'), pki.keyPem);
       writeFileSync(join(dir.path, 'cert.pem'), pki.chainPem);
       writeFileSync(join(dir.path, 'hello.txt'), `served by openssl over ${version}\n`);
-      const peer = await startPeer('openssl', ['s_server', '-accept', '127.0.0.1:0', '-key', 'key.pem', '-cert', 'cert.pem', '-WWW', ...flags], { cwd: dir.path, ready: /ACCEPT 127\.0\.0\.1:\d+/ });
+      const peer = await startPeer('openssl', ['s_server', '-accept', '127.0.0.1:0', '-key', 'key.pem', '-cert', 'cert.pem', '-WWW', ...flags], {
+        cwd: dir.path,
+        ready: /ACCEPT 127\.0\.0\.1:\d+/,
+      });
       const dispatcher = new UndiciAgent({ connect: undiciConnector({ ca: pki.caPem }) });
       try {
         const port = Number(/ACCEPT 127\.0\.0\.1:(\d+)/.exec(peer.output())![1]);

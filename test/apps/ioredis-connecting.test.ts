@@ -64,8 +64,15 @@ async function tcpServer(onConnection: (s: net.Socket) => void): Promise<number>
 
 function redisFor(port: number, connectTimeout: number): { redis: Redis; events: string[]; errors: Error[] } {
   const redis = new Redis({
-    host: '127.0.0.1', port, tls: { servername: 'localhost' }, connectTimeout,
-    Connector: TlskitConnector as never, retryStrategy: () => null, maxRetriesPerRequest: 0, lazyConnect: true, enableOfflineQueue: false,
+    host: '127.0.0.1',
+    port,
+    tls: { servername: 'localhost' },
+    connectTimeout,
+    Connector: TlskitConnector as never,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    lazyConnect: true,
+    enableOfflineQueue: false,
   });
   closers.push(() => redis.disconnect());
   const events: string[] = [];
@@ -75,14 +82,19 @@ function redisFor(port: number, connectTimeout: number): { redis: Redis; events:
   return { redis, events, errors };
 }
 
-test('ioredis over tlskit: a peer that accepts TCP and never answers ends with connectTimeout (ETIMEDOUT), never with connect', { timeout: 10_000 }, async () => {
+test('ioredis over tlskit: a peer that accepts TCP and never answers ends with connectTimeout (ETIMEDOUT), never with connect', {
+  timeout: 10_000,
+}, async () => {
   const port = await tcpServer(() => undefined);
   const { redis, events, errors } = redisFor(port, 300);
   const started = Date.now();
   await assert.rejects(redis.connect(), /ETIMEDOUT|Connection is closed/);
   await new Promise((r) => setTimeout(r, 50));
   const elapsed = Date.now() - started;
-  assert.ok(errors.some((e) => (e as NodeJS.ErrnoException).code === 'ETIMEDOUT'), errors.map((e) => e.message).join());
+  assert.ok(
+    errors.some((e) => (e as NodeJS.ErrnoException).code === 'ETIMEDOUT'),
+    errors.map((e) => e.message).join(),
+  );
   assert.ok(elapsed >= 250 && elapsed < 5_000, `${elapsed} ms`);
   assert.ok(!events.includes('connect'), events.join());
 });

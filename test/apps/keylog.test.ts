@@ -19,7 +19,8 @@ function captureMissing(): string | false {
   const tools = missing('tshark', ['--version']) || missing('dumpcap', ['--version']);
   if (tools) return `${tools} (Debian: apt-get install tshark)`;
   const r = spawnSync('dumpcap', ['-D'], { encoding: 'utf8', timeout: 10_000 });
-  if (!/\blo\b/.test(r.stdout ?? '')) return `dumpcap cannot capture on the loopback interface here (needs root or the wireshark group): ${(r.stderr ?? '').trim()}`;
+  if (!/\blo\b/.test(r.stdout ?? ''))
+    return `dumpcap cannot capture on the loopback interface here (needs root or the wireshark group): ${(r.stderr ?? '').trim()}`;
   return false;
 }
 
@@ -38,13 +39,20 @@ describe('key log: tshark decrypts a captured session with it', { skip: captureM
     const port = (server.address() as net.AddressInfo).port;
     const dumpcap = await startPeer('dumpcap', ['-i', 'lo', '-f', `tcp port ${port}`, '-w', capture], { ready: /File: /, ms: 10_000 });
     try {
-      const get = (path: string, agent: http.Agent): Promise<string> => withTimeout(new Promise((resolve, reject) => {
-        https.get(`https://localhost:${port}${path}`, { agent }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve(body));
-        }).on('error', reject);
-      }), 10_000, `GET ${path}`);
+      const get = (path: string, agent: http.Agent): Promise<string> =>
+        withTimeout(
+          new Promise((resolve, reject) => {
+            https
+              .get(`https://localhost:${port}${path}`, { agent }, (res) => {
+                let body = '';
+                res.on('data', (c: Buffer) => (body += c.toString()));
+                res.on('end', () => resolve(body));
+              })
+              .on('error', reject);
+          }),
+          10_000,
+          `GET ${path}`,
+        );
 
       const client13 = new HttpsAgent({ ca: pki.caPem, minVersion: 'TLSv1.3' });
       client13.on('keylog', (line: Buffer) => appendFileSync(keys, line));
@@ -66,18 +74,57 @@ describe('key log: tshark decrypts a captured session with it', { skip: captureM
     }
     try {
       assert.ok(existsSync(capture) && statSync(capture).size > 0, `no capture: ${dumpcap.output()}`);
-      const fields = ['-Y', 'http', '-T', 'fields', '-E', 'separator=|', '-e', 'tls.record.version', '-e', 'http.request.uri', '-e', 'http.response.code', '-e', 'http.file_data'];
+      const fields = [
+        '-Y',
+        'http',
+        '-T',
+        'fields',
+        '-E',
+        'separator=|',
+        '-e',
+        'tls.record.version',
+        '-e',
+        'http.request.uri',
+        '-e',
+        'http.response.code',
+        '-e',
+        'http.file_data',
+      ];
       const decode = ['-r', capture, '-d', `tcp.port==${port},tls`];
       const decrypted = await run('tshark', [...decode, '-o', `tls.keylog_file:${keys}`, ...fields]);
       assert.equal(decrypted.status, 0, decrypted.stderr);
       const rows = decrypted.stdout.trim().split('\n');
-      assert.ok(rows.some((r) => r.includes('/tls13-request')), `TLS 1.3 request not decrypted:\n${decrypted.stdout}`);
-      assert.ok(rows.some((r) => r.includes('/tls12-request')), `TLS 1.2 request not decrypted:\n${decrypted.stdout}`);
-      assert.ok(rows.some((r) => /\|200\|/.test(r) && /secret answer to \/tls13-request/.test(r)), `TLS 1.3 response not decrypted:\n${decrypted.stdout}`);
-      assert.ok(rows.some((r) => /\|200\|/.test(r) && /secret answer to \/tls12-request/.test(r)), `TLS 1.2 response not decrypted:\n${decrypted.stdout}`);
+      assert.ok(
+        rows.some((r) => r.includes('/tls13-request')),
+        `TLS 1.3 request not decrypted:\n${decrypted.stdout}`,
+      );
+      assert.ok(
+        rows.some((r) => r.includes('/tls12-request')),
+        `TLS 1.2 request not decrypted:\n${decrypted.stdout}`,
+      );
+      assert.ok(
+        rows.some((r) => /\|200\|/.test(r) && /secret answer to \/tls13-request/.test(r)),
+        `TLS 1.3 response not decrypted:\n${decrypted.stdout}`,
+      );
+      assert.ok(
+        rows.some((r) => /\|200\|/.test(r) && /secret answer to \/tls12-request/.test(r)),
+        `TLS 1.2 response not decrypted:\n${decrypted.stdout}`,
+      );
 
       // Which versions the capture holds, from the handshakes (supported_versions in the ServerHello).
-      const versions = await run('tshark', [...decode, '-Y', 'tls.handshake.type == 2', '-T', 'fields', '-E', 'separator=,', '-e', 'tls.handshake.version', '-e', 'tls.handshake.extensions.supported_version']);
+      const versions = await run('tshark', [
+        ...decode,
+        '-Y',
+        'tls.handshake.type == 2',
+        '-T',
+        'fields',
+        '-E',
+        'separator=,',
+        '-e',
+        'tls.handshake.version',
+        '-e',
+        'tls.handshake.extensions.supported_version',
+      ]);
       assert.deepEqual(versions.stdout.trim().split('\n'), ['0x0303,0x0304', '0x0303,'], 'one TLS 1.3 and one TLS 1.2 ServerHello');
 
       const withoutKeys = await run('tshark', [...decode, ...fields]);

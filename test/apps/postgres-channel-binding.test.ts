@@ -22,7 +22,7 @@ import { pgWireQuery, PgServerError } from '../helpers/pg-wire.js';
 import { run, tempDir, withTimeout } from './helpers/peers.js';
 import { postgresMissing, startPostgres, type PostgresServer } from './helpers/postgres.js';
 
-const SQL = "SELECT s.ssl::text, s.version FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()";
+const SQL = 'SELECT s.ssl::text, s.version FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()';
 const PSQL = ['/usr/lib/postgresql/15/bin/psql', '/usr/bin/psql'].find((p) => existsSync(p));
 
 /** node:net as the `connect` connectTls takes (what cloudflare:sockets' connect is in a Worker). */
@@ -46,15 +46,26 @@ for (const kind of ['rsa-2048', 'ec-p256'] as const) {
       files.remove();
     });
 
-    test('tlskit on Node (pgStream\'s TLS socket): the server accepts our tls-server-end-point binding', async () => {
+    test("tlskit on Node (pgStream's TLS socket): the server accepts our tls-server-end-point binding", async () => {
       const stream = pgStream({ ca: pki.caPem, servername: 'localhost' })();
       stream.connect(server.port, '127.0.0.1');
       await withTimeout(once(stream, 'connect'), 10_000, 'pgStream connect');
       try {
         const web = Duplex.toWeb(stream) as unknown as ByteStreamPair;
-        const r = await withTimeout(pgWireQuery(web, {
-          user: server.user, password: server.password, channelBinding: 'require', getChannelBinding: (t) => stream.getChannelBinding(t),
-        }, SQL), 10_000, 'SCRAM-SHA-256-PLUS');
+        const r = await withTimeout(
+          pgWireQuery(
+            web,
+            {
+              user: server.user,
+              password: server.password,
+              channelBinding: 'require',
+              getChannelBinding: (t) => stream.getChannelBinding(t),
+            },
+            SQL,
+          ),
+          10_000,
+          'SCRAM-SHA-256-PLUS',
+        );
         assert.equal(r.mechanism, 'SCRAM-SHA-256-PLUS');
         assert.deepEqual(r.rows, [['true', 'TLSv1.3']]);
       } finally {
@@ -64,17 +75,36 @@ for (const kind of ['rsa-2048', 'ec-p256'] as const) {
 
     for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
       test(`portable connectTls (starttls postgres, @noble provider), ${version}: accepted; a changed binding is refused`, async () => {
-        const open = (): Promise<TlsSocket> => connectTls({
-          host: '127.0.0.1', port: server.port, connect: nodeTcp, starttls: 'postgres', servername: 'localhost', ca: pki.caPem,
-          provider: new PortableCryptoProvider(), minVersion: version, maxVersion: version,
-        });
+        const open = (): Promise<TlsSocket> =>
+          connectTls({
+            host: '127.0.0.1',
+            port: server.port,
+            connect: nodeTcp,
+            starttls: 'postgres',
+            servername: 'localhost',
+            ca: pki.caPem,
+            provider: new PortableCryptoProvider(),
+            minVersion: version,
+            maxVersion: version,
+          });
         const socket = await withTimeout(open(), 10_000, 'connectTls');
         try {
           assert.equal(socket.authorized, true);
           assert.equal(socket.getProtocol(), version);
-          const r = await withTimeout(pgWireQuery(socket, {
-            user: server.user, password: server.password, channelBinding: 'require', getChannelBinding: (t) => socket.getChannelBinding(t),
-          }, SQL), 10_000, 'SCRAM-SHA-256-PLUS');
+          const r = await withTimeout(
+            pgWireQuery(
+              socket,
+              {
+                user: server.user,
+                password: server.password,
+                channelBinding: 'require',
+                getChannelBinding: (t) => socket.getChannelBinding(t),
+              },
+              SQL,
+            ),
+            10_000,
+            'SCRAM-SHA-256-PLUS',
+          );
           assert.equal(r.mechanism, 'SCRAM-SHA-256-PLUS');
           assert.deepEqual(r.rows, [['true', version]]);
         } finally {
@@ -82,10 +112,20 @@ for (const kind of ['rsa-2048', 'ec-p256'] as const) {
         }
         const tampered = await withTimeout(open(), 10_000, 'connectTls');
         try {
-          await assert.rejects(pgWireQuery(tampered, {
-            user: server.user, password: server.password, channelBinding: 'require',
-            getChannelBinding: (t) => tampered.getChannelBinding(t), tamperBinding: (d) => d.map((b, i) => (i === 0 ? b ^ 1 : b)),
-          }, SQL), (err: unknown) => err instanceof PgServerError && /channel binding/i.test(err.message));
+          await assert.rejects(
+            pgWireQuery(
+              tampered,
+              {
+                user: server.user,
+                password: server.password,
+                channelBinding: 'require',
+                getChannelBinding: (t) => tampered.getChannelBinding(t),
+                tamperBinding: (d) => d.map((b, i) => (i === 0 ? b ^ 1 : b)),
+              },
+              SQL,
+            ),
+            (err: unknown) => err instanceof PgServerError && /channel binding/i.test(err.message),
+          );
         } finally {
           await tampered.close();
         }
@@ -94,8 +134,13 @@ for (const kind of ['rsa-2048', 'ec-p256'] as const) {
 
     test('pg (node-postgres) with enableChannelBinding over pgStream', async () => {
       const client = new pg.Client({
-        host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database: 'postgres',
-        enableChannelBinding: true, stream: pgStream({ ca: pki.caPem, servername: 'localhost' }),
+        host: '127.0.0.1',
+        port: server.port,
+        user: server.user,
+        password: server.password,
+        database: 'postgres',
+        enableChannelBinding: true,
+        stream: pgStream({ ca: pki.caPem, servername: 'localhost' }),
       });
       try {
         await withTimeout(client.connect(), 10_000, 'pg connect');
@@ -106,13 +151,20 @@ for (const kind of ['rsa-2048', 'ec-p256'] as const) {
       }
     });
 
-    test('psql (libpq, OpenSSL) with sslmode=verify-full channel_binding=require agrees with the server', { skip: PSQL ? false : 'psql is not installed' }, async () => {
+    test('psql (libpq, OpenSSL) with sslmode=verify-full channel_binding=require agrees with the server', {
+      skip: PSQL ? false : 'psql is not installed',
+    }, async () => {
       const caFile = join(files.path, 'ca.pem');
       writeFileSync(caFile, pki.caPem);
-      const r = await run(PSQL!, [
-        `host=localhost hostaddr=127.0.0.1 port=${server.port} user=${server.user} dbname=postgres sslmode=verify-full sslrootcert=${caFile} channel_binding=require`,
-        '-Atc', SQL,
-      ], { env: { ...process.env, PGPASSWORD: server.password } });
+      const r = await run(
+        PSQL!,
+        [
+          `host=localhost hostaddr=127.0.0.1 port=${server.port} user=${server.user} dbname=postgres sslmode=verify-full sslrootcert=${caFile} channel_binding=require`,
+          '-Atc',
+          SQL,
+        ],
+        { env: { ...process.env, PGPASSWORD: server.password } },
+      );
       assert.equal(r.status, 0, r.stdout + r.stderr);
       assert.match(r.stdout, /^true\|TLSv1\.3$/m);
     });

@@ -37,16 +37,24 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
     let stream: PgTlsStream | undefined;
     const make = pgStream(tls);
     const client = new pg.Client({
-      host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database: 'postgres',
+      host: '127.0.0.1',
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: 'postgres',
       connectionTimeoutMillis: 10_000,
       stream: (...args: unknown[]) => (stream = make(args[0] as never)),
       ...settings,
     });
     try {
       await withTimeout(client.connect(), 10_000, 'pg connect');
-      const r = await withTimeout(client.query(
-        'SELECT s.ssl, s.version, s.cipher, $1::text AS echo, current_user AS who FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()', ['over tlskit']),
-      10_000, 'pg query');
+      const r = await withTimeout(
+        client.query('SELECT s.ssl, s.version, s.cipher, $1::text AS echo, current_user AS who FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()', [
+          'over tlskit',
+        ]),
+        10_000,
+        'pg query',
+      );
       return { rows: r.rows, stream: stream! };
     } finally {
       await client.end().catch(() => undefined);
@@ -67,7 +75,14 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
   }
 
   test('the documented one-liner: stream: pgStream({ ca }), sslmode verify-full by default', async () => {
-    const client = new pg.Client({ host: '127.0.0.1', port: server.port, user: server.user, password: server.password, database: 'postgres', stream: pgStream({ ca: pki.caPem }) });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: server.port,
+      user: server.user,
+      password: server.password,
+      database: 'postgres',
+      stream: pgStream({ ca: pki.caPem }),
+    });
     try {
       await withTimeout(client.connect(), 10_000, 'pg connect');
       const r = await withTimeout(client.query('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'), 10_000, 'pg query');
@@ -114,7 +129,7 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
     await assert.rejects(query({ sslmode: 'verify-ca', ca: createTestPki().caPem }), (err: Error & { alert?: string }) => err.alert === 'unknown_ca');
   });
 
-  test("require: encrypts; checks the chain when ca is given (as libpq with a root certificate file), not otherwise", async () => {
+  test('require: encrypts; checks the chain when ca is given (as libpq with a root certificate file), not otherwise', async () => {
     const unchecked = await query({ sslmode: 'require' });
     assert.equal(unchecked.rows[0]!['ssl'], true);
     assert.equal(unchecked.stream.tls!.authorized, false);
@@ -125,18 +140,18 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
 
   test('refused loudly: modes that may skip TLS, verify-ca without ca, an unknown mode, and pg asked for TLS as well', () => {
     for (const sslmode of ['disable', 'allow', 'prefer']) {
-      assert.throws(() => pgStream({ sslmode: sslmode as never }), (err: Error) => err instanceof TypeError && err.message.includes(`'${sslmode}'`) && /without TLS/.test(err.message));
+      assert.throws(
+        () => pgStream({ sslmode: sslmode as never }),
+        (err: Error) => err instanceof TypeError && err.message.includes(`'${sslmode}'`) && /without TLS/.test(err.message),
+      );
     }
     assert.throws(() => pgStream({ sslmode: 'verify-ca' }), /verify-ca' needs `ca`/);
     assert.throws(() => pgStream({ sslmode: 'verify-everything' as never }), /unknown sslmode/);
     assert.throws(() => pgStream({ sslmode: 'verify-ca', ca: pki.caPem, checkServerIdentity: () => undefined }), /checkServerIdentity/);
-    assert.throws(
-      () => new pg.Client({ host: '127.0.0.1', port: server.port, ssl: true, stream: pgStream({ ca: pki.caPem }) }),
-      /pgStream does TLS itself/,
-    );
+    assert.throws(() => new pg.Client({ host: '127.0.0.1', port: server.port, ssl: true, stream: pgStream({ ca: pki.caPem }) }), /pgStream does TLS itself/);
   });
 
-  test('a server that accepts TCP and never answers: pg\'s connectionTimeoutMillis fires and the socket is closed', async () => {
+  test("a server that accepts TCP and never answers: pg's connectionTimeoutMillis fires and the socket is closed", async () => {
     const silent = await startSilentPeer();
     const client = new pg.Client({ host: '127.0.0.1', port: silent.port, user: 'x', connectionTimeoutMillis: 300, stream: pgStream({ ca: pki.caPem }) });
     try {
@@ -169,7 +184,23 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
   });
 
   test('openssl s_client -starttls postgres sees the same certificate, verified', { skip: missing('openssl', ['version']) }, async () => {
-    const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${server.port}`, '-starttls', 'postgres', '-servername', 'localhost', '-CAfile', caFile, '-verify_return_error', '-brief'], { input: '' });
+    const r = await run(
+      'openssl',
+      [
+        's_client',
+        '-connect',
+        `127.0.0.1:${server.port}`,
+        '-starttls',
+        'postgres',
+        '-servername',
+        'localhost',
+        '-CAfile',
+        caFile,
+        '-verify_return_error',
+        '-brief',
+      ],
+      { input: '' },
+    );
     const out = r.stdout + r.stderr;
     assert.equal(r.status, 0, out);
     assert.match(out, /Verification: OK/);
@@ -178,7 +209,9 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
   });
 
   test('tlskit client --starttls postgres', async () => {
-    const r = await run(process.execPath, [main, 'client', `127.0.0.1:${server.port}`, '--starttls', 'postgres', '--servername', 'localhost', '--ca', caFile], { input: '' });
+    const r = await run(process.execPath, [main, 'client', `127.0.0.1:${server.port}`, '--starttls', 'postgres', '--servername', 'localhost', '--ca', caFile], {
+      input: '',
+    });
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /SSLRequest/);
     assert.match(r.stderr, /protocol +TLSv1\.3/);
@@ -188,7 +221,9 @@ describe('PostgreSQL through SSLRequest and a tlskit upgrade', { skip: postgresM
 
 describe("pgStream sslnegotiation 'direct' (PostgreSQL 17): TLS from the first byte, ALPN 'postgresql'", () => {
   /** A tlskit server standing in for PostgreSQL 17: what arrives first, and the ALPN it agreed. */
-  async function directServer(alpn: string[]): Promise<{ port: number; seen: Promise<{ alpn: string | false | null; first: Buffer }>; close(): Promise<void> }> {
+  async function directServer(
+    alpn: string[],
+  ): Promise<{ port: number; seen: Promise<{ alpn: string | false | null; first: Buffer }>; close(): Promise<void> }> {
     let report!: (v: { alpn: string | false | null; first: Buffer }) => void;
     const seen = new Promise<{ alpn: string | false | null; first: Buffer }>((resolve) => (report = resolve));
     const server = createServer({ key: pki.keyPem, cert: pki.chainPem, ALPNProtocols: alpn }, (socket) => {

@@ -79,11 +79,21 @@ describe('SMTP STARTTLS: tlskit as the server', () => {
     const { close, port, mails } = await startSmtpServer(tlsServerOptions);
     try {
       const transport = nodemailer.createTransport({
-        host: '127.0.0.1', port, secure: false, requireTLS: true, name: 'nodemailer.test',
+        host: '127.0.0.1',
+        port,
+        secure: false,
+        requireTLS: true,
+        name: 'nodemailer.test',
         tls: { ca: pki.caPem, servername: 'localhost' },
-        connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 5_000,
+        connectionTimeout: 5_000,
+        greetingTimeout: 5_000,
+        socketTimeout: 5_000,
       });
-      const info = await withTimeout(transport.sendMail({ from: 'carol@example.test', to: 'dave@example.test', subject: 'hi', text: 'sent by nodemailer' }), 10_000, 'nodemailer sendMail');
+      const info = await withTimeout(
+        transport.sendMail({ from: 'carol@example.test', to: 'dave@example.test', subject: 'hi', text: 'sent by nodemailer' }),
+        10_000,
+        'nodemailer sendMail',
+      );
       assert.deepEqual(info.accepted, ['dave@example.test']);
       assert.equal(mails.length, 1);
       assert.equal(mails[0]!.from, 'carol@example.test');
@@ -113,7 +123,24 @@ describe('SMTP STARTTLS: tlskit as the server', () => {
     try {
       writeFileSync(join(dir.path, 'ca.pem'), pki.caPem);
       const input = 'EHLO openssl.test\nMAIL FROM:<erin@example.test>\nRCPT TO:<frank@example.test>\nDATA\nSubject: s_client\n\nsent by openssl\n.\nQUIT\n';
-      const r = await run('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-starttls', 'smtp', '-servername', 'localhost', '-CAfile', join(dir.path, 'ca.pem'), '-verify_return_error', '-crlf', '-quiet'], { input });
+      const r = await run(
+        'openssl',
+        [
+          's_client',
+          '-connect',
+          `127.0.0.1:${port}`,
+          '-starttls',
+          'smtp',
+          '-servername',
+          'localhost',
+          '-CAfile',
+          join(dir.path, 'ca.pem'),
+          '-verify_return_error',
+          '-crlf',
+          '-quiet',
+        ],
+        { input },
+      );
       assert.match(r.stdout, /250 2\.0\.0 queued/, r.stdout + r.stderr);
       assert.match(r.stdout, /221 2\.0\.0 bye/);
       assert.equal(mails.length, 1);
@@ -182,17 +209,21 @@ class EagerStartTls extends Duplex {
 /** Reads plaintext off `socket` until `pattern` matches; leaves the socket paused. */
 function readUntil(socket: net.Socket, pattern: RegExp): Promise<string> {
   let text = '';
-  return withTimeout(new Promise<string>((resolve) => {
-    const onData = (chunk: Buffer): void => {
-      text += chunk.toString('latin1');
-      if (!pattern.test(text)) return;
-      socket.pause();
-      socket.off('data', onData);
-      resolve(text);
-    };
-    socket.on('data', onData);
-    socket.resume();
-  }), 5_000, `a reply matching ${pattern}`);
+  return withTimeout(
+    new Promise<string>((resolve) => {
+      const onData = (chunk: Buffer): void => {
+        text += chunk.toString('latin1');
+        if (!pattern.test(text)) return;
+        socket.pause();
+        socket.off('data', onData);
+        resolve(text);
+      };
+      socket.on('data', onData);
+      socket.resume();
+    }),
+    5_000,
+    `a reply matching ${pattern}`,
+  );
 }
 
 describe('upgrade(): bytes read before the upgrade are not lost', () => {
@@ -247,7 +278,10 @@ describe('upgrade(): bytes read before the upgrade are not lost', () => {
 });
 
 /** A server that sends `greeting` (in parts, a moment apart), then answer(n) to the n-th chunk it gets (null: close). */
-async function scripted(greeting: string | Uint8Array | readonly string[], answer: (n: number) => string | Uint8Array | null): Promise<{ port: number; close(): void }> {
+async function scripted(
+  greeting: string | Uint8Array | readonly string[],
+  answer: (n: number) => string | Uint8Array | null,
+): Promise<{ port: number; close(): void }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
@@ -271,7 +305,12 @@ async function scripted(greeting: string | Uint8Array | readonly string[], answe
   };
 }
 
-async function startTlsAgainst(protocol: 'smtp' | 'postgres', greeting: string | Uint8Array | readonly string[], answer: (n: number) => string | Uint8Array | null, timeout?: number): Promise<Buffer> {
+async function startTlsAgainst(
+  protocol: 'smtp' | 'postgres',
+  greeting: string | Uint8Array | readonly string[],
+  answer: (n: number) => string | Uint8Array | null,
+  timeout?: number,
+): Promise<Buffer> {
   const peer = await scripted(greeting, answer);
   const raw = net.connect(peer.port, '127.0.0.1');
   try {
@@ -283,36 +322,73 @@ async function startTlsAgainst(protocol: 'smtp' | 'postgres', greeting: string |
 }
 
 describe('negotiateStartTls(): malformed or unwilling servers fail in plain words', () => {
-  const isStartTlsError = (pattern: RegExp) => (err: Error): boolean => {
-    assert.ok(err instanceof StartTlsError, String(err));
-    assert.match(err.message, pattern);
-    return true;
-  };
+  const isStartTlsError =
+    (pattern: RegExp) =>
+    (err: Error): boolean => {
+      assert.ok(err instanceof StartTlsError, String(err));
+      assert.match(err.message, pattern);
+      return true;
+    };
 
   test('SMTP: no STARTTLS offered; refused; a greeting that is not 220; a reply that is not SMTP', async () => {
-    await assert.rejects(startTlsAgainst('smtp', '220 old.test ESMTP\r\n', () => '250-old.test\r\n250 8BITMIME\r\n'), isStartTlsError(/does not offer STARTTLS/));
-    await assert.rejects(startTlsAgainst('smtp', '220 x\r\n', (n) => (n === 0 ? '250-x\r\n250 STARTTLS\r\n' : '454 4.7.0 TLS not available\r\n')), isStartTlsError(/refused STARTTLS: "454 4\.7\.0 TLS not available"/));
-    await assert.rejects(startTlsAgainst('smtp', '554 go away\r\n', () => null), isStartTlsError(/greeting is not 220: "554 go away"/));
-    await assert.rejects(startTlsAgainst('smtp', 'SSH-2.0-OpenSSH_9.2\r\n', () => null), isStartTlsError(/not SMTP: "SSH-2\.0-OpenSSH_9\.2"/));
+    await assert.rejects(
+      startTlsAgainst('smtp', '220 old.test ESMTP\r\n', () => '250-old.test\r\n250 8BITMIME\r\n'),
+      isStartTlsError(/does not offer STARTTLS/),
+    );
+    await assert.rejects(
+      startTlsAgainst('smtp', '220 x\r\n', (n) => (n === 0 ? '250-x\r\n250 STARTTLS\r\n' : '454 4.7.0 TLS not available\r\n')),
+      isStartTlsError(/refused STARTTLS: "454 4\.7\.0 TLS not available"/),
+    );
+    await assert.rejects(
+      startTlsAgainst('smtp', '554 go away\r\n', () => null),
+      isStartTlsError(/greeting is not 220: "554 go away"/),
+    );
+    await assert.rejects(
+      startTlsAgainst('smtp', 'SSH-2.0-OpenSSH_9.2\r\n', () => null),
+      isStartTlsError(/not SMTP: "SSH-2\.0-OpenSSH_9\.2"/),
+    );
   });
 
   test('SMTP: a reply split across packets, then the go-ahead; bytes after it come back as head', async () => {
-    const head = await startTlsAgainst('smtp', ['220-sp', 'lit\r\n220 greeting', '\r\n'], (n) => (n === 0 ? '250-a\r\n250 STARTTLS\r\n' : '220 go\r\n\x16\x03\x01'));
+    const head = await startTlsAgainst('smtp', ['220-sp', 'lit\r\n220 greeting', '\r\n'], (n) =>
+      n === 0 ? '250-a\r\n250 STARTTLS\r\n' : '220 go\r\n\x16\x03\x01',
+    );
     assert.deepEqual([...head], [0x16, 0x03, 0x01]);
   });
 
   test('SMTP: a server that closes, one that never answers (bounded), one that sends without end', async () => {
-    await assert.rejects(startTlsAgainst('smtp', '220 x\r\n', () => null), isStartTlsError(/closed the connection before agreeing to start TLS/));
-    await assert.rejects(startTlsAgainst('smtp', '', () => '', 200), isStartTlsError(/no STARTTLS go-ahead from the SMTP server within 200 ms/));
+    await assert.rejects(
+      startTlsAgainst('smtp', '220 x\r\n', () => null),
+      isStartTlsError(/closed the connection before agreeing to start TLS/),
+    );
+    await assert.rejects(
+      startTlsAgainst('smtp', '', () => '', 200),
+      isStartTlsError(/no STARTTLS go-ahead from the SMTP server within 200 ms/),
+    );
     // One endless line stops at the line bound; endless short lines at the bound on the whole exchange.
-    await assert.rejects(startTlsAgainst('smtp', `220-${'x'.repeat(70 * 1024)}`, () => null), isStartTlsError(/the SMTP server sent a line longer than 8192 bytes/));
-    await assert.rejects(startTlsAgainst('smtp', '220-more\r\n'.repeat(8 * 1024), () => null), isStartTlsError(/the SMTP server sent more than 65536 bytes/));
+    await assert.rejects(
+      startTlsAgainst('smtp', `220-${'x'.repeat(70 * 1024)}`, () => null),
+      isStartTlsError(/the SMTP server sent a line longer than 8192 bytes/),
+    );
+    await assert.rejects(
+      startTlsAgainst('smtp', '220-more\r\n'.repeat(8 * 1024), () => null),
+      isStartTlsError(/the SMTP server sent more than 65536 bytes/),
+    );
   });
 
   test("PostgreSQL: 'N', an error message, something else", async () => {
-    await assert.rejects(startTlsAgainst('postgres', '', () => 'N'), isStartTlsError(/answered the SSLRequest with 'N'/));
-    await assert.rejects(startTlsAgainst('postgres', '', () => 'EFATAL'), isStartTlsError(/with an error message/));
-    await assert.rejects(startTlsAgainst('postgres', '', () => 'HTTP/1.1 400'), isStartTlsError(/not PostgreSQL's \(first byte 0x48\)/));
+    await assert.rejects(
+      startTlsAgainst('postgres', '', () => 'N'),
+      isStartTlsError(/answered the SSLRequest with 'N'/),
+    );
+    await assert.rejects(
+      startTlsAgainst('postgres', '', () => 'EFATAL'),
+      isStartTlsError(/with an error message/),
+    );
+    await assert.rejects(
+      startTlsAgainst('postgres', '', () => 'HTTP/1.1 400'),
+      isStartTlsError(/not PostgreSQL's \(first byte 0x48\)/),
+    );
     const head = await startTlsAgainst('postgres', '', () => Uint8Array.of(0x53));
     assert.equal(head.length, 0);
   });

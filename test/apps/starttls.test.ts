@@ -39,25 +39,33 @@ class Reader {
   }
   /** The text up to the end of the first match of `pattern`, which is then consumed. */
   until(pattern: RegExp, what: string, ms = 10_000): Promise<string> {
-    return withTimeout(new Promise<string>((resolve) => {
-      const check = (): void => {
-        const m = pattern.exec(this.text);
-        if (!m) return;
-        this.waiters = this.waiters.filter((w) => w !== check);
-        const upTo = this.text.slice(0, m.index + m[0].length);
-        this.text = this.text.slice(m.index + m[0].length);
-        resolve(upTo);
-      };
-      this.waiters.push(check);
-      check();
-    }), ms, what).catch((err: Error) => {
+    return withTimeout(
+      new Promise<string>((resolve) => {
+        const check = (): void => {
+          const m = pattern.exec(this.text);
+          if (!m) return;
+          this.waiters = this.waiters.filter((w) => w !== check);
+          const upTo = this.text.slice(0, m.index + m[0].length);
+          this.text = this.text.slice(m.index + m[0].length);
+          resolve(upTo);
+        };
+        this.waiters.push(check);
+        check();
+      }),
+      ms,
+      what,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}; have ${JSON.stringify(this.text.slice(0, 500))}`);
     });
   }
 }
 
 /** STARTTLS on a fresh connection, then a verified handshake for "localhost"; the transcript too. */
-async function startTls(port: number, protocol: StartTlsProtocol, options: StartTlsOptions = {}): Promise<{ tls: TLSSocket; reader: Reader; exchange: string[] }> {
+async function startTls(
+  port: number,
+  protocol: StartTlsProtocol,
+  options: StartTlsOptions = {},
+): Promise<{ tls: TLSSocket; reader: Reader; exchange: string[] }> {
   const exchange: string[] = [];
   const raw = net.connect(port, '127.0.0.1');
   await onceEvent(raw, 'connect', 'TCP connect');
@@ -96,11 +104,12 @@ async function cli(port: number, protocol: StartTlsProtocol, input: string, unti
   }
 }
 
-const dovecotMissing = fileMissing('/usr/sbin/dovecot', 'dovecot-imapd')
-  || fileMissing('/usr/lib/dovecot/imap-login', 'dovecot-imapd')
-  || fileMissing('/usr/lib/dovecot/pop3-login', 'dovecot-pop3d')
-  || fileMissing('/usr/lib/dovecot/lmtp', 'dovecot-lmtpd')
-  || fileMissing('/usr/lib/dovecot/managesieve-login', 'dovecot-managesieved');
+const dovecotMissing =
+  fileMissing('/usr/sbin/dovecot', 'dovecot-imapd') ||
+  fileMissing('/usr/lib/dovecot/imap-login', 'dovecot-imapd') ||
+  fileMissing('/usr/lib/dovecot/pop3-login', 'dovecot-pop3d') ||
+  fileMissing('/usr/lib/dovecot/lmtp', 'dovecot-lmtpd') ||
+  fileMissing('/usr/lib/dovecot/managesieve-login', 'dovecot-managesieved');
 
 describe('STARTTLS against Dovecot: IMAP, POP3, LMTP, ManageSieve', { skip: dovecotMissing }, () => {
   let dovecot: Awaited<ReturnType<typeof startDovecot>>;
@@ -153,7 +162,10 @@ describe('STARTTLS against Dovecot: IMAP, POP3, LMTP, ManageSieve', { skip: dove
   test('tlskit client --starttls imap, pop3, lmtp, sieve', async () => {
     const imap = await cli(dovecot.ports.imap, 'imap', `a3 LOGIN bob ${DOVECOT_PASSWORD}\r\na4 LOGOUT\r\n`, /a4 OK/);
     assert.equal(imap.status, 0, imap.stderr);
-    assert.match(imap.stderr, /STARTTLS \(imap\), in plaintext:\n {2}S: \* OK .*\n {2}C: a2 STARTTLS\n {2}S: a2 OK .*\nConnected to 127\.0\.0\.1:\d+, server name localhost\n {2}protocol +TLSv1\.3/);
+    assert.match(
+      imap.stderr,
+      /STARTTLS \(imap\), in plaintext:\n {2}S: \* OK .*\n {2}C: a2 STARTTLS\n {2}S: a2 OK .*\nConnected to 127\.0\.0\.1:\d+, server name localhost\n {2}protocol +TLSv1\.3/,
+    );
     assert.match(imap.stderr, /certificate +trusted/);
     assert.match(imap.stdout, /^a3 OK .*Logged in/m);
     const pop3 = await cli(dovecot.ports.pop3, 'pop3', `USER bob\r\nPASS ${DOVECOT_PASSWORD}\r\nQUIT\r\n`, /Logging out/);
@@ -209,7 +221,8 @@ describe('STARTTLS against Prosody: XMPP (RFC 6120 §5.4)', { skip: serverMissin
     await prosody?.stop();
   });
 
-  const streamHeader = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  const streamHeader =
+    "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
 
   test('stream features offer <starttls/>, <proceed/>, then a new stream over TLS offers SASL', async () => {
     const { tls, reader, exchange } = await startTls(prosody.ports.c2s, 'xmpp', { xmppDomain: 'localhost' });
@@ -253,10 +266,7 @@ describe('STARTTLS against slapd: LDAP StartTLS (RFC 4511 §4.14)', { skip: serv
 
   test('ExtendedRequest StartTLS → success, then a Who am I? (RFC 4532) over TLS', async () => {
     const { tls, exchange } = await startTls(slapd.ports.ldap, 'ldap');
-    assert.deepEqual(exchange, [
-      'C: ExtendedRequest StartTLS (1.3.6.1.4.1.1466.20037), messageID 1',
-      'S: ExtendedResponse messageID 1, resultCode 0 success',
-    ]);
+    assert.deepEqual(exchange, ['C: ExtendedRequest StartTLS (1.3.6.1.4.1.1466.20037), messageID 1', 'S: ExtendedResponse messageID 1, resultCode 0 success']);
     let bytes = Buffer.alloc(0);
     const answered = new Promise<NonNullable<ReturnType<typeof readExtendedResponse>>>((resolve) => {
       tls.on('data', (chunk: Buffer) => {
@@ -322,8 +332,13 @@ describe('STARTTLS against MariaDB: MySQL SSLRequest', { skip: serverMissing('ma
     // HandshakeResponse41 (sequence id 2): the capabilities of the SSLRequest, user root, no
     // password (the test server skips grant tables), mysql_native_password.
     const payload = Buffer.concat([
-      Buffer.from([0x05, 0xa2, 0x0a, 0x00]), Buffer.from([0, 0, 0, 1]), Buffer.from([45]), Buffer.alloc(23),
-      Buffer.from('root\0'), Buffer.from([0]), Buffer.from('mysql_native_password\0'),
+      Buffer.from([0x05, 0xa2, 0x0a, 0x00]),
+      Buffer.from([0, 0, 0, 1]),
+      Buffer.from([45]),
+      Buffer.alloc(23),
+      Buffer.from('root\0'),
+      Buffer.from([0]),
+      Buffer.from('mysql_native_password\0'),
     ]);
     tls.write(Buffer.concat([Buffer.from([payload.length, 0, 0, 2]), payload]));
     const reply = await withTimeout(answered, 10_000, 'the answer to the login over TLS');
@@ -353,7 +368,8 @@ async function startNntpPeer(options: { offer?: boolean; answer?: string } = {})
       for (let eol = text.indexOf('\r\n'); eol >= 0; eol = text.indexOf('\r\n')) {
         const line = text.slice(0, eol);
         text = text.slice(eol + 2);
-        if (line === 'CAPABILITIES') socket.write(`101 Capability list:\r\nVERSION 2\r\nREADER\r\n${options.offer === false ? '' : 'STARTTLS\r\n'}LIST ACTIVE NEWSGROUPS\r\n.\r\n`);
+        if (line === 'CAPABILITIES')
+          socket.write(`101 Capability list:\r\nVERSION 2\r\nREADER\r\n${options.offer === false ? '' : 'STARTTLS\r\n'}LIST ACTIVE NEWSGROUPS\r\n.\r\n`);
         else if (line === 'STARTTLS' && options.answer) socket.write(options.answer);
         else if (line === 'STARTTLS') {
           socket.off('data', onData);
@@ -385,11 +401,21 @@ describe('STARTTLS for NNTP (RFC 4642) against a scripted server', () => {
     const peer = await startNntpPeer();
     try {
       const { tls, reader, exchange } = await startTls(peer.port, 'nntp');
-      assert.equal(exchange.join('\n'), [
-        'S: 200 news.test InterNetNews NNRP server ready (posting ok)', 'C: CAPABILITIES',
-        'S: 101 Capability list:', 'S: VERSION 2', 'S: READER', 'S: STARTTLS', 'S: LIST ACTIVE NEWSGROUPS', 'S: .',
-        'C: STARTTLS', 'S: 382 Continue with TLS negotiation',
-      ].join('\n'));
+      assert.equal(
+        exchange.join('\n'),
+        [
+          'S: 200 news.test InterNetNews NNRP server ready (posting ok)',
+          'C: CAPABILITIES',
+          'S: 101 Capability list:',
+          'S: VERSION 2',
+          'S: READER',
+          'S: STARTTLS',
+          'S: LIST ACTIVE NEWSGROUPS',
+          'S: .',
+          'C: STARTTLS',
+          'S: 382 Continue with TLS negotiation',
+        ].join('\n'),
+      );
       tls.write('CAPABILITIES\r\n');
       assert.match(await reader.until(/^\.\r\n/m, 'CAPABILITIES over TLS'), /AUTHINFO USER/);
       tls.destroy();
@@ -427,7 +453,10 @@ describe('negotiateStartTls(): options it cannot use, the timeout, an abort sign
   test('xmpp without xmppDomain, an unknown protocol, a bad timeout: TypeError at once', () => {
     const socket = new net.Socket();
     assert.throws(() => negotiateStartTls(socket, 'xmpp'), { name: 'TypeError', message: /xmpp needs xmppDomain/ });
-    assert.throws(() => negotiateStartTls(socket, 'gopher' as StartTlsProtocol), { name: 'TypeError', message: /unknown protocol "gopher"; use one of smtp, lmtp, imap/ });
+    assert.throws(() => negotiateStartTls(socket, 'gopher' as StartTlsProtocol), {
+      name: 'TypeError',
+      message: /unknown protocol "gopher"; use one of smtp, lmtp, imap/,
+    });
     assert.throws(() => negotiateStartTls(socket, 'imap', { timeout: 0 }), { name: 'TypeError', message: /timeout must be a positive number/ });
     socket.destroy();
   });

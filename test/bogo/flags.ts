@@ -99,7 +99,10 @@ type Value = boolean | string | number | Uint8Array | number[];
 
 /** A flag or feature the shim does not have: exit status 89. `flags` names the unknown flags, if that is why. */
 export class Unimplemented extends Error {
-  constructor(message: string, readonly flags: readonly string[] = []) {
+  constructor(
+    message: string,
+    readonly flags: readonly string[] = [],
+  ) {
     super(message);
   }
 }

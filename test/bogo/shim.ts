@@ -69,7 +69,7 @@ function ciphers(spec: string): string {
   const names: string[] = [];
   for (const raw of spec.split(':')) {
     for (const token of raw.replace(/^\[|\]$/g, '').split('|')) {
-      if (token === '' ) continue;
+      if (token === '') continue;
       if (token === 'DEFAULT' || token === 'ALL') {
         names.push(...DEFAULT_CIPHER_SUITES.map((s) => s.name), ...ALL_CIPHER_SUITES.filter((s) => !DEFAULT_CIPHER_SUITES.includes(s)).map((s) => s.name));
         continue;
@@ -119,7 +119,11 @@ class Driver {
   /** NSS key log lines, by label (-export-traffic-secrets). */
   readonly secrets = new Map<string, Uint8Array>();
 
-  constructor(readonly socket: net.Socket, private readonly byteByByte: boolean, isServer: boolean) {
+  constructor(
+    readonly socket: net.Socket,
+    private readonly byteByByte: boolean,
+    isServer: boolean,
+  ) {
     this.facts = new HandshakeFacts(isServer);
     socket.on('data', (data: Buffer) => {
       if (this.byteByByte) for (let i = 0; i < data.length; i++) this.connection.receive(data.subarray(i, i + 1));
@@ -158,7 +162,10 @@ class Driver {
         this.sessions.push(s);
         if (trace) {
           const d = decodeSession(s);
-          appendFileSync(trace, `${process.pid} session ${JSON.stringify({ version: d.version, ems: d.extendedMasterSecret, lifetime: d.lifetime, serverName: d.serverName, ticket: d.ticket?.length, sessionId: d.sessionId?.length, authorized: d.authorized, maxEarlyData: d.maxEarlyData })}\n`);
+          appendFileSync(
+            trace,
+            `${process.pid} session ${JSON.stringify({ version: d.version, ems: d.extendedMasterSecret, lifetime: d.lifetime, serverName: d.serverName, ticket: d.ticket?.length, sessionId: d.sessionId?.length, authorized: d.authorized, maxEarlyData: d.maxEarlyData })}\n`,
+          );
         }
       },
       keylog: (line: string) => {
@@ -172,7 +179,11 @@ class Driver {
           const alpn = readClientHello({ type: e.type, body: e.raw.subarray(4), raw: e.raw }).alpn;
           this.advertisedAlpn = alpn ? new Uint8Array(Buffer.concat(alpn.flatMap((p) => [Uint8Array.of(p.length), p]))) : undefined;
         }
-        if (trace) appendFileSync(trace, `${process.pid} ${JSON.stringify(e, (k, v) => (k === 'raw' ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}\n`);
+        if (trace)
+          appendFileSync(
+            trace,
+            `${process.pid} ${JSON.stringify(e, (k, v) => (k === 'raw' ? undefined : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v))}\n`,
+          );
       },
     };
   }
@@ -365,14 +376,18 @@ function checkHandshake(f: FlagView, state: TestState, driver: Driver, isResume:
   const verifyPrefs = f.ints('-expect-peer-verify-pref');
   if (verifyPrefs) {
     const got = driver.facts.peerSignatureSchemes;
-    check(got.length === verifyPrefs.length && got.every((id, i) => id === verifyPrefs[i]), `peer verify preferences ${got.join(',')}, expected ${verifyPrefs.join(',')}`);
+    check(
+      got.length === verifyPrefs.length && got.every((id, i) => id === verifyPrefs[i]),
+      `peer verify preferences ${got.join(',')}, expected ${verifyPrefs.join(',')}`,
+    );
   }
   // tlskit reports the group of this handshake's key exchange: none in a resumed TLS 1.2 handshake.
   const curve = f.int('-expect-curve-id');
   if (curve !== undefined && !(info.resumed && info.version === 'TLSv1.2')) check(info.group?.id === curve, `expected curve ${curve}, got ${info.group?.id}`);
   // tlskit reports the scheme the peer signed with in this handshake: none when resumed.
   const sigalg = f.int('-expect-peer-signature-algorithm');
-  if (sigalg !== undefined && !info.resumed) check(info.peerSignatureScheme?.id === sigalg, `expected peer signature algorithm ${sigalg}, got ${info.peerSignatureScheme?.id}`);
+  if (sigalg !== undefined && !info.resumed)
+    check(info.peerSignatureScheme?.id === sigalg, `expected peer signature algorithm ${sigalg}, got ${info.peerSignatureScheme?.id}`);
   const name = f.str('-expect-server-name');
   if (name !== undefined) check(info.serverName === name, `servername mismatch (got ${info.serverName}; want ${name})`);
   const advertised = f.str('-expect-advertised-alpn');
@@ -383,7 +398,8 @@ function checkHandshake(f: FlagView, state: TestState, driver: Driver, isResume:
   const ocsp = f.bytes('-expect-ocsp-response');
   if (ocsp && !info.resumed) check(equalBytes(info.ocspResponse, ocsp), 'OCSP response mismatch');
   // BoringSSL's verify result is X509_V_OK when the peer sent no certificate.
-  if (f.has('-expect-verify-result')) check(info.peerCertificates.length === 0 || info.authorized === !state.verifyFail, 'Wrong certificate verification result');
+  if (f.has('-expect-verify-result'))
+    check(info.peerCertificates.length === 0 || info.authorized === !state.verifyFail, 'Wrong certificate verification result');
   const peerCert = f.str('-expect-peer-cert-file');
   if (peerCert !== undefined) {
     const expected = certificatesFrom(readFile(peerCert));
@@ -407,9 +423,14 @@ function checkHandshake(f: FlagView, state: TestState, driver: Driver, isResume:
   if (!state.server && info.version === 'TLSv1.2') {
     // tlskit keeps no TLS 1.2 session without the extended master secret (RFC 7627 §5.3).
     const expectNew = !f.has('-expect-no-session') && info.extendedMasterSecret === true;
-    if (!info.resumed) check(driver.sessions.length > 0 === expectNew, `new session was${driver.sessions.length > 0 ? '' : ' not'} cached, but we expected the opposite`);
+    if (!info.resumed)
+      check(driver.sessions.length > 0 === expectNew, `new session was${driver.sessions.length > 0 ? '' : ' not'} cached, but we expected the opposite`);
     // A resumed TLS 1.2 session renews only with a new ticket from the server (RFC 5077 §3.3).
-    else check(driver.sessions.length > 0 === f.has('-expect-ticket-renewal'), `ticket was${driver.sessions.length > 0 ? '' : ' not'} renewed, but we expected the opposite`);
+    else
+      check(
+        driver.sessions.length > 0 === f.has('-expect-ticket-renewal'),
+        `ticket was${driver.sessions.length > 0 ? '' : ' not'} renewed, but we expected the opposite`,
+      );
   }
 }
 
@@ -495,7 +516,7 @@ async function runConnection(state: TestState, layer: Layer, isResume: boolean, 
     // RFC 5929 §3.1: the first Finished of the latest handshake: the client's in a full TLS 1.2
     // handshake, the server's in an abbreviated one.
     const clientFirst = !info.resumed;
-    const unique = (clientFirst !== state.server) ? driver.facts.ownFinished : driver.facts.peerFinished;
+    const unique = clientFirst !== state.server ? driver.facts.ownFinished : driver.facts.peerFinished;
     if (info.version !== 'TLSv1.2' || !unique) unimplemented('tls-unique outside TLS 1.2');
     driver.write(unique);
   }
@@ -508,7 +529,8 @@ async function runConnection(state: TestState, layer: Layer, isResume: boolean, 
     // refuses the bytes, and reading goes on meanwhile. tlskit's write() seals at once and the socket
     // buffers the bytes: the same state, so the record is written now, before anything is read (the
     // runner checks it precedes our answer to its KeyUpdates).
-    if ((f.has('-shim-writes-first') || f.has('-read-with-unfinished-write')) && wroteFirst < INITIAL_WRITE.length) driver.write(INITIAL_WRITE.subarray(wroteFirst));
+    if ((f.has('-shim-writes-first') || f.has('-read-with-unfinished-write')) && wroteFirst < INITIAL_WRITE.length)
+      driver.write(INITIAL_WRITE.subarray(wroteFirst));
     if (!f.has('-shim-shuts-down')) {
       const readSize = f.int('-read-size') ?? 512;
       for (;;) {

@@ -56,9 +56,16 @@ describe('Chromium: tlskit through a WebSocket relay to openssl s_server', { ski
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
     await page.goto(`${site.url}examples/browser/?relay=${encodeURIComponent(site.relayUrl!)}`, { timeout: 20_000 });
-    await page.waitForFunction(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.ready === 'true', undefined, { timeout: 20_000 }).catch((err: unknown) => {
-      throw new Error(`the example page did not load: ${errors.join('; ') || String(err)}`);
-    });
+    await page
+      .waitForFunction(
+        () =>
+          (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.ready === 'true',
+        undefined,
+        { timeout: 20_000 },
+      )
+      .catch((err: unknown) => {
+        throw new Error(`the example page did not load: ${errors.join('; ') || String(err)}`);
+      });
   });
 
   after(async () => {
@@ -69,7 +76,8 @@ describe('Chromium: tlskit through a WebSocket relay to openssl s_server', { ski
 
   function run(options: Record<string, unknown>, worker = false): Promise<FetchResult> {
     return page!.evaluate(
-      ([o, w]) => (globalThis as unknown as { tlskitExample: { run(o: unknown, x: { worker: boolean }): Promise<FetchResult> } }).tlskitExample.run(o, { worker: w }),
+      ([o, w]) =>
+        (globalThis as unknown as { tlskitExample: { run(o: unknown, x: { worker: boolean }): Promise<FetchResult> } }).tlskitExample.run(o, { worker: w }),
       [{ relay: site!.relayUrl, path: '/hello.txt', timeoutMs: 20_000, ...options }, worker] as const,
     );
   }
@@ -89,7 +97,7 @@ describe('Chromium: tlskit through a WebSocket relay to openssl s_server', { ski
     console.log(`# chromium tls1.3 ecdsa: ${result.cipherSuite} ${result.group}`);
   });
 
-  test('TLS 1.3 with an RSA chain: signatures checked by Chromium\'s WebCrypto', async () => {
+  test("TLS 1.3 with an RSA chain: signatures checked by Chromium's WebCrypto", async () => {
     const result = await run({ port: rsa13.port, ca: rsaPki.caPem });
     assertFetched(result, 'TLSv1.3');
     assert.match(result.peerSignatureScheme!, /^rsa_pss_rsae_/);

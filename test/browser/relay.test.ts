@@ -117,7 +117,9 @@ async function open(query: string): Promise<{ peer: Peer; head: string; key: str
   await once(socket, 'connect');
   const key = randomBytes(16).toString('base64');
   const peer = new Peer(socket);
-  socket.write(`GET /${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  socket.write(
+    `GET /${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   return { peer, head: await peer.head(), key };
 }
 
@@ -172,7 +174,11 @@ test('relay: an unmasked client frame is a protocol error (close 1002)', async (
 });
 
 test('relay: targets other than 127.0.0.1 are refused (403), a missing port is 400, a closed port 502', async () => {
-  for (const [query, status] of [['?host=192.0.2.1&port=443', 403], ['?host=localhost&port=443', 403], ['?host=127.0.0.1', 400]] as const) {
+  for (const [query, status] of [
+    ['?host=192.0.2.1&port=443', 403],
+    ['?host=localhost&port=443', 403],
+    ['?host=127.0.0.1', 400],
+  ] as const) {
     const { peer, head } = await open(query);
     assert.match(head, new RegExp(`^HTTP/1\\.1 ${status} `), query);
     peer.socket.destroy();

@@ -26,7 +26,10 @@ function tlskit(args: string[], input = '', extraEnv: Record<string, string> = {
 }
 
 async function tlskitServer(args: string[]): Promise<{ peer: Peer; port: number }> {
-  const peer = await startPeer(process.execPath, [main, 'server', '--port', '0', '--host', '127.0.0.1', ...args], { ready: /Listening on 127\.0\.0\.1:\d+/, env: env() });
+  const peer = await startPeer(process.execPath, [main, 'server', '--port', '0', '--host', '127.0.0.1', ...args], {
+    ready: /Listening on 127\.0\.0\.1:\d+/,
+    env: env(),
+  });
   return { peer, port: Number(/Listening on 127\.0\.0\.1:(\d+)/.exec(peer.output())![1]) };
 }
 
@@ -63,10 +66,31 @@ describe('tlskit cert additions', () => {
     assert.equal(named.status, 0, named.stderr);
     assert.ok(existsSync(f('bob@example.test-client.pem')), 'mkcert -client naming');
     await tlskit(['cert', 'localhost']);
-    const server = await startPeer('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', f('localhost.pem'), '-key', f('localhost-key.pem'), '-Verify', '1', '-verify_return_error', '-CAfile', join(caDir, 'rootCA.pem'), '-www'], { ready: /ACCEPT 127\.0\.0\.1:\d+/ });
+    const server = await startPeer(
+      'openssl',
+      [
+        's_server',
+        '-accept',
+        '127.0.0.1:0',
+        '-cert',
+        f('localhost.pem'),
+        '-key',
+        f('localhost-key.pem'),
+        '-Verify',
+        '1',
+        '-verify_return_error',
+        '-CAfile',
+        join(caDir, 'rootCA.pem'),
+        '-www',
+      ],
+      { ready: /ACCEPT 127\.0\.0\.1:\d+/ },
+    );
     try {
       const port = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(server.output())![1];
-      const c = await tlskit(['client', `localhost:${port}`, '--ca', join(caDir, 'rootCA.pem'), '--cert', f('me.crt'), '--key', f('keys/me.key')], 'GET / HTTP/1.0\r\n\r\n');
+      const c = await tlskit(
+        ['client', `localhost:${port}`, '--ca', join(caDir, 'rootCA.pem'), '--cert', f('me.crt'), '--key', f('keys/me.key')],
+        'GET / HTTP/1.0\r\n\r\n',
+      );
       assert.equal(c.status, 0, c.stderr);
       assert.match(c.stdout, /^HTTP\/1\.0 200 ok/);
     } finally {
@@ -74,8 +98,24 @@ describe('tlskit cert additions', () => {
     }
   });
 
-  test('--csr FILE: certifies the request\'s key for its names; a request whose signature fails is refused', { skip: noOpenssl }, async () => {
-    const req = await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', f('csr-key.pem'), '-out', f('req.csr'), '-subj', '/CN=csr.test', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']);
+  test("--csr FILE: certifies the request's key for its names; a request whose signature fails is refused", { skip: noOpenssl }, async () => {
+    const req = await run('openssl', [
+      'req',
+      '-new',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-keyout',
+      f('csr-key.pem'),
+      '-out',
+      f('req.csr'),
+      '-subj',
+      '/CN=csr.test',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ]);
     assert.equal(req.status, 0, req.stderr);
     const r = await tlskit(['cert', '--csr', 'req.csr']);
     assert.equal(r.status, 0, r.stderr);
@@ -110,7 +150,20 @@ describe('tlskit cert additions', () => {
       ['k1.csr', ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], /an EC key on secp256k1/],
     ];
     for (const [file, keyArgs, message] of weak) {
-      const req = await run('openssl', ['req', '-new', ...keyArgs, '-nodes', '-keyout', f(`${file}.key`), '-out', f(file), '-subj', '/CN=weak.test', '-addext', 'subjectAltName=DNS:weak.test']);
+      const req = await run('openssl', [
+        'req',
+        '-new',
+        ...keyArgs,
+        '-nodes',
+        '-keyout',
+        f(`${file}.key`),
+        '-out',
+        f(file),
+        '-subj',
+        '/CN=weak.test',
+        '-addext',
+        'subjectAltName=DNS:weak.test',
+      ]);
       assert.equal(req.status, 0, req.stderr);
       const r = await tlskit(['cert', '--csr', file]);
       assert.equal(r.status, 2, r.stdout);
@@ -119,9 +172,12 @@ describe('tlskit cert additions', () => {
     }
   });
 
-  test('--install / --uninstall: into a temporary system root (update-ca-certificates) and NSS database (certutil)', { skip: noUpdateCa || noCertutil }, async () => {
+  test('--install / --uninstall: into a temporary system root (update-ca-certificates) and NSS database (certutil)', {
+    skip: noUpdateCa || noCertutil,
+  }, async () => {
     const root = f('sysroot');
-    for (const d of ['etc/ssl/certs', 'usr/share/ca-certificates', 'etc/ca-certificates/update.d', 'usr/local/share/ca-certificates']) mkdirSync(join(root, d), { recursive: true });
+    for (const d of ['etc/ssl/certs', 'usr/share/ca-certificates', 'etc/ca-certificates/update.d', 'usr/local/share/ca-certificates'])
+      mkdirSync(join(root, d), { recursive: true });
     writeFileSync(join(root, 'etc/ca-certificates.conf'), '');
     // A system store is never empty: another CA stays in the bundle throughout.
     await tlskit(['cert', '--ca-dir', f('other-ca'), '--out', f('other'), 'other.test']);

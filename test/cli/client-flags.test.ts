@@ -35,7 +35,10 @@ before(() => {
   const leaf = issueLeaf(ca, ['client.example.test'], { outDir: f('client') });
   client.cert = leaf.certPath;
   client.key = leaf.keyPath;
-  writeFileSync(client.encryptedKey, createPrivateKey(readFileSync(leaf.keyPath)).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }));
+  writeFileSync(
+    client.encryptedKey,
+    createPrivateKey(readFileSync(leaf.keyPath)).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'sesame' }),
+  );
 });
 after(() => dir.remove());
 
@@ -51,7 +54,10 @@ async function tlskitServer(args: string[]): Promise<{ peer: Peer; port: number;
   return { peer, port: Number(/Listening on 127\.0\.0\.1:(\d+)/.exec(peer.output())![1]), caPath };
 }
 
-async function opensslServer(args: string[], chain: string[] = ['-key', files.key, '-cert', files.leaf, '-cert_chain', files.intermediate]): Promise<{ peer: Peer; port: number }> {
+async function opensslServer(
+  args: string[],
+  chain: string[] = ['-key', files.key, '-cert', files.leaf, '-cert_chain', files.intermediate],
+): Promise<{ peer: Peer; port: number }> {
   const peer = await startPeer('openssl', ['s_server', '-accept', '127.0.0.1:0', ...chain, ...args], { ready: /ACCEPT 127\.0\.0\.1:\d+/ });
   return { peer, port: Number(/ACCEPT 127\.0\.0\.1:(\d+)/.exec(peer.output())![1]) };
 }
@@ -59,7 +65,10 @@ async function opensslServer(args: string[], chain: string[] = ['-key', files.ke
 const lines = (text: string): string[] => text.trimEnd().split('\n');
 
 describe('issue 17 bugs, tlskit client', () => {
-  for (const v of [{ name: 'TLSv1.2', openssl: '-tls1_2', flag: '--tls1.2' }, { name: 'TLSv1.3', openssl: '-tls1_3', flag: '--tls1.3' }] as const) {
+  for (const v of [
+    { name: 'TLSv1.2', openssl: '-tls1_2', flag: '--tls1.2' },
+    { name: 'TLSv1.3', openssl: '-tls1_3', flag: '--tls1.3' },
+  ] as const) {
     test(`bug 1, ${v.name}: a server requiring a client certificate says so, names --cert/--key; with them it connects`, { skip: noOpenssl }, async () => {
       const { peer, port } = await opensslServer(['-Verify', '1', '-verify_return_error', '-CAfile', client.ca, v.openssl, '-www']);
       try {
@@ -70,7 +79,10 @@ describe('issue 17 bugs, tlskit client', () => {
         const json = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, v.flag, '--json']);
         assert.equal(json.status, 35, json.stderr);
         assert.equal((JSON.parse(json.stdout) as { connected: boolean }).connected, false, 'not reported as connected');
-        const ok = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, v.flag, '--cert', client.cert, '--key', client.key], 'GET / HTTP/1.0\r\n\r\n');
+        const ok = await tlskit(
+          ['client', `localhost:${port}`, '--ca', files.ca, v.flag, '--cert', client.cert, '--key', client.key],
+          'GET / HTTP/1.0\r\n\r\n',
+        );
         assert.equal(ok.status, 0, ok.stderr);
         assert.match(ok.stderr, /client cert +requested; sent .*O=tlskit development certificate \[ECDSA P-256, names client\.example\.test\]/);
         assert.match(ok.stdout, /^HTTP\/1\.0 200 ok/);
@@ -85,7 +97,12 @@ describe('issue 17 bugs, tlskit client', () => {
       const r = await tlskit(['client', 'localhost:1', '--ciphers', list]);
       assert.equal(r.status, 2, r.stderr);
       assert.equal(lines(r.stderr).length, 2);
-      assert.match(r.stderr, new RegExp(`^tlskit client: --ciphers: '${list}' selects no cipher suite tlskit implements; supported: TLS_AES_128_GCM_SHA256 .*ECDHE-ECDSA-AES128-GCM-SHA256 .*\nsee 'tlskit client --help'\n$`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^tlskit client: --ciphers: '${list}' selects no cipher suite tlskit implements; supported: TLS_AES_128_GCM_SHA256 .*ECDHE-ECDSA-AES128-GCM-SHA256 .*\nsee 'tlskit client --help'\n$`,
+        ),
+      );
     }
     const server = await tlskit(['server', '--ciphers', 'FOO']);
     assert.equal(server.status, 2);
@@ -95,7 +112,10 @@ describe('issue 17 bugs, tlskit client', () => {
     assert.match(demo.stderr, /^tlskit demo: --cipher: 'FOO' selects no cipher suite/);
     const { peer, port } = await opensslServer(['-www', '-tls1_2']);
     try {
-      const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--tls1.2', '--ciphers', 'AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384:!aNULL'], 'GET / HTTP/1.0\r\n\r\n');
+      const r = await tlskit(
+        ['client', `localhost:${port}`, '--ca', files.ca, '--tls1.2', '--ciphers', 'AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384:!aNULL'],
+        'GET / HTTP/1.0\r\n\r\n',
+      );
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stderr, /^tlskit client: warning: --ciphers: 'AES128-SHA' selects no cipher suite tlskit implements: ignored\n/);
       assert.doesNotMatch(r.stderr, /aNULL/, 'an exclusion of what tlskit lacks is no cause for a warning');
@@ -157,7 +177,11 @@ describe('issue 17 bugs, tlskit client', () => {
       assert.equal(wrong.status, 2);
       assert.match(wrong.stderr, /--pass does not decrypt this key/);
       writeFileSync(f('pass.txt'), 'sesame\n');
-      for (const pass of [['--pass', 'pass:sesame'], ['--pass', 'env:KEY_PASS'], ['--pass', `file:${f('pass.txt')}`]]) {
+      for (const pass of [
+        ['--pass', 'pass:sesame'],
+        ['--pass', 'env:KEY_PASS'],
+        ['--pass', `file:${f('pass.txt')}`],
+      ]) {
         const r = await tlskit([...base, ...pass], 'x', { KEY_PASS: 'sesame' });
         assert.equal(r.status, 0, r.stderr);
         assert.equal(r.stdout, 'x');
@@ -189,11 +213,16 @@ describe('issue 17 bugs, tlskit client', () => {
     }
   });
 
-  test('a server certificate\'s names cannot drive the terminal: control characters are shown escaped', { skip: noOpenssl }, async () => {
+  test("a server certificate's names cannot drive the terminal: control characters are shown escaped", { skip: noOpenssl }, async () => {
     // dNSName is an IA5String: ASCII, control characters included. ESC and BEL from a hostile
     // server must not reach the user's terminal as they are, in the hint or the chain lines.
     const key = testKeyPair('ec-p256', 'leaf');
-    const hostile = createCertificate({ subject: 'CN=localhost', subjectKey: key, issuer: pki.intermediate!, subjectAltNames: { dns: ['evil\x1b[2J.test', 'bell\x07.test'] } });
+    const hostile = createCertificate({
+      subject: 'CN=localhost',
+      subjectKey: key,
+      issuer: pki.intermediate!,
+      subjectAltNames: { dns: ['evil\x1b[2J.test', 'bell\x07.test'] },
+    });
     writeFileSync(f('hostile.pem'), hostile.pem);
     writeFileSync(f('hostile-key.pem'), key.privateKeyPem);
     const s = await opensslServer(['-www'], ['-key', f('hostile-key.pem'), '-cert', f('hostile.pem'), '-cert_chain', files.intermediate]);
@@ -212,7 +241,14 @@ describe('issue 17 bugs, tlskit client', () => {
   test('bug 6: hints fit the failure: expired, wrong host, missing intermediate, a CA certificate as server certificate', { skip: noOpenssl }, async () => {
     // Expired: issued by the test CA, valid until yesterday.
     const key = testKeyPair('ec-p256', 'leaf');
-    const expired = createCertificate({ subject: 'CN=localhost', subjectKey: key, issuer: pki.intermediate!, subjectAltNames: { dns: ['localhost'] }, notBefore: new Date(Date.now() - 30 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+    const expired = createCertificate({
+      subject: 'CN=localhost',
+      subjectKey: key,
+      issuer: pki.intermediate!,
+      subjectAltNames: { dns: ['localhost'] },
+      notBefore: new Date(Date.now() - 30 * 86_400_000),
+      notAfter: new Date(Date.now() - 86_400_000),
+    });
     writeFileSync(f('expired.pem'), expired.pem);
     writeFileSync(f('expired-key.pem'), key.privateKeyPem);
     let s = await opensslServer(['-www'], ['-key', f('expired-key.pem'), '-cert', f('expired.pem'), '-cert_chain', files.intermediate]);
@@ -256,7 +292,10 @@ describe('issue 17 bugs, tlskit client', () => {
     // Scripted greetings, sent at once as these servers do (smtp-server answers a client that talks
     // first with 421, which is a numeric greeting too).
     const greetings = [
-      ['220 mail.example.test ESMTP ready\r\n', /\("220 mail…"\): it speaks a cleartext protocol on this port\nit looks like an SMTP \(or FTP\) greeting: try --starttls smtp/],
+      [
+        '220 mail.example.test ESMTP ready\r\n',
+        /\("220 mail…"\): it speaks a cleartext protocol on this port\nit looks like an SMTP \(or FTP\) greeting: try --starttls smtp/,
+      ],
       ['* OK IMAP4rev1 ready\r\n', /\("\* OK IMA…"\)[\s\S]*IMAP greeting: try --starttls imap/],
       ['+OK POP3 ready\r\n', /\("\+OK POP3…"\)[\s\S]*POP3 greeting: try --starttls pop3/],
     ] as const;
@@ -395,7 +434,10 @@ describe('tlskit client flags against real servers', () => {
       assert.equal(o['sniSent'], 'localhost');
       assert.equal(o['certificate'].trusted, true);
       assert.match(o['certificate'].verdict, /CN=localhost/);
-      assert.deepEqual(o['certificate'].chain.map((c: any) => c.subject), ['CN=localhost, O=tlskit test', 'CN=tlskit test intermediate CA, O=tlskit test']);
+      assert.deepEqual(
+        o['certificate'].chain.map((c: any) => c.subject),
+        ['CN=localhost, O=tlskit test', 'CN=tlskit test intermediate CA, O=tlskit test'],
+      );
       assert.deepEqual(o['certificate'].chain[0].names, { dns: ['localhost'], ip: ['127.0.0.1'] });
       assert.ok(Date.parse(o['certificate'].chain[0].notAfter) > Date.now());
       assert.deepEqual(o['resumption'], { offered: false, resumed: false, sessionSaved: false });
@@ -426,7 +468,10 @@ describe('tlskit client flags against real servers', () => {
       }
       const r = await tlskit(['client', `localhost:${port}`, '--ca', files.ca, '--reconnect']);
       assert.equal(r.status, 0, r.stderr);
-      assert.deepEqual([...r.stderr.matchAll(/^reconnect (\d): (\w+)/gm)].map((m) => `${m[1]} ${m[2]}`), ['1 resumed', '2 resumed', '3 resumed', '4 resumed', '5 resumed']);
+      assert.deepEqual(
+        [...r.stderr.matchAll(/^reconnect (\d): (\w+)/gm)].map((m) => `${m[1]} ${m[2]}`),
+        ['1 resumed', '2 resumed', '3 resumed', '4 resumed', '5 resumed'],
+      );
     } finally {
       await peer.stop();
     }
@@ -483,7 +528,23 @@ describe('tlskit client flags against real servers', () => {
     writeFileSync(f('index.txt'), `V\t301231235959Z\t\t${serial}\tunknown\t/CN=localhost\n`);
     const req = await run('openssl', ['ocsp', '-issuer', f('o-ca.pem'), '-cert', f('o-leaf.pem'), '-reqout', f('req.der'), '-no_nonce']);
     assert.equal(req.status, 0, req.stderr);
-    const resp = await run('openssl', ['ocsp', '-index', f('index.txt'), '-rsigner', f('o-ca.pem'), '-rkey', f('o-ca-key.pem'), '-CA', f('o-ca.pem'), '-reqin', f('req.der'), '-respout', f('resp.der'), '-ndays', '1']);
+    const resp = await run('openssl', [
+      'ocsp',
+      '-index',
+      f('index.txt'),
+      '-rsigner',
+      f('o-ca.pem'),
+      '-rkey',
+      f('o-ca-key.pem'),
+      '-CA',
+      f('o-ca.pem'),
+      '-reqin',
+      f('req.der'),
+      '-respout',
+      f('resp.der'),
+      '-ndays',
+      '1',
+    ]);
     assert.equal(resp.status, 0, resp.stderr);
     const { peer, port } = await opensslServer(['-www', '-status_file', f('resp.der')], ['-key', f('o-key.pem'), '-cert', f('o-leaf.pem')]);
     try {

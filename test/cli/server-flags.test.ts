@@ -71,7 +71,17 @@ describe('tlskit server flags', () => {
   });
 
   test('--request-cert --verify-optional lets clients in with or without a certificate and logs which', { skip: noOpenssl }, async () => {
-    const { peer, port } = await tlskitServer(['--echo', '--cert', f('ec.pem'), '--key', f('ec-key.pem'), '--request-cert', '--verify-optional', '--ca', client.ca]);
+    const { peer, port } = await tlskitServer([
+      '--echo',
+      '--cert',
+      f('ec.pem'),
+      '--key',
+      f('ec-key.pem'),
+      '--request-cert',
+      '--verify-optional',
+      '--ca',
+      client.ca,
+    ]);
     try {
       const without = await sClient(['-connect', `127.0.0.1:${port}`]);
       assert.equal(without.status, 0, without.stderr);
@@ -114,7 +124,23 @@ describe('tlskit server flags', () => {
     writeFileSync(f('index.txt'), `V\t301231235959Z\t\t${serial}\tunknown\t/CN=localhost\n`);
     const req = await run('openssl', ['ocsp', '-issuer', f('ec-ca.pem'), '-cert', f('leaf.pem'), '-reqout', f('req.der'), '-no_nonce']);
     assert.equal(req.status, 0, req.stderr);
-    const resp = await run('openssl', ['ocsp', '-index', f('index.txt'), '-rsigner', f('ec-ca.pem'), '-rkey', f('ec-ca-key.pem'), '-CA', f('ec-ca.pem'), '-reqin', f('req.der'), '-respout', f('resp.der'), '-ndays', '1']);
+    const resp = await run('openssl', [
+      'ocsp',
+      '-index',
+      f('index.txt'),
+      '-rsigner',
+      f('ec-ca.pem'),
+      '-rkey',
+      f('ec-ca-key.pem'),
+      '-CA',
+      f('ec-ca.pem'),
+      '-reqin',
+      f('req.der'),
+      '-respout',
+      f('resp.der'),
+      '-ndays',
+      '1',
+    ]);
     assert.equal(resp.status, 0, resp.stderr);
     const { peer, port } = await tlskitServer(['--echo', '--cert', f('ec.pem'), '--key', f('ec-key.pem'), '--ocsp', f('resp.der')]);
     try {
@@ -183,7 +209,10 @@ describe('tlskit server flags', () => {
     try {
       const r = await run('curl', ['-sS', `http://127.0.0.1:${p}/`]);
       assert.notEqual(r.status, 0);
-      await peer.waitFor(/#1 .*: the client sent plain text, not TLS \("GET \/ HT…"\): an HTTP client\? use https:\/\/ to reach this port/, 'the log of a plain HTTP client');
+      await peer.waitFor(
+        /#1 .*: the client sent plain text, not TLS \("GET \/ HT…"\): an HTTP client\? use https:\/\/ to reach this port/,
+        'the log of a plain HTTP client',
+      );
     } finally {
       await peer.stop();
     }

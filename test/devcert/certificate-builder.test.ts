@@ -43,7 +43,10 @@ function keyIdIn(text: string, extension: 'Subject' | 'Authority'): string | und
   return new RegExp(`X509v3 ${extension} Key Identifier: ?\\n\\s+(?:keyid:)?([0-9A-F:]+)`).exec(text)?.[1];
 }
 
-const colonHex = (b: Uint8Array): string => toHex(b).toUpperCase().replace(/(..)(?!$)/g, '$1:');
+const colonHex = (b: Uint8Array): string =>
+  toHex(b)
+    .toUpperCase()
+    .replace(/(..)(?!$)/g, '$1:');
 
 function mintCa(kind: KeyKind): Issuer {
   const key = testKeyPair(kind, 'ca');
@@ -83,7 +86,10 @@ function assertLeafAccepted({ leaf, key }: { leaf: IssuedCertificate; key: KeyPa
   assert.match(text, /X509v3 Basic Constraints: critical\n\s+CA:FALSE\n/);
   assert.match(text, new RegExp(`X509v3 Key Usage: critical\\n\\s+${leafKeyUsage[leafKind]}\\n`));
   assert.match(text, /X509v3 Extended Key Usage: ?\n\s+TLS Web Server Authentication, TLS Web Client Authentication\n/);
-  assert.match(text, /X509v3 Subject Alternative Name: ?\n\s+DNS:localhost, DNS:\*\.example\.test, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1, email:dev@example\.test, URI:https:\/\/example\.test\/\n/);
+  assert.match(
+    text,
+    /X509v3 Subject Alternative Name: ?\n\s+DNS:localhost, DNS:\*\.example\.test, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1, email:dev@example\.test, URI:https:\/\/example\.test\/\n/,
+  );
   assert.equal(keyIdIn(text, 'Authority'), keyIdIn(opensslText(issuer.certificate.pem), 'Subject'), 'AKI names the issuer SKI');
 
   for (const purpose of ['sslserver', 'sslclient']) {
@@ -150,7 +156,11 @@ describe('createTestPki', { skip }, () => {
     assert.match(pki.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
     assert.equal(pki.leafKey.kind, 'ec-p256');
     assert.equal(pki.ca.key.kind, 'ec-p256');
-    const r = opensslVerify({ caPem: pki.caPem, certPem: pki.chainPem, flags: ['-purpose', 'sslserver', '-verify_hostname', 'localhost', '-verify_ip', '127.0.0.1'] });
+    const r = opensslVerify({
+      caPem: pki.caPem,
+      certPem: pki.chainPem,
+      flags: ['-purpose', 'sslserver', '-verify_hostname', 'localhost', '-verify_ip', '127.0.0.1'],
+    });
     assert.ok(r.ok, r.output);
     const x509 = new X509Certificate(pki.leaf.pem);
     assert.equal(x509.checkIP('::1'), '::1');

@@ -41,7 +41,10 @@ describe('signature algorithms', { skip }, () => {
 
   test('an rsaEncryption key signs RSASSA-PSS on request, with matching parameters (RFC 4055 §3.1)', () => {
     const key = testKeyPair('rsa-2048', 'ca');
-    const ca: Issuer = { key, certificate: createCertificate({ subject: 'CN=pss CA', subjectKey: key, isCA: true, rsaSignature: 'pss', signatureHash: 'sha384' }) };
+    const ca: Issuer = {
+      key,
+      certificate: createCertificate({ subject: 'CN=pss CA', subjectKey: key, isCA: true, rsaSignature: 'pss', signatureHash: 'sha384' }),
+    };
     const text = opensslText(ca.certificate.pem);
     assert.match(text, /Signature Algorithm: rsassaPss\s+Hash Algorithm: sha384\s+Mask Algorithm: mgf1 with sha384\s+Salt Length: 0x30/);
     assert.match(text, /Public Key Algorithm: rsaEncryption/);
@@ -198,7 +201,10 @@ describe('extensions', { skip }, () => {
 
   test('non-default key usages and purposes', () => {
     const ca = rootCa();
-    const leaf = leafOf(ca, { keyUsage: ['digitalSignature', 'keyAgreement', 'decipherOnly'], extendedKeyUsage: ['clientAuth', 'codeSigning', '1.3.6.1.4.1.99999.1'] });
+    const leaf = leafOf(ca, {
+      keyUsage: ['digitalSignature', 'keyAgreement', 'decipherOnly'],
+      extendedKeyUsage: ['clientAuth', 'codeSigning', '1.3.6.1.4.1.99999.1'],
+    });
     const text = opensslText(leaf);
     assert.match(text, /Key Usage: critical\n\s+Digital Signature, Key Agreement, Decipher Only\n/);
     assert.match(text, /Extended Key Usage: ?\n\s+TLS Web Client Authentication, Code Signing, 1\.3\.6\.1\.4\.1\.99999\.1\n/);
@@ -258,7 +264,10 @@ describe('name constraints (RFC 5280 §4.2.1.10)', { skip }, () => {
 
   test('written critical, with IP ranges as address and mask', () => {
     const text = opensslText(constrained().certificate.pem);
-    assert.match(text, /X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:example\.test\n\s+IP:127\.0\.0\.0\/255\.0\.0\.0\n\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\n\s+email:example\.test\n\s+Excluded:\n\s+DNS:bad\.example\.test\n\s+IP:127\.0\.0\.66\/255\.255\.255\.255\n/);
+    assert.match(
+      text,
+      /X509v3 Name Constraints: critical\n\s+Permitted:\n\s+DNS:example\.test\n\s+IP:127\.0\.0\.0\/255\.0\.0\.0\n\s+IP:0:0:0:0:0:0:0:1\/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF\n\s+email:example\.test\n\s+Excluded:\n\s+DNS:bad\.example\.test\n\s+IP:127\.0\.0\.66\/255\.255\.255\.255\n/,
+    );
   });
 
   test('names inside the permitted subtrees verify', () => {
@@ -300,8 +309,14 @@ describe('DER the builder reads', () => {
   test('an issuer certificate or a public key that is not strict DER is a TypeError', () => {
     const ca = rootCa();
     const truncated: Issuer = { key: ca.key, certificate: { der: ca.certificate.der.subarray(0, -1), pem: ca.certificate.pem } };
-    assert.throws(() => leafOf(truncated), (err: unknown) => err instanceof TypeError && /^issuer certificate could not be read: certificate: /.test(err.message));
+    assert.throws(
+      () => leafOf(truncated),
+      (err: unknown) => err instanceof TypeError && /^issuer certificate could not be read: certificate: /.test(err.message),
+    );
     const trailing = Uint8Array.of(...generateKeyPair('ec-p256').publicKeySpki, 0);
-    assert.throws(() => createCertificate({ subject: 'CN=leaf', subjectKey: trailing, issuer: ca }), (err: unknown) => err instanceof TypeError && /^SubjectPublicKeyInfo could not be read: .*trailing bytes/.test(err.message));
+    assert.throws(
+      () => createCertificate({ subject: 'CN=leaf', subjectKey: trailing, issuer: ca }),
+      (err: unknown) => err instanceof TypeError && /^SubjectPublicKeyInfo could not be read: .*trailing bytes/.test(err.message),
+    );
   });
 });

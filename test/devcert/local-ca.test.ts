@@ -64,11 +64,17 @@ describe('ensureLocalCa', () => {
       const ca = ensureLocalCa(dir);
       const keyPem = readFileSync(ca.keyPath, 'utf8');
       unlinkSync(ca.keyPath);
-      assert.throws(() => ensureLocalCa(dir), (err: unknown) => err instanceof LocalCaError && /found .*rootCA\.pem but not .*rootCA-key\.pem/.test(err.message));
+      assert.throws(
+        () => ensureLocalCa(dir),
+        (err: unknown) => err instanceof LocalCaError && /found .*rootCA\.pem but not .*rootCA-key\.pem/.test(err.message),
+      );
       assert.equal(existsSync(ca.keyPath), false);
       writeFileSync(ca.keyPath, keyPem);
       unlinkSync(ca.certPath);
-      assert.throws(() => ensureLocalCa(dir), (err: unknown) => err instanceof LocalCaError && /found .*rootCA-key\.pem but not .*rootCA\.pem/.test(err.message));
+      assert.throws(
+        () => ensureLocalCa(dir),
+        (err: unknown) => err instanceof LocalCaError && /found .*rootCA-key\.pem but not .*rootCA\.pem/.test(err.message),
+      );
       assert.equal(existsSync(ca.certPath), false);
     });
   });
@@ -78,7 +84,10 @@ describe('ensureLocalCa', () => {
       const ca = ensureLocalCa(dir);
       const original = { cert: readFileSync(ca.certPath, 'utf8'), key: readFileSync(ca.keyPath, 'utf8') };
       const refused = (pattern: RegExp, now?: Date): void => {
-        assert.throws(() => ensureLocalCa(dir, now ? { now } : {}), (err: unknown) => err instanceof LocalCaError && pattern.test(err.message));
+        assert.throws(
+          () => ensureLocalCa(dir, now ? { now } : {}),
+          (err: unknown) => err instanceof LocalCaError && pattern.test(err.message),
+        );
       };
 
       writeFileSync(ca.keyPath, generateKeyPair('ec-p256').privateKeyPem);

@@ -43,7 +43,10 @@ server.stop(true);
 console.log(JSON.stringify({ sentWhileUnread, received }));
 `;
 
-test('bunTransport: an unread connection pauses the Bun socket (no unbounded queue); everything arrives once read', { skip: missingRuntime('bun') ?? false, timeout: 60_000 }, async () => {
+test('bunTransport: an unread connection pauses the Bun socket (no unbounded queue); everything arrives once read', {
+  skip: missingRuntime('bun') ?? false,
+  timeout: 60_000,
+}, async () => {
   const dir = tempDir('tlskit-bun-');
   try {
     const file = join(dir.path, 'flood.mjs');

@@ -33,9 +33,18 @@ describe('PostgreSQL from Chromium through the WebSocket relay and tlskit', { sk
   let page: Page;
 
   before(async () => {
-    server = await startPostgres({ certPem: serverPki.chainPem, keyPem: serverPki.keyPem, clientCaPem: clientPki.caPem, hba: [`hostssl ${CERT_DB} all 127.0.0.1/32 cert`] });
+    server = await startPostgres({
+      certPem: serverPki.chainPem,
+      keyPem: serverPki.keyPem,
+      clientCaPem: clientPki.caPem,
+      hba: [`hostssl ${CERT_DB} all 127.0.0.1/32 cert`],
+    });
     const out = join(files.path, 'edge.js');
-    const r = spawnSync(bun, ['build', fileURLToPath(new URL('browser-entry.js', import.meta.url)), '--outfile', out, '--target', 'browser', '--format', 'esm'], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(
+      bun,
+      ['build', fileURLToPath(new URL('browser-entry.js', import.meta.url)), '--outfile', out, '--target', 'browser', '--format', 'esm'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(r.status, 0, r.stdout + r.stderr);
     const script = readFileSync(out, 'utf8');
     site = await startExampleServer();
@@ -61,7 +70,11 @@ describe('PostgreSQL from Chromium through the WebSocket relay and tlskit', { sk
     );
   }
 
-  const base = { ca: serverPki.caPem, user: 'tlskit', sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()' };
+  const base = {
+    ca: serverPki.caPem,
+    user: 'tlskit',
+    sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()',
+  };
 
   for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     test(`${version}: SCRAM-SHA-256-PLUS with channel_binding=require, then a client certificate`, async () => {

@@ -38,18 +38,35 @@ const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padSt
 export async function edgeQuery(request: EdgeRequest, runtime: string, connect?: TlsConnectTarget['connect']): Promise<EdgeOutcome> {
   try {
     const socket = await connectTls({
-      host: '127.0.0.1', port: request.port, ...(connect ? { connect } : {}),
-      starttls: 'postgres', servername: request.servername ?? 'localhost', ca: request.ca,
+      host: '127.0.0.1',
+      port: request.port,
+      ...(connect ? { connect } : {}),
+      starttls: 'postgres',
+      servername: request.servername ?? 'localhost',
+      ca: request.ca,
       ...(request.cert ? { cert: request.cert, key: request.key } : {}),
-      minVersion: request.version, maxVersion: request.version,
+      minVersion: request.version,
+      maxVersion: request.version,
     });
     try {
-      const r = await pgWireQuery(socket, {
-        user: request.user, ...(request.password ? { password: request.password } : {}), database: request.database ?? 'postgres',
-        channelBinding: request.channelBinding ?? 'prefer', getChannelBinding: (t) => socket.getChannelBinding(t),
-      }, request.sql);
+      const r = await pgWireQuery(
+        socket,
+        {
+          user: request.user,
+          ...(request.password ? { password: request.password } : {}),
+          database: request.database ?? 'postgres',
+          channelBinding: request.channelBinding ?? 'prefer',
+          getChannelBinding: (t) => socket.getChannelBinding(t),
+        },
+        request.sql,
+      );
       return {
-        ok: true, runtime, mechanism: r.mechanism, rows: r.rows, authorized: socket.authorized, protocol: socket.getProtocol(),
+        ok: true,
+        runtime,
+        mechanism: r.mechanism,
+        rows: r.rows,
+        authorized: socket.authorized,
+        protocol: socket.getProtocol(),
         bindingHex: hex(socket.getChannelBinding('tls-server-end-point')),
       };
     } finally {
@@ -58,7 +75,8 @@ export async function edgeQuery(request: EdgeRequest, runtime: string, connect?:
   } catch (err) {
     const e = err as Error & { code?: string };
     return {
-      ok: false, runtime,
+      ok: false,
+      runtime,
       error: { name: e.name, message: e.message, ...(e.code ? { code: e.code } : {}), ...(err instanceof TlsError ? { alert: err.alert } : {}) },
     };
   }

@@ -7,12 +7,19 @@ import type { EdgeOutcome, EdgeRequest } from './edge-query.js';
 
 export async function pgQuery(request: EdgeRequest, runtime: string, extra: Pick<PostgresSocketOptions, 'connect' | 'Buffer'> = {}): Promise<EdgeOutcome> {
   const client = new pg.Client({
-    host: '127.0.0.1', port: request.port, user: request.user, database: request.database ?? 'postgres',
+    host: '127.0.0.1',
+    port: request.port,
+    user: request.user,
+    database: request.database ?? 'postgres',
     ...(request.password ? { password: request.password } : {}),
-    enableChannelBinding: request.channelBinding === 'require', connectionTimeoutMillis: 10_000,
+    enableChannelBinding: request.channelBinding === 'require',
+    connectionTimeoutMillis: 10_000,
     stream: pgWebStream({
       ...extra,
-      servername: request.servername ?? 'localhost', ca: request.ca, minVersion: request.version, maxVersion: request.version,
+      servername: request.servername ?? 'localhost',
+      ca: request.ca,
+      minVersion: request.version,
+      maxVersion: request.version,
       ...(request.cert ? { cert: request.cert, key: request.key } : {}),
     }) as never,
   });

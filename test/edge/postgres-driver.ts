@@ -6,12 +6,21 @@ import type { EdgeOutcome, EdgeRequest } from './edge-query.js';
 
 export async function driverQuery(request: EdgeRequest, runtime: string, extra: Pick<PostgresSocketOptions, 'connect' | 'Buffer'> = {}): Promise<EdgeOutcome> {
   const sql = postgres({
-    host: '127.0.0.1', port: request.port, user: request.user, database: request.database ?? 'postgres',
+    host: '127.0.0.1',
+    port: request.port,
+    user: request.user,
+    database: request.database ?? 'postgres',
     ...(request.password ? { password: request.password } : {}),
-    channel_binding: request.channelBinding ?? 'prefer', max: 1, connect_timeout: 10, idle_timeout: 1,
+    channel_binding: request.channelBinding ?? 'prefer',
+    max: 1,
+    connect_timeout: 10,
+    idle_timeout: 1,
     socket: postgresSocket({
       ...extra,
-      servername: request.servername ?? 'localhost', ca: request.ca, minVersion: request.version, maxVersion: request.version,
+      servername: request.servername ?? 'localhost',
+      ca: request.ca,
+      minVersion: request.version,
+      maxVersion: request.version,
       ...(request.cert ? { cert: request.cert, key: request.key } : {}),
     }),
   } as never);

@@ -46,7 +46,9 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
 
   before(async () => {
     server = await startPostgres({
-      certPem: serverPki.chainPem, keyPem: serverPki.keyPem, clientCaPem: clientPki.caPem,
+      certPem: serverPki.chainPem,
+      keyPem: serverPki.keyPem,
+      clientCaPem: clientPki.caPem,
       hba: [`hostssl ${CERT_DB} all 127.0.0.1/32 cert`],
     });
     for (const [entry, out, extra] of [
@@ -56,7 +58,10 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
       ['driver-worker.js', bundles.driver, ['--target', 'node', '--external', 'cloudflare:sockets', '--external', 'pg-native', '--conditions', 'workerd']],
     ] as const) {
       const target = (extra as readonly string[]).includes('node') ? [] : ['--target', 'browser'];
-      const r = spawnSync(bin('bun'), ['build', join(distEdge, entry), '--outfile', out, ...target, '--format', 'esm', ...extra], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(bin('bun'), ['build', join(distEdge, entry), '--outfile', out, ...target, '--format', 'esm', ...extra], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       assert.equal(r.status, 0, `bun build ${entry}: ${r.stdout}${r.stderr}`);
     }
     // pg is CommonJS: bun's node-target bundle requires Node built-ins through
@@ -69,25 +74,28 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
       driverPort = await freePort();
       // Two Workers: tlskit with the minimal client and no Node compatibility (compatibility date
       // before it became the default), and porsager's driver with it.
-      writeFileSync(join(files.path, 'config.capnp'), [
-        'using Workerd = import "/workerd/workerd.capnp";',
-        'const config :Workerd.Config = (',
-        '  services = [ (name = "main", worker = .worker), (name = "driver", worker = .driver), (name = "net", network = (allow = ["local"])) ],',
-        `  sockets = [ (name = "http", address = "127.0.0.1:${workerdPort}", http = (), service = "main"),`,
-        `              (name = "driver", address = "127.0.0.1:${driverPort}", http = (), service = "driver") ],`,
-        ');',
-        'const worker :Workerd.Worker = (',
-        '  modules = [ (name = "worker", esModule = embed "worker.js") ],',
-        '  compatibilityDate = "2025-01-01",',
-        '  globalOutbound = "net",',
-        ');',
-        'const driver :Workerd.Worker = (',
-        '  modules = [ (name = "driver", esModule = embed "driver.js") ],',
-        '  compatibilityDate = "2026-11-01",',
-        '  globalOutbound = "net",',
-        ');',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        join(files.path, 'config.capnp'),
+        [
+          'using Workerd = import "/workerd/workerd.capnp";',
+          'const config :Workerd.Config = (',
+          '  services = [ (name = "main", worker = .worker), (name = "driver", worker = .driver), (name = "net", network = (allow = ["local"])) ],',
+          `  sockets = [ (name = "http", address = "127.0.0.1:${workerdPort}", http = (), service = "main"),`,
+          `              (name = "driver", address = "127.0.0.1:${driverPort}", http = (), service = "driver") ],`,
+          ');',
+          'const worker :Workerd.Worker = (',
+          '  modules = [ (name = "worker", esModule = embed "worker.js") ],',
+          '  compatibilityDate = "2025-01-01",',
+          '  globalOutbound = "net",',
+          ');',
+          'const driver :Workerd.Worker = (',
+          '  modules = [ (name = "driver", esModule = embed "driver.js") ],',
+          '  compatibilityDate = "2026-11-01",',
+          '  globalOutbound = "net",',
+          ');',
+          '',
+        ].join('\n'),
+      );
       workerd = await startPeer(bin('workerd'), ['serve', join(files.path, 'config.capnp')], { ready: /Listening on/, ms: 20_000, cwd: files.path });
     }
   });
@@ -103,9 +111,10 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
       const response = await fetch(`http://127.0.0.1:${workerdPort}/`, { method: 'POST', body: JSON.stringify(full), signal: AbortSignal.timeout(20_000) });
       return (await response.json()) as EdgeOutcome;
     }
-    const args = runtime === 'deno'
-      ? ['run', '--allow-net=127.0.0.1', '--no-prompt', '--quiet', bundles.client, JSON.stringify(full)]
-      : [bundles.client, JSON.stringify(full)];
+    const args =
+      runtime === 'deno'
+        ? ['run', '--allow-net=127.0.0.1', '--no-prompt', '--quiet', bundles.client, JSON.stringify(full)]
+        : [bundles.client, JSON.stringify(full)];
     const r = await run(bin(runtime), args, { ms: 30_000, env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 0, `${runtime}: ${r.stdout}${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as EdgeOutcome;
@@ -114,19 +123,30 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
   /** porsager's postgres, run from dist (node_modules resolution) in Deno or Bun. */
   async function driverQuery(runtime: Runtime, request: Omit<EdgeRequest, 'port'> & { driver?: 'pg' | 'postgres' }): Promise<EdgeOutcome> {
     if (runtime === 'workerd') {
-      const response = await fetch(`http://127.0.0.1:${driverPort}/`, { method: 'POST', body: JSON.stringify({ port: server.port, ...request }), signal: AbortSignal.timeout(20_000) });
+      const response = await fetch(`http://127.0.0.1:${driverPort}/`, {
+        method: 'POST',
+        body: JSON.stringify({ port: server.port, ...request }),
+        signal: AbortSignal.timeout(20_000),
+      });
       return (await response.json()) as EdgeOutcome;
     }
     const script = join(distEdge, 'postgres-driver-client.js');
     const full = JSON.stringify({ port: server.port, ...request });
-    const args = runtime === 'deno' ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', '--allow-sys', '--no-prompt', '--quiet', script, full] : [script, full];
+    const args =
+      runtime === 'deno'
+        ? ['run', '--allow-net=127.0.0.1', '--allow-read', '--allow-env', '--allow-sys', '--no-prompt', '--quiet', script, full]
+        : [script, full];
     const r = await run(bin(runtime), args, { ms: 30_000, cwd: root, env: { ...process.env, NO_COLOR: '1' } });
     assert.equal(r.status, 0, `${runtime}: ${r.stdout}${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as EdgeOutcome;
   }
 
   const leafHash = nodeCrypto.createHash('sha256').update(serverPki.leaf.der).digest('hex');
-  const base = { ca: serverPki.caPem, user: 'tlskit', sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()' };
+  const base = {
+    ca: serverPki.caPem,
+    user: 'tlskit',
+    sql: 'SELECT s.ssl::text, s.version, current_user::text FROM pg_stat_ssl s WHERE s.pid = pg_backend_pid()',
+  };
 
   for (const runtime of ['workerd', 'deno', 'bun'] as const) {
     const runtimeSkip = missingRuntime(runtime) ?? false;
@@ -188,13 +208,13 @@ describe('PostgreSQL from workerd, Deno and Bun through tlskit', { skip }, () =>
           });
         }
 
-        test('pg over pgWebStream: an untrusted CA fails with node\'s code', async () => {
+        test("pg over pgWebStream: an untrusted CA fails with node's code", async () => {
           const out = await driverQuery(runtime, { ...base, driver: 'pg', version: 'TLSv1.3', ca: strangerPki.caPem, password: server.password });
           assert.equal(out.ok, false);
           assert.equal(out.error!.code, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
         });
 
-        test('postgres (porsager) over postgresSocket: a wrong host name fails with node\'s code', async () => {
+        test("postgres (porsager) over postgresSocket: a wrong host name fails with node's code", async () => {
           const out = await driverQuery(runtime, { ...base, version: 'TLSv1.3', servername: 'db.wrong.test', password: server.password });
           assert.equal(out.ok, false);
           assert.equal(out.error!.code, 'ERR_TLS_CERT_ALTNAME_INVALID');

@@ -25,7 +25,12 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   describe(`${version}: asynchronous steps`, () => {
     test('an asynchronous verifier that accepts: the handshake waits, then completes', async () => {
       let calls = 0;
-      const verifier: PeerVerifier = { verify: () => { calls++; return later({ ok: true as const, detail: 'approved later' }); } };
+      const verifier: PeerVerifier = {
+        verify: () => {
+          calls++;
+          return later({ ok: true as const, detail: 'approved later' });
+        },
+      };
       const pair = makePair({ maxVersion: version, verifier });
       pump(pair.client, pair.server);
       assert.ok(pair.client.pendingTask, 'the client waits for its verifier');
@@ -37,7 +42,9 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     });
 
     test('an asynchronous verifier that rejects: its alert goes to the peer', async () => {
-      const verifier: PeerVerifier = { verify: () => later({ ok: false as const, error: new TlsError('certificate_revoked', 'revoked, says the remote service') }) };
+      const verifier: PeerVerifier = {
+        verify: () => later({ ok: false as const, error: new TlsError('certificate_revoked', 'revoked, says the remote service') }),
+      };
       const pair = makePair({ maxVersion: version, verifier });
       await pumpAsync(pair.client, pair.server);
       assert.equal(pair.c.errors[0]?.alert, 'certificate_revoked');
@@ -68,7 +75,10 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
 
     test('a remote signer for the client certificate', async () => {
       const clientPki = createTestPki({ names: ['client.test'] });
-      const pair = makePair({ maxVersion: version, cert: clientPki.chainPem, signer: remoteSigner(clientPki.keyPem) }, { requestCert: true, ca: clientPki.caPem });
+      const pair = makePair(
+        { maxVersion: version, cert: clientPki.chainPem, signer: remoteSigner(clientPki.keyPem) },
+        { requestCert: true, ca: clientPki.caPem },
+      );
       await pumpAsync(pair.client, pair.server);
       assert.deepEqual(pair.s.errors, []);
       assert.equal(pair.server.info.authorized, true);
@@ -77,9 +87,16 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
     test('SNI callback answering later picks the certificate for the name', async () => {
       const a = testPki({ names: ['a.test'] });
       const b = createTestPki({ names: ['b.test'] });
-      const contexts: Record<string, ReturnType<typeof createSecureContext>> = { 'b.test': createSecureContext({ key: b.keyPem, cert: b.chainPem }, testProvider) };
+      const contexts: Record<string, ReturnType<typeof createSecureContext>> = {
+        'b.test': createSecureContext({ key: b.keyPem, cert: b.chainPem }, testProvider),
+      };
       const asked: string[] = [];
-      const server = { SNICallback: (name: string, cb: (err: Error | null, ctx?: ReturnType<typeof createSecureContext>) => void) => { asked.push(name); setTimeout(() => cb(null, contexts[name]), 5); } };
+      const server = {
+        SNICallback: (name: string, cb: (err: Error | null, ctx?: ReturnType<typeof createSecureContext>) => void) => {
+          asked.push(name);
+          setTimeout(() => cb(null, contexts[name]), 5);
+        },
+      };
       const toB = makePair({ maxVersion: version, servername: 'b.test', ca: b.caPem }, server, a);
       await pumpAsync(toB.client, toB.server);
       assert.deepEqual(toB.c.errors, []);

@@ -24,7 +24,8 @@ describe('TLS 1.2 session tickets (RFC 5077)', () => {
 
   test('a server that announced a ticket and sends ChangeCipherSpec without NewSessionTicket: unexpected_message (BoGo SkipNewSessionTicket)', () => {
     const pair = newPair({
-      client: tls12, server: { ticketKeys },
+      client: tls12,
+      server: { ticketKeys },
       tamper: onHandshake('server', (msg) => (msg.type === HandshakeType.new_session_ticket ? [] : undefined)),
     });
     pair.pump();
@@ -32,7 +33,8 @@ describe('TLS 1.2 session tickets (RFC 5077)', () => {
   });
 
   test('an empty ticket (the server changed its mind) and no session id: no session to resume (BoGo SendEmptySessionTicket)', () => {
-    const emptyTicket = (msg: HandshakeMessage) => (msg.type === HandshakeType.new_session_ticket ? buildNewSessionTicket12({ lifetimeHint: 0, ticket: new Uint8Array(0) }) : msg);
+    const emptyTicket = (msg: HandshakeMessage) =>
+      msg.type === HandshakeType.new_session_ticket ? buildNewSessionTicket12({ lifetimeHint: 0, ticket: new Uint8Array(0) }) : msg;
     const pair = newPair({ client: tls12, server: { ticketKeys, sessionStore: false }, serverRewrite: emptyTicket }).handshake();
     assert.deepEqual(pair.client.sessions, []);
     // With a session id from the server, the session is kept, by id only.
@@ -51,7 +53,14 @@ describe('TLS 1.2 session tickets (RFC 5077)', () => {
     const noSessionId = (msg: HandshakeMessage) => {
       if (msg.type !== HandshakeType.client_hello) return msg;
       const ch = readClientHello(msg);
-      const raw = encodeClientHello({ legacyVersion: ch.legacyVersion, random: ch.random, sessionId: new Uint8Array(0), cipherSuites: [...ch.cipherSuites], compressionMethods: ch.compressionMethods, extensions: [...ch.extensions] });
+      const raw = encodeClientHello({
+        legacyVersion: ch.legacyVersion,
+        random: ch.random,
+        sessionId: new Uint8Array(0),
+        cipherSuites: [...ch.cipherSuites],
+        compressionMethods: ch.compressionMethods,
+        extensions: [...ch.extensions],
+      });
       return buildHandshake(HandshakeType.client_hello, (w) => w.bytes(raw.subarray(4)));
     };
     const pair = newPair({ client: { ...tls12, session }, server, clientRewrite: noSessionId });
@@ -68,8 +77,12 @@ describe('PSKs in the ClientHello (RFC 8446 §4.2.11, §4.1.2)', () => {
     // The client sends an X25519 share only, so the server asks again (HelloRetryRequest).
     const client = { session, ecdhCurve: 'X25519:P-256' };
     const pair = newPair({
-      client, server,
-      tamper: editClientHello((ch) => ({ ...ch, extensions: without(ExtensionType.pre_shared_key)(without(ExtensionType.psk_key_exchange_modes)(ch.extensions ?? [])) }), 1),
+      client,
+      server,
+      tamper: editClientHello(
+        (ch) => ({ ...ch, extensions: without(ExtensionType.pre_shared_key)(without(ExtensionType.psk_key_exchange_modes)(ch.extensions ?? [])) }),
+        1,
+      ),
     });
     pair.pump();
     assertAborted(pair, 'server', 'illegal_parameter', /dropped a PSK that fits the cipher suite we chose/);
@@ -87,7 +100,10 @@ function zeroRttTicket(server: PairOptions['server'] = zeroRttServer): Uint8Arra
 describe('0-RTT (RFC 8446 §4.2.10, Appendix D.3)', () => {
   test('a client that sent early data and gets a TLS 1.2 ServerHello: illegal_parameter (BoGo EarlyDataVersionDowngrade-Client-TLS13)', () => {
     const session = zeroRttTicket();
-    const pair = newPair({ client: { session, earlyData: true }, server: { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), maxVersion: 'TLSv1.2' } });
+    const pair = newPair({
+      client: { session, earlyData: true },
+      server: { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), maxVersion: 'TLSv1.2' },
+    });
     assert.ok(pair.client.connection.earlyDataRoom > 0);
     pair.client.connection.writeEarly(utf8('early'));
     pair.pump();
@@ -95,7 +111,7 @@ describe('0-RTT (RFC 8446 §4.2.10, Appendix D.3)', () => {
     assertLocalError(pair.client, 'illegal_parameter', /TLS 1\.2 after we sent TLS 1\.3 early data/);
   });
 
-  test('the server sends 0.5-RTT data after accepting 0-RTT, before the client\'s Finished (BoGo EarlyData-Server-TLS13)', () => {
+  test("the server sends 0.5-RTT data after accepting 0-RTT, before the client's Finished (BoGo EarlyData-Server-TLS13)", () => {
     const session = zeroRttTicket();
     const pair = newPair({ client: { session, earlyData: true }, server: { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore() } });
     pair.client.connection.writeEarly(utf8('ping'));
@@ -127,7 +143,8 @@ describe('0-RTT (RFC 8446 §4.2.10, Appendix D.3)', () => {
     const server = { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), ecdhCurve: 'P-256' };
     let seenHellos = 0;
     const pair = newPair({
-      client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' }, server,
+      client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' },
+      server,
       tamper: (r) => {
         if (r.from !== 'client' || r.type !== ContentType.handshake || r.protected) return undefined;
         if (seenHellos++ !== 1) return undefined;
@@ -146,7 +163,8 @@ describe('0-RTT (RFC 8446 §4.2.10, Appendix D.3)', () => {
     const server = { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), ecdhCurve: 'P-256' };
     let injected = false;
     const pair = newPair({
-      client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' }, server,
+      client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' },
+      server,
       tamper: (r) => {
         // Before the client's encrypted second flight: one more CCS, as BoGo's client sends.
         if (r.from !== 'client' || !r.protected || r.type !== ContentType.handshake || injected) return undefined;
@@ -208,7 +226,10 @@ describe('why 0-RTT was or was not accepted (info.earlyDataReason; BoGo -expect-
     assert.equal(tls12.client.connection.info.earlyDataReason, 'protocol_version');
     assert.equal(tls12.server.connection.info.earlyDataReason, 'protocol_version');
 
-    const retried = newPair({ client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' }, server: { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), ecdhCurve: 'P-256' } });
+    const retried = newPair({
+      client: { session, earlyData: true, ecdhCurve: 'X25519:P-256' },
+      server: { ...zeroRttServer, antiReplay: new MemoryAntiReplayStore(), ecdhCurve: 'P-256' },
+    });
     retried.client.connection.writeEarly(utf8('early'));
     retried.handshake();
     assert.equal(retried.client.connection.info.earlyDataReason, 'hello_retry_request');

@@ -18,7 +18,7 @@ import { MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW }
 import type { Connection } from '../../src/engine/connection.js';
 
 describe('TLS 1.3 middlebox compatibility (RFC 8446 Appendix D.4)', () => {
-  test('a client rejecting the server\'s encrypted flight sends its change_cipher_spec before the protected alert', () => {
+  test("a client rejecting the server's encrypted flight sends its change_cipher_spec before the protected alert", () => {
     const fromClient: RecordView[] = [];
     const reject = onHandshake('server', (msg) => {
       if (msg.type !== HandshakeType.encrypted_extensions) return undefined;
@@ -34,13 +34,23 @@ describe('TLS 1.3 middlebox compatibility (RFC 8446 Appendix D.4)', () => {
     pair.pump();
     assertAborted(pair, 'client', 'decode_error', /./);
     const after = fromClient.slice(1); // after the ClientHello
-    assert.deepEqual(after.map((r) => [r.type, r.protected]), [[ContentType.change_cipher_spec, false], [ContentType.alert, true]]);
+    assert.deepEqual(
+      after.map((r) => [r.type, r.protected]),
+      [
+        [ContentType.change_cipher_spec, false],
+        [ContentType.alert, true],
+      ],
+    );
   });
 });
 
 /** Seals a record as `sender` would, with its current write keys (test-only reach into the engine). */
 function sealAs(sender: Connection, type: number, data: Uint8Array): void {
-  const engine = sender as unknown as { flushHandshake(): void; writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void }; output: Uint8Array[] };
+  const engine = sender as unknown as {
+    flushHandshake(): void;
+    writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void };
+    output: Uint8Array[];
+  };
   engine.flushHandshake();
   engine.writeProtection.seal(type, data, engine.output);
 }
@@ -68,14 +78,17 @@ describe('floods BoringSSL bounds (BoGo TooManyKeyUpdates, SendUserCanceledAlert
 });
 
 describe('warning alerts before the version is known (BoGo SendSNIWarningAlert)', () => {
-  test('a TLS 1.2 server\'s warning unrecognized_name before its ServerHello is ignored', () => {
+  test("a TLS 1.2 server's warning unrecognized_name before its ServerHello is ignored", () => {
     let sent = false;
     const pair = newPair({
       client: { maxVersion: 'TLSv1.2' },
       tamper: (r) => {
         if (r.from !== 'server' || sent || r.type !== ContentType.handshake) return undefined;
         sent = true;
-        return [{ type: ContentType.alert, data: Uint8Array.of(1, 112), protect: false }, { type: r.type, data: r.data, protect: false }];
+        return [
+          { type: ContentType.alert, data: Uint8Array.of(1, 112), protect: false },
+          { type: r.type, data: r.data, protect: false },
+        ];
       },
     });
     pair.handshake();
@@ -93,7 +106,13 @@ describe('warning alerts before the version is known (BoGo SendSNIWarningAlert)'
 /** The same Certificate with an extension on its leaf entry. */
 function withLeafExtension(msg: HandshakeMessage, type: number): Uint8Array[] {
   const cert = readCertificate13(msg, { maxChainLength: 10 });
-  return [buildCertificate13(cert.requestContext, cert.entries.map((e) => e.certData), [{ type, body: new Uint8Array(0) }]).raw];
+  return [
+    buildCertificate13(
+      cert.requestContext,
+      cert.entries.map((e) => e.certData),
+      [{ type, body: new Uint8Array(0) }],
+    ).raw,
+  ];
 }
 
 describe('CertificateEntry extensions answer only what we asked for (RFC 8446 §4.4.2; BoGo SendExtensionOnClientCertificate-TLS13, SendUnknownExtensionOnCertificate-TLS13)', () => {
@@ -180,7 +199,7 @@ describe('a TLS 1.2 server echoing the TLS 1.3 compatibility session id (BoGo Ec
   });
 });
 
-describe('TLS 1.2: the server\'s ECDSA key must be on a curve the client offered (RFC 8422 §5.1; BoGo CheckLeafCurve)', () => {
+describe("TLS 1.2: the server's ECDSA key must be on a curve the client offered (RFC 8422 §5.1; BoGo CheckLeafCurve)", () => {
   test('a P-256 server certificate when the client offered only P-384: illegal_parameter', () => {
     // Our server picks only certificates on a curve the client offered: the man in the middle shows
     // it P-256 in place of X25519 while the client offered X25519 and P-384.
@@ -201,7 +220,7 @@ describe('TLS 1.2: the server\'s ECDSA key must be on a curve the client offered
     assertAborted(pair, 'client', 'illegal_parameter', /ECDSA key on P-256, a curve we did not offer/);
   });
 
-  test('TLS 1.3 does not tie the certificate\'s curve to supported_groups', () => {
+  test("TLS 1.3 does not tie the certificate's curve to supported_groups", () => {
     const pair = newPair({ kind: 'ec', client: { ecdhCurve: 'P-384' } }).handshake();
     assertNoErrors(pair);
     assert.ok(pair.client.completed);
@@ -311,16 +330,27 @@ describe('a chain of 51 certificates (BoGo LargeMessage): the count bound is a t
 
 describe('a session survives its encoding whatever its size (BoGo Client-Verify-ECDSA_P384_SHA384-TLS13)', () => {
   test('every field after the point where the writer grows is read back', () => {
-    for (let ticket = 0; ticket < 400; ticket++) for (const cert of [100, 620, 1000]) {
-      const s: SessionState = {
-        version: 0x0304, cipherSuite: 0x1302, secret: new Secret(new Uint8Array(48)), extendedMasterSecret: false, authorized: true,
-        issuedAt: 1468026092006, lifetime: 86400, ticket: new Uint8Array(ticket + 1), ageAdd: 5, maxEarlyData: 0,
-        peerCertificates: [new Uint8Array(cert)], trustDigest: new Uint8Array(32), authenticatedAt: 1468026092003,
-      };
-      const d = decodeSession(encodeSession(s));
-      assert.equal(d.authenticatedAt, s.authenticatedAt, `ticket of ${ticket + 1} bytes, certificate of ${cert}`);
-      assert.deepEqual(d.trustDigest, s.trustDigest);
-    }
+    for (let ticket = 0; ticket < 400; ticket++)
+      for (const cert of [100, 620, 1000]) {
+        const s: SessionState = {
+          version: 0x0304,
+          cipherSuite: 0x1302,
+          secret: new Secret(new Uint8Array(48)),
+          extendedMasterSecret: false,
+          authorized: true,
+          issuedAt: 1468026092006,
+          lifetime: 86400,
+          ticket: new Uint8Array(ticket + 1),
+          ageAdd: 5,
+          maxEarlyData: 0,
+          peerCertificates: [new Uint8Array(cert)],
+          trustDigest: new Uint8Array(32),
+          authenticatedAt: 1468026092003,
+        };
+        const d = decodeSession(encodeSession(s));
+        assert.equal(d.authenticatedAt, s.authenticatedAt, `ticket of ${ticket + 1} bytes, certificate of ${cert}`);
+        assert.deepEqual(d.trustDigest, s.trustDigest);
+      }
   });
 });
 
@@ -400,8 +430,17 @@ describe('TLS 1.2 supported_groups (RFC 8422 §4; BoGo NoSupportedCurves, Suppor
         const sidLength = body[34]!;
         const extStart = 34 + 1 + sidLength + 2 + 1;
         const extLength = (body[extStart]! << 8) | body[extStart + 1]!;
-        const newBody = concat(body.subarray(0, extStart), Uint8Array.of((extLength + ext.length) >> 8, (extLength + ext.length) & 0xff), body.subarray(extStart + 2), ext);
-        return { type: msg.type, body: newBody, raw: concat(Uint8Array.of(HandshakeType.server_hello, 0, newBody.length >> 8, newBody.length & 0xff), newBody) };
+        const newBody = concat(
+          body.subarray(0, extStart),
+          Uint8Array.of((extLength + ext.length) >> 8, (extLength + ext.length) & 0xff),
+          body.subarray(extStart + 2),
+          ext,
+        );
+        return {
+          type: msg.type,
+          body: newBody,
+          raw: concat(Uint8Array.of(HandshakeType.server_hello, 0, newBody.length >> 8, newBody.length & 0xff), newBody),
+        };
       },
     });
     pair.handshake();

@@ -26,7 +26,10 @@ describe('close_notify', () => {
     const pair = newPair().handshake();
     pair.client.connection.close();
     pair.pump();
-    assert.throws(() => pair.client.connection.write(utf8('late')), (e: unknown) => e instanceof TlsError && /write after close/.test(e.message));
+    assert.throws(
+      () => pair.client.connection.write(utf8('late')),
+      (e: unknown) => e instanceof TlsError && /write after close/.test(e.message),
+    );
     assert.equal(pair.client.connection.takeOutput().length, 0);
   });
 
@@ -51,7 +54,7 @@ describe('close_notify', () => {
     assert.ok(pair.client.peerClosed && pair.server.peerClosed);
   });
 
-  test('records after the peer\'s close_notify are ignored, in the same chunk and later', () => {
+  test("records after the peer's close_notify are ignored, in the same chunk and later", () => {
     const pair = newPair().handshake();
     const closeNotify = pair.seal('server', Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify, ContentType.alert));
     const after = pair.seal('server', concat(utf8('ignored'), Uint8Array.of(ContentType.application_data)));
@@ -69,7 +72,7 @@ describe('close_notify', () => {
     assert.equal(text(pair.client.received), 'bye');
   });
 
-  test('close_notify before the handshake completes: the peer reports close_notify with origin \'peer\'', () => {
+  test("close_notify before the handshake completes: the peer reports close_notify with origin 'peer'", () => {
     const pair = newPair();
     pair.server.connection.receive(concat(...pair.client.connection.takeOutput()));
     pair.server.connection.takeOutput(); // the server's flight is lost
@@ -89,7 +92,10 @@ describe('close_notify', () => {
     pair.client.connection.takeOutput();
     pair.client.connection.close();
     assert.equal(pair.client.connection.takeOutput().length, 0);
-    assert.throws(() => pair.client.connection.write(utf8('x')), (e: unknown) => e === err);
+    assert.throws(
+      () => pair.client.connection.write(utf8('x')),
+      (e: unknown) => e === err,
+    );
     // and receive() after the failure is a no-op
     pair.client.connection.receive(utf8('GET / HTTP/1.1\r\n'));
     assert.equal(pair.client.errors.length, 1);
@@ -97,7 +103,10 @@ describe('close_notify', () => {
 
   test('write() before the handshake completes is refused, not queued silently', () => {
     const pair = newPair();
-    assert.throws(() => pair.client.connection.write(utf8('early')), (e: unknown) => e instanceof TlsError && /before the handshake completed/.test(e.message));
+    assert.throws(
+      () => pair.client.connection.write(utf8('early')),
+      (e: unknown) => e instanceof TlsError && /before the handshake completed/.test(e.message),
+    );
     pair.handshake();
   });
 });

@@ -35,15 +35,17 @@ function earlyPair(tamper?: RecordHook, extra: PairOptions = {}) {
 const alpnExtension = (name: string) => ({ type: ExtensionType.application_layer_protocol_negotiation, body: encode((w) => writeAlpnList(w, [utf8(name)])) });
 
 describe('client: the server accepting 0-RTT (RFC 8446 §4.2.10)', () => {
-  test('accepted with the ticket\'s suite and ALPN: the handshake completes', () => {
+  test("accepted with the ticket's suite and ALPN: the handshake completes", () => {
     const pair = earlyPair();
     assertNoErrors(pair);
     assert.equal(pair.client.connection.info.earlyData, 'accepted');
     assert.equal(Buffer.concat(pair.server.received).toString(), 'early!');
   });
 
-  test('accepted with another application protocol than the ticket\'s: illegal_parameter', () => {
-    const pair = earlyPair(editEncryptedExtensions((list) => [...without(ExtensionType.application_layer_protocol_negotiation)(list), alpnExtension('http/1.1')]));
+  test("accepted with another application protocol than the ticket's: illegal_parameter", () => {
+    const pair = earlyPair(
+      editEncryptedExtensions((list) => [...without(ExtensionType.application_layer_protocol_negotiation)(list), alpnExtension('http/1.1')]),
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /early data.*application protocol "http\/1\.1".*"h2"/);
     assert.equal(pair.client.completed, false);
   });
@@ -53,7 +55,7 @@ describe('client: the server accepting 0-RTT (RFC 8446 §4.2.10)', () => {
     assertAborted(pair, 'client', 'illegal_parameter', /early data.*no application protocol.*"h2"/);
   });
 
-  test('accepted with another cipher suite (same hash) than the ticket\'s: illegal_parameter', () => {
+  test("accepted with another cipher suite (same hash) than the ticket's: illegal_parameter", () => {
     const pair = earlyPair(editServerHello((sh) => ({ ...sh, cipherSuite: 0x1303 }), 'server-hello'));
     assert.equal(pair.client.connection.info.cipherSuite?.name, 'TLS_CHACHA20_POLY1305_SHA256');
     assertAborted(pair, 'client', 'illegal_parameter', /early data.*TLS_CHACHA20_POLY1305_SHA256.*TLS_AES_128_GCM_SHA256/);
@@ -62,10 +64,12 @@ describe('client: the server accepting 0-RTT (RFC 8446 §4.2.10)', () => {
   test('a different suite without early_data is only a rejection of 0-RTT', () => {
     // The suite check concerns accepted early data only: the same tamper minus early_data fails
     // later (the server's keys differ), not with the early-data error.
-    const pair = earlyPair(hooks(
-      editServerHello((sh) => ({ ...sh, cipherSuite: 0x1303 }), 'server-hello'),
-      editEncryptedExtensions(without(ExtensionType.early_data)),
-    ));
+    const pair = earlyPair(
+      hooks(
+        editServerHello((sh) => ({ ...sh, cipherSuite: 0x1303 }), 'server-hello'),
+        editEncryptedExtensions(without(ExtensionType.early_data)),
+      ),
+    );
     assert.equal(pair.client.errors.length, 1);
     assert.doesNotMatch(pair.client.errors[0]!.message, /early data/);
   });

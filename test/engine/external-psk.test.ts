@@ -57,11 +57,14 @@ describe('external PSK handshakes', () => {
     assert.ok(!steps(pair, 'client').includes('certificate-verify'));
   });
 
-  test('with requestCert the server counts the PSK as the client\'s authentication (as node:tls), and asks for no certificate', () => {
+  test("with requestCert the server counts the PSK as the client's authentication (as node:tls), and asks for no certificate", () => {
     const pair = newPair({ client: clientPsk(), server: { ...serverPsk(), requestCert: true, rejectUnauthorized: true } }).handshake();
     assert.equal(pair.server.connection.info.authorized, true);
     assert.equal(pair.server.connection.info.pskIdentity, 'TestUser');
-    assert.ok(!pair.client.events.some((e) => e.kind === 'handshake-message' && e.direction === 'received' && e.type === 13), 'no CertificateRequest (RFC 8446 §4.3.2)');
+    assert.ok(
+      !pair.client.events.some((e) => e.kind === 'handshake-message' && e.direction === 'received' && e.type === 13),
+      'no CertificateRequest (RFC 8446 §4.3.2)',
+    );
   });
 
   test('the binder uses the "ext binder" key: a resumption binder does not pass for an external PSK, nor the reverse', () => {
@@ -71,8 +74,14 @@ describe('external PSK handshakes', () => {
     const resumption = computeBinder(testProvider, 'sha256', psk, hash, false);
     assert.notDeepEqual(external, resumption);
     checkBinder(testProvider, 'sha256', psk, hash, external, true);
-    assert.throws(() => checkBinder(testProvider, 'sha256', psk, hash, resumption, true), (e: TlsError) => e.alert === 'decrypt_error');
-    assert.throws(() => checkBinder(testProvider, 'sha256', psk, hash, external, false), (e: TlsError) => e.alert === 'decrypt_error');
+    assert.throws(
+      () => checkBinder(testProvider, 'sha256', psk, hash, resumption, true),
+      (e: TlsError) => e.alert === 'decrypt_error',
+    );
+    assert.throws(
+      () => checkBinder(testProvider, 'sha256', psk, hash, external, false),
+      (e: TlsError) => e.alert === 'decrypt_error',
+    );
   });
 
   test('a different key for the identity: decrypt_error from the binder', () => {
@@ -134,7 +143,8 @@ describe('external PSK handshakes', () => {
       client: clientPsk(),
       server: { ...certless, ...serverPsk() },
       tamper: editClientHello((ch) => ({
-        ...ch, extensions: ch.extensions!.map((e) => (e.type === E.psk_key_exchange_modes ? { type: e.type, body: Uint8Array.of(1, PskKeyExchangeMode.psk_ke) } : e)),
+        ...ch,
+        extensions: ch.extensions!.map((e) => (e.type === E.psk_key_exchange_modes ? { type: e.type, body: Uint8Array.of(1, PskKeyExchangeMode.psk_ke) } : e)),
       })),
     });
     pair.pump();
@@ -150,7 +160,12 @@ describe('external PSK handshakes', () => {
 
   test('a pskCallback that throws or returns nonsense fails the handshake with an error naming it', () => {
     const cases: [unknown, RegExp][] = [
-      [() => { throw new Error('boom'); }, /pskCallback threw: boom/],
+      [
+        () => {
+          throw new Error('boom');
+        },
+        /pskCallback threw: boom/,
+      ],
       [() => ({ psk: 'not bytes', identity: 'x' }), /pskCallback returned a psk that is not a Buffer/],
       [() => ({ psk: KEY, identity: 42 }), /identity that is not a string/],
       [() => ({ psk: KEY, identity: 'x'.repeat(257) }), /identity of 257 bytes/],
@@ -246,7 +261,7 @@ describe('sessions after an external PSK handshake stay bound to that PSK', () =
     assert.equal(s.pskIdentity, 'TestUser');
   });
 
-  test('a pskCallback that throws while a PSK-bound ticket is checked fails the handshake and wipes the ticket\'s PSK', () => {
+  test("a pskCallback that throws while a PSK-bound ticket is checked fails the handshake and wipes the ticket's PSK", () => {
     const session = firstSession();
     const resumptionPsk = Buffer.from(decodeSession(session).secret.expose()).toString('hex');
     const wipedKeys: string[] = [];
@@ -256,7 +271,15 @@ describe('sessions after an external PSK handshake stay bound to that PSK', () =
       original.call(this);
     };
     try {
-      const pair = newPair({ client: { ...clientPsk(), session }, server: { ...server(), pskCallback: () => { throw new Error('key store down'); } } });
+      const pair = newPair({
+        client: { ...clientPsk(), session },
+        server: {
+          ...server(),
+          pskCallback: () => {
+            throw new Error('key store down');
+          },
+        },
+      });
       pair.pump();
       assert.equal(pair.server.errors[0]?.alert, 'internal_error');
       assert.match(pair.server.errors[0]!.message, /pskCallback threw: key store down/);

@@ -12,8 +12,16 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function exchange(pair: ReturnType<typeof makePair>): void {
   pump(pair.client, pair.server);
-  assert.deepEqual(pair.c.errors.map((e) => e.message), [], 'client errors');
-  assert.deepEqual(pair.s.errors.map((e) => e.message), [], 'server errors');
+  assert.deepEqual(
+    pair.c.errors.map((e) => e.message),
+    [],
+    'client errors',
+  );
+  assert.deepEqual(
+    pair.s.errors.map((e) => e.message),
+    [],
+    'server errors',
+  );
   pair.client.write(text('ping'));
   pair.server.write(text('pong'));
   pump(pair.client, pair.server);
@@ -33,8 +41,14 @@ const retried = (pair: ReturnType<typeof makePair>): boolean => pair.c.events.so
 
 describe('groups: x448 and secp521r1', () => {
   test('ecdhCurve names: X448, x448, P-521, secp521r1 (as node:tls and OpenSSL spell them)', () => {
-    assert.deepEqual(parseGroups('X448:P-521').map((g) => g.name), ['x448', 'secp521r1']);
-    assert.deepEqual(parseGroups('x448:secp521r1').map((g) => g.name), ['x448', 'secp521r1']);
+    assert.deepEqual(
+      parseGroups('X448:P-521').map((g) => g.name),
+      ['x448', 'secp521r1'],
+    );
+    assert.deepEqual(
+      parseGroups('x448:secp521r1').map((g) => g.name),
+      ['x448', 'secp521r1'],
+    );
     assert.equal(groupByName('X448')?.id, 0x001e);
     assert.equal(groupByName('P-521')?.id, 0x0019);
   });
@@ -45,7 +59,10 @@ describe('groups: x448 and secp521r1', () => {
     assert.deepEqual(hello.keyShares, ['X25519MLKEM768', 'x25519']);
   });
 
-  for (const [name, id] of [['X448', 'x448'], ['P-521', 'secp521r1']] as const) {
+  for (const [name, id] of [
+    ['X448', 'x448'],
+    ['P-521', 'secp521r1'],
+  ] as const) {
     test(`TLS 1.3: a client restricted to ${name} completes with a default server, no HelloRetryRequest`, () => {
       const pair = makePair({ ecdhCurve: name });
       exchange(pair);
@@ -64,7 +81,10 @@ describe('groups: x448 and secp521r1', () => {
     test(`TLS 1.2: ECDHE over ${name}, restricted on either side`, () => {
       // An Ed25519 certificate: no curve of its own for the client's supported_groups to vouch for (RFC 8422 §5.1.1).
       const pki = testPki({ leafKey: 'ed25519' });
-      for (const [client, server] of [[{ ecdhCurve: name }, {}], [{}, { ecdhCurve: name }]] as const) {
+      for (const [client, server] of [
+        [{ ecdhCurve: name }, {}],
+        [{}, { ecdhCurve: name }],
+      ] as const) {
         const pair = makePair({ maxVersion: 'TLSv1.2', ...client }, server, pki);
         exchange(pair);
         assert.equal(pair.client.info.version, 'TLSv1.2');

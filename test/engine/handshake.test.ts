@@ -16,15 +16,15 @@ import { buildFinished } from '../../src/messages/finished.js';
 import { buildHandshake } from '../../src/messages/handshake.js';
 import { buildServerHello } from '../../src/messages/server-hello.js';
 import { testIdentity } from '../helpers/engine-pki.js';
-import {
-  assertAborted, assertNoErrors, handshakeBytes, newPair, onHandshake, splitMessages, type RecordHook,
-} from '../helpers/engine-harness.js';
-import {
-  editBody, editClientHello, editEncryptedExtensions, editServerHello, flipBit, without, withExtra,
-} from '../helpers/message-edits.js';
+import { assertAborted, assertNoErrors, handshakeBytes, newPair, onHandshake, splitMessages, type RecordHook } from '../helpers/engine-harness.js';
+import { editBody, editClientHello, editEncryptedExtensions, editServerHello, flipBit, without, withExtra } from '../helpers/message-edits.js';
 
 const ext = (type: number, body: Uint8Array = new Uint8Array(0)) => ({ type, body });
-const versionExt = (v: number) => ext(E.supported_versions, encode((w) => writeSupportedVersionsServer(w, v)));
+const versionExt = (v: number) =>
+  ext(
+    E.supported_versions,
+    encode((w) => writeSupportedVersionsServer(w, v)),
+  );
 
 /** Runs a handshake with `tamper` in the middle and returns the pair. */
 function run(tamper: RecordHook, options: Parameters<typeof newPair>[0] = {}) {
@@ -35,7 +35,10 @@ function run(tamper: RecordHook, options: Parameters<typeof newPair>[0] = {}) {
 
 describe('client judges the ServerHello', () => {
   test('a cipher suite it did not offer: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, cipherSuite: 0x1302 })), { client: { ciphers: 'TLS_AES_128_GCM_SHA256' } });
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, cipherSuite: 0x1302 })),
+      { client: { ciphers: 'TLS_AES_128_GCM_SHA256' } },
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /cipher suite TLS_AES_256_GCM_SHA384, which we did not offer/);
   });
 
@@ -49,37 +52,67 @@ describe('client judges the ServerHello', () => {
   test('a key share for a group it sent no share for: illegal_parameter', () => {
     const point = new Uint8Array(65).fill(1);
     point[0] = 4;
-    const pair = run(editServerHello((sh) => ({
-      ...sh, extensions: sh.extensions.map((e) => (e.type === E.key_share ? ext(E.key_share, encode((w) => writeKeyShareServer(w, { group: 0x0017, keyExchange: point }))) : e)),
-    })));
+    const pair = run(
+      editServerHello((sh) => ({
+        ...sh,
+        extensions: sh.extensions.map((e) =>
+          e.type === E.key_share
+            ? ext(
+                E.key_share,
+                encode((w) => writeKeyShareServer(w, { group: 0x0017, keyExchange: point })),
+              )
+            : e,
+        ),
+      })),
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /key share for secp256r1, for which we sent none/);
   });
 
   test('a group it never heard of: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({
-      ...sh, extensions: sh.extensions.map((e) => (e.type === E.key_share ? ext(E.key_share, encode((w) => writeKeyShareServer(w, { group: 0x1234, keyExchange: new Uint8Array(32) }))) : e)),
-    })));
+    const pair = run(
+      editServerHello((sh) => ({
+        ...sh,
+        extensions: sh.extensions.map((e) =>
+          e.type === E.key_share
+            ? ext(
+                E.key_share,
+                encode((w) => writeKeyShareServer(w, { group: 0x1234, keyExchange: new Uint8Array(32) })),
+              )
+            : e,
+        ),
+      })),
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /key share for 0x1234/);
   });
 
   test('supported_versions selecting a version it did not offer: illegal_parameter', () => {
     for (const v of [0x0305, 0x0303, 0x7f1c]) {
       const pair = run(editServerHello((sh) => ({ ...sh, extensions: sh.extensions.map((e) => (e.type === E.supported_versions ? versionExt(v) : e)) })));
-      assertAborted(pair, 'client', 'illegal_parameter', /server selected (TLSv1\.2|0x0305|0x7f1c) in supported_versions, (which we did not offer|where only TLS 1\.3 or later may be selected)/);
+      assertAborted(
+        pair,
+        'client',
+        'illegal_parameter',
+        /server selected (TLSv1\.2|0x0305|0x7f1c) in supported_versions, (which we did not offer|where only TLS 1\.3 or later may be selected)/,
+      );
     }
   });
 
   test('supported_versions from a client that offered only TLS 1.2 is not possible; a TLS 1.3-only client refuses a TLS 1.2 answer: protocol_version', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, extensions: sh.extensions.filter((e) => e.type !== E.supported_versions && e.type !== E.key_share) })), { client: { minVersion: 'TLSv1.3' } });
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, extensions: sh.extensions.filter((e) => e.type !== E.supported_versions && e.type !== E.key_share) })),
+      { client: { minVersion: 'TLSv1.3' } },
+    );
     assertAborted(pair, 'client', 'protocol_version', /server chose TLSv1\.2, but minVersion is TLSv1\.3/);
   });
 
   test('a ServerHello legacy_version other than TLS 1.2 next to supported_versions: protocol_version (BoGo ServerBogusVersion)', () => {
-    const pair = run(editServerHello((_sh, msg) => {
-      const raw = msg.raw.slice();
-      raw[5] = 0x04; // legacy_version 0x0304
-      return raw;
-    }));
+    const pair = run(
+      editServerHello((_sh, msg) => {
+        const raw = msg.raw.slice();
+        raw[5] = 0x04; // legacy_version 0x0304
+        return raw;
+      }),
+    );
     assertAborted(pair, 'client', 'protocol_version', /legacy_version TLSv1\.3, not TLS 1\.2/);
   });
 
@@ -89,7 +122,10 @@ describe('client judges the ServerHello', () => {
   });
 
   test('a session id echoed to a client that sent none: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, sessionId: new Uint8Array(32).fill(7) })), { client: { middleboxCompatibility: false } });
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, sessionId: new Uint8Array(32).fill(7) })),
+      { client: { middleboxCompatibility: false } },
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /does not echo our session id/);
   });
 
@@ -142,19 +178,31 @@ describe('client judges the ServerHello', () => {
 
   test('an invalid X25519 share (wrong length, low-order point): illegal_parameter, never internal_error', () => {
     for (const keyExchange of [new Uint8Array(31).fill(9), new Uint8Array(32), Uint8Array.of(1, ...new Array<number>(31).fill(0))]) {
-      const pair = run(editServerHello((sh) => ({
-        ...sh, extensions: sh.extensions.map((e) => (e.type === E.key_share ? ext(E.key_share, encode((w) => writeKeyShareServer(w, { group: 0x001d, keyExchange }))) : e)),
-      })));
+      const pair = run(
+        editServerHello((sh) => ({
+          ...sh,
+          extensions: sh.extensions.map((e) =>
+            e.type === E.key_share
+              ? ext(
+                  E.key_share,
+                  encode((w) => writeKeyShareServer(w, { group: 0x001d, keyExchange })),
+                )
+              : e,
+          ),
+        })),
+      );
       assertAborted(pair, 'client', 'illegal_parameter', /x25519 key share/);
     }
   });
 
   test('the TLS 1.2 downgrade sentinel with a TLS 1.2 answer: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => {
-      const random = sh.random.slice();
-      random.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 24);
-      return { ...sh, random, extensions: [] };
-    }));
+    const pair = run(
+      editServerHello((sh) => {
+        const random = sh.random.slice();
+        random.set([0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01], 24);
+        return { ...sh, random, extensions: [] };
+      }),
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /downgrade sentinel/);
   });
 });
@@ -169,43 +217,98 @@ describe('client judges a HelloRetryRequest', () => {
   });
 
   test('a group it did not offer: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, extensions: sh.extensions.map((e) => (e.type === E.key_share ? ext(E.key_share, encode((w) => writeKeyShareRetry(w, 0x0019))) : e)) }), 'retry'), retryOptions);
+    const pair = run(
+      editServerHello(
+        (sh) => ({
+          ...sh,
+          extensions: sh.extensions.map((e) =>
+            e.type === E.key_share
+              ? ext(
+                  E.key_share,
+                  encode((w) => writeKeyShareRetry(w, 0x0019)),
+                )
+              : e,
+          ),
+        }),
+        'retry',
+      ),
+      retryOptions,
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /asks for group secp521r1, which we did not offer/);
   });
 
   test('the group it already sent a share for: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, extensions: sh.extensions.map((e) => (e.type === E.key_share ? ext(E.key_share, encode((w) => writeKeyShareRetry(w, 0x001d))) : e)) }), 'retry'), retryOptions);
+    const pair = run(
+      editServerHello(
+        (sh) => ({
+          ...sh,
+          extensions: sh.extensions.map((e) =>
+            e.type === E.key_share
+              ? ext(
+                  E.key_share,
+                  encode((w) => writeKeyShareRetry(w, 0x001d)),
+                )
+              : e,
+          ),
+        }),
+        'retry',
+      ),
+      retryOptions,
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /asks for x25519, for which we already sent a share/);
   });
 
   test('a retry that asks for no change: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, extensions: without(E.key_share)(sh.extensions) }), 'retry'), retryOptions);
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, extensions: without(E.key_share)(sh.extensions) }), 'retry'),
+      retryOptions,
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /asks for no change/);
   });
 
   test('a second HelloRetryRequest: unexpected_message', () => {
     let hrr: Uint8Array | undefined;
-    const pair = run(onHandshake('server', (msg) => {
-      if (msg.type !== HandshakeType.server_hello) return undefined;
-      if (!hrr) {
-        hrr = msg.raw.slice();
-        return undefined;
-      }
-      return [hrr]; // the answer to the second ClientHello is the retry again
-    }), retryOptions);
+    const pair = run(
+      onHandshake('server', (msg) => {
+        if (msg.type !== HandshakeType.server_hello) return undefined;
+        if (!hrr) {
+          hrr = msg.raw.slice();
+          return undefined;
+        }
+        return [hrr]; // the answer to the second ClientHello is the retry again
+      }),
+      retryOptions,
+    );
     assertAborted(pair, 'client', 'unexpected_message', /second hello_retry_request/);
   });
 
   test('a ServerHello that changes the suite the retry named: illegal_parameter', () => {
-    const pair = run(editServerHello((sh) => ({ ...sh, cipherSuite: 0x1302 }), 'server-hello'), retryOptions);
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, cipherSuite: 0x1302 }), 'server-hello'),
+      retryOptions,
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /changed the cipher suite chosen in hello_retry_request/);
   });
 });
 
 describe('client judges the encrypted flight', () => {
   test('EncryptedExtensions with ALPN it did not ask for: unsupported_extension', () => {
-    const pair = run(editEncryptedExtensions(withExtra(ext(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, [utf8('h2')]))))));
-    assertAborted(pair, 'client', 'unsupported_extension', /server sent application_layer_protocol_negotiation in encrypted_extensions, which we did not offer/);
+    const pair = run(
+      editEncryptedExtensions(
+        withExtra(
+          ext(
+            E.application_layer_protocol_negotiation,
+            encode((w) => writeAlpnList(w, [utf8('h2')])),
+          ),
+        ),
+      ),
+    );
+    assertAborted(
+      pair,
+      'client',
+      'unsupported_extension',
+      /server sent application_layer_protocol_negotiation in encrypted_extensions, which we did not offer/,
+    );
   });
 
   test('EncryptedExtensions with an unknown extension: unsupported_extension', () => {
@@ -215,7 +318,16 @@ describe('client judges the encrypted flight', () => {
 
   test('EncryptedExtensions choosing a protocol the client did not offer: illegal_parameter', () => {
     const pair = run(
-      editEncryptedExtensions((list) => list.map((e) => (e.type === E.application_layer_protocol_negotiation ? ext(e.type, encode((w) => writeAlpnList(w, [utf8('spdy/1')]))) : e))),
+      editEncryptedExtensions((list) =>
+        list.map((e) =>
+          e.type === E.application_layer_protocol_negotiation
+            ? ext(
+                e.type,
+                encode((w) => writeAlpnList(w, [utf8('spdy/1')])),
+              )
+            : e,
+        ),
+      ),
       { client: { ALPNProtocols: ['h2'] }, server: { ALPNProtocols: ['h2'] } },
     );
     assertAborted(pair, 'client', 'illegal_parameter', /server chose application protocol "spdy\/1", which we did not offer/);
@@ -237,33 +349,48 @@ describe('client judges the encrypted flight', () => {
   });
 
   test('a certificate that is not DER: decode_error (as OpenSSL and BoringSSL)', () => {
-    const pair = run(onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [Uint8Array.of(0x30, 0x03, 1, 2, 3)]).raw] : undefined)));
+    const pair = run(
+      onHandshake('server', (msg) =>
+        msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [Uint8Array.of(0x30, 0x03, 1, 2, 3)]).raw] : undefined,
+      ),
+    );
     assertAborted(pair, 'client', 'decode_error', /certificate is malformed/);
   });
 
   test('a certificate the verifier rejects: its alert', () => {
     const other = testIdentity('ec');
-    const pair = run(onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [other.certDer]).raw] : undefined)));
+    const pair = run(
+      onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(new Uint8Array(0), [other.certDer]).raw] : undefined)),
+    );
     assertAborted(pair, 'client', 'bad_certificate', /not the pinned test certificate/);
   });
 
   for (const kind of synchronousKinds(['ed25519', 'ec', 'rsa'] as const)) {
     test(`a CertificateVerify whose ${kind} signature does not verify: decrypt_error`, () => {
-      const pair = run(onHandshake('server', (msg) => {
-        if (msg.type !== HandshakeType.certificate_verify) return undefined;
-        const cv = readCertificateVerify(msg);
-        return [buildCertificateVerify(cv.scheme, flipBit(cv.signature, cv.signature.length - 1)).raw];
-      }), { kind });
+      const pair = run(
+        onHandshake('server', (msg) => {
+          if (msg.type !== HandshakeType.certificate_verify) return undefined;
+          const cv = readCertificateVerify(msg);
+          return [buildCertificateVerify(cv.scheme, flipBit(cv.signature, cv.signature.length - 1)).raw];
+        }),
+        { kind },
+      );
       assertAborted(pair, 'client', 'decrypt_error', /server CertificateVerify signature \(.*\) does not verify/);
     });
   }
 
   test('a CertificateVerify with a scheme it did not offer, or one that does not fit the key: illegal_parameter', () => {
-    for (const [scheme, pattern] of [[0x0403, /ecdsa_secp256r1_sha256, which does not match its ed25519 key/], [0x0201, /peer signed with 0x201, which we did not offer/], [0x0401, /rsa_pkcs1_sha256, which we did not offer/]] as const) {
-      const pair = run(onHandshake('server', (msg) => {
-        if (msg.type !== HandshakeType.certificate_verify) return undefined;
-        return [buildCertificateVerify(scheme, readCertificateVerify(msg).signature).raw];
-      }));
+    for (const [scheme, pattern] of [
+      [0x0403, /ecdsa_secp256r1_sha256, which does not match its ed25519 key/],
+      [0x0201, /peer signed with 0x201, which we did not offer/],
+      [0x0401, /rsa_pkcs1_sha256, which we did not offer/],
+    ] as const) {
+      const pair = run(
+        onHandshake('server', (msg) => {
+          if (msg.type !== HandshakeType.certificate_verify) return undefined;
+          return [buildCertificateVerify(scheme, readCertificateVerify(msg).signature).raw];
+        }),
+      );
       assertAborted(pair, 'client', 'illegal_parameter', pattern);
     }
   });
@@ -279,36 +406,49 @@ describe('client judges the encrypted flight', () => {
   });
 
   test('a CertificateRequest with a non-empty context: decode_error (as OpenSSL and BoringSSL)', () => {
-    const pair = run(onHandshake('server', (msg) => {
-      if (msg.type !== HandshakeType.certificate_request) return undefined;
-      const raw = buildHandshake(HandshakeType.certificate_request, (w) => {
-        w.vectorBytes(1, Uint8Array.of(1));
-        w.bytes(msg.body.subarray(1));
-      }).raw;
-      return [raw];
-    }), { server: { requestCert: true } });
+    const pair = run(
+      onHandshake('server', (msg) => {
+        if (msg.type !== HandshakeType.certificate_request) return undefined;
+        const raw = buildHandshake(HandshakeType.certificate_request, (w) => {
+          w.vectorBytes(1, Uint8Array.of(1));
+          w.bytes(msg.body.subarray(1));
+        }).raw;
+        return [raw];
+      }),
+      { server: { requestCert: true } },
+    );
     assertAborted(pair, 'client', 'decode_error', /certificate_request has a non-empty context/);
   });
 
   test('a CertificateRequest without signature_algorithms: missing_extension', () => {
-    const pair = run(onHandshake('server', (msg) => {
-      if (msg.type !== HandshakeType.certificate_request) return undefined;
-      return [handshakeBytes(HandshakeType.certificate_request, Uint8Array.of(0, 0, 4, 0xfa, 0xfa, 0, 0))];
-    }), { server: { requestCert: true } });
+    const pair = run(
+      onHandshake('server', (msg) => {
+        if (msg.type !== HandshakeType.certificate_request) return undefined;
+        return [handshakeBytes(HandshakeType.certificate_request, Uint8Array.of(0, 0, 4, 0xfa, 0xfa, 0, 0))];
+      }),
+      { server: { requestCert: true } },
+    );
     assertAborted(pair, 'client', 'missing_extension', /certificate_request has no signature_algorithms/);
   });
 });
 
 describe('server judges the ClientHello', () => {
   test('no supported_versions, to a TLS 1.3-only server: protocol_version, naming both sides', () => {
-    const pair = run(editClientHello((ch) => ({ ...ch, extensions: without(E.supported_versions)(ch.extensions!) })), { server: { minVersion: 'TLSv1.3' } });
+    const pair = run(
+      editClientHello((ch) => ({ ...ch, extensions: without(E.supported_versions)(ch.extensions!) })),
+      { server: { minVersion: 'TLSv1.3' } },
+    );
     assertAborted(pair, 'server', 'protocol_version', /client offered up to TLSv1\.2; we accept TLSv1\.3/);
   });
 
   test('only old versions in supported_versions: protocol_version', () => {
-    const pair = run(editClientHello((ch) => ({
-      ...ch, extensions: ch.extensions!.map((e) => (e.type === E.supported_versions ? ext(e.type, Uint8Array.of(4, 0x03, 0x02, 0x03, 0x01)) : e)),
-    })), { server: { minVersion: 'TLSv1.3' } });
+    const pair = run(
+      editClientHello((ch) => ({
+        ...ch,
+        extensions: ch.extensions!.map((e) => (e.type === E.supported_versions ? ext(e.type, Uint8Array.of(4, 0x03, 0x02, 0x03, 0x01)) : e)),
+      })),
+      { server: { minVersion: 'TLSv1.3' } },
+    );
     assertAborted(pair, 'server', 'protocol_version', /client offered TLSv1\.1, TLSv1; we accept TLSv1\.3/);
   });
 
@@ -342,24 +482,47 @@ describe('server judges the ClientHello', () => {
   });
 
   test('a key share for a group not in supported_groups: illegal_parameter', () => {
-    const pair = run(editClientHello((ch) => ({
-      ...ch, extensions: ch.extensions!.map((e) => (e.type === E.supported_groups ? ext(e.type, Uint8Array.of(0, 2, 0, 0x17)) : e)),
-    })));
+    const pair = run(
+      editClientHello((ch) => ({
+        ...ch,
+        extensions: ch.extensions!.map((e) => (e.type === E.supported_groups ? ext(e.type, Uint8Array.of(0, 2, 0, 0x17)) : e)),
+      })),
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /key share for a group not in supported_groups/);
   });
 
   test('two key shares for one group: illegal_parameter', () => {
     const share = { group: 0x001d, keyExchange: new Uint8Array(32).fill(9) };
-    const pair = run(editClientHello((ch) => ({
-      ...ch, extensions: ch.extensions!.map((e) => (e.type === E.key_share ? ext(e.type, encode((w) => writeKeyShareClient(w, [share, share]))) : e)),
-    })));
+    const pair = run(
+      editClientHello((ch) => ({
+        ...ch,
+        extensions: ch.extensions!.map((e) =>
+          e.type === E.key_share
+            ? ext(
+                e.type,
+                encode((w) => writeKeyShareClient(w, [share, share])),
+              )
+            : e,
+        ),
+      })),
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /same group twice/);
   });
 
   test('an invalid X25519 share from the client: illegal_parameter', () => {
-    const pair = run(editClientHello((ch) => ({
-      ...ch, extensions: ch.extensions!.map((e) => (e.type === E.key_share ? ext(e.type, encode((w) => writeKeyShareClient(w, [{ group: 0x001d, keyExchange: new Uint8Array(32) }]))) : e)),
-    })));
+    const pair = run(
+      editClientHello((ch) => ({
+        ...ch,
+        extensions: ch.extensions!.map((e) =>
+          e.type === E.key_share
+            ? ext(
+                e.type,
+                encode((w) => writeKeyShareClient(w, [{ group: 0x001d, keyExchange: new Uint8Array(32) }])),
+              )
+            : e,
+        ),
+      })),
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /x25519 key share is a low-order point/);
   });
 
@@ -375,9 +538,16 @@ describe('server judges the ClientHello', () => {
   });
 
   test('no cipher suite in common: handshake_failure, listing both sides', () => {
-    const pair = run(() => undefined, { client: { ciphers: 'TLS_AES_256_GCM_SHA384' }, server: { ciphers: 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256' } });
-    assertAborted(pair, 'server', 'handshake_failure',
-      /no shared TLSv1\.3 cipher suite: the client offered TLS_AES_256_GCM_SHA384.*; we support TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256/);
+    const pair = run(() => undefined, {
+      client: { ciphers: 'TLS_AES_256_GCM_SHA384' },
+      server: { ciphers: 'TLS_AES_128_GCM_SHA256:TLS_CHACHA20_POLY1305_SHA256' },
+    });
+    assertAborted(
+      pair,
+      'server',
+      'handshake_failure',
+      /no shared TLSv1\.3 cipher suite: the client offered TLS_AES_256_GCM_SHA384.*; we support TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256/,
+    );
   });
 
   test('no group in common: handshake_failure', () => {
@@ -406,13 +576,19 @@ describe('server judges the ClientHello', () => {
   });
 
   test('a second ClientHello that changes more than the key share: illegal_parameter', () => {
-    const pair = run(editClientHello((ch) => ({ ...ch, cipherSuites: ch.cipherSuites.slice(1) }), 1), { server: { ecdhCurve: 'P-256' } });
+    const pair = run(
+      editClientHello((ch) => ({ ...ch, cipherSuites: ch.cipherSuites.slice(1) }), 1),
+      { server: { ecdhCurve: 'P-256' } },
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /second client_hello changed its cipher suites/);
   });
 
   test('a second ClientHello without the share the retry asked for: illegal_parameter', () => {
     const x25519Share = encode((w) => writeKeyShareClient(w, [{ group: 0x001d, keyExchange: new Uint8Array(32).fill(9) }]));
-    const pair = run(editClientHello((ch) => ({ ...ch, extensions: ch.extensions!.map((e) => (e.type === E.key_share ? ext(e.type, x25519Share) : e)) }), 1), { server: { ecdhCurve: 'P-256' } });
+    const pair = run(
+      editClientHello((ch) => ({ ...ch, extensions: ch.extensions!.map((e) => (e.type === E.key_share ? ext(e.type, x25519Share) : e)) }), 1),
+      { server: { ecdhCurve: 'P-256' } },
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /second client_hello must carry exactly one key share, for secp256r1/);
   });
 });
@@ -430,16 +606,22 @@ describe('server judges the client flight', () => {
 
   test('a client CertificateVerify that does not verify: decrypt_error', () => {
     const id = testIdentity('ec');
-    const pair = run(onHandshake('client', (msg) => {
-      if (msg.type !== HandshakeType.certificate_verify) return undefined;
-      const cv = readCertificateVerify(msg);
-      return [buildCertificateVerify(cv.scheme, flipBit(cv.signature, 10)).raw];
-    }), { client: { key: id.keyPem, cert: id.certPem }, server: { requestCert: true, verifier: { verify: () => ({ ok: true, detail: 'test' }) } } });
+    const pair = run(
+      onHandshake('client', (msg) => {
+        if (msg.type !== HandshakeType.certificate_verify) return undefined;
+        const cv = readCertificateVerify(msg);
+        return [buildCertificateVerify(cv.scheme, flipBit(cv.signature, 10)).raw];
+      }),
+      { client: { key: id.keyPem, cert: id.certPem }, server: { requestCert: true, verifier: { verify: () => ({ ok: true, detail: 'test' }) } } },
+    );
     assertAborted(pair, 'server', 'decrypt_error', /client CertificateVerify signature \(ecdsa_secp256r1_sha256\) does not verify/);
   });
 
   test('a client Certificate with a request context we did not send: illegal_parameter', () => {
-    const pair = run(onHandshake('client', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(Uint8Array.of(1), []).raw] : undefined)), { server: { requestCert: true } });
+    const pair = run(
+      onHandshake('client', (msg) => (msg.type === HandshakeType.certificate ? [buildCertificate13(Uint8Array.of(1), []).raw] : undefined)),
+      { server: { requestCert: true } },
+    );
     assertAborted(pair, 'server', 'illegal_parameter', /request context we did not send/);
   });
 });
@@ -456,19 +638,25 @@ describe('messages out of order: unexpected_message', () => {
   });
 
   test('a ServerHello sent to a server', () => {
-    const pair = run(onHandshake('client', (msg) => (msg.type === HandshakeType.client_hello
-      ? [buildServerHello({ random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuite: 0x1301, extensions: [] }).raw]
-      : undefined)));
+    const pair = run(
+      onHandshake('client', (msg) =>
+        msg.type === HandshakeType.client_hello
+          ? [buildServerHello({ random: new Uint8Array(32), sessionId: new Uint8Array(0), cipherSuite: 0x1301, extensions: [] }).raw]
+          : undefined,
+      ),
+    );
     assertAborted(pair, 'server', 'unexpected_message', /expected client_hello, peer sent server_hello/);
   });
 
   test('a duplicate ServerHello (again, protected)', () => {
     let serverHello: Uint8Array | undefined;
-    const pair = run(onHandshake('server', (msg) => {
-      if (msg.type === HandshakeType.server_hello) serverHello = msg.raw.slice();
-      if (msg.type === HandshakeType.encrypted_extensions) return [serverHello!, msg.raw];
-      return undefined;
-    }));
+    const pair = run(
+      onHandshake('server', (msg) => {
+        if (msg.type === HandshakeType.server_hello) serverHello = msg.raw.slice();
+        if (msg.type === HandshakeType.encrypted_extensions) return [serverHello!, msg.raw];
+        return undefined;
+      }),
+    );
     assertAborted(pair, 'client', 'unexpected_message', /expected encrypted_extensions, peer sent server_hello/);
   });
 
@@ -485,7 +673,9 @@ describe('messages out of order: unexpected_message', () => {
   });
 
   test('Finished without Certificate and CertificateVerify', () => {
-    const pair = run(onHandshake('server', (msg) => (msg.type === HandshakeType.certificate || msg.type === HandshakeType.certificate_verify ? [] : undefined)));
+    const pair = run(
+      onHandshake('server', (msg) => (msg.type === HandshakeType.certificate || msg.type === HandshakeType.certificate_verify ? [] : undefined)),
+    );
     assertAborted(pair, 'client', 'unexpected_message', /expected certificate, peer sent finished/);
   });
 
@@ -511,7 +701,10 @@ describe('messages out of order: unexpected_message', () => {
   test('application data before the client Finished', () => {
     const pair = run((record) => {
       if (record.from !== 'client' || !record.protected || record.type !== ContentType.handshake) return undefined;
-      return [{ type: ContentType.application_data, data: utf8('too early') }, { type: record.type, data: record.data }];
+      return [
+        { type: ContentType.application_data, data: utf8('too early') },
+        { type: record.type, data: record.data },
+      ];
     });
     assertAborted(pair, 'server', 'unexpected_message', /application data before the handshake completed/);
   });
@@ -569,7 +762,9 @@ describe('post-handshake messages', () => {
 
   test('a NewSessionTicket that is malformed: decode_error', () => {
     const pair = newPair().handshake();
-    pair.inject('client', [{ type: ContentType.handshake, data: handshakeBytes(HandshakeType.new_session_ticket, Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)) }]);
+    pair.inject('client', [
+      { type: ContentType.handshake, data: handshakeBytes(HandshakeType.new_session_ticket, Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0)) },
+    ]);
     pair.pump();
     assertAborted(pair, 'client', 'decode_error', /new_session_ticket: ticket length 0 outside 1\.\.65535/);
   });
@@ -578,7 +773,10 @@ describe('post-handshake messages', () => {
     // No ticket from the server itself: the 32 injected messages are all the client has seen.
     const pair = newPair({ server: { tickets: false } }).handshake();
     const nst = handshakeBytes(HandshakeType.new_session_ticket, Uint8Array.of(0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0xaa, 0, 0));
-    pair.inject('client', Array.from({ length: 32 }, () => ({ type: ContentType.handshake, data: nst })));
+    pair.inject(
+      'client',
+      Array.from({ length: 32 }, () => ({ type: ContentType.handshake, data: nst })),
+    );
     assert.equal(pair.client.errors.length, 0);
     pair.inject('client', [{ type: ContentType.handshake, data: nst }]);
     pair.pump();
@@ -598,7 +796,11 @@ describe('alerts received', () => {
   // SSLv3-era alerts changed with OpenSSL 3.2 (Node 22+).
   const [major, minor] = process.versions.openssl.split('.').map(Number) as [number, number];
   const sslv3 = major > 3 || (major === 3 && minor >= 2) ? 'SSL/TLS' : 'SSLV3';
-  const codes = [['handshake_failure', 40, `${sslv3}_ALERT_HANDSHAKE_FAILURE`], ['internal_error', 80, 'TLSV1_ALERT_INTERNAL_ERROR'], ['decode_error', 50, 'TLSV1_ALERT_DECODE_ERROR']] as const;
+  const codes = [
+    ['handshake_failure', 40, `${sslv3}_ALERT_HANDSHAKE_FAILURE`],
+    ['internal_error', 80, 'TLSV1_ALERT_INTERNAL_ERROR'],
+    ['decode_error', 50, 'TLSV1_ALERT_DECODE_ERROR'],
+  ] as const;
 
   for (const [name, code, reason] of codes) {
     test(`${name} from the server, before its ServerHello: the client reports it with origin 'peer'`, () => {
@@ -620,7 +822,10 @@ describe('alerts received', () => {
     assert.equal(`${pair.server.errors[0]!.origin} ${pair.server.errors[0]!.alert}`, 'peer certificate_unknown');
     // Nothing goes back: a connection that got a fatal alert sends none.
     assert.equal(pair.server.connection.takeOutput().length, 0);
-    assert.throws(() => pair.server.connection.write(utf8('x')), (e: unknown) => e === pair.server.errors[0]);
+    assert.throws(
+      () => pair.server.connection.write(utf8('x')),
+      (e: unknown) => e === pair.server.errors[0],
+    );
   });
 
   test('an alert code we do not know keeps its number', () => {
@@ -648,7 +853,10 @@ describe('alerts received', () => {
   test('the client rejecting the ServerHello: the server gets the plaintext alert', () => {
     // The client has no handshake keys when it rejects a ServerHello, so its alert is unprotected
     // while the server already reads with handshake keys (RFC 8446 §5, and what OpenSSL accepts).
-    const pair = run(editServerHello((sh) => ({ ...sh, cipherSuite: 0x1303 })), { client: { ciphers: 'TLS_AES_128_GCM_SHA256' } });
+    const pair = run(
+      editServerHello((sh) => ({ ...sh, cipherSuite: 0x1303 })),
+      { client: { ciphers: 'TLS_AES_128_GCM_SHA256' } },
+    );
     assertAborted(pair, 'client', 'illegal_parameter', /which we did not offer/);
   });
 });

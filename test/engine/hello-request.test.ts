@@ -7,9 +7,7 @@ import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
 import type { HandshakeMessage } from '../../src/messages/handshake.js';
 import { concat } from '../../src/wire/bytes.js';
 import { MAX_IGNORED_HELLO_REQUESTS } from '../../src/protocol/limits.js';
-import {
-  assertAborted, handshakeBytes, newPair, onHandshake, sentAlerts, type Pair, type PairOptions, type RecordHook,
-} from '../helpers/engine-harness.js';
+import { assertAborted, handshakeBytes, newPair, onHandshake, sentAlerts, type Pair, type PairOptions, type RecordHook } from '../helpers/engine-harness.js';
 
 const helloRequest = handshakeBytes(HandshakeType.hello_request, new Uint8Array(0));
 const tls12 = (extra: PairOptions = {}): PairOptions => ({ ...extra, client: { maxVersion: 'TLSv1.2', ...extra.client } });
@@ -32,12 +30,13 @@ function insertBefore(before: number, count = 1): RecordHook {
 }
 
 /** A plaintext record holding a HelloRequest, before the server's change_cipher_spec. */
-const beforeServerCcs: RecordHook = (r) => (r.from === 'server' && r.type === ContentType.change_cipher_spec
-  ? [{ type: ContentType.handshake, data: helloRequest, protect: false }, { wire: r.wire }]
-  : undefined);
+const beforeServerCcs: RecordHook = (r) =>
+  r.from === 'server' && r.type === ContentType.change_cipher_spec
+    ? [{ type: ContentType.handshake, data: helloRequest, protect: false }, { wire: r.wire }]
+    : undefined;
 
 describe('TLS 1.2 client: HelloRequest during the handshake (RFC 5246 §7.4.1.1)', () => {
-  test('inside the server\'s first flight (before its Certificate): ignored, the handshake completes', () => {
+  test("inside the server's first flight (before its Certificate): ignored, the handshake completes", () => {
     assertCompletedAlike(newPair(tls12({ tamper: insertBefore(HandshakeType.certificate) })));
   });
 
@@ -45,18 +44,19 @@ describe('TLS 1.2 client: HelloRequest during the handshake (RFC 5246 §7.4.1.1)
     assertCompletedAlike(newPair(tls12({ tamper: insertBefore(HandshakeType.server_hello_done) })));
   });
 
-  test('in a record of its own before the server\'s change_cipher_spec: ignored', () => {
+  test("in a record of its own before the server's change_cipher_spec: ignored", () => {
     assertCompletedAlike(newPair(tls12({ server: { ticketKeys }, tamper: beforeServerCcs })));
   });
 
-  test('protected, in the record of the server\'s Finished, before it: ignored', () => {
+  test("protected, in the record of the server's Finished, before it: ignored", () => {
     // The server itself puts it there (so it is protected under the new keys). It adds it to its own
     // transcript, which nothing reads after its Finished in a full handshake.
-    const serverRewrite = (msg: HandshakeMessage): HandshakeMessage => (msg.type === HandshakeType.finished ? { ...msg, raw: concat(helloRequest, msg.raw) } : msg);
+    const serverRewrite = (msg: HandshakeMessage): HandshakeMessage =>
+      msg.type === HandshakeType.finished ? { ...msg, raw: concat(helloRequest, msg.raw) } : msg;
     assertCompletedAlike(newPair(tls12({ serverRewrite })));
   });
 
-  test('in a resumed (abbreviated) handshake, before the server\'s change_cipher_spec: ignored', () => {
+  test("in a resumed (abbreviated) handshake, before the server's change_cipher_spec: ignored", () => {
     const first = newPair(tls12({ server: { ticketKeys } })).handshake();
     const pair = newPair(tls12({ client: { session: first.client.sessions[0]! }, server: { ticketKeys }, tamper: beforeServerCcs }));
     assertCompletedAlike(pair);
@@ -71,7 +71,13 @@ describe('TLS 1.2 client: HelloRequest during the handshake (RFC 5246 §7.4.1.1)
   });
 
   test('a HelloRequest with a body: decode_error', () => {
-    const pair = newPair(tls12({ tamper: onHandshake('server', (msg) => (msg.type === HandshakeType.certificate ? [handshakeBytes(HandshakeType.hello_request, Uint8Array.of(0)), msg.raw] : undefined)) }));
+    const pair = newPair(
+      tls12({
+        tamper: onHandshake('server', (msg) =>
+          msg.type === HandshakeType.certificate ? [handshakeBytes(HandshakeType.hello_request, Uint8Array.of(0)), msg.raw] : undefined,
+        ),
+      }),
+    );
     pair.pump();
     assertAborted(pair, 'client', 'decode_error', /hello_request must be empty/);
   });
@@ -83,7 +89,9 @@ describe('TLS 1.2 client: HelloRequest during the handshake (RFC 5246 §7.4.1.1)
   });
 
   test('to a TLS 1.2 server: unexpected_message', () => {
-    const pair = newPair(tls12({ tamper: onHandshake('client', (msg) => (msg.type === HandshakeType.client_key_exchange ? [helloRequest, msg.raw] : undefined)) }));
+    const pair = newPair(
+      tls12({ tamper: onHandshake('client', (msg) => (msg.type === HandshakeType.client_key_exchange ? [helloRequest, msg.raw] : undefined)) }),
+    );
     pair.pump();
     assertAborted(pair, 'server', 'unexpected_message', /hello_request/);
   });

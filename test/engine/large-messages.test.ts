@@ -35,17 +35,20 @@ function enlargeClientHello(change: HelloChange): (msg: HandshakeMessage) => Han
     if (msg.type !== HandshakeType.client_hello) return msg;
     const ch = readClientHello(msg);
     const suites = [...ch.cipherSuites, ...Array.from({ length: change.extraCipherSuites ?? 0 }, (_, i) => 0x5a00 + i)];
-    const extensions = [...(change.extraExtensions ?? []), ...ch.extensions.map((e) => {
-      if (e.type !== E.signature_algorithms || !change.extraSignatureSchemes) return e;
-      // Unknown schemes first (0x0900 and up: unassigned), then the client's own, which the server must find.
-      const own = e.body.subarray(2);
-      const body = new Uint8Array(2 + change.extraSignatureSchemes * 2 + own.length);
-      const length = body.length - 2;
-      body.set([length >>> 8, length & 0xff]);
-      for (let i = 0; i < change.extraSignatureSchemes; i++) body.set([0x09 + (i >>> 8), i & 0xff], 2 + 2 * i);
-      body.set(own, 2 + change.extraSignatureSchemes * 2);
-      return { type: e.type, body };
-    })];
+    const extensions = [
+      ...(change.extraExtensions ?? []),
+      ...ch.extensions.map((e) => {
+        if (e.type !== E.signature_algorithms || !change.extraSignatureSchemes) return e;
+        // Unknown schemes first (0x0900 and up: unassigned), then the client's own, which the server must find.
+        const own = e.body.subarray(2);
+        const body = new Uint8Array(2 + change.extraSignatureSchemes * 2 + own.length);
+        const length = body.length - 2;
+        body.set([length >>> 8, length & 0xff]);
+        for (let i = 0; i < change.extraSignatureSchemes; i++) body.set([0x09 + (i >>> 8), i & 0xff], 2 + 2 * i);
+        body.set(own, 2 + change.extraSignatureSchemes * 2);
+        return { type: e.type, body };
+      }),
+    ];
     if (change.fillExtensions) {
       const used = extensions.reduce((n, e) => n + 4 + e.body.length, 0);
       extensions.unshift({ type: E.padding, body: new Uint8Array(0xffff - used - 4) });

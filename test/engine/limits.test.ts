@@ -6,7 +6,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ContentType, HandshakeType } from '../../src/protocol/constants.js';
-import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS, DEFAULT_MAX_HANDSHAKE_MESSAGE, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA, MAX_WARNING_ALERTS_IN_A_ROW } from '../../src/protocol/limits.js';
+import {
+  DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_MAX_EMPTY_RECORDS,
+  DEFAULT_MAX_HANDSHAKE_MESSAGE,
+  MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA,
+  MAX_WARNING_ALERTS_IN_A_ROW,
+} from '../../src/protocol/limits.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { utf8 } from '../../src/wire/bytes.js';
 import { assertAborted, assertLocalError, assertNoErrors, handshakeBytes, newPair, type Pair } from '../helpers/engine-harness.js';
@@ -16,7 +22,11 @@ const versions = ['TLSv1.3', 'TLSv1.2'] as const;
 
 /** Seals a record as `sender` would, with its current write keys (test-only reach into the engine). */
 function sealAs(sender: Connection, type: number, data: Uint8Array): void {
-  const engine = sender as unknown as { flushHandshake(): void; writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void }; output: Uint8Array[] };
+  const engine = sender as unknown as {
+    flushHandshake(): void;
+    writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void };
+    output: Uint8Array[];
+  };
   engine.flushHandshake();
   engine.writeProtection.seal(type, data, engine.output);
 }
@@ -108,7 +118,10 @@ describe('TLS 1.2: records and messages that carry nothing', () => {
   });
 
   test('a flood of renegotiation requests (ClientHello, HelloRequest) is cut off', () => {
-    for (const [from, type] of [['client', HandshakeType.client_hello], ['server', HandshakeType.hello_request]] as const) {
+    for (const [from, type] of [
+      ['client', HandshakeType.client_hello],
+      ['server', HandshakeType.hello_request],
+    ] as const) {
       const pair = handshake12();
       const sender = pair.peer(from).connection;
       const to = from === 'client' ? pair.server : pair.client;
@@ -120,7 +133,10 @@ describe('TLS 1.2: records and messages that carry nothing', () => {
       deliver();
       assertNoErrors(pair);
       // Each one was answered with a no_renegotiation warning (RFC 5746).
-      assert.equal(to.events.filter((e) => e.kind === 'alert' && e.direction === 'sent' && e.description === 100).length, MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA);
+      assert.equal(
+        to.events.filter((e) => e.kind === 'alert' && e.direction === 'sent' && e.description === 100).length,
+        MAX_POST_HANDSHAKE_MESSAGES_WITHOUT_DATA,
+      );
       to.events.splice(0, to.events.length, ...to.events.filter((e) => !(e.kind === 'alert' && e.direction === 'sent' && e.level === 1)));
       sealAs(sender, ContentType.handshake, handshakeBytes(type, new Uint8Array(0)));
       deliver();
@@ -168,8 +184,11 @@ describe('nothing grows while the peer keeps sending', () => {
       // Once its 65535 bytes are in, the message is judged (a KeyUpdate that long is malformed).
       assert.equal(pair.server.errors.length, 1);
       assert.equal(pair.server.errors[0]!.alert, version === 'TLSv1.3' ? 'decode_error' : 'unexpected_message');
-      assert.equal(buffered(pair.server.connection) - pair.server.connection.takeOutput().reduce((n, c) => n + c.length, 0), 0, 'nothing kept after the failure');
+      assert.equal(
+        buffered(pair.server.connection) - pair.server.connection.takeOutput().reduce((n, c) => n + c.length, 0),
+        0,
+        'nothing kept after the failure',
+      );
     });
   }
 });
-

@@ -78,7 +78,7 @@ function exchange(pair: ReturnType<typeof connect>, label: string): void {
 
 for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
   describe(`${version}: RSA with the portable provider (WebCrypto)`, () => {
-    test('portable client, node server: the chain and the server\'s signature are checked asynchronously', async () => {
+    test("portable client, node server: the chain and the server's signature are checked asynchronously", async () => {
       const pair = connect({ provider: fresh(), options: { maxVersion: version } }, { provider: node });
       const waited = await handshake(pair);
       exchange(pair, 'portable-node');
@@ -149,7 +149,10 @@ for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
 }
 
 test('TLS 1.2 RSA key transport is refused by a portable client, saying why', async () => {
-  const pair = connect({ provider: fresh(), options: { maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' } }, { provider: node, options: { ciphers: 'AES128-GCM-SHA256' } });
+  const pair = connect(
+    { provider: fresh(), options: { maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256' } },
+    { provider: node, options: { ciphers: 'AES128-GCM-SHA256' } },
+  );
   await handshake(pair);
   assert.equal(pair.c.errors[0]?.alert, 'handshake_failure');
   assert.match(pair.c.errors[0]!.message, /RSA key transport .* not available with the portable provider/);

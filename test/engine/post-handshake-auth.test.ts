@@ -26,13 +26,19 @@ const clientPki = createTestPki({ names: ['client.test'] });
 const impostorPki = createTestPki({ names: ['impostor.test'] });
 
 /** The server's view of the client at one moment. */
-interface Identity { readonly authorized: boolean; readonly peerCertificates: number; readonly leaf?: string; readonly error?: string }
+interface Identity {
+  readonly authorized: boolean;
+  readonly peerCertificates: number;
+  readonly leaf?: string;
+  readonly error?: string;
+}
 
 function identityOf(server: Connection): Identity {
   const info = server.info;
   const leaf = info.peerCertificates[0];
   return {
-    authorized: info.authorized, peerCertificates: info.peerCertificates.length,
+    authorized: info.authorized,
+    peerCertificates: info.peerCertificates.length,
     ...(leaf ? { leaf: Buffer.from(leaf).toString('base64').slice(-24) } : {}),
     ...(info.authorizationError ? { error: info.authorizationError.alert } : {}),
   };
@@ -51,10 +57,18 @@ interface ServerSetup extends ServerOptions {
 }
 
 /** A connected pair whose client signs asynchronously, so its answer can be cut after the Certificate. */
-function connectedPair(pki: TestPki, client: ClientSetup = {}, server: ServerSetup = {}, onOutcome: (outcome: PostHandshakeAuthOutcome) => void = () => undefined) {
+function connectedPair(
+  pki: TestPki,
+  client: ClientSetup = {},
+  server: ServerSetup = {},
+  onOutcome: (outcome: PostHandshakeAuthOutcome) => void = () => undefined,
+) {
   let connected = false;
   const { rewrite: serverRewrite, ...serverOptions } = server;
-  const serverConfig = { ...serverConfigFor({ ca: clientPki.caPem, ...serverOptions }), dangerouslyRewriteHandshake: (m: HandshakeMessage) => (connected ? serverRewrite?.(m) : undefined) ?? m };
+  const serverConfig = {
+    ...serverConfigFor({ ca: clientPki.caPem, ...serverOptions }),
+    dangerouslyRewriteHandshake: (m: HandshakeMessage) => (connected ? serverRewrite?.(m) : undefined) ?? m,
+  };
   const base = resolveClientOptions({ servername: 'localhost', ca: testPki().caPem, key: pki.keyPem, cert: pki.chainPem }, testProvider);
   const own = base.certificates[0]!;
   const chosen = client.certificate ? client.certificate(own) : own;
@@ -67,7 +81,11 @@ function connectedPair(pki: TestPki, client: ClientSetup = {}, server: ServerSet
       return connected ? Promise.resolve(signature) : signature;
     },
   };
-  const clientConfig: ClientConfig = { ...base, certificates: [signer], dangerouslyRewriteHandshake: (m) => (connected ? client.rewrite?.(m) : undefined) ?? m };
+  const clientConfig: ClientConfig = {
+    ...base,
+    certificates: [signer],
+    dangerouslyRewriteHandshake: (m) => (connected ? client.rewrite?.(m) : undefined) ?? m,
+  };
   const c = newEndpointState();
   const s = newEndpointState();
   /** What the server's application saw, in order: data (with the identity at that moment) and outcomes. */
@@ -110,13 +128,13 @@ function alerts(events: readonly TlsEvent[], direction: 'sent' | 'received'): nu
 }
 
 describe('post-handshake authentication commits the identity only after Finished (RFC 8446 §4.6.2)', () => {
-  test('a client with someone else\'s valid chain and a CertificateVerify it cannot make: never authorized, decrypt_error, no outcome', async () => {
+  test("a client with someone else's valid chain and a CertificateVerify it cannot make: never authorized, decrypt_error, no outcome", async () => {
     // The impostor answers with the real client's chain (valid under the server's CA) but signs with its own key.
     const victimChain = resolveClientOptions({ key: clientPki.keyPem, cert: clientPki.chainPem }, testProvider).certificates[0]!.chain;
     const pair = connectedPair(impostorPki, { certificate: (own) => ({ ...own, chain: victimChain }) });
     const before = identityOf(pair.server);
     assert.deepEqual(before, { authorized: false, peerCertificates: 0 });
-    const unchanged = (): void => assert.deepEqual(identityOf(pair.server), before, 'the server\'s view of the client must not change');
+    const unchanged = (): void => assert.deepEqual(identityOf(pair.server), before, "the server's view of the client must not change");
 
     pair.server.requestClientCertificate();
     deliver(pair.server, pair.client);
@@ -260,7 +278,10 @@ describe('post-handshake authentication commits the identity only after Finished
       rewrite: (m) => {
         if (m.type !== HandshakeType.certificate) return undefined;
         const cert = readCertificate13(m, { maxChainLength: 10 });
-        return buildCertificate13(Uint8Array.of(1, 2, 3), cert.entries.map((e) => e.certData));
+        return buildCertificate13(
+          Uint8Array.of(1, 2, 3),
+          cert.entries.map((e) => e.certData),
+        );
       },
     });
     pair.server.requestClientCertificate();
@@ -285,14 +306,20 @@ describe('the postHandshakeAuth handler runs once the exchange is over (RFC 8446
     deliver(pair.client, pair.server);
     await finishSigning(pair.client);
     deliver(pair.client, pair.server);
-    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.deepEqual(
+      [...pair.c.errors, ...pair.s.errors].map((e) => e.message),
+      [],
+    );
     assert.ok(reentered);
     // The second request reaches the client, which answers it.
     deliver(pair.server, pair.client);
     deliver(pair.client, pair.server);
     await finishSigning(pair.client);
     deliver(pair.client, pair.server);
-    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.deepEqual(
+      [...pair.c.errors, ...pair.s.errors].map((e) => e.message),
+      [],
+    );
     assert.equal(pair.seen.filter((x) => 'outcome' in x).length, 2, 'both requests answered');
     // Keys in step both ways, including after more updates.
     pair.server.updateKeys(true);
@@ -300,18 +327,24 @@ describe('the postHandshakeAuth handler runs once the exchange is over (RFC 8446
     deliver(pair.server, pair.client);
     pair.client.write(text('to server'));
     deliver(pair.client, pair.server);
-    assert.deepEqual([...pair.c.errors, ...pair.s.errors].map((e) => e.message), []);
+    assert.deepEqual(
+      [...pair.c.errors, ...pair.s.errors].map((e) => e.message),
+      [],
+    );
     assert.deepEqual(pair.seen.at(-1), { data: 'to server', identity: identityOf(pair.server) });
   });
 });
 
 describe('requestClientCertificate() after close_notify', () => {
-  test('is refused as the caller\'s error and sends nothing: nothing may follow close_notify (RFC 8446 §6.1)', () => {
+  test("is refused as the caller's error and sends nothing: nothing may follow close_notify (RFC 8446 §6.1)", () => {
     const pair = connectedPair(clientPki);
     pair.server.close();
     const sent = pair.server.takeOutput().length;
     assert.ok(sent > 0, 'close_notify went out');
-    assert.throws(() => pair.server.requestClientCertificate(), (err: unknown) => err instanceof Error && 'alert' in err && err.alert === 'internal_error');
+    assert.throws(
+      () => pair.server.requestClientCertificate(),
+      (err: unknown) => err instanceof Error && 'alert' in err && err.alert === 'internal_error',
+    );
     assert.equal(pair.server.takeOutput().length, 0, 'no CertificateRequest after close_notify');
     assert.equal(pair.s.errors.length, 0, 'the connection itself is unharmed');
     assert.equal(pair.server.canRequestClientCertificate, false);

@@ -58,7 +58,11 @@ function firstHelloDelivered(options: PairOptions, edit: (hello: Uint8Array) => 
 
 function assertTicketZeroed(spy: Spy): void {
   assert.ok(spy.opened.length > 0, 'the server decrypted the ticket');
-  for (const plain of spy.opened) assert.ok(plain.every((b) => b === 0), 'the decrypted ticket is zeroed');
+  for (const plain of spy.opened)
+    assert.ok(
+      plain.every((b) => b === 0),
+      'the decrypted ticket is zeroed',
+    );
 }
 
 describe('server: the PSK decrypted from a ticket is wiped on every path', () => {
@@ -72,7 +76,7 @@ describe('server: the PSK decrypted from a ticket is wiped on every path', () =>
       assertTicketZeroed(spy);
       pair.handshake();
       assert.equal(pair.server.connection.info.resumed, true);
-      assert.equal(spy.wiped.length, 2, 'the second ClientHello\'s PSK is wiped too');
+      assert.equal(spy.wiped.length, 2, "the second ClientHello's PSK is wiped too");
       assertTicketZeroed(spy);
     });
   });

@@ -9,8 +9,17 @@ import { MAX_CLIENT_HELLO } from '../../src/protocol/limits.js';
 import { concat, utf8 } from '../../src/wire/bytes.js';
 import { buildKeyUpdate } from '../../src/messages/key-update.js';
 import {
-  assertAborted, assertNoErrors, assertOnlyTlsErrors, newPair, plainRecord, recordHeader, sentAlerts,
-  type Pair, type PairOptions, type RecordHook, type Side,
+  assertAborted,
+  assertNoErrors,
+  assertOnlyTlsErrors,
+  newPair,
+  plainRecord,
+  recordHeader,
+  sentAlerts,
+  type Pair,
+  type PairOptions,
+  type RecordHook,
+  type Side,
 } from '../helpers/engine-harness.js';
 import { deterministicProvider } from '../helpers/deterministic-provider.js';
 import { flipBit } from '../helpers/message-edits.js';
@@ -69,7 +78,10 @@ function assertNotTlsRefused(pair: Pair, by: Side, alert: string, message: RegEx
   assert.equal(err.peerNotTls, true);
   assert.ok(p.connection.closed);
   assert.deepEqual(sentAlerts(p), []);
-  assert.deepEqual(pair.peer(by === 'client' ? 'server' : 'client').errors.filter((e) => e.origin === 'peer'), []);
+  assert.deepEqual(
+    pair.peer(by === 'client' ? 'server' : 'client').errors.filter((e) => e.origin === 'peer'),
+    [],
+  );
 }
 
 describe('record framing', () => {
@@ -116,7 +128,11 @@ describe('record framing', () => {
   });
 
   // RFC 8446 §5.4: the limit is on TLSInnerPlaintext (content, type byte and padding together).
-  for (const [content, padding] of [[16384, 1], [16000, 385], [0, 16385]] as const) {
+  for (const [content, padding] of [
+    [16384, 1],
+    [16000, 385],
+    [0, 16385],
+  ] as const) {
     test(`a protected record whose inner plaintext is 2^14 + 2 bytes (${content} of content, ${padding} of padding): record_overflow`, () => {
       const pair = newPair().handshake();
       pair.inject('client', [{ type: ContentType.application_data, data: new Uint8Array(content).fill(1), padding }]);
@@ -149,7 +165,10 @@ describe('record framing', () => {
 
   test('a handshake record whose inner plaintext is 2^14 + 2 bytes, to the server: record_overflow', () => {
     // The client's protected Finished flight padded one byte past the limit.
-    const pair = newPair({ tamper: (r) => (r.from === 'client' && r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: r.data, padding: 16385 - r.data.length }] : undefined) });
+    const pair = newPair({
+      tamper: (r) =>
+        r.from === 'client' && r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: r.data, padding: 16385 - r.data.length }] : undefined,
+    });
     pair.pump();
     assertAborted(pair, 'server', 'record_overflow', /inner plaintext of 16386 bytes/);
   });
@@ -177,7 +196,17 @@ describe('record framing', () => {
       pair.pump();
       // Not TLS at all: no alert is sent to it (as OpenSSL), the error is ours.
       // The message quotes the first bytes; an HTTP request is named as such (issue 17: either side may meet text).
-      assertNotTlsRefused(pair, 'server', 'unexpected_message', new RegExp(`peer sent plain text, not TLS \\("${text.slice(0, 8).replace(/[^\x20-\x7e]/g, '.').replace(/[/.*+?()]/g, '\\$&')}"\\)${text.startsWith('EHLO') ? '$' : ': an HTTP client\\?'}`));
+      assertNotTlsRefused(
+        pair,
+        'server',
+        'unexpected_message',
+        new RegExp(
+          `peer sent plain text, not TLS \\("${text
+            .slice(0, 8)
+            .replace(/[^\x20-\x7e]/g, '.')
+            .replace(/[/.*+?()]/g, '\\$&')}"\\)${text.startsWith('EHLO') ? '$' : ': an HTTP client\\?'}`,
+        ),
+      );
     });
   }
 
@@ -193,7 +222,17 @@ describe('record framing', () => {
       const pair = waitingClient();
       pair.raw('client', utf8(greeting));
       pair.pump();
-      assertNotTlsRefused(pair, 'client', 'unexpected_message', new RegExp(`^peer sent plain text, not TLS \\("${greeting.slice(0, 8).replace(/[\r\n]/g, '.').replace(/[*+.]/g, '\\$&')}"\\)$`));
+      assertNotTlsRefused(
+        pair,
+        'client',
+        'unexpected_message',
+        new RegExp(
+          `^peer sent plain text, not TLS \\("${greeting
+            .slice(0, 8)
+            .replace(/[\r\n]/g, '.')
+            .replace(/[*+.]/g, '\\$&')}"\\)$`,
+        ),
+      );
     });
   }
 
@@ -222,7 +261,7 @@ describe('splitting and coalescing', () => {
     exchangeData(pair, () => pumpDirect(pair, bytes));
   });
 
-  test('each side\'s output coalesced into one chunk per flight, and the client Finished with its first data', () => {
+  test("each side's output coalesced into one chunk per flight, and the client Finished with its first data", () => {
     const pair = newPair();
     const whole = (b: Uint8Array) => [b];
     // Hold the client's Finished until it has written: Finished and data then arrive in one receive().
@@ -300,7 +339,7 @@ describe('splitting and coalescing', () => {
 });
 
 describe('protection', () => {
-  test('a flipped bit in the server\'s first protected record: bad_record_mac', () => {
+  test("a flipped bit in the server's first protected record: bad_record_mac", () => {
     let seen = false;
     const pair = newPair({
       tamper: (r) => {
@@ -375,7 +414,12 @@ describe('protection', () => {
       const pair = newPair().handshake();
       pair.inject('server', [{ inner: concat(Uint8Array.of(1), Uint8Array.of(inner), inner === 0 ? Uint8Array.of(0x99) : new Uint8Array(0)) }]);
       pair.pump();
-      assertAborted(pair, 'server', 'unexpected_message', inner === 0 ? /protected record of content type 153/ : new RegExp(`protected record of content type ${inner}`));
+      assertAborted(
+        pair,
+        'server',
+        'unexpected_message',
+        inner === 0 ? /protected record of content type 153/ : new RegExp(`protected record of content type ${inner}`),
+      );
     });
   }
 
@@ -454,7 +498,10 @@ describe('handshake messages and record boundaries', () => {
 
   test('ClientHello and more handshake bytes in one record: unexpected_message', () => {
     const pair = newPair({
-      tamper: (r) => (r.from === 'client' && !r.protected && r.type === ContentType.handshake ? [{ type: r.type, data: concat(r.data, Uint8Array.of(HandshakeType.finished, 0)) }] : undefined),
+      tamper: (r) =>
+        r.from === 'client' && !r.protected && r.type === ContentType.handshake
+          ? [{ type: r.type, data: concat(r.data, Uint8Array.of(HandshakeType.finished, 0)) }]
+          : undefined,
     });
     pair.pump();
     // Caught when the server answers the ClientHello, before it changes keys (end of the client's flight).
@@ -519,7 +566,10 @@ describe('records that carry nothing', () => {
 
   test('32 empty application data records in a row are tolerated, the 33rd is unexpected_message', () => {
     const pair = newPair().handshake();
-    pair.inject('client', Array.from({ length: 32 }, () => empty));
+    pair.inject(
+      'client',
+      Array.from({ length: 32 }, () => empty),
+    );
     assertNoErrors(pair);
     pair.inject('client', [empty]);
     pair.pump();
@@ -554,7 +604,10 @@ describe('records that carry nothing', () => {
 
   test('a user_canceled flood: unexpected_message', () => {
     const pair = newPair().handshake();
-    pair.inject('server', Array.from({ length: 5 }, () => ({ type: ContentType.alert, data: Uint8Array.of(1, 90) })));
+    pair.inject(
+      'server',
+      Array.from({ length: 5 }, () => ({ type: ContentType.alert, data: Uint8Array.of(1, 90) })),
+    );
     pair.pump();
     assertAborted(pair, 'server', 'unexpected_message', /more than 4 warning alerts in a row/);
   });
@@ -595,11 +648,12 @@ describe('change_cipher_spec', () => {
     });
 
     test(`a second change_cipher_spec from the ${from} during the handshake: unexpected_message at the ${to}`, () => {
-      const pair = newPair({ tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? [{ wire: r.wire }, { wire: r.wire }] : undefined) });
+      const pair = newPair({
+        tamper: (r) => (r.from === from && r.type === ContentType.change_cipher_spec ? [{ wire: r.wire }, { wire: r.wire }] : undefined),
+      });
       pair.pump();
       assertAborted(pair, to, 'unexpected_message', /second change_cipher_spec/);
     });
-
   }
 
   test('a change_cipher_spec before the ServerHello and the compatibility one after it: unexpected_message at the client', () => {
@@ -624,7 +678,10 @@ describe('change_cipher_spec', () => {
       tamper: (r) => {
         if (r.from !== 'client' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
         injected = true;
-        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+        return [
+          { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false },
+          { type: r.type, data: r.data },
+        ];
       },
     });
     pair.pump();
@@ -641,7 +698,10 @@ describe('change_cipher_spec', () => {
         if (r.type === ContentType.change_cipher_spec) seen++;
         if (r.from !== 'server' || r.type !== ContentType.handshake || !r.protected || injected) return undefined;
         injected = true;
-        return [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false }, { type: r.type, data: r.data }];
+        return [
+          { type: ContentType.change_cipher_spec, data: Uint8Array.of(1), protect: false },
+          { type: r.type, data: r.data },
+        ];
       },
     });
     pair.handshake();
@@ -650,7 +710,9 @@ describe('change_cipher_spec', () => {
   });
 
   test('a protected change_cipher_spec during the handshake: unexpected_message', () => {
-    const pair = newPair({ tamper: (r) => (r.from === 'server' && r.protected ? [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1) }] : undefined) });
+    const pair = newPair({
+      tamper: (r) => (r.from === 'server' && r.protected ? [{ type: ContentType.change_cipher_spec, data: Uint8Array.of(1) }] : undefined),
+    });
     pair.pump();
     assertAborted(pair, 'client', 'unexpected_message', /protected record of content type 20/);
   });

@@ -36,7 +36,7 @@ function ownedKeyMaterial(connection: Connection): { secrets: Secret[]; protecti
       return;
     }
     const name = value.constructor?.name;
-    if (name === 'ClientConfig' || 'side' in value && 'provider' in value && 'cipherSuites' in value) return; // configuration: shared, not ours
+    if (name === 'ClientConfig' || ('side' in value && 'provider' in value && 'cipherSuites' in value)) return; // configuration: shared, not ours
     if (name === 'Tls13Protection' || name === 'Tls12Protection') protections.push(value as never);
     for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], depth + 1);
     if (value instanceof Map) for (const v of value.values()) walk(v, depth + 1);
@@ -52,9 +52,16 @@ function assertWiped(connection: Connection, what: string): void {
   for (const s of secrets) assert.ok(s.wiped, `${what}: a ${s.length}-byte secret of state ${connection.stateKind} is not wiped`);
   for (const p of protections) {
     assert.ok(p.wiped, `${what}: a record protection is not wiped`);
-    assert.ok(p.iv.every((b) => b === 0), `${what}: an IV is not zeroed`);
+    assert.ok(
+      p.iv.every((b) => b === 0),
+      `${what}: an IV is not zeroed`,
+    );
     const key = (p.aead as { key?: unknown }).key;
-    if (key instanceof Uint8Array) assert.ok(key.every((b) => b === 0), `${what}: the AEAD key is not zeroed`);
+    if (key instanceof Uint8Array)
+      assert.ok(
+        key.every((b) => b === 0),
+        `${what}: the AEAD key is not zeroed`,
+      );
   }
 }
 
@@ -72,12 +79,20 @@ function corruptFinished(msg: HandshakeMessage): HandshakeMessage {
   const raw = flipBit(msg.raw, msg.raw.length - 1);
   return { type: msg.type, raw, body: raw.subarray(4) };
 }
-const providers = [['node', nodeCryptoProvider], ['portable', portableCryptoProvider]] as const;
+const providers = [
+  ['node', nodeCryptoProvider],
+  ['portable', portableCryptoProvider],
+] as const;
 
 describe('key material is wiped when the connection ends', () => {
   for (const version of versions) {
     for (const [providerName, provider] of providers) {
-      const options = (extra: PairOptions = {}): PairOptions => ({ clientProvider: provider, serverProvider: provider, ...extra, client: { maxVersion: version, ...extra.client } });
+      const options = (extra: PairOptions = {}): PairOptions => ({
+        clientProvider: provider,
+        serverProvider: provider,
+        ...extra,
+        client: { maxVersion: version, ...extra.client },
+      });
 
       test(`${version}, ${providerName} provider: closed both ways`, () => {
         const pair = newPair(options()).handshake();
@@ -124,7 +139,9 @@ describe('key material is wiped when the connection ends', () => {
 
 /** Renders `value` as deep as util.inspect goes, whitespace removed, lowercase. */
 function render(value: unknown): string {
-  return inspect(value, { depth: Infinity, showHidden: true, maxArrayLength: Infinity, maxStringLength: Infinity, breakLength: Infinity }).replace(/\s+/g, '').toLowerCase();
+  return inspect(value, { depth: Infinity, showHidden: true, maxArrayLength: Infinity, maxStringLength: Infinity, breakLength: Infinity })
+    .replace(/\s+/g, '')
+    .toLowerCase();
 }
 
 /** Fails if 12 consecutive bytes of any secret appear in `text`, as decimal array items or as hex. */
@@ -166,12 +183,17 @@ describe('no secret in util.inspect output or error messages', () => {
       const secrets = [...keylog, sessionSecret, privateKey];
 
       for (const [what, value] of [
-        ['client Connection', pair.client.connection], ['server Connection', pair.server.connection],
-        ['client info', pair.client.connection.info], ['server info', pair.server.connection.info],
-        ['session', session], ['the harness peers', { client: pair.client.events.length, server: pair.server.connection }],
-        ['a Secret', new Secret(sessionSecret.slice())], ['a decoded session', decodeSession(session)],
+        ['client Connection', pair.client.connection],
+        ['server Connection', pair.server.connection],
+        ['client info', pair.client.connection.info],
+        ['server info', pair.server.connection.info],
+        ['session', session],
+        ['the harness peers', { client: pair.client.events.length, server: pair.server.connection }],
+        ['a Secret', new Secret(sessionSecret.slice())],
+        ['a decoded session', decodeSession(session)],
         ['server configuration', resolveServerOptions({ key: id.keyPem, cert: id.certPem }, nodeCryptoProvider)],
-        ['portable private key', portableCryptoProvider.importPrivateKey(id.keyPem)], ['node private key', nodeCryptoProvider.importPrivateKey(id.keyPem)],
+        ['portable private key', portableCryptoProvider.importPrivateKey(id.keyPem)],
+        ['node private key', nodeCryptoProvider.importPrivateKey(id.keyPem)],
       ] as const) {
         assertNoSecretIn(render(value), secrets, what);
       }
@@ -185,7 +207,10 @@ describe('no secret in util.inspect output or error messages', () => {
       const errors: TlsError[] = [];
       const secrets: Uint8Array[] = [];
       for (const side of ['client', 'server'] as const) {
-        const pair = newPair({ client: { maxVersion: version }, ...(side === 'client' ? { clientRewrite: corruptFinished } : { serverRewrite: corruptFinished }) });
+        const pair = newPair({
+          client: { maxVersion: version },
+          ...(side === 'client' ? { clientRewrite: corruptFinished } : { serverRewrite: corruptFinished }),
+        });
         pair.pump();
         errors.push(...pair.client.errors, ...pair.server.errors);
         for (const e of pair.client.events) if (e.kind === 'handshake-message' && e.type === HandshakeType.finished) secrets.push(e.raw.subarray(4));
@@ -232,5 +257,3 @@ describe('constant-time comparison', () => {
     assert.equal(constantTimeEqual(new Uint8Array(0), new Uint8Array(0)), true);
   });
 });
-
-

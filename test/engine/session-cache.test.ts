@@ -158,8 +158,12 @@ test('a session whose server certificate has expired meanwhile is not offered: t
   let now = start;
   const leafKey = testKeyPair('ec-p256');
   const leaf = createCertificate({
-    subject: 'CN=localhost', subjectKey: leafKey, issuer: pki.ca, subjectAltNames: subjectAltNamesFor(['localhost']),
-    notBefore: new Date(start - 60_000), notAfter: new Date(start + 10 * 60_000),
+    subject: 'CN=localhost',
+    subjectKey: leafKey,
+    issuer: pki.ca,
+    subjectAltNames: subjectAltNamesFor(['localhost']),
+    notBefore: new Date(start - 60_000),
+    notAfter: new Date(start + 10 * 60_000),
   });
   const server = serverConfigFor({ key: leafKey.privateKeyPem, cert: leaf.pem, sessionTimeout: 3600, now: () => new Date(now) });
   const first = makePair({ now: () => new Date(now) }, server);

@@ -17,8 +17,17 @@ import type { HandshakeMessage } from '../../src/messages/handshake.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { concat, utf8 } from '../../src/wire/bytes.js';
 import {
-  assertAborted, assertNoErrors, assertOnlyTlsErrors, handshakeBytes, newPair, splitMessages,
-  type Pair, type PairOptions, type RecordHook, type RecordOut, type Side,
+  assertAborted,
+  assertNoErrors,
+  assertOnlyTlsErrors,
+  handshakeBytes,
+  newPair,
+  splitMessages,
+  type Pair,
+  type PairOptions,
+  type RecordHook,
+  type RecordOut,
+  type Side,
 } from '../helpers/engine-harness.js';
 import { pinnedVerifier, testIdentity } from '../helpers/engine-pki.js';
 import { MemoryAntiReplayStore } from '../../src/handshake/anti-replay.js';
@@ -83,9 +92,13 @@ const scenarios: Scenario[] = [
     version: 'TLSv1.3',
     options: () => ({ server: { ticketKeys } }),
     client: [
-      at('server_hello', ['server_hello'], 'dropped'), at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
-      at('certificate', ['certificate_request', 'certificate'], 'dropped'), at('certificate_verify', ['certificate_verify'], 'dropped'),
-      at('finished', ['finished'], 'dropped'), at('new_session_ticket', connected13Client.accepts), connected13Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
+      at('certificate', ['certificate_request', 'certificate'], 'dropped'),
+      at('certificate_verify', ['certificate_verify'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      at('new_session_ticket', connected13Client.accepts),
+      connected13Client,
     ],
     server: [at('client_hello', ['client_hello']), at('finished', ['finished'], 'dropped'), connected13Server],
   },
@@ -94,14 +107,21 @@ const scenarios: Scenario[] = [
     version: 'TLSv1.3',
     options: () => ({ ...clientAuth, server: { ...clientAuth.server, ticketKeys } }),
     client: [
-      at('server_hello', ['server_hello'], 'dropped'), at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
-      at('certificate_request', ['certificate_request', 'certificate'], 'dropped'), at('certificate', ['certificate'], 'dropped'),
-      at('certificate_verify', ['certificate_verify'], 'dropped'), at('finished', ['finished'], 'dropped'),
-      at('new_session_ticket', connected13ClientWithCertificate.accepts), connected13ClientWithCertificate,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
+      at('certificate_request', ['certificate_request', 'certificate'], 'dropped'),
+      at('certificate', ['certificate'], 'dropped'),
+      at('certificate_verify', ['certificate_verify'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      at('new_session_ticket', connected13ClientWithCertificate.accepts),
+      connected13ClientWithCertificate,
     ],
     server: [
-      at('client_hello', ['client_hello']), at('certificate', ['certificate'], 'dropped'), at('certificate_verify', ['certificate_verify'], 'dropped'),
-      at('finished', ['finished'], 'dropped'), connected13Server,
+      at('client_hello', ['client_hello']),
+      at('certificate', ['certificate'], 'dropped'),
+      at('certificate_verify', ['certificate_verify'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      connected13Server,
     ],
   },
   {
@@ -109,10 +129,14 @@ const scenarios: Scenario[] = [
     version: 'TLSv1.3',
     options: () => ({ client: { ecdhCurve: 'P-256:X25519' }, server: { ticketKeys, ecdhCurve: 'X25519' } }),
     client: [
-      at('server_hello', ['server_hello'], 'dropped'), at('server_hello', ['server_hello'], 'dropped'),
-      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'), at('certificate', ['certificate_request', 'certificate'], 'dropped'),
-      at('certificate_verify', ['certificate_verify'], 'dropped'), at('finished', ['finished'], 'dropped'),
-      at('new_session_ticket', connected13ClientWithCertificate.accepts), connected13ClientWithCertificate,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
+      at('certificate', ['certificate_request', 'certificate'], 'dropped'),
+      at('certificate_verify', ['certificate_verify'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      at('new_session_ticket', connected13ClientWithCertificate.accepts),
+      connected13ClientWithCertificate,
     ],
     server: [at('client_hello', ['client_hello']), at('client_hello', ['client_hello'], 'dropped'), at('finished', ['finished'], 'dropped'), connected13Server],
   },
@@ -121,21 +145,32 @@ const scenarios: Scenario[] = [
     version: 'TLSv1.3',
     options: () => ({ client: { session: sessionFor('TLSv1.3') }, server: { ticketKeys } }),
     client: [
-      at('server_hello', ['server_hello'], 'dropped'), at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
-      at('finished', ['finished'], 'dropped'), at('new_session_ticket', connected13Client.accepts), connected13Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      at('new_session_ticket', connected13Client.accepts),
+      connected13Client,
     ],
     server: [at('client_hello', ['client_hello']), at('finished', ['finished'], 'dropped'), connected13Server],
   },
   {
     name: 'TLS 1.3 with 0-RTT accepted',
     version: 'TLSv1.3',
-    options: () => ({ client: { session: sessionFor('TLSv1.3', 1024), earlyData: true }, server: { ticketKeys, maxEarlyData: 1024, antiReplay: new MemoryAntiReplayStore() } }),
+    options: () => ({
+      client: { session: sessionFor('TLSv1.3', 1024), earlyData: true },
+      server: { ticketKeys, maxEarlyData: 1024, antiReplay: new MemoryAntiReplayStore() },
+    }),
     client: [
-      at('server_hello', ['server_hello'], 'dropped'), at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
-      at('finished', ['finished'], 'dropped'), at('new_session_ticket', connected13Client.accepts), connected13Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('encrypted_extensions', ['encrypted_extensions'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
+      at('new_session_ticket', connected13Client.accepts),
+      connected13Client,
     ],
     server: [
-      at('client_hello', ['client_hello']), at('end_of_early_data', ['end_of_early_data'], 'dropped'), at('finished', ['finished'], 'dropped'),
+      at('client_hello', ['client_hello']),
+      at('end_of_early_data', ['end_of_early_data'], 'dropped'),
+      at('finished', ['finished'], 'dropped'),
       connected13Server,
     ],
   },
@@ -145,24 +180,46 @@ const scenarios: Scenario[] = [
     options: () => ({ client: { maxVersion: 'TLSv1.2' }, server: { ticketKeys } }),
     client: ignoringHelloRequest([
       // Before the ServerHello the version is not known: a CCS is dropped as TLS 1.3 would.
-      at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
-      at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
-      at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('certificate', ['certificate']),
+      at('server_key_exchange', ['server_key_exchange']),
+      at('server_hello_done', ['certificate_request', 'server_hello_done']),
+      at('new_session_ticket', ['new_session_ticket'], 'expected'),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Client,
     ]),
-    server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
+    server: [
+      at('client_hello', ['client_hello']),
+      at('client_key_exchange', ['client_key_exchange']),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Server,
+    ],
   },
   {
     name: 'TLS 1.2 with a client certificate',
     version: 'TLSv1.2',
     options: () => ({ client: { ...clientAuth.client, maxVersion: 'TLSv1.2' }, server: { ...clientAuth.server, ticketKeys } }),
     client: ignoringHelloRequest([
-      at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']), at('server_key_exchange', ['server_key_exchange']),
-      at('certificate_request', ['certificate_request', 'server_hello_done']), at('server_hello_done', ['server_hello_done']),
-      at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('certificate', ['certificate']),
+      at('server_key_exchange', ['server_key_exchange']),
+      at('certificate_request', ['certificate_request', 'server_hello_done']),
+      at('server_hello_done', ['server_hello_done']),
+      at('new_session_ticket', ['new_session_ticket'], 'expected'),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Client,
     ]),
     server: [
-      at('client_hello', ['client_hello']), at('certificate', ['certificate']), at('client_key_exchange', ['client_key_exchange']),
-      at('certificate_verify', ['certificate_verify']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server,
+      at('client_hello', ['client_hello']),
+      at('certificate', ['certificate']),
+      at('client_key_exchange', ['client_key_exchange']),
+      at('certificate_verify', ['certificate_verify']),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Server,
     ],
   },
   {
@@ -170,20 +227,34 @@ const scenarios: Scenario[] = [
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', requestOCSP: true }, server: { ticketKeys, ocspResponse: ocsp } }),
     client: ignoringHelloRequest([
-      at('server_hello', ['server_hello'], 'dropped'), at('certificate', ['certificate']),
-      at('certificate_status', ['certificate_status', 'server_key_exchange']), at('server_key_exchange', ['server_key_exchange']),
-      at('server_hello_done', ['certificate_request', 'server_hello_done']), at('new_session_ticket', ['new_session_ticket'], 'expected'),
-      at('ccs', [], 'expected'), at('finished', ['finished']), connected12Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('certificate', ['certificate']),
+      at('certificate_status', ['certificate_status', 'server_key_exchange']),
+      at('server_key_exchange', ['server_key_exchange']),
+      at('server_hello_done', ['certificate_request', 'server_hello_done']),
+      at('new_session_ticket', ['new_session_ticket'], 'expected'),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Client,
     ]),
-    server: [at('client_hello', ['client_hello']), at('client_key_exchange', ['client_key_exchange']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
+    server: [
+      at('client_hello', ['client_hello']),
+      at('client_key_exchange', ['client_key_exchange']),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Server,
+    ],
   },
   {
     name: 'TLS 1.2 resumed with a ticket (abbreviated)',
     version: 'TLSv1.2',
     options: () => ({ client: { maxVersion: 'TLSv1.2', session: sessionFor('TLSv1.2') }, server: { ticketKeys } }),
     client: ignoringHelloRequest([
-      at('server_hello', ['server_hello'], 'dropped'), at('new_session_ticket', ['new_session_ticket'], 'expected'), at('ccs', [], 'expected'),
-      at('finished', ['finished']), connected12Client,
+      at('server_hello', ['server_hello'], 'dropped'),
+      at('new_session_ticket', ['new_session_ticket'], 'expected'),
+      at('ccs', [], 'expected'),
+      at('finished', ['finished']),
+      connected12Client,
     ]),
     server: [at('client_hello', ['client_hello']), at('ccs', [], 'expected'), at('finished', ['finished']), connected12Server],
   },
@@ -214,7 +285,13 @@ function insertAt(index: number, where: 'before' | 'after', extra: Uint8Array): 
 const receiverOf = (side: Side): Side => side;
 const senderOf = (receiver: Side): Side => (receiver === 'client' ? 'server' : 'client');
 
-function pairWith(s: Scenario, receiver: Side, rewrite: ((msg: HandshakeMessage) => HandshakeMessage) | undefined, tamper?: RecordHook, compatibility = true): Pair {
+function pairWith(
+  s: Scenario,
+  receiver: Side,
+  rewrite: ((msg: HandshakeMessage) => HandshakeMessage) | undefined,
+  tamper?: RecordHook,
+  compatibility = true,
+): Pair {
   const scenario = s.options();
   const options = compatibility ? scenario : { ...scenario, client: { ...scenario.client, middleboxCompatibility: false } };
   const sender = senderOf(receiver);
@@ -416,7 +493,11 @@ function plainAppData(): Uint8Array {
 
 /** Seals a record as `sender` would, with its current write keys and sequence number (test-only reach into the engine). */
 function sealAs(sender: Connection, type: number, data: Uint8Array): void {
-  const engine = sender as unknown as { flushHandshake(): void; writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void }; output: Uint8Array[] };
+  const engine = sender as unknown as {
+    flushHandshake(): void;
+    writeProtection: { seal(t: number, d: Uint8Array, out: Uint8Array[]): void };
+    output: Uint8Array[];
+  };
   engine.flushHandshake();
   engine.writeProtection.seal(type, data, engine.output);
 }

@@ -59,7 +59,10 @@ describe('TLS 1.2 suites', () => {
     // A client that offers only RSA key transport gets handshake_failure from a default server.
     const rsaOnly = makePair({ maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384' }, {}, pki);
     const only = readClientHello(firstHandshake(rsaOnly.client.takeOutput()));
-    assert.deepEqual(only.cipherSuites.filter((s) => s < 0x1300), [0x009c, 0x009d]);
+    assert.deepEqual(
+      only.cipherSuites.filter((s) => s < 0x1300),
+      [0x009c, 0x009d],
+    );
     const fresh = makePair({ maxVersion: 'TLSv1.2', ciphers: 'AES128-GCM-SHA256:AES256-GCM-SHA384' }, {}, pki);
     pump(fresh.client, fresh.server);
     assert.equal(fresh.s.errors[0]?.alert, 'handshake_failure');
@@ -194,11 +197,52 @@ describe('RSA key transport resists padding oracles (RFC 5246 §7.4.7.1)', { ski
 
   const variants: [string, () => Uint8Array][] = [
     ['a wrong but well-formed secret', () => rawEncrypt(pkcs1Block())],
-    ['first byte not zero', () => rawEncrypt(pkcs1Block((b) => { b[0] = 1; }))],
-    ['block type not 2', () => rawEncrypt(pkcs1Block((b) => { b[1] = 1; }))],
-    ['no zero separator', () => rawEncrypt(pkcs1Block((b) => { b[k - 49] = 7; }))],
-    ['separator too early (secret too long)', () => rawEncrypt(pkcs1Block((b) => { b[20] = 0; }))],
-    ['wrong version bytes', () => rawEncrypt(pkcs1Block((b) => { b[k - 48] = 3; b[k - 47] = 1; }))],
+    [
+      'first byte not zero',
+      () =>
+        rawEncrypt(
+          pkcs1Block((b) => {
+            b[0] = 1;
+          }),
+        ),
+    ],
+    [
+      'block type not 2',
+      () =>
+        rawEncrypt(
+          pkcs1Block((b) => {
+            b[1] = 1;
+          }),
+        ),
+    ],
+    [
+      'no zero separator',
+      () =>
+        rawEncrypt(
+          pkcs1Block((b) => {
+            b[k - 49] = 7;
+          }),
+        ),
+    ],
+    [
+      'separator too early (secret too long)',
+      () =>
+        rawEncrypt(
+          pkcs1Block((b) => {
+            b[20] = 0;
+          }),
+        ),
+    ],
+    [
+      'wrong version bytes',
+      () =>
+        rawEncrypt(
+          pkcs1Block((b) => {
+            b[k - 48] = 3;
+            b[k - 47] = 1;
+          }),
+        ),
+    ],
     ['wrong ciphertext length', () => crypto.randomBytes(k - 1)],
     ['ciphertext above the modulus', () => new Uint8Array(k).fill(0xff)],
   ];
@@ -208,10 +252,14 @@ describe('RSA key transport resists padding oracles (RFC 5246 §7.4.7.1)', { ski
       const cipher = 'AES128-GCM-SHA256';
       const pair = makePair({ maxVersion: 'TLSv1.2', ciphers: cipher }, { ciphers: cipher }, pki);
       const statesAtFailure: string[] = [];
-      pumpRecords(pair.client, pair.server, (from, records) => from === 'client' ? records.map(replaceKeyExchange(makeCiphertext())) : records,
+      pumpRecords(
+        pair.client,
+        pair.server,
+        (from, records) => (from === 'client' ? records.map(replaceKeyExchange(makeCiphertext())) : records),
         (to, record) => {
           if (to === 'server' && pair.s.errors.length > 0 && statesAtFailure.length === 0) statesAtFailure.push(`${record.type}`);
-        });
+        },
+      );
       assert.equal(pair.s.errors.length, 1);
       // The failure is on the protected Finished record (type 22 under the new keys), never on the key exchange.
       assert.equal(pair.s.errors[0]!.alert, 'bad_record_mac');
@@ -267,12 +315,16 @@ describe('version negotiation and downgrade protection', () => {
 
   test('a man in the middle stripping supported_versions is caught by the client (illegal_parameter)', () => {
     const pair = makePair();
-    pumpRecords(pair.client, pair.server, (from, records) => from !== 'client' ? records : records.map((r) => {
-      if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello) return r;
-      const hello = readClientHello({ type: 1, body: r.payload.subarray(4), raw: r.payload });
-      const stripped = buildClientHello({ ...hello, extensions: hello.extensions.filter((e) => e.type !== ExtensionType.supported_versions) });
-      return { type: 22, payload: stripped.raw };
-    }));
+    pumpRecords(pair.client, pair.server, (from, records) =>
+      from !== 'client'
+        ? records
+        : records.map((r) => {
+            if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello) return r;
+            const hello = readClientHello({ type: 1, body: r.payload.subarray(4), raw: r.payload });
+            const stripped = buildClientHello({ ...hello, extensions: hello.extensions.filter((e) => e.type !== ExtensionType.supported_versions) });
+            return { type: 22, payload: stripped.raw };
+          }),
+    );
     assert.equal(pair.server.info.version, 'TLSv1.2', 'the server was fooled into TLS 1.2');
     assert.equal(pair.c.errors[0]?.alert, 'illegal_parameter');
     assert.match(pair.c.errors[0]!.message, /downgrade/);
@@ -282,13 +334,17 @@ describe('version negotiation and downgrade protection', () => {
   test('TLS 1.1 and older are refused with protocol_version (RFC 8996)', () => {
     for (const version of [0x0300, 0x0301, 0x0302]) {
       const pair = makePair({ maxVersion: 'TLSv1.2' });
-      pumpRecords(pair.client, pair.server, (from, records) => from !== 'client' ? records : records.map((r) => {
-        if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello) return r;
-        const payload = r.payload.slice();
-        payload[4] = version >> 8;
-        payload[5] = version & 0xff;
-        return { type: 22, payload };
-      }));
+      pumpRecords(pair.client, pair.server, (from, records) =>
+        from !== 'client'
+          ? records
+          : records.map((r) => {
+              if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello) return r;
+              const payload = r.payload.slice();
+              payload[4] = version >> 8;
+              payload[5] = version & 0xff;
+              return { type: 22, payload };
+            }),
+      );
       assert.equal(pair.s.errors[0]?.alert, 'protocol_version', `0x${version.toString(16)}`);
       assert.match(pair.s.errors[0]!.message, /no shared protocol version/);
     }

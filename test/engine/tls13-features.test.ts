@@ -16,8 +16,14 @@ const decoded = (chunks: readonly Uint8Array[]): string => new TextDecoder().dec
 
 function handshakeOk(pair: ReturnType<typeof makePair>): void {
   pump(pair.client, pair.server);
-  assert.deepEqual(pair.c.errors.map((e) => e.message), []);
-  assert.deepEqual(pair.s.errors.map((e) => e.message), []);
+  assert.deepEqual(
+    pair.c.errors.map((e) => e.message),
+    [],
+  );
+  assert.deepEqual(
+    pair.s.errors.map((e) => e.message),
+    [],
+  );
   assert.ok(pair.client.isConnected && pair.server.isConnected);
 }
 
@@ -28,13 +34,14 @@ function steps(events: readonly { kind: string }[], step: string): number {
 /** Rewrites the first message of type `type` in a plaintext handshake record. */
 function rewriteHandshake(type: number, rewrite: (raw: Uint8Array) => Uint8Array): (from: 'client' | 'server', records: WireRecord[]) => WireRecord[] {
   let done = false;
-  return (_from, records) => records.map((r) => {
-    if (done || r.type !== 22 || r.payload[0] !== type) return r;
-    done = true;
-    const length = (r.payload[1]! << 16) | (r.payload[2]! << 8) | r.payload[3]!;
-    const raw = r.payload.subarray(0, 4 + length);
-    return { type: 22, payload: joined([rewrite(raw), r.payload.subarray(4 + length)]) };
-  });
+  return (_from, records) =>
+    records.map((r) => {
+      if (done || r.type !== 22 || r.payload[0] !== type) return r;
+      done = true;
+      const length = (r.payload[1]! << 16) | (r.payload[2]! << 8) | r.payload[3]!;
+      const raw = r.payload.subarray(0, 4 + length);
+      return { type: 22, payload: joined([rewrite(raw), r.payload.subarray(4 + length)]) };
+    });
 }
 
 describe('HelloRetryRequest (RFC 8446 §4.1.4)', () => {
@@ -50,11 +57,15 @@ describe('HelloRetryRequest (RFC 8446 §4.1.4)', () => {
 
   test('an HRR asking for a group the client already sent a share for is illegal_parameter', () => {
     const pair = makePair({ ecdhCurve: 'X25519:P-256' }, { ecdhCurve: 'P-256' });
-    pumpRecords(pair.client, pair.server, (from, records) => from !== 'server' ? records : rewriteHandshake(HandshakeType.server_hello, (raw) => {
-      const hrr = readServerHello({ type: 2, body: raw.subarray(4), raw });
-      const extensions = hrr.extensions.map((e) => e.type === ExtensionType.key_share ? { type: e.type, body: encode((w) => w.u16(0x001d)) } : e);
-      return buildServerHello({ random: hrr.random, sessionId: hrr.sessionId, cipherSuite: hrr.cipherSuite, extensions }).raw;
-    })(from, records));
+    pumpRecords(pair.client, pair.server, (from, records) =>
+      from !== 'server'
+        ? records
+        : rewriteHandshake(HandshakeType.server_hello, (raw) => {
+            const hrr = readServerHello({ type: 2, body: raw.subarray(4), raw });
+            const extensions = hrr.extensions.map((e) => (e.type === ExtensionType.key_share ? { type: e.type, body: encode((w) => w.u16(0x001d)) } : e));
+            return buildServerHello({ random: hrr.random, sessionId: hrr.sessionId, cipherSuite: hrr.cipherSuite, extensions }).raw;
+          })(from, records),
+    );
     assert.equal(pair.c.errors[0]?.alert, 'illegal_parameter');
     assert.match(pair.c.errors[0]!.message, /already sent a share/);
     assert.equal(pair.s.errors[0]?.origin, 'peer');
@@ -78,12 +89,16 @@ describe('HelloRetryRequest (RFC 8446 §4.1.4)', () => {
   test('a second ClientHello that changes more than allowed is illegal_parameter', () => {
     const pair = makePair({ ecdhCurve: 'X25519:P-256' }, { ecdhCurve: 'P-256' });
     let seen = 0;
-    pumpRecords(pair.client, pair.server, (from, records) => from !== 'client' ? records : records.map((r) => {
-      if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello || ++seen !== 2) return r;
-      const payload = r.payload.slice();
-      payload[6] ^= 0xff; // first byte of the random
-      return { type: 22, payload };
-    }));
+    pumpRecords(pair.client, pair.server, (from, records) =>
+      from !== 'client'
+        ? records
+        : records.map((r) => {
+            if (r.type !== 22 || r.payload[0] !== HandshakeType.client_hello || ++seen !== 2) return r;
+            const payload = r.payload.slice();
+            payload[6] ^= 0xff; // first byte of the random
+            return { type: 22, payload };
+          }),
+    );
     assert.equal(pair.s.errors[0]?.alert, 'illegal_parameter');
     assert.match(pair.s.errors[0]!.message, /second client_hello changed/);
   });
@@ -109,13 +124,17 @@ describe('resumption (RFC 8446 §4.6.1, §4.2.11)', () => {
     const first = makePair({}, server);
     handshakeOk(first);
     const second = makePair({ session: first.c.sessions[0]! }, server);
-    pumpRecords(second.client, second.server, (from, records) => from !== 'client' ? records : rewriteHandshake(HandshakeType.client_hello, (raw) => {
-      const hello = readClientHello({ type: 1, body: raw.subarray(4), raw });
-      assert.ok(hello.preSharedKey);
-      const tampered = raw.slice();
-      tampered[tampered.length - 1] ^= 1; // the last byte of the (only) binder
-      return tampered;
-    })(from, records));
+    pumpRecords(second.client, second.server, (from, records) =>
+      from !== 'client'
+        ? records
+        : rewriteHandshake(HandshakeType.client_hello, (raw) => {
+            const hello = readClientHello({ type: 1, body: raw.subarray(4), raw });
+            assert.ok(hello.preSharedKey);
+            const tampered = raw.slice();
+            tampered[tampered.length - 1] ^= 1; // the last byte of the (only) binder
+            return tampered;
+          })(from, records),
+    );
     assert.equal(second.s.errors[0]?.alert, 'decrypt_error');
     assert.match(second.s.errors[0]!.message, /binder/);
     assert.equal(second.c.errors[0]?.origin, 'peer');

@@ -69,7 +69,18 @@ export async function startOpensslServer(options: OpensslServerOptions): Promise
   writeFileSync(join(dir, 'chain.pem'), certs.slice(1).join(''));
   writeFileSync(join(dir, 'key.pem'), options.keyPem);
   for (const [name, body] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), body);
-  const args = ['s_server', '-accept', '127.0.0.1:0', '-cert', 'cert.pem', '-key', 'key.pem', '-WWW', ...(certs.length > 1 ? ['-cert_chain', 'chain.pem'] : []), ...(options.args ?? [])];
+  const args = [
+    's_server',
+    '-accept',
+    '127.0.0.1:0',
+    '-cert',
+    'cert.pem',
+    '-key',
+    'key.pem',
+    '-WWW',
+    ...(certs.length > 1 ? ['-cert_chain', 'chain.pem'] : []),
+    ...(options.args ?? []),
+  ];
   const child = spawn('openssl', args, { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   const collect = (chunk: Buffer) => {

@@ -34,8 +34,22 @@ export class CertificateFolder {
     if (!c) {
       const keyPath = join(this.dir, `${kind}.key`);
       const certPath = join(this.dir, `${kind}.crt`);
-      this.openssl('req', '-x509', ...newKeyArgs[kind], '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1');
+      this.openssl(
+        'req',
+        '-x509',
+        ...newKeyArgs[kind],
+        '-nodes',
+        '-keyout',
+        keyPath,
+        '-out',
+        certPath,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      );
       c = { kind, key: readFileSync(keyPath, 'utf8'), cert: readFileSync(certPath, 'utf8'), keyPath, certPath };
       this.made.set(kind, c);
     }

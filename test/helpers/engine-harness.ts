@@ -83,13 +83,24 @@ export interface TrafficKeys {
   readonly iv: Uint8Array;
 }
 
-const clientLabels = { write: ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0'], read: ['SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0'] };
+const clientLabels = {
+  write: ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0'],
+  read: ['SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0'],
+};
 const serverLabels = { write: clientLabels.read, read: clientLabels.write };
 
 function newPeer(side: Side): Peer {
   return {
-    side, connection: undefined as unknown as Connection, received: [], errors: [], events: [], completed: false, peerClosed: false,
-    readSecrets: [], writeSecrets: [], sessions: [],
+    side,
+    connection: undefined as unknown as Connection,
+    received: [],
+    errors: [],
+    events: [],
+    completed: false,
+    peerClosed: false,
+    readSecrets: [],
+    writeSecrets: [],
+    sessions: [],
   };
 }
 
@@ -192,7 +203,10 @@ class Direction {
   decSeq = 0;
   encKey = -1;
   encSeq = 0;
-  constructor(readonly from: Peer, readonly to: Peer) {}
+  constructor(
+    readonly from: Peer,
+    readonly to: Peer,
+  ) {}
 }
 
 const keyCache = new WeakMap<Uint8Array, TrafficKeys>();
@@ -252,14 +266,26 @@ export class Pair {
     const id = testIdentity(options.kind ?? 'ed25519');
     // Classic groups unless a test asks otherwise: ML-KEM encapsulation draws its own randomness
     // (recordings would not replay), and its 1.2 KB shares change the message sizes tests reason about.
-    const serverResolved = resolveServerOptions({ key: id.keyPem, cert: id.certPem, ecdhCurve: CLASSIC_GROUPS, ...options.server }, options.serverProvider ?? testProvider);
-    const clientResolved = resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id.certDer), ecdhCurve: CLASSIC_GROUPS, ...options.client }, options.clientProvider ?? testProvider);
+    const serverResolved = resolveServerOptions(
+      { key: id.keyPem, cert: id.certPem, ecdhCurve: CLASSIC_GROUPS, ...options.server },
+      options.serverProvider ?? testProvider,
+    );
+    const clientResolved = resolveClientOptions(
+      { servername: 'localhost', verifier: pinnedVerifier(id.certDer), ecdhCurve: CLASSIC_GROUPS, ...options.client },
+      options.clientProvider ?? testProvider,
+    );
     const serverConfig = options.serverRewrite ? { ...serverResolved, dangerouslyRewriteHandshake: options.serverRewrite } : serverResolved;
     const clientConfig = options.clientRewrite ? { ...clientResolved, dangerouslyRewriteHandshake: options.clientRewrite } : clientResolved;
     this.tamper = options.tamper;
     // The server first: the client's constructor already runs its first step.
-    this.server.connection = createServerConnection(serverConfig, handlersFor(this.server, () => this.server.connection.info.cipherSuite));
-    this.client.connection = createClientConnection(clientConfig, handlersFor(this.client, () => this.client.connection.info.cipherSuite));
+    this.server.connection = createServerConnection(
+      serverConfig,
+      handlersFor(this.server, () => this.server.connection.info.cipherSuite),
+    );
+    this.client.connection = createClientConnection(
+      clientConfig,
+      handlersFor(this.client, () => this.client.connection.info.cipherSuite),
+    );
   }
 
   peer(side: Side): Peer {
@@ -374,7 +400,9 @@ export function newPair(options: PairOptions = {}): Pair {
 // ---- assertions ----
 
 function describe(errors: readonly TlsError[]): string {
-  return errors.map((e) => `${e.origin} ${e.alert}: ${e.message}${e.cause ? ` (cause: ${String((e.cause as Error).stack ?? e.cause)})` : ''}`).join('; ') || 'none';
+  return (
+    errors.map((e) => `${e.origin} ${e.alert}: ${e.message}${e.cause ? ` (cause: ${String((e.cause as Error).stack ?? e.cause)})` : ''}`).join('; ') || 'none'
+  );
 }
 
 /** Every error is a TlsError, and none is a JavaScript exception dressed as internal_error (an engine bug). */

@@ -56,17 +56,23 @@ function name(commonName: string): Uint8Array {
 
 function signatureAlgorithm(kind: KeyKind): { algorithmId: Uint8Array; hash: string | null } {
   switch (kind) {
-    case 'ed25519': return { algorithmId: seq(oid('1.3.101.112')), hash: null };
-    case 'ec': return { algorithmId: seq(oid('1.2.840.10045.4.3.2')), hash: 'sha256' }; // ecdsa-with-SHA256
-    case 'rsa': return { algorithmId: seq(oid('1.2.840.113549.1.1.11'), NULL), hash: 'sha256' }; // sha256WithRSAEncryption
+    case 'ed25519':
+      return { algorithmId: seq(oid('1.3.101.112')), hash: null };
+    case 'ec':
+      return { algorithmId: seq(oid('1.2.840.10045.4.3.2')), hash: 'sha256' }; // ecdsa-with-SHA256
+    case 'rsa':
+      return { algorithmId: seq(oid('1.2.840.113549.1.1.11'), NULL), hash: 'sha256' }; // sha256WithRSAEncryption
   }
 }
 
 function generate(kind: KeyKind, rsaBits: number): crypto.KeyPairKeyObjectResult {
   switch (kind) {
-    case 'ed25519': return crypto.generateKeyPairSync('ed25519');
-    case 'ec': return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    case 'rsa': return crypto.generateKeyPairSync('rsa', { modulusLength: rsaBits });
+    case 'ed25519':
+      return crypto.generateKeyPairSync('ed25519');
+    case 'ec':
+      return crypto.generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    case 'rsa':
+      return crypto.generateKeyPairSync('rsa', { modulusLength: rsaBits });
   }
 }
 
@@ -92,7 +98,9 @@ export function mintSelfSigned(kind: KeyKind, dnsName = 'localhost', extensions:
   const certDer = new Uint8Array(seq(tbs, algorithmId, tlv(0x03, Uint8Array.of(0), signature)));
   // Sanity: node's own X.509 parser accepts it and the self-signature verifies.
   if (!new crypto.X509Certificate(certDer).verify(publicKey)) throw new Error(`minted ${kind} certificate does not verify`);
-  const b64 = Buffer.from(certDer).toString('base64').replace(/(.{64})/g, '$1\n');
+  const b64 = Buffer.from(certDer)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n');
   return {
     kind,
     certDer,
@@ -119,7 +127,11 @@ export function testIdentity(kind: KeyKind = 'ed25519'): TestIdentity {
  */
 export function pinnedVerifier(...trusted: readonly Uint8Array[]): PeerVerifier {
   return {
-    trustDescription: () => concat(new TextEncoder().encode('pinned test certificates'), ...trusted.flatMap((t) => [Uint8Array.of(t.length >>> 24, t.length >>> 16, t.length >>> 8, t.length), t])),
+    trustDescription: () =>
+      concat(
+        new TextEncoder().encode('pinned test certificates'),
+        ...trusted.flatMap((t) => [Uint8Array.of(t.length >>> 24, t.length >>> 16, t.length >>> 8, t.length), t]),
+      ),
     verify(chain) {
       const leaf = chain[0];
       if (leaf && trusted.some((t) => equalBytes(t, leaf))) return { ok: true, detail: 'pinned test certificate' };

@@ -13,7 +13,9 @@ export function fcParameters<T>(numRuns: number): Parameters<T> {
     endOnFailure: true,
     reporter: (details) => {
       if (details.failed) {
-        throw new Error(`property failed with seed ${details.seed} (replay: TLSKIT_FC_SEED=${details.seed}), path ${details.counterexamplePath}: ${details.errorInstance instanceof Error ? details.errorInstance.stack : String(details.errorInstance)}\ncounterexample: ${safeStringify(details.counterexample)}`);
+        throw new Error(
+          `property failed with seed ${details.seed} (replay: TLSKIT_FC_SEED=${details.seed}), path ${details.counterexamplePath}: ${details.errorInstance instanceof Error ? details.errorInstance.stack : String(details.errorInstance)}\ncounterexample: ${safeStringify(details.counterexample)}`,
+        );
       }
     },
   };

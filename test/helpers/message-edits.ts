@@ -13,7 +13,10 @@ export interface ServerHelloEdit extends ServerHelloFields {
 }
 
 /** Rewrites the ServerHello (or HelloRetryRequest) the server sends. */
-export function editServerHello(change: (sh: ServerHelloEdit, msg: HandshakeMessage) => ServerHelloFields | Uint8Array, which: 'server-hello' | 'retry' | 'any' = 'any'): RecordHook {
+export function editServerHello(
+  change: (sh: ServerHelloEdit, msg: HandshakeMessage) => ServerHelloFields | Uint8Array,
+  which: 'server-hello' | 'retry' | 'any' = 'any',
+): RecordHook {
   return onHandshake('server', (msg) => {
     if (msg.type !== HandshakeType.server_hello) return undefined;
     const sh = readServerHello(msg);
@@ -49,10 +52,17 @@ export function editClientHello(change: (ch: ClientHelloEdit, original: ClientHe
     if (msg.type !== HandshakeType.client_hello) return undefined;
     if (nth !== undefined && seen++ !== nth) return undefined;
     const ch = readClientHello(msg);
-    const out = change({
-      legacyVersion: ch.legacyVersion, random: ch.random, sessionId: ch.sessionId, cipherSuites: [...ch.cipherSuites],
-      compressionMethods: ch.compressionMethods, extensions: [...ch.extensions],
-    }, ch);
+    const out = change(
+      {
+        legacyVersion: ch.legacyVersion,
+        random: ch.random,
+        sessionId: ch.sessionId,
+        cipherSuites: [...ch.cipherSuites],
+        compressionMethods: ch.compressionMethods,
+        extensions: [...ch.extensions],
+      },
+      ch,
+    );
     return [out instanceof Uint8Array ? out : encodeClientHello(out)];
   });
 }
@@ -73,8 +83,13 @@ export function editBody(from: 'client' | 'server', type: number, change: (body:
   });
 }
 
-export const without = (type: number) => (list: Extension[]): Extension[] => list.filter((e) => e.type !== type);
-export const withExtra = (...extra: Extension[]) => (list: Extension[]): Extension[] => [...list, ...extra];
+export const without =
+  (type: number) =>
+  (list: Extension[]): Extension[] =>
+    list.filter((e) => e.type !== type);
+export const withExtra =
+  (...extra: Extension[]) =>
+  (list: Extension[]): Extension[] => [...list, ...extra];
 
 /** A copy of `bytes` with one bit flipped. */
 export function flipBit(bytes: Uint8Array, at: number, bit = 0): Uint8Array {

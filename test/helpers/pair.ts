@@ -31,10 +31,7 @@ export function newEndpointState(): Omit<Endpoint, 'connection'> {
 }
 
 /** Moves bytes both ways until nothing is left to move (bounded). `tamper` may rewrite any flight. */
-export function pump(
-  client: Connection, server: Connection,
-  tamper?: (from: 'client' | 'server', bytes: Uint8Array) => Uint8Array,
-): void {
+export function pump(client: Connection, server: Connection, tamper?: (from: 'client' | 'server', bytes: Uint8Array) => Uint8Array): void {
   for (let round = 0; round < 100; round++) {
     const c = client.takeOutput();
     const s = server.takeOutput();
@@ -81,7 +78,8 @@ export function joinRecords(records: readonly WireRecord[]): Uint8Array {
  * a time, so a test can see where in a flight a connection fails.
  */
 export function pumpRecords(
-  client: Connection, server: Connection,
+  client: Connection,
+  server: Connection,
   tamper: (from: 'client' | 'server', records: WireRecord[]) => WireRecord[] = (_f, r) => r,
   afterEach?: (to: 'client' | 'server', record: WireRecord) => void,
 ): void {

@@ -127,9 +127,7 @@ export function writeAll(stream: Writable, data: Uint8Array, what: string, ms = 
 }
 
 /** The first `event` from `emitter`; an 'error' first rejects. */
-export function once<T extends unknown[] = unknown[]>(
-  emitter: NodeJS.EventEmitter, event: string, what: string, ms = STEP_TIMEOUT_MS,
-): Promise<T> {
+export function once<T extends unknown[] = unknown[]>(emitter: NodeJS.EventEmitter, event: string, what: string, ms = STEP_TIMEOUT_MS): Promise<T> {
   let cleanup = (): void => {};
   const fired = new Promise<T>((resolve, reject) => {
     const onEvent = (...args: unknown[]): void => {
@@ -175,7 +173,11 @@ export function freePort(): Promise<number> {
  * (gnutls-cli): through a pipe into this process, that costs an event per byte.
  */
 class FileSink implements Sink {
-  constructor(readonly what: string, private readonly path: string, private readonly ended: () => string | undefined) {}
+  constructor(
+    readonly what: string,
+    private readonly path: string,
+    private readonly ended: () => string | undefined,
+  ) {}
 
   get length(): number {
     try {
@@ -226,7 +228,9 @@ export class PeerProcess {
   private readonly stderrFile: string | undefined;
 
   constructor(
-    readonly name: string, readonly command: string, readonly args: readonly string[],
+    readonly name: string,
+    readonly command: string,
+    readonly args: readonly string[],
     options: {
       env?: NodeJS.ProcessEnv;
       /** Send stdout to this file instead of a pipe (see FileSink). */
@@ -249,9 +253,10 @@ export class PeerProcess {
       if (stderrFd !== undefined) closeSync(stderrFd);
     }
     const pipeSink = new ByteSink(`${name} stdout`);
-    this.stdout = options.stdoutFile !== undefined
-      ? new FileSink(`${name} stdout`, options.stdoutFile, () => (this.status ? `${name} exited (${this.describeStatus()})` : undefined))
-      : pipeSink;
+    this.stdout =
+      options.stdoutFile !== undefined
+        ? new FileSink(`${name} stdout`, options.stdoutFile, () => (this.status ? `${name} exited (${this.describeStatus()})` : undefined))
+        : pipeSink;
     this.child.stdout?.on('data', (chunk: Buffer) => pipeSink.push(chunk));
     this.child.stderr?.setEncoding('latin1');
     this.child.stderr?.on('data', (text: string) => {
@@ -308,7 +313,10 @@ export class PeerProcess {
   /** Closes the peer's stdin and waits for it to exit by itself: false if it did not in time. */
   async finish(ms = STEP_TIMEOUT_MS): Promise<boolean> {
     this.child.stdin!.end();
-    return withTimeout(this.exited, ms, `${this.name} to exit`).then(() => true, () => false);
+    return withTimeout(this.exited, ms, `${this.name} to exit`).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Ends the peer: SIGTERM, then SIGKILL if it lingers. Never throws, never waits unbounded. */
@@ -363,7 +371,8 @@ export async function until(check: () => boolean, what: string, ms = STEP_TIMEOU
  * our check and the peer's bind (another test got it) is retried with a fresh port, a few times.
  */
 export async function startServerPeer(
-  start: (port: number) => PeerProcess, options: { ready?: (peer: PeerProcess) => boolean; attempts?: number } = {},
+  start: (port: number) => PeerProcess,
+  options: { ready?: (peer: PeerProcess) => boolean; attempts?: number } = {},
 ): Promise<{ peer: PeerProcess; port: number }> {
   const { ready, attempts = 3 } = options;
   let lastError: unknown;
@@ -428,7 +437,10 @@ export function nodeBinary(major: number): string | undefined {
     const candidates = [
       process.execPath,
       process.env.npm_node_execpath,
-      ...(process.env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'node')),
+      ...(process.env.PATH ?? '')
+        .split(delimiter)
+        .filter((d) => d !== '')
+        .map((d) => join(d, 'node')),
       '/usr/bin/node',
       '/usr/local/bin/node',
       runtimePath('node24'),

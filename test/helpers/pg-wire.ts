@@ -101,10 +101,16 @@ async function hmac(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.sign('HMAC', k, data as Uint8Array<ArrayBuffer>));
 }
 
-async function scramKeys(password: string, salt: Uint8Array, iterations: number): Promise<{ clientKey: Uint8Array; storedKey: Uint8Array; serverKey: Uint8Array }> {
+async function scramKeys(
+  password: string,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<{ clientKey: Uint8Array; storedKey: Uint8Array; serverKey: Uint8Array }> {
   // RFC 5802 §3: SaltedPassword := Hi(Normalize(password), salt, i), Hi being PBKDF2 with HMAC.
   const base = await crypto.subtle.importKey('raw', text.encode(password) as Uint8Array<ArrayBuffer>, 'PBKDF2', false, ['deriveBits']);
-  const salted = new Uint8Array(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations }, base, 256));
+  const salted = new Uint8Array(
+    await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations }, base, 256),
+  );
   const clientKey = await hmac(salted, text.encode('Client Key'));
   const storedKey = new Uint8Array(await crypto.subtle.digest('SHA-256', clientKey as Uint8Array<ArrayBuffer>));
   const serverKey = await hmac(salted, text.encode('Server Key'));
@@ -112,14 +118,23 @@ async function scramKeys(password: string, salt: Uint8Array, iterations: number)
 }
 
 /** Connects (StartupMessage), authenticates and runs `sql` (simple query); closes with Terminate. */
-export async function pgWireQuery(stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }, options: PgWireOptions, sql: string): Promise<PgWireResult> {
+export async function pgWireQuery(
+  stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
+  options: PgWireOptions,
+  sql: string,
+): Promise<PgWireResult> {
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
   const input = new MessageReader(reader);
   const policy = options.channelBinding ?? 'prefer';
   let mechanism = 'trust/cert';
   try {
-    await writer.write(message(undefined, concat(u32(196608), cstring('user'), cstring(options.user), cstring('database'), cstring(options.database ?? 'postgres'), Uint8Array.of(0))));
+    await writer.write(
+      message(
+        undefined,
+        concat(u32(196608), cstring('user'), cstring(options.user), cstring('database'), cstring(options.database ?? 'postgres'), Uint8Array.of(0)),
+      ),
+    );
     let scram: { nonce: string; bare: string; gs2: string; serverSignature?: Uint8Array } | undefined;
     for (;;) {
       const m = await input.next();

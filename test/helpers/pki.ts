@@ -54,25 +54,34 @@ function openssl(args: readonly string[], cwd: string): Promise<void> {
   });
 }
 
-const serial = (): string => `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`;
+const serial = (): string =>
+  `0x${randomBytes(16)
+    .toString('hex')
+    .replace(/^[89a-f]/, '1')}`;
 
 async function mintLeaf(dir: string, kind: CertKind): Promise<KeyAndCert> {
   const key = join(dir, `${kind}.key`);
   const cert = join(dir, `${kind}.crt`);
   const csr = join(dir, `${kind}.csr`);
   const ext = join(dir, `${kind}.ext`);
-  writeFileSync(ext, [
-    'basicConstraints=critical,CA:FALSE',
-    `keyUsage=${keyUsage[kind]}`,
-    'extendedKeyUsage=serverAuth,clientAuth',
-    'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    'subjectKeyIdentifier=hash',
-    'authorityKeyIdentifier=keyid',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    ext,
+    [
+      'basicConstraints=critical,CA:FALSE',
+      `keyUsage=${keyUsage[kind]}`,
+      'extendedKeyUsage=serverAuth,clientAuth',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      'subjectKeyIdentifier=hash',
+      'authorityKeyIdentifier=keyid',
+      '',
+    ].join('\n'),
+  );
   await openssl(['genpkey', ...keyAlgorithm[kind], '-out', key], dir);
   await openssl(['req', '-new', '-key', key, '-subj', `/O=tlskit tests/CN=localhost ${kind}`, '-out', csr], dir);
-  await openssl(['x509', '-req', '-in', csr, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial(), '-days', '30', '-sha256', '-extfile', ext, '-out', cert], dir);
+  await openssl(
+    ['x509', '-req', '-in', csr, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', serial(), '-days', '30', '-sha256', '-extfile', ext, '-out', cert],
+    dir,
+  );
   return { key, cert };
 }
 
@@ -80,12 +89,29 @@ async function mint(): Promise<TestPki> {
   const dir = mkdtempSync(join(tmpdir(), 'tlskit-pki-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   await openssl(['genpkey', ...keyAlgorithm.ca, '-out', 'ca.key'], dir);
-  await openssl([
-    'req', '-x509', '-new', '-key', 'ca.key', '-subj', '/O=tlskit tests/CN=tlskit test CA', '-days', '30', '-sha256',
-    '-set_serial', serial(),
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-out', 'ca.crt',
-  ], dir);
+  await openssl(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      'ca.key',
+      '-subj',
+      '/O=tlskit tests/CN=tlskit test CA',
+      '-days',
+      '30',
+      '-sha256',
+      '-set_serial',
+      serial(),
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+      '-out',
+      'ca.crt',
+    ],
+    dir,
+  );
   const [rsa, ec, ed25519, p521] = await Promise.all(MINTED_KINDS.map((kind) => mintLeaf(dir, kind)));
   const ca = join(dir, 'ca.crt');
   return { dir, caPem: readFileSync(ca, 'utf8'), ca, certs: { rsa: rsa!, ec: ec!, ed25519: ed25519!, p521: p521! } };

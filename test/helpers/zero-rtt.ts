@@ -57,15 +57,19 @@ export async function replayFlight(port: number, flight: Buffer, ms = STEP_TIMEO
   const socket = net.connect({ port, host: '127.0.0.1' });
   const got: Buffer[] = [];
   try {
-    await withTimeout(new Promise<void>((resolve, reject) => {
-      socket.on('data', (chunk: Buffer) => {
-        got.push(chunk);
-        resolve();
-      });
-      socket.once('error', reject);
-      socket.once('close', () => resolve());
-      socket.write(flight);
-    }), ms, `the server on port ${port} answering a replayed ClientHello`);
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) => {
+          got.push(chunk);
+          resolve();
+        });
+        socket.once('error', reject);
+        socket.once('close', () => resolve());
+        socket.write(flight);
+      }),
+      ms,
+      `the server on port ${port} answering a replayed ClientHello`,
+    );
     // Let the server's records after the first (and the early data it may decrypt) be processed.
     await new Promise((resolve) => setTimeout(resolve, 100));
     return Buffer.concat(got);

@@ -27,7 +27,12 @@ export interface Suite {
 
 const tls13 = (name: string, gnutlsCipher: string): Suite => ({ name, openssl: name, gnutlsCipher });
 const tls12 = (name: string, openssl: string, gnutlsCipher: string, gnutlsKx: 'ECDHE-RSA' | 'ECDHE-ECDSA' | 'RSA'): Suite => ({
-  name, openssl, gnutlsCipher, gnutlsKx, certs: gnutlsKx === 'ECDHE-ECDSA' ? ['ec', 'ed25519', 'p521'] : ['rsa'], ...(gnutlsKx === 'RSA' ? { optIn: true } : {}),
+  name,
+  openssl,
+  gnutlsCipher,
+  gnutlsKx,
+  certs: gnutlsKx === 'ECDHE-ECDSA' ? ['ec', 'ed25519', 'p521'] : ['rsa'],
+  ...(gnutlsKx === 'RSA' ? { optIn: true } : {}),
 });
 
 export const SUITES: Readonly<Record<Version, readonly Suite[]>> = {
@@ -101,7 +106,11 @@ const group = (name: Group['name']): Group => ALL_GROUPS.find((g) => g.name === 
  */
 const TLS12_CELLS: readonly Cell[] = (() => {
   const cell = (suite: string, g: Group['name'] | undefined, cert: CertKind, restrictedBy: Cell['restrictedBy'] = 'peer'): Cell => ({
-    version: 'TLSv1.2', suite: suite12(suite), group: g === undefined ? undefined : group(g), cert, restrictedBy,
+    version: 'TLSv1.2',
+    suite: suite12(suite),
+    group: g === undefined ? undefined : group(g),
+    cert,
+    restrictedBy,
   });
   return [
     ...SUITES['TLSv1.2'].filter((s) => s.gnutlsKx === 'ECDHE-RSA').map((s) => cell(s.name, 'x25519', 'rsa')),
@@ -121,7 +130,11 @@ const TLS12_CELLS: readonly Cell[] = (() => {
 const EXTRA_CURVE_CELLS: readonly Cell[] = (() => {
   const suite13 = (name: string): Suite => SUITES['TLSv1.3'].find((s) => s.name === name)!;
   const cell = (version: Version, suite: string, g: Group['name'], cert: CertKind, restrictedBy: Cell['restrictedBy']): Cell => ({
-    version, suite: version === 'TLSv1.3' ? suite13(suite) : suite12(suite), group: group(g), cert, restrictedBy,
+    version,
+    suite: version === 'TLSv1.3' ? suite13(suite) : suite12(suite),
+    group: group(g),
+    cert,
+    restrictedBy,
   });
   return [
     cell('TLSv1.3', 'TLS_AES_256_GCM_SHA384', 'secp521r1', 'p521', 'peer'),
@@ -291,7 +304,7 @@ export function readOpensslTrace(trace: string): PeerView {
   if (hello === undefined) return {};
   const suite = /cipher_suite \{0x[0-9A-F]{2}, 0x[0-9A-F]{2}\} (\S+)/i.exec(hello)?.[1];
   const groupText = /NamedGroup: (\S+)/.exec(hello)?.[1] ?? /named_curve: (\S+)/.exec(traceMessage(trace, 'ServerKeyExchange') ?? '')?.[1];
-  const group = groupText === undefined ? undefined : ALL_GROUPS.find((g) => groupText.toLowerCase().includes(g.name))?.name ?? groupText;
+  const group = groupText === undefined ? undefined : (ALL_GROUPS.find((g) => groupText.toLowerCase().includes(g.name))?.name ?? groupText);
   // TLS 1.3 names the version in supported_versions; TLS 1.2 in server_version alone.
   const selected = /supported_versions\(43\), length=2\n\s+TLS 1\.(\d)/.exec(hello)?.[1] ?? (/server_version=0x303/.test(hello) ? '2' : undefined);
   const version = selected === undefined ? undefined : `TLSv1.${selected}`;
@@ -307,7 +320,7 @@ export function readGnutlsDescription(text: string, cell: Cell): PeerView {
   if (!m) return {};
   const kx = m[2]!;
   const groupText = /^(?:EC)?DHE-(.+)$/.exec(kx)?.[1];
-  const group = groupText === undefined ? undefined : ALL_GROUPS.find((g) => g.gnutls === groupText)?.name ?? groupText;
+  const group = groupText === undefined ? undefined : (ALL_GROUPS.find((g) => g.gnutls === groupText)?.name ?? groupText);
   // TLS 1.2 suites share bulk ciphers: the key exchange and the certificate tell them apart.
   const gnutlsKx = kx === 'RSA' ? 'RSA' : cell.cert === 'rsa' ? 'ECDHE-RSA' : 'ECDHE-ECDSA';
   const suite = SUITES[cell.version].find((s) => s.gnutlsCipher === m[3] && (!s.gnutlsKx || s.gnutlsKx === gnutlsKx))?.name ?? m[3]!;

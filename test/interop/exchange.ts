@@ -10,7 +10,15 @@ import { connect } from '../../src/node/connect.js';
 import { createServer } from '../../src/node/server.js';
 import type { TLSSocket } from '../../src/node/tls-socket.js';
 import {
-  collect, once, randomPayload, randomTextPayload, sha256, startServerPeer, withTimeout, writeAll, STEP_TIMEOUT_MS,
+  collect,
+  once,
+  randomPayload,
+  randomTextPayload,
+  sha256,
+  startServerPeer,
+  withTimeout,
+  writeAll,
+  STEP_TIMEOUT_MS,
   type PeerProcess,
 } from '../helpers/peers.js';
 import type { TestPki } from '../helpers/pki.js';
@@ -131,7 +139,11 @@ export async function ourClientAgainst(server: ServerPeer, cell: Cell, pki: Test
     const closed = once(socket, 'close', `our client's connection to ${peer.name} to close after ours`);
     socket.end();
     await explained(peer, closed);
-    assert.deepEqual(errors.map((e) => e.message), [], `errors on our client socket\n${peer.describe()}`);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+      `errors on our client socket\n${peer.describe()}`,
+    );
   } finally {
     socket?.destroy();
     await peer.kill();
@@ -144,7 +156,12 @@ export async function clientAgainstOurServer(client: ClientPeer, cell: Cell, pki
   const up = randomPayload(PAYLOAD_BYTES);
   const down = randomPayload(PAYLOAD_BYTES);
   const { key, cert } = pki.certs[cell.cert];
-  const server = createServer({ key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8'), handshakeTimeout: STEP_TIMEOUT_MS, ...ourCellOptions(cell, 'server') });
+  const server = createServer({
+    key: readFileSync(key, 'utf8'),
+    cert: readFileSync(cert, 'utf8'),
+    handshakeTimeout: STEP_TIMEOUT_MS,
+    ...ourCellOptions(cell, 'server'),
+  });
   const accepted: TLSSocket[] = [];
   const errors: Error[] = [];
   const secure = new Promise<TLSSocket>((resolve) => server.once('secureConnection', resolve));
@@ -174,12 +191,15 @@ export async function clientAgainstOurServer(client: ClientPeer, cell: Cell, pki
     const received = collect(socket, `our server (from ${p.name})`);
     checkOurs(socket, cell, 'server');
 
-    await explained(p, Promise.all([
-      uploading,
-      writeAll(socket, down, `our server sending ${down.length} bytes`, TRANSFER_TIMEOUT_MS),
-      received.atLeast(up.length, TRANSFER_TIMEOUT_MS),
-      p.stdout.atLeast(down.length, TRANSFER_TIMEOUT_MS),
-    ]));
+    await explained(
+      p,
+      Promise.all([
+        uploading,
+        writeAll(socket, down, `our server sending ${down.length} bytes`, TRANSFER_TIMEOUT_MS),
+        received.atLeast(up.length, TRANSFER_TIMEOUT_MS),
+        p.stdout.atLeast(down.length, TRANSFER_TIMEOUT_MS),
+      ]),
+    );
     checkBytes(`${p.name} → our server`, received.bytes(), up);
     checkBytes(`our server → ${p.name}`, p.stdout.bytes(), down);
 
@@ -189,7 +209,11 @@ export async function clientAgainstOurServer(client: ClientPeer, cell: Cell, pki
     socket.end();
     assert.ok(await p.finish(), `${p.name} did not exit after the connection was closed\n${p.describe()}`);
     await explained(p, closed);
-    assert.deepEqual(errors.map((e) => e.message), [], `errors on our server socket\n${p.describe()}`);
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+      `errors on our server socket\n${p.describe()}`,
+    );
     if (client.view) checkPeerView(await client.view(p), client.reports ?? [], cell, p);
   } finally {
     await peer?.kill();

@@ -56,7 +56,11 @@ function openssl(args: readonly string[], cwd: string): Promise<void> {
 }
 
 /** "O=t\nCN=x" (node's X509Certificate.subject) as openssl's index files write it: "/O=t/CN=x". */
-const slashName = (subject: string): string => subject.split('\n').map((rdn) => `/${rdn}`).join('');
+const slashName = (subject: string): string =>
+  subject
+    .split('\n')
+    .map((rdn) => `/${rdn}`)
+    .join('');
 
 /** YYMMDDHHMMSSZ, the index file's date format. */
 const indexDate = (d: Date): string => d.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, '$1$2$3$4$5$6Z');
@@ -71,7 +75,10 @@ async function mintOcspResponse(dir: string, ca: string, responder: CertFiles, c
   const expires = indexDate(new Date(x.validTo));
   writeFileSync(index, `V\t${expires}\t\t${x.serialNumber}\tunknown\t${slashName(x.subject)}\n`);
   const out = join(dir, 'ocsp-response.der');
-  await openssl(['ocsp', '-index', index, '-CA', ca, '-rsigner', responder.cert, '-rkey', responder.key, '-issuer', ca, '-cert', cert.cert, '-ndays', '7', '-respout', out], dir);
+  await openssl(
+    ['ocsp', '-index', index, '-CA', ca, '-rsigner', responder.cert, '-rkey', responder.key, '-issuer', ca, '-cert', cert.cert, '-ndays', '7', '-respout', out],
+    dir,
+  );
   return readFileSync(out);
 }
 
@@ -83,10 +90,16 @@ async function mint(): Promise<FeaturePki> {
   const ca = join(dir, 'ca.crt');
   writeFileSync(ca, issuer.certificate.pem);
 
-  const leaf = (file: string, subject: string, options: { names?: readonly string[]; eku?: readonly ('serverAuth' | 'clientAuth' | 'OCSPSigning')[] }): CertFiles => {
+  const leaf = (
+    file: string,
+    subject: string,
+    options: { names?: readonly string[]; eku?: readonly ('serverAuth' | 'clientAuth' | 'OCSPSigning')[] },
+  ): CertFiles => {
     const key = testKeyPair('ec-p256');
     const cert = createCertificate({
-      subject, subjectKey: key, issuer,
+      subject,
+      subjectKey: key,
+      issuer,
       ...(options.names ? { subjectAltNames: subjectAltNamesFor(options.names) } : {}),
       ...(options.eku ? { extendedKeyUsage: options.eku } : {}),
     });

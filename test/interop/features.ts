@@ -41,7 +41,12 @@ export function digitPayload(size: number): Buffer {
 
 /** Waits until `sink` holds `data` somewhere (peers that also print other things: interactive openssl). */
 export function untilContains(sink: Sink, data: Buffer, what: string, ms = STEP_TIMEOUT_MS, peer?: PeerProcess): Promise<void> {
-  return until(() => sink.bytes().includes(data), `${what}: ${data.length} bytes to show up (have ${sink.length})`, ms, () => peer?.describe() ?? '');
+  return until(
+    () => sink.bytes().includes(data),
+    `${what}: ${data.length} bytes to show up (have ${sink.length})`,
+    ms,
+    () => peer?.describe() ?? '',
+  );
 }
 
 /** Count of `re` in `text`. */
@@ -81,7 +86,9 @@ export function keyUpdates(end: OurEnd): ('sent' | 'received')[] {
 /** The KeyUpdate messages in `end`'s events, in order: who sent each, and whether it asked for an answer. */
 export function keyUpdateMessages(end: OurEnd): { direction: 'sent' | 'received'; requested: boolean }[] {
   // RFC 8446 §4.6.3: KeyUpdateRequest request_update, the one byte of the body (1: update_requested).
-  return end.events.flatMap((e) => (e.kind === 'handshake-message' && e.type === HANDSHAKE_TYPE_KEY_UPDATE ? [{ direction: e.direction, requested: e.raw[e.raw.length - 1] === 1 }] : []));
+  return end.events.flatMap((e) =>
+    e.kind === 'handshake-message' && e.type === HANDSHAKE_TYPE_KEY_UPDATE ? [{ direction: e.direction, requested: e.raw[e.raw.length - 1] === 1 }] : [],
+  );
 }
 
 /**
@@ -89,8 +96,20 @@ export function keyUpdateMessages(end: OurEnd): { direction: 'sent' | 'received'
  * (update_not_requested, RFC 8446 §4.6.3) and sent nothing else of our own.
  */
 export async function answeredPeerKeyUpdate(end: OurEnd, peer: PeerProcess): Promise<void> {
-  await until(() => keyUpdateMessages(end).length >= 2, `${peer.name}'s KeyUpdate, and our answer`, undefined, () => `${JSON.stringify(keyUpdateMessages(end))}\n${peer.describe()}`);
-  assert.deepEqual(keyUpdateMessages(end), [{ direction: 'received', requested: true }, { direction: 'sent', requested: false }], 'the KeyUpdates on our side');
+  await until(
+    () => keyUpdateMessages(end).length >= 2,
+    `${peer.name}'s KeyUpdate, and our answer`,
+    undefined,
+    () => `${JSON.stringify(keyUpdateMessages(end))}\n${peer.describe()}`,
+  );
+  assert.deepEqual(
+    keyUpdateMessages(end),
+    [
+      { direction: 'received', requested: true },
+      { direction: 'sent', requested: false },
+    ],
+    'the KeyUpdates on our side',
+  );
 }
 
 /** Our client, connected and past its handshake; `beforeSecure` runs at once (0-RTT writes). */
@@ -114,7 +133,11 @@ export async function closeOurs(end: OurEnd, what: string): Promise<void> {
     end.socket.end();
     await closed;
   }
-  assert.deepEqual(end.errors.map((e) => e.message), [], `errors on ${what}`);
+  assert.deepEqual(
+    end.errors.map((e) => e.message),
+    [],
+    `errors on ${what}`,
+  );
 }
 
 /** Our server for one cell: each connection recorded from its first byte, handed out in order. */
@@ -123,7 +146,10 @@ export class OurServer {
   private readonly failures: Error[] = [];
   private taken = 0;
 
-  private constructor(readonly server: Server, readonly port: number) {}
+  private constructor(
+    readonly server: Server,
+    readonly port: number,
+  ) {}
 
   static async start(options: TlsServerOptions): Promise<OurServer> {
     const server = createServer({ handshakeTimeout: STEP_TIMEOUT_MS, ...options });
@@ -143,8 +169,14 @@ export class OurServer {
   /** The next connection that completed its handshake; a failed handshake fails this at once. */
   async next(what: string, ms = STEP_TIMEOUT_MS, peer?: PeerProcess): Promise<OurEnd> {
     const failedBefore = this.failures.length;
-    await until(() => this.accepted.length > this.taken || this.failures.length > failedBefore, what, ms, () => peer?.describe() ?? '');
-    if (this.accepted.length <= this.taken) throw new Error(`our server failed the handshake (${what}): ${this.failures.at(-1)!.message}`, { cause: this.failures.at(-1) });
+    await until(
+      () => this.accepted.length > this.taken || this.failures.length > failedBefore,
+      what,
+      ms,
+      () => peer?.describe() ?? '',
+    );
+    if (this.accepted.length <= this.taken)
+      throw new Error(`our server failed the handshake (${what}): ${this.failures.at(-1)!.message}`, { cause: this.failures.at(-1) });
     return this.accepted[this.taken++]!;
   }
 
@@ -161,11 +193,18 @@ export class OurServer {
  * `size` bytes, which must show up on the peer's output; the peer sends `size` bytes, which we must
  * receive exactly (on top of what this connection got before).
  */
-export async function exchangeStdio(ours: OurEnd, peer: PeerProcess, { size = SMALL_BYTES, sequential = false }: { size?: number; sequential?: boolean } = {}): Promise<void> {
+export async function exchangeStdio(
+  ours: OurEnd,
+  peer: PeerProcess,
+  { size = SMALL_BYTES, sequential = false }: { size?: number; sequential?: boolean } = {},
+): Promise<void> {
   const down = digitPayload(size);
   const up = digitPayload(size);
   const before = ours.received.length;
-  const ourWay = [writeAll(ours.socket, down, `our side sending ${size} bytes to ${peer.name}`), untilContains(peer.stdout, down, `${peer.name} printing what we sent`, STEP_TIMEOUT_MS, peer)];
+  const ourWay = [
+    writeAll(ours.socket, down, `our side sending ${size} bytes to ${peer.name}`),
+    untilContains(peer.stdout, down, `${peer.name} printing what we sent`, STEP_TIMEOUT_MS, peer),
+  ];
   // sequential: the peer's stdin only once it printed what we sent (so its handshake is done).
   if (sequential) await Promise.all(ourWay);
   await Promise.all([...ourWay, peer.write(up), ours.received.atLeast(before + up.length)]);
@@ -281,7 +320,9 @@ export function traceServerHelloGroup(trace: string): string | undefined {
 /** The KeyUpdate messages in an `openssl -trace` log, by direction and whether each asked for an answer. */
 export function traceKeyUpdates(trace: string): { sent: { requested: number; notRequested: number }; received: { requested: number; notRequested: number } } {
   const tally = { sent: { requested: 0, notRequested: 0 }, received: { requested: 0, notRequested: 0 } };
-  for (const m of trace.matchAll(/^(Sent|Received) Record\n(?:(?!(?:Sent|Received) Record\n)[\s\S])*?KeyUpdate, Length=1\n\s+(update_requested|update_not_requested)/gm)) {
+  for (const m of trace.matchAll(
+    /^(Sent|Received) Record\n(?:(?!(?:Sent|Received) Record\n)[\s\S])*?KeyUpdate, Length=1\n\s+(update_requested|update_not_requested)/gm,
+  )) {
     const side = m[1] === 'Sent' ? tally.sent : tally.received;
     if (m[2] === 'update_requested') side.requested++;
     else side.notRequested++;
@@ -296,7 +337,9 @@ export function traceKeyUpdates(trace: string): { sent: { requested: number; not
  * said). The peer is ready once it accepts a probe connection, or once `ready` holds when given.
  */
 export async function againstServer(
-  start: (port: number) => PeerProcess, body: (port: number, peer: PeerProcess) => Promise<void>, ready?: (peer: PeerProcess) => boolean,
+  start: (port: number) => PeerProcess,
+  body: (port: number, peer: PeerProcess) => Promise<void>,
+  ready?: (peer: PeerProcess) => boolean,
 ): Promise<void> {
   const { peer, port } = await startServerPeer(start, ready ? { ready } : {});
   try {
@@ -309,7 +352,8 @@ export async function againstServer(
 
 /** Client peers against our server: `body` starts the peer processes it needs, all killed at the end. */
 export async function againstOurServer(
-  options: TlsServerOptions, body: (server: OurServer, spawn: (start: (port: number) => PeerProcess) => PeerProcess) => Promise<void>,
+  options: TlsServerOptions,
+  body: (server: OurServer, spawn: (start: (port: number) => PeerProcess) => PeerProcess) => Promise<void>,
 ): Promise<void> {
   const server = await OurServer.start(options);
   const peers: PeerProcess[] = [];
@@ -355,7 +399,10 @@ export async function clientConnection(server: OurServer, peer: PeerProcess, wha
  * `sequential`; 'none': nothing), and closes; `resumable`: first waits until it holds a session to resume.
  */
 export async function ourConnection(
-  port: number, peer: PeerProcess, options: ConnectOptions, what: string,
+  port: number,
+  peer: PeerProcess,
+  options: ConnectOptions,
+  what: string,
   { resumable = true, exchange = 'stdio', sequential = false }: { resumable?: boolean; exchange?: 'stdio' | 'echo' | 'none'; sequential?: boolean } = {},
 ): Promise<OurEnd> {
   const ours = await connectOurs(port, options, what);

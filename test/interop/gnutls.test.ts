@@ -22,9 +22,19 @@ function gnutlsServ(cell: Cell): ServerPeer {
     // gnutls-serv --echo is line-oriented text: it stops at NUL bytes, so it gets base64 lines.
     // --crlf keeps CR LF as sent (by default it rewrites them).
     data: 'echo',
-    spawn: (port) => new PeerProcess('gnutls-serv', 'gnutls-serv', [
-      '--port', String(port), '--x509keyfile', key, '--x509certfile', cert, '--echo', '--crlf', '--priority', gnutlsPriority(cell, 'server'),
-    ]),
+    spawn: (port) =>
+      new PeerProcess('gnutls-serv', 'gnutls-serv', [
+        '--port',
+        String(port),
+        '--x509keyfile',
+        key,
+        '--x509certfile',
+        cert,
+        '--echo',
+        '--crlf',
+        '--priority',
+        gnutlsPriority(cell, 'server'),
+      ]),
     // It prints each session's "- Description: ..." on stdout (the echoed data goes to stderr).
     view: (peer) => readGnutlsDescription(peer.stdout.text(), cell),
     reports: ['version', 'suite', 'group'],
@@ -36,13 +46,27 @@ function gnutlsCli(cell: Cell): ClientPeer {
   // gnutls-cli writes what it receives a byte per write(2): into a file, not a pipe to us.
   const stdoutFile = join(pki.dir, `gnutls-cli-${process.pid}-${logs}.out`);
   return {
-    spawn: (port) => new PeerProcess('gnutls-cli', 'gnutls-cli', [
-      '--port', String(port), '--sni-hostname', 'localhost', '--verify-hostname', 'localhost', '--x509cafile', pki.ca,
-      '--priority', gnutlsPriority(cell, 'client'),
-      // Session information goes to the log file, so stdout carries only the server's bytes.
-      `--logfile=${log}`,
-      '127.0.0.1',
-    ], { stdoutFile }),
+    spawn: (port) =>
+      new PeerProcess(
+        'gnutls-cli',
+        'gnutls-cli',
+        [
+          '--port',
+          String(port),
+          '--sni-hostname',
+          'localhost',
+          '--verify-hostname',
+          'localhost',
+          '--x509cafile',
+          pki.ca,
+          '--priority',
+          gnutlsPriority(cell, 'client'),
+          // Session information goes to the log file, so stdout carries only the server's bytes.
+          `--logfile=${log}`,
+          '127.0.0.1',
+        ],
+        { stdoutFile },
+      ),
     view: () => readGnutlsDescription(readFileSync(log, 'latin1'), cell),
     reports: ['version', 'suite', 'group'],
   };
@@ -54,9 +78,13 @@ describe('interop: gnutls', { concurrency: CELL_CONCURRENCY }, () => {
   });
 
   for (const cell of [...matrix(), ...ourOptionsMatrix()]) {
-    it(cellName('our client → gnutls-serv', cell), { timeout: CELL_TIMEOUT_MS, skip: serverUnavailable ?? false }, () => ourClientAgainst(gnutlsServ(cell), cell, pki));
+    it(cellName('our client → gnutls-serv', cell), { timeout: CELL_TIMEOUT_MS, skip: serverUnavailable ?? false }, () =>
+      ourClientAgainst(gnutlsServ(cell), cell, pki),
+    );
   }
   for (const cell of [...matrix(), ...ourOptionsMatrix()]) {
-    it(cellName('gnutls-cli → our server', cell), { timeout: CELL_TIMEOUT_MS, skip: clientUnavailable ?? false }, () => clientAgainstOurServer(gnutlsCli(cell), cell, pki));
+    it(cellName('gnutls-cli → our server', cell), { timeout: CELL_TIMEOUT_MS, skip: clientUnavailable ?? false }, () =>
+      clientAgainstOurServer(gnutlsCli(cell), cell, pki),
+    );
   }
 });

@@ -32,7 +32,8 @@ function readNodeReport(peer: PeerProcess, mustAuthorize: boolean): PeerView {
   if (!line) return {};
   const report = JSON.parse(line) as SecureReport;
   if (mustAuthorize && !report.authorized) throw new Error(`node:tls did not authorize our server: ${report.authorizationError}`);
-  const group = report.ephemeral?.name === undefined ? undefined : ALL_GROUPS.find((g) => g.nodeName === report.ephemeral!.name)?.name ?? report.ephemeral.name;
+  const group =
+    report.ephemeral?.name === undefined ? undefined : (ALL_GROUPS.find((g) => g.nodeName === report.ephemeral!.name)?.name ?? report.ephemeral.name);
   return {
     ...(report.protocol ? { version: report.protocol } : {}),
     ...(report.cipher?.standardName ? { suite: report.cipher.standardName } : {}),
@@ -44,9 +45,18 @@ function nodeServer(binary: string, major: number, cell: Cell): ServerPeer {
   const { key, cert } = pki.certs[cell.cert];
   return {
     data: 'stdio',
-    spawn: (port) => new PeerProcess(`node ${major} tls server`, binary, [peerScript, JSON.stringify({
-      role: 'server', host: '127.0.0.1', port, key, cert, ...nodeCellOptions(cell, 'server'),
-    })]),
+    spawn: (port) =>
+      new PeerProcess(`node ${major} tls server`, binary, [
+        peerScript,
+        JSON.stringify({
+          role: 'server',
+          host: '127.0.0.1',
+          port,
+          key,
+          cert,
+          ...nodeCellOptions(cell, 'server'),
+        }),
+      ]),
     // node:tls gives the group to clients only (getEphemeralKeyInfo() is null on a server).
     view: (peer) => readNodeReport(peer, false),
     reports: ['version', 'suite'],
@@ -55,9 +65,18 @@ function nodeServer(binary: string, major: number, cell: Cell): ServerPeer {
 
 function nodeClient(binary: string, major: number, cell: Cell): ClientPeer {
   return {
-    spawn: (port) => new PeerProcess(`node ${major} tls client`, binary, [peerScript, JSON.stringify({
-      role: 'client', host: '127.0.0.1', port, servername: 'localhost', ca: pki.ca, ...nodeCellOptions(cell, 'client'),
-    })]),
+    spawn: (port) =>
+      new PeerProcess(`node ${major} tls client`, binary, [
+        peerScript,
+        JSON.stringify({
+          role: 'client',
+          host: '127.0.0.1',
+          port,
+          servername: 'localhost',
+          ca: pki.ca,
+          ...nodeCellOptions(cell, 'client'),
+        }),
+      ]),
     view: (peer) => readNodeReport(peer, true),
     reports: ['version', 'suite', 'group'],
   };
@@ -70,12 +89,18 @@ describe('interop: node:tls', { concurrency: CELL_CONCURRENCY }, () => {
 
   for (const major of NODE_MAJORS) {
     const binary = nodeBinary(major);
-    const skip = missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (npm run setup:runtimes installs Node 24; TLSKIT_NODE${major} names one)`) ?? false;
+    const skip =
+      missingPeerReason(binary !== undefined, `no Node.js ${major} binary found (npm run setup:runtimes installs Node 24; TLSKIT_NODE${major} names one)`) ??
+      false;
     for (const cell of [...matrix(), ...ourOptionsMatrix()]) {
-      it(cellName(`our client → node ${major} tls.createServer`, cell), { timeout: CELL_TIMEOUT_MS, skip }, () => ourClientAgainst(nodeServer(binary!, major, cell), cell, pki));
+      it(cellName(`our client → node ${major} tls.createServer`, cell), { timeout: CELL_TIMEOUT_MS, skip }, () =>
+        ourClientAgainst(nodeServer(binary!, major, cell), cell, pki),
+      );
     }
     for (const cell of [...matrix(), ...ourOptionsMatrix()]) {
-      it(cellName(`node ${major} tls.connect → our server`, cell), { timeout: CELL_TIMEOUT_MS, skip }, () => clientAgainstOurServer(nodeClient(binary!, major, cell), cell, pki));
+      it(cellName(`node ${major} tls.connect → our server`, cell), { timeout: CELL_TIMEOUT_MS, skip }, () =>
+        clientAgainstOurServer(nodeClient(binary!, major, cell), cell, pki),
+      );
     }
   }
 });

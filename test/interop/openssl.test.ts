@@ -21,11 +21,22 @@ function sServer(cell: Cell): ServerPeer {
   const { key, cert } = pki.certs[cell.cert];
   return {
     data: 'stdio',
-    spawn: (port) => new PeerProcess('openssl s_server', 'openssl', [
-      's_server', '-accept', `127.0.0.1:${port}`, '-key', key, '-cert', cert, ...opensslCellArgs(cell, 'server'),
-      // -quiet: stdout carries only the client's bytes; stdin bytes go to the client as they are.
-      '-quiet', '-trace', '-msgfile', trace,
-    ]),
+    spawn: (port) =>
+      new PeerProcess('openssl s_server', 'openssl', [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-key',
+        key,
+        '-cert',
+        cert,
+        ...opensslCellArgs(cell, 'server'),
+        // -quiet: stdout carries only the client's bytes; stdin bytes go to the client as they are.
+        '-quiet',
+        '-trace',
+        '-msgfile',
+        trace,
+      ]),
     view: () => readOpensslTrace(readFileSync(trace, 'latin1')),
     reports: ['version', 'suite', 'group'],
   };
@@ -34,11 +45,24 @@ function sServer(cell: Cell): ServerPeer {
 function sClient(cell: Cell): ClientPeer {
   const trace = traceFile();
   return {
-    spawn: (port) => new PeerProcess('openssl s_client', 'openssl', [
-      's_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost',
-      '-CAfile', pki.ca, '-verify_return_error', '-verify_hostname', 'localhost', ...opensslCellArgs(cell, 'client'),
-      '-quiet', '-trace', '-msgfile', trace,
-    ]),
+    spawn: (port) =>
+      new PeerProcess('openssl s_client', 'openssl', [
+        's_client',
+        '-connect',
+        `127.0.0.1:${port}`,
+        '-servername',
+        'localhost',
+        '-CAfile',
+        pki.ca,
+        '-verify_return_error',
+        '-verify_hostname',
+        'localhost',
+        ...opensslCellArgs(cell, 'client'),
+        '-quiet',
+        '-trace',
+        '-msgfile',
+        trace,
+      ]),
     view: () => readOpensslTrace(readFileSync(trace, 'latin1')),
     reports: ['version', 'suite', 'group'],
   };

@@ -39,7 +39,9 @@ async function startServer(dir: string, name: string, chainPem: string, keyPem: 
   writeFileSync(key, keyPem);
   const port = await freePort();
   // No -naccept: the readiness probe below is a connection too. The process is killed after the test.
-  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-cert_chain', cert, '-quiet'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-cert', cert, '-key', key, '-cert_chain', cert, '-quiet'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d));
   child.stderr!.on('data', (d: Buffer) => (out += d));
@@ -89,10 +91,19 @@ describe('X.509 validation against openssl s_server (issue 3)', { skip: opensslM
   const rootKey = generateKeyPair('ec-p256');
   const root: Issuer = { key: rootKey, certificate: createCertificate({ subject: 'CN=e2e root CA', subjectKey: rootKey, isCA: true }) };
   const interKey = generateKeyPair('ec-p256');
-  const intermediate: Issuer = { key: interKey, certificate: createCertificate({ subject: 'CN=e2e intermediate CA', subjectKey: interKey, issuer: root, isCA: true, pathLength: 0 }) };
+  const intermediate: Issuer = {
+    key: interKey,
+    certificate: createCertificate({ subject: 'CN=e2e intermediate CA', subjectKey: interKey, issuer: root, isCA: true, pathLength: 0 }),
+  };
   const leafKey: KeyPair = generateKeyPair('ec-p256');
   const leaf = (options: Partial<Parameters<typeof createCertificate>[0]> = {}) =>
-    createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: intermediate, subjectAltNames: { dns: ['localhost'], ip: ['127.0.0.1'] }, ...options });
+    createCertificate({
+      subject: 'CN=localhost',
+      subjectKey: leafKey,
+      issuer: intermediate,
+      subjectAltNames: { dns: ['localhost'], ip: ['127.0.0.1'] },
+      ...options,
+    });
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'tlskit-x509-e2e-'));
@@ -122,24 +133,67 @@ describe('X.509 validation against openssl s_server (issue 3)', { skip: opensslM
   });
 
   const cases: [string, () => string, string | undefined, string, RegExp][] = [
-    ['an expired certificate', () => leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) }).pem + intermediate.certificate.pem, undefined, 'certificate_expired', /expired/],
+    [
+      'an expired certificate',
+      () => leaf({ notBefore: new Date(Date.now() - 400 * DAY), notAfter: new Date(Date.now() - 30 * DAY) }).pem + intermediate.certificate.pem,
+      undefined,
+      'certificate_expired',
+      /expired/,
+    ],
     ['a wrong host name', () => leaf().pem + intermediate.certificate.pem, 'www.example.com', 'bad_certificate', /not valid for .*www\.example\.com/],
-    ['an untrusted root', () => {
-      const otherKey = generateKeyPair('ec-p256');
-      const other: Issuer = { key: otherKey, certificate: createCertificate({ subject: 'CN=someone else', subjectKey: otherKey, isCA: true }) };
-      return createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: other, subjectAltNames: { dns: ['localhost'] } }).pem + other.certificate.pem;
-    }, undefined, 'unknown_ca', /trusted|issuer/],
+    [
+      'an untrusted root',
+      () => {
+        const otherKey = generateKeyPair('ec-p256');
+        const other: Issuer = { key: otherKey, certificate: createCertificate({ subject: 'CN=someone else', subjectKey: otherKey, isCA: true }) };
+        return (
+          createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: other, subjectAltNames: { dns: ['localhost'] } }).pem +
+          other.certificate.pem
+        );
+      },
+      undefined,
+      'unknown_ca',
+      /trusted|issuer/,
+    ],
     ['a missing intermediate', () => leaf().pem, undefined, 'unknown_ca', /no trusted issuer found/],
-    ['a leaf used as a CA', () => {
-      const fakeCaKey = generateKeyPair('ec-p256');
-      const fakeCa: Issuer = { key: fakeCaKey, certificate: createCertificate({ subject: 'CN=not a CA', subjectKey: fakeCaKey, issuer: intermediate }) };
-      return createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: fakeCa, subjectAltNames: { dns: ['localhost'] } }).pem + fakeCa.certificate.pem + intermediate.certificate.pem;
-    }, undefined, 'certificate_unknown', /CA|basicConstraints|issue/i],
-    ['a chain violating name constraints', () => {
-      const ncKey = generateKeyPair('ec-p256');
-      const constrained: Issuer = { key: ncKey, certificate: createCertificate({ subject: 'CN=constrained CA', subjectKey: ncKey, issuer: root, isCA: true, nameConstraints: { permitted: { dns: ['example.org'] } } }) };
-      return createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: constrained, subjectAltNames: { dns: ['localhost'] } }).pem + constrained.certificate.pem;
-    }, undefined, 'certificate_unknown', /name constraint|permitted/i],
+    [
+      'a leaf used as a CA',
+      () => {
+        const fakeCaKey = generateKeyPair('ec-p256');
+        const fakeCa: Issuer = { key: fakeCaKey, certificate: createCertificate({ subject: 'CN=not a CA', subjectKey: fakeCaKey, issuer: intermediate }) };
+        return (
+          createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: fakeCa, subjectAltNames: { dns: ['localhost'] } }).pem +
+          fakeCa.certificate.pem +
+          intermediate.certificate.pem
+        );
+      },
+      undefined,
+      'certificate_unknown',
+      /CA|basicConstraints|issue/i,
+    ],
+    [
+      'a chain violating name constraints',
+      () => {
+        const ncKey = generateKeyPair('ec-p256');
+        const constrained: Issuer = {
+          key: ncKey,
+          certificate: createCertificate({
+            subject: 'CN=constrained CA',
+            subjectKey: ncKey,
+            issuer: root,
+            isCA: true,
+            nameConstraints: { permitted: { dns: ['example.org'] } },
+          }),
+        };
+        return (
+          createCertificate({ subject: 'CN=localhost', subjectKey: leafKey, issuer: constrained, subjectAltNames: { dns: ['localhost'] } }).pem +
+          constrained.certificate.pem
+        );
+      },
+      undefined,
+      'certificate_unknown',
+      /name constraint|permitted/i,
+    ],
   ];
 
   for (const [name, chain, servername, alert, message] of cases) {

@@ -19,7 +19,18 @@ const count = Number(process.env.LOAD_COUNT ?? 1000);
 const maxBytes = Number(process.env.LOAD_MAX_BYTES ?? 40000);
 const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const report = { ok: 0, failed: 0, failures: {} as Record<string, number>, resetHandshake: 0, resetTransfer: 0, slowHello: '', slowData: '', bytesToServer: 0, bytesToClient: 0, heldAtOnce: 0 };
+const report = {
+  ok: 0,
+  failed: 0,
+  failures: {} as Record<string, number>,
+  resetHandshake: 0,
+  resetTransfer: 0,
+  slowHello: '',
+  slowData: '',
+  bytesToServer: 0,
+  bytesToClient: 0,
+  heldAtOnce: 0,
+};
 const fail = (why: string): void => {
   report.failed++;
   report.failures[why] = (report.failures[why] ?? 0) + 1;
@@ -99,12 +110,15 @@ function resetInTransfer(): Promise<void> {
     socket.once('secureConnect', () => {
       socket.write(header(100000, 100000, 1));
       socket.write(pattern(1, 0, 20000));
-      setTimeout(() => {
-        (socket.transport as net.Socket).resetAndDestroy();
-        socket.destroy();
-        report.resetTransfer++;
-        resolve();
-      }, randomInt(10, 200));
+      setTimeout(
+        () => {
+          (socket.transport as net.Socket).resetAndDestroy();
+          socket.destroy();
+          report.resetTransfer++;
+          resolve();
+        },
+        randomInt(10, 200),
+      );
     });
     socket.on('close', () => resolve());
   });

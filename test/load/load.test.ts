@@ -17,7 +17,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const count = Number(process.env.TLSKIT_LOAD_CONNECTIONS ?? 1000);
 
 /** Starts `script` under bash with a raised descriptor limit; lines of JSON it prints come through `next()`. */
-function start(script: string, env: Record<string, string>, nodeFlags: string[] = []): { child: ChildProcessWithoutNullStreams; next: () => Promise<Record<string, unknown>> } {
+function start(
+  script: string,
+  env: Record<string, string>,
+  nodeFlags: string[] = [],
+): { child: ChildProcessWithoutNullStreams; next: () => Promise<Record<string, unknown>> } {
   const command = `ulimit -n 8192 2>/dev/null || ulimit -n $(ulimit -Hn) 2>/dev/null; exec "${process.execPath}" ${nodeFlags.join(' ')} "${join(here, script)}"`;
   const child = spawn('bash', ['-c', command], { env: { ...process.env, ...env } });
   const lines: Record<string, unknown>[] = [];
@@ -60,8 +64,21 @@ test(`${count} concurrent connections, resets, slow clients and half-closes agai
     const started = Date.now();
     const c = (await clients.next()) as Record<string, unknown> & { ok: number; failed: number; heldAtOnce: number; resources: string[] };
     server.child.stdin.write('report\n');
-    const s = (await server.next()) as Record<string, unknown> & { secure: number; clean: number; badData: number; peakOpen: number; resources: string[]; listeners: string; listenersAtStart: string; heapBaseline: number; heapAfter: number; open: number };
-    t.diagnostic(`connections held at once: ${c.heldAtOnce} (server peak ${s.peakOpen}); ${c.ok} exchanges checked, ${c.bytesToServer} + ${c.bytesToClient} bytes, in ${Date.now() - started} ms`);
+    const s = (await server.next()) as Record<string, unknown> & {
+      secure: number;
+      clean: number;
+      badData: number;
+      peakOpen: number;
+      resources: string[];
+      listeners: string;
+      listenersAtStart: string;
+      heapBaseline: number;
+      heapAfter: number;
+      open: number;
+    };
+    t.diagnostic(
+      `connections held at once: ${c.heldAtOnce} (server peak ${s.peakOpen}); ${c.ok} exchanges checked, ${c.bytesToServer} + ${c.bytesToClient} bytes, in ${Date.now() - started} ms`,
+    );
     t.diagnostic(`clients: ${JSON.stringify(c)}`);
     t.diagnostic(`server: ${JSON.stringify(s)}`);
     assert.equal(c.failed, 0, `client failures: ${JSON.stringify(c.failures)}`);

@@ -82,7 +82,12 @@ function serve(socket: TLSSocket): void {
   });
 }
 
-const listenersAtStart = { server: server.eventNames().map((e) => `${String(e)}:${server.listenerCount(e)}`).join(',') };
+const listenersAtStart = {
+  server: server
+    .eventNames()
+    .map((e) => `${String(e)}:${server.listenerCount(e)}`)
+    .join(','),
+};
 
 server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
   let baseline = 0;
@@ -111,7 +116,10 @@ server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => {
     const report = {
       ...stats,
       resources,
-      listeners: server.eventNames().map((e) => `${String(e)}:${server.listenerCount(e)}`).join(','),
+      listeners: server
+        .eventNames()
+        .map((e) => `${String(e)}:${server.listenerCount(e)}`)
+        .join(','),
       listenersAtStart: listenersAtStart.server,
       heapBaseline: baseline,
       heapAfter: process.memoryUsage().heapUsed,

@@ -51,7 +51,10 @@ function pkiFor(c: Pick<Case, 'caKey' | 'leafKey' | 'signatureHash' | 'rsaSignat
   const ca = { key: caKey, certificate: createCertificate({ subject: 'CN=channel binding test CA', subjectKey: caKey, isCA: true }) };
   const leafKey = testKeyPair(c.leafKey, 'leaf');
   const leaf = createCertificate({
-    subject: 'CN=localhost', subjectKey: leafKey, issuer: ca, subjectAltNames: subjectAltNamesFor(['localhost']),
+    subject: 'CN=localhost',
+    subjectKey: leafKey,
+    issuer: ca,
+    subjectAltNames: subjectAltNamesFor(['localhost']),
     ...(c.signatureHash ? { signatureHash: c.signatureHash } : {}),
     ...(c.rsaSignature ? { rsaSignature: c.rsaSignature } : {}),
   });
@@ -81,10 +84,15 @@ async function nodeServer(pki: Pki, options: tls.TlsOptions = {}): Promise<{ por
   return {
     port: (server.address() as AddressInfo).port,
     accepted,
-    next: () => (taken < accepted.length ? Promise.resolve(accepted[taken++]!) : new Promise((resolve) => waiting.push((s) => {
-      taken++;
-      resolve(s);
-    }))),
+    next: () =>
+      taken < accepted.length
+        ? Promise.resolve(accepted[taken++]!)
+        : new Promise((resolve) =>
+            waiting.push((s) => {
+              taken++;
+              resolve(s);
+            }),
+          ),
   };
 }
 
@@ -221,7 +229,10 @@ describe('tls-exporter (RFC 9266) and tls-unique (RFC 5929 §3) against OpenSSL 
     await once(socket, 'secureConnect');
     try {
       unavailable(() => socket.getChannelBinding('tls-unique'), /tls-unique is not available: .*TLS 1\.2 only.*tls-exporter/);
-      assert.throws(() => socket.getChannelBinding('tls-unique-for-telnet' as ChannelBindingType), (err: unknown) => err instanceof TypeError && /unknown channel binding type/.test((err as Error).message));
+      assert.throws(
+        () => socket.getChannelBinding('tls-unique-for-telnet' as ChannelBindingType),
+        (err: unknown) => err instanceof TypeError && /unknown channel binding type/.test((err as Error).message),
+      );
     } finally {
       socket.destroy();
     }
@@ -249,7 +260,11 @@ describe('the portable build: connectStream with the @noble provider', () => {
         const tcp = net.connect(server.port, '127.0.0.1');
         await once(tcp, 'connect');
         const stream = await connectStream(Duplex.toWeb(tcp) as never, {
-          servername: 'localhost', ca: pki.caPem, provider: new PortableCryptoProvider(), minVersion: version, maxVersion: version,
+          servername: 'localhost',
+          ca: pki.caPem,
+          provider: new PortableCryptoProvider(),
+          minVersion: version,
+          maxVersion: version,
         });
         try {
           const peer = await server.next();

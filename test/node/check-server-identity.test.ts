@@ -51,7 +51,8 @@ test('the certificate it gets works with tls.checkServerIdentity and has the pub
     });
     const seen: { host: string; cert: PeerCertificate }[] = [];
     const { socket, error } = await outcome({
-      port, servername: 'localhost',
+      port,
+      servername: 'localhost',
       checkServerIdentity: (host, cert) => {
         seen.push({ host, cert });
         return tls.checkServerIdentity(host, cert as unknown as tls.PeerCertificate);
@@ -74,7 +75,8 @@ test('a pin that does not match fails the handshake with bad_certificate, which 
   await withNodeServer(async (port, clientErrors) => {
     const pinned = sha256(Buffer.from('not the key'));
     const { socket, error } = await outcome({
-      port, servername: 'localhost',
+      port,
+      servername: 'localhost',
       checkServerIdentity: (host, cert) => (sha256(cert.pubkey!) === pinned ? undefined : new Error(`public key of ${host} is not pinned`)),
     });
     socket.destroy();
@@ -89,16 +91,21 @@ test('a pin that does not match fails the handshake with bad_certificate, which 
 
 test('a matching pin connects; the function replaces the host name check, as in node:tls', { timeout: 10_000 }, async () => {
   await withNodeServer(async (port) => {
-    const leafKey = sha256((await new Promise<tls.PeerCertificate>((resolve, reject) => {
-      const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem }, () => {
-        resolve(s.getPeerCertificate());
-        s.destroy();
-      });
-      s.on('error', reject);
-    })).pubkey!);
+    const leafKey = sha256(
+      (
+        await new Promise<tls.PeerCertificate>((resolve, reject) => {
+          const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem }, () => {
+            resolve(s.getPeerCertificate());
+            s.destroy();
+          });
+          s.on('error', reject);
+        })
+      ).pubkey!,
+    );
     // The certificate is for localhost; the name asked for is another: only the function decides.
     const { socket, error } = await outcome({
-      port, servername: 'elsewhere.example',
+      port,
+      servername: 'elsewhere.example',
       checkServerIdentity: (_host, cert) => (sha256(cert.pubkey!) === leafKey ? undefined : new Error('pin mismatch')),
     });
     socket.destroy();
@@ -125,7 +132,12 @@ test('with rejectUnauthorized: false a failing check leaves the socket unauthori
 
 test('a failing check whose error has an empty code still leaves a non-empty authorizationError', { timeout: 10_000 }, async () => {
   await withNodeServer(async (port) => {
-    const { socket, error } = await outcome({ port, servername: 'localhost', rejectUnauthorized: false, checkServerIdentity: () => Object.assign(new Error('no'), { code: '' }) });
+    const { socket, error } = await outcome({
+      port,
+      servername: 'localhost',
+      rejectUnauthorized: false,
+      checkServerIdentity: () => Object.assign(new Error('no'), { code: '' }),
+    });
     socket.destroy();
     assert.equal(error, undefined);
     assert.equal(socket.authorized, false);
@@ -145,7 +157,7 @@ test('a chain that does not validate is refused before the function is asked', {
   });
 });
 
-test('getPeerCertificate() key fields are node:tls\'s for RSA, P-256, P-384 and Ed25519 leaves', { timeout: 30_000 }, async () => {
+test("getPeerCertificate() key fields are node:tls's for RSA, P-256, P-384 and Ed25519 leaves", { timeout: 30_000 }, async () => {
   const fields = ['ca', 'bits', 'modulus', 'exponent', 'asn1Curve', 'nistCurve', 'fingerprint256', 'fingerprint512'] as const;
   for (const leafKey of ['rsa-2048', 'ec-p256', 'ec-p384', 'ed25519'] as const) {
     const leafPki = createTestPki({ leafKey });

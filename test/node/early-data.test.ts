@@ -45,8 +45,10 @@ function echoServer(options: TlsServerOptions): Server {
 
 describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC 8446 §8)', () => {
   test('ticketKeys with maxEarlyData and no antiReplay store is refused, naming both options', () => {
-    assert.throws(() => createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024 }),
-      (err: Error) => err instanceof TypeError && /maxEarlyData/.test(err.message) && /ticketKeys/.test(err.message) && /antiReplay/.test(err.message));
+    assert.throws(
+      () => createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024 }),
+      (err: Error) => err instanceof TypeError && /maxEarlyData/.test(err.message) && /ticketKeys/.test(err.message) && /antiReplay/.test(err.message),
+    );
     // Without early data, or with a store, shared keys are fine.
     createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys }).close();
     createServer({ key: pki.keyPem, cert: pki.chainPem, ticketKeys, maxEarlyData: 1024, antiReplay: new MemoryAntiReplayStore() }).close();
@@ -69,7 +71,7 @@ describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC
     try {
       const session = await sessionFrom(portA, client);
       const { flight, socket } = await captureEarlyFlight(portA, session, 'GET /transfer?amount=100', client);
-      assert.equal(socket.info.earlyData, 'accepted', 'the genuine client\'s early data is accepted once');
+      assert.equal(socket.info.earlyData, 'accepted', "the genuine client's early data is accepted once");
       socket.destroy();
       assert.equal(countA.accepted, 1);
       assert.ok((await replayFlight(portB, flight)).length > 0, 'server B answers the replayed ClientHello');
@@ -101,7 +103,7 @@ describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC
     }
   });
 
-  test('a fleet on a Redis-like store (claims kept for a relative time): a server whose clock is 20 s behind refuses a replay near the ticket\'s end of life', async () => {
+  test("a fleet on a Redis-like store (claims kept for a relative time): a server whose clock is 20 s behind refuses a replay near the ticket's end of life", async () => {
     // The test's clock, the one Redis counts PX against; server B's clock runs 20 s behind it.
     let advance = 0;
     const realNow = (): number => Date.now() + advance;
@@ -142,7 +144,15 @@ describe('0-RTT anti-replay is shared by the servers that can open a ticket (RFC
     ['an asynchronous store that answers true accepts', () => ({ claim: async () => true }), 'accepted'],
     ['an asynchronous store that answers false refuses', () => ({ claim: async () => false }), 'rejected'],
     ['an asynchronous store that fails refuses', () => ({ claim: () => Promise.reject(new Error('store down')) }), 'rejected'],
-    ['a store that throws refuses', () => ({ claim: () => { throw new Error('store down'); } }), 'rejected'],
+    [
+      'a store that throws refuses',
+      () => ({
+        claim: () => {
+          throw new Error('store down');
+        },
+      }),
+      'rejected',
+    ],
     ['a store answering something else than true refuses', () => ({ claim: () => 1 as unknown as boolean }), 'rejected'],
   ];
   for (const [name, store, outcome] of stores) {
@@ -194,7 +204,13 @@ describe('the application can tell 0-RTT bytes from 1-RTT bytes', () => {
       const { socket } = await captureEarlyFlight(port, session, 'early-bytes', client);
       assert.equal(socket.info.earlyData, 'accepted');
       socket.end('+late');
-      await withTimeout((async () => { while (seen.length === 0) await new Promise((r) => setTimeout(r, 10)); })(), 5_000, 'the server reading');
+      await withTimeout(
+        (async () => {
+          while (seen.length === 0) await new Promise((r) => setTimeout(r, 10));
+        })(),
+        5_000,
+        'the server reading',
+      );
       assert.deepEqual(seen[0], { length: 'early-bytes'.length, text: 'early-bytes+late', events: ['early-bytes'.length] });
       socket.destroy();
     } finally {
@@ -245,7 +261,10 @@ describe('createHttpsServer answers requests that came in early data with 425 To
 
   test('a predicate decides per request', async () => {
     const { responses } = await exchange({ allowEarlyDataRequests: (req) => req.url === '/second' });
-    assert.deepEqual([...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['425', '200']);
+    assert.deepEqual(
+      [...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]),
+      ['425', '200'],
+    );
   });
 
   test('a request split across early data and 1-RTT data is early: 425', async () => {
@@ -294,7 +313,11 @@ describe('createHttpsServer answers requests that came in early data with 425 To
       await once(socket, 'end', 'the HTTP responses');
       socket.destroy();
       assert.deepEqual(seen, [], 'no request begun in early data reaches the handler as a 1-RTT request');
-      assert.deepEqual([...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]), ['425', '425'], responses);
+      assert.deepEqual(
+        [...responses.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]),
+        ['425', '425'],
+        responses,
+      );
     } finally {
       await close(server);
     }
@@ -313,7 +336,10 @@ describe('createHttpsServer and openssl s_client -early_data', { skip: missingPe
     const port = await listen(server);
     const sClient = ['s_client', '-connect', `127.0.0.1:${port}`, '-tls1_3', '-alpn', 'http/1.1', '-servername', 'localhost', '-CAfile', ca, '-ign_eof'];
     try {
-      const one = await run('openssl', [...sClient, '-sess_out', sess], { input: 'GET /first HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n', ms: 10_000 });
+      const one = await run('openssl', [...sClient, '-sess_out', sess], {
+        input: 'GET /first HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n',
+        ms: 10_000,
+      });
       assert.match(one.stdout, /early=false/, one.stdout + one.stderr);
       const two = await run('openssl', [...sClient, '-sess_in', sess, '-early_data', early], { input: '', ms: 10_000 });
       const out = two.stdout + two.stderr;

@@ -152,10 +152,12 @@ test("the client's ECONNRESET says what node:tls says", { timeout: 2 * TIMEOUT_M
   try {
     const messages: string[] = [];
     for (const connect of Object.values(clients)) {
-      messages.push(await new Promise<string>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
-        socket.on('error', (err: Error) => resolve(err.message));
-      }));
+      messages.push(
+        await new Promise<string>((resolve) => {
+          const socket = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
+          socket.on('error', (err: Error) => resolve(err.message));
+        }),
+      );
     }
     assert.deepEqual(messages, Array(2).fill('Client network socket disconnected before secure TLS connection was established'));
   } finally {

@@ -38,27 +38,29 @@ function engineBuffered(socket: TLSSocket): number {
 describe('backpressure', () => {
   test('a client that does not read: its transport is paused, buffers stay bounded, then every byte arrives', async () => {
     const payload = Buffer.alloc(8 << 20);
-    for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE(i * 2654435761 >>> 0, i);
+    for (let i = 0; i < payload.length; i += 4) payload.writeUInt32LE((i * 2654435761) >>> 0, i);
     let serverSocket: TLSSocket | undefined;
     let writesRefused = 0;
-    const port = await listen(createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket) => {
-      serverSocket = socket;
-      const chunk = 64 * 1024;
-      let at = 0;
-      const pump = (): void => {
-        while (at < payload.length) {
-          const ok = socket.write(payload.subarray(at, at + chunk));
-          at += chunk;
-          if (!ok) {
-            writesRefused++;
-            socket.once('drain', pump);
-            return;
+    const port = await listen(
+      createServer({ key: pki.keyPem, cert: pki.chainPem }, (socket) => {
+        serverSocket = socket;
+        const chunk = 64 * 1024;
+        let at = 0;
+        const pump = (): void => {
+          while (at < payload.length) {
+            const ok = socket.write(payload.subarray(at, at + chunk));
+            at += chunk;
+            if (!ok) {
+              writesRefused++;
+              socket.once('drain', pump);
+              return;
+            }
           }
-        }
-        socket.end();
-      };
-      pump();
-    }));
+          socket.end();
+        };
+        pump();
+      }),
+    );
     const client = connect({ port, host: '127.0.0.1', servername: 'localhost', ca: pki.caPem });
     await once(client, 'secureConnect');
     // Not reading: nothing listens for 'data' for a while.
@@ -80,7 +82,8 @@ describe('backpressure', () => {
   test('while an asynchronous handshake step runs, the transport is not read (a flooding client is not buffered)', async () => {
     let callbackAt = 0;
     const server = createServer({
-      key: pki.keyPem, cert: pki.chainPem,
+      key: pki.keyPem,
+      cert: pki.chainPem,
       SNICallback: (_name, cb) => {
         callbackAt = Date.now();
         setTimeout(() => cb(null), 500);

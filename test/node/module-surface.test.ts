@@ -39,7 +39,11 @@ function outcome(socket: TLSSocket): Promise<{ seen?: { version: string; cipher:
 }
 
 /** Sets a DEFAULT_* for the body, then puts it back. */
-async function withDefault(name: 'DEFAULT_CIPHERS' | 'DEFAULT_MIN_VERSION' | 'DEFAULT_MAX_VERSION' | 'DEFAULT_ECDH_CURVE', value: string, body: () => Promise<void>): Promise<void> {
+async function withDefault(
+  name: 'DEFAULT_CIPHERS' | 'DEFAULT_MIN_VERSION' | 'DEFAULT_MAX_VERSION' | 'DEFAULT_ECDH_CURVE',
+  value: string,
+  body: () => Promise<void>,
+): Promise<void> {
   const before = tls[name];
   tls[name] = value as never;
   try {
@@ -50,7 +54,20 @@ async function withDefault(name: 'DEFAULT_CIPHERS' | 'DEFAULT_MIN_VERSION' | 'DE
 }
 
 test('the default export carries the API and node:tls names', () => {
-  for (const name of ['connect', 'createServer', 'createSecureContext', 'checkServerIdentity', 'getCiphers', 'rootCertificates', 'TLSSocket', 'Server', 'DEFAULT_CIPHERS', 'DEFAULT_MIN_VERSION', 'DEFAULT_MAX_VERSION', 'DEFAULT_ECDH_CURVE']) {
+  for (const name of [
+    'connect',
+    'createServer',
+    'createSecureContext',
+    'checkServerIdentity',
+    'getCiphers',
+    'rootCertificates',
+    'TLSSocket',
+    'Server',
+    'DEFAULT_CIPHERS',
+    'DEFAULT_MIN_VERSION',
+    'DEFAULT_MAX_VERSION',
+    'DEFAULT_ECDH_CURVE',
+  ]) {
     assert.ok(name in tls, name);
   }
   assert.equal(tls.DEFAULT_MIN_VERSION, nodeTls.DEFAULT_MIN_VERSION);
@@ -76,11 +93,14 @@ test('DEFAULT_CIPHERS, DEFAULT_MAX_VERSION, DEFAULT_MIN_VERSION, DEFAULT_ECDH_CU
       assert.equal(socket.getEphemeralKeyInfo()?.name, 'secp384r1');
     });
   });
-  await withServer(async (port) => {
-    await withDefault('DEFAULT_MIN_VERSION', 'TLSv1.3', async () => {
-      assert.ok((await outcome(tls.connect({ host: '127.0.0.1', port, ca: pki.caPem }))).error, 'a TLS 1.2 server is refused');
-    });
-  }, { maxVersion: 'TLSv1.2' });
+  await withServer(
+    async (port) => {
+      await withDefault('DEFAULT_MIN_VERSION', 'TLSv1.3', async () => {
+        assert.ok((await outcome(tls.connect({ host: '127.0.0.1', port, ca: pki.caPem }))).error, 'a TLS 1.2 server is refused');
+      });
+    },
+    { maxVersion: 'TLSv1.2' },
+  );
 });
 
 test('getCiphers(): lower-case OpenSSL names of what tlskit implements, each usable in ciphers', () => {
@@ -94,7 +114,7 @@ test('createSecureContext() without options, as node', () => {
   assert.deepEqual(createSecureContext().certificates, []);
 });
 
-test("connect(port, host, options, cb), connect(port, options), connect(path, options)", { timeout: 20_000 }, async () => {
+test('connect(port, host, options, cb), connect(port, options), connect(path, options)', { timeout: 20_000 }, async () => {
   await withServer(async (port) => {
     const called = await new Promise<boolean>((resolve, reject) => {
       const s = tls.connect(port, '127.0.0.1', { ca: pki.caPem }, () => {

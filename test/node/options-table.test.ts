@@ -29,23 +29,43 @@ after(() => {
   x509.cleanup();
 });
 
-interface Seen { version: string; cipher: string; clientCn?: string; servername: string | false; alpn: string | false | null; remoteAddress?: string; remotePort?: number }
+interface Seen {
+  version: string;
+  cipher: string;
+  clientCn?: string;
+  servername: string | false;
+  alpn: string | false | null;
+  remoteAddress?: string;
+  remotePort?: number;
+}
 
 /** A node:tls server that tells each client what it saw, as one JSON line. */
 async function withServer(body: (port: number, sockPath: string) => Promise<void>, extra: tls.TlsOptions = {}): Promise<void> {
-  const server = tls.createServer({
-    key: pki.keyPem, cert: pki.chainPem, requestCert: true, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'],
-    ciphers: `${tls.DEFAULT_CIPHERS}:AES128-GCM-SHA256`, ...extra,
-  }, (s) => {
-    s.on('error', () => {});
-    const peer = s.getPeerCertificate();
-    const seen: Seen = {
-      version: s.getProtocol()!, cipher: s.getCipher().name, servername: (s as unknown as { servername: string | false }).servername,
-      alpn: s.alpnProtocol, ...(peer?.subject?.CN ? { clientCn: String(peer.subject.CN) } : {}),
-      remoteAddress: s.remoteAddress!, remotePort: s.remotePort!,
-    };
-    s.end(JSON.stringify(seen) + '\n');
-  });
+  const server = tls.createServer(
+    {
+      key: pki.keyPem,
+      cert: pki.chainPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      ciphers: `${tls.DEFAULT_CIPHERS}:AES128-GCM-SHA256`,
+      ...extra,
+    },
+    (s) => {
+      s.on('error', () => {});
+      const peer = s.getPeerCertificate();
+      const seen: Seen = {
+        version: s.getProtocol()!,
+        cipher: s.getCipher().name,
+        servername: (s as unknown as { servername: string | false }).servername,
+        alpn: s.alpnProtocol,
+        ...(peer?.subject?.CN ? { clientCn: String(peer.subject.CN) } : {}),
+        remoteAddress: s.remoteAddress!,
+        remotePort: s.remotePort!,
+      };
+      s.end(JSON.stringify(seen) + '\n');
+    },
+  );
   server.on('tlsClientError', () => {});
   const sockPath = path.join(dir, `s${Math.random().toString(16).slice(2)}.sock`);
   const unix = tls.createServer({ key: pki.keyPem, cert: pki.chainPem }, (s) => {
@@ -67,7 +87,11 @@ async function withServer(body: (port: number, sockPath: string) => Promise<void
 }
 let lastOcsp = false;
 
-interface Outcome { socket: TLSSocket; seen?: Seen & { unix?: boolean }; error?: Error & { code?: string } }
+interface Outcome {
+  socket: TLSSocket;
+  seen?: Seen & { unix?: boolean };
+  error?: Error & { code?: string };
+}
 
 function run(options: ConnectOptions, setup?: (s: TLSSocket) => void): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -90,12 +114,15 @@ function run(options: ConnectOptions, setup?: (s: TLSSocket) => void): Promise<O
 }
 
 function refused(options: ConnectOptions, name: string): void {
-  assert.throws(() => connect({ host: '127.0.0.1', port: 1, ...options }), (err: Error) => {
-    assert.ok(err instanceof TypeError && err instanceof UnsupportedOptionError, `${name}: ${String(err)}`);
-    assert.equal((err as UnsupportedOptionError).option, name);
-    assert.match(err.message, new RegExp(name));
-    return true;
-  });
+  assert.throws(
+    () => connect({ host: '127.0.0.1', port: 1, ...options }),
+    (err: Error) => {
+      assert.ok(err instanceof TypeError && err instanceof UnsupportedOptionError, `${name}: ${String(err)}`);
+      assert.equal((err as UnsupportedOptionError).option, name);
+      assert.match(err.message, new RegExp(name));
+      return true;
+    },
+  );
 }
 
 function openssl(args: string[]): boolean {
@@ -141,7 +168,10 @@ const cases: Record<string, Case> = {
     } finally {
       process.stderr.write = write;
     }
-    assert.ok(lines.some((l) => /tlskit trace \(client\): Sent ClientHello/.test(l)), lines.join(''));
+    assert.ok(
+      lines.some((l) => /tlskit trace \(client\): Sent ClientHello/.test(l)),
+      lines.join(''),
+    );
     lines.length = 0;
     assert.ok((await run({ port, enableTrace: false })).seen);
     assert.equal(lines.length, 0);
@@ -149,10 +179,13 @@ const cases: Record<string, Case> = {
   pskCallback: async () => {
     // A server with no certificate: only the external PSK can authenticate it.
     const key = Buffer.alloc(32, 7);
-    const server = tls.createServer({ pskCallback: (_s, identity) => (identity === 'tlskit-table' ? key : null), ciphers: 'TLS_AES_128_GCM_SHA256', minVersion: 'TLSv1.3' }, (s) => {
-      s.on('error', () => {});
-      s.end(JSON.stringify({ version: s.getProtocol(), cipher: s.getCipher().name }) + '\n');
-    });
+    const server = tls.createServer(
+      { pskCallback: (_s, identity) => (identity === 'tlskit-table' ? key : null), ciphers: 'TLS_AES_128_GCM_SHA256', minVersion: 'TLSv1.3' },
+      (s) => {
+        s.on('error', () => {});
+        s.end(JSON.stringify({ version: s.getProtocol(), cipher: s.getCipher().name }) + '\n');
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as net.AddressInfo).port;
@@ -266,7 +299,11 @@ const cases: Record<string, Case> = {
   },
   secureContext: async (port) => {
     // The context's ca, cert and key are used (the options' own ca is the same one here).
-    const { seen, socket } = await run({ port, ca: pki.caPem, secureContext: createSecureContext({ ca: pki.caPem, key: clientPki.keyPem, cert: clientPki.leaf.pem }) });
+    const { seen, socket } = await run({
+      port,
+      ca: pki.caPem,
+      secureContext: createSecureContext({ ca: pki.caPem, key: clientPki.keyPem, cert: clientPki.leaf.pem }),
+    });
     assert.equal(socket.authorized, true);
     assert.equal(seen?.clientCn, 'client.test');
     // A different ca next to it would be ignored (node ignores it silently): refused, never dropped.
@@ -281,8 +318,11 @@ const cases: Record<string, Case> = {
     const nameless = createSecureContext({ ca: pki.caPem, checkServerIdentity: () => undefined } as never);
     const wrongName = await run({ port, ca: undefined, servername: 'wrong.example', secureContext: nameless });
     assert.equal(wrongName.error?.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
-    assert.throws(() => connect({ port, secureContext: tls.createSecureContext({}) as never }), (err: Error & { code?: string }) =>
-      err instanceof TypeError && err.code === 'ERR_TLS_INVALID_CONTEXT' && /tlskit's createSecureContext/.test(err.message));
+    assert.throws(
+      () => connect({ port, secureContext: tls.createSecureContext({}) as never }),
+      (err: Error & { code?: string }) =>
+        err instanceof TypeError && err.code === 'ERR_TLS_INVALID_CONTEXT' && /tlskit's createSecureContext/.test(err.message),
+    );
     assert.throws(() => connect({ port, secureContext: {} as never }), { code: 'ERR_TLS_INVALID_CONTEXT' });
   },
   onread: async (port) => {
@@ -310,7 +350,11 @@ const cases: Record<string, Case> = {
     const chained = createTestPki({ intermediate: true });
     const server = tls.createServer({ key: chained.keyPem, cert: chained.chainPem }, (s) => s.end('{}\n'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    const { socket } = await run({ port: (server.address() as net.AddressInfo).port, ca: chained.intermediate!.certificate.pem, allowPartialTrustChain: true } as ConnectOptions);
+    const { socket } = await run({
+      port: (server.address() as net.AddressInfo).port,
+      ca: chained.intermediate!.certificate.pem,
+      allowPartialTrustChain: true,
+    } as ConnectOptions);
     assert.equal(socket.authorized, true);
     await new Promise((r) => server.close(r));
   },
@@ -342,12 +386,33 @@ const cases: Record<string, Case> = {
     assert.throws(() => connect({ port, pfx: fs.readFileSync(modern), passphrase: 'wrong' } as ConnectOptions), /mac verify failure/);
     // Legacy forms: 3DES (node:crypto has it) is read; 40-bit RC2 is refused with how to re-export.
     const des = path.join(dir, 'des.p12');
-    assert.ok(openssl(['pkcs12', '-export', '-in', certFile, '-inkey', keyFile, '-out', des, '-passout', 'pass:sesame', '-certpbe', 'PBE-SHA1-3DES', '-keypbe', 'PBE-SHA1-3DES', '-macalg', 'sha1']));
+    assert.ok(
+      openssl([
+        'pkcs12',
+        '-export',
+        '-in',
+        certFile,
+        '-inkey',
+        keyFile,
+        '-out',
+        des,
+        '-passout',
+        'pass:sesame',
+        '-certpbe',
+        'PBE-SHA1-3DES',
+        '-keypbe',
+        'PBE-SHA1-3DES',
+        '-macalg',
+        'sha1',
+      ]),
+    );
     assert.equal((await run({ port, pfx: fs.readFileSync(des), passphrase: 'sesame' } as ConnectOptions)).seen?.clientCn, 'client.test');
     const legacy = path.join(dir, 'legacy.p12');
     if (openssl(['pkcs12', '-export', '-legacy', '-in', certFile, '-inkey', keyFile, '-out', legacy, '-passout', 'pass:sesame'])) {
-      assert.throws(() => connect({ port, pfx: fs.readFileSync(legacy), passphrase: 'sesame' } as ConnectOptions), (err: Error) =>
-        /RC2/.test(err.message) && /openssl pkcs12 -export/.test(err.message));
+      assert.throws(
+        () => connect({ port, pfx: fs.readFileSync(legacy), passphrase: 'sesame' } as ConnectOptions),
+        (err: Error) => /RC2/.test(err.message) && /openssl pkcs12 -export/.test(err.message),
+      );
     }
   },
   crl: async (port) => {
@@ -366,8 +431,12 @@ const cases: Record<string, Case> = {
     const syntax = await run({ port, maxVersion: 'TLSv1.2', ciphers: 'HIGH:!AES128:-CHACHA20:!aRSA:@STRENGTH' });
     assert.equal(syntax.seen?.cipher, 'ECDHE-ECDSA-AES256-GCM-SHA384');
     for (const bad of ['no-such-cipher', 'TLS_AES_128_CCM_8_SHA256', 'AES128-SHA', '!aNULL']) {
-      assert.throws(() => connect({ port, ciphers: bad }), (err: Error & { code?: string }) =>
-        err.code === 'ERR_SSL_NO_CIPHER_MATCH' && err.message.includes(bad) && err.message.includes('ECDHE-ECDSA-AES128-GCM-SHA256'), bad);
+      assert.throws(
+        () => connect({ port, ciphers: bad }),
+        (err: Error & { code?: string }) =>
+          err.code === 'ERR_SSL_NO_CIPHER_MATCH' && err.message.includes(bad) && err.message.includes('ECDHE-ECDSA-AES128-GCM-SHA256'),
+        bad,
+      );
     }
     assert.throws(() => connect({ port, ciphers: 'DEFAULT@SECLEVEL=3' }), TypeError);
   },

@@ -28,7 +28,16 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
     timer.unref();
-    promise.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e as Error); });
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e as Error);
+      },
+    );
   });
 }
 
@@ -53,7 +62,7 @@ function watchSteps(socket: TLSSocket): { step: string; view: ReturnType<typeof 
   return seen;
 }
 
-test('requestClientCertificate(): the socket is authorized only after the client\'s Finished, then clientCertificate fires', { timeout: 15_000 }, async () => {
+test("requestClientCertificate(): the socket is authorized only after the client's Finished, then clientCertificate fires", { timeout: 15_000 }, async () => {
   const { server, port, accepted } = await listening();
   const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: serverPki.caPem, key: clientPki.keyPem, cert: clientPki.chainPem });
   client.on('error', () => {});
@@ -71,8 +80,12 @@ test('requestClientCertificate(): the socket is authorized only after the client
       socket.requestClientCertificate((err, outcome) => (err ? reject(err) : resolve(outcome!)));
     });
     assert.deepEqual(view(socket), anonymous, 'asking changes nothing');
-    const clientFinished = new Promise<void>((resolve) => socket.on('tlsEvent', (e: TlsEvent) => { if (e.kind === 'step' && e.step === 'finished') resolve(); }));
-    await within(5_000, 'the client\'s Finished', clientFinished);
+    const clientFinished = new Promise<void>((resolve) =>
+      socket.on('tlsEvent', (e: TlsEvent) => {
+        if (e.kind === 'step' && e.step === 'finished') resolve();
+      }),
+    );
+    await within(5_000, "the client's Finished", clientFinished);
     // Every step of the exchange before the client's Finished verified saw the client as it was before.
     const names = steps.map((s) => s.step);
     for (const step of ['certificate-validation', 'certificate-verify', 'finished']) assert.ok(names.includes(step), `step ${step} seen`);
@@ -99,7 +112,9 @@ test('requestClientCertificate(): the socket is authorized only after the client
   }
 });
 
-test('requestClientCertificate() answered with an untrusted certificate: unknown_ca to the callback, the socket never authorized', { timeout: 15_000 }, async () => {
+test('requestClientCertificate() answered with an untrusted certificate: unknown_ca to the callback, the socket never authorized', {
+  timeout: 15_000,
+}, async () => {
   const { server, port, accepted } = await listening();
   const client = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: serverPki.caPem, key: strangerPki.keyPem, cert: strangerPki.chainPem });
   client.on('error', () => {});
@@ -135,14 +150,22 @@ test('data the client sent before its Finished and still unread keeps the earlie
     const socket = await within(5_000, 'the connection', accepted);
     // Nobody reads yet: the stream is paused and buffers what arrives.
     client.write('sent before the request');
-    await within(5_000, 'buffered data', (async () => {
-      while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    })());
+    await within(
+      5_000,
+      'buffered data',
+      (async () => {
+        while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+    );
     const outcomes: { view: ReturnType<typeof view> }[] = [];
     socket.on('clientCertificate', () => outcomes.push({ view: view(socket) }));
-    const clientFinished = new Promise<void>((resolve) => socket.on('tlsEvent', (e: TlsEvent) => { if (e.kind === 'step' && e.step === 'finished') resolve(); }));
+    const clientFinished = new Promise<void>((resolve) =>
+      socket.on('tlsEvent', (e: TlsEvent) => {
+        if (e.kind === 'step' && e.step === 'finished') resolve();
+      }),
+    );
     socket.requestClientCertificate();
-    await within(5_000, 'the client\'s Finished', clientFinished);
+    await within(5_000, "the client's Finished", clientFinished);
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Authenticated in the engine, but what the application will read next came before that.
     assert.equal(socket.info.authorized, true);
@@ -167,22 +190,38 @@ test('a second request while the first outcome is held for unread data: each cal
   try {
     const socket = await within(5_000, 'the connection', accepted);
     client.write('before the first request');
-    await within(5_000, 'buffered data', (async () => {
-      while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
-    })());
+    await within(
+      5_000,
+      'buffered data',
+      (async () => {
+        while (socket.readableLength === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      })(),
+    );
     let finishedSteps = 0;
-    const finished = (n: number): Promise<void> => within(5_000, `Finished #${n}`, new Promise<void>((resolve) => {
-      const check = (): void => { if (finishedSteps >= n) resolve(); };
-      socket.on('tlsEvent', (e: TlsEvent) => { if (e.kind === 'step' && e.step === 'finished') { finishedSteps++; check(); } });
-      check();
-    }));
+    const finished = (n: number): Promise<void> =>
+      within(
+        5_000,
+        `Finished #${n}`,
+        new Promise<void>((resolve) => {
+          const check = (): void => {
+            if (finishedSteps >= n) resolve();
+          };
+          socket.on('tlsEvent', (e: TlsEvent) => {
+            if (e.kind === 'step' && e.step === 'finished') {
+              finishedSteps++;
+              check();
+            }
+          });
+          check();
+        }),
+      );
     const answers: { request: number; outcome: ClientCertificateOutcome | undefined; error: Error | null; view: ReturnType<typeof view> }[] = [];
     const events: ReturnType<typeof view>[] = [];
     socket.on('clientCertificate', () => events.push(view(socket)));
     socket.requestClientCertificate((error, outcome) => answers.push({ request: 1, outcome, error, view: view(socket) }));
     await finished(1);
     await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.deepEqual(view(socket), anonymous, 'held: the first request\'s data is unread');
+    assert.deepEqual(view(socket), anonymous, "held: the first request's data is unread");
     // The engine is free for another request; the client answers it too, with data in between.
     client.write('between the requests');
     socket.requestClientCertificate((error, outcome) => answers.push({ request: 2, outcome, error, view: view(socket) }));
@@ -191,10 +230,18 @@ test('a second request while the first outcome is held for unread data: each cal
     assert.equal(answers.length, 0, 'nothing reported while data from before the first Finished is unread');
     assert.deepEqual(view(socket), anonymous);
     // Read everything: both outcomes are reported, each to its own request.
-    while (socket.read() !== null) { /* drain */ }
+    while (socket.read() !== null) {
+      /* drain */
+    }
     const expected = new X509Certificate(clientPki.leaf.der).fingerprint256;
     const authenticated = { authorized: true, certificate: expected, x509: expected };
-    assert.deepEqual(answers.map((a) => [a.request, a.error, a.outcome?.authorized, a.view]), [[1, null, true, authenticated], [2, null, true, authenticated]]);
+    assert.deepEqual(
+      answers.map((a) => [a.request, a.error, a.outcome?.authorized, a.view]),
+      [
+        [1, null, true, authenticated],
+        [2, null, true, authenticated],
+      ],
+    );
     assert.equal(events.length, 2);
   } finally {
     client.destroy();

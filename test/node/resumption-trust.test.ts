@@ -114,7 +114,9 @@ describe('client: a session stands only for the trust it was authenticated under
       assert.equal(laxAgain.authorizationError, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE');
     });
 
-    test(`${version}: strict then strict under the same trust resumes, authorized; under another ca, a full handshake`, { timeout: 3 * TIMEOUT_MS }, async () => {
+    test(`${version}: strict then strict under the same trust resumes, authorized; under another ca, a full handshake`, {
+      timeout: 3 * TIMEOUT_MS,
+    }, async () => {
       const { port } = await listen({ maxVersion: version });
       const first = await attempt(port, { maxVersion: version });
       assert.equal(first.error, undefined);
@@ -142,7 +144,11 @@ describe('client: a session stands only for the trust it was authenticated under
       const again = await attempt(port, { maxVersion: version, checkServerIdentity: accept, session: first.session });
       assert.equal(again.resumed, true, 'the same function: resumed');
       let asked = 0;
-      const pinned = await attempt(port, { maxVersion: version, checkServerIdentity: () => (asked++, new Error('not the pinned key')), session: first.session });
+      const pinned = await attempt(port, {
+        maxVersion: version,
+        checkServerIdentity: () => (asked++, new Error('not the pinned key')),
+        session: first.session,
+      });
       assert.ok(pinned.error instanceof TlsError && pinned.error.alert === 'bad_certificate', String(pinned.error));
       assert.equal(asked, 1);
       assert.equal(pinned.resumed, false);
@@ -153,12 +159,20 @@ describe('client: a session stands only for the trust it was authenticated under
 describe('server: a session stands only for the client authentication it records', () => {
   const clientCert = { cert: clientPki.leaf.pem, key: clientPki.keyPem };
   const strictServer = (version: string, ca: string): TlsServerOptions => ({
-    maxVersion: version as TlsServerOptions['maxVersion'], requestCert: true, rejectUnauthorized: true, ca, ticketKeys,
+    maxVersion: version as TlsServerOptions['maxVersion'],
+    requestCert: true,
+    rejectUnauthorized: true,
+    ca,
+    ticketKeys,
   });
 
   const cases = [
     ...VERSIONS.map((version) => ({ name: `${version} ticket`, version, extra: {} as TlsServerOptions })),
-    { name: 'TLSv1.2 session id (a shared session store)', version: 'TLSv1.2' as const, extra: { tickets: false, sessionStore: new MemorySessionStore() } as TlsServerOptions },
+    {
+      name: 'TLSv1.2 session id (a shared session store)',
+      version: 'TLSv1.2' as const,
+      extra: { tickets: false, sessionStore: new MemorySessionStore() } as TlsServerOptions,
+    },
   ];
   for (const { name, version, extra } of cases) {
     test(`${name}: a client certificate validated under another ca is not taken over (setSecureContext)`, { timeout: 3 * TIMEOUT_MS }, async () => {

@@ -19,7 +19,11 @@ after(() => pki.cleanup());
 
 const root = pki.cert({ subject: '/CN=CRL Root/O=tlskit', extensions: CA_EXTENSIONS, days: 3650 });
 const intermediate = pki.cert({ subject: '/CN=CRL Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS, days: 365 });
-const leaf = pki.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: leafExtensions('DNS:www.example.com', 'DNS:*.0.0.1', 'DNS:127.1', 'DNS:0x7f000001', 'IP:127.0.0.1') });
+const leaf = pki.cert({
+  subject: '/CN=www.example.com',
+  issuer: intermediate,
+  extensions: leafExtensions('DNS:www.example.com', 'DNS:*.0.0.1', 'DNS:127.1', 'DNS:0x7f000001', 'IP:127.0.0.1'),
+});
 const leafCrl = pki.crl(intermediate, []).pem;
 const rootCrl = pki.crl(root, []).pem;
 
@@ -56,11 +60,19 @@ test('client with crl: a chain certificate without a CRL fails the handshake, na
   await withNodeServer(leaf, async (port) => {
     const missingRoot = await outcome({ port, servername: 'www.example.com', crl: leafCrl });
     missingRoot.socket.destroy();
-    assertAlert(missingRoot.error, 'certificate_unknown', /no CRL from "O=tlskit, CN=CRL Root" to check certificate "O=tlskit, CN=CRL Intermediate" for revocation/);
+    assertAlert(
+      missingRoot.error,
+      'certificate_unknown',
+      /no CRL from "O=tlskit, CN=CRL Root" to check certificate "O=tlskit, CN=CRL Intermediate" for revocation/,
+    );
 
     const missingLeaf = await outcome({ port, servername: 'www.example.com', crl: [rootCrl] });
     missingLeaf.socket.destroy();
-    assertAlert(missingLeaf.error, 'certificate_unknown', /no CRL from "O=tlskit, CN=CRL Intermediate" to check certificate "CN=www\.example\.com" for revocation/);
+    assertAlert(
+      missingLeaf.error,
+      'certificate_unknown',
+      /no CRL from "O=tlskit, CN=CRL Intermediate" to check certificate "CN=www\.example\.com" for revocation/,
+    );
 
     const complete = await outcome({ port, servername: 'www.example.com', crl: [leafCrl, rootCrl] });
     complete.socket.destroy();
@@ -69,7 +81,9 @@ test('client with crl: a chain certificate without a CRL fails the handshake, na
   });
 });
 
-test("client dangerouslyRelaxCrlCheck: 'leaf-only' and 'soft-fail' connect without the root's CRL; a revoked leaf still fails", { timeout: 20_000 }, async () => {
+test("client dangerouslyRelaxCrlCheck: 'leaf-only' and 'soft-fail' connect without the root's CRL; a revoked leaf still fails", {
+  timeout: 20_000,
+}, async () => {
   await withNodeServer(leaf, async (port) => {
     for (const mode of ['leaf-only', 'soft-fail'] as const) {
       const relaxed = await outcome({ port, servername: 'www.example.com', crl: leafCrl, dangerouslyRelaxCrlCheck: mode });
@@ -81,10 +95,15 @@ test("client dangerouslyRelaxCrlCheck: 'leaf-only' and 'soft-fail' connect witho
     revoked.socket.destroy();
     assertAlert(revoked.error, 'certificate_revoked', /^certificate was revoked on/);
   });
-  assert.throws(() => connect({ port: 1, host: '127.0.0.1', dangerouslyRelaxCrlCheck: 'never' as 'soft-fail' }), /dangerouslyRelaxCrlCheck: expected 'leaf-only' or 'soft-fail'/);
+  assert.throws(
+    () => connect({ port: 1, host: '127.0.0.1', dangerouslyRelaxCrlCheck: 'never' as 'soft-fail' }),
+    /dangerouslyRelaxCrlCheck: expected 'leaf-only' or 'soft-fail'/,
+  );
 });
 
-test('a session from a connection that tolerated a missing CRL does not let a strict one skip the check (issue 13, points 1 and 10)', { timeout: 20_000 }, async () => {
+test('a session from a connection that tolerated a missing CRL does not let a strict one skip the check (issue 13, points 1 and 10)', {
+  timeout: 20_000,
+}, async () => {
   await withNodeServer(leaf, async (port) => {
     for (const maxVersion of ['TLSv1.3', 'TLSv1.2'] as const) {
       const relaxed = await outcome({ port, maxVersion, servername: 'www.example.com', crl: leafCrl, dangerouslyRelaxCrlCheck: 'soft-fail' });
@@ -106,26 +125,46 @@ test('a session from a connection that tolerated a missing CRL does not let a st
   });
 });
 
-test('server with crl and requestCert: a client chain without the root CRL is refused; with dangerouslyRelaxCrlCheck it is accepted', { timeout: 20_000 }, async () => {
-  const client = pki.cert({ subject: '/CN=client.example', issuer: intermediate, extensions: [...leafExtensions('DNS:client.example').filter((e) => !e.startsWith('extendedKeyUsage')), 'extendedKeyUsage=clientAuth'] });
+test('server with crl and requestCert: a client chain without the root CRL is refused; with dangerouslyRelaxCrlCheck it is accepted', {
+  timeout: 20_000,
+}, async () => {
+  const client = pki.cert({
+    subject: '/CN=client.example',
+    issuer: intermediate,
+    extensions: [...leafExtensions('DNS:client.example').filter((e) => !e.startsWith('extendedKeyUsage')), 'extendedKeyUsage=clientAuth'],
+  });
   const serverCert = leaf;
   for (const relax of [undefined, 'leaf-only'] as const) {
     const seen: { authorized: boolean; error?: string }[] = [];
-    const server = createServer({
-      key: readFileSync(serverCert.keyFile, 'utf8'), cert: serverCert.pem + intermediate.pem, requestCert: true, rejectUnauthorized: false,
-      ca: root.pem, crl: leafCrl, ...(relax ? { dangerouslyRelaxCrlCheck: relax } : {}),
-    }, (socket) => {
-      seen.push({ authorized: socket.authorized, ...(socket.authorizationError ? { error: `${socket.authorizationError}: ${socket.info.authorizationError?.message}` } : {}) });
-      socket.end('bye');
-    });
+    const server = createServer(
+      {
+        key: readFileSync(serverCert.keyFile, 'utf8'),
+        cert: serverCert.pem + intermediate.pem,
+        requestCert: true,
+        rejectUnauthorized: false,
+        ca: root.pem,
+        crl: leafCrl,
+        ...(relax ? { dangerouslyRelaxCrlCheck: relax } : {}),
+      },
+      (socket) => {
+        seen.push({
+          authorized: socket.authorized,
+          ...(socket.authorizationError ? { error: `${socket.authorizationError}: ${socket.info.authorizationError?.message}` } : {}),
+        });
+        socket.end('bye');
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
       await new Promise<void>((resolve, reject) => {
-        const s = tls.connect({ host: '127.0.0.1', port, servername: 'www.example.com', ca: root.pem, key: readFileSync(client.keyFile), cert: client.pem + intermediate.pem }, () => {
-          s.on('data', () => {});
-          s.on('end', () => resolve());
-        });
+        const s = tls.connect(
+          { host: '127.0.0.1', port, servername: 'www.example.com', ca: root.pem, key: readFileSync(client.keyFile), cert: client.pem + intermediate.pem },
+          () => {
+            s.on('data', () => {});
+            s.on('end', () => resolve());
+          },
+        );
         s.on('error', reject);
         setTimeout(() => reject(new Error('timed out')), 5_000).unref();
       });
@@ -142,7 +181,9 @@ test('server with crl and requestCert: a client chain without the root CRL is re
   }
 });
 
-test('host names a resolver reads as IPv4 do not match "*.0.0.1" or other dNSNames; the canonical IP still matches iPAddress', { timeout: 30_000 }, async () => {
+test('host names a resolver reads as IPv4 do not match "*.0.0.1" or other dNSNames; the canonical IP still matches iPAddress', {
+  timeout: 30_000,
+}, async () => {
   await withNodeServer(leaf, async (port) => {
     for (const servername of ['0177.0.0.1', '127.1', '0x7f.0.0.1', '0x7f000001']) {
       const { socket, error } = await outcome({ port, servername });
@@ -174,7 +215,10 @@ test('a crl option that holds no CRL (an empty string, a certificate PEM) is ref
       }
       result?.socket.destroy();
       const error = thrown ?? result?.error;
-      assert.ok(error instanceof Error, `crl ${JSON.stringify(crl.slice(0, 20))}: expected an error, got a connection (authorized: ${String(result?.socket.authorized)})`);
+      assert.ok(
+        error instanceof Error,
+        `crl ${JSON.stringify(crl.slice(0, 20))}: expected an error, got a connection (authorized: ${String(result?.socket.authorized)})`,
+      );
       assert.match(error.message, /no CRL/);
     }
   });
@@ -183,6 +227,12 @@ test('a crl option that holds no CRL (an empty string, a certificate PEM) is ref
 test('crl and dangerouslyRelaxCrlCheck next to a custom verifier are refused, naming them (the built-in verifier alone reads them)', () => {
   const verifier = { verify: () => ({ ok: true as const, detail: 'trusted by the test' }) };
   assert.throws(() => connect({ port: 1, host: '127.0.0.1', verifier, crl: leafCrl }), /crl applies to the built-in verifier only/);
-  assert.throws(() => connect({ port: 1, host: '127.0.0.1', verifier, crl: leafCrl, dangerouslyRelaxCrlCheck: 'soft-fail' }), /crl and dangerouslyRelaxCrlCheck apply to the built-in verifier only/);
-  assert.throws(() => createServer({ key: readFileSync(leaf.keyFile), cert: leaf.pem, verifier, requestCert: true, crl: leafCrl }), /crl applies to the built-in verifier only/);
+  assert.throws(
+    () => connect({ port: 1, host: '127.0.0.1', verifier, crl: leafCrl, dangerouslyRelaxCrlCheck: 'soft-fail' }),
+    /crl and dangerouslyRelaxCrlCheck apply to the built-in verifier only/,
+  );
+  assert.throws(
+    () => createServer({ key: readFileSync(leaf.keyFile), cert: leaf.pem, verifier, requestCert: true, crl: leafCrl }),
+    /crl applies to the built-in verifier only/,
+  );
 });

@@ -16,7 +16,9 @@ const costlyKey = rsaKeyPairWithExponent((1n << 2000n) + 0x10001n);
 const leaf = createCertificate({ subject: 'CN=localhost', subjectKey: costlyKey, issuer: root, subjectAltNames: { dns: ['localhost'], ip: ['127.0.0.1'] } });
 
 for (const rejectUnauthorized of [true, false]) {
-  test(`a server certificate key with a 2001-bit RSA exponent fails the handshake with bad_certificate (rejectUnauthorized: ${rejectUnauthorized})`, { timeout: 20_000 }, async () => {
+  test(`a server certificate key with a 2001-bit RSA exponent fails the handshake with bad_certificate (rejectUnauthorized: ${rejectUnauthorized})`, {
+    timeout: 20_000,
+  }, async () => {
     const server = tls.createServer({ key: costlyKey.privateKeyPem, cert: leaf.pem }, (s) => {
       s.on('error', () => {});
       s.end('hello');

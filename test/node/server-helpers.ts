@@ -43,34 +43,45 @@ export interface ClientOutcome {
  * (or an error), and keeps the last session it got.
  */
 export function nodeClient(port: number, options: nodeTls.ConnectionOptions = {}, send = 'hello'): Promise<ClientOutcome> {
-  return withTimeout(new Promise((resolve) => {
-    let session: Buffer | undefined;
-    let error: Error | undefined;
-    let received = '';
-    let alpnProtocol: string | false | undefined;
-    let resumed = false;
-    const socket = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => {
-      alpnProtocol = socket.alpnProtocol ?? false;
-      resumed = socket.isSessionReused();
-      if (send) socket.write(send);
-    });
-    socket.on('session', (s: Buffer) => (session = s));
-    socket.on('data', (d: Buffer) => (received += d.toString()));
-    socket.on('error', (err) => (error = err));
-    socket.on('close', () => resolve({
-      ...(error ? { error } : {}), resumed, ...(session ? { session } : {}),
-      ...(alpnProtocol !== undefined ? { alpnProtocol } : {}), received,
-    }));
-  }), 'node:tls client');
+  return withTimeout(
+    new Promise((resolve) => {
+      let session: Buffer | undefined;
+      let error: Error | undefined;
+      let received = '';
+      let alpnProtocol: string | false | undefined;
+      let resumed = false;
+      const socket = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ...options }, () => {
+        alpnProtocol = socket.alpnProtocol ?? false;
+        resumed = socket.isSessionReused();
+        if (send) socket.write(send);
+      });
+      socket.on('session', (s: Buffer) => (session = s));
+      socket.on('data', (d: Buffer) => (received += d.toString()));
+      socket.on('error', (err) => (error = err));
+      socket.on('close', () =>
+        resolve({
+          ...(error ? { error } : {}),
+          resumed,
+          ...(session ? { session } : {}),
+          ...(alpnProtocol !== undefined ? { alpnProtocol } : {}),
+          received,
+        }),
+      );
+    }),
+    'node:tls client',
+  );
 }
 
 /** Writes raw bytes over TCP and gathers what comes back until the server closes. */
 export function rawExchange(port: number, bytes: string | Buffer): Promise<{ reply: Buffer; closed: boolean }> {
-  return withTimeout(new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
-    socket.on('data', (d: Buffer) => chunks.push(d));
-    socket.on('error', () => {});
-    socket.on('close', () => resolve({ reply: Buffer.concat(chunks), closed: true }));
-  }), 'raw exchange');
+  return withTimeout(
+    new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(bytes));
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('error', () => {});
+      socket.on('close', () => resolve({ reply: Buffer.concat(chunks), closed: true }));
+    }),
+    'raw exchange',
+  );
 }

@@ -42,13 +42,16 @@ async function httpsServe(options: Record<string, unknown>) {
 
 /** A raw HTTPS request over node:tls; the response's status line. */
 function httpsStatus(port: number, request: string): Promise<string> {
-  return withTimeout(new Promise((resolve) => {
-    let text = '';
-    const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => c.write(request));
-    c.on('data', (d: Buffer) => (text += d.toString()));
-    c.on('error', () => {});
-    c.on('close', () => resolve(text.split('\r\n')[0] ?? ''));
-  }), 'https request');
+  return withTimeout(
+    new Promise((resolve) => {
+      let text = '';
+      const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => c.write(request));
+      c.on('data', (d: Buffer) => (text += d.toString()));
+      c.on('error', () => {});
+      c.on('close', () => resolve(text.split('\r\n')[0] ?? ''));
+    }),
+    'https request',
+  );
 }
 
 /** How each honoured option's effect shows. */
@@ -92,13 +95,16 @@ const effects: Record<string, () => Promise<void>> = {
     const { port } = await serve({
       SNICallback: (name, cb) => cb(null, name === 'sni.test' ? createSecureContext({ key: sniPki.keyPem, cert: sniPki.chainPem }) : undefined),
     });
-    const cn = await withTimeout(new Promise<string>((resolve, reject) => {
-      const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'sni.test', rejectUnauthorized: false }, () => {
-        resolve(c.getPeerCertificate().subject.CN as string);
-        c.destroy();
-      });
-      c.on('error', reject);
-    }), 'SNI');
+    const cn = await withTimeout(
+      new Promise<string>((resolve, reject) => {
+        const c = nodeTls.connect({ host: '127.0.0.1', port, servername: 'sni.test', rejectUnauthorized: false }, () => {
+          resolve(c.getPeerCertificate().subject.CN as string);
+          c.destroy();
+        });
+        c.on('error', reject);
+      }),
+      'SNI',
+    );
     assert.equal(cn, 'sni.test');
   },
   ticketKeys: async () => {
@@ -113,13 +119,16 @@ const effects: Record<string, () => Promise<void>> = {
       s.resume();
       s.on('end', () => setTimeout(() => s.end('after end'), 30));
     });
-    const got = await withTimeout(new Promise<string>((resolve) => {
-      let text = '';
-      const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, allowHalfOpen: true } as nodeTls.ConnectionOptions, () => c.end());
-      c.on('data', (d: Buffer) => (text += d.toString()));
-      c.on('error', () => {});
-      c.on('close', () => resolve(text));
-    }), 'half-open');
+    const got = await withTimeout(
+      new Promise<string>((resolve) => {
+        let text = '';
+        const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, allowHalfOpen: true } as nodeTls.ConnectionOptions, () => c.end());
+        c.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('error', () => {});
+        c.on('close', () => resolve(text));
+      }),
+      'half-open',
+    );
     assert.equal(got, 'after end');
   },
   pauseOnConnect: async () => {
@@ -222,7 +231,10 @@ const effects: Record<string, () => Promise<void>> = {
   connectionsCheckingInterval: async () => {
     const { server } = await httpsServe({ connectionsCheckingInterval: 4_321 });
     const symbols = Object.getOwnPropertySymbols(server).map((s) => (server as unknown as Record<symbol, unknown>)[s]);
-    assert.ok(symbols.some((v) => v !== null && typeof v === 'object' && (v as { _repeat?: number })._repeat === 4_321), 'the connections checker runs at that interval');
+    assert.ok(
+      symbols.some((v) => v !== null && typeof v === 'object' && (v as { _repeat?: number })._repeat === 4_321),
+      'the connections checker runs at that interval',
+    );
   },
   rejectNonStandardBodyWrites: async () => {
     const { server } = await httpsServe({ rejectNonStandardBodyWrites: true });
@@ -234,27 +246,55 @@ const effects: Record<string, () => Promise<void>> = {
 
 /** A session as tlskit's client sees it (its serialised form). */
 async function tlskitSession(port: number): Promise<Uint8Array> {
-  return withTimeout(new Promise((resolve, reject) => {
-    const c = connect({ host: '127.0.0.1', port, ca: pki.caPem, servername: 'localhost' });
-    c.on('session', (s: Uint8Array) => {
-      resolve(s);
-      c.destroy();
-    });
-    c.on('data', () => {});
-    c.on('error', reject);
-  }), 'tlskit session');
+  return withTimeout(
+    new Promise((resolve, reject) => {
+      const c = connect({ host: '127.0.0.1', port, ca: pki.caPem, servername: 'localhost' });
+      c.on('session', (s: Uint8Array) => {
+        resolve(s);
+        c.destroy();
+      });
+      c.on('data', () => {});
+      c.on('error', reject);
+    }),
+    'tlskit session',
+  );
 }
 
 /** Every option node documents (Node 20 and 24) for these three functions, besides createSecureContext()'s. */
 const NODE_SERVER_OPTIONS = [
   // tls.createServer()
-  'ALPNProtocols', 'ALPNCallback', 'clientCertEngine', 'enableTrace', 'handshakeTimeout', 'rejectUnauthorized', 'requestCert',
-  'sessionTimeout', 'SNICallback', 'ticketKeys', 'pskCallback', 'pskIdentityHint',
+  'ALPNProtocols',
+  'ALPNCallback',
+  'clientCertEngine',
+  'enableTrace',
+  'handshakeTimeout',
+  'rejectUnauthorized',
+  'requestCert',
+  'sessionTimeout',
+  'SNICallback',
+  'ticketKeys',
+  'pskCallback',
+  'pskIdentityHint',
   // net.createServer()
-  'allowHalfOpen', 'highWaterMark', 'keepAlive', 'keepAliveInitialDelay', 'noDelay', 'pauseOnConnect', 'blockList',
+  'allowHalfOpen',
+  'highWaterMark',
+  'keepAlive',
+  'keepAliveInitialDelay',
+  'noDelay',
+  'pauseOnConnect',
+  'blockList',
   // http.createServer(), through https.createServer()
-  'connectionsCheckingInterval', 'headersTimeout', 'IncomingMessage', 'insecureHTTPParser', 'joinDuplicateHeaders', 'maxHeaderSize',
-  'requestTimeout', 'requireHostHeader', 'ServerResponse', 'uniqueHeaders', 'rejectNonStandardBodyWrites',
+  'connectionsCheckingInterval',
+  'headersTimeout',
+  'IncomingMessage',
+  'insecureHTTPParser',
+  'joinDuplicateHeaders',
+  'maxHeaderSize',
+  'requestTimeout',
+  'requireHostHeader',
+  'ServerResponse',
+  'uniqueHeaders',
+  'rejectNonStandardBodyWrites',
 ];
 
 describe('server option table', () => {
@@ -272,7 +312,10 @@ describe('server option table', () => {
     } else if (entry.status === 'refused') {
       test(`${name}: refused with a TypeError naming it (${entry.scope})`, () => {
         const value = name === 'enableTrace' ? true : 'x';
-        for (const build of [() => createServer({ ...base, [name]: value } as TlsServerOptions), () => createHttpsServer({ ...base, [name]: value } as never)]) {
+        for (const build of [
+          () => createServer({ ...base, [name]: value } as TlsServerOptions),
+          () => createHttpsServer({ ...base, [name]: value } as never),
+        ]) {
           assert.throws(build, (err: Error & { code?: string }) => {
             assert.ok(err instanceof TypeError);
             assert.equal(err.code, 'ERR_TLSKIT_UNSUPPORTED_OPTION');
@@ -287,7 +330,7 @@ describe('server option table', () => {
         createServer({ ...base, [name]: undefined } as TlsServerOptions);
       });
     } else {
-      test(`${name}: ${entry.status === 'external-psk' ? "decided by the external PSK module" : "decided by the secure-context table"}`, () => {
+      test(`${name}: ${entry.status === 'external-psk' ? 'decided by the external PSK module' : 'decided by the secure-context table'}`, () => {
         assert.match(entry.note, /PSK|createSecureContext/);
       });
     }

@@ -51,7 +51,12 @@ describe('resetAndDestroy()', () => {
     const ours = ending(client);
     client.once('data', () => setTimeout(() => client.resetAndDestroy(), 50));
     assert.deepEqual(await ours, { code: undefined, hadError: false });
-    await withTimeout((async () => { while (!seen) await new Promise((r) => setTimeout(r, 5)); })(), 'the server socket');
+    await withTimeout(
+      (async () => {
+        while (!seen) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      'the server socket',
+    );
     assert.deepEqual(await seen, { code: 'ECONNRESET', hadError: true });
   });
 
@@ -80,7 +85,7 @@ test('getSession() on a server socket is refused, saying what to use instead', a
   assert.match((thrown as Error).message, /client socket.*isSessionReused\(\).*'newSession'/);
 });
 
-test("new TLSSocket(socket, { isServer: true, pskCallback }): the callback gets (that socket, identity), as node:tls", async () => {
+test('new TLSSocket(socket, { isServer: true, pskCallback }): the callback gets (that socket, identity), as node:tls', async () => {
   const key = Buffer.alloc(32, 7);
   const calls: { sameSocket: boolean; identity: unknown }[] = [];
   const built: TLSSocket[] = [];

@@ -102,7 +102,12 @@ describe('a first record that is not TLS is refused at once, with node:tls 20 co
         const { closed, reply } = await rawExchange(port, Buffer.from(bytes, 'latin1'));
         assert.ok(closed);
         alerted.push(reply.length > 0);
-        await withTimeout((async () => { while (errors.length === 0) await new Promise((r) => setTimeout(r, 5)); })(), 'tlsClientError');
+        await withTimeout(
+          (async () => {
+            while (errors.length === 0) await new Promise((r) => setTimeout(r, 5));
+          })(),
+          'tlsClientError',
+        );
         codes.push(errors[0]!.code);
       }
       // Node 24 (OpenSSL 3.5) names the oversized record ERR_SSL_DATA_LENGTH_TOO_LONG; we follow Node 20.
@@ -137,7 +142,13 @@ describe("'keylog' on the server and on HttpsAgent, as node", () => {
     });
     const port = await listening(server);
     await nodeClient(port);
-    assert.deepEqual([...lines].sort(), ['CLIENT_HANDSHAKE_TRAFFIC_SECRET', 'CLIENT_TRAFFIC_SECRET_0', 'EXPORTER_SECRET', 'SERVER_HANDSHAKE_TRAFFIC_SECRET', 'SERVER_TRAFFIC_SECRET_0']);
+    assert.deepEqual([...lines].sort(), [
+      'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+      'CLIENT_TRAFFIC_SECRET_0',
+      'EXPORTER_SECRET',
+      'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+      'SERVER_TRAFFIC_SECRET_0',
+    ]);
     assert.equal(sockets.size, 1);
   });
 
@@ -148,12 +159,17 @@ describe("'keylog' on the server and on HttpsAgent, as node", () => {
     const agent = new HttpsAgent({ ca: pki.caPem });
     const lines: string[] = [];
     agent.on('keylog', (line: Buffer) => lines.push(line.toString().split(' ')[0]!));
-    await withTimeout(new Promise<void>((resolve, reject) => {
-      https.get({ host: 'localhost', port, agent, path: '/' }, (res) => {
-        res.resume();
-        res.on('end', resolve);
-      }).on('error', reject);
-    }), 'https request');
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        https
+          .get({ host: 'localhost', port, agent, path: '/' }, (res) => {
+            res.resume();
+            res.on('end', resolve);
+          })
+          .on('error', reject);
+      }),
+      'https request',
+    );
     agent.destroy();
     assert.equal(lines.length, 5, lines.join(','));
     assert.equal(new Set(lines).size, 5);
@@ -167,13 +183,16 @@ describe('addContext, as node', () => {
     server.addContext('x.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem }));
     const port = await listening(server);
     const leafFor = async (servername: string): Promise<string> => {
-      return withTimeout(new Promise((resolve, reject) => {
-        const c = nodeTls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
-          resolve(c.getPeerCertificate().subject.CN as string);
-          c.destroy();
-        });
-        c.on('error', reject);
-      }), servername);
+      return withTimeout(
+        new Promise((resolve, reject) => {
+          const c = nodeTls.connect({ host: '127.0.0.1', port, servername, rejectUnauthorized: false }, () => {
+            resolve(c.getPeerCertificate().subject.CN as string);
+            c.destroy();
+          });
+          c.on('error', reject);
+        }),
+        servername,
+      );
     };
     assert.equal(await leafFor('x.example.com'), 'x.example.com');
     assert.equal(await leafFor('y.example.com'), '*.example.com');
@@ -187,17 +206,23 @@ describe('addContext, as node', () => {
     // node:tls verifies client certificates for a.example.com against that name's context's ca:
     // dropping it would authorize clients of the server's ca that the context excludes.
     const server = tlskitServer({ requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem });
-    assert.throws(() => server.addContext('a.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
-      { name: 'TypeError', message: /ca differs from the server's/ });
-    assert.throws(() => server.addContext('a.example.com', { key: exact.keyPem, cert: exact.chainPem, ca: other.caPem } as never),
-      { name: 'TypeError', message: /ca differs/ });
+    assert.throws(() => server.addContext('a.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })), {
+      name: 'TypeError',
+      message: /ca differs from the server's/,
+    });
+    assert.throws(() => server.addContext('a.example.com', { key: exact.keyPem, cert: exact.chainPem, ca: other.caPem } as never), {
+      name: 'TypeError',
+      message: /ca differs/,
+    });
     // The server's own ca (or none) is fine: nothing is dropped.
     server.addContext('b.example.com', createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: clientPki.caPem }));
     server.addContext('c.example.com', { key: exact.keyPem, cert: exact.chainPem });
     // An SNICallback's answer: the handshake fails with the reason, as for a context in error.
     const errors: Error[] = [];
     const sni = tlskitServer({
-      requestCert: true, rejectUnauthorized: true, ca: clientPki.caPem,
+      requestCert: true,
+      rejectUnauthorized: true,
+      ca: clientPki.caPem,
       SNICallback: (_name, cb) => cb(null, createSecureContext({ key: exact.keyPem, cert: exact.chainPem, ca: other.caPem })),
     });
     sni.on('tlsClientError', (err: Error) => errors.push(err));
@@ -298,7 +323,7 @@ describe("'newSession' / 'resumeSession': a TLS 1.2 session cache kept by the ap
     server.on('resumeSession', (id: Buffer, callback: (err: Error | null, data: Buffer | null) => void) => {
       const data = cache.get(id.toString('hex'));
       events.push(`resumeSession ${data ? 'hit' : 'miss'}`);
-      setImmediate(() => callback(null, data && edit ? edit(data) : data ?? null));
+      setImmediate(() => callback(null, data && edit ? edit(data) : (data ?? null)));
     });
     return { server, events };
   }
@@ -389,8 +414,14 @@ describe("'newSession' / 'resumeSession': a TLS 1.2 session cache kept by the ap
   test('TLS 1.3 resumes by ticket: neither event is emitted', async () => {
     const events: string[] = [];
     const server = tlskitServer();
-    server.on('newSession', (_id: Buffer, _d: Buffer, done: () => void) => { events.push('newSession'); done(); });
-    server.on('resumeSession', (_id: Buffer, cb: (e: null, d: null) => void) => { events.push('resumeSession'); cb(null, null); });
+    server.on('newSession', (_id: Buffer, _d: Buffer, done: () => void) => {
+      events.push('newSession');
+      done();
+    });
+    server.on('resumeSession', (_id: Buffer, cb: (e: null, d: null) => void) => {
+      events.push('resumeSession');
+      cb(null, null);
+    });
     const port = await listening(server);
     const first = await nodeClient(port);
     const second = await nodeClient(port, { session: first.session! });
@@ -402,7 +433,12 @@ describe("'newSession' / 'resumeSession': a TLS 1.2 session cache kept by the ap
 describe('ALPNCallback and allowHalfOpen, as node:tls', () => {
   test('ALPNCallback picks among the offer; undefined refuses; a value not offered fails', async () => {
     const seen: unknown[] = [];
-    const pick = tlskitServer({ ALPNCallback: ({ servername, protocols }) => { seen.push({ servername, protocols }); return protocols[1]; } });
+    const pick = tlskitServer({
+      ALPNCallback: ({ servername, protocols }) => {
+        seen.push({ servername, protocols });
+        return protocols[1];
+      },
+    });
     const out = await nodeClient(await listening(pick), { servername: 'foo.test', ALPNProtocols: ['x', 'y'] });
     assert.equal(out.alpnProtocol, 'y');
     assert.deepEqual(seen, [{ servername: 'foo.test', protocols: ['x', 'y'] }]);
@@ -414,7 +450,10 @@ describe('ALPNCallback and allowHalfOpen, as node:tls', () => {
     const bogus = tlskitServer({ ALPNCallback: () => 'zz' });
     bogus.on('tlsClientError', (e: Error) => errors.push(e));
     await nodeClient(await listening(bogus), { ALPNProtocols: ['x'] });
-    assert.deepEqual(errors.map((e) => e.code), ['ERR_TLS_ALERT_NO_APPLICATION_PROTOCOL', 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT']);
+    assert.deepEqual(
+      errors.map((e) => e.code),
+      ['ERR_TLS_ALERT_NO_APPLICATION_PROTOCOL', 'ERR_TLS_ALPN_CALLBACK_INVALID_RESULT'],
+    );
     assert.throws(() => createServer({ ...base, ALPNProtocols: ['a'], ALPNCallback: () => 'a' }), { code: 'ERR_TLS_ALPN_CALLBACK_WITH_PROTOCOLS' });
   });
 
@@ -424,24 +463,41 @@ describe('ALPNCallback and allowHalfOpen, as node:tls', () => {
       socket.on('end', () => setTimeout(() => socket.end('late reply'), 30));
     });
     const port = await listening(server);
-    const got = await withTimeout(new Promise<string>((resolve) => {
-      let text = '';
-      const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, allowHalfOpen: true } as nodeTls.ConnectionOptions, () => c.end('bye'));
-      c.on('data', (d: Buffer) => (text += d.toString()));
-      c.on('error', () => {});
-      c.on('close', () => resolve(text));
-    }), 'half-open exchange');
+    const got = await withTimeout(
+      new Promise<string>((resolve) => {
+        let text = '';
+        const c = nodeTls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, allowHalfOpen: true } as nodeTls.ConnectionOptions, () => c.end('bye'));
+        c.on('data', (d: Buffer) => (text += d.toString()));
+        c.on('error', () => {});
+        c.on('close', () => resolve(text));
+      }),
+      'half-open exchange',
+    );
     assert.equal(got, 'late reply');
   });
 });
 
 describe("the socket in 'secureConnection', side by side with node:tls", () => {
-  interface Shown { authorized: boolean; hasAuthorizationError: boolean; servername: string | false; alpnProtocol: string | false; encrypted: boolean }
+  interface Shown {
+    authorized: boolean;
+    hasAuthorizationError: boolean;
+    servername: string | false;
+    alpnProtocol: string | false;
+    encrypted: boolean;
+  }
   const cases: [string, TlsServerOptions, nodeTls.ConnectionOptions][] = [
     ['no client certificate asked', {}, {}],
     ['requestCert, client sends none, rejectUnauthorized false', { requestCert: true, rejectUnauthorized: false }, {}],
-    ['requestCert, a client certificate from a CA the server trusts', { requestCert: true, ca: clientPki.caPem }, { key: clientPki.keyPem, cert: clientPki.chainPem }],
-    ['requestCert, an untrusted client certificate, rejectUnauthorized false', { requestCert: true, rejectUnauthorized: false, ca: other.caPem }, { key: clientPki.keyPem, cert: clientPki.chainPem }],
+    [
+      'requestCert, a client certificate from a CA the server trusts',
+      { requestCert: true, ca: clientPki.caPem },
+      { key: clientPki.keyPem, cert: clientPki.chainPem },
+    ],
+    [
+      'requestCert, an untrusted client certificate, rejectUnauthorized false',
+      { requestCert: true, rejectUnauthorized: false, ca: other.caPem },
+      { key: clientPki.keyPem, cert: clientPki.chainPem },
+    ],
     ['SNI and ALPN', { ALPNProtocols: ['h2', 'http/1.1'] }, { servername: 'foo.example.com', ALPNProtocols: ['http/1.1'] }],
     ['SNI, no shared ALPN asked by the client', { ALPNProtocols: ['h2'] }, { servername: 'localhost' }],
   ];
@@ -451,8 +507,11 @@ describe("the socket in 'secureConnection', side by side with node:tls", () => {
       for (const make of [nodeTls.createServer, createServer] as const) {
         const server = (make as (o: object, l: (s: nodeTls.TLSSocket) => void) => net.Server)({ ...base, ...serverOptions }, (socket) => {
           shown.push({
-            authorized: socket.authorized, hasAuthorizationError: socket.authorizationError != null,
-            servername: socket.servername as string | false, alpnProtocol: socket.alpnProtocol as string | false, encrypted: socket.encrypted,
+            authorized: socket.authorized,
+            hasAuthorizationError: socket.authorizationError != null,
+            servername: socket.servername as string | false,
+            alpnProtocol: socket.alpnProtocol as string | false,
+            encrypted: socket.encrypted,
           });
           socket.end();
         });
@@ -474,7 +533,12 @@ describe('handshakeStart and tlsClientError', () => {
     const socket = net.connect(port, '127.0.0.1', () => socket.end(Buffer.from('16030100', 'hex')));
     socket.on('error', () => {});
     await once(socket, 'close');
-    await withTimeout((async () => { while (errors.length === 0) await new Promise((r) => setTimeout(r, 5)); })(), 'tlsClientError');
+    await withTimeout(
+      (async () => {
+        while (errors.length === 0) await new Promise((r) => setTimeout(r, 5));
+      })(),
+      'tlsClientError',
+    );
     assert.equal(errors[0]!.code, 'ECONNRESET');
   });
 });
@@ -484,14 +548,19 @@ describe("a server's secure-context options are read as tls.createSecureContext(
   test('refused context options throw, naming them, from createServer, setSecureContext and new TLSSocket', () => {
     for (const bad of [{ dhparam: 'dh.pem' }, { secureProtocol: 'TLSv1_method' }, { privateKeyEngine: 'pkcs11' }]) {
       const options = { key: pki.keyPem, cert: pki.chainPem, ...bad } as TlsServerOptions;
-      assert.throws(() => createServer(options), (err: Error & { code?: string }) => err instanceof TypeError && err.message.includes(Object.keys(bad)[0]!));
+      assert.throws(
+        () => createServer(options),
+        (err: Error & { code?: string }) => err instanceof TypeError && err.message.includes(Object.keys(bad)[0]!),
+      );
       const server = createServer({ key: pki.keyPem, cert: pki.chainPem });
       assert.throws(() => server.setSecureContext(options), TypeError);
     }
   });
 
   test('secureProtocol bounds the versions a server accepts', async () => {
-    const server = createServer({ key: pki.keyPem, cert: pki.chainPem, secureProtocol: 'TLSv1_2_method' } as TlsServerOptions, (s) => s.end(s.getProtocol() ?? ''));
+    const server = createServer({ key: pki.keyPem, cert: pki.chainPem, secureProtocol: 'TLSv1_2_method' } as TlsServerOptions, (s) =>
+      s.end(s.getProtocol() ?? ''),
+    );
     server.on('tlsClientError', () => undefined);
     try {
       const port = await listening(server);

@@ -20,7 +20,10 @@ after(() => {
 type AnySocket = tls.TLSSocket | TLSSocket;
 type Version = 'TLSv1.2' | 'TLSv1.3';
 
-async function nodeServer(options: tls.TlsOptions = {}, onSecure: (s: tls.TLSSocket) => void = (s) => s.resume()): Promise<{ server: tls.Server; port: number }> {
+async function nodeServer(
+  options: tls.TlsOptions = {},
+  onSecure: (s: tls.TLSSocket) => void = (s) => s.resume(),
+): Promise<{ server: tls.Server; port: number }> {
   const server = tls.createServer({ key: pki.keyPem, cert: pki.chainPem, ...options }, onSecure);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -30,8 +33,13 @@ async function nodeServer(options: tls.TlsOptions = {}, onSecure: (s: tls.TLSSoc
 
 function shape(s: AnySocket): Record<string, unknown> {
   return {
-    connecting: s.connecting, pending: s.pending, secureConnecting: (s as { secureConnecting?: boolean }).secureConnecting,
-    readyState: s.readyState, encrypted: s.encrypted, alpnProtocol: s.alpnProtocol, servername: (s as { servername?: unknown }).servername,
+    connecting: s.connecting,
+    pending: s.pending,
+    secureConnecting: (s as { secureConnecting?: boolean }).secureConnecting,
+    readyState: s.readyState,
+    encrypted: s.encrypted,
+    alpnProtocol: s.alpnProtocol,
+    servername: (s as { servername?: unknown }).servername,
     authorized: s.authorized,
   };
 }
@@ -80,7 +88,9 @@ describe('state and events of a client, as node:tls', () => {
   }
 
   for (const version of ['TLSv1.3', 'TLSv1.2'] as Version[]) {
-    test(`a server that writes and closes right after its handshake: the client still sees secureConnect, then data, end, close (${version})`, { timeout: 10_000 }, async () => {
+    test(`a server that writes and closes right after its handshake: the client still sees secureConnect, then data, end, close (${version})`, {
+      timeout: 10_000,
+    }, async () => {
       const { port } = await nodeServer({ maxVersion: version }, (s) => s.end('bye'));
       for (const open of Object.values(clients)) {
         const s = open({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: version });
@@ -106,7 +116,10 @@ describe('state and events of a client, as node:tls', () => {
     }
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(names.slice(0, 3), [false, false, false]); // client, alpn, server of node:tls
-    assert.deepEqual(names.filter((n) => n !== false), []);
+    assert.deepEqual(
+      names.filter((n) => n !== false),
+      [],
+    );
   });
 
   test('bytesRead and bytesWritten count plaintext, as node:tls', { timeout: 10_000 }, async () => {
@@ -139,7 +152,10 @@ describe('state and events of a client, as node:tls', () => {
       seen.push(row);
       s.destroy();
     }
-    assert.deepEqual(seen, [[undefined, 1234, 0], [undefined, 1234, 0]]);
+    assert.deepEqual(seen, [
+      [undefined, 1234, 0],
+      [undefined, 1234, 0],
+    ]);
   });
 
   test('a server socket: state and events as node:tls (secure, no connect or ready)', { timeout: 10_000 }, async () => {
@@ -218,7 +234,13 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
       });
       closers.push(() => plain.close());
       plain.listen(0, '127.0.0.1', () => {
-        const c = tls.connect({ port: (plain.address() as net.AddressInfo).port, host: '127.0.0.1', servername: 'localhost', ca: pki.caPem, ALPNProtocols: ['smtp'] });
+        const c = tls.connect({
+          port: (plain.address() as net.AddressInfo).port,
+          host: '127.0.0.1',
+          servername: 'localhost',
+          ca: pki.caPem,
+          ALPNProtocols: ['smtp'],
+        });
         c.on('secureConnect', () => c.write('hello'));
         c.on('data', (d: Buffer) => {
           assert.equal(d.toString(), 'HELLO');
@@ -231,7 +253,9 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
     assert.equal(s.alpnProtocol, 'smtp');
   });
 
-  test('new TLSSocket(socket, { isServer: true, requestCert, ca }): the client certificate is asked for and verified; a stranger is refused', { timeout: 10_000 }, async () => {
+  test('new TLSSocket(socket, { isServer: true, requestCert, ca }): the client certificate is asked for and verified; a stranger is refused', {
+    timeout: 10_000,
+  }, async () => {
     const clientPki = createTestPki({ names: ['client.test'] });
     const stranger = createTestPki({ names: ['client.test'] });
     const outcomes: unknown[] = [];
@@ -279,7 +303,13 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
 
   test('new TLSSocket() without a socket, or a client over a Duplex with no name to check, is refused with a TypeError', () => {
     assert.throws(() => new TLSSocket(undefined as never, {}), /needs the connected socket/);
-    const duplex = (): Duplex => new Duplex({ read() {}, write(_c, _e, cb) { cb(); } });
+    const duplex = (): Duplex =>
+      new Duplex({
+        read() {},
+        write(_c, _e, cb) {
+          cb();
+        },
+      });
     assert.throws(() => new TLSSocket(duplex(), { ca: pki.caPem }), /give servername/);
     // Not even with rejectUnauthorized: false, where `authorized` would otherwise mean a chain check only.
     assert.throws(() => new TLSSocket(duplex(), { ca: pki.caPem, rejectUnauthorized: false }), /give servername/);
@@ -288,7 +318,12 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
 
   test('setServername() before the socket connected sets the SNI sent; afterwards it throws', { timeout: 10_000 }, async () => {
     let seen: string | undefined;
-    const { port } = await nodeServer({ SNICallback: (name, cb) => { seen = name; cb(null, undefined); } });
+    const { port } = await nodeServer({
+      SNICallback: (name, cb) => {
+        seen = name;
+        cb(null, undefined);
+      },
+    });
     const raw = new net.Socket();
     const s = connect({ socket: raw, servername: 'localhost', ca: pki.caPem, checkServerIdentity: () => undefined });
     s.setServername('other.example');
@@ -304,11 +339,14 @@ describe('connect({ socket }) and new TLSSocket(socket, options), as node:tls', 
 describe('methods node code calls, as node:tls', () => {
   for (const version of ['TLSv1.3', 'TLSv1.2'] as Version[]) {
     test(`getFinished() and getPeerFinished() are the verify_data both ends computed (${version})`, { timeout: 10_000 }, async () => {
-      const serverSide = new Promise<tls.TLSSocket>((resolve) => void nodeServer({ maxVersion: version }, resolve).then(({ port }) => {
-        const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: version });
-        closers.push(() => s.destroy());
-        ours = s;
-      }));
+      const serverSide = new Promise<tls.TLSSocket>(
+        (resolve) =>
+          void nodeServer({ maxVersion: version }, resolve).then(({ port }) => {
+            const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem, maxVersion: version });
+            closers.push(() => s.destroy());
+            ours = s;
+          }),
+      );
       let ours: TLSSocket | undefined;
       const theirs = await serverSide;
       await new Promise((r) => setTimeout(r, 20));
@@ -333,7 +371,9 @@ describe('methods node code calls, as node:tls', () => {
     }
   });
 
-  test('getSharedSigalgs(): a server gets the client-offered schemes it accepts, named as node:tls; a client without a CertificateRequest, []', { timeout: 10_000 }, async () => {
+  test('getSharedSigalgs(): a server gets the client-offered schemes it accepts, named as node:tls; a client without a CertificateRequest, []', {
+    timeout: 10_000,
+  }, async () => {
     const lists: string[][] = [];
     const serve = (s: AnySocket): void => {
       lists.push(s.getSharedSigalgs());
@@ -419,38 +459,50 @@ describe('methods node code calls, as node:tls', () => {
   });
 
   test('setMaxSendFragment(512) bounds the plaintext of each application record sent', { timeout: 10_000 }, async () => {
-    const received = new Promise<number>((resolve) => void nodeServer({}, (s) => {
-      let n = 0;
-      s.on('data', (d: Buffer) => {
-        n += d.length;
-        if (n === 4000) resolve(n);
-      });
-    }).then(({ port }) => {
-      // A proxy that reads the record headers the client sends (RFC 8446 §5.1: type, version, length).
-      const proxy = net.createServer((inbound) => {
-        const outbound = net.connect(port, '127.0.0.1');
-        let buffered = Buffer.alloc(0);
-        inbound.on('data', (d: Buffer) => {
-          outbound.write(d);
-          buffered = Buffer.concat([buffered, d]);
-          while (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt16BE(3)) {
-            if (buffered[0] === 23) sizes.push(buffered.readUInt16BE(3));
-            buffered = buffered.subarray(5 + buffered.readUInt16BE(3));
-          }
-        });
-        outbound.pipe(inbound);
-        closers.push(() => { inbound.destroy(); outbound.destroy(); });
-      });
-      closers.push(() => proxy.close());
-      proxy.listen(0, '127.0.0.1', () => {
-        const s = connect({ host: '127.0.0.1', port: (proxy.address() as net.AddressInfo).port, servername: 'localhost', ca: pki.caPem, maxVersion: 'TLSv1.3' });
-        closers.push(() => s.destroy());
-        s.on('secureConnect', () => {
-          assert.equal(s.setMaxSendFragment(512), true);
-          s.write(Buffer.alloc(4000, 1));
-        });
-      });
-    }));
+    const received = new Promise<number>(
+      (resolve) =>
+        void nodeServer({}, (s) => {
+          let n = 0;
+          s.on('data', (d: Buffer) => {
+            n += d.length;
+            if (n === 4000) resolve(n);
+          });
+        }).then(({ port }) => {
+          // A proxy that reads the record headers the client sends (RFC 8446 §5.1: type, version, length).
+          const proxy = net.createServer((inbound) => {
+            const outbound = net.connect(port, '127.0.0.1');
+            let buffered = Buffer.alloc(0);
+            inbound.on('data', (d: Buffer) => {
+              outbound.write(d);
+              buffered = Buffer.concat([buffered, d]);
+              while (buffered.length >= 5 && buffered.length >= 5 + buffered.readUInt16BE(3)) {
+                if (buffered[0] === 23) sizes.push(buffered.readUInt16BE(3));
+                buffered = buffered.subarray(5 + buffered.readUInt16BE(3));
+              }
+            });
+            outbound.pipe(inbound);
+            closers.push(() => {
+              inbound.destroy();
+              outbound.destroy();
+            });
+          });
+          closers.push(() => proxy.close());
+          proxy.listen(0, '127.0.0.1', () => {
+            const s = connect({
+              host: '127.0.0.1',
+              port: (proxy.address() as net.AddressInfo).port,
+              servername: 'localhost',
+              ca: pki.caPem,
+              maxVersion: 'TLSv1.3',
+            });
+            closers.push(() => s.destroy());
+            s.on('secureConnect', () => {
+              assert.equal(s.setMaxSendFragment(512), true);
+              s.write(Buffer.alloc(4000, 1));
+            });
+          });
+        }),
+    );
     const sizes: number[] = [];
     assert.equal(await received, 4000);
     // The last records carry the 4000 bytes (before them, the client's Finished, also an
@@ -461,12 +513,21 @@ describe('methods node code calls, as node:tls', () => {
       data.unshift(sizes[i]! - 17);
       total += sizes[i]! - 17;
     }
-    assert.equal(data.reduce((a, b) => a + b, 0), 4000, sizes.join());
+    assert.equal(
+      data.reduce((a, b) => a + b, 0),
+      4000,
+      sizes.join(),
+    );
     assert.equal(data.length, 8, sizes.join());
-    assert.ok(data.every((n) => n <= 512), sizes.join());
+    assert.ok(
+      data.every((n) => n <= 512),
+      sizes.join(),
+    );
   });
 
-  test('getSession() right after secureConnect in TLS 1.3: a Buffer, as node:tls, that offered again gives a full handshake; the ticket from session resumes', { timeout: 10_000 }, async () => {
+  test('getSession() right after secureConnect in TLS 1.3: a Buffer, as node:tls, that offered again gives a full handshake; the ticket from session resumes', {
+    timeout: 10_000,
+  }, async () => {
     const { port } = await nodeServer({ maxVersion: 'TLSv1.3' }, (s) => s.end('x'));
     const options = { host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem };
     const early: unknown[] = [];
@@ -526,7 +587,10 @@ describe('methods node code calls, as node:tls', () => {
       const called = new Promise<Error>((resolve) => {
         const row: unknown[] = [s.renegotiate({}, (err) => resolve(err!))];
         row.push(s.disableRenegotiation());
-        for (const args of [[null, undefined], [{}, 'x']]) {
+        for (const args of [
+          [null, undefined],
+          [{}, 'x'],
+        ]) {
           try {
             s.renegotiate(args[0] as object, args[1] as never);
             row.push('no throw');
@@ -549,18 +613,21 @@ describe('methods node code calls, as node:tls', () => {
   });
 
   test('destroySoon() ends the socket after what was written went out, then destroys it', { timeout: 10_000 }, async () => {
-    const got = new Promise<string>((resolve) => void nodeServer({}, (s) => {
-      let text = '';
-      s.on('data', (d: Buffer) => (text += d.toString()));
-      s.on('end', () => resolve(text));
-    }).then(({ port }) => {
-      const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
-      s.on('secureConnect', () => {
-        s.write('last words');
-        s.destroySoon();
-        s.on('close', () => closed.push(s.destroyed));
-      });
-    }));
+    const got = new Promise<string>(
+      (resolve) =>
+        void nodeServer({}, (s) => {
+          let text = '';
+          s.on('data', (d: Buffer) => (text += d.toString()));
+          s.on('end', () => resolve(text));
+        }).then(({ port }) => {
+          const s = connect({ host: '127.0.0.1', port, servername: 'localhost', ca: pki.caPem });
+          s.on('secureConnect', () => {
+            s.write('last words');
+            s.destroySoon();
+            s.on('close', () => closed.push(s.destroyed));
+          });
+        }),
+    );
     const closed: boolean[] = [];
     assert.equal(await got, 'last words');
     await new Promise((r) => setTimeout(r, 100));
@@ -584,14 +651,18 @@ describe('methods node code calls, as node:tls', () => {
       process.stderr.write = write;
     }
     const text = lines.join('');
-    for (const name of ['Sent ClientHello', 'Received ServerHello', 'Received Certificate', 'Sent Finished']) assert.ok(text.includes(name), `${name} in:\n${text}`);
+    for (const name of ['Sent ClientHello', 'Received ServerHello', 'Received Certificate', 'Sent Finished'])
+      assert.ok(text.includes(name), `${name} in:\n${text}`);
   });
 });
 
 describe('setSession()', () => {
   test("a client offers the session given before the handshake starts; afterwards it is node's ERR_INVALID_STATE", async () => {
     for (const version of ['TLSv1.3', 'TLSv1.2'] as const) {
-      const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: version }, (s) => { s.on('error', () => {}); s.end('hi'); });
+      const server = createServer({ key: pki.keyPem, cert: pki.chainPem, maxVersion: version }, (s) => {
+        s.on('error', () => {});
+        s.end('hi');
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const port = (server.address() as net.AddressInfo).port;
@@ -621,13 +692,17 @@ describe('end() during the handshake, as node:tls', () => {
    * it), whether the FIN came, and how the client ended.
    */
   async function endAgainstSilentPeer(
-    open: (port: number) => AnySocket, when: 'at once' | 'on connect',
+    open: (port: number) => AnySocket,
+    when: 'at once' | 'on connect',
   ): Promise<{ firstByte: number | undefined; sawFin: boolean; code: string | undefined; hadError: boolean }> {
     let sawFin = false;
     const got: Buffer[] = [];
     const silent = net.createServer((c) => {
       c.on('data', (d: Buffer) => got.push(d));
-      c.on('end', () => { sawFin = true; c.end(); });
+      c.on('end', () => {
+        sawFin = true;
+        c.end();
+      });
     });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
@@ -664,7 +739,9 @@ describe('end() during the handshake, as node:tls', () => {
   }
 });
 
-test("a client that never reads sees 'end' and closes when the server ends, as node:tls (net's read(0) after the end of data)", { timeout: 10_000 }, async () => {
+test("a client that never reads sees 'end' and closes when the server ends, as node:tls (net's read(0) after the end of data)", {
+  timeout: 10_000,
+}, async () => {
   const { port } = await nodeServer({}, (s) => s.end());
   const outcome = async (open: typeof connect): Promise<string[]> => {
     const events: string[] = [];

@@ -53,7 +53,13 @@ test('queued small and large writes keep their order; records stay within 2^14 b
   const p = await pair();
   try {
     await once(p.client, 'secureConnect');
-    const pieces = [Buffer.alloc(3000, 1), Buffer.alloc(3000, 2), Buffer.alloc(40_000, 3), Buffer.alloc(10, 4), ...Array.from({ length: 30 }, (_, i) => Buffer.alloc(1000, 5 + i))];
+    const pieces = [
+      Buffer.alloc(3000, 1),
+      Buffer.alloc(3000, 2),
+      Buffer.alloc(40_000, 3),
+      Buffer.alloc(10, 4),
+      ...Array.from({ length: 30 }, (_, i) => Buffer.alloc(1000, 5 + i)),
+    ];
     p.client.cork();
     for (const piece of pieces) p.client.write(piece);
     p.client.uncork();

@@ -55,6 +55,9 @@ test('upgrade server: a secureContext supplies the certificate; refused options 
   assert.equal((await exchange({ secureContext: createSecureContext(base) }, {})).version, 'TLSv1.3');
   const [a] = [new net.Socket()];
   assert.throws(() => upgrade(a, { isServer: true, ...base, dhparam: 'ffdhe2048' } as never), { name: 'TypeError', message: /dhparam/ });
-  assert.throws(() => upgrade(a, { isServer: true, ...base, secureOptions: crypto.constants.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION } as never), { name: 'TypeError', message: /secureOptions/ });
+  assert.throws(() => upgrade(a, { isServer: true, ...base, secureOptions: crypto.constants.SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION } as never), {
+    name: 'TypeError',
+    message: /secureOptions/,
+  });
   a.destroy();
 });

@@ -66,7 +66,10 @@ function configsFor(scenario: Scenario): { client: ClientConfig; server: ServerC
     c = {
       // Classic groups: ML-KEM encapsulation draws its own randomness, so a X25519MLKEM768
       // handshake cannot be recorded once and replayed byte for byte.
-      client: resolveClientOptions({ servername: 'localhost', verifier: pinnedVerifier(id().certDer), ecdhCurve: CLASSIC_GROUPS, ...scenario.client }, nodeCryptoProvider),
+      client: resolveClientOptions(
+        { servername: 'localhost', verifier: pinnedVerifier(id().certDer), ecdhCurve: CLASSIC_GROUPS, ...scenario.client },
+        nodeCryptoProvider,
+      ),
       server: resolveServerOptions({ key: id().keyPem, cert: id().certPem, ecdhCurve: CLASSIC_GROUPS, ...scenario.server }, nodeCryptoProvider),
     };
     configCache.set(scenario.name, c);
@@ -88,7 +91,12 @@ function endpoint(side: Side, scenario: Scenario, handlers: ConnectionHandlers):
 function probe(side: Side, scenario: Scenario = scenarios[0]!): Probe {
   const errors: unknown[] = [];
   const events: TlsEvent[] = [];
-  const connection = endpoint(side, scenario, { error: (e: TlsError) => errors.push(e), event: (e: TlsEvent) => { if (e.kind === 'alert') events.push(e); } });
+  const connection = endpoint(side, scenario, {
+    error: (e: TlsError) => errors.push(e),
+    event: (e: TlsEvent) => {
+      if (e.kind === 'alert') events.push(e);
+    },
+  });
   connection.takeOutput(); // the client's ClientHello: the "peer" below already knows it
   return { side, connection, errors, events };
 }
@@ -177,9 +185,12 @@ function record(scenario: Scenario): Recording {
     return value;
   };
   const rec: Recording = {
-    fromClient: concat(...fromClient), fromServer: concat(...fromServer),
-    serverHandshakeSecret: secret('SERVER_HANDSHAKE_TRAFFIC_SECRET'), clientHandshakeSecret: secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET'),
-    serverApplicationSecret: secret('SERVER_TRAFFIC_SECRET_0'), clientApplicationSecret: secret('CLIENT_TRAFFIC_SECRET_0'),
+    fromClient: concat(...fromClient),
+    fromServer: concat(...fromServer),
+    serverHandshakeSecret: secret('SERVER_HANDSHAKE_TRAFFIC_SECRET'),
+    clientHandshakeSecret: secret('CLIENT_HANDSHAKE_TRAFFIC_SECRET'),
+    serverApplicationSecret: secret('SERVER_TRAFFIC_SECRET_0'),
+    clientApplicationSecret: secret('CLIENT_TRAFFIC_SECRET_0'),
     suite: client.info.cipherSuite!,
   };
   // Replay sanity: fresh endpoints accept the recording as is.
@@ -221,7 +232,8 @@ function lengthFields(bytes: Uint8Array): [number, 2 | 3][] {
   const fields: [number, 2 | 3][] = [];
   for (let at = 0; at + 5 <= bytes.length; at += 5 + ((bytes[at + 3]! << 8) | bytes[at + 4]!)) {
     fields.push([at + 3, 2]);
-    if (bytes[at] === ContentType.handshake) for (const h of handshakeHeaders(bytes.subarray(at + 5, at + 5 + ((bytes[at + 3]! << 8) | bytes[at + 4]!)))) fields.push([at + 5 + h, 3]);
+    if (bytes[at] === ContentType.handshake)
+      for (const h of handshakeHeaders(bytes.subarray(at + 5, at + 5 + ((bytes[at + 3]! << 8) | bytes[at + 4]!)))) fields.push([at + 5 + h, 3]);
   }
   return fields;
 }
@@ -246,7 +258,16 @@ type Mutation =
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('length' as const), at: fc.nat(), size: fc.constantFrom(1 as const, 2 as const, 3 as const), delta: fc.constantFrom(1 as const, -1 as const), known: fc.boolean() }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('length' as const),
+      at: fc.nat(),
+      size: fc.constantFrom(1 as const, 2 as const, 3 as const),
+      delta: fc.constantFrom(1 as const, -1 as const),
+      known: fc.boolean(),
+    }),
+  },
   fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff) }),
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
@@ -261,11 +282,21 @@ function mutate(input: Uint8Array, mutations: readonly Mutation[], known: readon
     if (b.length === 0) break;
     const at = m.at % b.length;
     switch (m.kind) {
-      case 'flip': b[at]! ^= 1 << m.bit; break;
-      case 'truncate': b = b.slice(0, at); break;
-      case 'byte': b[at] = m.value; break;
-      case 'insert': b = concat(b.subarray(0, at), Uint8Array.of(m.value), b.subarray(at)); break;
-      case 'delete': b = concat(b.subarray(0, at), b.subarray(at + 1)); break;
+      case 'flip':
+        b[at]! ^= 1 << m.bit;
+        break;
+      case 'truncate':
+        b = b.slice(0, at);
+        break;
+      case 'byte':
+        b[at] = m.value;
+        break;
+      case 'insert':
+        b = concat(b.subarray(0, at), Uint8Array.of(m.value), b.subarray(at));
+        break;
+      case 'delete':
+        b = concat(b.subarray(0, at), b.subarray(at + 1));
+        break;
       case 'length': {
         const [pos, size] = m.known && known.length > 0 ? known[m.at % known.length]! : [at, m.size];
         if (pos + size > b.length) break;
@@ -287,40 +318,54 @@ function mutate(input: Uint8Array, mutations: readonly Mutation[], known: readon
 function mutateProtected(flight: Uint8Array, secret: Uint8Array, suite: CipherSuite, mutations: readonly Mutation[]): Uint8Array {
   const keys = trafficKeys(secret, suite);
   let seq = 0;
-  return concat(...records(flight).map((r) => {
-    if (r.type !== ContentType.application_data) return r.wire;
-    const opened = openRecord(keys, seq, r.wire);
-    if (!opened) return r.wire; // under other keys (a NewSessionTicket after the handshake): left alone
-    const data = mutate(opened.data, mutations, handshakeHeaders(opened.data).map((at) => [at, 3] as [number, 3]));
-    return sealRecord(keys, seq++, concat(data, Uint8Array.of(opened.type)));
-  }));
+  return concat(
+    ...records(flight).map((r) => {
+      if (r.type !== ContentType.application_data) return r.wire;
+      const opened = openRecord(keys, seq, r.wire);
+      if (!opened) return r.wire; // under other keys (a NewSessionTicket after the handshake): left alone
+      const data = mutate(
+        opened.data,
+        mutations,
+        handshakeHeaders(opened.data).map((at) => [at, 3] as [number, 3]),
+      );
+      return sealRecord(keys, seq++, concat(data, Uint8Array.of(opened.type)));
+    }),
+  );
 }
 
 // ---- properties ----
 
 describe('engine receive(): random and mutated input (fast-check)', () => {
-  const recordArb = fc.record({
-    type: fc.oneof(fc.constantFrom(20, 21, 22, 23), fc.integer({ min: 0, max: 255 })),
-    version: fc.constantFrom(0x0301, 0x0303, 0x0304, 0x0200),
-    body: fc.uint8Array({ maxLength: 600 }),
-    handshakeType: fc.integer({ min: 0, max: 30 }),
-    asHandshake: fc.boolean(),
-  }).map(({ type, version, body, handshakeType, asHandshake }) => {
-    const payload = asHandshake && type === 22 ? concat(Uint8Array.of(handshakeType, 0, body.length >>> 8, body.length & 0xff), body) : body;
-    return concat(Uint8Array.of(type, version >>> 8, version & 0xff, payload.length >>> 8, payload.length & 0xff), payload);
-  });
+  const recordArb = fc
+    .record({
+      type: fc.oneof(fc.constantFrom(20, 21, 22, 23), fc.integer({ min: 0, max: 255 })),
+      version: fc.constantFrom(0x0301, 0x0303, 0x0304, 0x0200),
+      body: fc.uint8Array({ maxLength: 600 }),
+      handshakeType: fc.integer({ min: 0, max: 30 }),
+      asHandshake: fc.boolean(),
+    })
+    .map(({ type, version, body, handshakeType, asHandshake }) => {
+      const payload = asHandshake && type === 22 ? concat(Uint8Array.of(handshakeType, 0, body.length >>> 8, body.length & 0xff), body) : body;
+      return concat(Uint8Array.of(type, version >>> 8, version & 0xff, payload.length >>> 8, payload.length & 0xff), payload);
+    });
 
   for (const side of ['server', 'client'] as const) {
     test(`${side}: random bytes`, () => {
-      fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), piecesArb, (bytes, pieces) => {
-        feed(probe(side), bytes, pieces);
-      }), fcParameters(RUNS));
+      fc.assert(
+        fc.property(fc.uint8Array({ minLength: 1, maxLength: 2000 }), piecesArb, (bytes, pieces) => {
+          feed(probe(side), bytes, pieces);
+        }),
+        fcParameters(RUNS),
+      );
     });
 
     test(`${side}: random records (plausible headers, random handshake messages)`, () => {
-      fc.assert(fc.property(fc.array(recordArb, { minLength: 1, maxLength: 6 }), piecesArb, (list, pieces) => {
-        feed(probe(side), concat(...list), pieces);
-      }), fcParameters(RUNS));
+      fc.assert(
+        fc.property(fc.array(recordArb, { minLength: 1, maxLength: 6 }), piecesArb, (list, pieces) => {
+          feed(probe(side), concat(...list), pieces);
+        }),
+        fcParameters(RUNS),
+      );
     });
   }
 
@@ -330,33 +375,45 @@ describe('engine receive(): random and mutated input (fast-check)', () => {
     test(`${scenario.name}, server: the client's flights mutated (bit flips, truncation, length fields ±1, bytes in and out)`, () => {
       const rec = record(scenario);
       const known = lengthFields(rec.fromClient);
-      fc.assert(fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
-        feed(probe('server', scenario), mutate(rec.fromClient, mutations, known), pieces);
-      }), fcParameters(runs));
+      fc.assert(
+        fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
+          feed(probe('server', scenario), mutate(rec.fromClient, mutations, known), pieces);
+        }),
+        fcParameters(runs),
+      );
     });
 
     test(`${scenario.name}, client: the server's flights mutated`, () => {
       const rec = record(scenario);
       const known = lengthFields(rec.fromServer);
-      fc.assert(fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
-        feed(probe('client', scenario), mutate(rec.fromServer, mutations, known), pieces);
-      }), fcParameters(runs));
+      fc.assert(
+        fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
+          feed(probe('client', scenario), mutate(rec.fromServer, mutations, known), pieces);
+        }),
+        fcParameters(runs),
+      );
     });
 
     if (scenario.tls12) continue;
 
     test(`${scenario.name}, client: the server's protected messages mutated and re-encrypted`, () => {
       const rec = record(scenario);
-      fc.assert(fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
-        feed(probe('client', scenario), mutateProtected(rec.fromServer, rec.serverHandshakeSecret, rec.suite, mutations), pieces);
-      }), fcParameters(runs));
+      fc.assert(
+        fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
+          feed(probe('client', scenario), mutateProtected(rec.fromServer, rec.serverHandshakeSecret, rec.suite, mutations), pieces);
+        }),
+        fcParameters(runs),
+      );
     });
 
     test(`${scenario.name}, server: the client's protected messages mutated and re-encrypted`, () => {
       const rec = record(scenario);
-      fc.assert(fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
-        feed(probe('server', scenario), mutateProtected(rec.fromClient, rec.clientHandshakeSecret, rec.suite, mutations), pieces);
-      }), fcParameters(runs));
+      fc.assert(
+        fc.property(mutationsArb, piecesArb, (mutations, pieces) => {
+          feed(probe('server', scenario), mutateProtected(rec.fromClient, rec.clientHandshakeSecret, rec.suite, mutations), pieces);
+        }),
+        fcParameters(runs),
+      );
     });
   }
 
@@ -365,7 +422,9 @@ describe('engine receive(): random and mutated input (fast-check)', () => {
       type: fc.oneof(fc.constantFrom(21, 22, 23), fc.integer({ min: 0, max: 255 })),
       data: fc.oneof(
         fc.uint8Array({ maxLength: 64 }),
-        fc.tuple(fc.constantFrom(4, 5, 20, 24, 0, 1, 2, 8, 11, 13, 15), fc.uint8Array({ maxLength: 60 })).map(([t, b]) => concat(Uint8Array.of(t, 0, 0, b.length), b)),
+        fc
+          .tuple(fc.constantFrom(4, 5, 20, 24, 0, 1, 2, 8, 11, 13, 15), fc.uint8Array({ maxLength: 60 }))
+          .map(([t, b]) => concat(Uint8Array.of(t, 0, 0, b.length), b)),
       ),
       padding: fc.integer({ min: 0, max: 3 }),
     });
@@ -375,14 +434,17 @@ describe('engine receive(): random and mutated input (fast-check)', () => {
       client: recordsUnder(rec.fromServer, rec.serverApplicationSecret, rec.suite),
       server: recordsUnder(rec.fromClient, rec.clientApplicationSecret, rec.suite),
     };
-    fc.assert(fc.property(fc.constantFrom<Side>('client', 'server'), fc.array(innerArb, { minLength: 1, maxLength: 5 }), piecesArb, (to, list, pieces) => {
-      // A connected endpoint, by replaying the recording; then records sealed with its read keys.
-      const p = probe(to);
-      feed(p, to === 'client' ? rec.fromServer : rec.fromClient);
-      assert.ok(p.connection.isConnected);
-      const keys = trafficKeys(to === 'client' ? rec.serverApplicationSecret : rec.clientApplicationSecret, rec.suite);
-      const wire = concat(...list.map((r, i) => sealRecord(keys, first[to] + i, concat(r.data, Uint8Array.of(r.type), new Uint8Array(r.padding)))));
-      feed(p, wire, pieces);
-    }), fcParameters(RUNS));
+    fc.assert(
+      fc.property(fc.constantFrom<Side>('client', 'server'), fc.array(innerArb, { minLength: 1, maxLength: 5 }), piecesArb, (to, list, pieces) => {
+        // A connected endpoint, by replaying the recording; then records sealed with its read keys.
+        const p = probe(to);
+        feed(p, to === 'client' ? rec.fromServer : rec.fromClient);
+        assert.ok(p.connection.isConnected);
+        const keys = trafficKeys(to === 'client' ? rec.serverApplicationSecret : rec.clientApplicationSecret, rec.suite);
+        const wire = concat(...list.map((r, i) => sealRecord(keys, first[to] + i, concat(r.data, Uint8Array.of(r.type), new Uint8Array(r.padding)))));
+        feed(p, wire, pieces);
+      }),
+      fcParameters(RUNS),
+    );
   });
 });

@@ -77,7 +77,9 @@ function recording(version: Version, receiver: Side): Recording {
   pumpDirect();
   assert.equal(pair.client.errors.length + pair.server.errors.length, 0);
   const rec: Recording = {
-    version, receiver, handshakeEnd,
+    version,
+    receiver,
+    handshakeEnd,
     stream: concat(...got[receiver]),
     expected: receiver === 'server' ? toServer : toClient,
   };
@@ -134,7 +136,12 @@ function checkOutcome({ peer, ms }: Outcome, rec: Recording, complete: boolean, 
   return peer.completed && data.length === rec.expected.length ? 'success' : 'waiting';
 }
 
-const cases: [Version, Side][] = [['TLSv1.3', 'client'], ['TLSv1.3', 'server'], ['TLSv1.2', 'client'], ['TLSv1.2', 'server']];
+const cases: [Version, Side][] = [
+  ['TLSv1.3', 'client'],
+  ['TLSv1.3', 'server'],
+  ['TLSv1.2', 'client'],
+  ['TLSv1.2', 'server'],
+];
 
 /** Record boundaries in a stream of whole records. */
 function recordStarts(stream: Uint8Array): number[] {

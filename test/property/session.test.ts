@@ -11,10 +11,21 @@ import { decodeSession, encodeSession, type SessionState } from '../../src/hands
 import { fcParameters } from '../helpers/fast-check.js';
 
 const full: SessionState = {
-  version: 0x0304, cipherSuite: 0x1301, secret: new Secret(new Uint8Array(32).fill(7)), extendedMasterSecret: false,
-  issuedAt: 1_765_000_000_000, lifetime: 7200, authenticatedAt: 1_764_990_000_000, serverName: 'www.example.com', alpnProtocol: 'h2',
-  ticket: new Uint8Array(40).fill(3), ageAdd: 0x01020304, maxEarlyData: 16384,
-  peerCertificates: [new Uint8Array(300).fill(0x30)], authorized: false, trustDigest: new Uint8Array(32).fill(9),
+  version: 0x0304,
+  cipherSuite: 0x1301,
+  secret: new Secret(new Uint8Array(32).fill(7)),
+  extendedMasterSecret: false,
+  issuedAt: 1_765_000_000_000,
+  lifetime: 7200,
+  authenticatedAt: 1_764_990_000_000,
+  serverName: 'www.example.com',
+  alpnProtocol: 'h2',
+  ticket: new Uint8Array(40).fill(3),
+  ageAdd: 0x01020304,
+  maxEarlyData: 16384,
+  peerCertificates: [new Uint8Array(300).fill(0x30)],
+  authorized: false,
+  trustDigest: new Uint8Array(32).fill(9),
   authorizationError: new TlsError('unknown_ca', 'no trusted issuer found'),
 };
 const encoded = encodeSession(full);
@@ -43,9 +54,12 @@ test('every strict prefix of a full session, and random bytes, give decode_error
 });
 
 test('a full session with bytes flipped: decode_error or a session, nothing else', () => {
-  fc.assert(fc.property(fc.nat(encoded.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
-    const mutated = encoded.slice();
-    mutated[at]! ^= xor;
-    onlyDecodeErrors(mutated);
-  }), fcParameters(2000));
+  fc.assert(
+    fc.property(fc.nat(encoded.length - 1), fc.integer({ min: 1, max: 255 }), (at, xor) => {
+      const mutated = encoded.slice();
+      mutated[at]! ^= xor;
+      onlyDecodeErrors(mutated);
+    }),
+    fcParameters(2000),
+  );
 });

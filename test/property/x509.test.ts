@@ -21,10 +21,13 @@ function onlyTlsErrors(parse: (der: Uint8Array) => unknown, der: Uint8Array): vo
 }
 
 test('random bytes into parseCertificate and parseCrl', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
-    onlyTlsErrors(parseCertificate, bytes);
-    onlyTlsErrors(parseCrl, bytes);
-  }), { numRuns: 2000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 512 }), (bytes) => {
+      onlyTlsErrors(parseCertificate, bytes);
+      onlyTlsErrors(parseCrl, bytes);
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('a valid certificate and CRL with bytes flipped, inserted or removed', () => {
@@ -35,18 +38,24 @@ test('a valid certificate and CRL with bytes flipped, inserted or removed', () =
     if (m.kind === 'insert') return new Uint8Array([...base.subarray(0, at), m.value, ...base.subarray(at)]);
     return new Uint8Array([...base.subarray(0, at), ...base.subarray(at + 1)]);
   };
-  fc.assert(fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
-    onlyTlsErrors(parseCertificate, mutations.reduce(mutate, leaf.der));
-    onlyTlsErrors(parseCrl, mutations.reduce(mutate, crl));
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (mutations) => {
+      onlyTlsErrors(parseCertificate, mutations.reduce(mutate, leaf.der));
+      onlyTlsErrors(parseCrl, mutations.reduce(mutate, crl));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test('the RSA exponent rule: bytes and bigint agree, and only odd 3 ≤ e ≤ 2^32 pass (src/x509/algorithms.ts)', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 9 }), (bytes) => {
-    let e = 0n;
-    for (const b of bytes) e = (e << 8n) | BigInt(b);
-    const fromBytes = rsaPublicExponentViolation(bytes);
-    assert.equal(fromBytes, rsaPublicExponentViolation(e));
-    assert.equal(fromBytes === undefined, e >= 3n && e <= 1n << 32n && e % 2n === 1n, `e = ${e}`);
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 9 }), (bytes) => {
+      let e = 0n;
+      for (const b of bytes) e = (e << 8n) | BigInt(b);
+      const fromBytes = rsaPublicExponentViolation(bytes);
+      assert.equal(fromBytes, rsaPublicExponentViolation(e));
+      assert.equal(fromBytes === undefined, e >= 3n && e <= 1n << 32n && e % 2n === 1n, `e = ${e}`);
+    }),
+    { numRuns: 3000 },
+  );
 });

@@ -92,7 +92,10 @@ function replayProvider(pool: string, signatures: readonly RecordedSignature[] =
 }
 
 function replayClient(
-  provider: ReplayCryptoProvider, rewrite: ClientConfig['dangerouslyRewriteHandshake'], options: ClientOptions, extra: Partial<ClientConfig> = {},
+  provider: ReplayCryptoProvider,
+  rewrite: ClientConfig['dangerouslyRewriteHandshake'],
+  options: ClientOptions,
+  extra: Partial<ClientConfig> = {},
   handlers: ConnectionHandlers = {},
 ): Side {
   const config: ClientConfig = {
@@ -105,7 +108,10 @@ function replayClient(
 }
 
 function replayServer(
-  provider: ReplayCryptoProvider, rewrite: ServerConfig['dangerouslyRewriteHandshake'], options: ServerOptions, extra: Partial<ServerConfig> = {},
+  provider: ReplayCryptoProvider,
+  rewrite: ServerConfig['dangerouslyRewriteHandshake'],
+  options: ServerOptions,
+  extra: Partial<ServerConfig> = {},
 ): Side {
   const config: ServerConfig = {
     // No tickets of our own: their keys and age_add would draw randomness the RFC's pools do not
@@ -124,7 +130,11 @@ function output(side: Side): string {
 }
 
 function assertHealthy(side: Side, what: string): void {
-  assert.deepEqual(side.state.errors.map((e) => `${e.alert}: ${e.message}`), [], `${what}: no error`);
+  assert.deepEqual(
+    side.state.errors.map((e) => `${e.alert}: ${e.message}`),
+    [],
+    `${what}: no error`,
+  );
 }
 
 /** Our ClientHello drew its random, session id and key shares from the pool: the RFC's carries the same. */
@@ -133,14 +143,23 @@ function assertSameOffer(ours: HandshakeMessage, rfc: HandshakeMessage, what: st
   const b = readClientHello(rfc);
   assert.equal(toHex(a.random), toHex(b.random), `${what}: random`);
   assert.equal(toHex(a.sessionId), toHex(b.sessionId), `${what}: legacy_session_id`);
-  assert.deepEqual(a.keyShares?.map((s) => [s.group, toHex(s.keyExchange)]), b.keyShares?.map((s) => [s.group, toHex(s.keyExchange)]), `${what}: key shares`);
+  assert.deepEqual(
+    a.keyShares?.map((s) => [s.group, toHex(s.keyExchange)]),
+    b.keyShares?.map((s) => [s.group, toHex(s.keyExchange)]),
+    `${what}: key shares`,
+  );
 }
 
 /** A PrivateKey object for a certificate whose private key the RFC does not publish (signatures are recorded). */
 function standInKey(certificatePem: string): CertifiedKey {
   const chain = certificatesFrom(certificatePem);
   const publicKey = nodeCryptoProvider.importPublicKey(leafPublicKeyInfo(chain[0]!));
-  const key: PrivateKey = { type: publicKey.type, ...(publicKey.curve ? { curve: publicKey.curve } : {}), ...(publicKey.bits ? { bits: publicKey.bits } : {}), publicKey };
+  const key: PrivateKey = {
+    type: publicKey.type,
+    ...(publicKey.curve ? { curve: publicKey.curve } : {}),
+    ...(publicKey.bits ? { bits: publicKey.bits } : {}),
+    publicKey,
+  };
   return { chain, key };
 }
 
@@ -209,7 +228,11 @@ test('RFC 8448 §3 simple 1-RTT, server: ServerHello, encrypted flight, applicat
   assert.equal(output(server), hex(T.recordServerHello) + hex(T.recordServerFlight), '§3 ServerHello record and server flight record');
   assert.ok(sub.done, '§3 EncryptedExtensions substituted');
   // Ours acknowledges server_name and answers the ClientHello's record_size_limit (RFC 8449), as the RFC's does.
-  assert.deepEqual(readEncryptedExtensions(sub.ours[0]!).extensions.map((e) => e.type), [ExtensionType.server_name, ExtensionType.record_size_limit], '§3 our EncryptedExtensions: server_name and record_size_limit');
+  assert.deepEqual(
+    readEncryptedExtensions(sub.ours[0]!).extensions.map((e) => e.type),
+    [ExtensionType.server_name, ExtensionType.record_size_limit],
+    '§3 our EncryptedExtensions: server_name and record_size_limit',
+  );
   // The last 4 pool bytes are the NewSessionTicket's ticket_age_add, which our server does not draw.
   assert.equal(provider.remaining, 4, '§3 the server drew its random and x25519 key, in that order');
 
@@ -261,7 +284,10 @@ function sessionFromSection3(): Uint8Array {
   const sessions: Uint8Array[] = [];
   const sub = new Substitution([recordMessage(S.recordClientHello)]);
   const client = replayClient(
-    replayProvider(S.clientRngPool), sub.hook, { middleboxCompatibility: false, now: () => new Date(F.RESUMED_0RTT.ticketIssuedAt) }, {},
+    replayProvider(S.clientRngPool),
+    sub.hook,
+    { middleboxCompatibility: false, now: () => new Date(F.RESUMED_0RTT.ticketIssuedAt) },
+    {},
     { session: (s) => sessions.push(s) },
   );
   assert.equal(output(client), hex(S.recordClientHello), '§3 ClientHello record');
@@ -293,21 +319,22 @@ function binderOver(hello: HandshakeMessage, psk: Secret): string {
  */
 function rfcTicketKeyring(ticket: NewSessionTicket13): Pick<TicketKeyring, 'seal' | 'open'> {
   const T = F.RESUMED_0RTT;
-  const state = (): Uint8Array => encodeSession({
-    version: ProtocolVersion.TLSv1_3,
-    cipherSuite: TLS_AES_128_GCM_SHA256.id,
-    secret: new Secret(bytes(T.psk)),
-    extendedMasterSecret: false,
-    issuedAt: T.ticketIssuedAt,
-    // §3's full handshake, which issued the ticket, is the authentication it carries.
-    authenticatedAt: T.ticketIssuedAt,
-    lifetime: ticket.lifetime,
-    serverName: 'server',
-    peerCertificates: [],
-    authorized: false,
-    ageAdd: ticket.ageAdd,
-    maxEarlyData: ticket.maxEarlyDataSize ?? 0,
-  });
+  const state = (): Uint8Array =>
+    encodeSession({
+      version: ProtocolVersion.TLSv1_3,
+      cipherSuite: TLS_AES_128_GCM_SHA256.id,
+      secret: new Secret(bytes(T.psk)),
+      extendedMasterSecret: false,
+      issuedAt: T.ticketIssuedAt,
+      // §3's full handshake, which issued the ticket, is the authentication it carries.
+      authenticatedAt: T.ticketIssuedAt,
+      lifetime: ticket.lifetime,
+      serverName: 'server',
+      peerCertificates: [],
+      authorized: false,
+      ageAdd: ticket.ageAdd,
+      maxEarlyData: ticket.maxEarlyDataSize ?? 0,
+    });
   return {
     open: (identity) => (equalBytes(identity, ticket.ticket) ? state() : undefined),
     seal: () => {
@@ -323,8 +350,8 @@ test('RFC 8448 §4 resumed 0-RTT, client: ClientHello and PSK binder, early data
   const session = decodeSession(saved);
   // §4 {client} extract secret "early": its IKM is the PSK our client derived from §3's ticket.
   assert.equal(toHex(session.secret.expose()), hex(T.psk), '§4 PSK from the §3 ticket (ticket_nonce 0000)');
-  assert.equal(toHex(session.ticket!), toHex(ticket.ticket), '§4 the session holds §3\'s ticket');
-  assert.equal(session.maxEarlyData, 1024, '§4 §3\'s ticket allows 1024 bytes of early data');
+  assert.equal(toHex(session.ticket!), toHex(ticket.ticket), "§4 the session holds §3's ticket");
+  assert.equal(session.maxEarlyData, 1024, "§4 §3's ticket allows 1024 bytes of early data");
 
   // Our ClientHello offers less than the RFC's (no ffdhe groups, renegotiation_info or padding)
   // and in another extension order: the RFC's goes on the wire instead. It carries the RFC's
@@ -335,7 +362,11 @@ test('RFC 8448 §4 resumed 0-RTT, client: ClientHello and PSK binder, early data
   // The RFC's client asks for a record_size_limit of 2^14+1 (RFC 8449); ours does with the option.
   // Our clock stands T.ticketAgeMs after the ticket arrived, as the RFC's obfuscated age says.
   const client = replayClient(provider, sub.hook, {
-    middleboxCompatibility: false, recordSizeLimit: 16385, session: saved, earlyData: true, now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
+    middleboxCompatibility: false,
+    recordSizeLimit: 16385,
+    session: saved,
+    earlyData: true,
+    now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
   });
 
   // §4 {client} send handshake record: the ClientHello record.
@@ -350,13 +381,13 @@ test('RFC 8448 §4 resumed 0-RTT, client: ClientHello and PSK binder, early data
   assert.ok(ours.earlyData && rfc.earlyData, '§4 early_data offered');
   assert.deepEqual(ours.pskModes, rfc.pskModes, '§4 psk_key_exchange_modes');
   const identities = (h: typeof ours): string[][] => h.preSharedKey!.identities.map((i) => [toHex(i.identity), i.obfuscatedTicketAge.toString(16)]);
-  assert.deepEqual(identities(ours), identities(rfc), '§4 pre_shared_key identity: §3\'s ticket and obfuscated_ticket_age');
+  assert.deepEqual(identities(ours), identities(rfc), "§4 pre_shared_key identity: §3's ticket and obfuscated_ticket_age");
   // §4 PSK binder. Our client MACs its own truncated ClientHello with the binder key of the PSK
   // (and put the result in the right place); the same computation (psk.ts, the session's PSK) over
   // the RFC's truncated ClientHello gives the RFC's binder.
   assert.equal(toHex(ours.preSharedKey!.binders[0]!), binderOver(sub.ours[0]!, session.secret), '§4 our binder covers our truncated ClientHello');
-  assert.equal(toHex(rfc.preSharedKey!.binders[0]!), hex(T.binder), '§4 the RFC\'s ClientHello ends with its binder');
-  assert.equal(binderOver(rfcHello, session.secret), hex(T.binder), '§4 binder over the RFC\'s truncated ClientHello');
+  assert.equal(toHex(rfc.preSharedKey!.binders[0]!), hex(T.binder), "§4 the RFC's ClientHello ends with its binder");
+  assert.equal(binderOver(rfcHello, session.secret), hex(T.binder), "§4 binder over the RFC's truncated ClientHello");
 
   // §4 {client} send application_data record: 0-RTT data under the client_early_traffic_secret,
   // which our client derived from the PSK and the ClientHello as sent.
@@ -397,16 +428,21 @@ test('RFC 8448 §4 resumed 0-RTT, server: ServerHello with pre_shared_key, Encry
   // and orders the extensions otherwise: the RFC's message goes out instead of ours.
   const sub = new Substitution([message(T.encryptedExtensions)]);
   const provider = replayProvider(T.serverRngPool);
-  const server = replayServer(provider, sub.hook, {
-    key: F.SERVER_KEY_PEM,
-    cert: F.SERVER_CERTIFICATE_PEM,
-    // As much 0-RTT data as the ticket promised. Ours would otherwise issue a NewSessionTicket
-    // after the handshake; the RFC's sends none in §4.
-    maxEarlyData: 1024,
-    ticketCount: 0,
-    // The ticket is T.ticketAgeMs old, as the client's obfuscated age says: fresh enough for 0-RTT.
-    now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
-  }, { ticketKeyring: rfcTicketKeyring(ticket) });
+  const server = replayServer(
+    provider,
+    sub.hook,
+    {
+      key: F.SERVER_KEY_PEM,
+      cert: F.SERVER_CERTIFICATE_PEM,
+      // As much 0-RTT data as the ticket promised. Ours would otherwise issue a NewSessionTicket
+      // after the handshake; the RFC's sends none in §4.
+      maxEarlyData: 1024,
+      ticketCount: 0,
+      // The ticket is T.ticketAgeMs old, as the client's obfuscated age says: fresh enough for 0-RTT.
+      now: () => new Date(T.ticketIssuedAt + T.ticketAgeMs),
+    },
+    { ticketKeyring: rfcTicketKeyring(ticket) },
+  );
 
   // §4 {client} send handshake record: the ClientHello, offering §3's ticket and early data; our
   // server checks its binder with the PSK.
@@ -418,8 +454,15 @@ test('RFC 8448 §4 resumed 0-RTT, server: ServerHello with pre_shared_key, Encry
   assert.ok(sub.done, '§4 EncryptedExtensions substituted');
   // Ours holds the rest of the RFC's: record_size_limit, the server_name acknowledgement, early_data.
   const besidesGroups = (m: HandshakeMessage): string[] =>
-    readEncryptedExtensions(m).extensions.filter((e) => e.type !== ExtensionType.supported_groups).map((e) => `${e.type}:${toHex(e.body)}`).sort();
-  assert.deepEqual(besidesGroups(sub.ours[0]!), besidesGroups(message(T.encryptedExtensions)), '§4 our EncryptedExtensions: the RFC\'s but for supported_groups');
+    readEncryptedExtensions(m)
+      .extensions.filter((e) => e.type !== ExtensionType.supported_groups)
+      .map((e) => `${e.type}:${toHex(e.body)}`)
+      .sort();
+  assert.deepEqual(
+    besidesGroups(sub.ours[0]!),
+    besidesGroups(message(T.encryptedExtensions)),
+    "§4 our EncryptedExtensions: the RFC's but for supported_groups",
+  );
   assert.equal(provider.remaining, 0, '§4 the server drew its random and x25519 key, in that order');
   assert.ok(server.connection.info.resumed, '§4 resumed');
   assert.equal(server.connection.info.earlyData, 'accepted', '§4 early data accepted');
@@ -519,7 +562,11 @@ test('RFC 8448 §5 HelloRetryRequest, server: HelloRetryRequest, ServerHello, en
   assertHealthy(server, '§5 server after the first ClientHello');
   // §5 {server} send handshake record: the HelloRetryRequest (ours, plus the RFC's cookie).
   assert.equal(output(server), hex(T.recordHelloRetryRequest), '§5 HelloRetryRequest record');
-  assert.deepEqual(readServerHello(ourRetry!).extensions.map((e) => e.type), [ExtensionType.key_share, ExtensionType.supported_versions], '§5 our HelloRetryRequest: key_share (secp256r1) and supported_versions');
+  assert.deepEqual(
+    readServerHello(ourRetry!).extensions.map((e) => e.type),
+    [ExtensionType.key_share, ExtensionType.supported_versions],
+    '§5 our HelloRetryRequest: key_share (secp256r1) and supported_versions',
+  );
   assert.equal(provider.remaining, 64, '§5 nothing drawn for the HelloRetryRequest');
 
   // §5 {client} send handshake record: the second ClientHello.

@@ -8,7 +8,13 @@ import { CA_EXTENSIONS, standardChain, TestPki } from './fixtures.js';
 
 const pki = new TestPki();
 after(() => pki.cleanup());
-const { root, intermediate, leaf } = standardChain(pki, ['DNS:www.example.com', 'IP:192.0.2.1', 'IP:2001:db8::1', 'email:ops@example.com', 'URI:https://example.com/']);
+const { root, intermediate, leaf } = standardChain(pki, [
+  'DNS:www.example.com',
+  'IP:192.0.2.1',
+  'IP:2001:db8::1',
+  'email:ops@example.com',
+  'URI:https://example.com/',
+]);
 
 function badCertificate(fn: () => unknown, message: RegExp): void {
   assert.throws(fn, (err: unknown) => {
@@ -34,7 +40,12 @@ describe('parseCertificate', () => {
     assert.equal(cert.issuer.text, 'O=tlskit, CN=Test Intermediate');
     assert.equal(cert.signatureAlgorithm.name, 'ecdsa-with-SHA256');
     assert.deepEqual(cert.publicKey, { kind: 'ec', curve: 'P-256' });
-    assert.deepEqual(cert.subjectAltNames, { dns: ['www.example.com'], ip: ['192.0.2.1', '2001:db8::1'], email: ['ops@example.com'], uri: ['https://example.com/'] });
+    assert.deepEqual(cert.subjectAltNames, {
+      dns: ['www.example.com'],
+      ip: ['192.0.2.1', '2001:db8::1'],
+      email: ['ops@example.com'],
+      uri: ['https://example.com/'],
+    });
     assert.deepEqual(cert.extensions.basicConstraints, { ca: false });
     assert.deepEqual(cert.extensions.keyUsage?.names, ['digitalSignature']);
     assert.deepEqual(cert.extensions.extendedKeyUsage, ['1.3.6.1.5.5.7.3.1']);
@@ -51,7 +62,11 @@ describe('parseCertificate', () => {
   });
   test('every strict prefix is rejected', () => {
     for (let n = 0; n < leaf.der.length; n++) {
-      assert.throws(() => parseCertificate(leaf.der.subarray(0, n)), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && err.message.startsWith('certificate: '), `prefix ${n}`);
+      assert.throws(
+        () => parseCertificate(leaf.der.subarray(0, n)),
+        (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && err.message.startsWith('certificate: '),
+        `prefix ${n}`,
+      );
     }
   });
   test('trailing data is rejected', () => {
@@ -90,7 +105,8 @@ describe('parseCertificate', () => {
     badCertificate(() => parseCertificate(der), /signatureAlgorithm does not match the signature field of tbsCertificate/);
   });
   // openssl writes arbitrary extension values with OID=DER:hex, which lets us mint malformed ones.
-  const withExtension = (ext: string): Uint8Array => pki.cert({ subject: '/CN=x', issuer: intermediate, extensions: ['authorityKeyIdentifier=keyid:always', ext] }).der;
+  const withExtension = (ext: string): Uint8Array =>
+    pki.cert({ subject: '/CN=x', issuer: intermediate, extensions: ['authorityKeyIdentifier=keyid:always', ext] }).der;
   test('an empty extKeyUsage is rejected (RFC 5280 §4.2.1.12)', () => {
     badCertificate(() => parseCertificate(withExtension('2.5.29.37=DER:3000')), /^certificate: extKeyUsage is an empty sequence$/);
   });
@@ -138,7 +154,11 @@ describe('parseCrl', () => {
   });
   test('every strict prefix is rejected', () => {
     for (let n = 0; n < crl.der.length; n++) {
-      assert.throws(() => parseCrl(crl.der.subarray(0, n)), (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && err.message.startsWith('CRL: '), `prefix ${n}`);
+      assert.throws(
+        () => parseCrl(crl.der.subarray(0, n)),
+        (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && err.message.startsWith('CRL: '),
+        `prefix ${n}`,
+      );
     }
   });
 });

@@ -84,9 +84,24 @@ export class TestPki {
     this.openssl(['req', '-new', '-key', keyFile, '-subj', options.subject, '-out', csr]);
     const certFile = this.path(`${name}.pem`);
     const signing = options.issuer ? ['-CA', options.issuer.certFile, '-CAkey', options.issuer.keyFile] : ['-signkey', keyFile];
-    this.openssl(['x509', '-req', '-in', csr, ...signing, '-extfile', extFile, '-extensions', 'v3',
+    this.openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      ...signing,
+      '-extfile',
+      extFile,
+      '-extensions',
+      'v3',
       ...(options.signatureOptions ?? []).flatMap((o) => ['-sigopt', o]),
-      '-set_serial', options.serial ?? `0x${(0x1000 + this.count).toString(16)}`, '-days', String(options.days ?? 30), '-out', certFile]);
+      '-set_serial',
+      options.serial ?? `0x${(0x1000 + this.count).toString(16)}`,
+      '-days',
+      String(options.days ?? 30),
+      '-out',
+      certFile,
+    ]);
     const pem = readFileSync(certFile, 'utf8');
     return { name, pem, der: derOf(pem), keyFile, certFile };
   }
@@ -102,13 +117,22 @@ export class TestPki {
     writeFileSync(index, lines.map((l) => `${l}\n`).join(''));
     writeFileSync(this.path(`${name}.number`), '01\n');
     const config = this.path(`${name}.cnf`);
-    writeFileSync(config, [
-      '[ca]', 'default_ca=ca', '[ca]',
-      `database=${index}`,
-      ...(options.crlNumber === false ? [] : [`crlnumber=${this.path(`${name}.number`)}`]),
-      'default_md=sha256', `default_crl_days=${options.days ?? 30}`,
-      'crl_extensions=crl_ext', '[crl_ext]', 'authorityKeyIdentifier=keyid:always', '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        '[ca]',
+        'default_ca=ca',
+        '[ca]',
+        `database=${index}`,
+        ...(options.crlNumber === false ? [] : [`crlnumber=${this.path(`${name}.number`)}`]),
+        'default_md=sha256',
+        `default_crl_days=${options.days ?? 30}`,
+        'crl_extensions=crl_ext',
+        '[crl_ext]',
+        'authorityKeyIdentifier=keyid:always',
+        '',
+      ].join('\n'),
+    );
     const out = this.path(`${name}.pem`);
     this.openssl(['ca', '-gencrl', '-config', config, '-keyfile', issuer.keyFile, '-cert', issuer.certFile, '-out', out]);
     const pem = readFileSync(out, 'utf8');
@@ -121,7 +145,10 @@ export class TestPki {
 }
 
 /** A root, an intermediate and a leaf for www.example.com, the usual shape. */
-export function standardChain(pki: TestPki, leafSans: string[] = ['DNS:www.example.com', 'DNS:example.com']): { root: Issued; intermediate: Issued; leaf: Issued } {
+export function standardChain(
+  pki: TestPki,
+  leafSans: string[] = ['DNS:www.example.com', 'DNS:example.com'],
+): { root: Issued; intermediate: Issued; leaf: Issued } {
   // CAs outlive the 30-day leaf, so that validity tests around the leaf's bounds judge the leaf alone.
   const root = pki.cert({ subject: '/CN=Test Root/O=tlskit', extensions: CA_EXTENSIONS, days: 3650 });
   const intermediate = pki.cert({ subject: '/CN=Test Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS, days: 365 });

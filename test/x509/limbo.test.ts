@@ -9,9 +9,15 @@ const baselineFile = new URL('../../../test/x509/limbo-baseline.json', import.me
 const baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as { passed: number; wronglyAccepted: number };
 const suite = limboPath();
 
-test('x509-limbo: passes do not regress and nothing that must be rejected is accepted', { skip: existsSync(suite) ? false : `x509-limbo suite missing: ${suite} (set TLSKIT_SHARED to the shared directory)`, timeout: 120_000 }, async () => {
+test('x509-limbo: passes do not regress and nothing that must be rejected is accepted', {
+  skip: existsSync(suite) ? false : `x509-limbo suite missing: ${suite} (set TLSKIT_SHARED to the shared directory)`,
+  timeout: 120_000,
+}, async () => {
   const cases = loadLimbo(suite);
   const summary = summarize(cases, await runAll(cases));
   assert.deepEqual(summary.wronglyAccepted, [], 'chains that must be rejected were accepted');
-  assert.ok(summary.passed >= baseline.passed, `x509-limbo passes fell to ${summary.passed} (baseline ${baseline.passed}); failing: ${summary.failedIds.join(', ')}`);
+  assert.ok(
+    summary.passed >= baseline.passed,
+    `x509-limbo passes fell to ${summary.passed} (baseline ${baseline.passed}); failing: ${summary.failedIds.join(', ')}`,
+  );
 });

@@ -49,12 +49,23 @@ describe('RSA public exponents (RFC 8017 §3.1, BoringSSL: odd, at least 3, at m
       chain.unshift(issuer.certificate.der);
     }
     const leaf = leafUnder(issuer);
-    rejectsWith(() => verifyCertificateChain([leaf, ...chain], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
-      'bad_certificate', /"CN=Costly CA, O=tlskit" has an unacceptable public key: RSA public exponent of 2001 bits is too large \(at most 2\^32\)/);
+    rejectsWith(
+      () => verifyCertificateChain([leaf, ...chain], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
+      'bad_certificate',
+      /"CN=Costly CA, O=tlskit" has an unacceptable public key: RSA public exponent of 2001 bits is too large \(at most 2\^32\)/,
+    );
     // The same key as a leaf.
-    const costlyLeaf = createCertificate({ subject: 'CN=www.example.com', subjectKey: keys[0]!, issuer: root, subjectAltNames: { dns: ['www.example.com'] } }).der;
-    rejectsWith(() => verifyCertificateChain([costlyLeaf], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
-      'bad_certificate', /^certificate has an unacceptable public key: RSA public exponent of 2001 bits is too large/);
+    const costlyLeaf = createCertificate({
+      subject: 'CN=www.example.com',
+      subjectKey: keys[0]!,
+      issuer: root,
+      subjectAltNames: { dns: ['www.example.com'] },
+    }).der;
+    rejectsWith(
+      () => verifyCertificateChain([costlyLeaf], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
+      'bad_certificate',
+      /^certificate has an unacceptable public key: RSA public exponent of 2001 bits is too large/,
+    );
   });
 
   const cases: [string, bigint, RegExp | undefined][] = [
@@ -104,14 +115,19 @@ describe('RSA public exponents (RFC 8017 §3.1, BoringSSL: odd, at least 3, at m
   test('our own private key with a refused exponent is refused by both providers (TypeError)', () => {
     const key = rsaKeyPairWithExponent((1n << 32n) + 15n);
     for (const provider of [nodeCryptoProvider, new PortableCryptoProvider()]) {
-      assert.throws(() => provider.importPrivateKey(key.privateKeyPem), (err: unknown) => err instanceof TypeError && /RSA public exponent of 33 bits is too large/.test(err.message), provider.name);
+      assert.throws(
+        () => provider.importPrivateKey(key.privateKeyPem),
+        (err: unknown) => err instanceof TypeError && /RSA public exponent of 33 bits is too large/.test(err.message),
+        provider.name,
+      );
     }
   });
 });
 
 describe(`signature-verification work budget (MAX_SIGNATURE_WORK = ${MAX_SIGNATURE_WORK})`, () => {
   test('costs follow the key: RSA-4096 and P-384 cost more than RSA-2048 and P-256', () => {
-    const cost = (kind: KeyKind) => signatureCost(parseCertificate(createCertificate({ subject: 'CN=k', subjectKey: generateKeyPair(kind).publicKeySpki, issuer: root }).der).publicKey);
+    const cost = (kind: KeyKind) =>
+      signatureCost(parseCertificate(createCertificate({ subject: 'CN=k', subjectKey: generateKeyPair(kind).publicKeySpki, issuer: root }).der).publicKey);
     assert.ok(cost('ec-p384') > cost('ec-p256'));
     assert.ok(cost('ec-p521') > cost('ec-p384'));
     assert.equal(signatureCost({ kind: 'rsa', bits: 2048, exponent: 65537 }), 1);
@@ -126,10 +142,20 @@ describe(`signature-verification work budget (MAX_SIGNATURE_WORK = ${MAX_SIGNATU
     const realIssuer = ca('CN=Shared Name CA, O=tlskit', generateKeyPair('ec-p256'), root);
     const leaf = leafUnder(realIssuer);
     const decoys = Array.from({ length: 30 }, () => ca('CN=Shared Name CA, O=tlskit', generateKeyPair('ec-p521'), root).certificate.der);
-    rejectsWith(() => verifyCertificateChain([leaf, ...decoys], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
-      'unknown_ca', /^gave up building a certificate path: signature checks would exceed the verification work budget \(1024 units/);
+    rejectsWith(
+      () => verifyCertificateChain([leaf, ...decoys], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }),
+      'unknown_ca',
+      /^gave up building a certificate path: signature checks would exceed the verification work budget \(1024 units/,
+    );
     // With the real issuer among them, found first by its key identifier: accepted.
-    assert.equal(verifyCertificateChain([leaf, ...decoys.slice(0, 29), realIssuer.certificate.der], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server' }).path.length, 3);
+    assert.equal(
+      verifyCertificateChain([leaf, ...decoys.slice(0, 29), realIssuer.certificate.der], {
+        provider: nodeCryptoProvider,
+        trustAnchors: anchors,
+        usage: 'server',
+      }).path.length,
+      3,
+    );
   });
 
   test('a legitimate long chain passes: 14 intermediates with P-521 keys (the longest path we build)', () => {
@@ -140,7 +166,13 @@ describe(`signature-verification work budget (MAX_SIGNATURE_WORK = ${MAX_SIGNATU
       intermediates.unshift(issuer.certificate.der);
     }
     const leaf = leafUnder(issuer);
-    const { path } = verifyCertificateChain([leaf, ...intermediates], { provider: nodeCryptoProvider, trustAnchors: anchors, usage: 'server', maxDepth: 14, serverName: 'www.example.com' });
+    const { path } = verifyCertificateChain([leaf, ...intermediates], {
+      provider: nodeCryptoProvider,
+      trustAnchors: anchors,
+      usage: 'server',
+      maxDepth: 14,
+      serverName: 'www.example.com',
+    });
     assert.equal(path.length, 16);
   });
 });
@@ -165,18 +197,37 @@ describe('the work budget spans the rounds of an asynchronous validation (src/x5
     // A root, and a forger with its name and key identifier but another key: what the forger signs
     // fails under the real root, one asynchronous round each.
     const rootId = Uint8Array.of(1, 2, 3, 4);
-    const asRoot = (key: KeyPair): Issuer => ({ key, certificate: createCertificate({ subject: 'CN=Async Root, O=tlskit', subjectKey: key, isCA: true, subjectKeyIdentifier: rootId }) });
+    const asRoot = (key: KeyPair): Issuer => ({
+      key,
+      certificate: createCertificate({ subject: 'CN=Async Root, O=tlskit', subjectKey: key, isCA: true, subjectKeyIdentifier: rootId }),
+    });
     const rsaRoot = asRoot(generateKeyPair('rsa-2048'));
     const forger = asRoot(generateKeyPair('rsa-2048'));
     const issuerKey = generateKeyPair('ec-p256');
     const name = 'CN=Shared Name CA, O=tlskit';
     const issuerId = Uint8Array.of(5, 6, 7, 8);
-    const candidates = Array.from({ length: 4 }, () => createCertificate({ subject: name, subjectKey: issuerKey, isCA: true, issuer: forger, subjectKeyIdentifier: issuerId }));
-    const leaf = createCertificate({ subject: 'CN=www.example.com', subjectKey: generateKeyPair('ec-p256'), issuer: { key: issuerKey, certificate: candidates[0]! }, subjectAltNames: { dns: ['www.example.com'] } }).der;
+    const candidates = Array.from({ length: 4 }, () =>
+      createCertificate({ subject: name, subjectKey: issuerKey, isCA: true, issuer: forger, subjectKeyIdentifier: issuerId }),
+    );
+    const leaf = createCertificate({
+      subject: 'CN=www.example.com',
+      subjectKey: generateKeyPair('ec-p256'),
+      issuer: { key: issuerKey, certificate: candidates[0]! },
+      subjectAltNames: { dns: ['www.example.com'] },
+    }).der;
     // Decoys tried first in every round: P-521 keys with the issuer's name and key identifier that did not sign the leaf.
-    const decoys = Array.from({ length: 26 }, () => createCertificate({ subject: name, subjectKey: generateKeyPair('ec-p521'), isCA: true, issuer: rsaRoot, subjectKeyIdentifier: issuerId }).der);
-    await assert.rejects(verifyCertificateChainAsync([leaf, ...decoys, ...candidates.map((c) => c.der)], { provider: counting, trustAnchors: TrustStore.from(rsaRoot.certificate.der), usage: 'server' }),
-      (err: unknown) => err instanceof TlsError);
+    const decoys = Array.from(
+      { length: 26 },
+      () => createCertificate({ subject: name, subjectKey: generateKeyPair('ec-p521'), isCA: true, issuer: rsaRoot, subjectKeyIdentifier: issuerId }).der,
+    );
+    await assert.rejects(
+      verifyCertificateChainAsync([leaf, ...decoys, ...candidates.map((c) => c.der)], {
+        provider: counting,
+        trustAnchors: TrustStore.from(rsaRoot.certificate.der),
+        usage: 'server',
+      }),
+      (err: unknown) => err instanceof TlsError,
+    );
     // Before, each round redid the decoys' checks on a fresh budget: about five times the budget here.
     assert.ok(work <= MAX_SIGNATURE_WORK, `${work} units of real signature work, budget ${MAX_SIGNATURE_WORK}`);
   });

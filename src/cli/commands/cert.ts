@@ -101,7 +101,8 @@ export async function runCert(argv: string[], io: CommandIo, context: CertContex
   if (values.root !== undefined) return usageError(io, '--root goes with --install or --uninstall');
   let request: CertificateRequest | undefined;
   if (values.csr !== undefined) {
-    if (values.pkcs12 || values.rsa || values['key-file'] !== undefined) return usageError(io, '--csr certifies the key of the request: no --pkcs12, --rsa or --key-file');
+    if (values.pkcs12 || values.rsa || values['key-file'] !== undefined)
+      return usageError(io, '--csr certifies the key of the request: no --pkcs12, --rsa or --key-file');
     try {
       request = readCertificateRequest(readInput(resolve(cwd, values.csr), '--csr'));
     } catch (err) {
@@ -135,8 +136,10 @@ export async function runCert(argv: string[], io: CommandIo, context: CertContex
       ...(values['cert-file'] !== undefined ? { certFile: resolve(cwd, values['cert-file']) } : {}),
       ...(values['key-file'] !== undefined ? { keyFile: resolve(cwd, values['key-file']) } : {}),
     } as const;
-    const leaf = request ? issueLeafForKey(ca, names, request.subjectPublicKeyInfo, options)
-      : values.pkcs12 ? issueLeafPkcs12(ca, names, password, options)
+    const leaf = request
+      ? issueLeafForKey(ca, names, request.subjectPublicKeyInfo, options)
+      : values.pkcs12
+        ? issueLeafPkcs12(ca, names, password, options)
         : issueLeaf(ca, names, options);
     const keyPath = (leaf as { keyPath?: string }).keyPath;
     const shown = (path: string): string => {
@@ -147,14 +150,17 @@ export async function runCert(argv: string[], io: CommandIo, context: CertContex
     const lines = [
       ca.created ? `Created a new local CA in ${ca.dir}` : `Using the local CA in ${ca.dir}`,
       '',
-      request ? `Certified the key of ${values.csr} (requested subject ${request.subject || 'empty'}), valid for:`
+      request
+        ? `Certified the key of ${values.csr} (requested subject ${request.subject || 'empty'}), valid for:`
         : `Created a ${values.client ? 'client ' : ''}certificate (${values.rsa ? 'RSA 2048' : 'ECDSA P-256'} key) valid for:`,
       ...san.dns.map((n) => `  DNS    ${n}`),
       ...san.ip.map((n) => `  IP     ${n}`),
       ...san.email.map((n) => `  email  ${n}`),
       ...san.uri.map((n) => `  URI    ${n}`),
       '',
-      values.pkcs12 ? `  PKCS#12      ${shown(leaf.certPath)} (key, certificate and CA; password ${values.pass === undefined ? '"changeit"' : 'from --pass'})` : `  certificate  ${shown(leaf.certPath)}`,
+      values.pkcs12
+        ? `  PKCS#12      ${shown(leaf.certPath)} (key, certificate and CA; password ${values.pass === undefined ? '"changeit"' : 'from --pass'})`
+        : `  certificate  ${shown(leaf.certPath)}`,
       ...(keyPath ? [`  key          ${shown(keyPath)}`] : []),
       `  expires      ${leaf.notAfter.toISOString().slice(0, 10)}`,
       '',
@@ -162,7 +168,7 @@ export async function runCert(argv: string[], io: CommandIo, context: CertContex
       `  NODE_EXTRA_CA_CERTS=${ca.certPath} node ...`,
       `  curl --cacert ${ca.certPath} ...`,
       `  openssl s_client -CAfile ${ca.certPath} ...`,
-      '  tlskit cert --install   (the system store and the browsers\' NSS databases)',
+      "  tlskit cert --install   (the system store and the browsers' NSS databases)",
       '',
     ];
     io.stdout.write(lines.join('\n'));
@@ -182,7 +188,9 @@ function trustStores(io: CommandIo, caDir: string, install: boolean, root: strin
     else caPath = join(caDir, CA_CERT_FILE);
     caPem = readFileSync(caPath, 'utf8');
   } catch (err) {
-    io.stderr.write(`tlskit cert: ${install ? '' : 'nothing to uninstall: '}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? `${join(caDir, CA_CERT_FILE)} does not exist` : (err as Error).message}\n`);
+    io.stderr.write(
+      `tlskit cert: ${install ? '' : 'nothing to uninstall: '}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? `${join(caDir, CA_CERT_FILE)} does not exist` : (err as Error).message}\n`,
+    );
     return install ? ExitCode.failure : ExitCode.ok;
   }
   const target = { home: env['HOME'] ?? '', ...(root ? { root } : {}), ...(env['PATH'] ? { path: env['PATH'] } : {}) };

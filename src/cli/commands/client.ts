@@ -147,7 +147,8 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
   try {
     target = targetFrom(positionals);
     if (values.starttls !== undefined) {
-      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls)) throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.slice(0, -1).join(', ')} or ${START_TLS_PROTOCOLS.at(-1)}, not '${values.starttls}'`);
+      if (!(START_TLS_PROTOCOLS as readonly string[]).includes(values.starttls))
+        throw new UsageError(`--starttls takes ${START_TLS_PROTOCOLS.slice(0, -1).join(', ')} or ${START_TLS_PROTOCOLS.at(-1)}, not '${values.starttls}'`);
       starttls = values.starttls as StartTlsProtocol;
     }
     const pass = prompted ?? passphraseFrom(values.pass, env);
@@ -174,7 +175,8 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     }
     if (values['connect-timeout'] !== undefined) {
       connectTimeout = Number(values['connect-timeout']);
-      if (!/^\d+(\.\d+)?$/.test(values['connect-timeout']) || connectTimeout <= 0) throw new UsageError(`--connect-timeout takes seconds (e.g. 5 or 0.5), not '${values['connect-timeout']}'`);
+      if (!/^\d+(\.\d+)?$/.test(values['connect-timeout']) || connectTimeout <= 0)
+        throw new UsageError(`--connect-timeout takes seconds (e.g. 5 or 0.5), not '${values['connect-timeout']}'`);
     }
     if (values.json && values.reconnect) throw new UsageError('--json and --reconnect exclude each other');
     options = {
@@ -238,14 +240,19 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     const pending = starttls ? startTls(target, starttls, connectOptions, say, s, watch, (r) => (raw = r)) : Promise.resolve(watch(connect(connectOptions)));
     let timer: NodeJS.Timeout | undefined;
     let socketRef: TLSSocket | undefined;
-    const timeout = connectTimeout === undefined ? undefined : new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = Object.assign(new Error(`no TLS connection to ${peer} within ${values['connect-timeout']} s (--connect-timeout)`), { code: 'CLI_CONNECT_TIMEOUT' });
-        socketRef?.destroy();
-        raw?.destroy();
-        reject(err);
-      }, connectTimeout * 1000);
-    });
+    const timeout =
+      connectTimeout === undefined
+        ? undefined
+        : new Promise<never>((_, reject) => {
+            timer = setTimeout(() => {
+              const err = Object.assign(new Error(`no TLS connection to ${peer} within ${values['connect-timeout']} s (--connect-timeout)`), {
+                code: 'CLI_CONNECT_TIMEOUT',
+              });
+              socketRef?.destroy();
+              raw?.destroy();
+              reject(err);
+            }, connectTimeout * 1000);
+          });
     try {
       const handshake = pending.then((socket) => {
         socketRef = socket;
@@ -309,7 +316,9 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
         const next = await open({ session, earlyData: false }, again);
         const resumed = next.isSessionReused();
         resumedAll &&= resumed;
-        say(`reconnect ${i}: ${resumed ? s.green('resumed') : s.red('not resumed (a full handshake)')}, ${next.getProtocol()}, ${(performance.now() - again.timings.started).toFixed(1)} ms`);
+        say(
+          `reconnect ${i}: ${resumed ? s.green('resumed') : s.red('not resumed (a full handshake)')}, ${next.getProtocol()}, ${(performance.now() - again.timings.started).toFixed(1)} ms`,
+        );
         if (!again.session) await waitForSession(next, 1_000);
         session = again.session ?? session;
         await closeGently(next);
@@ -337,7 +346,9 @@ export async function runClient(argv: string[], io: CommandIo, context: ClientCo
     const status = exitCodeFor(err);
     if (values.json) {
       const e = err as Error & { code?: string; alert?: string; origin?: string };
-      io.stdout.write(`${JSON.stringify({ connected: false, target: peer, exitCode: status, error: { message: lines[0], hints: lines.slice(1), ...(e.code ? { code: e.code } : {}), ...(e instanceof TlsError ? { alert: e.alert, origin: e.origin } : {}) } }, null, 2)}\n`);
+      io.stdout.write(
+        `${JSON.stringify({ connected: false, target: peer, exitCode: status, error: { message: lines[0], hints: lines.slice(1), ...(e.code ? { code: e.code } : {}), ...(e instanceof TlsError ? { alert: e.alert, origin: e.origin } : {}) } }, null, 2)}\n`,
+      );
     }
     return status;
   }
@@ -352,7 +363,8 @@ function exitCodeFor(err: Error): number {
   if (err instanceof TlsError) return err.origin === 'local' && certificateAlerts.has(err.alert) ? ExitCode.certificateRejected : ExitCode.handshakeFailed;
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'CLI_CONNECT_TIMEOUT') return ExitCode.timedOut;
-  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EHOSTDOWN'].includes(code)) return ExitCode.couldNotConnect;
+  if (code && ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ETIMEDOUT', 'EHOSTDOWN'].includes(code))
+    return ExitCode.couldNotConnect;
   // The peer hung up or the handshake ran out of time: TLS did not come up.
   return ExitCode.handshakeFailed;
 }
@@ -442,7 +454,12 @@ export function tlskitVersion(): string {
 
 /** The STARTTLS exchange in plaintext, then the upgrade; the exchange is shown as it happens. */
 async function startTls(
-  target: { host: string; port: number }, protocol: StartTlsProtocol, options: ConnectOptions, say: (line: string) => void, s: Style, watch: (socket: TLSSocket) => TLSSocket,
+  target: { host: string; port: number },
+  protocol: StartTlsProtocol,
+  options: ConnectOptions,
+  say: (line: string) => void,
+  s: Style,
+  watch: (socket: TLSSocket) => TLSSocket,
   onSocket?: (raw: net.Socket) => void,
 ): Promise<TLSSocket> {
   const raw = net.connect(target.port, target.host);
@@ -476,11 +493,24 @@ function report(socket: TLSSocket, peer: string, attempt: Attempt, say: (line?: 
   row('group', info.group?.name ?? 'none (RSA key transport)');
   row('ALPN', socket.alpnProtocol || 'none');
   row('resumed', socket.isSessionReused() ? 'yes' : 'no');
-  if (info.earlyData) row('early data', info.earlyData === 'accepted' ? s.green('accepted (sent as 0-RTT)') : info.earlyData === 'rejected' ? s.yellow('rejected (sent again after the handshake)') : 'offered');
+  if (info.earlyData)
+    row(
+      'early data',
+      info.earlyData === 'accepted'
+        ? s.green('accepted (sent as 0-RTT)')
+        : info.earlyData === 'rejected'
+          ? s.yellow('rejected (sent again after the handshake)')
+          : 'offered',
+    );
   if (socket.authorized) row('certificate', `${s.green('trusted')}${attempt.validation?.ok ? `: ${attempt.validation.detail}` : ''}`);
   else row('certificate', s.red(`NOT trusted: ${info.authorizationError?.message ?? attempt.validation?.detail ?? 'no certificate'}`));
   if (attempt.facts.certificateRequested) {
-    row('client cert', haveCertificate ? `requested; sent ${info.localCertificates?.[0] ? describeCertificateLine(info.localCertificates[0]) : 'none'}` : s.yellow('requested by the server; we have none (pass --cert FILE --key FILE)'));
+    row(
+      'client cert',
+      haveCertificate
+        ? `requested; sent ${info.localCertificates?.[0] ? describeCertificateLine(info.localCertificates[0]) : 'none'}`
+        : s.yellow('requested by the server; we have none (pass --cert FILE --key FILE)'),
+    );
   }
   if (status) row('OCSP', ocspLine(attempt.ocsp));
   const chain = info.peerCertificates;
@@ -493,7 +523,10 @@ function ocspLine(der: Uint8Array | undefined): string {
   if (!der) return 'none stapled';
   try {
     const o = summariseOcsp(der);
-    const certs = o.certificates.map((c) => `${c.status}${c.revokedAt ? ` since ${c.revokedAt}` : ''} (this update ${c.thisUpdate.slice(0, 19)}Z${c.nextUpdate ? `, next ${c.nextUpdate.slice(0, 19)}Z` : ''})`);
+    const certs = o.certificates.map(
+      (c) =>
+        `${c.status}${c.revokedAt ? ` since ${c.revokedAt}` : ''} (this update ${c.thisUpdate.slice(0, 19)}Z${c.nextUpdate ? `, next ${c.nextUpdate.slice(0, 19)}Z` : ''})`,
+    );
     return `stapled, ${der.length} bytes: ${o.responseStatus}${certs.length > 0 ? `, certificate ${certs.join('; ')}` : ''} (not verified by tlskit)`;
   } catch (err) {
     return `stapled, ${der.length} bytes, unreadable: ${(err as Error).message}`;
@@ -516,15 +549,24 @@ function jsonReport(socket: TLSSocket, attempt: Attempt, options: ConnectOptions
     group: info.group?.name ?? null,
     alpn: socket.alpnProtocol || null,
     sniSent: attempt.offer?.serverName ?? null,
-    offered: attempt.offer ? { versions: attempt.offer.versions, cipherSuites: attempt.offer.cipherSuites, groups: attempt.offer.groups, alpn: attempt.offer.alpn } : undefined,
+    offered: attempt.offer
+      ? { versions: attempt.offer.versions, cipherSuites: attempt.offer.cipherSuites, groups: attempt.offer.groups, alpn: attempt.offer.alpn }
+      : undefined,
     certificate: {
       trusted: socket.authorized,
-      verdict: socket.authorized ? (attempt.validation?.detail ?? 'trusted') : (info.authorizationError?.message ?? attempt.validation?.detail ?? 'no certificate'),
+      verdict: socket.authorized
+        ? (attempt.validation?.detail ?? 'trusted')
+        : (info.authorizationError?.message ?? attempt.validation?.detail ?? 'no certificate'),
       ...(info.authorizationError ? { code: info.authorizationError.code } : {}),
       chain: info.peerCertificates.map((der) => certificateJson(der, withPem)),
     },
     clientCertificate: { requested: attempt.facts.certificateRequested, sent: (info.localCertificates?.length ?? 0) > 0 },
-    resumption: { offered: options.session !== undefined, resumed: socket.isSessionReused(), ...(info.earlyData ? { earlyData: info.earlyData } : {}), sessionSaved: attempt.session !== undefined },
+    resumption: {
+      offered: options.session !== undefined,
+      resumed: socket.isSessionReused(),
+      ...(info.earlyData ? { earlyData: info.earlyData } : {}),
+      sessionSaved: attempt.session !== undefined,
+    },
     ...(options.requestOCSP ? { ocsp: attempt.ocsp ? { bytes: attempt.ocsp.length, ...safeOcsp(attempt.ocsp), verified: false } : null } : {}),
     timingsMs: { tcp: round(attempt.timings.tcp), handshake: round(attempt.timings.handshake) },
   };

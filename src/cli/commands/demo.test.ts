@@ -14,7 +14,16 @@ function demo(args: string[]): { status: number | null; out: string } {
 test('tlskit demo: TLS 1.3, each step printed, data intact', () => {
   const { status, out } = demo(['--bytes', '65536']);
   assert.equal(status, 0, out);
-  for (const expected of [/ClientHello/, /ServerHello: chose TLSv1\.3/, /Certificate: 2 certificates/, /✓ chain validated/, /CertificateVerify/, /Finished matches/, /65558 bytes came back intact/, /close_notify/]) {
+  for (const expected of [
+    /ClientHello/,
+    /ServerHello: chose TLSv1\.3/,
+    /Certificate: 2 certificates/,
+    /✓ chain validated/,
+    /CertificateVerify/,
+    /Finished matches/,
+    /65558 bytes came back intact/,
+    /close_notify/,
+  ]) {
     assert.match(out, expected);
   }
   assert.doesNotMatch(out, /\u001b\[/, 'no colour codes when stdout is not a terminal');

@@ -77,10 +77,12 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
   out('The client trusts only the root; the server sends its certificate and the intermediate.');
   out();
 
-  const show = (side: Side) => (event: TlsEvent): void => {
-    if (event.kind === 'step') for (const line of describeStep(event, side, s)) out(line);
-    else if (event.kind === 'alert' && event.direction === 'sent' && event.description !== 0) out(s.red(`${side} sent alert ${event.description}`));
-  };
+  const show =
+    (side: Side) =>
+    (event: TlsEvent): void => {
+      if (event.kind === 'step') for (const line of describeStep(event, side, s)) out(line);
+      else if (event.kind === 'alert' && event.direction === 'sent' && event.description !== 0) out(s.red(`${side} sent alert ${event.description}`));
+    };
 
   const ciphers = options.cipher;
   const server = createServer({
@@ -116,7 +118,10 @@ export async function runDemo(argv: string[], io: CommandIo): Promise<number> {
       client.once('error', reject);
     });
     out();
-    out(s.bold('Connected.') + ` protocol ${client.getProtocol()}, cipher ${client.getCipher()?.standardName}, group ${client.getEphemeralKeyInfo()?.name ?? 'none (RSA key transport)'}, ALPN ${client.alpnProtocol || 'none'}, certificate ${client.authorized ? s.green('trusted') : s.red('NOT trusted')}`);
+    out(
+      s.bold('Connected.') +
+        ` protocol ${client.getProtocol()}, cipher ${client.getCipher()?.standardName}, group ${client.getEphemeralKeyInfo()?.name ?? 'none (RSA key transport)'}, ALPN ${client.alpnProtocol || 'none'}, certificate ${client.authorized ? s.green('trusted') : s.red('NOT trusted')}`,
+    );
 
     const greeting = Buffer.from('hello from the client\n');
     const payload = randomBytes(options.bytes);

@@ -109,8 +109,10 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
     port = values.port === undefined ? 4433 : Number(values.port);
     if (!/^\d+$/.test(values.port ?? '0') || port > 65535) throw new UsageError(`--port: '${values.port}' is not a port number`);
     if (values['verify-optional'] && !values['request-cert']) throw new UsageError('--verify-optional goes with --request-cert');
-    if (values['request-cert'] && values.ca === undefined && !values['verify-optional']) throw new UsageError('--request-cert needs --ca, the CAs client certificates must chain to');
-    if (values.ca !== undefined && !values['request-cert']) warnings.push('--ca has no effect without --request-cert (it names the CAs client certificates must chain to)');
+    if (values['request-cert'] && values.ca === undefined && !values['verify-optional'])
+      throw new UsageError('--request-cert needs --ca, the CAs client certificates must chain to');
+    if (values.ca !== undefined && !values['request-cert'])
+      warnings.push('--ca has no effect without --request-cert (it names the CAs client certificates must chain to)');
     const pass = prompted ?? passphraseFrom(values.pass, env);
     const keys: string[] = [];
     const certs: string[] = [];
@@ -185,7 +187,9 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   });
   server.on('secureConnection', (socket: TLSSocket) => {
     const info = socket.info;
-    log(`${s.green(tag(socket))}: ${socket.getProtocol()}, ${socket.getCipher()?.standardName}, ${info.group?.name ?? 'RSA key transport'}${info.serverName ? `, server name ${info.serverName}` : ''}, ALPN ${socket.alpnProtocol || 'none'}${socket.isSessionReused() ? ', resumed' : ''}${clientCertificateNote(socket, values['request-cert'] === true)}`);
+    log(
+      `${s.green(tag(socket))}: ${socket.getProtocol()}, ${socket.getCipher()?.standardName}, ${info.group?.name ?? 'RSA key transport'}${info.serverName ? `, server name ${info.serverName}` : ''}, ALPN ${socket.alpnProtocol || 'none'}${socket.isSessionReused() ? ', resumed' : ''}${clientCertificateNote(socket, values['request-cert'] === true)}`,
+    );
     socket.on('close', () => log(s.dim(`${tag(socket)}: closed`)));
     socket.on('error', (err: Error) => log(s.red(`${tag(socket)}: ${err.message}`)));
     if (mode === 'echo') {
@@ -219,7 +223,10 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
   let ipv6: net.Server | undefined;
   if (values.host === undefined) ipv6 = await listenAlso('::1', address.port, (raw) => server.emit('connection', raw));
   if (generated) log(generated.note);
-  log(s.bold(`Listening on ${where}${ipv6 ? ` and [::1]:${address.port}` : ''}`) + ` (${mode === 'www' ? 'HTTP status page' : mode === 'echo' ? 'echo' : 'stdin/stdout'}; Ctrl-C stops)`);
+  log(
+    s.bold(`Listening on ${where}${ipv6 ? ` and [::1]:${address.port}` : ''}`) +
+      ` (${mode === 'www' ? 'HTTP status page' : mode === 'echo' ? 'echo' : 'stdin/stdout'}; Ctrl-C stops)`,
+  );
 
   const stdin = context.stdin ?? process.stdin;
   if (mode === 'pipe') {
@@ -227,10 +234,11 @@ export async function runServer(argv: string[], io: CommandIo, context: ServerCo
       for (const c of clients) c.write(chunk);
     });
   }
-  await (context.stopped ?? new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  }));
+  await (context.stopped ??
+    new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    }));
   log(s.dim('stopping'));
   if (mode === 'pipe') (stdin as { pause?: () => void }).pause?.();
   if ('closeAllConnections' in server) server.closeAllConnections();

@@ -3,14 +3,29 @@ import * as crypto from 'node:crypto';
 import { TlsError, illegalParameter } from '../../errors.js';
 import { Secret } from '../secret.js';
 import type {
-  Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyShare, KeyType,
-  PrivateKey, PublicKey, SignatureAlgorithm,
+  Aead,
+  AeadName,
+  CryptoProvider,
+  CurveName,
+  Encapsulation,
+  GroupName,
+  HashContext,
+  HashName,
+  KeyShare,
+  KeyType,
+  PrivateKey,
+  PublicKey,
+  SignatureAlgorithm,
 } from '../provider.js';
 import { hashLength } from '../provider.js';
 import { describeSubjectPublicKeyInfo, rsaModulusViolation, rsaPublicExponentViolation, type PublicKeyInfo } from '../../x509/algorithms.js';
 import {
-  MLKEM768_ENCAPSULATION_KEY_LENGTH, X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768,
-  splitX25519MlKem768Private, type MlKem768,
+  MLKEM768_ENCAPSULATION_KEY_LENGTH,
+  X25519MlKem768Share,
+  encapsulateX25519MlKem768,
+  nobleMlKem768,
+  splitX25519MlKem768Private,
+  type MlKem768,
 } from '../x25519-mlkem768.js';
 
 class NodeHash implements HashContext {
@@ -30,7 +45,10 @@ const TAG_LENGTH = 16;
 
 class NodeAead implements Aead {
   private readonly key: crypto.KeyObject;
-  constructor(readonly name: AeadName, key: Secret) {
+  constructor(
+    readonly name: AeadName,
+    key: Secret,
+  ) {
     this.key = crypto.createSecretKey(key.expose());
   }
 
@@ -71,7 +89,14 @@ interface MontgomeryCurve {
   readonly pkcs8Prefix: Buffer;
 }
 const montgomery: Record<'x25519' | 'x448', MontgomeryCurve> = {
-  x25519: { group: 'x25519', type: 'x25519', crv: 'X25519', length: 32, spkiPrefixLength: 12, pkcs8Prefix: Buffer.from('302e020100300506032b656e04220420', 'hex') },
+  x25519: {
+    group: 'x25519',
+    type: 'x25519',
+    crv: 'X25519',
+    length: 32,
+    spkiPrefixLength: 12,
+    pkcs8Prefix: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+  },
   x448: { group: 'x448', type: 'x448', crv: 'X448', length: 56, spkiPrefixLength: 12, pkcs8Prefix: Buffer.from('3046020100300506032b656f043a0438', 'hex') },
 };
 
@@ -131,7 +156,11 @@ const ecdhCurve: Record<string, { node: string; pointLength: number }> = {
 
 class EcdhShare implements KeyShare {
   readonly publicKey: Uint8Array;
-  constructor(readonly group: GroupName, private readonly ecdh: crypto.ECDH, private readonly pointLength: number) {
+  constructor(
+    readonly group: GroupName,
+    private readonly ecdh: crypto.ECDH,
+    private readonly pointLength: number,
+  ) {
     this.publicKey = ecdh.getPublicKey();
   }
   agree(peer: Uint8Array): Secret {
@@ -209,7 +238,10 @@ class NodePublicKey implements PublicKey {
   readonly type: KeyType;
   readonly curve?: CurveName;
   readonly bits?: number;
-  constructor(readonly keyObject: crypto.KeyObject, readonly spki: Uint8Array) {
+  constructor(
+    readonly keyObject: crypto.KeyObject,
+    readonly spki: Uint8Array,
+  ) {
     this.type = keyObject.asymmetricKeyType as KeyType;
     const details = keyObject.asymmetricKeyDetails ?? {};
     if (details.namedCurve) this.curve = curveByNodeName[details.namedCurve];
@@ -351,7 +383,8 @@ export class NodeCryptoProvider implements CryptoProvider {
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
     if (group === 'x25519' || group === 'x448') {
       const curve = montgomery[group];
-      if (privateKey.length !== curve.length) throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${curve.length}`);
+      if (privateKey.length !== curve.length)
+        throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${curve.length}`);
       const key = crypto.createPrivateKey({ key: Buffer.concat([curve.pkcs8Prefix, privateKey]), format: 'der', type: 'pkcs8' });
       const spki = crypto.createPublicKey(key).export({ format: 'der', type: 'spki' });
       return new MontgomeryShare(curve, key, spki.subarray(curve.spkiPrefixLength));
@@ -408,7 +441,7 @@ export class NodeCryptoProvider implements CryptoProvider {
 
   importPrivateKey(key: string | Uint8Array, passphrase?: string): PrivateKey {
     let keyObject: crypto.KeyObject | undefined;
-    if (typeof key === 'string' || (key.length > 0 && key[0] === 0x2d /* '-' of PEM */)) {
+    if (typeof key === 'string' || (key.length > 0 && key[0] === 0x2d) /* '-' of PEM */) {
       keyObject = crypto.createPrivateKey(passphrase === undefined ? { key: Buffer.from(key) } : { key: Buffer.from(key), passphrase });
     } else {
       const der = Buffer.from(key);

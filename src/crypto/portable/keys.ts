@@ -219,9 +219,10 @@ function readPssParams(params: DerReader): PssRestriction {
 
 /** The SPKI of an EC point or an EdDSA key, as OpenSSL (and so certificates) encode it. */
 export function writeSpki(type: 'ec' | 'ed25519' | 'ed448', key: Uint8Array, curve?: CurveName): Uint8Array {
-  const algorithm = type === 'ec'
-    ? der.sequence(der.oid(AlgorithmOid.ecPublicKey), der.oid(CurveOid[curve!]))
-    : der.sequence(der.oid(type === 'ed25519' ? AlgorithmOid.ed25519 : AlgorithmOid.ed448));
+  const algorithm =
+    type === 'ec'
+      ? der.sequence(der.oid(AlgorithmOid.ecPublicKey), der.oid(CurveOid[curve!]))
+      : der.sequence(der.oid(type === 'ed25519' ? AlgorithmOid.ed25519 : AlgorithmOid.ed448));
   return der.sequence(algorithm, der.bitString(key));
 }
 
@@ -399,7 +400,8 @@ export function readPrivateKey(input: string | Uint8Array, passphrase?: string):
     const text = typeof input === 'string' ? input : input.length > 0 && input[0] === 0x2d /* '-' of PEM */ ? new TextDecoder().decode(input) : undefined;
     if (text === undefined) return readPrivateKeyDer(input as Uint8Array);
     // RFC 1421 encrypted PEM (Proc-Type/DEK-Info headers) uses an MD5 key derivation: not supported.
-    if (/Proc-Type:\s*4,ENCRYPTED/.test(text)) throw new TypeError('legacy encrypted PEM keys are not supported by the portable provider: convert with `openssl pkcs8 -topk8`');
+    if (/Proc-Type:\s*4,ENCRYPTED/.test(text))
+      throw new TypeError('legacy encrypted PEM keys are not supported by the portable provider: convert with `openssl pkcs8 -topk8`');
     const block = readPem(text).find((b) => /^(|ENCRYPTED |EC |RSA )PRIVATE KEY$/.test(b.label));
     if (!block) throw new TypeError('no PEM private key found');
     switch (block.label) {

@@ -168,7 +168,12 @@ test('AEAD: seal output equals node:crypto, each opens the other, tampering yiel
       // Adjacent views of one buffer (the record layer's case) and separate copies.
       sameBytes('aead-open', aeadP.open(nonce, aad, ct, tag)!, plaintext, `${name} #${i} adjacent`);
       sameBytes('aead-open', aeadP.open(nonce, aad, ct.slice(), tag.slice())!, plaintext, `${name} #${i} separate`);
-      sameBytes('aead-open', aeadN.open(nonce, aad, sealedP.subarray(0, sealedP.length - 16), sealedP.subarray(sealedP.length - 16))!, plaintext, `${name} #${i} node opens portable`);
+      sameBytes(
+        'aead-open',
+        aeadN.open(nonce, aad, sealedP.subarray(0, sealedP.length - 16), sealedP.subarray(sealedP.length - 16))!,
+        plaintext,
+        `${name} #${i} node opens portable`,
+      );
       // Tampering: every part of the input matters, and a bad tag is null, never an exception.
       const flipped = (b: Uint8Array, at: number) => {
         const c = b.slice();
@@ -260,8 +265,14 @@ test('key exchange: RFC 7748 §6.1 X25519 known answer', () => {
 
 test('key exchange: RFC 7748 §6.2 X448 known answer, in both providers', () => {
   for (const provider of [P, N]) {
-    const alice = provider.keyShareFromPrivate('x448', fromHex('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'));
-    const bob = provider.keyShareFromPrivate('x448', fromHex('1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d'));
+    const alice = provider.keyShareFromPrivate(
+      'x448',
+      fromHex('9a8f4925d1519f5775cf46b04b5800d4ee9ee8bae8bc5565d498c28dd9c9baf574a9419744897391006382a6f127ab1d9ac2d8c0a598726b'),
+    );
+    const bob = provider.keyShareFromPrivate(
+      'x448',
+      fromHex('1c306a7ac2a0e2e0990b294470cba339e6453772b075811d8fad0d1d6927c120bb5ee8972b0d3e21374c9c921b09d1b0366f10b65173992d'),
+    );
     assert.equal(toHex(alice.publicKey), '9b08f7cc31b7e3e67d22d5aea121074a273bd2b83de09c63faa73d2c22c5d9bbc836647241d953d40c5b12da88120d53177f80e532c41fa0');
     assert.equal(toHex(bob.publicKey), '3eb7a829b0cd20f5bcfc0b599b6feccf6da4627107bdb0d4f345b43027d8b972fc3e34fb4232a13ca706dcb57aec3dae07bdc1c67bf33609');
     const shared = '07fff4181ac6cc95ec1c16a94a0f74d12da232ce40a77552281d282bb60c0b56fd2464c335543936521c24403085d59a449a5037514a879d';
@@ -466,7 +477,11 @@ test('keys: PKCS#8 and SEC1 in PEM and DER, encrypted PKCS#8, all give the same 
       ['pkcs8 der', f.openssl('pkey', '-in', c.keyPath, '-outform', 'DER')],
       ['pkcs8 der as bytes of pem', new TextEncoder().encode(c.key)],
       ['pkcs8 aes-256-cbc sha256', f.openssl('pkcs8', '-topk8', '-in', c.keyPath, '-v2', 'aes-256-cbc', '-passout', 'pass:s3cret').toString(), 's3cret'],
-      ['pkcs8 aes-128-cbc sha1', f.openssl('pkcs8', '-topk8', '-in', c.keyPath, '-v2', 'aes-128-cbc', '-v2prf', 'hmacWithSHA1', '-passout', 'pass:pw').toString(), 'pw'],
+      [
+        'pkcs8 aes-128-cbc sha1',
+        f.openssl('pkcs8', '-topk8', '-in', c.keyPath, '-v2', 'aes-128-cbc', '-v2prf', 'hmacWithSHA1', '-passout', 'pass:pw').toString(),
+        'pw',
+      ],
     ];
     if (kind !== 'ed25519') {
       forms.push(['sec1 pem', f.openssl('ec', '-in', c.keyPath).toString()]);
@@ -491,7 +506,10 @@ test('keys: RSA is refused clearly without WebCrypto or an RSA backend; its publ
   const noWebCrypto = new PortableCryptoProvider({ subtle: null });
   for (const kind of ['rsa', 'rsa-pss'] as const) {
     const c = certs!.get(kind);
-    assert.throws(() => noWebCrypto.importPrivateKey(c.key), (err: unknown) => err instanceof TypeError && /WebCrypto/.test(err.message));
+    assert.throws(
+      () => noWebCrypto.importPrivateKey(c.key),
+      (err: unknown) => err instanceof TypeError && /WebCrypto/.test(err.message),
+    );
     const kn = N.importPrivateKey(c.key);
     const pub = noWebCrypto.importPublicKey(kn.publicKey.spki);
     assert.equal(pub.type, kn.type);
@@ -499,7 +517,10 @@ test('keys: RSA is refused clearly without WebCrypto or an RSA backend; its publ
     const algorithm: SignatureAlgorithm = kind === 'rsa' ? { kind: 'rsa-pkcs1', hash: 'sha256' } : { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 };
     // RSA is asynchronous in the portable provider: verify() says so, verifyAsync() says WebCrypto is missing.
     assertTlsError(() => noWebCrypto.verify(pub, algorithm, new Uint8Array(1), new Uint8Array(256)), 'unsupported_certificate', /WebCrypto/);
-    await assert.rejects(noWebCrypto.verifyAsync(pub, algorithm, new Uint8Array(1), new Uint8Array(256)), (err: unknown) => err instanceof TlsError && err.alert === 'unsupported_certificate' && /crypto\.subtle/.test(err.message));
+    await assert.rejects(
+      noWebCrypto.verifyAsync(pub, algorithm, new Uint8Array(1), new Uint8Array(256)),
+      (err: unknown) => err instanceof TlsError && err.alert === 'unsupported_certificate' && /crypto\.subtle/.test(err.message),
+    );
     assertTlsError(() => P.rsaEncryptPkcs1(pub, new Uint8Array(48)), 'handshake_failure', /RSA key transport/);
     // A key of one type never verifies a signature of another.
     assert.equal(noWebCrypto.verify(pub, { kind: 'ecdsa', hash: 'sha256' }, new Uint8Array(1), new Uint8Array(70)), false);
@@ -510,16 +531,18 @@ test('keys: RSA is refused clearly without WebCrypto or an RSA backend; its publ
 const nodeRsa: RsaOperations = {
   verify(spki, algorithm, message, signature) {
     const key = nodeCrypto.createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-    const padding = algorithm.kind === 'rsa-pss'
-      ? { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }
-      : { padding: nodeCrypto.constants.RSA_PKCS1_PADDING };
+    const padding =
+      algorithm.kind === 'rsa-pss'
+        ? { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }
+        : { padding: nodeCrypto.constants.RSA_PKCS1_PADDING };
     return nodeCrypto.verify(algorithm.hash, message, { key, ...padding }, signature);
   },
   sign(pkcs8, algorithm, message) {
     const key = nodeCrypto.createPrivateKey({ key: Buffer.from(pkcs8.expose()), format: 'der', type: 'pkcs8' });
-    const padding = algorithm.kind === 'rsa-pss'
-      ? { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }
-      : { padding: nodeCrypto.constants.RSA_PKCS1_PADDING };
+    const padding =
+      algorithm.kind === 'rsa-pss'
+        ? { padding: nodeCrypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength }
+        : { padding: nodeCrypto.constants.RSA_PKCS1_PADDING };
     return nodeCrypto.sign(algorithm.hash, message, { key, ...padding });
   },
   encryptPkcs1(spki, message) {
@@ -578,12 +601,16 @@ test('keys: malformed SubjectPublicKeyInfo is bad_certificate; unknown algorithm
   assertTlsError(() => P.importPublicKey(secp256k1), 'unsupported_certificate');
   assert.throws(() => P.importPrivateKey(bytes(100, 1)), TypeError);
   assert.throws(() => P.importPrivateKey('no key here'), /no PEM private key/);
-  assertTlsError(() => P.sign(N.importPrivateKey(certs!.get('p256').key), { kind: 'ecdsa', hash: 'sha256' }, new Uint8Array(1)), 'internal_error', /portable provider/);
+  assertTlsError(
+    () => P.sign(N.importPrivateKey(certs!.get('p256').key), { kind: 'ecdsa', hash: 'sha256' }, new Uint8Array(1)),
+    'internal_error',
+    /portable provider/,
+  );
 });
 
 // ---- randomness ----
 
-test('randomBytes: lengths beyond WebCrypto\'s 64 KiB per call, and not constant', () => {
+test("randomBytes: lengths beyond WebCrypto's 64 KiB per call, and not constant", () => {
   const big = P.randomBytes(200_000);
   assert.equal(big.length, 200_000);
   assert.notEqual(toHex(big.subarray(0, 16)), toHex(big.subarray(100_000, 100_016)));
@@ -608,7 +635,7 @@ function section(name: string): Map<string, string> {
   return values;
 }
 
-test('RFC 8448 §3 simple 1-RTT: key shares, ECDHE secret and the server\'s encrypted flight, with each provider', {
+test("RFC 8448 §3 simple 1-RTT: key shares, ECDHE secret and the server's encrypted flight, with each provider", {
   skip: existsSync(vectors) ? false : `RFC 8448 vectors not found at ${vectors} (set TLSKIT_SHARED)`,
 }, () => {
   const v = section('Simple_1RTT_Handshake');
@@ -617,7 +644,9 @@ test('RFC 8448 §3 simple 1-RTT: key shares, ECDHE secret and the server\'s encr
   const clientHello = fromHex(v.get('Record_ClientHello_1')!).subarray(5);
   const serverHello = fromHex(v.get('Message_ServerHello')!);
   const record = fromHex(v.get('Record_ServerHandshakeMessages')!);
-  const flight = ['Message_EncryptedExtensions', 'Message_Server_Certificate', 'Message_Server_CertificateVerify', 'Message_Server_Finished'].map((k) => v.get(k)!).join('');
+  const flight = ['Message_EncryptedExtensions', 'Message_Server_Certificate', 'Message_Server_CertificateVerify', 'Message_Server_Finished']
+    .map((k) => v.get(k)!)
+    .join('');
   for (const p of [P, N]) {
     const client = p.keyShareFromPrivate('x25519', clientPrivate);
     const server = p.keyShareFromPrivate('x25519', serverPrivate);
@@ -660,9 +689,16 @@ function handshake(c: HandshakeCase) {
   const clientGroups = c.clientGroups ?? c.group;
   const version = c.version ? { minVersion: c.version, maxVersion: c.version } : {};
   const serverConfig = resolveServerOptions({ key: cert.key, cert: cert.cert, ...version, ...(serverGroups ? { ecdhCurve: serverGroups } : {}) }, c.server);
-  const clientConfig = resolveClientOptions({
-    servername: 'localhost', rejectUnauthorized: false, ...version, ...(clientGroups ? { ecdhCurve: clientGroups } : {}), ...(c.ciphers ? { ciphers: c.ciphers } : {}),
-  }, c.client);
+  const clientConfig = resolveClientOptions(
+    {
+      servername: 'localhost',
+      rejectUnauthorized: false,
+      ...version,
+      ...(clientGroups ? { ecdhCurve: clientGroups } : {}),
+      ...(c.ciphers ? { ciphers: c.ciphers } : {}),
+    },
+    c.client,
+  );
   const s = newEndpointState();
   const cl = newEndpointState();
   const server = createServerConnection(serverConfig, endpointHandlers(s));
@@ -690,7 +726,11 @@ function exchange(h: ReturnType<typeof handshake>, label: string): void {
 }
 
 test('handshakes: portable on both sides and mixed with node, every certificate type, suite and group', { skip: skipNoOpenssl }, () => {
-  const pairs: [string, CryptoProvider, CryptoProvider][] = [['portable-portable', P, P], ['portable-node', P, N], ['node-portable', N, P]];
+  const pairs: [string, CryptoProvider, CryptoProvider][] = [
+    ['portable-portable', P, P],
+    ['portable-node', P, N],
+    ['node-portable', N, P],
+  ];
   const suites = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
   const groups = ['X25519', 'X448', 'P-256', 'P-384', 'P-521'];
   let n = 0;
@@ -713,10 +753,17 @@ test('handshakes: portable on both sides and mixed with node, every certificate 
 });
 
 test('handshakes: TLS 1.2 ECDHE over x448 and secp521r1 with a P-521 certificate, portable on either side', { skip: skipNoOpenssl }, () => {
-  const pairs: [string, CryptoProvider, CryptoProvider][] = [['portable-portable', P, P], ['portable-node', P, N], ['node-portable', N, P]];
+  const pairs: [string, CryptoProvider, CryptoProvider][] = [
+    ['portable-portable', P, P],
+    ['portable-node', P, N],
+    ['node-portable', N, P],
+  ];
   for (const [pairName, client, server] of pairs) {
     // RFC 8422 §5.1.1: the client's supported_groups also vouch for the certificate's curve.
-    for (const [group, clientGroups] of [['X448', 'X448:P-521'], ['P-521', 'P-521']] as const) {
+    for (const [group, clientGroups] of [
+      ['X448', 'X448:P-521'],
+      ['P-521', 'P-521'],
+    ] as const) {
       const h = handshake({ client, server, kind: 'p521', version: 'TLSv1.2', serverGroups: group, clientGroups, ciphers: 'ECDHE-ECDSA-AES256-GCM-SHA384' });
       exchange(h, `${pairName} TLS 1.2 ${group}`);
       assert.equal(h.client.info.version, 'TLSv1.2');
@@ -740,14 +787,21 @@ test('handshakes: a portable client without WebCrypto refuses an RSA server cert
 test('handshakes: RSA through the RsaOperations extension point, portable on both sides', { skip: skipNoOpenssl }, () => {
   const withRsa = new PortableCryptoProvider({ rsa: nodeRsa });
   for (const kind of ['rsa', 'rsa-pss'] as const) {
-    for (const [client, server] of [[withRsa, withRsa], [withRsa, N], [N, withRsa]] as const) {
+    for (const [client, server] of [
+      [withRsa, withRsa],
+      [withRsa, N],
+      [N, withRsa],
+    ] as const) {
       exchange(handshake({ client, server, kind }), `${kind} ${client.name}-${server.name}`);
       count('handshakes');
     }
   }
 });
 
-for (const [clientName, clientProvider, serverName, serverProvider] of [['portable', P, 'node', N], ['node', N, 'portable', P]] as const) {
+for (const [clientName, clientProvider, serverName, serverProvider] of [
+  ['portable', P, 'node', N],
+  ['node', N, 'portable', P],
+] as const) {
   test(`handshakes: X25519MLKEM768, ${clientName} client and ${serverName} server (the server encapsulates)`, { skip: skipNoOpenssl }, () => {
     const { client, server, c } = handshake({ client: clientProvider, server: serverProvider, kind: 'p256', clientGroups: 'X25519MLKEM768:X25519' });
     assert.deepEqual(c.errors, []);

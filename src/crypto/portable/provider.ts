@@ -17,14 +17,24 @@ import { p256, p384, p521 } from '@noble/curves/nist.js';
 import { TlsError, illegalParameter } from '../../errors.js';
 import { Secret } from '../secret.js';
 import type {
-  Aead, AeadName, CryptoProvider, CurveName, Encapsulation, GroupName, HashContext, HashName, KeyInfo, KeyShare, KeyType,
-  PrivateKey, PublicKey, SignatureAlgorithm,
+  Aead,
+  AeadName,
+  CryptoProvider,
+  CurveName,
+  Encapsulation,
+  GroupName,
+  HashContext,
+  HashName,
+  KeyInfo,
+  KeyShare,
+  KeyType,
+  PrivateKey,
+  PublicKey,
+  SignatureAlgorithm,
 } from '../provider.js';
 import { aeadKeyLength, hashLength } from '../provider.js';
 import { concat } from '../../wire/bytes.js';
-import {
-  X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768, splitX25519MlKem768Private, type MlKem768,
-} from '../x25519-mlkem768.js';
+import { X25519MlKem768Share, encapsulateX25519MlKem768, nobleMlKem768, splitX25519MlKem768Private, type MlKem768 } from '../x25519-mlkem768.js';
 import { readPrivateKey, readSpki, writeSpki, type PssRestriction } from './keys.js';
 import { WebCryptoRsa, runtimeSubtle, type SubtleRsa } from './webcrypto-rsa.js';
 
@@ -52,7 +62,11 @@ class PortableHash implements HashContext {
 
 const TAG_LENGTH = 16;
 
-type NobleAead = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array) => {
+type NobleAead = (
+  key: Uint8Array,
+  nonce: Uint8Array,
+  aad: Uint8Array,
+) => {
   encrypt(plaintext: Uint8Array): Uint8Array;
   decrypt(ciphertext: Uint8Array): Uint8Array;
 };
@@ -62,7 +76,10 @@ const aeads: Record<AeadName, NobleAead> = { 'aes-128-gcm': gcm, 'aes-256-gcm': 
 class PortableAead implements Aead {
   private readonly key: Uint8Array;
   private readonly cipher: NobleAead;
-  constructor(readonly name: AeadName, key: Secret) {
+  constructor(
+    readonly name: AeadName,
+    key: Secret,
+  ) {
     // noble picks AES-128 or AES-256 by key length: refuse a key that does not fit the name.
     if (key.length !== aeadKeyLength[name]) throw new RangeError(`${name} needs a ${aeadKeyLength[name]}-byte key, got ${key.length}`);
     // Our own copy: the key schedule wipes its Secret once the AEAD exists.
@@ -82,9 +99,7 @@ class PortableAead implements Aead {
     if (tag.length !== TAG_LENGTH) return null;
     // noble wants ciphertext || tag; the record layer usually hands us adjacent views of one buffer.
     const adjacent = tag.buffer === ciphertext.buffer && tag.byteOffset === ciphertext.byteOffset + ciphertext.length;
-    const sealed = adjacent
-      ? new Uint8Array(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length + TAG_LENGTH)
-      : concat(ciphertext, tag);
+    const sealed = adjacent ? new Uint8Array(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length + TAG_LENGTH) : concat(ciphertext, tag);
     try {
       return this.cipher(this.key, nonce, aad).decrypt(sealed);
     } catch {
@@ -104,7 +119,10 @@ const montgomery = { x25519: { ecdh: x25519, length: 32 }, x448: { ecdh: x448, l
 
 class MontgomeryShare implements KeyShare {
   readonly publicKey: Uint8Array;
-  constructor(readonly group: 'x25519' | 'x448', private readonly privateKey: Uint8Array) {
+  constructor(
+    readonly group: 'x25519' | 'x448',
+    private readonly privateKey: Uint8Array,
+  ) {
     this.publicKey = montgomery[group].ecdh.getPublicKey(privateKey);
   }
   agree(peer: Uint8Array): Secret {
@@ -133,7 +151,11 @@ const curveOfGroup: Partial<Record<GroupName, CurveName>> = { secp256r1: 'P-256'
 class EcdhShare implements KeyShare {
   readonly publicKey: Uint8Array;
   private readonly pointLength: number;
-  constructor(readonly group: GroupName, private readonly curve: NistCurve, private readonly privateKey: Uint8Array) {
+  constructor(
+    readonly group: GroupName,
+    private readonly curve: NistCurve,
+    private readonly privateKey: Uint8Array,
+  ) {
     this.publicKey = curve.getPublicKey(privateKey, false);
     this.pointLength = this.publicKey.length;
   }
@@ -205,9 +227,12 @@ export interface RsaOperations {
   decryptRaw(pkcs8: Secret, ciphertext: Uint8Array): Uint8Array;
 }
 
-const RSA_IS_ASYNCHRONOUS = 'the portable provider signs and verifies RSA only asynchronously (WebCrypto): use signAsync()/verifyAsync(), as the engine and verifyCertificateChainAsync() do';
-const NO_WEBCRYPTO = 'RSA needs WebCrypto (globalThis.crypto.subtle), which this runtime does not have: use an EC or Ed25519 certificate, or give the portable provider an RsaOperations backend';
-const NO_KEY_TRANSPORT = 'RSA key transport (TLS_RSA_* suites) is not available with the portable provider: WebCrypto has no PKCS#1 v1.5 encryption and no raw RSA; use an ECDHE suite';
+const RSA_IS_ASYNCHRONOUS =
+  'the portable provider signs and verifies RSA only asynchronously (WebCrypto): use signAsync()/verifyAsync(), as the engine and verifyCertificateChainAsync() do';
+const NO_WEBCRYPTO =
+  'RSA needs WebCrypto (globalThis.crypto.subtle), which this runtime does not have: use an EC or Ed25519 certificate, or give the portable provider an RsaOperations backend';
+const NO_KEY_TRANSPORT =
+  'RSA key transport (TLS_RSA_* suites) is not available with the portable provider: WebCrypto has no PKCS#1 v1.5 encryption and no raw RSA; use an ECDHE suite';
 
 function isRsa(type: KeyType): boolean {
   return type === 'rsa' || type === 'rsa-pss';
@@ -317,7 +342,8 @@ export class PortableCryptoProvider implements CryptoProvider {
 
   keyShareFromPrivate(group: GroupName, privateKey: Uint8Array): KeyShare {
     if (group === 'x25519' || group === 'x448') {
-      if (privateKey.length !== montgomery[group].length) throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${montgomery[group].length}`);
+      if (privateKey.length !== montgomery[group].length)
+        throw new TlsError('internal_error', `${group} private key is ${privateKey.length} bytes, expected ${montgomery[group].length}`);
       return new MontgomeryShare(group, privateKey.slice());
     }
     if (group === 'X25519MLKEM768') {
@@ -440,7 +466,8 @@ export class PortableCryptoProvider implements CryptoProvider {
   async signAsync(key: PrivateKey, algorithm: SignatureAlgorithm, message: Uint8Array): Promise<Uint8Array> {
     const k = ownKey(key, PortablePrivateKey);
     if (!this.asyncOnly(k)) return this.sign(k, algorithm, message);
-    if (algorithm.kind !== 'rsa-pkcs1' && algorithm.kind !== 'rsa-pss') throw new TlsError('internal_error', `cannot sign ${algorithm.kind} with a ${k.type} key`);
+    if (algorithm.kind !== 'rsa-pkcs1' && algorithm.kind !== 'rsa-pss')
+      throw new TlsError('internal_error', `cannot sign ${algorithm.kind} with a ${k.type} key`);
     const rsa = this.webCryptoRsa();
     if (!rsa) throw new TlsError('internal_error', NO_WEBCRYPTO);
     return rsa.sign(k, k.secret, algorithm, message);

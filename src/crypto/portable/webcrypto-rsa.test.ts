@@ -19,8 +19,12 @@ const P = new PortableCryptoProvider();
 const message = new TextEncoder().encode('signed through WebCrypto');
 
 const algorithms: SignatureAlgorithm[] = [
-  { kind: 'rsa-pkcs1', hash: 'sha256' }, { kind: 'rsa-pkcs1', hash: 'sha384' }, { kind: 'rsa-pkcs1', hash: 'sha512' },
-  { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 }, { kind: 'rsa-pss', hash: 'sha384', saltLength: 48 }, { kind: 'rsa-pss', hash: 'sha512', saltLength: 64 },
+  { kind: 'rsa-pkcs1', hash: 'sha256' },
+  { kind: 'rsa-pkcs1', hash: 'sha384' },
+  { kind: 'rsa-pkcs1', hash: 'sha512' },
+  { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 },
+  { kind: 'rsa-pss', hash: 'sha384', saltLength: 48 },
+  { kind: 'rsa-pss', hash: 'sha512', saltLength: 64 },
 ];
 
 function rejectsWith(alert: string, pattern: RegExp): (err: unknown) => boolean {
@@ -34,7 +38,12 @@ test('WebCrypto RSA: signatures the node provider checks, and the other way roun
   assert.equal(mine.type, 'rsa');
   assert.equal(mine.bits, 2048);
   assert.equal(P.asyncOnly(mine), true);
-  assert.equal(P.asyncOnly(P.importPrivateKey(nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString())), false);
+  assert.equal(
+    P.asyncOnly(
+      P.importPrivateKey(nodeCrypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString()),
+    ),
+    false,
+  );
   const publicKey = P.importPublicKey(theirs.publicKey.spki);
   for (const algorithm of algorithms) {
     const signature = await P.signAsync(mine, algorithm, message);
@@ -56,12 +65,18 @@ test('WebCrypto RSA: the synchronous entry points say what to use instead; key t
   const algorithm: SignatureAlgorithm = { kind: 'rsa-pss', hash: 'sha256', saltLength: 32 };
   assert.throws(() => P.verify(key.publicKey, algorithm, message, new Uint8Array(256)), rejectsWith('unsupported_certificate', /asynchronously \(WebCrypto\)/));
   assert.throws(() => P.sign(key, algorithm, message), rejectsWith('internal_error', /signAsync/));
-  assert.throws(() => P.rsaEncryptPkcs1(key.publicKey, new Uint8Array(48)), rejectsWith('handshake_failure', /RSA key transport .* not available .* PKCS#1 v1\.5 encryption/));
+  assert.throws(
+    () => P.rsaEncryptPkcs1(key.publicKey, new Uint8Array(48)),
+    rejectsWith('handshake_failure', /RSA key transport .* not available .* PKCS#1 v1\.5 encryption/),
+  );
   assert.throws(() => P.rsaDecryptRaw(key, new Uint8Array(256)), rejectsWith('handshake_failure', /RSA key transport/));
   // Without WebCrypto RSA keys are refused at import, and signatures with a message saying why.
   const none = new PortableCryptoProvider({ subtle: null });
   assert.throws(() => none.importPrivateKey(testKeyPair('rsa-2048').privateKeyPem), /WebCrypto \(globalThis\.crypto\.subtle\)/);
-  return assert.rejects(none.verifyAsync(none.importPublicKey(key.publicKey.spki), algorithm, message, new Uint8Array(256)), rejectsWith('unsupported_certificate', /WebCrypto/));
+  return assert.rejects(
+    none.verifyAsync(none.importPublicKey(key.publicKey.spki), algorithm, message, new Uint8Array(256)),
+    rejectsWith('unsupported_certificate', /WebCrypto/),
+  );
 });
 
 test('WebCrypto RSA: id-RSASSA-PSS keys sign only PSS, within the parameters their SubjectPublicKeyInfo sets', async (t) => {
@@ -141,7 +156,10 @@ test('X.509 on RSA chains: a root → intermediate → leaf chain validates thro
 test('X.509 on RSA chains: a forged signature anywhere fails, though the first run took it on trust', async () => {
   const provider = new PortableCryptoProvider();
   const [leaf, intermediate] = chainOf(pki.chainPem) as [Uint8Array, Uint8Array];
-  for (const [what, chain] of [['leaf', [flipLastByte(leaf), intermediate]], ['intermediate', [leaf, flipLastByte(intermediate)]]] as const) {
+  for (const [what, chain] of [
+    ['leaf', [flipLastByte(leaf), intermediate]],
+    ['intermediate', [leaf, flipLastByte(intermediate)]],
+  ] as const) {
     await assert.rejects(
       verifyCertificateChainAsync(chain, { provider, trustAnchors: anchors, usage: 'server' }),
       (err: unknown) => err instanceof TlsError && err.alert === 'bad_certificate' && /does not verify with the key of/.test(err.message),
@@ -167,8 +185,11 @@ test('X.509 on RSA chains: the failures a synchronous provider reports, reported
       expected = err as TlsError;
     }
     assert.ok(expected, `${what}: node rejects it`);
-    await assert.rejects(verifyCertificateChainAsync(chain, options), (err: unknown) =>
-      err instanceof TlsError && err.alert === expected.alert && err.message === expected.message, what);
+    await assert.rejects(
+      verifyCertificateChainAsync(chain, options),
+      (err: unknown) => err instanceof TlsError && err.alert === expected.alert && err.message === expected.message,
+      what,
+    );
   }
 });
 
@@ -177,7 +198,12 @@ test('X.509 on RSA chains: an issuer of the same name with another key is passed
   // front) fails its signature check, the search backs up and finds the second.
   const impostorKey = generateKeyPair('rsa-2048');
   const impostor = createCertificate({
-    subject: 'CN=tlskit test intermediate CA, O=tlskit test', subjectKey: impostorKey, issuer: pki.ca, isCA: true, pathLength: 0, subjectKeyIdentifier: false,
+    subject: 'CN=tlskit test intermediate CA, O=tlskit test',
+    subjectKey: impostorKey,
+    issuer: pki.ca,
+    isCA: true,
+    pathLength: 0,
+    subjectKeyIdentifier: false,
   });
   const [leaf, intermediate] = chainOf(pki.chainPem) as [Uint8Array, Uint8Array];
   const { provider, calls } = counting(new PortableCryptoProvider());
@@ -199,9 +225,16 @@ test('X.509 on RSA chains: CRL signatures are checked through WebCrypto too (RFC
     const intermediate = x509.cert({ subject: '/CN=RSA Intermediate/O=tlskit', issuer: root, extensions: CA_EXTENSIONS, days: 365, key: 'rsa' });
     const leaf = x509.cert({ subject: '/CN=www.example.com', issuer: intermediate, extensions: leafExtensions('DNS:www.example.com'), key: 'rsa' });
     const other = x509.cert({ subject: '/CN=other.example', issuer: intermediate, extensions: leafExtensions('DNS:other.example'), key: 'rsa' });
-    const options = (crls: ReturnType<typeof readCrls>) => ({ provider: new PortableCryptoProvider(), trustAnchors: TrustStore.from(root.pem), usage: 'server' as const, crls });
-    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [leaf]).pem))),
-      rejectsWith('certificate_revoked', /^certificate was revoked on/));
+    const options = (crls: ReturnType<typeof readCrls>) => ({
+      provider: new PortableCryptoProvider(),
+      trustAnchors: TrustStore.from(root.pem),
+      usage: 'server' as const,
+      crls,
+    });
+    await assert.rejects(
+      verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls(x509.crl(intermediate, [leaf]).pem))),
+      rejectsWith('certificate_revoked', /^certificate was revoked on/),
+    );
     // The root's CRL too: with CRLs configured, the intermediate needs one as well.
     const rootCrl = x509.crl(root, []).pem;
     const { path } = await verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls([x509.crl(intermediate, [other]).pem, rootCrl])));
@@ -209,8 +242,10 @@ test('X.509 on RSA chains: CRL signatures are checked through WebCrypto too (RFC
     // A CRL whose signature was tampered with cannot be relied on, though the first run took it on trust.
     const crl = x509.crl(intermediate, [other]).der.slice();
     crl[crl.length - 1]! ^= 1;
-    await assert.rejects(verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls([crl, rootCrl]))),
-      rejectsWith('bad_certificate', /the CRL of .* cannot be used: the CRL signature does not verify/));
+    await assert.rejects(
+      verifyCertificateChainAsync([leaf.der, intermediate.der], options(readCrls([crl, rootCrl]))),
+      rejectsWith('bad_certificate', /the CRL of .* cannot be used: the CRL signature does not verify/),
+    );
   } finally {
     x509.cleanup();
   }

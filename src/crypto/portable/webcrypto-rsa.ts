@@ -14,7 +14,13 @@ import { writeRsaEncryptionSpki, type PssRestriction } from './keys.js';
  * runtime's `crypto.subtle` fits it (browsers, workers, Deno, Bun, Node 20+).
  */
 export interface SubtleRsa {
-  importKey(format: 'spki' | 'pkcs8', keyData: Uint8Array, algorithm: { name: string; hash: string }, extractable: boolean, keyUsages: string[]): Promise<unknown>;
+  importKey(
+    format: 'spki' | 'pkcs8',
+    keyData: Uint8Array,
+    algorithm: { name: string; hash: string },
+    extractable: boolean,
+    keyUsages: string[],
+  ): Promise<unknown>;
   sign(algorithm: { name: string; saltLength?: number }, key: unknown, data: Uint8Array): Promise<ArrayBuffer>;
   verify(algorithm: { name: string; saltLength?: number }, key: unknown, signature: Uint8Array, data: Uint8Array): Promise<boolean>;
 }
@@ -28,7 +34,9 @@ export function runtimeSubtle(): SubtleRsa | undefined {
   }
 }
 
-export type RsaSignature = { readonly kind: 'rsa-pkcs1'; readonly hash: HashName } | { readonly kind: 'rsa-pss'; readonly hash: HashName; readonly saltLength: number };
+export type RsaSignature =
+  | { readonly kind: 'rsa-pkcs1'; readonly hash: HashName }
+  | { readonly kind: 'rsa-pss'; readonly hash: HashName; readonly saltLength: number };
 
 const webCryptoHash: Record<HashName, string> = { sha1: 'SHA-1', sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
 
@@ -87,7 +95,8 @@ export class WebCryptoRsa {
     const hash = webCryptoHash[algorithm.hash];
     const name = webCryptoName(algorithm);
     const cryptoKey = await cached(importedPublic, key, `${name}/${hash}`, () =>
-      this.subtle.importKey('spki', writeRsaEncryptionSpki(key.key), { name, hash }, false, ['verify'])).catch((err: unknown) => {
+      this.subtle.importKey('spki', writeRsaEncryptionSpki(key.key), { name, hash }, false, ['verify']),
+    ).catch((err: unknown) => {
       throw refused('RSA public key', err);
     });
     try {
@@ -102,7 +111,8 @@ export class WebCryptoRsa {
     const hash = webCryptoHash[algorithm.hash];
     const name = webCryptoName(algorithm);
     const cryptoKey = await cached(importedPrivate, owner, `${name}/${hash}`, () =>
-      this.subtle.importKey('pkcs8', pkcs8.expose(), { name, hash }, false, ['sign'])).catch((err: unknown) => {
+      this.subtle.importKey('pkcs8', pkcs8.expose(), { name, hash }, false, ['sign']),
+    ).catch((err: unknown) => {
       throw refused('RSA private key', err);
     });
     return new Uint8Array(await this.subtle.sign(params(algorithm), cryptoKey, message));

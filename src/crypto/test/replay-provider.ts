@@ -3,9 +3,7 @@
 // signatures that are randomised (RSA-PSS) are served from a recording. Everything else is the
 // wrapped provider's real computation. Never for production use: it is predictable by design.
 import { equalBytes } from '../../wire/bytes.js';
-import type {
-  Aead, AeadName, CryptoProvider, GroupName, HashContext, HashName, KeyShare, PrivateKey, PublicKey, SignatureAlgorithm,
-} from '../provider.js';
+import type { Aead, AeadName, CryptoProvider, GroupName, HashContext, HashName, KeyShare, PrivateKey, PublicKey, SignatureAlgorithm } from '../provider.js';
 import type { Secret } from '../secret.js';
 
 /** A signature made once over `message`, to be returned when the same message is signed again. */
@@ -28,7 +26,10 @@ export class ReplayCryptoProvider implements CryptoProvider {
   readonly name: string;
   private drawn = 0;
 
-  constructor(private readonly inner: CryptoProvider, private readonly recording: ReplayRecording) {
+  constructor(
+    private readonly inner: CryptoProvider,
+    private readonly recording: ReplayRecording,
+  ) {
     this.name = `replay(${inner.name})`;
   }
 

@@ -101,34 +101,82 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
   };
   if (offer.serverName !== undefined) {
     const name = offer.serverName;
-    add(E.server_name, encode((w) => writeServerNameClient(w, name)));
+    add(
+      E.server_name,
+      encode((w) => writeServerNameClient(w, name)),
+    );
   }
   if (tls12) {
     add(E.extended_master_secret);
     // RFC 5746 §3.4: an empty renegotiation_info on the initial handshake.
-    add(E.renegotiation_info, encode((w) => writeRenegotiationInfo(w, new Uint8Array(0))));
-    add(E.ec_point_formats, encode((w) => writeEcPointFormats(w)));
+    add(
+      E.renegotiation_info,
+      encode((w) => writeRenegotiationInfo(w, new Uint8Array(0))),
+    );
+    add(
+      E.ec_point_formats,
+      encode((w) => writeEcPointFormats(w)),
+    );
     // RFC 5077 §3.2: an empty session_ticket asks for a ticket; a full one offers it.
     add(E.session_ticket, offer.ticket12 ?? new Uint8Array(0));
   }
-  if (config.requestOcsp) add(E.status_request, encode((w) => writeStatusRequest(w)));
+  if (config.requestOcsp)
+    add(
+      E.status_request,
+      encode((w) => writeStatusRequest(w)),
+    );
   if (config.recordSizeLimit !== undefined) {
     const limit = config.recordSizeLimit;
-    add(E.record_size_limit, encode((w) => w.u16(limit)));
+    add(
+      E.record_size_limit,
+      encode((w) => w.u16(limit)),
+    );
   }
-  add(E.supported_groups, encode((w) => writeSupportedGroups(w, offer.groups.map((g) => g.id))));
-  add(E.signature_algorithms, encode((w) => writeSignatureSchemes(w, config.signatureSchemes.map((s) => s.id))));
-  if (config.alpnProtocols.length > 0) add(E.application_layer_protocol_negotiation, encode((w) => writeAlpnList(w, config.alpnProtocols)));
+  add(
+    E.supported_groups,
+    encode((w) =>
+      writeSupportedGroups(
+        w,
+        offer.groups.map((g) => g.id),
+      ),
+    ),
+  );
+  add(
+    E.signature_algorithms,
+    encode((w) =>
+      writeSignatureSchemes(
+        w,
+        config.signatureSchemes.map((s) => s.id),
+      ),
+    ),
+  );
+  if (config.alpnProtocols.length > 0)
+    add(
+      E.application_layer_protocol_negotiation,
+      encode((w) => writeAlpnList(w, config.alpnProtocols)),
+    );
   if (tls13) {
-    add(E.supported_versions, encode((w) => writeSupportedVersionsClient(w, offer.versions)));
+    add(
+      E.supported_versions,
+      encode((w) => writeSupportedVersionsClient(w, offer.versions)),
+    );
     const shares = [...offer.keyShares].map(([group, s]) => ({ group, keyExchange: s.publicKey }));
-    add(E.key_share, encode((w) => writeKeyShareClient(w, shares)));
+    add(
+      E.key_share,
+      encode((w) => writeKeyShareClient(w, shares)),
+    );
     if (offer.cookie) {
       const cookie = offer.cookie;
-      add(E.cookie, encode((w) => writeCookie(w, cookie)));
+      add(
+        E.cookie,
+        encode((w) => writeCookie(w, cookie)),
+      );
     }
     // RFC 8446 §4.2.9: we accept tickets only with a fresh (EC)DHE exchange (psk_dhe_ke).
-    add(E.psk_key_exchange_modes, encode((w) => writePskModes(w, [PskKeyExchangeMode.psk_dhe_ke])));
+    add(
+      E.psk_key_exchange_modes,
+      encode((w) => writePskModes(w, [PskKeyExchangeMode.psk_dhe_ke])),
+    );
     if (offer.earlyData) add(E.early_data);
     // RFC 8446 §4.2.6: a client with a certificate can be asked for it after the handshake.
     if (config.certificates.length > 0) add(E.post_handshake_auth);
@@ -137,7 +185,10 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
   if (psks.length > 0) {
     // RFC 8446 §4.2.11: pre_shared_key goes last, its binders filled in once the rest is encoded.
     const placeholders = psks.map((p) => new Uint8Array(hashLength[p.hash]));
-    add(E.pre_shared_key, encode((w) => writeOfferedPsks(w, psks, placeholders)));
+    add(
+      E.pre_shared_key,
+      encode((w) => writeOfferedPsks(w, psks, placeholders)),
+    );
   }
   const hello = buildClientHello({
     legacyVersion: ProtocolVersion.TLSv1_2,
@@ -151,7 +202,13 @@ export function sendClientHello(io: HandshakeIO, config: ClientConfig, offer: Cl
     const bindersLength = bindersListLength(psks.map((p) => hashLength[p.hash]));
     let at = hello.raw.length - bindersLength + 2;
     for (const p of psks) {
-      const binder = computeBinder(io.provider, p.hash, p.secret, binderTranscriptHash(io.transcript, hello.raw, bindersLength, p.hash), p.external !== undefined);
+      const binder = computeBinder(
+        io.provider,
+        p.hash,
+        p.secret,
+        binderTranscriptHash(io.transcript, hello.raw, bindersLength, p.hash),
+        p.external !== undefined,
+      );
       (hello.raw as Uint8Array).set(binder, at + 1);
       at += 1 + binder.length;
     }

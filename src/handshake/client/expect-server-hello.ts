@@ -64,9 +64,13 @@ export function startClient(config: ClientConfig, io: HandshakeIO): HandshakeSta
   const random = p.randomBytes(32);
   // RFC 5077 §3.4: with a ticket, a fresh session id tells us whether the server resumed.
   // RFC 8446 Appendix D.4: a non-empty legacy_session_id turns on middlebox compatibility mode.
-  const sessionId = resume12?.ticket ? p.randomBytes(32)
-    : resume12?.sessionId ? resume12.sessionId
-    : tls13 && config.middleboxCompatibility ? p.randomBytes(32) : new Uint8Array(0);
+  const sessionId = resume12?.ticket
+    ? p.randomBytes(32)
+    : resume12?.sessionId
+      ? resume12.sessionId
+      : tls13 && config.middleboxCompatibility
+        ? p.randomBytes(32)
+        : new Uint8Array(0);
   const keyShares = new Map<number, KeyShare>();
   if (tls13) for (const g of config.keyShareGroups) keyShares.set(g.id, p.generateKeyShare(g.name));
   const draft: ClientOfferDraft = {
@@ -163,7 +167,11 @@ export class ExpectServerHello implements HandshakeState {
       // value is out of the field's range (decode_error); in a first ServerHello it is the version
       // the server speaks, one we do not (protocol_version, RFC 8446 §6.2).
       if (sh.legacyVersion !== ProtocolVersion.TLSv1_2) {
-        if (sh.isRetryRequest || this.retried) throw new TlsError('decode_error', `TLS 1.3 ${sh.isRetryRequest ? 'hello_retry_request' : 'server_hello after a hello_retry_request'} has a legacy_version other than TLS 1.2`);
+        if (sh.isRetryRequest || this.retried)
+          throw new TlsError(
+            'decode_error',
+            `TLS 1.3 ${sh.isRetryRequest ? 'hello_retry_request' : 'server_hello after a hello_retry_request'} has a legacy_version other than TLS 1.2`,
+          );
         throw new TlsError('protocol_version', `TLS 1.3 server_hello has legacy_version ${versionName(sh.legacyVersion)}, not TLS 1.2`);
       }
       return sh.selectedVersion;
@@ -171,7 +179,12 @@ export class ExpectServerHello implements HandshakeState {
     const version = sh.legacyVersion;
     if (!offered.includes(version)) {
       // Name the option that rules the server's choice out, so the fix is obvious.
-      const bound = version < this.config.minVersion ? `minVersion is ${versionName(this.config.minVersion)}` : version > this.config.maxVersion ? `maxVersion is ${versionName(this.config.maxVersion)}` : `we offered only ${offered.map(versionName).join(', ')}`;
+      const bound =
+        version < this.config.minVersion
+          ? `minVersion is ${versionName(this.config.minVersion)}`
+          : version > this.config.maxVersion
+            ? `maxVersion is ${versionName(this.config.maxVersion)}`
+            : `we offered only ${offered.map(versionName).join(', ')}`;
       throw new TlsError('protocol_version', `server chose ${versionName(version)}, but ${bound}`);
     }
     // RFC 8446 §4.1.3: a TLS 1.3 client that gets an older version with the downgrade sentinel aborts.
@@ -216,7 +229,8 @@ export class ExpectServerHello implements HandshakeState {
     if (hrr.retryGroup !== undefined) {
       const group = groupById(hrr.retryGroup);
       // The group must be one we offered and one we did not already send a share for.
-      if (!group || !this.offer.groups.includes(group)) throw illegalParameter(`hello_retry_request asks for group ${groupName(hrr.retryGroup)}, which we did not offer`);
+      if (!group || !this.offer.groups.includes(group))
+        throw illegalParameter(`hello_retry_request asks for group ${groupName(hrr.retryGroup)}, which we did not offer`);
       if (this.offer.keyShares.has(group.id)) throw illegalParameter(`hello_retry_request asks for ${group.name}, for which we already sent a share`);
       keyShares = new Map([[group.id, io.provider.generateKeyShare(group.name)]]);
     }
@@ -239,7 +253,12 @@ export class ExpectServerHello implements HandshakeState {
     const keepExternal = externalPsk !== undefined && externalPsk.hash === suite.hash;
     // RFC 8446 §4.2.10: early data is never sent after a HelloRetryRequest.
     const offer = sendClientHello(io, this.config, {
-      ...rest, keyShares, earlyData: false, ...(keepPsk ? { psk13 } : {}), ...(keepExternal ? { externalPsk } : {}), ...(hrr.cookie ? { cookie: hrr.cookie } : {}),
+      ...rest,
+      keyShares,
+      earlyData: false,
+      ...(keepPsk ? { psk13 } : {}),
+      ...(keepExternal ? { externalPsk } : {}),
+      ...(hrr.cookie ? { cookie: hrr.cookie } : {}),
     });
     return new ExpectServerHello(this.config, offer, true, hrr);
   }
@@ -293,7 +312,12 @@ export class ExpectServerHello implements HandshakeState {
       io.info.earlyDataReason = 'session_not_resumed';
     }
     return new ExpectEncryptedExtensions({
-      config: this.config, offer: this.offer, suite, handshakeSecret, clientHandshakeSecret, serverHandshakeSecret,
+      config: this.config,
+      offer: this.offer,
+      suite,
+      handshakeSecret,
+      clientHandshakeSecret,
+      serverHandshakeSecret,
       compatibilityCcsPending: this.offer.sessionId.length > 0 && !this.retried && !this.offer.earlyData,
       pskAccepted: psk !== undefined,
       earlyDataOffered: earlyData,

@@ -10,7 +10,11 @@ import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import type { ServerHelloMessage } from '../../messages/server-hello.js';
 import {
-  buildClientKeyExchange, readCertificateRequest12, readNewSessionTicket12, readServerHelloDone, readServerKeyExchange,
+  buildClientKeyExchange,
+  readCertificateRequest12,
+  readNewSessionTicket12,
+  readServerHelloDone,
+  readServerKeyExchange,
   type CertificateRequest12,
 } from '../../messages/tls12.js';
 import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
@@ -44,7 +48,8 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
     throw illegalParameter(`server chose cipher suite ${cipherSuiteName(sh.cipherSuite)}, which we did not offer for TLS 1.2`);
   }
   // RFC 5746 §3.4: on an initial handshake, renegotiation_info must be empty.
-  if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 0) throw new TlsError('handshake_failure', 'server sent a non-empty renegotiation_info on an initial handshake');
+  if (sh.renegotiationInfo && sh.renegotiationInfo.length !== 0)
+    throw new TlsError('handshake_failure', 'server sent a non-empty renegotiation_info on an initial handshake');
   if (sh.alpn) {
     const chosen = ascii(sh.alpn);
     if (!config.alpnProtocols.some((p) => ascii(p) === chosen)) throw illegalParameter(`server chose application protocol "${chosen}", which we did not offer`);
@@ -75,7 +80,8 @@ export function serverHello12(config: ClientConfig, offer: ClientOffer, sh: Serv
   if (resumable && offer.sessionId.length > 0 && equalBytes(sh.sessionId, offer.sessionId)) {
     if (resumable.cipherSuite !== suite.id) throw illegalParameter('server resumed a session with a different cipher suite');
     // RFC 7627 §5.3: the resumed handshake must agree with the session on the extended master secret.
-    if (resumable.extendedMasterSecret !== sh.extendedMasterSecret) throw new TlsError('handshake_failure', 'server resumed a session without the extended master secret it was created with');
+    if (resumable.extendedMasterSecret !== sh.extendedMasterSecret)
+      throw new TlsError('handshake_failure', 'server resumed a session without the extended master secret it was created with');
     resumeAuthentication(io.info, resumable);
     io.step({ step: 'server-hello', version: 'TLSv1.2', cipherSuite: suite.name, resumed: true });
     const master = new Secret(resumable.secret.expose().slice());
@@ -95,12 +101,21 @@ class ExpectServerCertificate implements HandshakeState {
     const chain = readCertificate12(msg, { maxChainLength: this.ctx.config.limits.maxChainLength });
     if (chain.length === 0) throw decodeError('server sent an empty certificate list');
     io.step({ step: 'certificate', side: 'server', certificates: chain });
-    return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
-      checkKeyFitsSuite(key, this.ctx.suite, this.ctx.offer.groups);
-      resumed.transcript.add(msg.raw);
-      const next = this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
-      return this.ctx.serverHello.statusRequest ? new MaybeCertificateStatus(next) : next;
-    }, this.ctx.config.serverIdentity);
+    return authenticatePeerChain(
+      io,
+      this.ctx.config,
+      chain,
+      'server',
+      this.ctx.config.serverName,
+      (key, resumed) => {
+        checkKeyFitsSuite(key, this.ctx.suite, this.ctx.offer.groups);
+        resumed.transcript.add(msg.raw);
+        const next =
+          this.ctx.suite.keyExchange === 'ecdhe' ? new ExpectServerKeyExchange(this.ctx, key) : new ExpectCertificateRequestOrDone(this.ctx, key, undefined);
+        return this.ctx.serverHello.statusRequest ? new MaybeCertificateStatus(next) : next;
+      },
+      this.ctx.config.serverIdentity,
+    );
   }
 }
 
@@ -123,9 +138,10 @@ class MaybeCertificateStatus implements HandshakeState {
 
 /** RFC 8422 §5.3 / RFC 5246 §7.4.2: the certificate's key must be of the suite's authentication type. */
 function checkKeyFitsSuite(key: PublicKey, suite: CipherSuite, offeredGroups: readonly NamedGroup[]): void {
-  const ok = suite.authentication === 'ecdsa'
-    ? key.type === 'ec' || key.type === 'ed25519' || key.type === 'ed448'
-    : key.type === 'rsa' || (key.type === 'rsa-pss' && suite.keyExchange === 'ecdhe');
+  const ok =
+    suite.authentication === 'ecdsa'
+      ? key.type === 'ec' || key.type === 'ed25519' || key.type === 'ed448'
+      : key.type === 'rsa' || (key.type === 'rsa-pss' && suite.keyExchange === 'ecdhe');
   if (!ok) throw new TlsError('unsupported_certificate', `server certificate has a ${key.type} key, which ${suite.name} cannot use`);
   // RFC 8422 §5.1: in TLS 1.2 our supported_groups also names the curves we accept ECDSA keys on
   // (TLS 1.3 moved that into the signature schemes).
@@ -136,14 +152,18 @@ function checkKeyFitsSuite(key: PublicKey, suite: CipherSuite, offeredGroups: re
 
 class ExpectServerKeyExchange implements HandshakeState {
   readonly kind = 'client12-expect-server-key-exchange';
-  constructor(private readonly ctx: Client12Context, private readonly key: PublicKey) {}
+  constructor(
+    private readonly ctx: Client12Context,
+    private readonly key: PublicKey,
+  ) {}
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'server_key_exchange');
     const ske = readServerKeyExchange(msg);
     const group = groupById(ske.params.group);
     // RFC 8422 §5.4: the curve must be one we offered.
-    if (!group || group.kem || !this.ctx.offer.groups.includes(group)) throw illegalParameter(`server chose group ${groupName(ske.params.group)}, which we did not offer for TLS 1.2`);
+    if (!group || group.kem || !this.ctx.offer.groups.includes(group))
+      throw illegalParameter(`server chose group ${groupName(ske.params.group)}, which we did not offer for TLS 1.2`);
     const scheme = checkPeerSignatureScheme(ske.signed.scheme, this.ctx.config.signatureSchemes, this.key, false);
     // RFC 5246 §7.4.3 / RFC 8422 §5.4: the signature covers client_random + server_random + params.
     const signedContent = concat(this.ctx.offer.random, this.ctx.serverHello.random, ske.params.raw);
@@ -165,7 +185,9 @@ interface ServerShare {
 class ExpectCertificateRequestOrDone implements HandshakeState {
   readonly kind = 'client12-expect-server-hello-done';
   constructor(
-    private readonly ctx: Client12Context, private readonly key: PublicKey, private readonly share: ServerShare | undefined,
+    private readonly ctx: Client12Context,
+    private readonly key: PublicKey,
+    private readonly share: ServerShare | undefined,
     private readonly request?: CertificateRequest12,
   ) {}
 
@@ -185,7 +207,9 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
   private sendFlight(io: HandshakeIO): Next {
     const { config, suite, offer, serverHello } = this.ctx;
     const p = io.provider;
-    const signer = this.request ? chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, this.request, false) : undefined;
+    const signer = this.request
+      ? chooseClientCertificate(config.certificates, config.signingSchemes ?? config.signatureSchemes, this.request, false)
+      : undefined;
     if (this.request) io.send(buildCertificate12(signer ? signer.certificate.chain : []));
     if (this.request && signer) io.info.localCertificates = signer.certificate.chain;
 
@@ -204,9 +228,14 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
       io.step({ step: 'rsa-key-transport', side: 'client', ciphertextBytes: encrypted.length });
       io.send(buildClientKeyExchange('rsa', encrypted));
     }
-    const master = deriveMasterSecret(p, suite.hash, preMaster, serverHello.extendedMasterSecret
-      ? { extended: true, sessionHash: io.transcript.current() }
-      : { extended: false, clientRandom: offer.random, serverRandom: serverHello.random });
+    const master = deriveMasterSecret(
+      p,
+      suite.hash,
+      preMaster,
+      serverHello.extendedMasterSecret
+        ? { extended: true, sessionHash: io.transcript.current() }
+        : { extended: false, clientRandom: offer.random, serverRandom: serverHello.random },
+    );
     preMaster.wipe();
     keylogMaster(io, master);
 
@@ -231,8 +260,11 @@ class ExpectCertificateRequestOrDone implements HandshakeState {
 class ExpectServerTicketOrCcs implements HandshakeState {
   readonly kind = 'client12-expect-change-cipher-spec';
   constructor(
-    private readonly ctx: Client12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>,
-    private readonly ticketExpected: boolean, private readonly ticket?: { lifetime: number; ticket: Uint8Array },
+    private readonly ctx: Client12Context,
+    private readonly master: Secret,
+    private readonly block: ReturnType<typeof keyBlockFor>,
+    private readonly ticketExpected: boolean,
+    private readonly ticket?: { lifetime: number; ticket: Uint8Array },
   ) {}
 
   wipe(): void {
@@ -250,7 +282,8 @@ class ExpectServerTicketOrCcs implements HandshakeState {
 
   changeCipherSpec(io: HandshakeIO): Next {
     // RFC 5077 §3.3: a server that announced a ticket sends NewSessionTicket (empty if it changed its mind).
-    if (this.ticketExpected && !this.ticket) throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
+    if (this.ticketExpected && !this.ticket)
+      throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
     io.setReadKeys(tls12Protection(io, this.ctx.suite, this.block, 'server'), 'application');
     return new ExpectServerFinished(this.ctx, this.master, this.ticket);
   }
@@ -258,7 +291,11 @@ class ExpectServerTicketOrCcs implements HandshakeState {
 
 class ExpectServerFinished implements HandshakeState {
   readonly kind = 'client12-expect-finished';
-  constructor(private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticket?: { lifetime: number; ticket: Uint8Array }) {}
+  constructor(
+    private readonly ctx: Client12Context,
+    private readonly master: Secret,
+    private readonly ticket?: { lifetime: number; ticket: Uint8Array },
+  ) {}
 
   wipe(): void {
     this.master.wipe();
@@ -285,8 +322,11 @@ class ExpectServerFinished implements HandshakeState {
 class ExpectServerFinishedAbbreviated implements HandshakeState {
   readonly kind = 'client12-expect-finished-resumed';
   constructor(
-    private readonly ctx: Client12Context, private readonly master: Secret, private readonly ticketExpected: boolean,
-    private readonly ticket?: { lifetime: number; ticket: Uint8Array }, private readonly readKeysSet = false,
+    private readonly ctx: Client12Context,
+    private readonly master: Secret,
+    private readonly ticketExpected: boolean,
+    private readonly ticket?: { lifetime: number; ticket: Uint8Array },
+    private readonly readKeysSet = false,
   ) {}
 
   wipe(): void {
@@ -323,7 +363,8 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
 
   changeCipherSpec(io: HandshakeIO): Next {
     if (this.readKeysSet) throw new TlsError('unexpected_message', 'server sent a second change_cipher_spec');
-    if (this.ticketExpected && !this.ticket) throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
+    if (this.ticketExpected && !this.ticket)
+      throw new TlsError('unexpected_message', 'server sent change_cipher_spec without the new_session_ticket it announced');
     const { suite, offer, serverHello } = this.ctx;
     const block = keyBlockFor(io, suite, this.master, offer.random, serverHello.random);
     io.setReadKeys(tls12Protection(io, suite, block, 'server'), 'application');
@@ -333,7 +374,11 @@ class ExpectServerFinishedAbbreviated implements HandshakeState {
 
 /** Offers the session for resumption: by ticket when the server gave one, else by session id. */
 function emitSession(
-  io: HandshakeIO, config: ClientConfig, suite: CipherSuite, master: Secret, sh: ServerHelloMessage,
+  io: HandshakeIO,
+  config: ClientConfig,
+  suite: CipherSuite,
+  master: Secret,
+  sh: ServerHelloMessage,
   ticket: { lifetime: number; ticket: Uint8Array } | undefined,
 ): void {
   // RFC 5077 §3.3: an empty ticket means the server issued none; without a session id either, nothing resumes.

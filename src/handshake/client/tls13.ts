@@ -113,7 +113,10 @@ export class ExpectEncryptedExtensions implements HandshakeState {
 
 class ExpectCertificateOrRequest implements HandshakeState {
   readonly kind = 'client-expect-certificate';
-  constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
+  constructor(
+    private readonly ctx: Client13Context,
+    private readonly request?: CertificateRequest13,
+  ) {}
 
   wipe(): void {
     wipeContext(this.ctx);
@@ -144,16 +147,28 @@ class ExpectCertificateOrRequest implements HandshakeState {
       io.info.ocspResponse = decodeExtension(stapled.body, 'status_request', readCertificateStatusBody);
     }
     io.step({ step: 'certificate', side: 'server', certificates: chain });
-    return authenticatePeerChain(io, this.ctx.config, chain, 'server', this.ctx.config.serverName, (key, resumed) => {
-      resumed.transcript.add(msg.raw);
-      return new ExpectCertificateVerify(this.ctx, key, this.request);
-    }, this.ctx.config.serverIdentity);
+    return authenticatePeerChain(
+      io,
+      this.ctx.config,
+      chain,
+      'server',
+      this.ctx.config.serverName,
+      (key, resumed) => {
+        resumed.transcript.add(msg.raw);
+        return new ExpectCertificateVerify(this.ctx, key, this.request);
+      },
+      this.ctx.config.serverIdentity,
+    );
   }
 }
 
 class ExpectCertificateVerify implements HandshakeState {
   readonly kind = 'client-expect-certificate-verify';
-  constructor(private readonly ctx: Client13Context, private readonly key: PublicKey, private readonly request?: CertificateRequest13) {}
+  constructor(
+    private readonly ctx: Client13Context,
+    private readonly key: PublicKey,
+    private readonly request?: CertificateRequest13,
+  ) {}
 
   wipe(): void {
     wipeContext(this.ctx);
@@ -171,7 +186,10 @@ class ExpectCertificateVerify implements HandshakeState {
 
 class ExpectFinished implements HandshakeState {
   readonly kind = 'client-expect-finished';
-  constructor(private readonly ctx: Client13Context, private readonly request?: CertificateRequest13) {}
+  constructor(
+    private readonly ctx: Client13Context,
+    private readonly request?: CertificateRequest13,
+  ) {}
 
   wipe(): void {
     wipeContext(this.ctx);

@@ -12,7 +12,10 @@ import { respond12 } from './tls12.js';
 export class ExpectClientHello implements HandshakeState {
   readonly kind = 'server-expect-client-hello';
 
-  constructor(private readonly config: ServerConfig, private readonly retry?: RetryContext) {}
+  constructor(
+    private readonly config: ServerConfig,
+    private readonly retry?: RetryContext,
+  ) {}
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_hello');
@@ -29,8 +32,12 @@ export class ExpectClientHello implements HandshakeState {
     // Certificates for the name asked for (SNI); an application hook may answer asynchronously.
     const config = this.config;
     const certificates = config.certificatesFor ? config.certificatesFor(hello.serverName) : config.certificates;
-    return whenReady(certificates, 'certificate selection', (chosen, resumed) =>
-      version === ProtocolVersion.TLSv1_3 ? respond13(config, hello, resumed, chosen) : respond12(config, hello, resumed, chosen), io);
+    return whenReady(
+      certificates,
+      'certificate selection',
+      (chosen, resumed) => (version === ProtocolVersion.TLSv1_3 ? respond13(config, hello, resumed, chosen) : respond12(config, hello, resumed, chosen)),
+      io,
+    );
   }
 }
 
@@ -46,8 +53,8 @@ export function chooseVersion(config: ServerConfig, hello: ClientHelloMessage): 
     if (offered.includes(v) || (!hello.supportedVersions && v === ProtocolVersion.TLSv1_2 && hello.legacyVersion >= v)) return v;
   }
   const theirs = hello.supportedVersions ? hello.supportedVersions.map(versionName).join(', ') : `up to ${versionName(hello.legacyVersion)}`;
-  const ours = config.minVersion === config.maxVersion ? versionName(config.minVersion) : `${versionName(config.minVersion)} to ${versionName(config.maxVersion)}`;
+  const ours =
+    config.minVersion === config.maxVersion ? versionName(config.minVersion) : `${versionName(config.minVersion)} to ${versionName(config.maxVersion)}`;
   // RFC 8996: TLS 1.0 and 1.1 (and SSL 3.0) are refused with protocol_version.
   throw new TlsError('protocol_version', `no shared protocol version: the client offered ${theirs}; we accept ${ours}`);
 }
-

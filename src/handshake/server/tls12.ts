@@ -16,8 +16,13 @@ import { buildFinished, readFinished } from '../../messages/finished.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { buildServerHello } from '../../messages/server-hello.js';
 import {
-  ClientCertificateType, buildCertificateRequest12, buildNewSessionTicket12, buildServerHelloDone, buildServerKeyExchange,
-  encodeServerEcdhParams, readClientKeyExchange,
+  ClientCertificateType,
+  buildCertificateRequest12,
+  buildNewSessionTicket12,
+  buildServerHelloDone,
+  buildServerKeyExchange,
+  encodeServerEcdhParams,
+  readClientKeyExchange,
 } from '../../messages/tls12.js';
 import { cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS12, ExtensionType as E, ProtocolVersion, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, TLS_FALLBACK_SCSV } from '../../protocol/constants.js';
@@ -27,7 +32,15 @@ import { ascii, concat } from '../../wire/bytes.js';
 import { encode } from '../../wire/writer.js';
 import { authenticatePeerChain, signWith, verifyPeerSignature } from '../authentication.js';
 import { checkPeerSignatureScheme, chooseServerAlpn, chooseSignatureScheme } from '../negotiation.js';
-import { decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import {
+  decodeSession,
+  encodeSessionWithinLimit,
+  peerForSession,
+  renewedLifetime,
+  resumeAuthentication,
+  sessionIsFresh,
+  type SessionState,
+} from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { expect, unexpected, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
 import { tls12ExporterFor } from '../exporter.js';
@@ -83,7 +96,8 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
     }
     if (!ecOk || !group) continue;
     for (const certificate of certificates) {
-      const fits = suite.authentication === 'ecdsa' ? ['ec', 'ed25519', 'ed448'].includes(certificate.key.type) : ['rsa', 'rsa-pss'].includes(certificate.key.type);
+      const fits =
+        suite.authentication === 'ecdsa' ? ['ec', 'ed25519', 'ed448'].includes(certificate.key.type) : ['rsa', 'rsa-pss'].includes(certificate.key.type);
       if (!fits || !curveAcceptable(certificate, hello)) continue;
       const scheme = chooseSignatureScheme(config.signingSchemes ?? config.signatureSchemes, peerSchemes, certificate.key, false);
       if (scheme) return { suite, group, certificate, scheme };
@@ -91,7 +105,9 @@ function chooseSuite12(config: ServerConfig, hello: ClientHelloMessage, certific
   }
   const ours = config.cipherSuites.filter((s) => s.version === 'TLSv1.2').map((s) => s.name);
   const theirs = hello.cipherSuites.map(cipherSuiteName);
-  throw handshakeFailure(`no TLS 1.2 cipher suite we can complete: the client offered ${theirs.join(', ')}; we support ${ours.join(', ') || 'none'}${group ? '' : ' (and no shared group)'}`);
+  throw handshakeFailure(
+    `no TLS 1.2 cipher suite we can complete: the client offered ${theirs.join(', ')}; we support ${ours.join(', ') || 'none'}${group ? '' : ' (and no shared group)'}`,
+  );
 }
 
 interface Server12Context {
@@ -110,7 +126,13 @@ export function respond12(config: ServerConfig, hello: ClientHelloMessage, io: H
   return whenReady(offeredSessionBytes(config, hello), 'session lookup', (bytes, resumed) => respondWith(config, hello, resumed, certificates, bytes), io);
 }
 
-function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], sessionBytes: Uint8Array | undefined): Next {
+function respondWith(
+  config: ServerConfig,
+  hello: ClientHelloMessage,
+  io: HandshakeIO,
+  certificates: readonly CertifiedKey[],
+  sessionBytes: Uint8Array | undefined,
+): Next {
   // RFC 5246 §7.4.1.2: the null compression method must be offered.
   if (!hello.compressionMethods.includes(0)) throw illegalParameter('client_hello does not offer the null compression method');
   // RFC 7507 §3: a fallback retry while we could do better is an attack or a broken network.
@@ -118,7 +140,8 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     throw new TlsError('inappropriate_fallback', 'client retried with a lower version (TLS_FALLBACK_SCSV) although we support TLS 1.3');
   }
   // RFC 5746 §3.6: an initial handshake carries an empty renegotiation_info (or the SCSV).
-  if (hello.renegotiationInfo && hello.renegotiationInfo.length !== 0) throw handshakeFailure('client_hello has a non-empty renegotiation_info on an initial handshake');
+  if (hello.renegotiationInfo && hello.renegotiationInfo.length !== 0)
+    throw handshakeFailure('client_hello has a non-empty renegotiation_info on an initial handshake');
   const secureRenegotiation = hello.renegotiationInfo !== undefined || hello.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
   const alpn = chooseServerAlpn(config, hello.alpn, hello.serverName);
@@ -143,7 +166,8 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
     if (suite.keyExchange === 'ecdhe' && hello.ecPointFormats) list.push({ type: E.ec_point_formats, body: encode((w) => writeEcPointFormats(w)) });
     if (alpn) list.push({ type: E.application_layer_protocol_negotiation, body: encode((w) => writeAlpnList(w, [alpn])) });
     if (ticket) list.push({ type: E.session_ticket, body: new Uint8Array(0) });
-    if (hello.recordSizeLimit !== undefined) list.push({ type: E.record_size_limit, body: encode((w) => w.u16(Math.min(config.recordSizeLimit ?? 16384, 16384))) });
+    if (hello.recordSizeLimit !== undefined)
+      list.push({ type: E.record_size_limit, body: encode((w) => w.u16(Math.min(config.recordSizeLimit ?? 16384, 16384))) });
     return list;
   };
 
@@ -188,11 +212,13 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
 
   const rest = (keyExchange: KeyExchange12, resumed: HandshakeIO): Next => {
     if (config.requestCert) {
-      resumed.send(buildCertificateRequest12({
-        certificateTypes: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
-        signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
-        certificateAuthorities: config.certificateAuthorities ?? [],
-      }));
+      resumed.send(
+        buildCertificateRequest12({
+          certificateTypes: Uint8Array.of(ClientCertificateType.ecdsa_sign, ClientCertificateType.rsa_sign),
+          signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
+          certificateAuthorities: config.certificateAuthorities ?? [],
+        }),
+      );
     }
     resumed.send(buildServerHelloDone());
     return config.requestCert ? new ExpectClientCertificate12(ctx, keyExchange) : new ExpectClientKeyExchange(ctx, keyExchange, undefined);
@@ -226,7 +252,11 @@ function offeredSessionBytes(config: ServerConfig, hello: ClientHelloMessage): U
 }
 
 /** The offered session (`bytes`, as held by us or given by a session store) if we can resume it. */
-function findSession(config: ServerConfig, hello: ClientHelloMessage, bytes: Uint8Array | undefined): { session: SessionState; suite: CipherSuite } | undefined {
+function findSession(
+  config: ServerConfig,
+  hello: ClientHelloMessage,
+  bytes: Uint8Array | undefined,
+): { session: SessionState; suite: CipherSuite } | undefined {
   const now = config.now().getTime();
   if (!bytes) return undefined;
   let session: SessionState;
@@ -254,7 +284,10 @@ function findSession(config: ServerConfig, hello: ClientHelloMessage, bytes: Uin
 
 class ExpectClientCertificate12 implements HandshakeState {
   readonly kind = 'server12-expect-client-certificate';
-  constructor(private readonly ctx: Server12Context, private readonly kx: KeyExchange12) {}
+  constructor(
+    private readonly ctx: Server12Context,
+    private readonly kx: KeyExchange12,
+  ) {}
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'certificate');
@@ -273,7 +306,11 @@ class ExpectClientCertificate12 implements HandshakeState {
 
 class ExpectClientKeyExchange implements HandshakeState {
   readonly kind = 'server12-expect-client-key-exchange';
-  constructor(private readonly ctx: Server12Context, private readonly kx: KeyExchange12, private readonly clientKey: PublicKey | undefined) {}
+  constructor(
+    private readonly ctx: Server12Context,
+    private readonly kx: KeyExchange12,
+    private readonly clientKey: PublicKey | undefined,
+  ) {}
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_key_exchange');
@@ -289,9 +326,12 @@ class ExpectClientKeyExchange implements HandshakeState {
       io.step({ step: 'rsa-key-transport', side: 'server', ciphertextBytes: value.length });
     }
     io.transcript.add(msg.raw);
-    const master = deriveMasterSecret(io.provider, suite.hash, preMaster, hello.extendedMasterSecret
-      ? { extended: true, sessionHash: io.transcript.current() }
-      : { extended: false, clientRandom: hello.random, serverRandom });
+    const master = deriveMasterSecret(
+      io.provider,
+      suite.hash,
+      preMaster,
+      hello.extendedMasterSecret ? { extended: true, sessionHash: io.transcript.current() } : { extended: false, clientRandom: hello.random, serverRandom },
+    );
     preMaster.wipe();
     keylogMaster(io, master);
     const block = keyBlockFor(io, suite, master, hello.random, serverRandom);
@@ -302,7 +342,12 @@ class ExpectClientKeyExchange implements HandshakeState {
 
 class ExpectClientCertificateVerify12 implements HandshakeState {
   readonly kind = 'server12-expect-certificate-verify';
-  constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly key: PublicKey) {}
+  constructor(
+    private readonly ctx: Server12Context,
+    private readonly master: Secret,
+    private readonly block: ReturnType<typeof keyBlockFor>,
+    private readonly key: PublicKey,
+  ) {}
 
   wipe(): void {
     this.master.wipe();
@@ -325,7 +370,12 @@ class ExpectClientCertificateVerify12 implements HandshakeState {
 
 class ExpectClientCcs implements HandshakeState {
   readonly kind = 'server12-expect-change-cipher-spec';
-  constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly full: boolean) {}
+  constructor(
+    private readonly ctx: Server12Context,
+    private readonly master: Secret,
+    private readonly block: ReturnType<typeof keyBlockFor>,
+    private readonly full: boolean,
+  ) {}
 
   wipe(): void {
     this.master.wipe();
@@ -344,7 +394,12 @@ class ExpectClientCcs implements HandshakeState {
 
 class ExpectClientFinished12 implements HandshakeState {
   readonly kind = 'server12-expect-finished';
-  constructor(private readonly ctx: Server12Context, private readonly master: Secret, private readonly block: ReturnType<typeof keyBlockFor>, private readonly full: boolean) {}
+  constructor(
+    private readonly ctx: Server12Context,
+    private readonly master: Secret,
+    private readonly block: ReturnType<typeof keyBlockFor>,
+    private readonly full: boolean,
+  ) {}
 
   wipe(): void {
     this.master.wipe();
@@ -414,4 +469,3 @@ function sendTicket(io: HandshakeIO, ctx: Server12Context, master: Secret): void
   const ticket = ctx.config.ticketKeyring!.seal(state, ctx.config.now().getTime());
   io.send(buildNewSessionTicket12({ lifetimeHint: session.lifetime, ticket }));
 }
-

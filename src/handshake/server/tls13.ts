@@ -25,7 +25,16 @@ import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
 import type { CertifiedKey } from '../../engine/config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
-import { SESSION_CLOCK_SKEW_MS, decodeSession, encodeSessionWithinLimit, peerForSession, renewedLifetime, resumeAuthentication, sessionIsFresh, type SessionState } from '../session.js';
+import {
+  SESSION_CLOCK_SKEW_MS,
+  decodeSession,
+  encodeSessionWithinLimit,
+  peerForSession,
+  renewedLifetime,
+  resumeAuthentication,
+  sessionIsFresh,
+  type SessionState,
+} from '../session.js';
 import { externalPskTrustDigest, sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import type { ExternalPsk } from '../external-psk.js';
 import { binderTranscriptHash, checkBinder, ticketAgeFrom } from '../tls13/psk.js';
@@ -63,7 +72,11 @@ export function checkRetriedClientHello(retry: RetryContext, hello: ClientHelloM
   if (!equalBytes(first.random, hello.random) || !equalBytes(first.sessionId, hello.sessionId)) {
     throw illegalParameter('second client_hello changed its random or session id');
   }
-  if (!same(first.cipherSuites, hello.cipherSuites) || !same(first.supportedVersions, hello.supportedVersions) || !same(first.supportedGroups, hello.supportedGroups)) {
+  if (
+    !same(first.cipherSuites, hello.cipherSuites) ||
+    !same(first.supportedVersions, hello.supportedVersions) ||
+    !same(first.supportedGroups, hello.supportedGroups)
+  ) {
     throw illegalParameter('second client_hello changed its cipher suites, versions or groups');
   }
   if (first.serverName !== hello.serverName) throw illegalParameter('second client_hello changed its server name');
@@ -114,15 +127,27 @@ export function respond13(config: ServerConfig, hello: ClientHelloMessage, io: H
   }
 }
 
-function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, certificates: readonly CertifiedKey[], retry: RetryContext | undefined, candidate: PskCandidate | undefined): Next {
+function respondWith(
+  config: ServerConfig,
+  hello: ClientHelloMessage,
+  io: HandshakeIO,
+  certificates: readonly CertifiedKey[],
+  retry: RetryContext | undefined,
+  candidate: PskCandidate | undefined,
+): Next {
   const candidateHash = candidate?.hash;
   // A usable PSK steers the choice to a suite with its hash (RFC 8446 §4.2.11).
-  const suite = retry?.suite
-    ?? config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.hash === candidateHash && hello.cipherSuites.includes(s.id))
-    ?? chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
+  const suite =
+    retry?.suite ??
+    config.cipherSuites.find((s) => s.version === 'TLSv1.3' && s.hash === candidateHash && hello.cipherSuites.includes(s.id)) ??
+    chooseCipherSuite(config.cipherSuites, hello.cipherSuites, 'TLSv1.3');
   const { group, haveShare } = retry
     ? { group: retry.group, haveShare: true }
-    : chooseGroup(config.groups, hello.supportedGroups!, hello.keyShares!.map((s) => s.group));
+    : chooseGroup(
+        config.groups,
+        hello.supportedGroups!,
+        hello.keyShares!.map((s) => s.group),
+      );
   const alpn = chooseServerAlpn(config, hello.alpn, hello.serverName);
   io.info.version = 'TLSv1.3';
   io.info.cipherSuite = suite;
@@ -130,13 +155,22 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
 
   if (!haveShare) {
     // Why no 0-RTT: the offered ticket is judged before the HelloRetryRequest (as BoringSSL).
-    if (config.maxEarlyData > 0) io.info.earlyDataReason = !hello.preSharedKey ? 'no_session_offered' : candidate?.session ? 'hello_retry_request' : 'session_not_resumed';
+    if (config.maxEarlyData > 0)
+      io.info.earlyDataReason = !hello.preSharedKey ? 'no_session_offered' : candidate?.session ? 'hello_retry_request' : 'session_not_resumed';
     return helloRetryRequest(config, hello, io, suite, group, certificates, candidate && candidateHash === suite.hash ? candidate.identity : undefined);
   }
   if (!retry) io.transcript.setHash(suite.hash);
   // RFC 8446 §4.2.11: a binder that does not verify aborts; a ticket we cannot use is ignored.
   const psk = candidate && candidateHash === suite.hash ? candidate : undefined;
-  if (psk) checkBinder(io.provider, suite.hash, psk.secret, binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash), psk.binder, psk.external !== undefined);
+  if (psk)
+    checkBinder(
+      io.provider,
+      suite.hash,
+      psk.secret,
+      binderTranscriptHash(io.transcript, hello.raw, psk.bindersLength, suite.hash),
+      psk.binder,
+      psk.external !== undefined,
+    );
   io.transcript.add(hello.raw);
   // The early secret stands for the ticket's PSK from here on: respond13 wipes the PSK when this
   // function returns, which is before the rest of the flight when the anti-replay store is slow.
@@ -144,137 +178,164 @@ function respondWith(config: ServerConfig, hello: ClientHelloMessage, io: Handsh
   // 0-RTT only on tickets: an external PSK never opens early data here.
   const claimed = earlyDataDecision(config, hello, psk, suite, alpn, io, retry !== undefined);
   // A shared anti-replay store may answer asynchronously: the flight waits for it (RFC 8446 §8).
-  const waiting = whenReady(claimed, 'anti-replay claim of the ticket for 0-RTT', (reason: EarlyDataReason, resumed: HandshakeIO) => {
-    resumed.info.earlyDataReason = reason;
-    return afterClaim(reason === 'accepted', resumed);
-  }, io);
+  const waiting = whenReady(
+    claimed,
+    'anti-replay claim of the ticket for 0-RTT',
+    (reason: EarlyDataReason, resumed: HandshakeIO) => {
+      resumed.info.earlyDataReason = reason;
+      return afterClaim(reason === 'accepted', resumed);
+    },
+    io,
+  );
   // While it waits, the early secret is held here: wiped if the connection ends first.
   return isAsyncStep(waiting) ? { ...waiting, wipe: () => early.wipe() } : waiting;
 
   // The rest of the first flight, once we know whether this ticket may open early data.
   // (Kept at the outer indentation: it is respond13's body, split only where the store answers.)
   function afterClaim(earlyData: boolean, io: HandshakeIO): Next {
-  const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
-  if (hello.earlyData) {
-    io.info.earlyData = earlyData ? 'accepted' : 'rejected';
-    // RFC 8446 §4.2.10: rejected 0-RTT records are skipped, up to the most we would have accepted.
-    if (!earlyData) io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
-  }
-  let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
-  if (!psk) {
-    if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
-    authentication = chooseCertificate(certificates, config.signingSchemes ?? config.signatureSchemes, hello.signatureAlgorithms, true);
-  } else if (psk.session) {
-    resumeAuthentication(io.info, psk.session);
-  } else {
-    externalPskAuthentication(config, io, psk.identity);
-  }
-
-  const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
-  // Randomness in ServerHello field order (random, then key share): recorded pools replay (RFC 8448).
-  const random = io.provider.randomBytes(32);
-  const { serverShare, shared } = serverKeyExchange(io.provider, group, clientShare.keyExchange);
-  io.step({ step: 'key-exchange', group: group.name, ourShareBytes: serverShare.length, peerShareBytes: clientShare.keyExchange.length });
-
-  // RFC 8446 §4.2: any order is valid here (only the ClientHello's pre_shared_key has a fixed
-  // place); ours is RFC 8448's (pre_shared_key, key_share, supported_versions), so the traces replay.
-  const extensions: Extension[] = [];
-  const selected = psk?.index ?? 0;
-  if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(selected)) }); // selected_identity
-  extensions.push(
-    { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: serverShare })) },
-    { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
-  );
-  io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
-  io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk?.session !== undefined });
-  // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
-  if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
-
-  const helloHash = io.transcript.current();
-  const handshakeSecret = early.toHandshakeSecret(shared);
-  shared.wipe();
-  const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
-  const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
-  installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'server', 'handshake');
-  // With 0-RTT accepted, the client's early keys come first; its handshake keys follow EndOfEarlyData.
-  if (earlyTrafficSecret) {
-    installTrafficSecret(io, suite, earlyTrafficSecret, 'client', 'server', 'early');
-    io.acceptEarlyData(config.maxEarlyData);
-  } else {
-    installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
-  }
-
-  const encrypted: Extension[] = [];
-  if (alpn) {
-    encrypted.push({ type: E.application_layer_protocol_negotiation, body: encode((w) => writeAlpnList(w, [alpn])) });
-    io.info.alpnProtocol = ascii(alpn);
-  }
-  // RFC 6066 §3: an empty server_name tells the client its name was used.
-  if (hello.serverName !== undefined) encrypted.push({ type: E.server_name, body: new Uint8Array(0) });
-  if (earlyData) encrypted.push({ type: E.early_data, body: new Uint8Array(0) });
-  if (hello.recordSizeLimit !== undefined) {
-    // RFC 8449 §4: answer with ours; each side then sends no more than the other asked for.
-    const ours = config.recordSizeLimit ?? 16385;
-    encrypted.push({ type: E.record_size_limit, body: encode((w) => w.u16(ours)) });
-    io.setSendLimit(Math.min(hello.recordSizeLimit, 16385) - 1);
-    io.setReceiveLimit(ours - 1);
-  }
-  io.send(buildEncryptedExtensions(encrypted));
-  io.step({ step: 'encrypted-extensions', ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}), serverNameAcknowledged: hello.serverName !== undefined });
-
-  // RFC 8446 §4.3.2: no certificate request (nor certificate) in a PSK handshake.
-  const requestCert = config.requestCert && !psk;
-  if (requestCert) {
-    io.send(buildCertificateRequest13({
-      requestContext: new Uint8Array(0),
-      // Every scheme we accept, PKCS#1 included: RFC 8446 §4.2.3 lets them appear for the
-      // certificates' signatures (CertificateVerify still needs a TLS 1.3 one: checkPeerSignatureScheme),
-      // as our ClientHello does; leaving them out sent an empty, malformed list when only they were configured.
-      signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
-      ...(config.certificateAuthorities ? { certificateAuthorities: config.certificateAuthorities } : {}),
-    }));
-  }
-  const finish = (resumed: HandshakeIO): Next => {
-    resumed.send(buildFinished(computeFinished(resumed.provider, suite.hash, serverHandshakeSecret, resumed.transcript.current())));
-    resumed.step({ step: 'finished', side: 'server', verified: true });
-
-    // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
-    const serverFinishedHash = resumed.transcript.current();
-    const master = handshakeSecret.toMasterSecret();
-    const clientApp = master.clientTrafficSecret(serverFinishedHash);
-    const serverApp = master.serverTrafficSecret(serverFinishedHash);
-    const exporterSecret = master.exporterMasterSecret(serverFinishedHash);
-    resumed.keylog('EXPORTER_SECRET', exporterSecret);
-    resumed.setExporter(tls13Exporter(resumed.provider, suite.hash, exporterSecret));
-    installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
-    serverHandshakeSecret.wipe();
-
-    const ctx: Server13Context = { config, hello, suite, master, clientHandshakeSecret, clientApp, serverApp, ...(psk?.binding ? { pskBinding: psk.binding } : {}) };
-    if (earlyData) {
-      resumed.allowHalfRttWrites();
-      return new ExpectEndOfEarlyData(ctx);
+    const earlyTrafficSecret = earlyData ? early.clientEarlyTrafficSecret(io.transcript.current()) : undefined;
+    if (hello.earlyData) {
+      io.info.earlyData = earlyData ? 'accepted' : 'rejected';
+      // RFC 8446 §4.2.10: rejected 0-RTT records are skipped, up to the most we would have accepted.
+      if (!earlyData) io.skipEarlyData(Math.max(config.maxEarlyData, DEFAULT_EARLY_DATA_SKIP));
     }
-    return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
-  };
-  if (!authentication) return finish(io);
-  const { certificate, scheme } = authentication;
-  // RFC 8446 §4.4.2.1: the OCSP response rides in the leaf's entry, when the client asked for one.
-  const stapled = hello.statusRequest && certificate.ocspResponse
-    ? [{ type: E.status_request, body: encode((w) => writeCertificateStatusBody(w, certificate.ocspResponse!)) }]
-    : [];
-  io.send(buildCertificate13(new Uint8Array(0), certificate.chain, stapled));
-  io.info.localCertificates = certificate.chain;
-  io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
-  return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
-    resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
-    return finish(resumed);
-  });
-}
+    let authentication: { certificate: CertifiedKey; scheme: SignatureScheme } | undefined;
+    if (!psk) {
+      if (!hello.signatureAlgorithms) throw new TlsError('missing_extension', 'client_hello has no signature_algorithms');
+      authentication = chooseCertificate(certificates, config.signingSchemes ?? config.signatureSchemes, hello.signatureAlgorithms, true);
+    } else if (psk.session) {
+      resumeAuthentication(io.info, psk.session);
+    } else {
+      externalPskAuthentication(config, io, psk.identity);
+    }
+
+    const clientShare = hello.keyShares!.find((s) => s.group === group.id)!;
+    // Randomness in ServerHello field order (random, then key share): recorded pools replay (RFC 8448).
+    const random = io.provider.randomBytes(32);
+    const { serverShare, shared } = serverKeyExchange(io.provider, group, clientShare.keyExchange);
+    io.step({ step: 'key-exchange', group: group.name, ourShareBytes: serverShare.length, peerShareBytes: clientShare.keyExchange.length });
+
+    // RFC 8446 §4.2: any order is valid here (only the ClientHello's pre_shared_key has a fixed
+    // place); ours is RFC 8448's (pre_shared_key, key_share, supported_versions), so the traces replay.
+    const extensions: Extension[] = [];
+    const selected = psk?.index ?? 0;
+    if (psk) extensions.push({ type: E.pre_shared_key, body: encode((w) => w.u16(selected)) }); // selected_identity
+    extensions.push(
+      { type: E.key_share, body: encode((w) => writeKeyShareServer(w, { group: group.id, keyExchange: serverShare })) },
+      { type: E.supported_versions, body: encode((w) => writeSupportedVersionsServer(w, ProtocolVersion.TLSv1_3)) },
+    );
+    io.send(buildServerHello({ random, sessionId: hello.sessionId, cipherSuite: suite.id, extensions }));
+    io.step({ step: 'server-hello', version: 'TLSv1.3', cipherSuite: suite.name, group: group.name, resumed: psk?.session !== undefined });
+    // RFC 8446 Appendix D.4: a compatibility CCS after our first ServerHello or HelloRetryRequest.
+    if (hello.sessionId.length > 0 && !retry) io.sendChangeCipherSpec();
+
+    const helloHash = io.transcript.current();
+    const handshakeSecret = early.toHandshakeSecret(shared);
+    shared.wipe();
+    const clientHandshakeSecret = handshakeSecret.clientTrafficSecret(helloHash);
+    const serverHandshakeSecret = handshakeSecret.serverTrafficSecret(helloHash);
+    installTrafficSecret(io, suite, serverHandshakeSecret, 'server', 'server', 'handshake');
+    // With 0-RTT accepted, the client's early keys come first; its handshake keys follow EndOfEarlyData.
+    if (earlyTrafficSecret) {
+      installTrafficSecret(io, suite, earlyTrafficSecret, 'client', 'server', 'early');
+      io.acceptEarlyData(config.maxEarlyData);
+    } else {
+      installTrafficSecret(io, suite, clientHandshakeSecret, 'client', 'server', 'handshake');
+    }
+
+    const encrypted: Extension[] = [];
+    if (alpn) {
+      encrypted.push({ type: E.application_layer_protocol_negotiation, body: encode((w) => writeAlpnList(w, [alpn])) });
+      io.info.alpnProtocol = ascii(alpn);
+    }
+    // RFC 6066 §3: an empty server_name tells the client its name was used.
+    if (hello.serverName !== undefined) encrypted.push({ type: E.server_name, body: new Uint8Array(0) });
+    if (earlyData) encrypted.push({ type: E.early_data, body: new Uint8Array(0) });
+    if (hello.recordSizeLimit !== undefined) {
+      // RFC 8449 §4: answer with ours; each side then sends no more than the other asked for.
+      const ours = config.recordSizeLimit ?? 16385;
+      encrypted.push({ type: E.record_size_limit, body: encode((w) => w.u16(ours)) });
+      io.setSendLimit(Math.min(hello.recordSizeLimit, 16385) - 1);
+      io.setReceiveLimit(ours - 1);
+    }
+    io.send(buildEncryptedExtensions(encrypted));
+    io.step({
+      step: 'encrypted-extensions',
+      ...(io.info.alpnProtocol ? { alpn: io.info.alpnProtocol } : {}),
+      serverNameAcknowledged: hello.serverName !== undefined,
+    });
+
+    // RFC 8446 §4.3.2: no certificate request (nor certificate) in a PSK handshake.
+    const requestCert = config.requestCert && !psk;
+    if (requestCert) {
+      io.send(
+        buildCertificateRequest13({
+          requestContext: new Uint8Array(0),
+          // Every scheme we accept, PKCS#1 included: RFC 8446 §4.2.3 lets them appear for the
+          // certificates' signatures (CertificateVerify still needs a TLS 1.3 one: checkPeerSignatureScheme),
+          // as our ClientHello does; leaving them out sent an empty, malformed list when only they were configured.
+          signatureAlgorithms: config.signatureSchemes.map((s) => s.id),
+          ...(config.certificateAuthorities ? { certificateAuthorities: config.certificateAuthorities } : {}),
+        }),
+      );
+    }
+    const finish = (resumed: HandshakeIO): Next => {
+      resumed.send(buildFinished(computeFinished(resumed.provider, suite.hash, serverHandshakeSecret, resumed.transcript.current())));
+      resumed.step({ step: 'finished', side: 'server', verified: true });
+
+      // RFC 8446 §7.1: application secrets over ClientHello..server Finished; we may send right away.
+      const serverFinishedHash = resumed.transcript.current();
+      const master = handshakeSecret.toMasterSecret();
+      const clientApp = master.clientTrafficSecret(serverFinishedHash);
+      const serverApp = master.serverTrafficSecret(serverFinishedHash);
+      const exporterSecret = master.exporterMasterSecret(serverFinishedHash);
+      resumed.keylog('EXPORTER_SECRET', exporterSecret);
+      resumed.setExporter(tls13Exporter(resumed.provider, suite.hash, exporterSecret));
+      installTrafficSecret(resumed, suite, serverApp, 'server', 'server', 'application');
+      serverHandshakeSecret.wipe();
+
+      const ctx: Server13Context = {
+        config,
+        hello,
+        suite,
+        master,
+        clientHandshakeSecret,
+        clientApp,
+        serverApp,
+        ...(psk?.binding ? { pskBinding: psk.binding } : {}),
+      };
+      if (earlyData) {
+        resumed.allowHalfRttWrites();
+        return new ExpectEndOfEarlyData(ctx);
+      }
+      return requestCert ? new ExpectClientCertificate(ctx) : new ExpectClientFinished(ctx);
+    };
+    if (!authentication) return finish(io);
+    const { certificate, scheme } = authentication;
+    // RFC 8446 §4.4.2.1: the OCSP response rides in the leaf's entry, when the client asked for one.
+    const stapled =
+      hello.statusRequest && certificate.ocspResponse
+        ? [{ type: E.status_request, body: encode((w) => writeCertificateStatusBody(w, certificate.ocspResponse!)) }]
+        : [];
+    io.send(buildCertificate13(new Uint8Array(0), certificate.chain, stapled));
+    io.info.localCertificates = certificate.chain;
+    io.step({ step: 'certificate', side: 'server', certificates: certificate.chain });
+    return sendCertificateVerify13(io, certificate, scheme, 'server', (resumed) => {
+      resumed.step({ step: 'certificate-verify', side: 'server', scheme: scheme.name });
+      return finish(resumed);
+    });
+  }
 }
 
 /** RFC 8446 §4.1.4: ask for a share of the group we want. */
 function helloRetryRequest(
-  config: ServerConfig, hello: ClientHelloMessage, io: HandshakeIO, suite: CipherSuite, group: NamedGroup, certificates: readonly CertifiedKey[], pskIdentity: Uint8Array | undefined,
+  config: ServerConfig,
+  hello: ClientHelloMessage,
+  io: HandshakeIO,
+  suite: CipherSuite,
+  group: NamedGroup,
+  certificates: readonly CertifiedKey[],
+  pskIdentity: Uint8Array | undefined,
 ): HandshakeState {
   io.transcript.setHash(suite.hash);
   io.transcript.add(hello.raw);
@@ -351,7 +412,13 @@ class ExpectEndOfEarlyData implements HandshakeState {
  * answer is 'accepted' or why not; after a HelloRetryRequest the retry set the reason already.
  */
 function earlyDataDecision(
-  config: ServerConfig, hello: ClientHelloMessage, psk: PskCandidate | undefined, suite: CipherSuite, alpn: Uint8Array | undefined, io: HandshakeIO, retried: boolean,
+  config: ServerConfig,
+  hello: ClientHelloMessage,
+  psk: PskCandidate | undefined,
+  suite: CipherSuite,
+  alpn: Uint8Array | undefined,
+  io: HandshakeIO,
+  retried: boolean,
 ): EarlyDataReason | Promise<EarlyDataReason> {
   if (retried) return io.info.earlyDataReason ?? 'disabled';
   if (config.maxEarlyData === 0) return 'disabled';
@@ -379,7 +446,10 @@ function earlyDataDecision(
     return 'replay';
   }
   if (typeof answer === 'object' && answer !== null && typeof answer.then === 'function') {
-    return Promise.resolve(answer).then((ok) => (ok === true ? 'accepted' : 'replay'), () => 'replay');
+    return Promise.resolve(answer).then(
+      (ok) => (ok === true ? 'accepted' : 'replay'),
+      () => 'replay',
+    );
   }
   return answer === true ? 'accepted' : 'replay';
 }
@@ -406,16 +476,26 @@ class ExpectClientCertificate implements HandshakeState {
       io.transcript.add(msg.raw);
       return new ExpectClientFinished(this.ctx);
     }
-    return authenticatePeerChain(io, this.ctx.config, cert.entries.map((e) => e.certData), 'client', undefined, (key, resumed) => {
-      resumed.transcript.add(msg.raw);
-      return new ExpectClientCertificateVerify(this.ctx, key);
-    });
+    return authenticatePeerChain(
+      io,
+      this.ctx.config,
+      cert.entries.map((e) => e.certData),
+      'client',
+      undefined,
+      (key, resumed) => {
+        resumed.transcript.add(msg.raw);
+        return new ExpectClientCertificateVerify(this.ctx, key);
+      },
+    );
   }
 }
 
 class ExpectClientCertificateVerify implements HandshakeState {
   readonly kind = 'server-expect-client-certificate-verify';
-  constructor(private readonly ctx: Server13Context, private readonly key: PublicKey) {}
+  constructor(
+    private readonly ctx: Server13Context,
+    private readonly key: PublicKey,
+  ) {}
 
   wipe(): void {
     wipeContext(this.ctx);
@@ -454,10 +534,12 @@ class ExpectClientFinished implements HandshakeState {
     io.complete();
     sendTickets(io, this.ctx, resumption);
     resumption.wipe();
-    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp }, undefined, { offered: this.ctx.hello.postHandshakeAuth, config: this.ctx.config });
+    return new Connected13('server', { suite, readSecret: this.ctx.clientApp, writeSecret: this.ctx.serverApp }, undefined, {
+      offered: this.ctx.hello.postHandshakeAuth,
+      config: this.ctx.config,
+    });
   }
 }
-
 
 /** An external PSK's identity and the trust digest a session from its handshake is bound to. */
 interface PskBinding {
@@ -545,8 +627,11 @@ function ticketCandidate(config: ServerConfig, hello: ClientHelloMessage, identi
     throw err;
   }
   try {
-    const usable = session.version === ProtocolVersion.TLSv1_3 && sessionIsFresh(session, now) && session.serverName === hello.serverName
-      && sessionAuthenticationFits(config, session, psk);
+    const usable =
+      session.version === ProtocolVersion.TLSv1_3 &&
+      sessionIsFresh(session, now) &&
+      session.serverName === hello.serverName &&
+      sessionAuthenticationFits(config, session, psk);
     if (!usable) {
       session.secret.wipe(); // a ticket we will not resume: its PSK goes now
       return undefined;
@@ -589,9 +674,14 @@ function sendTickets(io: HandshakeIO, ctx: Server13Context, resumptionMasterSecr
     psk.wipe();
     // A session too large to keep (MAX_SESSION_STATE_BYTES) gets no ticket.
     if (!state) return;
-    io.send(buildNewSessionTicket13({
-      lifetime, ageAdd, nonce, ticket: config.ticketKeyring.seal(state, now),
-      ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
-    }));
+    io.send(
+      buildNewSessionTicket13({
+        lifetime,
+        ageAdd,
+        nonce,
+        ticket: config.ticketKeyring.seal(state, now),
+        ...(config.maxEarlyData > 0 ? { maxEarlyDataSize: config.maxEarlyData } : {}),
+      }),
+    );
   }
 }

@@ -23,8 +23,12 @@ export const MASTER_SECRET_LENGTH = 48;
 
 /** RFC 5246 §8.1, or RFC 7627 §4 when the extended master secret is in use (seed = session hash). */
 export function deriveMasterSecret(
-  p: CryptoProvider, hash: HashName, preMasterSecret: Secret,
-  seed: { readonly extended: true; readonly sessionHash: Uint8Array } | { readonly extended: false; readonly clientRandom: Uint8Array; readonly serverRandom: Uint8Array },
+  p: CryptoProvider,
+  hash: HashName,
+  preMasterSecret: Secret,
+  seed:
+    | { readonly extended: true; readonly sessionHash: Uint8Array }
+    | { readonly extended: false; readonly clientRandom: Uint8Array; readonly serverRandom: Uint8Array },
 ): Secret {
   const master = seed.extended
     ? prf(p, hash, preMasterSecret.expose(), 'extended master secret', seed.sessionHash, MASTER_SECRET_LENGTH)
@@ -41,7 +45,13 @@ export interface KeyBlock {
 
 /** RFC 5246 §6.3: key_block = PRF(master, "key expansion", server_random + client_random); AEAD suites have no MAC keys. */
 export function deriveKeyBlock(
-  p: CryptoProvider, hash: HashName, master: Secret, clientRandom: Uint8Array, serverRandom: Uint8Array, keyLength: number, ivLength: number,
+  p: CryptoProvider,
+  hash: HashName,
+  master: Secret,
+  clientRandom: Uint8Array,
+  serverRandom: Uint8Array,
+  keyLength: number,
+  ivLength: number,
 ): KeyBlock {
   const block = prf(p, hash, master.expose(), 'key expansion', concat(serverRandom, clientRandom), 2 * (keyLength + ivLength));
   const keys: KeyBlock = {
@@ -69,6 +79,13 @@ export function finishedVerifyData(p: CryptoProvider, hash: HashName, master: Se
   return prf(p, hash, master.expose(), side === 'client' ? 'client finished' : 'server finished', transcriptHash, VERIFY_DATA_LENGTH);
 }
 
-export function verifyFinished12(p: CryptoProvider, hash: HashName, master: Secret, side: 'client' | 'server', transcriptHash: Uint8Array, received: Uint8Array): boolean {
+export function verifyFinished12(
+  p: CryptoProvider,
+  hash: HashName,
+  master: Secret,
+  side: 'client' | 'server',
+  transcriptHash: Uint8Array,
+  received: Uint8Array,
+): boolean {
   return constantTimeEqual(finishedVerifyData(p, hash, master, side, transcriptHash), received);
 }

@@ -10,7 +10,7 @@ export const PREMASTER_LENGTH = 48;
 /** 0xff when a === b, else 0 (a, b are bytes), without branching on the values. */
 function eqMask(a: number, b: number): number {
   const x = (a ^ b) & 0xff;
-  return (((x - 1) >>> 8) & 0xff);
+  return ((x - 1) >>> 8) & 0xff;
 }
 
 /** 0xff when x === 0, else 0. */

@@ -49,7 +49,13 @@ export interface PostHandshakeAuth {
  */
 type PendingAuthentication =
   | { readonly stage: 'certificate'; readonly context: Uint8Array; readonly transcript: Transcript }
-  | { readonly stage: 'certificate-verify'; readonly context: Uint8Array; readonly transcript: Transcript; readonly answer: ClientAnswer; readonly peerKey: PublicKey }
+  | {
+      readonly stage: 'certificate-verify';
+      readonly context: Uint8Array;
+      readonly transcript: Transcript;
+      readonly answer: ClientAnswer;
+      readonly peerKey: PublicKey;
+    }
   | { readonly stage: 'finished'; readonly context: Uint8Array; readonly transcript: Transcript; readonly answer: ClientAnswer };
 
 /** The client's certificate and what checking it found, not yet committed. */
@@ -73,7 +79,13 @@ export class Connected13 implements ConnectedState {
   }
 
   private with(changes: { secrets?: Connected13Secrets; auth?: PostHandshakeAuth; updatedWriteKeys?: RecordProtection }): Connected13 {
-    return new Connected13(this.side, changes.secrets ?? this.secrets, this.onTicket, 'auth' in changes ? changes.auth : this.auth, changes.updatedWriteKeys ?? this.updatedWriteKeys);
+    return new Connected13(
+      this.side,
+      changes.secrets ?? this.secrets,
+      this.onTicket,
+      'auth' in changes ? changes.auth : this.auth,
+      changes.updatedWriteKeys ?? this.updatedWriteKeys,
+    );
   }
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
@@ -193,7 +205,11 @@ export class Connected13 implements ConnectedState {
           // RFC 8446 §4.4.2.4: no certificate; we may go on (the identity stays as it was) or abort.
           if (auth.config.rejectUnauthorized) throw new TlsError('certificate_required', 'client sent no certificate, and one is required');
           transcript.add(msg.raw);
-          const answer: ClientAnswer = { certificates: [], authorized: false, authorizationError: certificateError('noClientCertificate', 'client sent no certificate') };
+          const answer: ClientAnswer = {
+            certificates: [],
+            authorized: false,
+            authorizationError: certificateError('noClientCertificate', 'client sent no certificate'),
+          };
           return advance({ stage: 'finished', context, transcript, answer });
         }
         return validatePeerChain(io, auth.config, chain, 'client', undefined, (validation, peerKey) => {
@@ -205,10 +221,18 @@ export class Connected13 implements ConnectedState {
         if (msg.type !== HandshakeType.certificate_verify) break;
         const { context, transcript, answer } = pending;
         // RFC 8446 §4.4.3: the signature over the post-handshake transcript proves the client holds the key.
-        return verifyCertificateVerify13(io, auth.config, readCertificateVerify(msg), pending.peerKey, 'client', (_io, signatureScheme) => {
-          transcript.add(msg.raw);
-          return advance({ stage: 'finished', context, transcript, answer: { ...answer, signatureScheme } });
-        }, transcript);
+        return verifyCertificateVerify13(
+          io,
+          auth.config,
+          readCertificateVerify(msg),
+          pending.peerKey,
+          'client',
+          (_io, signatureScheme) => {
+            transcript.add(msg.raw);
+            return advance({ stage: 'finished', context, transcript, answer: { ...answer, signatureScheme } });
+          },
+          transcript,
+        );
       }
       case 'finished': {
         if (msg.type !== HandshakeType.finished) break;
@@ -228,4 +252,3 @@ export class Connected13 implements ConnectedState {
     throw new TlsError('unexpected_message', `expected the client's ${pending.stage.replace('-', '_')}, peer sent ${handshakeTypeName(msg.type)}`);
   }
 }
-

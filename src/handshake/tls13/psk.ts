@@ -24,9 +24,11 @@ export function checkBinder(p: CryptoProvider, hash: HashName, psk: Secret, tran
   binderKey.wipe();
   // RFC 8446 §4.2.11: a binder that does not validate aborts the handshake.
   if (!ok) {
-    throw decryptError(external
-      ? 'the PSK binder in client_hello does not verify: the client holds a different key for this identity (or the hello was tampered with)'
-      : 'the PSK binder in client_hello does not verify (tampered with, or not made with this ticket)');
+    throw decryptError(
+      external
+        ? 'the PSK binder in client_hello does not verify: the client holds a different key for this identity (or the hello was tampered with)'
+        : 'the PSK binder in client_hello does not verify (tampered with, or not made with this ticket)',
+    );
   }
 }
 

@@ -21,7 +21,12 @@ const keylogLabels = {
 
 /** Installs keys from `secret` for the direction in which `writer` sends. */
 export function installTrafficSecret(
-  io: HandshakeIO, suite: CipherSuite, secret: Secret, writer: 'client' | 'server', ourSide: 'client' | 'server', epoch: KeyEpoch,
+  io: HandshakeIO,
+  suite: CipherSuite,
+  secret: Secret,
+  writer: 'client' | 'server',
+  ourSide: 'client' | 'server',
+  epoch: KeyEpoch,
 ): void {
   io.keylog(keylogLabels[writer][epoch], secret);
   const protection = tls13Protection(io.provider, suite, secret);

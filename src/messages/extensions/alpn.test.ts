@@ -11,7 +11,13 @@ const encoded = encode((w) => writeAlpnList(w, names));
 describe('ALPN', () => {
   test('round trip', () => {
     assert.deepEqual(decodeAll(encoded, readAlpnList), names);
-    assert.deepEqual(decodeAll(encode((w) => writeAlpnList(w, [utf8('h2')])), readAlpnSelected), utf8('h2'));
+    assert.deepEqual(
+      decodeAll(
+        encode((w) => writeAlpnList(w, [utf8('h2')])),
+        readAlpnSelected,
+      ),
+      utf8('h2'),
+    );
   });
 
   test('every strict prefix fails', () => {
@@ -26,6 +32,13 @@ describe('ALPN', () => {
   });
 
   test('the server selects exactly one', () => {
-    assertDecodeError(() => decodeAll(encode((w) => writeAlpnList(w, [utf8('a'), utf8('b')])), readAlpnSelected), /lists 2 protocols, expected one/);
+    assertDecodeError(
+      () =>
+        decodeAll(
+          encode((w) => writeAlpnList(w, [utf8('a'), utf8('b')])),
+          readAlpnSelected,
+        ),
+      /lists 2 protocols, expected one/,
+    );
   });
 });

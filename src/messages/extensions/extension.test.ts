@@ -1,12 +1,24 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkExtensionsAllowed, decodeExtension, expectEmptyExtension, findExtension, readExtensionList, writeExtensionList, type ExtensionContext } from './extension.js';
+import {
+  checkExtensionsAllowed,
+  decodeExtension,
+  expectEmptyExtension,
+  findExtension,
+  readExtensionList,
+  writeExtensionList,
+  type ExtensionContext,
+} from './extension.js';
 import { ExtensionType as E } from '../../protocol/constants.js';
 import { Reader } from '../../wire/reader.js';
 import { encode } from '../../wire/writer.js';
 import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter } from '../../../test/helpers/codec.js';
 
-const list = [{ type: E.server_name, body: Uint8Array.of(1, 2) }, { type: 0xabcd, body: new Uint8Array(0) }, { type: E.supported_groups, body: new Uint8Array(300) }];
+const list = [
+  { type: E.server_name, body: Uint8Array.of(1, 2) },
+  { type: 0xabcd, body: new Uint8Array(0) },
+  { type: E.supported_groups, body: new Uint8Array(300) },
+];
 const encoded = encode((w) => writeExtensionList(w, list));
 const read = (b: Uint8Array, context?: ExtensionContext) => readExtensionList(new Reader(b, 0, b.length, 'extensions'), context);
 const body = encoded.subarray(2);
@@ -30,19 +42,29 @@ describe('Extension list', () => {
 
   test('a recognised extension outside its messages is illegal_parameter; an unknown one is allowed anywhere', () => {
     const cases: [ExtensionContext, number][] = [
-      ['server_hello', E.server_name], ['hello_retry_request', E.pre_shared_key], ['encrypted_extensions', E.key_share],
-      ['certificate_entry', E.server_name], ['certificate_request', E.key_share], ['new_session_ticket', E.server_name],
+      ['server_hello', E.server_name],
+      ['hello_retry_request', E.pre_shared_key],
+      ['encrypted_extensions', E.key_share],
+      ['certificate_entry', E.server_name],
+      ['certificate_request', E.key_share],
+      ['new_session_ticket', E.server_name],
       ['tls12_server_hello', E.key_share],
     ];
     for (const [context, type] of cases) {
-      assertIllegalParameter(() => checkExtensionsAllowed([{ type, body: new Uint8Array(0) }], context), new RegExp(`^${context} carries .*, which is not allowed there$`));
+      assertIllegalParameter(
+        () => checkExtensionsAllowed([{ type, body: new Uint8Array(0) }], context),
+        new RegExp(`^${context} carries .*, which is not allowed there$`),
+      );
       checkExtensionsAllowed([{ type: 0xfefe, body: new Uint8Array(0) }], context);
     }
     for (const type of Object.values(E)) checkExtensionsAllowed([{ type, body: new Uint8Array(0) }], 'client_hello');
   });
 
   test('decodeExtension requires the reader to consume the body; expectEmptyExtension requires an empty one', () => {
-    assert.equal(decodeExtension(Uint8Array.of(0, 7), 'x', (r) => r.u16()), 7);
+    assert.equal(
+      decodeExtension(Uint8Array.of(0, 7), 'x', (r) => r.u16()),
+      7,
+    );
     assertDecodeError(() => decodeExtension(Uint8Array.of(0, 7, 0), 'thing', (r) => r.u16()), /^thing: 1 unexpected trailing bytes$/);
     assertDecodeError(() => decodeExtension(Uint8Array.of(0), 'thing', (r) => r.u16()), /^thing: truncated/);
     expectEmptyExtension(new Uint8Array(0), 'x');

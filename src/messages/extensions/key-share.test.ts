@@ -4,7 +4,10 @@ import { readKeyShareClient, readKeyShareRetry, readKeyShareServer, writeKeyShar
 import { encode } from '../../wire/writer.js';
 import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter, decodeAll, vec } from '../../../test/helpers/codec.js';
 
-const entries = [{ group: 0x1d, keyExchange: new Uint8Array(32).fill(1) }, { group: 0x17, keyExchange: new Uint8Array(65).fill(4) }];
+const entries = [
+  { group: 0x1d, keyExchange: new Uint8Array(32).fill(1) },
+  { group: 0x17, keyExchange: new Uint8Array(65).fill(4) },
+];
 
 describe('key_share', () => {
   test('ClientHello: round trip, an empty list passes, every strict prefix fails', () => {
@@ -15,7 +18,14 @@ describe('key_share', () => {
   });
 
   test('ClientHello: two shares for one group: illegal_parameter', () => {
-    assertIllegalParameter(() => decodeAll(encode((w) => writeKeyShareClient(w, [entries[0]!, entries[0]!])), readKeyShareClient), /same group twice/);
+    assertIllegalParameter(
+      () =>
+        decodeAll(
+          encode((w) => writeKeyShareClient(w, [entries[0]!, entries[0]!])),
+          readKeyShareClient,
+        ),
+      /same group twice/,
+    );
   });
 
   test('an empty key_exchange fails; 2^16-1 bytes pass', () => {

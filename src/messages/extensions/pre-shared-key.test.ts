@@ -1,11 +1,22 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bindersListLength, readMaxEarlyDataSize, readOfferedPsks, readPskModes, readSelectedIdentity, writeOfferedPsks, writePskModes } from './pre-shared-key.js';
+import {
+  bindersListLength,
+  readMaxEarlyDataSize,
+  readOfferedPsks,
+  readPskModes,
+  readSelectedIdentity,
+  writeOfferedPsks,
+  writePskModes,
+} from './pre-shared-key.js';
 import { encode } from '../../wire/writer.js';
 import { concat } from '../../wire/bytes.js';
 import { assertDecodeError, assertEveryStrictPrefixFails, assertIllegalParameter, decodeAll, vec } from '../../../test/helpers/codec.js';
 
-const identities = [{ identity: Uint8Array.of(1, 2, 3), obfuscatedTicketAge: 0xffffffff }, { identity: new Uint8Array(1), obfuscatedTicketAge: 0 }];
+const identities = [
+  { identity: Uint8Array.of(1, 2, 3), obfuscatedTicketAge: 0xffffffff },
+  { identity: new Uint8Array(1), obfuscatedTicketAge: 0 },
+];
 const binders = [new Uint8Array(32).fill(1), new Uint8Array(48).fill(2)];
 const encoded = encode((w) => writeOfferedPsks(w, identities, binders));
 
@@ -28,7 +39,10 @@ describe('pre_shared_key', () => {
     assertDecodeError(() => decodeAll(concat(vec(2, [0, 0, 0, 0, 0, 0, 0]), binder), readOfferedPsks), /identity length 0 outside 1\.\.65535/);
     const id = vec(2, [0, 1, 0x41, 0, 0, 0, 0]);
     assertDecodeError(() => decodeAll(concat(id, vec(2, vec(1, new Uint8Array(31)))), readOfferedPsks), /binders length 32 outside 33\.\.65535/);
-    assertDecodeError(() => decodeAll(concat(id, vec(2, concat(vec(1, new Uint8Array(31)), Uint8Array.of(0)))), readOfferedPsks), /binder length 31 outside 32\.\.255/);
+    assertDecodeError(
+      () => decodeAll(concat(id, vec(2, concat(vec(1, new Uint8Array(31)), Uint8Array.of(0)))), readOfferedPsks),
+      /binder length 31 outside 32\.\.255/,
+    );
     assert.equal(decodeAll(concat(id, vec(2, vec(1, new Uint8Array(255)))), readOfferedPsks).binders[0]!.length, 255);
   });
 
@@ -40,7 +54,13 @@ describe('pre_shared_key', () => {
   });
 
   test('psk_key_exchange_modes<1..255>, selected_identity, max_early_data_size', () => {
-    assert.deepEqual(decodeAll(encode((w) => writePskModes(w, [0, 1])), readPskModes), [0, 1]);
+    assert.deepEqual(
+      decodeAll(
+        encode((w) => writePskModes(w, [0, 1])),
+        readPskModes,
+      ),
+      [0, 1],
+    );
     assertDecodeError(() => decodeAll(vec(1, []), readPskModes), /ke_modes length 0 outside 1\.\.255/);
     assert.equal(decodeAll(vec(1, new Uint8Array(255)), readPskModes).length, 255);
     assert.equal(decodeAll(Uint8Array.of(0, 3), readSelectedIdentity), 3);

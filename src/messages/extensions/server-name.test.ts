@@ -9,11 +9,20 @@ const entry = (type: number, name: string | Uint8Array) => concat(Uint8Array.of(
 
 describe('server_name', () => {
   test('round trip, lowercased', () => {
-    assert.equal(decodeAll(encode((w) => writeServerNameClient(w, 'WWW.Example.org')), readServerNameClient), 'www.example.org');
+    assert.equal(
+      decodeAll(
+        encode((w) => writeServerNameClient(w, 'WWW.Example.org')),
+        readServerNameClient,
+      ),
+      'www.example.org',
+    );
   });
 
   test('every strict prefix fails', () => {
-    assertEveryStrictPrefixFails(encode((w) => writeServerNameClient(w, 'a.example')), (b) => decodeAll(b, readServerNameClient));
+    assertEveryStrictPrefixFails(
+      encode((w) => writeServerNameClient(w, 'a.example')),
+      (b) => decodeAll(b, readServerNameClient),
+    );
   });
 
   test('bounds: an empty list fails; an empty host name fails', () => {
@@ -28,7 +37,17 @@ describe('server_name', () => {
   });
 
   test('names that are not DNS names (IP literals, trailing dots, bytes outside ASCII, NUL): decode_error', () => {
-    for (const bad of ['192.168.0.1', 'example.com.', '::1', 'exa mple.com', 'a..b', '-a.com', Uint8Array.of(0x61, 0, 0x62), Uint8Array.of(0xc3, 0xa9), 'a'.repeat(64) + '.com']) {
+    for (const bad of [
+      '192.168.0.1',
+      'example.com.',
+      '::1',
+      'exa mple.com',
+      'a..b',
+      '-a.com',
+      Uint8Array.of(0x61, 0, 0x62),
+      Uint8Array.of(0xc3, 0xa9),
+      'a'.repeat(64) + '.com',
+    ]) {
       assertDecodeError(() => decodeAll(vec(2, entry(0, bad)), readServerNameClient), /not a valid DNS name/);
     }
     assert.ok(isValidSniHostName('xn--bcher-kva.example'));

@@ -30,18 +30,23 @@ function drive(conversation: Conversation, replies: readonly (string | Uint8Arra
   return { sent, outcome: 'waiting', head: buffered };
 }
 
-const refused = (pattern: RegExp) => (err: Error): boolean => {
-  assert.ok(err instanceof StartTlsError, String(err));
-  assert.match(err.message, pattern);
-  return true;
-};
+const refused =
+  (pattern: RegExp) =>
+  (err: Error): boolean => {
+    assert.ok(err instanceof StartTlsError, String(err));
+    assert.match(err.message, pattern);
+    return true;
+  };
 
 describe('line protocols', () => {
   test('IMAP: CAPABILITY when the greeting lists none; PREAUTH, NO, BYE and no STARTTLS refused', () => {
     const ok = drive(imap(), ['* OK ready\r\n', '* CAPABILITY IMAP4rev1 STARTTLS\r\na1 OK done\r\n', 'a2 OK go\r\n']);
     assert.deepEqual(ok, { sent: ['a1 CAPABILITY', 'a2 STARTTLS'], outcome: 'tls', head: Buffer.alloc(0) });
     assert.throws(() => drive(imap(), ['* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome\r\n']), refused(/greeted with PREAUTH .*STARTTLS is not allowed/));
-    assert.throws(() => drive(imap(), ['* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n', 'a2 NO [UNAVAILABLE] no TLS today\r\n']), refused(/^the IMAP server refused STARTTLS: "a2 NO \[UNAVAILABLE\] no TLS today"$/));
+    assert.throws(
+      () => drive(imap(), ['* OK [CAPABILITY IMAP4rev1 STARTTLS] hi\r\n', 'a2 NO [UNAVAILABLE] no TLS today\r\n']),
+      refused(/^the IMAP server refused STARTTLS: "a2 NO \[UNAVAILABLE\] no TLS today"$/),
+    );
     assert.throws(() => drive(imap(), ['* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n']), refused(/IMAP server does not offer STARTTLS/));
     assert.throws(() => drive(imap(), ['* BYE too many connections\r\n']), refused(/refused the connection: "\* BYE too many connections"/));
     assert.throws(() => drive(imap(), ['220 smtp.test ESMTP\r\n']), refused(/greeting is not IMAP: "220 smtp\.test ESMTP"/));
@@ -51,7 +56,10 @@ describe('line protocols', () => {
     assert.deepEqual(drive(pop3(), ['+OK hi\r\n', '+OK\r\nUSER\r\nSTLS\r\n.\r\n', '+OK go\r\n']).sent, ['CAPA', 'STLS']);
     assert.equal(drive(pop3(), ['+OK hi\r\n', '-ERR what?\r\n', '+OK go\r\n']).outcome, 'tls');
     assert.throws(() => drive(pop3(), ['+OK hi\r\n', '+OK\r\nUSER\r\n.\r\n']), refused(/POP3 server does not offer STLS/));
-    assert.throws(() => drive(pop3(), ['+OK hi\r\n', '-ERR no\r\n', '-ERR [SYS/PERM] TLS not configured\r\n']), refused(/^the POP3 server refused STLS: "-ERR \[SYS\/PERM\] TLS not configured"$/));
+    assert.throws(
+      () => drive(pop3(), ['+OK hi\r\n', '-ERR no\r\n', '-ERR [SYS/PERM] TLS not configured\r\n']),
+      refused(/^the POP3 server refused STLS: "-ERR \[SYS\/PERM\] TLS not configured"$/),
+    );
   });
 
   test('FTP: a multi-line greeting with free text, 120 then 220; refusal quotes the reply', () => {
@@ -64,7 +72,10 @@ describe('line protocols', () => {
 
   test('LMTP: LHLO; no STARTTLS offered', () => {
     assert.deepEqual(drive(smtp('me.test', 'LMTP'), ['220 hi\r\n', '250-x\r\n250 STARTTLS\r\n', '220 go\r\n']).sent, ['LHLO me.test', 'STARTTLS']);
-    assert.throws(() => drive(smtp('me.test', 'LMTP'), ['220 hi\r\n', '250-x\r\n250 PIPELINING\r\n']), refused(/LMTP server does not offer STARTTLS in its LHLO reply/));
+    assert.throws(
+      () => drive(smtp('me.test', 'LMTP'), ['220 hi\r\n', '250-x\r\n250 PIPELINING\r\n']),
+      refused(/LMTP server does not offer STARTTLS in its LHLO reply/),
+    );
   });
 
   test('NNTP: no CAPABILITIES command still tries STARTTLS; 502 refused', () => {
@@ -77,7 +88,10 @@ describe('line protocols', () => {
     const ok = drive(sieve(), ['"IMPLEMENTATION" {7}\r\nexample\r\n"STARTTLS"\r\nOK\r\n', 'OK "go"\r\n']);
     assert.deepEqual(ok, { sent: ['STARTTLS'], outcome: 'tls', head: Buffer.alloc(0) });
     assert.throws(() => drive(sieve(), ['"SASL" "PLAIN"\r\nOK\r\n']), refused(/ManageSieve server does not offer STARTTLS/));
-    assert.throws(() => drive(sieve(), ['"STARTTLS"\r\nOK\r\n', 'NO "TLS unavailable"\r\n']), refused(/^the ManageSieve server refused STARTTLS: "NO \\"TLS unavailable\\""$/));
+    assert.throws(
+      () => drive(sieve(), ['"STARTTLS"\r\nOK\r\n', 'NO "TLS unavailable"\r\n']),
+      refused(/^the ManageSieve server refused STARTTLS: "NO \\"TLS unavailable\\""$/),
+    );
     assert.throws(() => drive(sieve(), ['* OK IMAP\r\n']), refused(/greeting is not ManageSieve/));
   });
 
@@ -88,7 +102,8 @@ describe('line protocols', () => {
 });
 
 describe('XMPP', () => {
-  const header = "<?xml version='1.0'?><stream:stream from='example.test' id='1' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
+  const header =
+    "<?xml version='1.0'?><stream:stream from='example.test' id='1' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
   const features = "<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>";
 
   test('header, features, proceed, split anywhere', () => {
@@ -101,12 +116,26 @@ describe('XMPP', () => {
   });
 
   test('failure, a stream error, no offer, a comment, not XMPP: each in plain words', () => {
-    assert.throws(() => drive(xmpp('example.test'), [header + features, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>"]), refused(/^the XMPP server refused STARTTLS: "<failure /));
-    assert.throws(() => drive(xmpp('example.test'), [`${header}<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>not here</text></stream:error>`]),
-      refused(/^the XMPP server ended the stream with the error host-unknown: "not here"$/));
-    assert.throws(() => drive(xmpp('example.test'), [`${header}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`]), refused(/does not offer STARTTLS in its stream features/));
+    assert.throws(
+      () => drive(xmpp('example.test'), [header + features, "<failure xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></stream:stream>"]),
+      refused(/^the XMPP server refused STARTTLS: "<failure /),
+    );
+    assert.throws(
+      () =>
+        drive(xmpp('example.test'), [
+          `${header}<stream:error><host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>not here</text></stream:error>`,
+        ]),
+      refused(/^the XMPP server ended the stream with the error host-unknown: "not here"$/),
+    );
+    assert.throws(
+      () => drive(xmpp('example.test'), [`${header}<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>`]),
+      refused(/does not offer STARTTLS in its stream features/),
+    );
     // A <starttls/> in another namespace is not the offer.
-    assert.throws(() => drive(xmpp('example.test'), [`${header}<stream:features><starttls xmlns='urn:example'/></stream:features>`]), refused(/does not offer STARTTLS/));
+    assert.throws(
+      () => drive(xmpp('example.test'), [`${header}<stream:features><starttls xmlns='urn:example'/></stream:features>`]),
+      refused(/does not offer STARTTLS/),
+    );
     assert.throws(() => drive(xmpp('example.test'), [`${header}<!-- hi -->`]), refused(/comment or DTD, which XMPP forbids/));
     assert.throws(() => drive(xmpp('example.test'), ['HTTP/1.1 400 Bad Request\r\n']), refused(/answer is not XMPP: "HTTP\/1\.1 400 Bad Request\\x0d"/));
     assert.throws(() => drive(xmpp('example.test'), [`${header}</stream:stream>`]), refused(/closed the stream before agreeing/));
@@ -136,8 +165,14 @@ describe('LDAP', () => {
   });
 
   test('refusals, the notice of disconnection, bad encodings', () => {
-    assert.throws(() => drive(ldap(), [response(2, 'unsupported extended operation')]), refused(/^the LDAP server refused StartTLS: resultCode 2 protocolError, "unsupported extended operation"$/));
-    assert.throws(() => drive(ldap(), [response(52, 'shutting down', 0, '1.3.6.1.4.1.1466.20036')]), refused(/^the LDAP server is disconnecting: resultCode 52 unavailable/));
+    assert.throws(
+      () => drive(ldap(), [response(2, 'unsupported extended operation')]),
+      refused(/^the LDAP server refused StartTLS: resultCode 2 protocolError, "unsupported extended operation"$/),
+    );
+    assert.throws(
+      () => drive(ldap(), [response(52, 'shutting down', 0, '1.3.6.1.4.1.1466.20036')]),
+      refused(/^the LDAP server is disconnecting: resultCode 52 unavailable/),
+    );
     assert.throws(() => drive(ldap(), [response(0, '', 1, '1.2.3')]), refused(/answered StartTLS as operation "1\.2\.3"/));
     assert.throws(() => drive(ldap(), [Buffer.from([0x30, 0x80, 0, 0])]), refused(/indefinite length/));
     assert.throws(() => drive(ldap(), [Buffer.from([0x30, 0x83, 0x01, 0x00, 0x00])]), refused(/longer than 16384 bytes/));
@@ -151,9 +186,17 @@ describe('LDAP', () => {
 describe('MySQL', () => {
   function greeting(capabilities: number, version = '10.11.6-MariaDB'): Buffer {
     const payload = Buffer.concat([
-      Buffer.from([0x0a]), Buffer.from(`${version}\0`), Buffer.alloc(4), Buffer.alloc(8), Buffer.alloc(1),
-      Buffer.from([capabilities & 0xff, (capabilities >> 8) & 0xff]), Buffer.from([45, 2, 0]), Buffer.from([(capabilities >> 16) & 0xff, (capabilities >>> 24) & 0xff]),
-      Buffer.alloc(11), Buffer.alloc(13), Buffer.from('mysql_native_password\0'),
+      Buffer.from([0x0a]),
+      Buffer.from(`${version}\0`),
+      Buffer.alloc(4),
+      Buffer.alloc(8),
+      Buffer.alloc(1),
+      Buffer.from([capabilities & 0xff, (capabilities >> 8) & 0xff]),
+      Buffer.from([45, 2, 0]),
+      Buffer.from([(capabilities >> 16) & 0xff, (capabilities >>> 24) & 0xff]),
+      Buffer.alloc(11),
+      Buffer.alloc(13),
+      Buffer.from('mysql_native_password\0'),
     ]);
     return Buffer.concat([Buffer.from([payload.length, 0, 0, 0]), payload]);
   }
@@ -167,14 +210,17 @@ describe('MySQL', () => {
     const flags = request.readUInt32LE(4);
     assert.equal(flags & 0x800, 0x800, 'CLIENT_SSL');
     assert.equal(flags & 0x200, 0x200, 'CLIENT_PROTOCOL_41');
-    assert.equal(request[12], 45, 'the server\'s character set');
+    assert.equal(request[12], 45, "the server's character set");
     assert.ok(request.subarray(13).every((b) => b === 0));
   });
 
   test('no CLIENT_SSL, an error packet, another protocol, a huge first packet: refused', () => {
     assert.throws(() => drive(mysql(), [greeting(0xf7ff & ~0x800)]), refused(/MySQL server "10\.11\.6-MariaDB" does not offer TLS/));
     const error = Buffer.concat([Buffer.from([0xff, 0x6a, 0x04]), Buffer.from("Host '10.0.0.1' is not allowed to connect")]);
-    assert.throws(() => drive(mysql(), [Buffer.concat([Buffer.from([error.length, 0, 0, 0]), error])]), refused(/^the MySQL server refused the connection: error 1130 "Host '10\.0\.0\.1' is not allowed to connect"$/));
+    assert.throws(
+      () => drive(mysql(), [Buffer.concat([Buffer.from([error.length, 0, 0, 0]), error])]),
+      refused(/^the MySQL server refused the connection: error 1130 "Host '10\.0\.0\.1' is not allowed to connect"$/),
+    );
     assert.throws(() => drive(mysql(), [Buffer.from([5, 0, 0, 0, 9, 0x33, 0, 0, 0])]), refused(/not MySQL's protocol 10 \(first byte 0x09\)/));
     assert.throws(() => drive(mysql(), [Buffer.from([0xff, 0xff, 0xff, 0])]), refused(/first packet is 16777215 bytes long/));
   });

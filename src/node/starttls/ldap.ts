@@ -23,9 +23,20 @@ const Ber = {
 
 // RFC 4511 Appendix A: the result codes a StartTLS answer may carry, by name.
 const RESULT_CODES: Readonly<Record<number, string>> = {
-  0: 'success', 1: 'operationsError', 2: 'protocolError', 3: 'timeLimitExceeded', 7: 'authMethodNotSupported',
-  8: 'strongerAuthRequired', 10: 'referral', 12: 'unavailableCriticalExtension', 13: 'confidentialityRequired',
-  50: 'insufficientAccessRights', 51: 'busy', 52: 'unavailable', 53: 'unwillingToPerform', 80: 'other',
+  0: 'success',
+  1: 'operationsError',
+  2: 'protocolError',
+  3: 'timeLimitExceeded',
+  7: 'authMethodNotSupported',
+  8: 'strongerAuthRequired',
+  10: 'referral',
+  12: 'unavailableCriticalExtension',
+  13: 'confidentialityRequired',
+  50: 'insufficientAccessRights',
+  51: 'busy',
+  52: 'unavailable',
+  53: 'unwillingToPerform',
+  80: 'other',
 };
 
 const MESSAGE_ID = 1;
@@ -59,7 +70,7 @@ function element(bytes: Uint8Array, at: number, limit: number, tag: number, what
 
 function integer(bytes: Uint8Array, t: { start: number; end: number }): number {
   if (t.end - t.start < 1 || t.end - t.start > 4) throw new StartTlsError('the LDAP server sent an integer of an unusual size');
-  let value = (bytes[t.start]! & 0x80) ? -1 : 0;
+  let value = bytes[t.start]! & 0x80 ? -1 : 0;
   for (let i = t.start; i < t.end; i++) value = value * 256 + bytes[i]!;
   return value;
 }
@@ -96,8 +107,9 @@ export function readExtendedResponse(bytes: Uint8Array): { response: ExtendedRes
   const id = element(bytes, message.start, message.end, Ber.integer, 'messageID');
   const messageId = integer(bytes, id);
   const op = tlv(bytes, id.end);
-  if (!op || op.end > message.end) throw new StartTlsError('the LDAP server\'s response is malformed: protocolOp runs past its message');
-  if (op.tag !== Ber.extendedResponse) throw new StartTlsError(`the LDAP server answered StartTLS with protocol operation 0x${op.tag.toString(16)}, not an ExtendedResponse`);
+  if (!op || op.end > message.end) throw new StartTlsError("the LDAP server's response is malformed: protocolOp runs past its message");
+  if (op.tag !== Ber.extendedResponse)
+    throw new StartTlsError(`the LDAP server answered StartTLS with protocol operation 0x${op.tag.toString(16)}, not an ExtendedResponse`);
   const code = element(bytes, op.start, op.end, Ber.enumerated, 'resultCode');
   const matchedDn = element(bytes, code.end, op.end, Ber.octetString, 'matchedDN');
   const diagnostic = element(bytes, matchedDn.end, op.end, Ber.octetString, 'diagnosticMessage');
@@ -105,9 +117,10 @@ export function readExtendedResponse(bytes: Uint8Array): { response: ExtendedRes
   let responseName: string | undefined;
   while (at < op.end) {
     const t = tlv(bytes, at);
-    if (!t || t.end > op.end) throw new StartTlsError('the LDAP server\'s response is malformed: a field runs past its message');
+    if (!t || t.end > op.end) throw new StartTlsError("the LDAP server's response is malformed: a field runs past its message");
     if (t.tag === Ber.responseName) responseName = Buffer.from(bytes.subarray(t.start, t.end)).toString('latin1');
-    else if (t.tag !== Ber.referral && t.tag !== Ber.responseValue) throw new StartTlsError(`the LDAP server's response has an unknown field (tag 0x${t.tag.toString(16)})`);
+    else if (t.tag !== Ber.referral && t.tag !== Ber.responseValue)
+      throw new StartTlsError(`the LDAP server's response has an unknown field (tag 0x${t.tag.toString(16)})`);
     at = t.end;
   }
   // Controls ([0], RFC 4511 §4.1.11) may follow the operation; they do not matter here.
@@ -132,11 +145,13 @@ export function ldap(): Conversation {
       const r = read.response;
       const received = [`ExtendedResponse messageID ${r.messageId}, ${describeResult(r)}${r.responseName ? `, responseName ${r.responseName}` : ''}`];
       // RFC 4511 §4.4.1: an unsolicited notice (messageID 0) says the server is closing.
-      if (r.messageId === 0 || r.responseName === NOTICE_OF_DISCONNECTION_OID) throw new StartTlsError(`the LDAP server is disconnecting: ${describeResult(r)}`);
+      if (r.messageId === 0 || r.responseName === NOTICE_OF_DISCONNECTION_OID)
+        throw new StartTlsError(`the LDAP server is disconnecting: ${describeResult(r)}`);
       if (r.messageId !== MESSAGE_ID) throw new StartTlsError(`the LDAP server answered message ${r.messageId}, but we sent message ${MESSAGE_ID}`);
       if (r.resultCode !== 0) throw new StartTlsError(`the LDAP server refused StartTLS: ${describeResult(r)}`);
       // RFC 4511 §4.14.2: the response names the operation when present.
-      if (r.responseName !== undefined && r.responseName !== START_TLS_OID) throw new StartTlsError(`the LDAP server answered StartTLS as operation ${quote(r.responseName)}`);
+      if (r.responseName !== undefined && r.responseName !== START_TLS_OID)
+        throw new StartTlsError(`the LDAP server answered StartTLS as operation ${quote(r.responseName)}`);
       return { kind: 'done', consumed: read.consumed, received };
     },
   };

@@ -20,7 +20,7 @@ interface Reply {
 /** Lines from the start of `buffered` up to and including the first for which `last` holds. */
 function readReply(buffered: Buffer, server: string, last: (line: string, index: number) => boolean): Reply | undefined {
   const lines: string[] = [];
-  for (let at = 0; ;) {
+  for (let at = 0; ; ) {
     const read = readLine(buffered, at, server);
     if (!read) return undefined;
     lines.push(read.line);
@@ -50,7 +50,13 @@ export function readCodedReply(buffered: Buffer, server: string, style: 'smtp' |
 }
 
 /** Sends a command next, having consumed `reply`. */
-const send = (reply: Reply, command: string): Step => ({ kind: 'send', consumed: reply.consumed, received: reply.lines, bytes: `${command}\r\n`, text: command });
+const send = (reply: Reply, command: string): Step => ({
+  kind: 'send',
+  consumed: reply.consumed,
+  received: reply.lines,
+  bytes: `${command}\r\n`,
+  text: command,
+});
 const done = (reply: Reply): Step => ({ kind: 'done', consumed: reply.consumed, received: reply.lines });
 const needMore: Step = { kind: 'need-more' };
 
@@ -74,7 +80,8 @@ export function smtp(helloName: string, protocol: 'SMTP' | 'LMTP'): Conversation
           return send(reply, `${hello} ${helloName}`);
         case 'hello':
           if (code !== 250) throw new StartTlsError(`the ${protocol} server refused ${hello}: ${said(lines)}`);
-          if (!lines.some((l) => /^250[ -]STARTTLS\s*$/i.test(l))) throw new StartTlsError(`the ${protocol} server does not offer STARTTLS in its ${hello} reply`);
+          if (!lines.some((l) => /^250[ -]STARTTLS\s*$/i.test(l)))
+            throw new StartTlsError(`the ${protocol} server does not offer STARTTLS in its ${hello} reply`);
           stage = 'starttls';
           return send(reply, 'STARTTLS');
         case 'starttls':
@@ -127,7 +134,8 @@ export function imap(): Conversation {
         const reply = readReply(buffered, 'IMAP', () => true);
         if (!reply) return needMore;
         const greeting = reply.lines[0]!;
-        if (/^\* PREAUTH\b/i.test(greeting)) throw new StartTlsError(`the IMAP server greeted with PREAUTH (already logged in, in plaintext), where STARTTLS is not allowed: ${quote(greeting)}`);
+        if (/^\* PREAUTH\b/i.test(greeting))
+          throw new StartTlsError(`the IMAP server greeted with PREAUTH (already logged in, in plaintext), where STARTTLS is not allowed: ${quote(greeting)}`);
         if (!/^\* OK\b/i.test(greeting)) {
           if (/^\* BYE\b/i.test(greeting)) throw new StartTlsError(`the IMAP server refused the connection: ${quote(greeting)}`);
           throw new StartTlsError(`the server's greeting is not IMAP: ${quote(greeting, 80)}`);
@@ -229,7 +237,8 @@ export function nntp(): Conversation {
         case 'capabilities': {
           const reply = code === 101 ? readDotTerminated(buffered, 'NNTP') : single;
           if (!reply) return needMore;
-          if (code === 101 && !reply.lines.some((l) => /^STARTTLS(\s|$)/i.test(l))) throw new StartTlsError('the NNTP server does not offer STARTTLS in its capabilities');
+          if (code === 101 && !reply.lines.some((l) => /^STARTTLS(\s|$)/i.test(l)))
+            throw new StartTlsError('the NNTP server does not offer STARTTLS in its capabilities');
           stage = 'starttls';
           return send(reply, 'STARTTLS');
         }
@@ -260,7 +269,10 @@ function readSieveResponse(buffered: Buffer): (Reply & { status: string }) | und
       const n = Number(literal[1]);
       if (n > MAX_LINE_BYTES) throw new StartTlsError(`the ManageSieve server sent a string longer than ${MAX_LINE_BYTES} bytes`);
       if (buffered.length < at + n) return undefined;
-      line += ` ${buffered.subarray(at, at + n).toString('latin1').replace(/\r?\n/g, ' ')}`;
+      line += ` ${buffered
+        .subarray(at, at + n)
+        .toString('latin1')
+        .replace(/\r?\n/g, ' ')}`;
       at += n;
       continue;
     }

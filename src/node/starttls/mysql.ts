@@ -16,7 +16,8 @@ const Capability = {
   pluginAuth: 0x80000,
 } as const;
 /** What we say we speak, where the server does too: what a modern client's login then needs. */
-const WANTED = Capability.longPassword | Capability.longFlag | Capability.transactions | Capability.secureConnection | Capability.multiResults | Capability.pluginAuth;
+const WANTED =
+  Capability.longPassword | Capability.longFlag | Capability.transactions | Capability.secureConnection | Capability.multiResults | Capability.pluginAuth;
 const MAX_PACKET = 16 * 1024 * 1024;
 const GREETING_V10 = 0x0a;
 const ERROR_PACKET = 0xff;
@@ -35,13 +36,17 @@ export function readGreeting(payload: Buffer): MySqlGreeting {
   if (kind === ERROR_PACKET) {
     // ERR_Packet: 0xff, error code (2 bytes), then the message (a "#" and SQL state first in 4.1 form).
     const code = payload.length >= 3 ? payload.readUInt16LE(1) : 0;
-    const message = payload.subarray(3).toString('utf8').replace(/^#[0-9A-Z]{5}/, '');
+    const message = payload
+      .subarray(3)
+      .toString('utf8')
+      .replace(/^#[0-9A-Z]{5}/, '');
     throw new StartTlsError(`the MySQL server refused the connection: error ${code} ${quote(message)}`);
   }
-  if (kind !== GREETING_V10) throw new StartTlsError(`the server's greeting is not MySQL's protocol 10 (first byte 0x${(kind ?? 0).toString(16).padStart(2, '0')})`);
+  if (kind !== GREETING_V10)
+    throw new StartTlsError(`the server's greeting is not MySQL's protocol 10 (first byte 0x${(kind ?? 0).toString(16).padStart(2, '0')})`);
   const versionEnd = payload.indexOf(0, 1);
   // version, NUL, connection id (4), auth data (8), filler (1), capabilities low (2)
-  if (versionEnd < 0 || payload.length < versionEnd + 1 + 4 + 8 + 1 + 2) throw new StartTlsError('the MySQL server\'s greeting is cut short');
+  if (versionEnd < 0 || payload.length < versionEnd + 1 + 4 + 8 + 1 + 2) throw new StartTlsError("the MySQL server's greeting is cut short");
   const serverVersion = payload.subarray(1, versionEnd).toString('latin1');
   let at = versionEnd + 1 + 4 + 8 + 1;
   let capabilities = payload.readUInt16LE(at);
@@ -75,8 +80,12 @@ export function mysql(): Conversation {
       if (buffered.length < 4 + length) return { kind: 'need-more' };
       const greeting = readGreeting(buffered.subarray(4, 4 + length));
       const seen = `greeting: server ${greeting.serverVersion}, capabilities 0x${greeting.capabilities.toString(16)}`;
-      if (!(greeting.capabilities & Capability.protocol41)) throw new StartTlsError(`the MySQL server ${quote(greeting.serverVersion)} speaks a protocol older than 4.1`);
-      if (!(greeting.capabilities & Capability.ssl)) throw new StartTlsError(`the MySQL server ${quote(greeting.serverVersion)} does not offer TLS (no CLIENT_SSL in its greeting: it has no certificate configured)`);
+      if (!(greeting.capabilities & Capability.protocol41))
+        throw new StartTlsError(`the MySQL server ${quote(greeting.serverVersion)} speaks a protocol older than 4.1`);
+      if (!(greeting.capabilities & Capability.ssl))
+        throw new StartTlsError(
+          `the MySQL server ${quote(greeting.serverVersion)} does not offer TLS (no CLIENT_SSL in its greeting: it has no certificate configured)`,
+        );
       // No answer comes: TLS starts right after the SSLRequest.
       return { kind: 'done', consumed: 4 + length, received: [seen], bytes: writeSslRequest(greeting), text: 'SSLRequest (sequence id 1)' };
     },

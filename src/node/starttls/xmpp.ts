@@ -59,7 +59,7 @@ function nextTag(text: string, at: number): Tag | undefined {
 function readElement(text: string): { tags: Tag[]; end: number; inner: (tag: Tag) => string } | undefined {
   const tags: Tag[] = [];
   let depth = 0;
-  for (let at = 0; ;) {
+  for (let at = 0; ; ) {
     const tag = nextTag(text, at);
     if (!tag) return undefined;
     tags.push(tag);
@@ -98,7 +98,8 @@ export function xmpp(domain: string): Conversation {
           if (text.length > 0 && !/^\s*</.test(text)) throw new StartTlsError(`the server's answer is not XMPP: ${quote(text.split('\n')[0]!, 80)}`);
           return { kind: 'need-more' };
         }
-        if (tag.name !== 'stream' || tag.kind !== 'open') throw new StartTlsError(`the server's answer is not an XMPP stream header: ${quote(text.slice(tag.start, tag.end), 80)}`);
+        if (tag.name !== 'stream' || tag.kind !== 'open')
+          throw new StartTlsError(`the server's answer is not an XMPP stream header: ${quote(text.slice(tag.start, tag.end), 80)}`);
         stage = 'features';
         return { kind: 'read', consumed: tag.end, received: [text.slice(0, tag.end).trim()] };
       }

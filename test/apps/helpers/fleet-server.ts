@@ -17,27 +17,40 @@ const print = (line: Record<string, unknown>): void => {
 
 // Fail fast while Redis is away (no offline queue, no retries per command); reconnect in the background.
 const client = new Redis({
-  host: '127.0.0.1', port: Number(redisPort), enableOfflineQueue: false, maxRetriesPerRequest: 0,
-  retryStrategy: () => 200, lazyConnect: true,
+  host: '127.0.0.1',
+  port: Number(redisPort),
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  retryStrategy: () => 200,
+  lazyConnect: true,
 });
 client.on('error', () => {}); // reported through the stores' events
 await client.connect();
 
 const keys = new RedisTicketKeys(client, {
-  rotationSeconds: Number(rotationSeconds), retainedKeys: 2, refreshMs: 200,
-  onEvent: (e) => print(e.kind === 'error' ? { event: 'keys-error', message: e.error.message, shared: e.shared } : { event: 'keys-loaded', period: e.period, keys: e.keys }),
+  rotationSeconds: Number(rotationSeconds),
+  retainedKeys: 2,
+  refreshMs: 200,
+  onEvent: (e) =>
+    print(e.kind === 'error' ? { event: 'keys-error', message: e.error.message, shared: e.shared } : { event: 'keys-loaded', period: e.period, keys: e.keys }),
 });
 await keys.start();
 const antiReplay = new RedisAntiReplayStore(client, { timeoutMs: 500, onError: (err) => print({ event: 'claim-error', message: err.message }) });
 
-const server = createServer({
-  cert: readFileSync(certFile!, 'utf8'), key: readFileSync(keyFile!, 'utf8'),
-  maxEarlyData: 1024, ticketKeys: keys.ticketKeys, antiReplay,
-}, (socket) => {
-  socket.on('error', () => {});
-  socket.write('hi');
-  socket.on('data', (d: Buffer) => socket.end(`echo:${d.toString()}`));
-});
+const server = createServer(
+  {
+    cert: readFileSync(certFile!, 'utf8'),
+    key: readFileSync(keyFile!, 'utf8'),
+    maxEarlyData: 1024,
+    ticketKeys: keys.ticketKeys,
+    antiReplay,
+  },
+  (socket) => {
+    socket.on('error', () => {});
+    socket.write('hi');
+    socket.on('data', (d: Buffer) => socket.end(`echo:${d.toString()}`));
+  },
+);
 server.on('tlsClientError', () => {});
 server.on('handshakeStart', (socket: TLSSocket) => {
   socket.on('tlsEvent', (event: TlsEvent) => {

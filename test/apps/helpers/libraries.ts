@@ -32,7 +32,10 @@ export async function loadLibrary<T = Record<string, any>>(name: string): Promis
 
 /** Why a command-line server cannot run here, or false (a missing one fails under TLSKIT_INTEROP_REQUIRE_PEERS=1). */
 export function serverMissing(command: string, debianPackage: string): string | false {
-  return missingPeerReason(hasCommand(command) || existsSync(`/usr/sbin/${command}`), `${command} is not installed (Debian: apt-get install ${debianPackage})`) ?? false;
+  return (
+    missingPeerReason(hasCommand(command) || existsSync(`/usr/sbin/${command}`), `${command} is not installed (Debian: apt-get install ${debianPackage})`) ??
+    false
+  );
 }
 
 /**
@@ -79,10 +82,14 @@ export async function startSilentPeer(): Promise<SilentPeer> {
       return accepted;
     },
     closedByClient(ms = 10_000) {
-      return withTimeout(new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        check();
-      }), ms, 'the client to close its connection to the silent peer').catch((err: Error) => {
+      return withTimeout(
+        new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          check();
+        }),
+        ms,
+        'the client to close its connection to the silent peer',
+      ).catch((err: Error) => {
         throw new Error(`${err.message} (accepted ${accepted}, still open ${sockets.size})`);
       });
     },
@@ -140,11 +147,32 @@ async function startWithFiles(prefix: string, start: (dir: string, port: number)
 export function startRedisTls(tls: TlsServerFiles): Promise<RunningServer> {
   return startWithFiles('tlskit-redis-tls-', (dir, port) => {
     const f = writeTlsFiles(dir, tls);
-    return startPeer('redis-server', [
-      '--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1',
-      '--tls-cert-file', f.cert, '--tls-key-file', f.key, '--tls-ca-cert-file', f.ca, '--tls-auth-clients', 'no',
-      '--save', '', '--appendonly', 'no', '--dir', dir,
-    ], { ready: /Ready to accept connections/, ms: 20_000, stdin: 'ignore' });
+    return startPeer(
+      'redis-server',
+      [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-cert-file',
+        f.cert,
+        '--tls-key-file',
+        f.key,
+        '--tls-ca-cert-file',
+        f.ca,
+        '--tls-auth-clients',
+        'no',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+      ],
+      { ready: /Ready to accept connections/, ms: 20_000, stdin: 'ignore' },
+    );
   });
 }
 
@@ -153,12 +181,25 @@ export function startMosquittoTls(tls: TlsServerFiles): Promise<RunningServer> {
   return startWithFiles('tlskit-mosquitto-', (dir, port) => {
     const f = writeTlsFiles(dir, tls);
     const conf = join(dir, 'mosquitto.conf');
-    writeFileSync(conf, [
-      `listener ${port} 127.0.0.1`, `cafile ${f.ca}`, `certfile ${f.cert}`, `keyfile ${f.key}`,
-      // Run as root, mosquitto switches to its own user unless told to stay: our files are ours.
-      ...(process.getuid?.() === 0 ? ['user root'] : []),
-      'allow_anonymous true', 'persistence false', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', '',
-    ].join('\n'));
+    writeFileSync(
+      conf,
+      [
+        `listener ${port} 127.0.0.1`,
+        `cafile ${f.ca}`,
+        `certfile ${f.cert}`,
+        `keyfile ${f.key}`,
+        // Run as root, mosquitto switches to its own user unless told to stay: our files are ours.
+        ...(process.getuid?.() === 0 ? ['user root'] : []),
+        'allow_anonymous true',
+        'persistence false',
+        'log_dest stderr',
+        'log_type error',
+        'log_type warning',
+        'log_type notice',
+        'log_type information',
+        '',
+      ].join('\n'),
+    );
     return startPeer('mosquitto', ['-c', conf, '-v'], { ready: /mosquitto version \S+ running/, ms: 20_000, stdin: 'ignore' });
   });
 }
@@ -172,12 +213,27 @@ export function startMariaDbTls(tls: TlsServerFiles): Promise<RunningServer> {
   return startWithFiles('tlskit-mariadb-', (dir, port) => {
     const f = writeTlsFiles(dir, tls);
     const root = process.getuid?.() === 0;
-    return startPeer('mariadbd', [
-      '--no-defaults', ...(root ? ['--user=root'] : []), `--datadir=${dir}`, `--socket=${join(dir, 'mariadb.sock')}`,
-      `--pid-file=${join(dir, 'mariadb.pid')}`, `--port=${port}`, '--bind-address=127.0.0.1', '--skip-grant-tables',
-      '--skip-log-bin', '--innodb-buffer-pool-size=16M', '--skip-name-resolve', '--require-secure-transport=ON',
-      `--ssl-cert=${f.cert}`, `--ssl-key=${f.key}`, `--ssl-ca=${f.ca}`,
-    ], { ready: /ready for connections/, ms: 20_000, stdin: 'ignore' });
+    return startPeer(
+      'mariadbd',
+      [
+        '--no-defaults',
+        ...(root ? ['--user=root'] : []),
+        `--datadir=${dir}`,
+        `--socket=${join(dir, 'mariadb.sock')}`,
+        `--pid-file=${join(dir, 'mariadb.pid')}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        '--skip-grant-tables',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=16M',
+        '--skip-name-resolve',
+        '--require-secure-transport=ON',
+        `--ssl-cert=${f.cert}`,
+        `--ssl-key=${f.key}`,
+        `--ssl-ca=${f.ca}`,
+      ],
+      { ready: /ready for connections/, ms: 20_000, stdin: 'ignore' },
+    );
   });
 }
 
@@ -194,7 +250,10 @@ export function useTlskitAsNodeTls(): () => void {
 }
 
 /** A tlskit HTTPS server (createHttpsServer) answering every request with JSON about its TLS. */
-export async function startTlskitHttps(tls: { certPem: string; keyPem: string }): Promise<{ port: number; url: string; server: tlskit.HttpsServer; close(): Promise<void> }> {
+export async function startTlskitHttps(tls: {
+  certPem: string;
+  keyPem: string;
+}): Promise<{ port: number; url: string; server: tlskit.HttpsServer; close(): Promise<void> }> {
   const server = tlskit.createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     const socket = req.socket as unknown as tlskit.TLSSocket;
     res.setHeader('content-type', 'application/json');
@@ -206,9 +265,10 @@ export async function startTlskitHttps(tls: { certPem: string; keyPem: string })
     port,
     url: `https://127.0.0.1:${port}`,
     server,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

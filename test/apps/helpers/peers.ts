@@ -37,7 +37,11 @@ export interface Peer {
 }
 
 /** Starts `command`; `ready` (if given) must appear in its output within `ms`. */
-export async function startPeer(command: string, args: readonly string[], options: { ready?: RegExp; ms?: number; cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {}): Promise<Peer> {
+export async function startPeer(
+  command: string,
+  args: readonly string[],
+  options: { ready?: RegExp; ms?: number; cwd?: string; env?: NodeJS.ProcessEnv; stdin?: 'pipe' | 'ignore' } = {},
+): Promise<Peer> {
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'] });
   let text = '';
   let listeners: (() => void)[] = [];
@@ -101,7 +105,11 @@ export async function startPeer(command: string, args: readonly string[], option
 }
 
 /** Runs `command` to completion without blocking the event loop (in-process servers keep serving). */
-export async function run(command: string, args: readonly string[], options: { input?: string | Uint8Array; ms?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export async function run(
+  command: string,
+  args: readonly string[],
+  options: { input?: string | Uint8Array; ms?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const peer = await startPeer(command, args, { ...(options.env ? { env: options.env } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
   let stdout = '';
   let stderr = '';

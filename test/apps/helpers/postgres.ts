@@ -16,7 +16,9 @@ function findBinDir(): string | undefined {
   }
   const base = '/usr/lib/postgresql';
   if (!existsSync(base)) return '';
-  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl'))).sort((a, b) => Number(b) - Number(a));
+  const versions = readdirSync(base)
+    .filter((v) => existsSync(join(base, v, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a));
   return versions.length > 0 ? join(base, versions[0]!, 'bin') : '';
 }
 
@@ -25,11 +27,12 @@ const isRoot = process.getuid?.() === 0;
 const postgresUser = isRoot ? spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }) : undefined;
 
 /** Why PostgreSQL tests cannot run here, or false. */
-export const postgresMissing: string | false = binDir === ''
-  ? 'PostgreSQL is not installed (initdb and pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin; Debian: apt-get install postgresql)'
-  : isRoot && postgresUser?.status !== 0
-    ? "we run as root and there is no 'postgres' user to run PostgreSQL as"
-    : false;
+export const postgresMissing: string | false =
+  binDir === ''
+    ? 'PostgreSQL is not installed (initdb and pg_ctl not found on PATH or in /usr/lib/postgresql/*/bin; Debian: apt-get install postgresql)'
+    : isRoot && postgresUser?.status !== 0
+      ? "we run as root and there is no 'postgres' user to run PostgreSQL as"
+      : false;
 
 const bin = (name: string): string => (binDir ? join(binDir, name) : name);
 
@@ -73,9 +76,24 @@ export async function startPostgres(tls: { certPem: string; keyPem: string; clie
     dir.remove();
   };
   try {
-    const init = pgTool('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+    const init = pgTool('initdb', [
+      '-D',
+      data,
+      '-U',
+      user,
+      `--pwfile=${pwfile}`,
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      '-E',
+      'UTF8',
+      '--no-sync',
+      '--no-instructions',
+    ]);
     if (init.status !== 0) throw new Error(`initdb failed:\n${init.output}`);
-    const files: [string, string][] = [['server.crt', tls.certPem], ['server.key', tls.keyPem]];
+    const files: [string, string][] = [
+      ['server.crt', tls.certPem],
+      ['server.key', tls.keyPem],
+    ];
     if (tls.clientCaPem) files.push(['root.crt', tls.clientCaPem]);
     for (const [name, text] of files) {
       const path = join(data, name);
@@ -83,13 +101,25 @@ export async function startPostgres(tls: { certPem: string; keyPem: string; clie
       chmodSync(path, 0o600);
       own(path);
     }
-    appendFileSync(join(data, 'postgresql.conf'), [
-      '', '# tlskit test server',
-      "listen_addresses = '127.0.0.1'", `port = ${port}`, `unix_socket_directories = '${dir.path}'`,
-      'ssl = on', "ssl_cert_file = 'server.crt'", "ssl_key_file = 'server.key'", "ssl_min_protocol_version = 'TLSv1.2'",
-      ...(tls.clientCaPem ? ["ssl_ca_file = 'root.crt'"] : []),
-      'fsync = off', 'max_connections = 20', 'shared_buffers = 16MB', '',
-    ].join('\n'));
+    appendFileSync(
+      join(data, 'postgresql.conf'),
+      [
+        '',
+        '# tlskit test server',
+        "listen_addresses = '127.0.0.1'",
+        `port = ${port}`,
+        `unix_socket_directories = '${dir.path}'`,
+        'ssl = on',
+        "ssl_cert_file = 'server.crt'",
+        "ssl_key_file = 'server.key'",
+        "ssl_min_protocol_version = 'TLSv1.2'",
+        ...(tls.clientCaPem ? ["ssl_ca_file = 'root.crt'"] : []),
+        'fsync = off',
+        'max_connections = 20',
+        'shared_buffers = 16MB',
+        '',
+      ].join('\n'),
+    );
     // Over TCP only TLS connections are accepted: a query that succeeds went over TLS.
     writeFileSync(join(data, 'pg_hba.conf'), ['local all all trust', ...(tls.hba ?? []), 'hostssl all all 127.0.0.1/32 scram-sha-256', ''].join('\n'));
     own(join(data, 'pg_hba.conf'));

@@ -18,9 +18,11 @@ export async function startRedis(port?: number): Promise<RedisServer> {
   const listenPort = port ?? (await freePort());
   let peer: Peer;
   try {
-    peer = await startPeer('redis-server', [
-      '--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path,
-    ], { ready: /Ready to accept connections/, ms: 10_000, stdin: 'ignore' });
+    peer = await startPeer('redis-server', ['--port', String(listenPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir.path], {
+      ready: /Ready to accept connections/,
+      ms: 10_000,
+      stdin: 'ignore',
+    });
   } catch (err) {
     dir.remove();
     throw err;

@@ -148,14 +148,16 @@ export function startSmtpServer(tls: TlsServerOptions, events: SmtpServerEvents 
 
   const tlsOptions = tls;
   return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({
-      port: (server.address() as net.AddressInfo).port,
-      mails,
-      close: () => {
-        server.close();
-        for (const socket of sockets) socket.destroy();
-      },
-    }));
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        mails,
+        close: () => {
+          server.close();
+          for (const socket of sockets) socket.destroy();
+        },
+      }),
+    );
   });
 }
 

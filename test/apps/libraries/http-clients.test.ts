@@ -63,7 +63,14 @@ describe('got over tlskit (agent: { https: new HttpsAgent({ ca }) })', { skip: g
     const silent = await startSilentPeer();
     const agent = new HttpsAgent({ ca: pki.caPem });
     try {
-      await assert.rejects(withTimeout(got()(`https://127.0.0.1:${silent.port}/`, { agent: { https: agent }, retry: { limit: 0 }, timeout: { request: 300 } }).text(), 5_000, 'got GET'), { code: 'ETIMEDOUT' });
+      await assert.rejects(
+        withTimeout(
+          got()(`https://127.0.0.1:${silent.port}/`, { agent: { https: agent }, retry: { limit: 0 }, timeout: { request: 300 } }).text(),
+          5_000,
+          'got GET',
+        ),
+        { code: 'ETIMEDOUT' },
+      );
       await silent.closedByClient(3_000);
     } finally {
       agent.destroy();
@@ -111,7 +118,10 @@ describe('axios over tlskit (httpsAgent: new HttpsAgent({ ca }))', { skip: axios
     const silent = await startSilentPeer();
     const agent = new HttpsAgent({ ca: pki.caPem });
     try {
-      await assert.rejects(withTimeout(axios().get(`https://127.0.0.1:${silent.port}/`, { httpsAgent: agent, proxy: false, timeout: 300 }), 5_000, 'axios GET'), { code: 'ECONNABORTED' });
+      await assert.rejects(
+        withTimeout(axios().get(`https://127.0.0.1:${silent.port}/`, { httpsAgent: agent, proxy: false, timeout: 300 }), 5_000, 'axios GET'),
+        { code: 'ECONNABORTED' },
+      );
       await silent.closedByClient(3_000);
     } finally {
       agent.destroy();
@@ -157,7 +167,9 @@ describe('undici over tlskit (new Agent({ connect: undiciConnector({ ca }) }))',
     const silent = await startSilentPeer();
     const dispatcher = new UndiciAgent({ connect: undiciConnector({ ca: pki.caPem, handshakeTimeout: 300 }) as never });
     try {
-      await assert.rejects(withTimeout(undiciFetch(`https://127.0.0.1:${silent.port}/`, { dispatcher }), 5_000, 'undici fetch'), (err: TlsFailure) => /did not complete within 300 ms/.test(err.cause?.message ?? ''));
+      await assert.rejects(withTimeout(undiciFetch(`https://127.0.0.1:${silent.port}/`, { dispatcher }), 5_000, 'undici fetch'), (err: TlsFailure) =>
+        /did not complete within 300 ms/.test(err.cause?.message ?? ''),
+      );
       await silent.closedByClient(3_000);
     } finally {
       await dispatcher.close();

@@ -30,11 +30,15 @@ async function get(session: http2.ClientHttp2Session, path: string): Promise<{ s
 function describeRequest(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse): void {
   const socket = req.socket as unknown as Partial<TLSSocket>;
   res.setHeader('content-type', 'application/json');
-  res.end(JSON.stringify({
-    encrypted: req.stream.session!.encrypted, alpn: req.stream.session!.alpnProtocol,
-    remoteAddress: socket.remoteAddress ?? null, socketEncrypted: socket.encrypted ?? null,
-    protocol: typeof socket.getProtocol === 'function' ? socket.getProtocol() : null,
-  }));
+  res.end(
+    JSON.stringify({
+      encrypted: req.stream.session!.encrypted,
+      alpn: req.stream.session!.alpnProtocol,
+      remoteAddress: socket.remoteAddress ?? null,
+      socketEncrypted: socket.encrypted ?? null,
+      protocol: typeof socket.getProtocol === 'function' ? socket.getProtocol() : null,
+    }),
+  );
 }
 
 describe('http2 over tlskit: acceptHttp2 (server) and http2Connect (client)', () => {
@@ -81,12 +85,14 @@ describe('http2 over tlskit: acceptHttp2 (server) and http2Connect (client)', ()
     }
   });
 
-  test('without the helpers (createConnection and emit(\'connection\')) http2 reports h2c, unencrypted, no address: why they exist', async () => {
+  test("without the helpers (createConnection and emit('connection')) http2 reports h2c, unencrypted, no address: why they exist", async () => {
     const plainH2 = http2.createServer({}, describeRequest);
     const plain = createServer({ key: pki.keyPem, cert: pki.chainPem, ALPNProtocols: ['h2'] }, (socket) => plainH2.emit('connection', socket));
     await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
     const plainPort = (plain.address() as net.AddressInfo).port;
-    const session = http2.connect(`https://127.0.0.1:${plainPort}`, { createConnection: () => connect({ host: '127.0.0.1', port: plainPort, ca: pki.caPem, ALPNProtocols: ['h2'] }) as never });
+    const session = http2.connect(`https://127.0.0.1:${plainPort}`, {
+      createConnection: () => connect({ host: '127.0.0.1', port: plainPort, ca: pki.caPem, ALPNProtocols: ['h2'] }) as never,
+    });
     try {
       const { body } = await withTimeout(get(session, '/plain'), 10_000, 'h2 GET');
       assert.deepEqual(JSON.parse(body), { encrypted: false, alpn: 'h2c', remoteAddress: null, socketEncrypted: null, protocol: null });

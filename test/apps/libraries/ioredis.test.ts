@@ -62,7 +62,14 @@ describe('ioredis over tlskit (Connector: IoRedisConnector), redis-server with T
 
   test('a server that accepts TCP and never answers: connectTimeout fires and the socket is destroyed', async () => {
     const silent = await startSilentPeer();
-    const redis = new Redis({ host: '127.0.0.1', port: silent.port, tls: { ca: pki.caPem }, Connector: IoRedisConnector as never, connectTimeout: 300, ...quiet });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port: silent.port,
+      tls: { ca: pki.caPem },
+      Connector: IoRedisConnector as never,
+      connectTimeout: 300,
+      ...quiet,
+    });
     redis.on('error', () => undefined);
     try {
       const [err] = await onceEvent<[NodeJS.ErrnoException]>(redis, 'error', 'ioredis connect timeout', 3_000);

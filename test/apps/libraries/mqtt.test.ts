@@ -21,11 +21,14 @@ describe('MQTT.js over tlskit (stream builder), mosquitto with a TLS listener', 
 
   const open = (port: number, ca: string, options: Record<string, unknown> = {}) => {
     const sockets: TLSSocket[] = [];
-    const client = new mqttLib.lib!.MqttClient(() => {
-      const socket = connect({ host: '127.0.0.1', port, ca });
-      sockets.push(socket);
-      return socket;
-    }, { reconnectPeriod: 0, connectTimeout: 10_000, ...options });
+    const client = new mqttLib.lib!.MqttClient(
+      () => {
+        const socket = connect({ host: '127.0.0.1', port, ca });
+        sockets.push(socket);
+        return socket;
+      },
+      { reconnectPeriod: 0, connectTimeout: 10_000, ...options },
+    );
     return { client, sockets };
   };
 

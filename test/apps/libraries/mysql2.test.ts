@@ -14,7 +14,7 @@ const pki = createTestPki({ names: ['localhost', '127.0.0.1'] });
 const mysqlLib = await loadLibrary('mysql2/promise');
 const skip = mysqlLib.missing || serverMissing('mariadbd', 'mariadb-server');
 
-describe('mysql2 over tlskit (in node:tls\'s place), MariaDB requiring TLS', { skip }, () => {
+describe("mysql2 over tlskit (in node:tls's place), MariaDB requiring TLS", { skip }, () => {
   let server: RunningServer;
   let restore: () => void;
   before(async () => {
@@ -66,17 +66,23 @@ describe('mysql2 over tlskit (in node:tls\'s place), MariaDB requiring TLS', { s
   });
 
   test('a server certificate from another CA: a clear error (unknown_ca)', async () => {
-    await assert.rejects(withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'), (err: Error & { alert?: string }) => {
-      assert.equal(err.alert, 'unknown_ca');
-      assert.match(err.message, /trusted|issuer/);
-      return true;
-    });
+    await assert.rejects(
+      withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'),
+      (err: Error & { alert?: string }) => {
+        assert.equal(err.alert, 'unknown_ca');
+        assert.match(err.message, /trusted|issuer/);
+        return true;
+      },
+    );
   });
 
-  test("bad CA: mysql2 replaces the code with its own HANDSHAKE_SSL_ERROR, as over node:tls; the TLS facts stay", async () => {
+  test('bad CA: mysql2 replaces the code with its own HANDSHAKE_SSL_ERROR, as over node:tls; the TLS facts stay', async () => {
     // MariaDB sends its ssl-ca root after the leaf; mysql2 overwrites err.code for any TLS failure.
-    await assert.rejects(withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'),
-      { code: 'HANDSHAKE_SSL_ERROR', alert: 'unknown_ca', message: /another key/ });
+    await assert.rejects(withTimeout(open(server.port, { ssl: { ca: createTestPki().caPem } }), 10_000, 'mysql2 connect'), {
+      code: 'HANDSHAKE_SSL_ERROR',
+      alert: 'unknown_ca',
+      message: /another key/,
+    });
   });
 
   test('a server that accepts TCP and never answers: connectTimeout fires and the socket is destroyed', async () => {

@@ -13,7 +13,7 @@ const pki = createTestPki({ names: ['localhost', '127.0.0.1'] });
 const redisLib = await loadLibrary('redis');
 const skip = redisLib.missing || serverMissing('redis-server', 'redis-server');
 
-describe('node-redis over tlskit (in node:tls\'s place), redis-server with TLS', { skip }, () => {
+describe("node-redis over tlskit (in node:tls's place), redis-server with TLS", { skip }, () => {
   let server: RunningServer;
   let restore: () => void;
   before(async () => {

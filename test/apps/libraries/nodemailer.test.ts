@@ -17,7 +17,13 @@ const pki = createTestPki({ names: ['localhost', '127.0.0.1'] });
 /** nodemailer's transport with tlskit under it: the documented one-liner is the getSocket line. */
 function transport(port: number, ca: string, options: Record<string, unknown> = {}, sockets: TLSSocket[] = []) {
   return nodemailer.createTransport({
-    host: '127.0.0.1', port, secure: true, connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 5_000, ...options,
+    host: '127.0.0.1',
+    port,
+    secure: true,
+    connectionTimeout: 5_000,
+    greetingTimeout: 5_000,
+    socketTimeout: 5_000,
+    ...options,
     getSocket: (o: { host: string; port: number }, callback: (err: Error | null, socket?: { connection: TLSSocket; secured: boolean }) => void) =>
       callback(null, { connection: track(sockets, connect({ host: o.host, port: o.port, ca })), secured: true }),
   } as never);
@@ -34,7 +40,12 @@ describe('nodemailer over tlskit (getSocket), smtp-server with implicit TLS', ()
   const mails: { data: string; secure: boolean }[] = [];
   before(async () => {
     server = new SMTPServer({
-      key: pki.keyPem, cert: pki.chainPem, secure: true, authOptional: true, disabledCommands: ['AUTH'], logger: false,
+      key: pki.keyPem,
+      cert: pki.chainPem,
+      secure: true,
+      authOptional: true,
+      disabledCommands: ['AUTH'],
+      logger: false,
       onData(stream, session, callback) {
         let data = '';
         stream.on('data', (c: Buffer) => (data += c.toString()));
@@ -54,7 +65,11 @@ describe('nodemailer over tlskit (getSocket), smtp-server with implicit TLS', ()
     const sockets: TLSSocket[] = [];
     const mailer = transport(port, pki.caPem, {}, sockets);
     try {
-      const info = await withTimeout(mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', subject: 'hi', text: 'sent over tlskit' }), 10_000, 'sendMail');
+      const info = await withTimeout(
+        mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', subject: 'hi', text: 'sent over tlskit' }),
+        10_000,
+        'sendMail',
+      );
       assert.deepEqual(info.accepted, ['b@example.test']);
       assert.equal(mails.length, 1);
       assert.equal(mails[0]!.secure, true);
@@ -70,11 +85,14 @@ describe('nodemailer over tlskit (getSocket), smtp-server with implicit TLS', ()
   test('a server certificate from another CA: a clear error (unknown_ca)', async () => {
     const mailer = transport(port, createTestPki().caPem);
     try {
-      await assert.rejects(withTimeout(mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' }), 10_000, 'sendMail'), (err: Error & { alert?: string }) => {
-        assert.equal(err.alert, 'unknown_ca');
-        assert.match(err.message, /trusted|issuer/);
-        return true;
-      });
+      await assert.rejects(
+        withTimeout(mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' }), 10_000, 'sendMail'),
+        (err: Error & { alert?: string }) => {
+          assert.equal(err.alert, 'unknown_ca');
+          assert.match(err.message, /trusted|issuer/);
+          return true;
+        },
+      );
     } finally {
       mailer.close();
     }
@@ -84,7 +102,10 @@ describe('nodemailer over tlskit (getSocket), smtp-server with implicit TLS', ()
     const mailer = transport(port, createTestPki().caPem);
     try {
       // nodemailer files socket errors under its ESOCKET and keeps the socket's code as originalCode.
-      await assert.rejects(mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' }), { code: 'ESOCKET', originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+      await assert.rejects(mailer.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' }), {
+        code: 'ESOCKET',
+        originalCode: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      });
     } finally {
       mailer.close();
     }

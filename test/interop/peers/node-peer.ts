@@ -109,39 +109,48 @@ function reportErrors(socket: tls.TLSSocket, index: number): void {
 
 if (config.role === 'server') {
   let served = 0;
-  const contexts = new Map(Object.entries(config.sni ?? {}).map(([name, kc]) => [name, tls.createSecureContext({ key: readFileSync(kc.key), cert: readFileSync(kc.cert) })]));
+  const contexts = new Map(
+    Object.entries(config.sni ?? {}).map(([name, kc]) => [name, tls.createSecureContext({ key: readFileSync(kc.key), cert: readFileSync(kc.cert) })]),
+  );
   const psk = config.psk;
-  const server = tls.createServer({
-    ...securityOptions(),
-    ...(psk ? {
-      pskCallback: (_socket: tls.TLSSocket, identity: string) => {
-        report('psk-identity', { identity });
-        return identity === psk.identity ? Buffer.from(psk.keyHex, 'hex') : null;
-      },
-    } : {}),
-    ...(config.requestCert ? { requestCert: true, rejectUnauthorized: true } : {}),
-    ...(config.sni ? {
-      SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
-        report('sni', { name, known: contexts.has(name) });
-        cb(null, contexts.get(name));
-      },
-    } : {}),
-  }, (socket) => {
-    const index = served++;
-    if (index >= connections) {
-      socket.destroy();
-      return;
-    }
-    reportErrors(socket, index);
-    reportSecure(socket, index);
-    if (index === connections - 1) {
-      serve(socket);
-    } else {
-      // An earlier connection: read (so tickets and alerts get processed), close when the client does.
-      socket.resume();
-      socket.on('end', () => socket.end());
-    }
-  });
+  const server = tls.createServer(
+    {
+      ...securityOptions(),
+      ...(psk
+        ? {
+            pskCallback: (_socket: tls.TLSSocket, identity: string) => {
+              report('psk-identity', { identity });
+              return identity === psk.identity ? Buffer.from(psk.keyHex, 'hex') : null;
+            },
+          }
+        : {}),
+      ...(config.requestCert ? { requestCert: true, rejectUnauthorized: true } : {}),
+      ...(config.sni
+        ? {
+            SNICallback: (name: string, cb: (err: Error | null, ctx?: tls.SecureContext) => void) => {
+              report('sni', { name, known: contexts.has(name) });
+              cb(null, contexts.get(name));
+            },
+          }
+        : {}),
+    },
+    (socket) => {
+      const index = served++;
+      if (index >= connections) {
+        socket.destroy();
+        return;
+      }
+      reportErrors(socket, index);
+      reportSecure(socket, index);
+      if (index === connections - 1) {
+        serve(socket);
+      } else {
+        // An earlier connection: read (so tickets and alerts get processed), close when the client does.
+        socket.resume();
+        socket.on('end', () => socket.end());
+      }
+    },
+  );
   if (config.sessionCache) {
     const cache = new Map<string, Buffer>();
     server.on('newSession', (id: Buffer, data: Buffer, cb: () => void) => {
@@ -166,20 +175,23 @@ if (config.role === 'server') {
     const last = index === connections - 1;
     let secure = false;
     let resumable: Buffer | undefined;
-    const socket = tls.connect({
-      host: config.host,
-      port: config.port,
-      ...(config.servername !== undefined ? { servername: config.servername } : {}),
-      ...securityOptions(),
-      ...(config.requestOCSP ? { requestOCSP: true } : {}),
-      ...(config.psk ? { pskCallback: () => ({ psk: Buffer.from(config.psk!.keyHex, 'hex'), identity: config.psk!.identity }) } : {}),
-      ...(session ? { session } : {}),
-    }, () => {
-      secure = true;
-      reportSecure(socket, index);
-      if (last) serve(socket);
-      else if (resumable) socket.end();
-    });
+    const socket = tls.connect(
+      {
+        host: config.host,
+        port: config.port,
+        ...(config.servername !== undefined ? { servername: config.servername } : {}),
+        ...securityOptions(),
+        ...(config.requestOCSP ? { requestOCSP: true } : {}),
+        ...(config.psk ? { pskCallback: () => ({ psk: Buffer.from(config.psk!.keyHex, 'hex'), identity: config.psk!.identity }) } : {}),
+        ...(session ? { session } : {}),
+      },
+      () => {
+        secure = true;
+        reportSecure(socket, index);
+        if (last) serve(socket);
+        else if (resumable) socket.end();
+      },
+    );
     reportErrors(socket, index);
     socket.on('error', () => {
       process.exitCode = 1;
