@@ -304,11 +304,21 @@ function fullHandshake(options: ConnectOptions, timeoutMs: number): Promise<Hand
     let session: Uint8Array | undefined;
     const tickets: { maxEarlyData?: number }[] = [];
     let settled = false;
-    const done = (value: Parameters<typeof resolve>[0]): void => {
+    const done = (value: Handshake): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      if (!value.ok) {
+        socket.destroy();
+        resolve(value);
+        return;
+      }
+      // close_notify, not a reset: OpenSSL forgets the session of a connection that was not shut
+      // down cleanly, and the resumption probe would then wrongly say "not resumed".
+      const closed = setTimeout(() => socket.destroy(), 500);
+      socket.once('close', () => clearTimeout(closed));
+      socket.on('error', () => undefined);
+      socket.end();
       resolve(value);
     };
     const timer = setTimeout(() => done({ ok: false, error: `no handshake within ${timeoutMs / 1000} s`, tickets: [] }), timeoutMs);
