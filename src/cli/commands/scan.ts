@@ -10,7 +10,7 @@ import { connect, type ConnectOptions } from '../../node/connect.js';
 import type { TLSSocket } from '../../node/tls-socket.js';
 import { ALL_CIPHER_SUITES, cipherSuiteName } from '../../protocol/cipher-suites.js';
 import { DOWNGRADE_TLS12, HandshakeType, versionName } from '../../protocol/constants.js';
-import { ALL_GROUPS, groupName } from '../../protocol/groups.js';
+import { ALL_GROUPS, groupByName, groupName } from '../../protocol/groups.js';
 import { DEFAULT_SIGNATURE_SCHEMES, signatureSchemeName } from '../../protocol/signature-schemes.js';
 import { parseCertificate } from '../../x509/index.js';
 import { targetFrom } from '../address.js';
@@ -213,8 +213,19 @@ async function scan(input: ScanInput): Promise<ScanReport | undefined> {
   }
   const ecdhe12 = (cipherSuites['TLSv1.2']?.accepted ?? []).length > 0 ? TLS12_ECDHE_SUITES : [];
   if (has12 && ecdhe12.length > 0) {
-    const answers = await withConcurrency(TLS12_GROUP_IDS.map((g) => () => probe(tls12Offer(ecdhe12, { groups: [g] }))), concurrency);
-    groups['TLSv1.2'] = TLS12_GROUP_IDS.filter((g, i) => { const a = answers[i]!; return chose(a, 0x0303) && a.kxGroup === g; }).map(groupName);
+    // RFC 8422 §5.1: a TLS 1.2 server with an ECDSA certificate needs its curve among the client's
+    // groups. So a group refused alone is tried again with that curve after it: the server's
+    // ServerKeyExchange then says whether it takes the group for the key exchange.
+    const certCurve = ecdsaCurveGroup(tls12!.kind === 'hello' ? tls12!.certificates?.[0] : undefined);
+    const kx = async (g: number): Promise<boolean> => {
+      const a = await probe(tls12Offer(ecdhe12, { groups: [g] }));
+      if (chose(a, 0x0303) && a.kxGroup === g) return true;
+      if (certCurve === undefined || certCurve === g) return false;
+      const b = await probe(tls12Offer(ecdhe12, { groups: [g, certCurve] }));
+      return chose(b, 0x0303) && b.kxGroup === g;
+    };
+    const answers = await withConcurrency(TLS12_GROUP_IDS.map((g) => () => kx(g)), concurrency);
+    groups['TLSv1.2'] = TLS12_GROUP_IDS.filter((_, i) => answers[i]).map(groupName);
   }
 
   // 4. Signature algorithms: TLS 1.2 from ServerKeyExchange, TLS 1.3 from full handshakes (the
@@ -295,6 +306,17 @@ async function scan(input: ScanInput): Promise<ScanReport | undefined> {
 type Handshake =
   | { ok: true; chain: readonly Uint8Array[]; trusted: boolean | null; verdict: string; code: string | undefined; ocsp: boolean; alpn: string | null; resumed: boolean; session?: Uint8Array; tickets: { maxEarlyData?: number }[] }
   | { ok: false; error: string; tickets: [] };
+
+/** The group of an ECDSA leaf's curve (RFC 8422 §5.1.1), for the TLS 1.2 group probes. */
+function ecdsaCurveGroup(der: Uint8Array | undefined): number | undefined {
+  if (!der) return undefined;
+  try {
+    const k = parseCertificate(der).publicKey;
+    return k.kind === 'ec' ? groupByName(k.curve)?.id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One handshake with tlskit's client; waits briefly after it for a TLS 1.3 ticket. Never throws. */
 function fullHandshake(options: ConnectOptions, timeoutMs: number): Promise<Handshake> {
