@@ -141,6 +141,18 @@ describe('tlskit scan', () => {
     }
   });
 
+  test('openssl s_server at @SECLEVEL=0 without TLS 1.3: TLS 1.1 and 1.0 "accepted (insecure)", in the table too', { skip: noOpenssl, timeout: TIMEOUT_MS }, async () => {
+    const { peer, port } = await opensslServer([...rsaFiles, '-cipher', 'DEFAULT:@SECLEVEL=0', '-no_tls1_3']);
+    try {
+      const r = await scan([`localhost:${port}`, '--ca', f('rsa-ca.pem')]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /\n {2}TLSv1\.3 {16}not accepted\n {2}TLSv1\.2 {16}accepted\n {2}TLSv1\.1 {16}accepted \(insecure\)\n {2}TLSv1 {18}accepted \(insecure\)\n {2}SSLv3 {18}not accepted\n/);
+      assert.match(r.stdout, /\n {2}downgrade sentinel {5}not applicable\n/);
+    } finally {
+      await peer.stop();
+    }
+  });
+
   test('weak RSA key (1024 bits) in a TLS 1.2 server', { skip: noOpenssl, timeout: TIMEOUT_MS }, async () => {
     const made = await run('openssl', ['req', '-x509', '-newkey', 'rsa:1024', '-nodes', '-keyout', f('weak-key.pem'), '-out', f('weak.pem'), '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost', '-days', '365']);
     assert.equal(made.status, 0, made.stderr);
@@ -197,6 +209,11 @@ describe('tlskit scan', () => {
       assert.deepEqual(r.earlyData, { maxEarlyData: 0 });
       assert.equal(r.ocspStapling, false);
       assert.match(r.certificate.problems.join('\n'), /missing intermediate/);
+      // The probe cap bounds the scan, and the report says what it left out.
+      const capped = await scanJson([`localhost:${port}`, '--ca', f('ec-ca.pem'), '--max-probes', '3']);
+      assert.equal(capped.probes, 3);
+      assert.deepEqual(capped.versions, { 'TLSv1.3': 'accepted', 'TLSv1.2': 'accepted', 'TLSv1.1': 'not accepted', TLSv1: 'not probed', SSLv3: 'not probed' });
+      assert.deepEqual(capped.notes, ['stopped at the probe cap (--max-probes 3): some answers are incomplete']);
     } finally {
       await peer.stop();
     }

@@ -258,7 +258,7 @@ async function scan(input: ScanInput): Promise<ScanReport | undefined> {
       ocspStapling = first.ocsp;
       certificate = describeChain(first, serverName ?? host);
     } else {
-      notes.push(`full ${best} handshake failed: ${first.error}`);
+      if (!budget.exhausted) notes.push(`full ${best} handshake failed: ${first.error}`);
       // The chain is also in the TLS 1.2 first flight, in plaintext.
       if (has12 && tls12!.kind === 'hello' && tls12!.certificates) certificate = describeChain({ ok: true, chain: tls12!.certificates, trusted: null, verdict: 'not validated (the full handshake failed)', code: undefined, ocsp: false, alpn: null, resumed: false, tickets: [] }, serverName ?? host);
     }
