@@ -126,14 +126,14 @@ describe('tlskit scan', () => {
     }
   });
 
-  test('certificate problems: missing intermediate, name mismatch; the table is aligned', { skip: noOpenssl, timeout: TIMEOUT_MS }, async () => {
-    const { peer, port } = await opensslServer(['-key', f('ec-key.pem'), '-cert', f('ec-leaf.pem'), '-tls1_3']);
+  test('openssl s_server -tls1_3 -no_middlebox, leaf only: no CCS; missing intermediate, name mismatch; the table is aligned', { skip: noOpenssl, timeout: TIMEOUT_MS }, async () => {
+    const { peer, port } = await opensslServer(['-key', f('ec-key.pem'), '-cert', f('ec-leaf.pem'), '-tls1_3', '-no_middlebox']);
     try {
       const r = await scan([`127.0.0.1:${port}`, '--ca', f('ec-ca.pem'), '--servername', 'wrong.example']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /^Scan of 127\.0\.0\.1:\d+, server name wrong\.example\n/);
       assert.match(r.stdout, /\n {2}TLSv1\.3 {16}accepted\n {2}TLSv1\.2 {16}not accepted\n/);
-      assert.match(r.stdout, /\n {2}downgrade sentinel {5}not applicable\n/);
+      assert.match(r.stdout, /\n {2}downgrade sentinel {5}not applicable\n {2}middlebox compat {7}no CCS after ServerHello\n/);
       assert.match(r.stdout, /problem {2}missing intermediate: the chain ends at .*, which the server did not send/);
       assert.match(r.stdout, /problem {2}name mismatch: wrong\.example is not among the certificate's names \(localhost, 127\.0\.0\.1\)/);
     } finally {
