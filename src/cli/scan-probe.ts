@@ -55,6 +55,8 @@ export type HelloAnswer =
 
 // A server's first flight is tens of kilobytes at most; a probe reads no more than this.
 const MAX_PROBE_BYTES = 256 * 1024;
+// The CCS of RFC 8446 §D.4 comes in the same flight as the server's hello: this is ample.
+const CCS_GRACE_MS = 1_000;
 
 export function buildOffer(offer: HelloOffer): Uint8Array {
   const tls13 = offer.version === 0x0304;
@@ -91,7 +93,7 @@ export function buildOffer(offer: HelloOffer): Uint8Array {
 }
 
 /** Sends one crafted ClientHello and reads the answer. Never throws. */
-export function probeHello(host: string, port: number, offer: HelloOffer, timeoutMs: number): Promise<HelloAnswer> {
+export function probeHello(host: string, port: number, offer: HelloOffer, timeoutMs: number, options: { waitForCcs?: boolean } = {}): Promise<HelloAnswer> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     let buffered = Buffer.alloc(0);
@@ -150,10 +152,12 @@ export function probeHello(host: string, port: number, offer: HelloOffer, timeou
               if (msg.type !== HandshakeType.server_hello) return finish({ kind: 'failed', reason: `the server answered with handshake message ${msg.type}` });
               hello = readServerHello(msg);
               version = hello.selectedVersion ?? hello.legacyVersion;
-              // TLS 1.3: what follows the hello is one CCS at most, then encrypted records.
+              // TLS 1.3: what follows the hello is one CCS at most, then encrypted records. Only the
+              // middlebox question waits for it, and briefly: a server without one (after a
+              // HelloRetryRequest) says nothing more until our second ClientHello.
               if (version === 0x0304) {
-                if (handshake.length > 0) return answerNow();
-                continue;
+                if (!options.waitForCcs || handshake.length > 0) return answerNow();
+                setTimeout(answerNow, Math.min(CCS_GRACE_MS, timeoutMs)).unref();
               }
               continue;
             }

@@ -157,9 +157,9 @@ async function scan(input: ScanInput): Promise<ScanReport | undefined> {
   const { host, port, serverName, timeoutMs, budget, concurrency } = input;
   const notes: string[] = [];
   const base = { serverName, sigalgs: ALL_SCHEMES };
-  const probe = async (offer: HelloOffer): Promise<HelloAnswer> => {
+  const probe = async (offer: HelloOffer, waitForCcs = false): Promise<HelloAnswer> => {
     if (!budget.take()) return { kind: 'failed', reason: 'probe cap reached' };
-    return probeHello(host, port, { ...base, ...offer }, timeoutMs);
+    return probeHello(host, port, { ...base, ...offer }, timeoutMs, { waitForCcs });
   };
   const tls13Offer = (suites: readonly number[], groups: readonly number[] = ALL_GROUP_IDS): HelloOffer => ({ version: 0x0304, suites, groups, sigalgs: ALL_SCHEMES, sessionId: true });
   const tls12Offer = (suites: readonly number[], more: Partial<HelloOffer> = {}): HelloOffer => ({ version: 0x0303, suites, groups: TLS12_GROUP_IDS, sigalgs: ALL_SCHEMES, renegotiationInfo: true, ...more });
@@ -167,7 +167,7 @@ async function scan(input: ScanInput): Promise<ScanReport | undefined> {
 
   // 1. Versions.
   const [tls13, tls12, ...legacy] = await withConcurrency([
-    () => probe(tls13Offer(TLS13_SUITES)),
+    () => probe(tls13Offer(TLS13_SUITES), true),
     () => probe(tls12Offer(TLS12_SUITES, { statusRequest: true })),
     ...[0x0302, 0x0301, 0x0300].map((v) => () => probe({ version: v, suites: [...LEGACY_SUITES, ...TLS12_SUITES], groups: TLS12_GROUP_IDS, sigalgs: [], renegotiationInfo: true })),
   ], concurrency);
