@@ -26,6 +26,10 @@ const commands: Readonly<Record<string, CommandEntry>> = {
     summary: 'issue a development certificate from a local CA (like mkcert)',
     load: async () => (await import('./commands/cert.js')).runCert,
   },
+  scan: {
+    summary: 'what a server accepts: versions, suites in its order, groups, chain problems, resumption',
+    load: async () => (await import('./commands/scan.js')).runScan,
+  },
 };
 
 function usage(): string {
