@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { readPkcs12, Pkcs12Error } from './pkcs12.js';
 import { createTestPki } from '../devcert/test-pki.js';
-import * as der from '../x509/der-writer.js';
+import * as der from '../asn1/der-writer.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tlskit-p12-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

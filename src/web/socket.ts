@@ -10,7 +10,7 @@ import type { ServerIdentityCheck } from '../engine/config.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { Name } from '../x509/name.js';
-import { AttributeShortName } from '../x509/oids.js';
+import { AttributeShortName } from '../asn1/oids.js';
 import { toHex } from '../wire/bytes.js';
 import { connectStream, type ByteStreamPair, type StreamClientOptions, type TlsStream } from './streams.js';
 

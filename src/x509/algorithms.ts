@@ -3,9 +3,9 @@
 // provider verifies. Unknown or unsupported algorithms parse; they fail only when used.
 import type { CurveName, HashName, SignatureAlgorithm } from '../crypto/provider.js';
 import { equalBytes } from '../wire/bytes.js';
-import { DerReader, Tag, contextTag, decodeOid, malformed, readTop } from './der.js';
+import { DerReader, Tag, contextTag, decodeOid, malformed, readTop } from '../asn1/der.js';
 import { MAX_RSA_MODULUS_BITS, MAX_RSA_PUBLIC_EXPONENT } from './limits.js';
-import { AlgorithmOid, CurveOid } from './oids.js';
+import { AlgorithmOid, CurveOid } from '../asn1/oids.js';
 
 export type PublicKeyKind = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519';
 

@@ -17,4 +17,4 @@ export { CRL_RELAXATIONS, checkedCrlRelaxation, verifyCertificateChain, type Crl
 export { verifyCertificateChainAsync, verifyCertificateChainDeferred } from './async-verifier.js';
 export { verifyHostname, verifyEmailAddress } from './hostname.js';
 export type { Usage } from './profile.js';
-export { readPem, writePem, type PemBlock } from './pem.js';
+export { readPem, writePem, type PemBlock } from '../asn1/pem.js';

@@ -9,12 +9,6 @@
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 export const MAX_CRL_BYTES = 16 * 1024 * 1024;
 
-/** Nesting depth of DER structures: a certificate needs about 10 levels; this stops stack abuse. */
-export const MAX_DER_DEPTH = 32;
-
-/** Longest OID (in arcs) we decode; real OIDs have fewer than 20. */
-export const MAX_OID_ARCS = 32;
-
 /**
  * Default maximum number of intermediates (self-issued ones not counted, as in RFC 5280 §6.1.4(l)).
  * WebPKI paths have 1-2; 8 leaves room for cross-signing.

@@ -3,8 +3,8 @@
 // What an attacker can do; for tests of the exponent rule (src/x509/algorithms.ts).
 import * as crypto from 'node:crypto';
 import { keyPairFromPem, type KeyPair } from '../../src/devcert/certificate-builder.js';
-import * as der from '../../src/x509/der-writer.js';
-import { AlgorithmOid } from '../../src/x509/oids.js';
+import * as der from '../../src/asn1/der-writer.js';
+import { AlgorithmOid } from '../../src/asn1/oids.js';
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];

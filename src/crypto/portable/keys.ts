@@ -12,10 +12,10 @@ import type { CHash } from '@noble/hashes/utils.js';
 import { TlsError } from '../../errors.js';
 import type { CurveName, HashName, KeyType } from '../provider.js';
 import { rsaModulusViolation, rsaPublicExponentViolation } from '../../x509/algorithms.js';
-import { DerReader, Tag, contextTag, malformed, readTop } from '../../x509/der.js';
-import * as der from '../../x509/der-writer.js';
-import { AlgorithmOid, CurveOid } from '../../x509/oids.js';
-import { readPem } from '../../x509/pem.js';
+import { DerReader, Tag, contextTag, malformed, readTop } from '../../asn1/der.js';
+import * as der from '../../asn1/der-writer.js';
+import { AlgorithmOid, CurveOid } from '../../asn1/oids.js';
+import { readPem } from '../../asn1/pem.js';
 
 // RFC 8018 App. C: the PKCS #5 identifiers of PBES2-encrypted PKCS#8.
 const Pkcs5Oid = {
