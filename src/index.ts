@@ -17,7 +17,7 @@ export { createClientConnection, createServerConnection } from './engine/endpoin
 export { Connection } from './engine/connection.js';
 export type { ChannelBindingType } from './engine/channel-binding.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from './engine/events.js';
-export type { PeerVerifier, VerificationContext, VerificationOutcome } from './engine/config.js';
+export type { PeerVerifier, VerificationContext, VerificationOutcome } from './handshake/config.js';
 export { MemorySessionStore, type MemorySessionStoreOptions, type SessionStore } from './handshake/session.js';
 export type { CryptoProvider } from './crypto/provider.js';
 export { nodeCryptoProvider, NodeCryptoProvider, nodeMlKemImplementation } from './crypto/node/provider.js';

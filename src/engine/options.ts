@@ -9,7 +9,7 @@ import { DEFAULT_MAX_CHAIN_LENGTH, DEFAULT_MAX_EMPTY_RECORDS } from '../protocol
 import { readPem } from '../asn1/pem.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';
 import { equalBytes, utf8 } from '../wire/bytes.js';
-import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig, ServerIdentityCheck } from './config.js';
+import type { CertifiedKey, ClientConfig, CommonConfig, PeerVerifier, ServerConfig, ServerIdentityCheck } from '../handshake/config.js';
 import { X509Verifier, trustStoreFor } from './x509-verifier.js';
 import { TrustStore } from '../x509/trust-store.js';
 import { checkedCrlRelaxation, type CrlRelaxation } from '../x509/verifier.js';

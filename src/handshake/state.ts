@@ -3,7 +3,7 @@
 import type { CryptoProvider } from '../crypto/provider.js';
 import type { Secret } from '../crypto/secret.js';
 import { unexpectedMessage } from '../errors.js';
-import type { HandshakeStep } from '../engine/events.js';
+import type { HandshakeStep } from './handshake-step.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import { HandshakeType, handshakeTypeName, type HandshakeTypeName } from '../protocol/constants.js';
@@ -160,6 +160,13 @@ export interface HandshakeState {
    * state holds. Best effort (STYLE.md "Crypto and secrets"); states that hold none leave it out.
    */
   wipe?(): void;
+}
+
+/** The post-handshake state: what a connected state can do besides handling messages. */
+export interface ConnectedState extends HandshakeState {
+  readonly connected: true;
+  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3); TLS 1.2 has none and returns itself. */
+  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next;
 }
 
 /** Wipes each of these that is there (a Secret or a key-schedule stage). */

@@ -3,7 +3,7 @@
 import { TlsError, decodeError, decryptError, illegalParameter } from '../../errors.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
-import type { ClientConfig } from '../../engine/config.js';
+import type { ClientConfig } from '../config.js';
 import { buildCertificate12, readCertificate12 } from '../../messages/certificate.js';
 import { buildCertificateVerify } from '../../messages/certificate-verify.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';

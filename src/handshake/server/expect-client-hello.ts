@@ -1,7 +1,7 @@
 // The server's first step (RFC 8446 §4.1.2, §4.2.1): read the ClientHello, pick the version, and
 // hand over to the version's handshake. A HelloRetryRequest loops back here once.
 import { TlsError } from '../../errors.js';
-import type { ServerConfig } from '../../engine/config.js';
+import type { ServerConfig } from '../config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readClientHello, type ClientHelloMessage } from '../../messages/client-hello.js';
 import { ProtocolVersion, versionName } from '../../protocol/constants.js';

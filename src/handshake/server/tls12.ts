@@ -4,7 +4,7 @@ import { TlsError, decryptError, handshakeFailure, illegalParameter } from '../.
 import { certificateError } from '../../x509/failure.js';
 import type { CurveName, PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
-import type { CertifiedKey, ServerConfig } from '../../engine/config.js';
+import type { CertifiedKey, ServerConfig } from '../config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
 import { buildCertificate12, readCertificate12 } from '../../messages/certificate.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';

@@ -5,7 +5,7 @@ import { TlsError, decryptError, illegalParameter } from '../../errors.js';
 import { certificateError } from '../../x509/failure.js';
 import { hashLength, type HashName, type PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
-import type { ServerConfig } from '../../engine/config.js';
+import type { ServerConfig } from '../config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
 import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { buildCertificateRequest13 } from '../../messages/certificate-request.js';
@@ -23,7 +23,7 @@ import type { CipherSuite } from '../../protocol/cipher-suites.js';
 import { ExtensionType as E, HELLO_RETRY_REQUEST_RANDOM, ProtocolVersion, PskKeyExchangeMode } from '../../protocol/constants.js';
 import { cipherSuiteById } from '../../protocol/cipher-suites.js';
 import type { SignatureScheme } from '../../protocol/signature-schemes.js';
-import type { CertifiedKey } from '../../engine/config.js';
+import type { CertifiedKey } from '../config.js';
 import { MAX_TICKET_LIFETIME, buildNewSessionTicket13 } from '../../messages/new-session-ticket.js';
 import {
   SESSION_CLOCK_SKEW_MS,
