@@ -16,15 +16,16 @@ const src = join(root, 'src');
 
 /**
  * Layers, lowest first: a file may import its own layer or any layer listed before it.
- * errors.ts is the one failure path everything throws through; wire is bytes with no TLS meaning;
- * protocol is code points and limits; asn1 is DER, PEM and OIDs; crypto is the provider interface;
+ * protocol is code points, algorithm names and limits, and imports nothing; errors.ts is the one
+ * failure path everything throws through (a TlsError carries an alert code point); wire is bytes with
+ * no TLS meaning (its Reader throws decode_error); asn1 is DER, PEM and OIDs; crypto is the provider interface;
  * x509 is certificates and path validation; devcert mints certificates over x509 and crypto; then
  * the TLS stack from messages up to the engine, and the adapters and the CLI on top.
  */
 const LAYERS: readonly (readonly string[])[] = [
+  ['protocol'],
   ['errors.ts'],
   ['wire'],
-  ['protocol'],
   ['asn1'],
   ['crypto'],
   ['x509'],
@@ -50,12 +51,6 @@ const ALLOWED_UPWARD: readonly string[] = [
   'crypto/portable/keys.ts -> x509/algorithms.ts',
   // devcert -> node: the PKCS#12 encoder lives beside the node adapter's PFX reader.
   'devcert/pkcs12-writer.ts -> node/pkcs12.ts',
-  // errors.ts -> protocol: the alert code points the error carries.
-  'errors.ts -> protocol/alerts.ts',
-  // protocol -> crypto: suite, group and scheme tables name provider types.
-  'protocol/cipher-suites.ts -> crypto/provider.ts',
-  'protocol/groups.ts -> crypto/provider.ts',
-  'protocol/signature-schemes.ts -> crypto/provider.ts',
 ];
 
 /** Today's file cycles, each as its files sorted and joined with ' <-> '. */
