@@ -12,7 +12,7 @@ export { checkServerIdentity } from './node/check-server-identity.js';
 export { rootCertificates, getCiphers, getCACertificates } from './node/module-surface.js';
 export { OPTION_TABLE, UnsupportedOptionError, type OptionEntry } from './node/option-table.js';
 export { NoCipherMatchError } from './engine/cipher-string.js';
-export { readPkcs12, Pkcs12Error, type Pkcs12Contents } from './node/pkcs12.js';
+export { readPkcs12, Pkcs12Error, type Pkcs12Contents } from './devcert/pkcs12.js';
 export { createClientConnection, createServerConnection } from './engine/endpoints.js';
 export { Connection } from './engine/connection.js';
 export type { ChannelBindingType } from './engine/channel-binding.js';

@@ -49,8 +49,6 @@ const ALLOWED_UPWARD: readonly string[] = [
   // crypto -> x509: the providers take algorithm identifiers from x509/algorithms.ts.
   'crypto/node/provider.ts -> x509/algorithms.ts',
   'crypto/portable/keys.ts -> x509/algorithms.ts',
-  // devcert -> node: the PKCS#12 encoder lives beside the node adapter's PFX reader.
-  'devcert/pkcs12-writer.ts -> node/pkcs12.ts',
 ];
 
 /** Today's file cycles, each as its files sorted and joined with ' <-> '. */
