@@ -3,7 +3,7 @@
 // Each returns the first rule broken, as a reason (./failure.ts: the alert and node's code) and a
 // plain-words message.
 import { equalBytes } from '../wire/bytes.js';
-import { publicKeyPolicyViolation } from './algorithms.js';
+import { publicKeyPolicyViolation } from '../crypto/public-key-info.js';
 import { describeCertificate, type Certificate } from './certificate.js';
 import { formatTime } from '../asn1/der.js';
 import type { CertificateFailureReason } from './failure.js';

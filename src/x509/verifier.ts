@@ -5,7 +5,7 @@ import { printableText } from './display.js';
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
-import { describePublicKey, signatureCost } from './algorithms.js';
+import { describePublicKey, signatureCost } from '../crypto/public-key-info.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import { CrlReason } from './crl.js';

@@ -1,6 +1,6 @@
 // RSA keys with a chosen public exponent, including ones node:crypto will not generate (above
 // 2^32, even, 1): two random primes, then d = e^-1 mod λ(n) and the CRT values, imported as a JWK.
-// What an attacker can do; for tests of the exponent rule (src/x509/algorithms.ts).
+// What an attacker can do; for tests of the exponent rule (src/crypto/public-key-info.ts).
 import * as crypto from 'node:crypto';
 import { keyPairFromPem, type KeyPair } from '../../src/devcert/certificate-builder.js';
 import * as der from '../../src/asn1/der-writer.js';
