@@ -6,7 +6,7 @@ import { TlsError } from '../src/errors.js';
 import { nodeCryptoProvider } from '../src/crypto/node/provider.js';
 import { createClientConnection, createServerConnection } from '../src/engine/endpoints.js';
 import { resolveClientOptions, resolveServerOptions } from '../src/engine/options.js';
-import type { ClientConfig, ServerConfig } from '../src/engine/config.js';
+import type { ClientConfig, ServerConfig } from '../src/handshake/config.js';
 import type { Connection } from '../src/engine/connection.js';
 import type { HandshakeMessage } from '../src/messages/handshake.js';
 import { readClientHello } from '../src/messages/client-hello.js';

@@ -4,9 +4,9 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readPkcs12 } from '../node/pkcs12.js';
+import { readPkcs12 } from '../devcert/pkcs12.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { readPem, writePem } from '../x509/pem.js';
+import { readPem, writePem } from '../asn1/pem.js';
 import { UsageError } from './usage.js';
 
 const CERTIFICATE_LABELS = new Set(['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE']);

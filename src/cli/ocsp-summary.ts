@@ -1,7 +1,7 @@
 // A stapled OCSP response in words, for `tlskit client --status`: its status, and for each
 // certificate status in it, good / revoked / unknown with the update times (RFC 6960 §4.2.1).
 // Only read, not verified: tlskit does not check OCSP signatures, and says so.
-import { contextTag, DerReader, Tag } from '../x509/der.js';
+import { contextTag, DerReader, Tag } from '../asn1/der.js';
 
 const RESPONSE_STATUS = ['successful', 'malformedRequest', 'internalError', 'tryLater', '(4)', 'sigRequired', 'unauthorized'];
 const ID_PKIX_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';

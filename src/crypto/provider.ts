@@ -1,8 +1,10 @@
 // The one interface through which the protocol reaches every cryptographic primitive. Protocol
 // code never imports node:crypto; the default implementation (./node/) does, and a portable one can.
+import type { AeadName, CurveName, GroupName, HashName, KeyInfo, KeyType, SignatureAlgorithm } from '../protocol/algorithms.js';
 import type { Secret } from './secret.js';
 
-export type HashName = 'sha1' | 'sha256' | 'sha384' | 'sha512';
+// The algorithm names live with the code point tables that map to them; the provider implements them.
+export type { AeadName, CurveName, GroupName, HashName, KeyInfo, KeyType, SignatureAlgorithm };
 
 export const hashLength: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
@@ -13,8 +15,6 @@ export interface HashContext {
   peek(): Uint8Array;
   clone(): HashContext;
 }
-
-export type AeadName = 'aes-128-gcm' | 'aes-256-gcm' | 'chacha20-poly1305';
 
 export const aeadKeyLength: Record<AeadName, number> = { 'aes-128-gcm': 16, 'aes-256-gcm': 32, 'chacha20-poly1305': 32 };
 
@@ -35,8 +35,6 @@ export interface Aead {
   wipe?(): void;
 }
 
-export type GroupName = 'x25519' | 'x448' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';
-
 /** One side of an ephemeral key exchange. */
 export interface KeyShare {
   readonly group: GroupName;
@@ -56,26 +54,6 @@ export interface KeyShare {
 export interface Encapsulation {
   readonly publicKey: Uint8Array;
   readonly sharedSecret: Secret;
-}
-
-/** Signature algorithms by what the math needs, independent of TLS code points or X.509 OIDs. */
-export type SignatureAlgorithm =
-  | { readonly kind: 'ecdsa'; readonly hash: HashName }
-  | { readonly kind: 'rsa-pkcs1'; readonly hash: HashName }
-  | { readonly kind: 'rsa-pss'; readonly hash: HashName; readonly saltLength: number }
-  | { readonly kind: 'ed25519' }
-  | { readonly kind: 'ed448' };
-
-export type KeyType = 'rsa' | 'rsa-pss' | 'ec' | 'ed25519' | 'ed448';
-export type CurveName = 'P-256' | 'P-384' | 'P-521';
-
-/** What a key is, for negotiation: never its value. */
-export interface KeyInfo {
-  readonly type: KeyType;
-  /** EC keys: the curve. */
-  readonly curve?: CurveName;
-  /** RSA keys: modulus size in bits. */
-  readonly bits?: number;
 }
 
 /** An imported public key, ready for repeated verification. */

@@ -5,10 +5,10 @@
 import * as crypto from 'node:crypto';
 import { TlsError } from '../errors.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { Tag, readTop } from '../x509/der.js';
-import * as der from '../x509/der-writer.js';
+import { Tag, readTop } from '../asn1/der.js';
+import * as der from '../asn1/der-writer.js';
 import { MAX_CERTIFICATE_BYTES } from '../x509/limits.js';
-import { writePem } from '../x509/pem.js';
+import { writePem } from '../asn1/pem.js';
 import { writeName, type DistinguishedName } from './distinguished-name.js';
 import { parseCidr, parseIpAddress, type SubjectAltNames } from './names.js';
 import { AlgorithmOid, ExtendedKeyUsageOid, ExtensionOid, KeyUsageBit, type DottedOid, type ExtendedKeyUsageName, type KeyUsageName } from './oids.js';

@@ -2,11 +2,11 @@
 // subject, and the names it asks for (a subjectAltName in the extensionRequest attribute, RFC 2985
 // §5.4.2), after its self-signature verifies (the requester holds the key).
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { contextTag, DerReader, Tag } from '../x509/der.js';
+import { contextTag, DerReader, Tag } from '../asn1/der.js';
 import { readExtensionList } from '../x509/extensions.js';
 import { describeGeneralName, readGeneralNames } from '../x509/general-name.js';
 import { parseName } from '../x509/name.js';
-import { readPem } from '../x509/pem.js';
+import { readPem } from '../asn1/pem.js';
 
 const OID = {
   extensionRequest: '1.2.840.113549.1.9.14',

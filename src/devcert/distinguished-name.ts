@@ -1,7 +1,7 @@
 // Distinguished names: the RFC 4514 string form ('CN=foo, O=bar') and the X.501 Name encoding
 // certificates carry in issuer and subject (RFC 5280 §4.1.2.4).
 import { fromHex } from '../wire/bytes.js';
-import * as der from '../x509/der-writer.js';
+import * as der from '../asn1/der-writer.js';
 import { NameAttributeOid, type DottedOid, type NameAttributeType } from './oids.js';
 
 export type StringEncoding = 'utf8' | 'printable' | 'ia5';

@@ -7,7 +7,7 @@ import { randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir, hostname, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
-import { readPem } from '../x509/pem.js';
+import { readPem } from '../asn1/pem.js';
 import { createCertificate, generateKeyPair, keyPairFromPem, type IssuedCertificate, type Issuer, type KeyPair } from './certificate-builder.js';
 import { subjectAltNamesFor, type SubjectAltNames } from './names.js';
 import { writePkcs12 } from './pkcs12-writer.js';

@@ -6,7 +6,7 @@ export {
   NameAttributeOid,
   type ExtendedKeyUsageName,
   type NameAttributeType,
-} from '../x509/oids.js';
+} from '../asn1/oids.js';
 export { KeyUsageBit, type KeyUsageName } from '../x509/extensions.js';
 
 /** A dotted object identifier written as a string, e.g. '1.3.6.1.4.1.99999.1'. */

@@ -3,8 +3,8 @@
 // writes it), the certificates in a plain data bag, and an HMAC-SHA-256 MAC keyed by the PKCS#12
 // KDF (RFC 7292 Appendix B). The key and its certificate share a localKeyId, as importers expect.
 import { createHash, createHmac, createPrivateKey, randomBytes } from 'node:crypto';
-import { bmpPassword, pkcs12Kdf } from '../node/pkcs12.js';
-import { explicit, integer, nullValue, octetString, oid, sequence, set, tagged } from '../x509/der-writer.js';
+import { bmpPassword, pkcs12Kdf } from './pkcs12.js';
+import { explicit, integer, nullValue, octetString, oid, sequence, set, tagged } from '../asn1/der-writer.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',

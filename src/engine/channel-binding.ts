@@ -8,7 +8,7 @@ import { TlsError } from '../errors.js';
 import type { CryptoProvider, HashName } from '../crypto/provider.js';
 import type { ConnectionInfo } from '../handshake/state.js';
 import { parseCertificate } from '../x509/certificate.js';
-import { AlgorithmOid } from '../x509/oids.js';
+import { AlgorithmOid } from '../asn1/oids.js';
 
 export type ChannelBindingType = 'tls-server-end-point' | 'tls-unique' | 'tls-exporter';
 export const CHANNEL_BINDING_TYPES: readonly ChannelBindingType[] = ['tls-server-end-point', 'tls-unique', 'tls-exporter'];

@@ -23,24 +23,18 @@ import {
   type AsyncStep,
   type ConnectionInfo,
   type HandshakeIO,
+  type ConnectedState,
   type HandshakeState,
   type KeyEpoch,
   type Next,
   type PostHandshakeAuthOutcome,
 } from '../handshake/state.js';
 import type { HandshakeStep, ConnectionHandlers, TlsEvent } from './events.js';
-import type { ConnectionConfig } from './config.js';
+import type { ConnectionConfig } from '../handshake/config.js';
 import { concat, toHex } from '../wire/bytes.js';
 import { encodeSessionWithinLimit, type SessionState } from '../handshake/session.js';
 import type { KeyingMaterialExporter } from '../handshake/exporter.js';
 import { deriveChannelBinding, type ChannelBindingType } from './channel-binding.js';
-
-/** The post-handshake state: what a connected state can do besides handling messages. */
-export interface ConnectedState extends HandshakeState {
-  readonly connected: true;
-  /** TLS 1.3 KeyUpdate (RFC 8446 §4.6.3); TLS 1.2 has none and returns itself. */
-  updateKeys(io: HandshakeIO, requestPeerUpdate: boolean): Next;
-}
 
 function isConnected(s: HandshakeState): s is ConnectedState {
   return (s as Partial<ConnectedState>).connected === true;

@@ -5,7 +5,7 @@ import type { HandshakeMessage } from '../messages/handshake.js';
 import { startClient } from '../handshake/client/expect-server-hello.js';
 import { ExpectClientHello } from '../handshake/server/expect-client-hello.js';
 import type { HandshakeState } from '../handshake/state.js';
-import type { ClientConfig, ServerConfig } from './config.js';
+import type { ClientConfig, ServerConfig } from '../handshake/config.js';
 import { Connection } from './connection.js';
 import type { ConnectionHandlers } from './events.js';
 

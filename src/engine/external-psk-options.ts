@@ -12,7 +12,7 @@ import {
   type ServerExternalPsk,
 } from '../handshake/external-psk.js';
 import { fromUtf8, utf8 } from '../wire/bytes.js';
-import type { ServerConfig } from './config.js';
+import type { ServerConfig } from '../handshake/config.js';
 
 /** Bytes of a Buffer, TypedArray or DataView (what node:tls accepts for a PSK), copied; else undefined. */
 function keyBytes(value: unknown): Uint8Array | undefined {

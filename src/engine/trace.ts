@@ -40,7 +40,7 @@ import { groupById } from '../protocol/groups.js';
 import { signatureSchemeById } from '../protocol/signature-schemes.js';
 import { ascii, equalBytes, toHex } from '../wire/bytes.js';
 import { printableText } from '../x509/display.js';
-import { describePublicKey } from '../x509/algorithms.js';
+import { describePublicKey } from '../crypto/public-key-info.js';
 import { parseCertificate } from '../x509/certificate.js';
 import { DEFAULT_MAX_CHAIN_LENGTH } from '../protocol/limits.js';
 

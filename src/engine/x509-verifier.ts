@@ -14,7 +14,7 @@ import {
   type CrlRelaxation,
   type VerifiedChain,
 } from '../x509/index.js';
-import type { PeerVerifier, VerificationContext, VerificationOutcome } from './config.js';
+import type { PeerVerifier, VerificationContext, VerificationOutcome } from '../handshake/config.js';
 import { Writer } from '../wire/writer.js';
 import { utf8 } from '../wire/bytes.js';
 

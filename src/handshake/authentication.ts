@@ -3,7 +3,7 @@
 import { TlsError, decryptError } from '../errors.js';
 import { certificateError } from '../x509/failure.js';
 import { signWithProvider, verifyWithProvider, type PublicKey, type SignatureAlgorithm } from '../crypto/provider.js';
-import type { CertifiedKey, CommonConfig, ServerIdentityCheck, VerificationOutcome } from '../engine/config.js';
+import type { CertifiedKey, CommonConfig, ServerIdentityCheck, VerificationOutcome } from './config.js';
 import { buildCertificateVerify, certificateVerifyInput, type DigitallySigned } from '../messages/certificate-verify.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
 import { leafPublicKeyInfo } from '../x509/leaf-key.js';

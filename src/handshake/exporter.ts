@@ -5,9 +5,7 @@ import { TlsError } from '../errors.js';
 import type { CryptoProvider, HashName } from '../crypto/provider.js';
 import { hashLength } from '../crypto/provider.js';
 import { Secret } from '../crypto/secret.js';
-import type { CipherSuite } from '../protocol/cipher-suites.js';
 import { concat, utf8 } from '../wire/bytes.js';
-import type { HandshakeIO } from './state.js';
 import { prf } from './tls12/prf.js';
 
 export interface KeyingMaterialExporter {
@@ -108,22 +106,4 @@ export function tls12Exporter(
     },
     wipe: () => masterSecret.wipe(),
   };
-}
-
-/** The TLS 1.2 exporter of a handshake that just finished, over its own copy of the master secret. */
-export function tls12ExporterFor(
-  io: HandshakeIO,
-  suite: CipherSuite,
-  master: Secret,
-  clientRandom: Uint8Array,
-  serverRandom: Uint8Array,
-): KeyingMaterialExporter {
-  return tls12Exporter(
-    io.provider,
-    suite.hash,
-    new Secret(Uint8Array.from(master.expose())),
-    clientRandom,
-    serverRandom,
-    io.info.extendedMasterSecret === true,
-  );
 }

@@ -5,7 +5,7 @@ import type { CipherSuite } from '../protocol/cipher-suites.js';
 import { cipherSuiteName } from '../protocol/cipher-suites.js';
 import { groupName, type NamedGroup } from '../protocol/groups.js';
 import { keyCanSign, signatureSchemeById, schemeFitsKey, type SignatureScheme } from '../protocol/signature-schemes.js';
-import type { CertifiedKey } from '../engine/config.js';
+import type { CertifiedKey } from './config.js';
 import { ascii, equalBytes } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
 

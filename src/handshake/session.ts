@@ -9,7 +9,7 @@ import { Reader } from '../wire/reader.js';
 import { Writer } from '../wire/writer.js';
 import { ascii, equalBytes, fromUtf8, utf8 } from '../wire/bytes.js';
 import { parseCertificate } from '../x509/certificate.js';
-import type { ConnectionInfo } from './state.js';
+import type { ConnectionInfo } from './connection-info.js';
 
 export interface SessionState {
   readonly version: 0x0303 | 0x0304;

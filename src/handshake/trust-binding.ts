@@ -5,7 +5,7 @@
 // that trusts otherwise, or that requires authentication the session lacks, does a full handshake
 // (which then succeeds or fails on its own merits).
 import type { CryptoProvider } from '../crypto/provider.js';
-import type { ConnectionConfig, PeerVerifier } from '../engine/config.js';
+import type { ConnectionConfig, PeerVerifier } from './config.js';
 import { utf8 } from '../wire/bytes.js';
 import { Writer } from '../wire/writer.js';
 import { equalBytes } from '../wire/bytes.js';

@@ -5,7 +5,7 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createClientConnection } from '../engine/endpoints.js';
 import { resolveClientOptions, type ClientOptions } from '../engine/options.js';
 import { decodeSession } from '../handshake/session.js';
-import type { ServerIdentityCheck } from '../engine/config.js';
+import type { ServerIdentityCheck } from '../handshake/config.js';
 import { TLSSocket, describePeerChain, type PeerCertificate, type TlsSocketInit } from './tls-socket.js';
 import type { TrustStore } from '../x509/trust-store.js';
 import type { SecureContext } from '../engine/options.js';

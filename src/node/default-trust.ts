@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as tls from 'node:tls';
 import { TrustStore, readCertificates, type TrustStorePart } from '../x509/trust-store.js';
 import { parseCertificate, type Certificate } from '../x509/certificate.js';
-import { readPem } from '../x509/pem.js';
+import { readPem } from '../asn1/pem.js';
 
 type NodeGetCaCertificates = (type: string) => readonly string[];
 

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import { createSecureContext as createContext, type CommonOptions, type SecureContext, type VersionName } from '../engine/options.js';
 import { parseCipherString } from '../engine/cipher-string.js';
-import { readPkcs12 } from './pkcs12.js';
+import { readPkcs12 } from '../devcert/pkcs12.js';
 import { toPem } from './default-trust.js';
 import { boundsOfSecureOptions, boundsOfSecureProtocol, checkArgumentTypes, refuseUnsupported } from './option-table.js';
 

@@ -5,7 +5,7 @@ import { nodeCryptoProvider } from '../crypto/node/provider.js';
 import type { CryptoProvider } from '../crypto/provider.js';
 import { createServerConnection } from '../engine/endpoints.js';
 import { createSecureContext as createContext, resolveServerOptions, type SecureContext, type ServerOptions } from '../engine/options.js';
-import type { CertifiedKey, ServerConfig } from '../engine/config.js';
+import type { CertifiedKey, ServerConfig } from '../handshake/config.js';
 import { MemoryAntiReplayStore } from '../handshake/anti-replay.js';
 import { TicketKeyring } from '../handshake/tickets.js';
 import { TlsError } from '../errors.js';

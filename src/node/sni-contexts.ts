@@ -3,7 +3,7 @@
 // ('*.example.com' matches 'a.example.com', not 'example.com' nor 'a.b.example.com'); names
 // compare case-insensitively (DNS names, RFC 4343; as Node 24, where Node 20 compared exactly);
 // the context added last wins among those that match.
-import type { CertifiedKey } from '../engine/config.js';
+import type { CertifiedKey } from '../handshake/config.js';
 
 export class SniContexts {
   private readonly entries: { readonly pattern: RegExp; readonly certificates: readonly CertifiedKey[] }[] = [];

@@ -1,6 +1,6 @@
 // Cipher suites as objects (IANA "TLS Cipher Suites"), each with what the record layer and the key
 // schedule need. Lists elsewhere are in preference order.
-import type { AeadName, HashName } from '../crypto/provider.js';
+import type { AeadName, HashName } from './algorithms.js';
 
 export interface CipherSuite {
   readonly id: number;

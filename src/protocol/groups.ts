@@ -1,5 +1,5 @@
 // Named groups (IANA "TLS Supported Groups"), RFC 8446 §4.2.7.
-import type { GroupName } from '../crypto/provider.js';
+import type { GroupName } from './algorithms.js';
 
 export interface NamedGroup {
   readonly id: number;

@@ -1,5 +1,5 @@
 // Signature schemes (RFC 8446 §4.2.3) as objects: the code point, the math, and the key it needs.
-import type { CurveName, HashName, KeyInfo, KeyType, SignatureAlgorithm } from '../crypto/provider.js';
+import type { CurveName, HashName, KeyInfo, KeyType, SignatureAlgorithm } from './algorithms.js';
 
 export interface SignatureScheme {
   readonly id: number;

@@ -13,7 +13,7 @@ export type { ClientOptions, ServerOptions, CommonOptions, KeyInput, PemOrDer, V
 export { MemoryAntiReplayStore, type AntiReplayStore } from '../handshake/anti-replay.js';
 export { X509Verifier, trustStoreFor } from '../engine/x509-verifier.js';
 export { TrustStore, parseCertificate, verifyCertificateChain, verifyCertificateChainAsync } from '../x509/index.js';
-export type { ClientConfig, ServerConfig, PeerVerifier, VerificationContext, VerificationOutcome } from '../engine/config.js';
+export type { ClientConfig, ServerConfig, PeerVerifier, VerificationContext, VerificationOutcome } from '../handshake/config.js';
 export type { ConnectionHandlers, TlsEvent, HandshakeStep } from '../engine/events.js';
 export type { ConnectionInfo } from '../handshake/state.js';
 

@@ -6,11 +6,11 @@
 // (PostgreSQL's SSLRequest), and the result reports `authorized`, the peer certificate and
 // errors the way the Node API does. No Node built-ins.
 import type { ChannelBindingType } from '../engine/channel-binding.js';
-import type { ServerIdentityCheck } from '../engine/config.js';
+import type { ServerIdentityCheck } from '../handshake/config.js';
 import { defaultProvider } from '../crypto/default-provider.js';
 import { parseCertificate } from '../x509/certificate.js';
 import type { Name } from '../x509/name.js';
-import { AttributeShortName } from '../x509/oids.js';
+import { AttributeShortName } from '../asn1/oids.js';
 import { toHex } from '../wire/bytes.js';
 import { connectStream, type ByteStreamPair, type StreamClientOptions, type TlsStream } from './streams.js';
 

@@ -11,7 +11,7 @@
 // tries the alternatives. Rounds and checks are bounded like the rest of path building.
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
-import { describeSubjectPublicKeyInfo, signatureCost } from './algorithms.js';
+import { describeSubjectPublicKeyInfo, signatureCost } from '../crypto/public-key-info.js';
 import { certificateError } from './failure.js';
 import { MAX_ASYNC_SIGNATURE_ROUNDS, MAX_CACHED_SIGNATURE_RESULTS, MAX_SIGNATURE_CHECKS, MAX_SIGNATURE_WORK } from './limits.js';
 import { signatureCheckId } from './signature-id.js';

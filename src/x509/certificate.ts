@@ -1,8 +1,9 @@
 // X.509 v3 certificates (RFC 5280 §4.1): a strict parse of everything path validation needs.
 // Parsing checks syntax only; rules about what a certificate may be used for are in profile.ts.
 import { toHex } from '../wire/bytes.js';
-import { readInnerSignatureAlgorithm, readSignedData, readSubjectPublicKeyInfo, type PublicKeyInfo, type SignatureAlgorithmIdentifier } from './algorithms.js';
-import { DerReader, contextTag, malformed } from './der.js';
+import { readInnerSignatureAlgorithm, readSignedData, type SignatureAlgorithmIdentifier } from './algorithms.js';
+import { readSubjectPublicKeyInfo, type PublicKeyInfo } from '../crypto/public-key-info.js';
+import { DerReader, contextTag, malformed } from '../asn1/der.js';
 import { parseCertificateExtensions, readExtensionList, type CertificateExtensions } from './extensions.js';
 import { formatIPAddress } from './ip-address.js';
 import { MAX_CERTIFICATE_BYTES } from './limits.js';

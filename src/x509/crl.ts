@@ -2,11 +2,11 @@
 // a given issuer (§6.3.3). CRLs are supplied by the caller; nothing is fetched.
 import { toHex } from '../wire/bytes.js';
 import { readInnerSignatureAlgorithm, readSignedData, type SignatureAlgorithmIdentifier } from './algorithms.js';
-import { DerReader, Tag, contextTag, malformed } from './der.js';
+import { DerReader, Tag, contextTag, malformed } from '../asn1/der.js';
 import { readExtensionList, type Extension } from './extensions.js';
 import { MAX_CRL_BYTES } from './limits.js';
 import { readName, type Name } from './name.js';
-import { ExtensionOid } from './oids.js';
+import { ExtensionOid } from '../asn1/oids.js';
 import { derBlocks } from './input.js';
 
 /** RFC 5280 §5.3.1: CRLReason. */

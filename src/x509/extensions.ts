@@ -1,8 +1,8 @@
 // Certificate extensions (RFC 5280 §4.2): the syntax of each one we understand. Rules that
 // relate extensions to each other or to the certificate's role live in profile.ts.
-import { DerReader, Tag, contextTag, malformed } from './der.js';
+import { DerReader, Tag, contextTag, malformed } from '../asn1/der.js';
 import { readGeneralName, readGeneralNames, type GeneralName } from './general-name.js';
-import { ExtensionOid } from './oids.js';
+import { ExtensionOid } from '../asn1/oids.js';
 
 export interface Extension {
   readonly oid: string;

@@ -1,6 +1,6 @@
 // GeneralName (RFC 5280 §4.2.1.6): the name forms of subjectAltName and nameConstraints.
 import { ascii } from '../wire/bytes.js';
-import { DerReader, contextTag, decodeOid, malformed } from './der.js';
+import { DerReader, contextTag, decodeOid, malformed } from '../asn1/der.js';
 import { formatIPAddress } from './ip-address.js';
 import { parseName, type Name } from './name.js';
 

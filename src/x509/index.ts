@@ -10,11 +10,12 @@ export { parseCertificate, describeCertificate, type Certificate, type SubjectAl
 export type { Name, Attribute } from './name.js';
 export type { GeneralName } from './general-name.js';
 export type { CertificateExtensions, Extension, BasicConstraints, KeyUsage, KeyUsageName, NameConstraints, AuthorityKeyIdentifier } from './extensions.js';
-export type { PublicKeyInfo, SignatureAlgorithmIdentifier } from './algorithms.js';
+export type { SignatureAlgorithmIdentifier } from './algorithms.js';
+export type { PublicKeyInfo } from '../crypto/public-key-info.js';
 export { parseCrl, readCrls, CrlReason, type Crl, type RevokedCertificate } from './crl.js';
 export { TrustStore, readCertificates, type CertificateInput, type TrustStoreOptions } from './trust-store.js';
 export { CRL_RELAXATIONS, checkedCrlRelaxation, verifyCertificateChain, type CrlRelaxation, type VerifyOptions, type VerifiedChain } from './verifier.js';
 export { verifyCertificateChainAsync, verifyCertificateChainDeferred } from './async-verifier.js';
 export { verifyHostname, verifyEmailAddress } from './hostname.js';
 export type { Usage } from './profile.js';
-export { readPem, writePem, type PemBlock } from './pem.js';
+export { readPem, writePem, type PemBlock } from '../asn1/pem.js';

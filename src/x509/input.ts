@@ -1,6 +1,6 @@
 // Caller-supplied certificates and CRLs arrive as PEM text or DER bytes, one or many.
-import { malformed } from './der.js';
-import { readPem } from './pem.js';
+import { malformed } from '../asn1/der.js';
+import { readPem } from '../asn1/pem.js';
 
 /** The DER of each PEM block with the label, or the input itself when it is DER. */
 export function derBlocks(item: string | Uint8Array, label: string): Uint8Array[] {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TlsError } from '../errors.js';
 import { leafPublicKeyInfo } from './leaf-key.js';
-import { readPem } from './pem.js';
+import { readPem } from '../asn1/pem.js';
 
 // RFC 8448 §6: the server's self-signed P-256 test certificate (CN=ecdsa256), public test material.
 const CERTIFICATE = readPem(`-----BEGIN CERTIFICATE-----

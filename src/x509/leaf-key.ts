@@ -2,7 +2,7 @@
 // its SubjectPublicKeyInfo, to check CertificateVerify (RFC 5280 §4.1: Certificate, TBSCertificate).
 // On every handshake, so it walks to the field with the strict reader and parses nothing else:
 // parseCertificate() (through the verifier) reads the whole certificate.
-import { Tag, contextTag, malformed, readLimited } from './der.js';
+import { Tag, contextTag, malformed, readLimited } from '../asn1/der.js';
 import { MAX_CERTIFICATE_BYTES } from './limits.js';
 
 /** How the reader's messages start: 'certificate is malformed: truncated subject (...)'. */

@@ -9,12 +9,6 @@
 export const MAX_CERTIFICATE_BYTES = 64 * 1024;
 export const MAX_CRL_BYTES = 16 * 1024 * 1024;
 
-/** Nesting depth of DER structures: a certificate needs about 10 levels; this stops stack abuse. */
-export const MAX_DER_DEPTH = 32;
-
-/** Longest OID (in arcs) we decode; real OIDs have fewer than 20. */
-export const MAX_OID_ARCS = 32;
-
 /**
  * Default maximum number of intermediates (self-issued ones not counted, as in RFC 5280 §6.1.4(l)).
  * WebPKI paths have 1-2; 8 leaves room for cross-signing.
@@ -28,24 +22,8 @@ export const MAX_PATH_CERTIFICATES = 16;
 export const MAX_SIGNATURE_CHECKS = 64;
 
 /**
- * Largest RSA public exponent we accept: 2^32 (BoringSSL allows 33 bits; with the odd-exponent
- * rule, the largest usable one here is 2^32 - 1). Real keys use 65537 (17 bits). RSA verification
- * costs one modular multiplication per exponent bit, so a key with a 3072-bit exponent makes each
- * signature check about 100 times dearer (6 ms instead of 0.05 ms): a peer could send a chain of
- * such keys and make us spend hundreds of milliseconds before it is authenticated.
- */
-export const MAX_RSA_PUBLIC_EXPONENT = 2n ** 32n;
-
-/**
- * Largest RSA modulus we accept: 16,384 bits, as BoringSSL (OPENSSL_RSA_MAX_MODULUS_BITS). Real keys
- * are 2048 to 4096 bits; verification cost grows with the square of the modulus, and node:crypto's
- * RSA encryption (TLS 1.2 key transport) throws a plain error above this size.
- */
-export const MAX_RSA_MODULUS_BITS = 16_384;
-
-/**
  * Signature-verification work one path search may spend, in units of one RSA-2048 (e = 65537)
- * verification, about 50 µs (see signatureCost() in ./algorithms.ts for the cost of each key).
+ * verification, about 50 µs (see signatureCost() in ../crypto/public-key-info.ts for the cost of each key).
  * The count above alone lets crafted chains spend 64 of the dearest checks (P-521 at about 2 ms,
  * RSA-16384 at several ms). A legitimate path costs far less: a four-certificate WebPKI chain with
  * a CRL for each certificate is at most about 200 units even with P-521 keys throughout, and a

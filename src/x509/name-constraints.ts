@@ -8,7 +8,7 @@ import { describeGeneralName } from './general-name.js';
 import { readPresentedDnsName, isValidDnsName, splitMailbox } from './hostname.js';
 import { MAX_NAME_CONSTRAINT_CHECKS } from './limits.js';
 import { isWithinDirectorySubtree, attributeValues } from './name.js';
-import { AttributeOid } from './oids.js';
+import { AttributeOid } from '../asn1/oids.js';
 
 /** Name forms whose constraints we evaluate; constraints on other forms fail closed if used. */
 const evaluatedKinds: ReadonlySet<GeneralNameKind> = new Set(['dns', 'ip', 'rfc822', 'directory']);

@@ -1,8 +1,8 @@
 // Distinguished names (RFC 5280 §4.1.2.4): Name ::= SEQUENCE OF RelativeDistinguishedName, an RDN
 // being a SET OF AttributeTypeAndValue. Parsed once into a readable form and a comparison key.
 import { ascii, toHex } from '../wire/bytes.js';
-import { DerReader, Tag, malformed } from './der.js';
-import { AttributeShortName } from './oids.js';
+import { DerReader, Tag, malformed } from '../asn1/der.js';
+import { AttributeShortName } from '../asn1/oids.js';
 
 export interface Attribute {
   readonly type: string;

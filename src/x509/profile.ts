@@ -3,14 +3,14 @@
 // Each returns the first rule broken, as a reason (./failure.ts: the alert and node's code) and a
 // plain-words message.
 import { equalBytes } from '../wire/bytes.js';
-import { publicKeyPolicyViolation } from './algorithms.js';
+import { publicKeyPolicyViolation } from '../crypto/public-key-info.js';
 import { describeCertificate, type Certificate } from './certificate.js';
-import { formatTime } from './der.js';
+import { formatTime } from '../asn1/der.js';
 import type { CertificateFailureReason } from './failure.js';
 import { hasKeyUsage, isCritical } from './extensions.js';
 import { formatIPAddress, looksLikeIPAddress } from './ip-address.js';
 import { attributeValues } from './name.js';
-import { AttributeOid, ExtendedKeyUsageOid, ExtensionOid } from './oids.js';
+import { AttributeOid, ExtendedKeyUsageOid, ExtensionOid } from '../asn1/oids.js';
 
 export type CertificateRole = 'leaf' | 'intermediate' | 'anchor';
 export type Usage = 'server' | 'client';

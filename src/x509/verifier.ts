@@ -5,17 +5,17 @@ import { printableText } from './display.js';
 import type { CryptoProvider, PublicKey } from '../crypto/provider.js';
 import { TlsError } from '../errors.js';
 import { equalBytes, toHex } from '../wire/bytes.js';
-import { describePublicKey, signatureCost } from './algorithms.js';
+import { describePublicKey, signatureCost } from '../crypto/public-key-info.js';
 import { describeCertificate, parseCertificate, type Certificate } from './certificate.js';
 import type { Crl } from './crl.js';
 import { CrlReason } from './crl.js';
-import { formatTime } from './der.js';
+import { formatTime } from '../asn1/der.js';
 import { certificateError, type CertificateFailureReason } from './failure.js';
 import { hasKeyUsage } from './extensions.js';
 import { describeGeneralName } from './general-name.js';
 import { verifyHostname } from './hostname.js';
 import { attributeValues } from './name.js';
-import { AttributeOid } from './oids.js';
+import { AttributeOid } from '../asn1/oids.js';
 import {
   DEFAULT_MAX_INTERMEDIATES,
   MAX_CACHED_KEYS,

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import type { Connection } from '../../src/engine/connection.js';
-import type { ClientConfig, PeerVerifier, ServerConfig } from '../../src/engine/config.js';
+import type { ClientConfig, PeerVerifier, ServerConfig } from '../../src/handshake/config.js';
 import type { TlsEvent } from '../../src/engine/events.js';
 import { resolveClientOptions, resolveServerOptions, type CommonOptions, type VersionName } from '../../src/engine/options.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';

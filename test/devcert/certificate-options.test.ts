@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { createCertificate, generateKeyPair, type CertificateOptions, type Issuer } from '../../src/devcert/certificate-builder.js';
 import { testKeyPair } from '../../src/devcert/test-pki.js';
-import * as der from '../../src/x509/der-writer.js';
+import * as der from '../../src/asn1/der-writer.js';
 import { toHex } from '../../src/wire/bytes.js';
 import { openssl, opensslMissing, opensslText, opensslVerify } from '../helpers/openssl.js';
 

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import { TlsError } from '../../src/errors.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 import type { SignatureAlgorithm } from '../../src/crypto/provider.js';
-import type { PeerVerifier } from '../../src/engine/config.js';
+import type { PeerVerifier } from '../../src/handshake/config.js';
 import { createSecureContext } from '../../src/engine/options.js';
 import { createTestPki } from '../../src/devcert/test-pki.js';
 import { makePair, testPki } from '../helpers/engine.js';

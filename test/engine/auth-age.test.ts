@@ -7,7 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemorySessionStore, decodeSession, encodeSession, type SessionState } from '../../src/handshake/session.js';
-import type { ServerConfig } from '../../src/engine/config.js';
+import type { ServerConfig } from '../../src/handshake/config.js';
 import { makePair, serverConfigFor } from '../helpers/engine.js';
 import { pump } from '../helpers/pair.js';
 

@@ -11,7 +11,7 @@ import { generateKeyPair } from '../../src/devcert/certificate-builder.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../src/engine/options.js';
 import { readCertificates } from '../../src/x509/index.js';
-import { writePem } from '../../src/x509/pem.js';
+import { writePem } from '../../src/asn1/pem.js';
 import { endpointHandlers, joined, newEndpointState, pump } from '../helpers/pair.js';
 
 /** A fresh provider per use: results of asynchronous signature checks are cached per provider. */

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTestPki, type TestPki } from '../../src/devcert/test-pki.js';
 import { signWithProvider } from '../../src/crypto/provider.js';
-import type { CertifiedKey, ClientConfig } from '../../src/engine/config.js';
+import type { CertifiedKey, ClientConfig } from '../../src/handshake/config.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import type { PostHandshakeAuthOutcome, TlsEvent } from '../../src/engine/events.js';

@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Secret } from '../../src/crypto/secret.js';
-import type { ClientConfig, ServerConfig } from '../../src/engine/config.js';
+import type { ClientConfig, ServerConfig } from '../../src/handshake/config.js';
 import { decodeSession } from '../../src/handshake/session.js';
 import { concat, equalBytes } from '../../src/wire/bytes.js';
 import { newPair, type Pair, type PairOptions } from '../helpers/engine-harness.js';

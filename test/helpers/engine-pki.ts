@@ -3,7 +3,7 @@
 // SubjectPublicKeyInfo and tests pin the certificate with their own verifier.
 import * as crypto from 'node:crypto';
 import { TlsError } from '../../src/errors.js';
-import type { PeerVerifier } from '../../src/engine/config.js';
+import type { PeerVerifier } from '../../src/handshake/config.js';
 import { concat, equalBytes } from '../../src/wire/bytes.js';
 
 export type KeyKind = 'ed25519' | 'ec' | 'rsa';

@@ -1,7 +1,7 @@
 // In-memory client/server pairs with test certificates, for engine tests.
 import { testProvider } from './provider.js';
 import { createTestPki, type TestPki, type TestPkiOptions } from '../../src/devcert/test-pki.js';
-import type { ServerConfig } from '../../src/engine/config.js';
+import type { ServerConfig } from '../../src/handshake/config.js';
 import type { Connection } from '../../src/engine/connection.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';
 import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../src/engine/options.js';

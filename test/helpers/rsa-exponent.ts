@@ -1,10 +1,10 @@
 // RSA keys with a chosen public exponent, including ones node:crypto will not generate (above
 // 2^32, even, 1): two random primes, then d = e^-1 mod λ(n) and the CRT values, imported as a JWK.
-// What an attacker can do; for tests of the exponent rule (src/x509/algorithms.ts).
+// What an attacker can do; for tests of the exponent rule (src/crypto/public-key-info.ts).
 import * as crypto from 'node:crypto';
 import { keyPairFromPem, type KeyPair } from '../../src/devcert/certificate-builder.js';
-import * as der from '../../src/x509/der-writer.js';
-import { AlgorithmOid } from '../../src/x509/oids.js';
+import * as der from '../../src/asn1/der-writer.js';
+import { AlgorithmOid } from '../../src/asn1/oids.js';
 
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];

@@ -15,7 +15,7 @@ import type { ConnectionHandlers, TlsEvent } from '../../src/engine/events.js';
 import { resolveClientOptions, resolveServerOptions, type ClientOptions, type ServerOptions } from '../../src/engine/options.js';
 
 const CLASSIC_GROUPS = 'X25519:P-256:P-384';
-import type { ClientConfig, ServerConfig } from '../../src/engine/config.js';
+import type { ClientConfig, ServerConfig } from '../../src/handshake/config.js';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 import { TlsError } from '../../src/errors.js';
 import { ContentType } from '../../src/protocol/constants.js';

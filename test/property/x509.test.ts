@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import fc from 'fast-check';
 import { TlsError } from '../../src/errors.js';
 import { parseCertificate, parseCrl } from '../../src/x509/index.js';
-import { rsaPublicExponentViolation } from '../../src/x509/algorithms.js';
+import { rsaPublicExponentViolation } from '../../src/crypto/public-key-info.js';
 import { standardChain, TestPki } from '../x509/fixtures.js';
 
 const pki = new TestPki();
@@ -47,7 +47,7 @@ test('a valid certificate and CRL with bytes flipped, inserted or removed', () =
   );
 });
 
-test('the RSA exponent rule: bytes and bigint agree, and only odd 3 ≤ e ≤ 2^32 pass (src/x509/algorithms.ts)', () => {
+test('the RSA exponent rule: bytes and bigint agree, and only odd 3 ≤ e ≤ 2^32 pass (src/crypto/public-key-info.ts)', () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 9 }), (bytes) => {
       let e = 0n;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { nodeCryptoProvider } from '../../src/crypto/node/provider.js';
 import type { PrivateKey } from '../../src/crypto/provider.js';
 import { ReplayCryptoProvider, type RecordedSignature } from '../../src/crypto/test/replay-provider.js';
-import type { CertifiedKey, ClientConfig, PeerVerifier, ServerConfig } from '../../src/engine/config.js';
+import type { CertifiedKey, ClientConfig, PeerVerifier, ServerConfig } from '../../src/handshake/config.js';
 import type { Connection } from '../../src/engine/connection.js';
 import type { ConnectionHandlers } from '../../src/engine/events.js';
 import { createClientConnection, createServerConnection } from '../../src/engine/endpoints.js';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readPem } from '../../src/x509/pem.js';
+import { readPem } from '../../src/asn1/pem.js';
 
 export type KeyAlgorithm = 'ec' | 'ec384' | 'rsa' | 'rsa1024' | 'ed25519';
 

@@ -1,5 +1,5 @@
 // The cost of signature checks during path building (issue 13, point 3): RSA public exponents are
-// bounded wherever a key is read (src/x509/algorithms.ts rsaPublicExponentViolation, used by the
+// bounded wherever a key is read (src/crypto/public-key-info.ts rsaPublicExponentViolation, used by the
 // certificate parser and both crypto providers), and one path search has a work budget
 // (MAX_SIGNATURE_WORK), not only a count of checks.
 import { strict as assert } from 'node:assert';
@@ -9,8 +9,9 @@ import { PortableCryptoProvider } from '../../src/crypto/portable/provider.js';
 import { createCertificate, generateKeyPair, type Issuer, type KeyKind, type KeyPair } from '../../src/devcert/certificate-builder.js';
 import { TlsError } from '../../src/errors.js';
 import { parseCertificate } from '../../src/x509/certificate.js';
-import { MAX_RSA_MODULUS_BITS, MAX_SIGNATURE_WORK } from '../../src/x509/limits.js';
-import { describeSubjectPublicKeyInfo, signatureCost } from '../../src/x509/algorithms.js';
+import { MAX_SIGNATURE_WORK } from '../../src/x509/limits.js';
+import { MAX_RSA_MODULUS_BITS } from '../../src/crypto/limits.js';
+import { describeSubjectPublicKeyInfo, signatureCost } from '../../src/crypto/public-key-info.js';
 import type { CryptoProvider, PublicKey, SignatureAlgorithm } from '../../src/crypto/provider.js';
 import { TrustStore, verifyCertificateChain, verifyCertificateChainAsync } from '../../src/x509/index.js';
 import { rsaKeyPairWithExponent, rsaSpkiWithExponent } from '../helpers/rsa-exponent.js';

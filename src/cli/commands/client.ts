@@ -16,7 +16,7 @@ import type { TLSSocket } from '../../node/tls-socket.js';
 import { upgrade } from '../../node/upgrade.js';
 import { ExitCode, type CommandIo } from '../command.js';
 import { parseCertificate } from '../../x509/index.js';
-import { writePem } from '../../x509/pem.js';
+import { writePem } from '../../asn1/pem.js';
 import { targetFrom, translateOpensslArgs, type Target } from '../address.js';
 import { certificateAlerts, explainFailure, type ClientHelloStep } from '../explain.js';
 import { needsPassphrase, passphraseFrom, promptPassphrase, readCaDirectory, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';

@@ -18,7 +18,7 @@ import { createServer, type TlsServerOptions } from '../../node/server.js';
 import type { TLSSocket } from '../../node/tls-socket.js';
 import { ExitCode, type CommandIo } from '../command.js';
 import { explainFailure } from '../explain.js';
-import { readPem } from '../../x509/pem.js';
+import { readPem } from '../../asn1/pem.js';
 import { needsPassphrase, passphraseFrom, promptPassphrase, readCertificateFile, readInput, readKeyFile, readPkcs12Pair } from '../files.js';
 import { summariseOcsp } from '../ocsp-summary.js';
 import { describeCertificateLine } from '../steps.js';

@@ -18,7 +18,7 @@ import type {
   SignatureAlgorithm,
 } from '../provider.js';
 import { hashLength } from '../provider.js';
-import { describeSubjectPublicKeyInfo, rsaModulusViolation, rsaPublicExponentViolation, type PublicKeyInfo } from '../../x509/algorithms.js';
+import { describeSubjectPublicKeyInfo, rsaModulusViolation, rsaPublicExponentViolation, type PublicKeyInfo } from '../public-key-info.js';
 import {
   MLKEM768_ENCAPSULATION_KEY_LENGTH,
   X25519MlKem768Share,
@@ -296,7 +296,7 @@ function describeSubjectPublicKeyInfoSafely(spki: Uint8Array): PublicKeyInfo | u
 
 const supportedKeyTypes = new Set(['rsa', 'rsa-pss', 'ec', 'ed25519', 'ed448']);
 
-/** Why an RSA key's public exponent or modulus size is refused (the shared rules, src/x509/algorithms.ts); undefined for other keys. */
+/** Why an RSA key's public exponent or modulus size is refused (the shared rules, src/crypto/public-key-info.ts); undefined for other keys. */
 function rsaKeyProblem(key: crypto.KeyObject): string | undefined {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return undefined;
   return rsaPublicExponentViolation(key.asymmetricKeyDetails?.publicExponent ?? 0n) ?? rsaModulusViolation(key.asymmetricKeyDetails?.modulusLength ?? 0);

@@ -1,7 +1,7 @@
 // The portable provider's key parsers on malformed input: every strict prefix fails, and random or
 // mutated bytes only ever produce the typed error of the boundary (TlsError
 // bad_certificate/unsupported_certificate for public keys, TypeError for private keys). The DER
-// reader itself is tested in src/x509/der.test.ts.
+// reader itself is tested in src/asn1/der.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as nodeCrypto from 'node:crypto';
@@ -9,9 +9,9 @@ import fc from 'fast-check';
 import { PortableCryptoProvider } from './provider.js';
 import { TlsError } from '../../errors.js';
 import { fromHex } from '../../wire/bytes.js';
-import { DerReader } from '../../x509/der.js';
-import * as der from '../../x509/der-writer.js';
-import { AlgorithmOid } from '../../x509/oids.js';
+import { DerReader } from '../../asn1/der.js';
+import * as der from '../../asn1/der-writer.js';
+import { AlgorithmOid } from '../../asn1/oids.js';
 
 const P = new PortableCryptoProvider();
 

@@ -11,11 +11,11 @@ import { cbc } from '@noble/ciphers/aes.js';
 import type { CHash } from '@noble/hashes/utils.js';
 import { TlsError } from '../../errors.js';
 import type { CurveName, HashName, KeyType } from '../provider.js';
-import { rsaModulusViolation, rsaPublicExponentViolation } from '../../x509/algorithms.js';
-import { DerReader, Tag, contextTag, malformed, readTop } from '../../x509/der.js';
-import * as der from '../../x509/der-writer.js';
-import { AlgorithmOid, CurveOid } from '../../x509/oids.js';
-import { readPem } from '../../x509/pem.js';
+import { rsaModulusViolation, rsaPublicExponentViolation } from '../public-key-info.js';
+import { DerReader, Tag, contextTag, malformed, readTop } from '../../asn1/der.js';
+import * as der from '../../asn1/der-writer.js';
+import { AlgorithmOid, CurveOid } from '../../asn1/oids.js';
+import { readPem } from '../../asn1/pem.js';
 
 // RFC 8018 App. C: the PKCS #5 identifiers of PBES2-encrypted PKCS#8.
 const Pkcs5Oid = {
@@ -109,7 +109,7 @@ function modulusBits(n: Uint8Array): number {
 
 /**
  * RFC 8017 App. A.1.1: RSAPublicKey ::= SEQUENCE { modulus, publicExponent }. Returns the modulus
- * size in bits. The exponent must pass the shared rule (src/x509/algorithms.ts): bad_certificate.
+ * size in bits. The exponent must pass the shared rule (src/crypto/public-key-info.ts): bad_certificate.
  */
 function readRsaPublicKey(encoding: Uint8Array): number {
   const key = readTop(encoding, 'RSAPublicKey', Tag.SEQUENCE, 'RSAPublicKey', MAX_KEY_BYTES);

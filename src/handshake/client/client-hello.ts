@@ -1,6 +1,6 @@
 // The client's offer (RFC 8446 §4.1.2): what it sends first, and again after a HelloRetryRequest.
 import type { KeyShare } from '../../crypto/provider.js';
-import type { ClientConfig } from '../../engine/config.js';
+import type { ClientConfig } from '../config.js';
 import { buildClientHello, readClientHello } from '../../messages/client-hello.js';
 import type { Extension } from '../../messages/extensions/extension.js';
 import { writeAlpnList } from '../../messages/extensions/alpn.js';

@@ -2,7 +2,7 @@
 // ServerHello or HelloRetryRequest against what was offered.
 import { TlsError, illegalParameter } from '../../errors.js';
 import type { KeyShare } from '../../crypto/provider.js';
-import type { ClientConfig } from '../../engine/config.js';
+import type { ClientConfig } from '../config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readServerHello, type ServerHelloMessage } from '../../messages/server-hello.js';
 import { cipherSuiteById, cipherSuiteName, type CipherSuite } from '../../protocol/cipher-suites.js';

@@ -3,7 +3,7 @@
 import { TlsError, decodeError, decryptError, illegalParameter } from '../../errors.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
-import type { ClientConfig } from '../../engine/config.js';
+import type { ClientConfig } from '../config.js';
 import { buildCertificate12, readCertificate12 } from '../../messages/certificate.js';
 import { buildCertificateVerify } from '../../messages/certificate-verify.js';
 import { buildFinished, readFinished } from '../../messages/finished.js';
@@ -27,7 +27,7 @@ import { checkPeerSignatureScheme, chooseClientCertificate } from '../negotiatio
 import { peerForSession, resumeAuthentication } from '../session.js';
 import { trustDigest } from '../trust-binding.js';
 import { expect, unexpected, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
-import { tls12ExporterFor } from '../exporter.js';
+import { tls12ExporterFor } from '../tls12/exporter.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';

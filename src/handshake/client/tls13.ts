@@ -3,7 +3,7 @@
 import { TlsError, decodeError, decryptError, illegalParameter } from '../../errors.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
-import type { ClientConfig } from '../../engine/config.js';
+import type { ClientConfig } from '../config.js';
 import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';

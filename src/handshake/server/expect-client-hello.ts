@@ -1,29 +1,23 @@
 // The server's first step (RFC 8446 §4.1.2, §4.2.1): read the ClientHello, pick the version, and
-// hand over to the version's handshake. A HelloRetryRequest loops back here once.
+// hand over to the version's handshake. After a HelloRetryRequest the second ClientHello is read by
+// ExpectRetriedClientHello (./tls13.ts).
 import { TlsError } from '../../errors.js';
-import type { ServerConfig } from '../../engine/config.js';
+import type { ServerConfig } from '../config.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readClientHello, type ClientHelloMessage } from '../../messages/client-hello.js';
 import { ProtocolVersion, versionName } from '../../protocol/constants.js';
 import { expect, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
-import { checkRetriedClientHello, respond13, type RetryContext } from './tls13.js';
+import { respond13 } from './tls13.js';
 import { respond12 } from './tls12.js';
 
 export class ExpectClientHello implements HandshakeState {
   readonly kind = 'server-expect-client-hello';
 
-  constructor(
-    private readonly config: ServerConfig,
-    private readonly retry?: RetryContext,
-  ) {}
+  constructor(private readonly config: ServerConfig) {}
 
   handle(msg: HandshakeMessage, io: HandshakeIO): Next {
     expect(msg, 'client_hello');
     const hello = readClientHello(msg);
-    if (this.retry) {
-      checkRetriedClientHello(this.retry, hello);
-      return respond13(this.config, hello, io, this.retry.certificates, this.retry);
-    }
     io.info.clientRandom = hello.random;
     if (hello.serverName !== undefined) io.info.serverName = hello.serverName;
     const version = chooseVersion(this.config, hello);

@@ -4,7 +4,7 @@ import { TlsError, decryptError, handshakeFailure, illegalParameter } from '../.
 import { certificateError } from '../../x509/failure.js';
 import type { CurveName, PublicKey } from '../../crypto/provider.js';
 import { Secret } from '../../crypto/secret.js';
-import type { CertifiedKey, ServerConfig } from '../../engine/config.js';
+import type { CertifiedKey, ServerConfig } from '../config.js';
 import type { ClientHelloMessage } from '../../messages/client-hello.js';
 import { buildCertificate12, readCertificate12 } from '../../messages/certificate.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
@@ -43,7 +43,7 @@ import {
 } from '../session.js';
 import { sessionAuthenticationFits, trustDigest } from '../trust-binding.js';
 import { expect, unexpected, whenReady, type HandshakeIO, type HandshakeState, type Next } from '../state.js';
-import { tls12ExporterFor } from '../exporter.js';
+import { tls12ExporterFor } from '../tls12/exporter.js';
 import { Connected12 } from '../tls12/connected.js';
 import { keyBlockFor, keylogMaster, tls12Protection } from '../tls12/keys.js';
 import { VERIFY_DATA_LENGTH, deriveMasterSecret, finishedVerifyData, verifyFinished12, wipeKeyBlock } from '../tls12/prf.js';

@@ -1,12 +1,11 @@
 // TLS 1.2 after the handshake: no renegotiation (RFC 5746 is sent and checked, but a renegotiation
 // request is answered with a no_renegotiation warning, RFC 5246 §7.4.1.1 / §7.2.2).
 import { TlsError } from '../../errors.js';
-import type { ConnectedState } from '../../engine/connection.js';
 import type { HandshakeMessage } from '../../messages/handshake.js';
 import { readHelloRequest } from '../../messages/tls12.js';
 import { AlertDescription } from '../../protocol/alerts.js';
 import { HandshakeType, handshakeTypeName } from '../../protocol/constants.js';
-import type { HandshakeIO, HandshakeState, Next } from '../state.js';
+import type { ConnectedState, HandshakeIO, HandshakeState, Next } from '../state.js';
 
 export class Connected12 implements ConnectedState {
   readonly kind = 'connected-tls12';

@@ -5,7 +5,7 @@ import { certificateError } from '../../x509/failure.js';
 import { hashLength } from '../../crypto/provider.js';
 import type { PublicKey } from '../../crypto/provider.js';
 import type { Secret } from '../../crypto/secret.js';
-import type { ClientConfig, CommonConfig } from '../../engine/config.js';
+import type { ClientConfig, CommonConfig } from '../config.js';
 import { buildCertificate13, checkEntryExtensions, readCertificate13 } from '../../messages/certificate.js';
 import { buildCertificateRequest13, readCertificateRequest13, type CertificateRequest13 } from '../../messages/certificate-request.js';
 import { readCertificateVerify } from '../../messages/certificate-verify.js';
@@ -20,10 +20,9 @@ import { sendCertificateVerify13, validatePeerChain, verifyCertificateVerify13 }
 import { computeFinished, nextTrafficSecret, verifyFinished } from '../key-schedule.js';
 import { chooseClientCertificate } from '../negotiation.js';
 import type { Transcript } from '../transcript.js';
-import { wipeAll, type HandshakeIO, type Next, type PostHandshakeAuthOutcome } from '../state.js';
+import { wipeAll, type ConnectedState, type HandshakeIO, type Next, type PostHandshakeAuthOutcome } from '../state.js';
 import { tls13Protection } from './traffic.js';
 import type { RecordProtection } from '../../record/protection.js';
-import type { ConnectedState } from '../../engine/connection.js';
 
 export interface Connected13Secrets {
   readonly suite: CipherSuite;

@@ -5,7 +5,7 @@
 // encryption (`openssl pkcs12 -legacy` puts the certificates under 40-bit RC2) are refused with
 // the way to re-export, because node:crypto has no RC2 or RC4 cipher.
 import * as crypto from 'node:crypto';
-import { DerReader, Tag, contextTag } from '../x509/der.js';
+import { DerReader, Tag, contextTag } from '../asn1/der.js';
 
 const OID = {
   data: '1.2.840.113549.1.7.1',

@@ -1,4 +1,4 @@
-// PKCS#12 files as OpenSSL writes them (src/node/pkcs12.ts): the default PBES2/AES/HMAC-SHA-256
+// PKCS#12 files as OpenSSL writes them (src/devcert/pkcs12.ts): the default PBES2/AES/HMAC-SHA-256
 // form, other hashes and ciphers OpenSSL offers, 3DES legacy, empty and absent passwords, no MAC;
 // RC2 refused with how to re-export; damaged input gives a Pkcs12Error, never another exception.
 import { test, after } from 'node:test';
@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { readPkcs12, Pkcs12Error } from './pkcs12.js';
-import { createTestPki } from '../devcert/test-pki.js';
-import * as der from '../x509/der-writer.js';
+import { createTestPki } from './test-pki.js';
+import * as der from '../asn1/der-writer.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tlskit-p12-'));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -1,15 +1,15 @@
 // Resolved configuration of a connection: everything the handshake needs, already parsed and
-// checked. Built from user options by ./options.ts; the engine never sees raw option strings.
+// checked. Built from user options by ../engine/options.ts; the engine never sees raw option strings.
 import type { CryptoProvider, PrivateKey, SignatureAlgorithm } from '../crypto/provider.js';
 import type { TlsError } from '../errors.js';
 import type { HandshakeMessage } from '../messages/handshake.js';
 import type { CipherSuite } from '../protocol/cipher-suites.js';
 import type { NamedGroup } from '../protocol/groups.js';
 import type { SignatureScheme } from '../protocol/signature-schemes.js';
-import type { SessionState, SessionStore } from '../handshake/session.js';
-import type { TicketKeyring } from '../handshake/tickets.js';
-import type { AntiReplayStore } from '../handshake/anti-replay.js';
-import type { ClientExternalPsk, ServerExternalPsk } from '../handshake/external-psk.js';
+import type { SessionState, SessionStore } from './session.js';
+import type { TicketKeyring } from './tickets.js';
+import type { AntiReplayStore } from './anti-replay.js';
+import type { ClientExternalPsk, ServerExternalPsk } from './external-psk.js';
 
 /** A certificate chain and the private key of its leaf. */
 export interface CertifiedKey {
